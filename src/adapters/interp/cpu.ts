@@ -1,0 +1,857 @@
+/**
+ * The interpreter's AArch64 CPU: architectural state, the stage-1 MMU with a
+ * software TLB, exception entry and ERET, system registers, and the
+ * fetch-execute loop. It behaves like one Hypervisor.framework vCPU: it
+ * starts at EL1 with SCTLR_EL1 = 0 (MMU off), routes EL0 exceptions to
+ * VBAR_EL1 like hardware, and leaves run() only on HVC, on a guest-physical
+ * access outside mapped memory (a stage-2 fault), or at the end of a time
+ * slice.
+ *
+ * Representation, chosen for V8 (see ARCHITECTURE.md, "Interpreter speed"):
+ * - X registers are pairs of uint32 halves in one Uint32Array: x[2n] low,
+ *   x[2n+1] high. Slot 31 is the current stack pointer, slot 32 reads as
+ *   zero (XZR) and slot 33 swallows writes to XZR. Decoders resolve register
+ *   31 to SP or ZR once, so instruction code never tests for it.
+ * - The PC is a number (virtual addresses are < 2^48). While an instruction
+ *   executes, `pc` already holds the address of the next one.
+ * - Instructions are decoded once into closures (Exec), cached by
+ *   instruction word and by physical page; IC IALLU/IVAU drop the page cache.
+ * - Memory goes through a direct-mapped TLB per exception level and access
+ *   type, refilled by the page-table walk and flushed by TLBI.
+ * - Faults and exception entries unwind the current instruction by throwing
+ *   one preallocated sentinel; the run loop catches it and carries on from
+ *   the new PC.
+ */
+import { a64 } from '../../domain/a64/decoder.js';
+import { EC, ESR_IL, ExitReason, FSC, ISS_WNR, SysReg, sysRegId, type VcpuExit } from '../../ports/vcpu.js';
+import type { InterpMemory } from './memory.js';
+import { EXEC_TABLE } from './exec/index.js';
+
+export type Exec = (cpu: Cpu) => void;
+
+/** Thrown to unwind an instruction after the CPU changed context (exception, ERET, exit). */
+export const UNWIND: { readonly unwind: true } = Object.freeze({ unwind: true });
+
+export const XZR_READ = 32;
+export const XZR_WRITE = 33;
+export const SP_SLOT = 31;
+
+const PAGE_SHIFT = 12;
+const PAGE_SIZE = 4096;
+const PAGE_MASK = 4095;
+const TLB_BITS = 12;
+const TLB_ENTRIES = 1 << TLB_BITS;
+const TLB_MASK = TLB_ENTRIES - 1;
+const TWO32 = 4294967296;
+const VA_LIMIT = 2 ** 48;
+
+/** Access kinds for translation. */
+const ACC_READ = 0;
+const ACC_WRITE = 1;
+const ACC_EXEC = 2;
+
+/** Instructions per run() slice before returning CANCELED to the host. */
+const DEFAULT_SLICE = 4_000_000;
+
+/** SCTLR_EL1 bits the interpreter honours. */
+const SCTLR_M = 1;
+const SCTLR_WXN = 1 << 19;
+const SCTLR_UCT = 1 << 15;
+const SCTLR_DZE = 1 << 14;
+const SCTLR_UCI = 1 << 26;
+
+/** Counter frequency, as on Apple silicon. */
+export const CNTFRQ = 24_000_000;
+
+/** ID register values advertised to the guest; the kernel reads them for HWCAP. */
+export interface IdRegs {
+  midr: bigint;
+  isar0: bigint;
+  isar1: bigint;
+  pfr0: bigint;
+  mmfr0: bigint;
+}
+
+export class Cpu {
+  // ---- architectural state -------------------------------------------------
+  readonly x = new Uint32Array(68);
+  pc = 0;
+  nf = 0;
+  zf = 0;
+  cf = 0;
+  vf = 0;
+  /** Current exception level (0 or 1) and stack-pointer select. */
+  el = 1;
+  spsel = 1;
+  daif = 0xf;
+  /** The inactive stack pointers, as [lo, hi]. */
+  private readonly spEl0 = new Uint32Array(2);
+  private readonly spEl1 = new Uint32Array(2);
+
+  /** V0..V31, 16 bytes each, with typed views for lanes of every width. */
+  readonly vbuf = new ArrayBuffer(32 * 16);
+  readonly vb = new Uint8Array(this.vbuf);
+  readonly vh = new Uint16Array(this.vbuf);
+  readonly vs = new Uint32Array(this.vbuf);
+  readonly vf32 = new Float32Array(this.vbuf);
+  readonly vf64 = new Float64Array(this.vbuf);
+  readonly vd = new BigUint64Array(this.vbuf);
+  fpcr = 0;
+  fpsr = 0;
+
+  tpidrEl0Lo = 0;
+  tpidrEl0Hi = 0;
+  /** Other system registers, keyed by hv_sys_reg_t id. */
+  private readonly sys = new Map<number, bigint>();
+  private sctlr = 0;
+
+  /** Exclusive monitor: address and size of the last load-exclusive, or -1. */
+  exclAddr = -1;
+  exclSize = 0;
+
+  /** Scratch high word returned by read64(). */
+  hi = 0;
+
+  // ---- memory ---------------------------------------------------------------
+  private readonly mem: InterpMemory;
+  private ram: Uint8Array;
+  private ram32: Uint32Array;
+  private dv: DataView;
+  private ramSize = 0;
+
+  // Direct-mapped TLBs: two halves (EL0, EL1), one per access type.
+  private tlbOff = TLB_ENTRIES; // starts at EL1
+  private readonly rTag = new Float64Array(2 * TLB_ENTRIES).fill(-1);
+  private readonly wTag = new Float64Array(2 * TLB_ENTRIES).fill(-1);
+  private readonly xTag = new Float64Array(2 * TLB_ENTRIES).fill(-1);
+  private readonly rBase = new Int32Array(2 * TLB_ENTRIES);
+  private readonly wBase = new Int32Array(2 * TLB_ENTRIES);
+  private readonly xBase = new Int32Array(2 * TLB_ENTRIES);
+
+  // ---- decode caches --------------------------------------------------------
+  private readonly execByWord = new Map<number, Exec>();
+  private codePages: (Exec | undefined)[][] = [];
+  private fpTrapped = false;
+
+  // ---- run control ----------------------------------------------------------
+  private exit: VcpuExit | null = null;
+  private exitRequested = false;
+  retired = 0;
+  slice = DEFAULT_SLICE;
+  /** Called with the word and address of an instruction the CPU does not implement. */
+  onUndefined: ((word: number, pc: number) => void) | undefined;
+
+  readonly ids: IdRegs;
+
+  constructor(mem: InterpMemory, ids: IdRegs) {
+    this.mem = mem;
+    this.ids = ids;
+    this.ram = new Uint8Array(0);
+    this.ram32 = new Uint32Array(0);
+    this.dv = new DataView(this.ram.buffer);
+    this.attachRam();
+    // A fresh vCPU: EL1h, interrupts masked, MMU off.
+    this.sys.set(SysReg.SCTLR_EL1, 0n);
+  }
+
+  /** Pick up the RAM slab at IPA 0 (call after mapping it). */
+  attachRam(): void {
+    const r = this.mem.ram;
+    if (!r) return;
+    this.ram = r.bytes;
+    this.ramSize = r.size;
+    this.ram32 = new Uint32Array(r.bytes.buffer, r.bytes.byteOffset, r.size >>> 2);
+    this.dv = new DataView(r.bytes.buffer, r.bytes.byteOffset, r.size);
+    this.codePages = new Array<(Exec | undefined)[]>(r.size / PAGE_SIZE);
+    this.tlbFlush();
+  }
+
+  // ---- register helpers -------------------------------------------------------
+
+  getX(n: number): bigint {
+    return (BigInt(this.x[2 * n + 1]!) << 32n) | BigInt(this.x[2 * n]!);
+  }
+
+  setX(n: number, v: bigint): void {
+    this.x[2 * n] = Number(v & 0xffffffffn);
+    this.x[2 * n + 1] = Number((v >> 32n) & 0xffffffffn);
+  }
+
+  /** Register n as a number, for addresses (exact below 2^53). */
+  xAddr(n: number): number {
+    return this.x[2 * n + 1]! * TWO32 + this.x[2 * n]!;
+  }
+
+  /** Write a non-negative number below 2^53 into register slot n. */
+  setXNum(n: number, v: number): void {
+    this.x[2 * n] = v >>> 0;
+    this.x[2 * n + 1] = Math.floor(v / TWO32) >>> 0;
+  }
+
+  get nzcv(): number {
+    return (this.nf << 31) | (this.zf << 30) | (this.cf << 29) | (this.vf << 28);
+  }
+
+  set nzcv(v: number) {
+    this.nf = (v >>> 31) & 1;
+    this.zf = (v >>> 30) & 1;
+    this.cf = (v >>> 29) & 1;
+    this.vf = (v >>> 28) & 1;
+  }
+
+  /** PSTATE in SPSR layout. */
+  get cpsr(): number {
+    return ((this.nzcv | (this.daif << 6) | (this.el << 2) | this.spsel) >>> 0);
+  }
+
+  set cpsr(v: number) {
+    this.nzcv = v;
+    this.daif = (v >>> 6) & 0xf;
+    const el = (v >>> 2) & 3;
+    this.switchMode(el === 0 ? 0 : 1, el === 0 ? 0 : v & 1);
+  }
+
+  /** Change EL/SPSel, swapping the live stack pointer and the TLB half. */
+  private switchMode(el: number, spsel: number): void {
+    const oldBank = this.spsel === 0 ? this.spEl0 : this.spEl1;
+    oldBank[0] = this.x[62]!;
+    oldBank[1] = this.x[63]!;
+    this.el = el;
+    this.spsel = spsel;
+    const bank = spsel === 0 ? this.spEl0 : this.spEl1;
+    this.x[62] = bank[0]!;
+    this.x[63] = bank[1]!;
+    this.tlbOff = el === 0 ? 0 : TLB_ENTRIES;
+    this.updateFpTrap();
+  }
+
+  private spBank(which: 0 | 1): bigint {
+    if (this.spsel === which) return this.getX(SP_SLOT);
+    const b = which === 0 ? this.spEl0 : this.spEl1;
+    return (BigInt(b[1]!) << 32n) | BigInt(b[0]!);
+  }
+
+  private setSpBank(which: 0 | 1, v: bigint): void {
+    if (this.spsel === which) return this.setX(SP_SLOT, v);
+    const b = which === 0 ? this.spEl0 : this.spEl1;
+    b[0] = Number(v & 0xffffffffn);
+    b[1] = Number((v >> 32n) & 0xffffffffn);
+  }
+
+  // ---- system registers (host view, hv_vcpu_get_sys_reg) -----------------------
+
+  getSysReg(id: number): bigint {
+    switch (id) {
+      case SysReg.SP_EL0:
+        return this.spBank(0);
+      case SysReg.SP_EL1:
+        return this.spBank(1);
+      case SysReg.TPIDR_EL0:
+        return (BigInt(this.tpidrEl0Hi) << 32n) | BigInt(this.tpidrEl0Lo);
+      case SysReg.MIDR_EL1:
+        return this.ids.midr;
+      case SysReg.ID_AA64ISAR0_EL1:
+        return this.ids.isar0;
+      case SysReg.ID_AA64ISAR1_EL1:
+        return this.ids.isar1;
+      case SysReg.ID_AA64PFR0_EL1:
+        return this.ids.pfr0;
+      case SysReg.ID_AA64MMFR0_EL1:
+        return this.ids.mmfr0;
+      default:
+        return this.sys.get(id) ?? 0n;
+    }
+  }
+
+  setSysReg(id: number, v: bigint): void {
+    v = BigInt.asUintN(64, v);
+    switch (id) {
+      case SysReg.SP_EL0:
+        return this.setSpBank(0, v);
+      case SysReg.SP_EL1:
+        return this.setSpBank(1, v);
+      case SysReg.TPIDR_EL0:
+        this.tpidrEl0Lo = Number(v & 0xffffffffn);
+        this.tpidrEl0Hi = Number(v >> 32n);
+        return;
+      case SysReg.SCTLR_EL1:
+        this.sctlr = Number(v & 0xffffffffn);
+        this.sys.set(id, v);
+        this.tlbFlush();
+        return;
+      case SysReg.TTBR0_EL1:
+      case SysReg.TCR_EL1:
+        this.sys.set(id, v);
+        this.tlbFlush();
+        return;
+      case SysReg.CPACR_EL1:
+        this.sys.set(id, v);
+        this.updateFpTrap();
+        return;
+      default:
+        this.sys.set(id, v);
+    }
+  }
+
+  /** FP/SIMD instructions trap (EC 0x07) unless CPACR_EL1.FPEN allows this EL. */
+  private updateFpTrap(): void {
+    const fpen = Number((this.sys.get(SysReg.CPACR_EL1) ?? 0n) >> 20n) & 3;
+    const trapped = !(fpen === 3 || (fpen === 1 && this.el === 1));
+    if (trapped !== this.fpTrapped) {
+      this.fpTrapped = trapped;
+      this.icacheFlush();
+    }
+  }
+
+  // ---- exceptions -----------------------------------------------------------
+
+  /**
+   * Take a synchronous exception to EL1 and unwind the current instruction.
+   * `ret` is the preferred return address (ELR_EL1).
+   */
+  takeException(ec: number, iss: number, ret: number, far?: number): never {
+    this.sys.set(SysReg.ESR_EL1, BigInt(((ec << 26) | ESR_IL | (iss & 0x1ffffff)) >>> 0));
+    if (far !== undefined) this.sys.set(SysReg.FAR_EL1, BigInt(far));
+    this.sys.set(SysReg.SPSR_EL1, BigInt(this.cpsr));
+    this.sys.set(SysReg.ELR_EL1, BigInt(ret));
+    const offset = this.el === 0 ? 0x400 : this.spsel ? 0x200 : 0x000;
+    this.switchMode(1, 1);
+    this.daif = 0xf;
+    this.pc = Number(this.sys.get(SysReg.VBAR_EL1) ?? 0n) + offset;
+    throw UNWIND;
+  }
+
+  /** Current instruction's address (pc was advanced before executing it). */
+  get insnAddr(): number {
+    return this.pc - 4;
+  }
+
+  undefinedInsn(): never {
+    return this.takeException(EC.UNKNOWN, 0, this.insnAddr);
+  }
+
+  svc(imm16: number): never {
+    return this.takeException(EC.SVC64, imm16, this.pc);
+  }
+
+  brk(imm16: number): never {
+    return this.takeException(EC.BRK64, imm16, this.insnAddr);
+  }
+
+  /** HVC: from EL1 it is the exit to the host; EL0 cannot call it. */
+  hvc(imm16: number): never {
+    if (this.el === 0) return this.undefinedInsn();
+    this.exit = {
+      reason: ExitReason.EXCEPTION,
+      syndrome: ((EC.HVC64 << 26) | ESR_IL | (imm16 & 0xffff)) >>> 0,
+      virtualAddress: 0n,
+      physicalAddress: 0n,
+    };
+    throw UNWIND;
+  }
+
+  eret(): never {
+    if (this.el === 0) return this.undefinedInsn();
+    const spsr = Number(this.sys.get(SysReg.SPSR_EL1) ?? 0n);
+    this.cpsr = spsr;
+    this.pc = Number(this.sys.get(SysReg.ELR_EL1) ?? 0n);
+    this.exclAddr = -1;
+    throw UNWIND;
+  }
+
+  /** FP/SIMD access trap used by decode when CPACR_EL1 disables FP. */
+  fpAccessTrap(): never {
+    return this.takeException(EC.FP_ACCESS, 0x1e00000, this.insnAddr);
+  }
+
+  // ---- system instructions ----------------------------------------------------
+
+  /** Trap an EL0 system-register or system-instruction access (EC 0x18). */
+  private sysTrap(isRead: boolean, op0: number, op1: number, crn: number, crm: number, op2: number, rt: number): never {
+    const iss = (op0 << 20) | (op2 << 17) | (op1 << 14) | (crn << 10) | (rt << 5) | (crm << 1) | (isRead ? 1 : 0);
+    return this.takeException(EC.SYS64, iss, this.insnAddr);
+  }
+
+  /** MRS Xt, <sysreg>. `rt` is the raw register number (31 = XZR). */
+  mrs(op0: number, op1: number, crn: number, crm: number, op2: number, rt: number): void {
+    const id = sysRegId(op0, op1, crn, crm, op2);
+    const dst = rt === 31 ? XZR_WRITE : rt;
+    if (id === SysReg.TPIDR_EL0) {
+      this.x[2 * dst] = this.tpidrEl0Lo;
+      this.x[2 * dst + 1] = this.tpidrEl0Hi;
+      return;
+    }
+    const v = this.readSysForInsn(id, op0, op1, crn, crm, op2, rt);
+    this.setX(dst, v);
+  }
+
+  private readSysForInsn(id: number, op0: number, op1: number, crn: number, crm: number, op2: number, rt: number): bigint {
+    switch (id) {
+      case 0xda10: // NZCV
+        return BigInt(this.nzcv >>> 0);
+      case 0xda20: // FPCR
+        return BigInt(this.fpcr >>> 0);
+      case 0xda21: // FPSR
+        return BigInt(this.fpsr >>> 0);
+      case 0xd807: // DCZID_EL0: 64-byte DC ZVA blocks, allowed when SCTLR.DZE
+        return this.el === 0 && !(this.sctlr & SCTLR_DZE) ? 0x14n : 0x4n;
+      case 0xd801: // CTR_EL0
+        if (this.el === 0 && !(this.sctlr & SCTLR_UCT)) return this.sysTrap(true, op0, op1, crn, crm, op2, rt);
+        return 0x8444c004n;
+      case 0xdf00: // CNTFRQ_EL0
+        return BigInt(CNTFRQ);
+      case 0xdf02: // CNTVCT_EL0
+      case 0xdf01: // CNTPCT_EL0
+        return this.counter();
+      case SysReg.TPIDRRO_EL0:
+        return this.sys.get(id) ?? 0n;
+      case 0xc212: // CurrentEL
+        if (this.el === 0) return this.undefinedInsn();
+        return BigInt(this.el << 2);
+      case 0xda11: // DAIF
+        if (this.el === 0) return this.sysTrap(true, op0, op1, crn, crm, op2, rt);
+        return BigInt(this.daif << 6);
+      case 0xc210: // SPSel
+        if (this.el === 0) return this.undefinedInsn();
+        return BigInt(this.spsel);
+      default:
+        break;
+    }
+    if (this.el === 0) {
+      // ID registers trap to EL1 (the kernel emulates them); the rest are UNDEFINED.
+      if (op0 === 3 && op1 === 0 && crn === 0) return this.sysTrap(true, op0, op1, crn, crm, op2, rt);
+      return this.undefinedInsn();
+    }
+    return this.getSysReg(id);
+  }
+
+  /** Host monotonic time as a CNTFRQ-rate counter. */
+  counter(): bigint {
+    return (process.hrtime.bigint() * BigInt(CNTFRQ)) / 1_000_000_000n;
+  }
+
+  /** MSR <sysreg>, Xt. */
+  msr(op0: number, op1: number, crn: number, crm: number, op2: number, rt: number): void {
+    const id = sysRegId(op0, op1, crn, crm, op2);
+    const src = rt === 31 ? XZR_READ : rt;
+    if (id === SysReg.TPIDR_EL0) {
+      this.tpidrEl0Lo = this.x[2 * src]!;
+      this.tpidrEl0Hi = this.x[2 * src + 1]!;
+      return;
+    }
+    const v = this.getX(src);
+    switch (id) {
+      case 0xda10:
+        this.nzcv = Number(v & 0xf0000000n);
+        return;
+      case 0xda20:
+        this.fpcr = Number(v & 0xffffffffn);
+        return;
+      case 0xda21:
+        this.fpsr = Number(v & 0xffffffffn);
+        return;
+      case 0xda11: // DAIF
+        if (this.el === 0) return this.sysTrap(false, op0, op1, crn, crm, op2, rt);
+        this.daif = Number(v >> 6n) & 0xf;
+        return;
+      default:
+        break;
+    }
+    if (this.el === 0) {
+      if (op0 === 3 && op1 === 0 && crn === 0) return this.sysTrap(false, op0, op1, crn, crm, op2, rt);
+      return this.undefinedInsn();
+    }
+    this.setSysReg(id, v);
+    // Translation-regime changes take effect from the next instruction.
+    if (id === SysReg.SCTLR_EL1 || id === SysReg.TTBR0_EL1 || id === SysReg.TCR_EL1) throw UNWIND;
+  }
+
+  /** MSR <pstatefield>, #imm: DAIFSet/DAIFClr/SPSel. */
+  msrImm(op1: number, op2: number, imm: number): void {
+    if (op1 === 3 && (op2 === 6 || op2 === 7)) {
+      // DAIFSet / DAIFClr: EL0 access needs SCTLR.UMA, which we never set.
+      if (this.el === 0) return this.sysTrap(false, 0, op1, 4, imm, op2, 31);
+      this.daif = op2 === 6 ? this.daif | imm : this.daif & ~imm;
+      return;
+    }
+    if (op1 === 0 && op2 === 5) {
+      if (this.el === 0) return this.undefinedInsn();
+      this.switchMode(this.el, imm & 1);
+      throw UNWIND;
+    }
+    // Other PSTATE fields (PAN, UAO, SSBS, DIT...) are not implemented.
+    return this.undefinedInsn();
+  }
+
+  /** SYS #op1, Cn, Cm, #op2, Xt: cache, TLB and address-translation maintenance. */
+  sysInsn(op1: number, crn: number, crm: number, op2: number, rt: number): void {
+    const src = rt === 31 ? XZR_READ : rt;
+    if (crn === 7) {
+      // DC ZVA
+      if (op1 === 3 && crm === 4 && op2 === 1) {
+        if (this.el === 0 && !(this.sctlr & SCTLR_DZE)) return this.sysTrap(false, 1, op1, crn, crm, op2, rt);
+        const va = Math.floor(this.xAddr(src) / 64) * 64;
+        for (let i = 0; i < 64; i += 8) this.write64(va + i, 0, 0);
+        return;
+      }
+      // IC IALLU / IALLUIS (EL1 only) and IC IVAU
+      if (op1 === 0 && (crm === 5 || crm === 1) && op2 === 0) {
+        if (this.el === 0) return this.undefinedInsn();
+        this.icacheFlush();
+        throw UNWIND;
+      }
+      if (op1 === 3 && crm === 5 && op2 === 1) {
+        if (this.el === 0 && !(this.sctlr & SCTLR_UCI)) return this.sysTrap(false, 1, op1, crn, crm, op2, rt);
+        this.icacheFlush();
+        throw UNWIND;
+      }
+      // DC CVAU, CVAC, CIVAC, CVAP, CVADP (EL0 with SCTLR.UCI): no data cache to model.
+      if (op1 === 3) {
+        if (this.el === 0 && !(this.sctlr & SCTLR_UCI)) return this.sysTrap(false, 1, op1, crn, crm, op2, rt);
+        return;
+      }
+      if (this.el === 0) return this.undefinedInsn();
+      return; // EL1 set/way and other data-cache ops
+    }
+    if (crn === 8 && op1 === 0) {
+      // TLBI: any form flushes everything (correct, if more than needed).
+      if (this.el === 0) return this.undefinedInsn();
+      this.tlbFlush();
+      throw UNWIND;
+    }
+    return this.undefinedInsn();
+  }
+
+  // ---- MMU ------------------------------------------------------------------
+
+  tlbFlush(): void {
+    this.rTag.fill(-1);
+    this.wTag.fill(-1);
+    this.xTag.fill(-1);
+  }
+
+  icacheFlush(): void {
+    this.codePages.fill(undefined as unknown as (Exec | undefined)[]);
+    this.execByWord.clear();
+  }
+
+  /**
+   * Translate the page of `va` for `acc` at the current EL and fill the TLB, or
+   * take the fault. Returns the physical page base.
+   */
+  private refill(va: number, acc: number): number {
+    const vpn = Math.floor(va / PAGE_SIZE);
+    if (!(this.sctlr & SCTLR_M)) {
+      // MMU off: flat, every access allowed (the EL1 boot shim runs like this).
+      const pa = vpn * PAGE_SIZE;
+      if (pa + PAGE_SIZE > this.ramSize) return this.stage2Fault(va, pa, acc);
+      const i = (vpn & TLB_MASK) + this.tlbOff;
+      this.rTag[i] = vpn;
+      this.wTag[i] = vpn;
+      this.xTag[i] = vpn;
+      this.rBase[i] = pa;
+      this.wBase[i] = pa;
+      this.xBase[i] = pa;
+      return pa;
+    }
+    if (!(va < VA_LIMIT)) return this.translationFault(va, acc, FSC.TRANSLATION + 0);
+    const ttbr = Number((this.sys.get(SysReg.TTBR0_EL1) ?? 0n) & 0x0000fffffffff000n);
+    let table = ttbr;
+    for (let level = 0; level <= 3; level++) {
+      const shift = 39 - 9 * level;
+      const index = Math.floor(va / 2 ** shift) % 512;
+      const dpa = table + index * 8;
+      if (dpa + 8 > this.ramSize) return this.stage2Fault(va, dpa, acc);
+      const lo = this.dv.getUint32(dpa, true);
+      const hi = this.dv.getUint32(dpa + 4, true);
+      if ((lo & 1) === 0) return this.translationFault(va, acc, FSC.TRANSLATION + level);
+      const isTable = (lo & 2) !== 0;
+      if (level < 3 && isTable) {
+        table = (hi & 0xffff) * TWO32 + ((lo & 0xfffff000) >>> 0);
+        continue;
+      }
+      if (level === 0 || (level === 3 && !isTable)) return this.translationFault(va, acc, FSC.TRANSLATION + level);
+      if ((lo & (1 << 10)) === 0) return this.translationFault(va, acc, FSC.ACCESS_FLAG + level);
+      const blockBytes = 2 ** shift;
+      const outBase = (hi & 0xffff) * TWO32 + ((lo & 0xfffff000) >>> 0);
+      const blockBase = outBase - (outBase % blockBytes);
+      const pa = blockBase + ((vpn * PAGE_SIZE) % blockBytes);
+      // Permissions (AP[2:1], UXN, PXN, SCTLR.WXN).
+      const ap = (lo >>> 6) & 3;
+      const el0Access = (ap & 1) !== 0;
+      const readOnly = (ap & 2) !== 0;
+      const uxn = (hi >>> 22) & 1;
+      const pxn = (hi >>> 21) & 1;
+      let canRead: boolean;
+      let canWrite: boolean;
+      let canExec: boolean;
+      if (this.el === 0) {
+        canRead = el0Access;
+        canWrite = el0Access && !readOnly;
+        canExec = !uxn && !(canWrite && this.sctlr & SCTLR_WXN);
+      } else {
+        canRead = true;
+        canWrite = !readOnly;
+        // EL0-writable memory is never executable at EL1.
+        canExec = !pxn && !(el0Access && !readOnly) && !(canWrite && this.sctlr & SCTLR_WXN);
+      }
+      const allowed = acc === ACC_READ ? canRead : acc === ACC_WRITE ? canWrite : canExec;
+      if (!allowed) return this.translationFault(va, acc, FSC.PERMISSION + level);
+      if (pa + PAGE_SIZE > this.ramSize) return this.stage2Fault(va, pa, acc);
+      const i = (vpn & TLB_MASK) + this.tlbOff;
+      if (canRead) {
+        this.rTag[i] = vpn;
+        this.rBase[i] = pa;
+      }
+      if (canWrite) {
+        this.wTag[i] = vpn;
+        this.wBase[i] = pa;
+      }
+      if (canExec) {
+        this.xTag[i] = vpn;
+        this.xBase[i] = pa;
+      }
+      return pa;
+    }
+    return this.translationFault(va, acc, FSC.TRANSLATION + 3);
+  }
+
+  /** A stage-1 fault: abort to EL1 with the fault address in FAR_EL1. */
+  private translationFault(va: number, acc: number, fsc: number): never {
+    if (acc === ACC_EXEC) {
+      const ec = this.el === 0 ? EC.INSN_ABORT_LOWER : EC.INSN_ABORT_SAME;
+      return this.takeException(ec, fsc, this.pc, va);
+    }
+    const ec = this.el === 0 ? EC.DATA_ABORT_LOWER : EC.DATA_ABORT_SAME;
+    return this.takeException(ec, fsc | (acc === ACC_WRITE ? ISS_WNR : 0), this.insnAddr, va);
+  }
+
+  /** Guest-physical address outside RAM: like HVF, exit to the host. */
+  private stage2Fault(va: number, pa: number, acc: number): never {
+    const ec = acc === ACC_EXEC ? EC.INSN_ABORT_LOWER : EC.DATA_ABORT_LOWER;
+    this.exit = {
+      reason: ExitReason.EXCEPTION,
+      syndrome: ((ec << 26) | ESR_IL | FSC.TRANSLATION | (acc === ACC_WRITE ? ISS_WNR : 0)) >>> 0,
+      virtualAddress: BigInt(va),
+      physicalAddress: BigInt(pa),
+    };
+    if (acc !== ACC_EXEC) this.pc -= 4;
+    throw UNWIND;
+  }
+
+  /** Physical address of `va` for reading (translating on a TLB miss). */
+  private paRead(va: number): number {
+    const vpn = Math.floor(va / PAGE_SIZE);
+    const i = (vpn & TLB_MASK) + this.tlbOff;
+    if (this.rTag[i] === vpn) return this.rBase[i]! + (va & PAGE_MASK);
+    return this.refill(va, ACC_READ) + (va & PAGE_MASK);
+  }
+
+  private paWrite(va: number): number {
+    const vpn = Math.floor(va / PAGE_SIZE);
+    const i = (vpn & TLB_MASK) + this.tlbOff;
+    if (this.wTag[i] === vpn) return this.wBase[i]! + (va & PAGE_MASK);
+    return this.refill(va, ACC_WRITE) + (va & PAGE_MASK);
+  }
+
+  // ---- data access ----------------------------------------------------------
+  // Addresses are numbers; an address at or above 2^48 faults in refill().
+
+  read8(va: number): number {
+    return this.ram[this.paRead(va)]!;
+  }
+
+  read16(va: number): number {
+    if ((va & PAGE_MASK) > PAGE_SIZE - 2) return this.read8(va) | (this.read8(va + 1) << 8);
+    return this.dv.getUint16(this.paRead(va), true);
+  }
+
+  read32(va: number): number {
+    if ((va & PAGE_MASK) > PAGE_SIZE - 4) return (this.read16(va) | (this.read16(va + 2) << 16)) >>> 0;
+    const pa = this.paRead(va);
+    return (pa & 3) === 0 ? this.ram32[pa >>> 2]! : this.dv.getUint32(pa, true);
+  }
+
+  /** 64-bit load: returns the low word, leaves the high word in `hi`. */
+  read64(va: number): number {
+    if ((va & PAGE_MASK) > PAGE_SIZE - 8) {
+      const lo = this.read32(va);
+      this.hi = this.read32(va + 4);
+      return lo;
+    }
+    const pa = this.paRead(va);
+    if ((pa & 3) === 0) {
+      this.hi = this.ram32[(pa >>> 2) + 1]!;
+      return this.ram32[pa >>> 2]!;
+    }
+    this.hi = this.dv.getUint32(pa + 4, true);
+    return this.dv.getUint32(pa, true);
+  }
+
+  write8(va: number, v: number): void {
+    this.ram[this.paWrite(va)] = v;
+  }
+
+  write16(va: number, v: number): void {
+    if ((va & PAGE_MASK) > PAGE_SIZE - 2) {
+      this.paWrite(va + 1); // fault before any byte is written
+      this.write8(va, v);
+      this.write8(va + 1, v >>> 8);
+      return;
+    }
+    this.dv.setUint16(this.paWrite(va), v, true);
+  }
+
+  write32(va: number, v: number): void {
+    if ((va & PAGE_MASK) > PAGE_SIZE - 4) {
+      this.paWrite(va + 3);
+      for (let k = 0; k < 4; k++) this.write8(va + k, v >>> (8 * k));
+      return;
+    }
+    const pa = this.paWrite(va);
+    if ((pa & 3) === 0) this.ram32[pa >>> 2] = v;
+    else this.dv.setUint32(pa, v, true);
+  }
+
+  write64(va: number, lo: number, hi: number): void {
+    if ((va & PAGE_MASK) > PAGE_SIZE - 8) {
+      this.paWrite(va);
+      this.paWrite(va + 7);
+      this.write32(va, lo);
+      this.write32(va + 4, hi);
+      return;
+    }
+    const pa = this.paWrite(va);
+    if ((pa & 3) === 0) {
+      this.ram32[pa >>> 2] = lo;
+      this.ram32[(pa >>> 2) + 1] = hi;
+      return;
+    }
+    this.dv.setUint32(pa, lo, true);
+    this.dv.setUint32(pa + 4, hi, true);
+  }
+
+  /** Check that [va, va+size) is writable without writing (for multi-part stores). */
+  probeWrite(va: number, size: number): void {
+    this.paWrite(va);
+    this.paWrite(va + size - 1);
+  }
+
+  probeRead(va: number, size: number): void {
+    this.paRead(va);
+    this.paRead(va + size - 1);
+  }
+
+  // ---- exclusive monitor ------------------------------------------------------
+
+  setExclusive(va: number, size: number): void {
+    this.exclAddr = va;
+    this.exclSize = size;
+  }
+
+  /** True if a store-exclusive to [va, va+size) may succeed; clears the monitor. */
+  checkExclusive(va: number, size: number): boolean {
+    const ok = this.exclAddr === va && this.exclSize === size;
+    this.exclAddr = -1;
+    return ok;
+  }
+
+  // ---- fetch / decode / run ------------------------------------------------------
+
+  private decodeWord(word: number): Exec {
+    let fn = this.execByWord.get(word);
+    if (fn) return fn;
+    const d = a64().decode(word);
+    const builder = d ? EXEC_TABLE[d.entry.def.name] : undefined;
+    if (!d || !builder) {
+      fn = (cpu: Cpu) => cpu.undefinedWord(word);
+    } else if (this.fpTrapped && (d.entry.def.feature === 'fp' || d.entry.def.feature === 'asimd')) {
+      fn = (cpu: Cpu) => cpu.fpAccessTrap();
+    } else {
+      fn = builder(d.fields);
+    }
+    this.execByWord.set(word, fn);
+    return fn;
+  }
+
+  /** An instruction the CPU does not implement: report it, then UNDEFINED. */
+  undefinedWord(word: number): never {
+    this.onUndefined?.(word, this.insnAddr);
+    return this.undefinedInsn();
+  }
+
+  /** The decoded-instruction page holding `pc`, translating for execution. */
+  private codePageFor(pc: number): { page: (Exec | undefined)[]; base: number; pa: number } {
+    if (pc % 4 !== 0) return this.takeException(EC.PC_ALIGN, 0, pc, pc);
+    const vpn = Math.floor(pc / PAGE_SIZE);
+    const i = (vpn & TLB_MASK) + this.tlbOff;
+    const pa = this.xTag[i] === vpn ? this.xBase[i]! : this.refill(pc, ACC_EXEC);
+    const ppn = pa >>> PAGE_SHIFT;
+    let page = this.codePages[ppn];
+    if (!page) {
+      page = new Array<Exec | undefined>(1024).fill(undefined);
+      this.codePages[ppn] = page;
+    }
+    return { page, base: vpn * PAGE_SIZE, pa };
+  }
+
+  /** hv_vcpu_run: execute until an exit or the end of the slice. */
+  run(): VcpuExit {
+    this.exit = null;
+    if (this.exitRequested) {
+      this.exitRequested = false;
+      return { reason: ExitReason.CANCELED, syndrome: 0, virtualAddress: 0n, physicalAddress: 0n };
+    }
+    let budget = this.slice;
+    while (budget > 0) {
+      const start = budget;
+      try {
+        budget = this.runBlock(budget);
+      } catch (e) {
+        if (e !== UNWIND) throw e;
+        budget = this.unwound;
+      }
+      this.retired += start - budget;
+      if (this.exit) return this.exit;
+      if (this.exitRequested) break;
+    }
+    this.exitRequested = false;
+    return { reason: ExitReason.CANCELED, syndrome: 0, virtualAddress: 0n, physicalAddress: 0n };
+  }
+
+  /** Budget left when an instruction unwound (the unwinding one counts as retired). */
+  private unwound = 0;
+
+  private runBlock(budget: number): number {
+    let page: (Exec | undefined)[] = [];
+    let base = -PAGE_SIZE;
+    let pa = 0;
+    try {
+      while (budget > 0) {
+        const pc = this.pc;
+        let off = pc - base;
+        if (off < 0 || off >= PAGE_SIZE) {
+          ({ page, base, pa } = this.codePageFor(pc));
+          off = pc - base;
+        }
+        const idx = off >>> 2;
+        let fn = page[idx];
+        if (fn === undefined) {
+          fn = this.decodeWord(this.ram32[(pa + off) >>> 2]!);
+          page[idx] = fn;
+        }
+        budget--;
+        this.pc = pc + 4;
+        fn(this);
+      }
+    } catch (e) {
+      this.unwound = budget;
+      throw e;
+    }
+    return budget;
+  }
+
+  requestExit(): void {
+    this.exitRequested = true;
+  }
+}

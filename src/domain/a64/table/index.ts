@@ -1,0 +1,20 @@
+/**
+ * The whole A64 instruction table, in decode order. Each family file owns
+ * its entries; within a family, more specific encodings come first.
+ */
+import type { InsnDef } from '../insn.js';
+import { branch_sysDefs } from './branch-sys.js';
+import { dp_immDefs } from './dp-imm.js';
+import { dp_regDefs } from './dp-reg.js';
+import { fpDefs } from './fp.js';
+import { ldstDefs } from './ldst.js';
+import { simdDefs } from './simd.js';
+
+export const A64_TABLE: readonly InsnDef[] = [
+  ...branch_sysDefs,
+  ...dp_immDefs,
+  ...dp_regDefs,
+  ...ldstDefs,
+  ...fpDefs,
+  ...simdDefs,
+];

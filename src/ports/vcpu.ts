@@ -1,0 +1,134 @@
+/**
+ * VcpuPort: the contract of one hardware virtual CPU, as Hypervisor.framework
+ * offers it. Both backends implement it: `hvf` with a real vCPU, `interp`
+ * with a TypeScript AArch64 CPU. The domain never knows which one runs it.
+ *
+ * Register and system-register identifiers use Hypervisor.framework's
+ * numbering (hv_reg_t, hv_sys_reg_t), so the hvf adapter passes them through
+ * unchanged. A system-register id is the MRS/MSR operand packed as
+ * op0:op1:CRn:CRm:op2 (2+3+4+4+3 bits), which is also how the interpreter
+ * keys its system-register file.
+ */
+
+/** hv_reg_t: X0..X30 are 0..30. */
+export const Reg = {
+  PC: 31,
+  FPCR: 32,
+  FPSR: 33,
+  /** PSTATE as SPSR lays it out (NZCV, DAIF, M[3:0]). */
+  CPSR: 34,
+} as const;
+export type RegId = number;
+
+/** Pack an MRS/MSR system-register operand into its hv_sys_reg_t id. */
+export function sysRegId(op0: number, op1: number, crn: number, crm: number, op2: number): number {
+  return ((op0 & 3) << 14) | ((op1 & 7) << 11) | ((crn & 15) << 7) | ((crm & 15) << 3) | (op2 & 7);
+}
+
+/** hv_sys_reg_t values for the registers the domain programs. */
+export const SysReg = {
+  SCTLR_EL1: 0xc080,
+  CPACR_EL1: 0xc082,
+  TTBR0_EL1: 0xc100,
+  TTBR1_EL1: 0xc101,
+  TCR_EL1: 0xc102,
+  SPSR_EL1: 0xc200,
+  ELR_EL1: 0xc201,
+  SP_EL0: 0xc208,
+  ESR_EL1: 0xc290,
+  FAR_EL1: 0xc300,
+  MAIR_EL1: 0xc510,
+  VBAR_EL1: 0xc600,
+  TPIDR_EL1: 0xc684,
+  CNTKCTL_EL1: 0xc708,
+  TPIDR_EL0: 0xde82,
+  TPIDRRO_EL0: 0xde83,
+  CNTV_CTL_EL0: 0xdf19,
+  CNTV_CVAL_EL0: 0xdf1a,
+  SP_EL1: 0xe208,
+  MIDR_EL1: 0xc000,
+  MPIDR_EL1: 0xc005,
+  ID_AA64PFR0_EL1: 0xc020,
+  ID_AA64PFR1_EL1: 0xc021,
+  ID_AA64DFR0_EL1: 0xc028,
+  ID_AA64ISAR0_EL1: 0xc030,
+  ID_AA64ISAR1_EL1: 0xc031,
+  ID_AA64MMFR0_EL1: 0xc038,
+  ID_AA64MMFR1_EL1: 0xc039,
+  ID_AA64MMFR2_EL1: 0xc03a,
+} as const;
+
+/** hv_exit_reason_t */
+export const ExitReason = {
+  CANCELED: 0,
+  EXCEPTION: 1,
+  VTIMER_ACTIVATED: 2,
+  UNKNOWN: 3,
+} as const;
+export type ExitReasonValue = (typeof ExitReason)[keyof typeof ExitReason];
+
+/** hv_vcpu_exit_t: why run() returned. */
+export interface VcpuExit {
+  reason: ExitReasonValue;
+  /** ESR_EL2-style syndrome of an EXCEPTION exit (EC in bits 31:26). */
+  syndrome: number;
+  virtualAddress: bigint;
+  physicalAddress: bigint;
+}
+
+export interface VcpuPort {
+  getReg(reg: RegId): bigint;
+  setReg(reg: RegId, value: bigint): void;
+  getSysReg(reg: number): bigint;
+  setSysReg(reg: number, value: bigint): void;
+  /** Q0..Q31 as 16 little-endian bytes (a copy). */
+  getSimdFpReg(index: number): Uint8Array;
+  setSimdFpReg(index: number, value: Uint8Array): void;
+  /**
+   * Run until an exit. The interpreter returns synchronously (CANCELED after
+   * its time slice so the host event loop can turn); hvf returns a promise
+   * resolved by its vCPU thread.
+   */
+  run(): VcpuExit | Promise<VcpuExit>;
+  /** Make a running (or the next) run() return CANCELED (hv_vcpus_exit). */
+  requestExit(): void;
+  /** Guest instructions retired so far, when the backend can count them. */
+  instructionsRetired(): number | undefined;
+  destroy(): void;
+}
+
+/** Exception classes (ESR_ELx.EC) the domain and the backends share. */
+export const EC = {
+  UNKNOWN: 0x00,
+  WFX: 0x01,
+  FP_ACCESS: 0x07,
+  ILLEGAL_STATE: 0x0e,
+  SVC64: 0x15,
+  HVC64: 0x16,
+  SMC64: 0x17,
+  SYS64: 0x18,
+  INSN_ABORT_LOWER: 0x20,
+  INSN_ABORT_SAME: 0x21,
+  PC_ALIGN: 0x22,
+  DATA_ABORT_LOWER: 0x24,
+  DATA_ABORT_SAME: 0x25,
+  SP_ALIGN: 0x26,
+  FP_EXC64: 0x2c,
+  SERROR: 0x2f,
+  BRK64: 0x3c,
+} as const;
+
+/** ESR.IL: the trapped instruction was 32 bits wide. */
+export const ESR_IL = 1 << 25;
+
+/** Data/instruction fault status codes (DFSC/IFSC, ISS bits 5:0). */
+export const FSC = {
+  ADDRESS_SIZE: 0x00, // + level
+  TRANSLATION: 0x04, // + level
+  ACCESS_FLAG: 0x08, // + level
+  PERMISSION: 0x0c, // + level
+  ALIGNMENT: 0x21,
+} as const;
+
+/** ESR ISS bit 6 for data aborts: the access was a write. */
+export const ISS_WNR = 1 << 6;
