@@ -299,6 +299,7 @@ export class Cpu {
     const trapped = !(fpen === 3 || (fpen === 1 && this.el === 1));
     if (trapped !== this.fpTrapped) {
       this.fpTrapped = trapped;
+      this.execByWord.clear();
       this.icacheFlush();
     }
   }
@@ -530,9 +531,9 @@ export class Cpu {
     this.xTag.fill(-1);
   }
 
+  /** Drop decoded pages. Closures per instruction word stay valid: they do not depend on the address. */
   icacheFlush(): void {
     this.codePages.fill(undefined as unknown as (Exec | undefined)[]);
-    this.execByWord.clear();
   }
 
   /**

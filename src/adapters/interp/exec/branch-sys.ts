@@ -1,4 +1,138 @@
-/** Interpreter semantics for the branch-sys family of the A64 table, bound by entry name. */
+/**
+ * Interpreter semantics for branches, exception generation and system
+ * instructions. While an instruction runs, cpu.pc already holds the next
+ * instruction's address, so a PC-relative target is pc - 4 + offset.
+ */
+import type { Cpu, Exec } from '../cpu.js';
+import { XZR_READ } from '../cpu.js';
+import type { Fields } from '../../../domain/a64/pattern.js';
 import type { ExecTable } from './types.js';
 
-export const branch_sysExec: ExecTable = {};
+const TWO32 = 4294967296;
+
+const nop: Exec = () => {};
+
+/** ConditionHolds (ARM ARM J1 shared/functions/system/ConditionHolds), one closure per cond. */
+export const CONDITIONS: readonly ((cpu: Cpu) => boolean)[] = [
+  (c) => c.zf === 1, // EQ
+  (c) => c.zf === 0, // NE
+  (c) => c.cf === 1, // CS
+  (c) => c.cf === 0, // CC
+  (c) => c.nf === 1, // MI
+  (c) => c.nf === 0, // PL
+  (c) => c.vf === 1, // VS
+  (c) => c.vf === 0, // VC
+  (c) => c.cf === 1 && c.zf === 0, // HI
+  (c) => !(c.cf === 1 && c.zf === 0), // LS
+  (c) => c.nf === c.vf, // GE
+  (c) => c.nf !== c.vf, // LT
+  (c) => c.zf === 0 && c.nf === c.vf, // GT
+  (c) => !(c.zf === 0 && c.nf === c.vf), // LE
+  () => true, // AL
+  () => true, // NV behaves as AL in A64
+];
+
+/** Read register n (31 = XZR) as an address. */
+const regNum = (n: number): number => (n === 31 ? XZR_READ : n);
+
+/** X30 <- address of the next instruction. */
+function link(cpu: Cpu): void {
+  const ret = cpu.pc;
+  cpu.x[60] = ret >>> 0;
+  cpu.x[61] = Math.floor(ret / TWO32);
+}
+
+/** A branch-to-register builder; `withLink` writes X30 after reading the target (BLR X30). */
+function branchReg(withLink: boolean) {
+  return (f: Fields): Exec => {
+    const n = regNum(f.rn!);
+    if (!withLink) return (cpu) => { cpu.pc = cpu.xAddr(n); };
+    return (cpu) => {
+      const dest = cpu.xAddr(n);
+      link(cpu);
+      cpu.pc = dest;
+    };
+  };
+}
+
+/** CBZ/CBNZ: `zero` is the outcome that branches. */
+function compareBranch(zero: boolean) {
+  return (f: Fields): Exec => {
+    const lo = 2 * regNum(f.rt!);
+    const off = f.imm19! * 4 - 4;
+    if (f.sf) return (cpu) => { if (((cpu.x[lo]! | cpu.x[lo + 1]!) === 0) === zero) cpu.pc += off; };
+    return (cpu) => { if ((cpu.x[lo] === 0) === zero) cpu.pc += off; };
+  };
+}
+
+/** TBZ/TBNZ: `bitValue` is the bit value that branches. */
+function testBranch(bitValue: number) {
+  return (f: Fields): Exec => {
+    const bit = (f.b5! << 5) | f.b40!;
+    const slot = 2 * regNum(f.rt!) + (bit >>> 5);
+    const sh = bit & 31;
+    const off = f.imm14! * 4 - 4;
+    return (cpu) => { if (((cpu.x[slot]! >>> sh) & 1) === bitValue) cpu.pc += off; };
+  };
+}
+
+export const branch_sysExec: ExecTable = {
+  SVC: (f) => { const imm = f.imm16!; return (cpu) => cpu.svc(imm); },
+  HVC: (f) => { const imm = f.imm16!; return (cpu) => cpu.hvc(imm); },
+  BRK: (f) => { const imm = f.imm16!; return (cpu) => cpu.brk(imm); },
+  ERET: () => (cpu) => cpu.eret(),
+
+  // Hints, barriers and SB: a single in-order interpreter needs none of them.
+  HINT: () => nop,
+  DSB: () => nop,
+  DMB: () => nop,
+  ISB: () => nop,
+  ISB_opt: () => nop,
+  SB: () => nop,
+  CLREX: () => (cpu) => { cpu.exclAddr = -1; },
+
+  MSR_imm: (f) => {
+    const { op1 = 0, op2 = 0, crm = 0 } = f;
+    return (cpu) => cpu.msrImm(op1, op2, crm);
+  },
+  SYS: (f) => {
+    const { op1 = 0, crn = 0, crm = 0, op2 = 0, rt = 0 } = f;
+    return (cpu) => cpu.sysInsn(op1, crn, crm, op2, rt);
+  },
+  // No SYSL operation is defined at EL0/EL1.
+  SYSL: () => (cpu) => cpu.undefinedInsn(),
+  MSR_reg: (f) => {
+    const { o0 = 0, op1 = 0, crn = 0, crm = 0, op2 = 0, rt = 0 } = f;
+    const op0 = 2 + o0;
+    return (cpu) => cpu.msr(op0, op1, crn, crm, op2, rt);
+  },
+  MRS: (f) => {
+    const { o0 = 0, op1 = 0, crn = 0, crm = 0, op2 = 0, rt = 0 } = f;
+    const op0 = 2 + o0;
+    return (cpu) => cpu.mrs(op0, op1, crn, crm, op2, rt);
+  },
+
+  B: (f) => {
+    const off = f.imm26! * 4 - 4;
+    return (cpu) => { cpu.pc += off; };
+  },
+  BL: (f) => {
+    const off = f.imm26! * 4 - 4;
+    return (cpu) => {
+      link(cpu);
+      cpu.pc += off;
+    };
+  },
+  B_cond: (f) => {
+    const holds = CONDITIONS[f.cond!]!;
+    const off = f.imm19! * 4 - 4;
+    return (cpu) => { if (holds(cpu)) cpu.pc += off; };
+  },
+  CBZ: compareBranch(true),
+  CBNZ: compareBranch(false),
+  TBZ: testBranch(0),
+  TBNZ: testBranch(1),
+  BR: branchReg(false),
+  BLR: branchReg(true),
+  RET: branchReg(false),
+};

@@ -1,0 +1,5 @@
+/* exit42: the exit status must reach the host unchanged. */
+int main(void)
+{
+	return 42;
+}

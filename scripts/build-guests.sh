@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# build-guests.sh: builds the guest test programs in guests/src/ into
+# guests/bin/ with the aarch64-linux-gnu cross toolchain.
+#
+# Idempotent: a program is rebuilt only when the hash of its source, its
+# build command and the compiler version differs from the one recorded in
+# guests/bin/.stamps/ (content, not mtime, because a fresh clone gives every
+# file the same checkout time). hello and hello-asm are stripped because they
+# are committed for the README's first command.
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+src="$root/guests/src"
+out="$root/guests/bin"
+stamps="$out/.stamps"
+cross="${CROSS_COMPILE:-aarch64-linux-gnu-}"
+cflags=(-static -O2 -Wall -Wextra -Werror -std=gnu11)
+
+if ! command -v "${cross}gcc" >/dev/null; then
+  echo "build-guests: ${cross}gcc not found (apt-get install gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu)" >&2
+  exit 1
+fi
+mkdir -p "$out" "$stamps"
+toolchain="$("${cross}gcc" --version | head -n1)"
+
+# build NAME SOURCE KIND [strip]: KIND is c or asm.
+build() {
+  local name="$1" source="$2" kind="$3" strip="${4:-}"
+  local recipe stamp
+  case "$kind" in
+    c) recipe="${cross}gcc ${cflags[*]} -o $name $source" ;;
+    asm) recipe="${cross}as + ${cross}ld -static -n" ;;
+  esac
+  stamp="$( { cat "$src/$source"; echo "$recipe|$strip|$toolchain"; } | sha256sum | cut -d' ' -f1)"
+  if [[ -x "$out/$name" && -f "$stamps/$name" && "$(cat "$stamps/$name")" == "$stamp" ]]; then
+    return 0
+  fi
+  echo "build-guests: $name"
+  local tmp="$out/.$name.tmp"
+  case "$kind" in
+    c) "${cross}gcc" "${cflags[@]}" -o "$tmp" "$src/$source" ;;
+    asm)
+      "${cross}as" -o "$tmp.o" "$src/$source"
+      # -n: no page alignment of sections, keeps the file tiny
+      "${cross}ld" -static -n -o "$tmp" "$tmp.o"
+      rm -f "$tmp.o"
+      ;;
+  esac
+  if [[ -n "$strip" ]]; then
+    "${cross}strip" "$tmp"
+  fi
+  mv -f "$tmp" "$out/$name"
+  echo "$stamp" >"$stamps/$name"
+}
+
+build hello-asm hello-asm.S asm strip
+build hello hello.c c strip
+build echo-args echo-args.c c
+build exit42 exit42.c c
+build malloc-strings malloc-strings.c c
+build cat-file cat-file.c c
+build printf-double printf-double.c c
+build tight-loop tight-loop.c c

@@ -1,0 +1,161 @@
+/**
+ * HostFs on node:fs. Regular files use the synchronous API (a local disk
+ * read is short); pipes, ttys and sockets are read with the callback API so
+ * a guest waiting for input never blocks the JavaScript thread.
+ */
+
+import * as fs from 'node:fs';
+import type { HostDirEntry, HostFileType, HostFs, HostOpenFlags, HostStat } from '../../ports/host.js';
+import { hostCall, toHostError } from './errors.js';
+
+const C = fs.constants;
+
+function nodeOpenFlags(f: HostOpenFlags): number {
+  let flags = f.access === 'r' ? C.O_RDONLY : f.access === 'w' ? C.O_WRONLY : C.O_RDWR;
+  const optional: [boolean | undefined, number | undefined][] = [
+    [f.create, C.O_CREAT],
+    [f.exclusive, C.O_EXCL],
+    [f.truncate, C.O_TRUNC],
+    [f.append, C.O_APPEND],
+    [f.directory, C.O_DIRECTORY],
+    [f.noFollow, C.O_NOFOLLOW],
+    [f.nonBlock, C.O_NONBLOCK],
+    [f.noCtty, C.O_NOCTTY],
+    [f.sync, C.O_SYNC],
+    [f.dsync, C.O_DSYNC],
+  ];
+  for (const [wanted, bit] of optional) if (wanted && bit !== undefined) flags |= bit;
+  return flags;
+}
+
+function toHostStat(st: fs.BigIntStats): HostStat {
+  return {
+    dev: st.dev,
+    ino: st.ino,
+    mode: Number(st.mode),
+    nlink: Number(st.nlink),
+    uid: Number(st.uid),
+    gid: Number(st.gid),
+    rdev: st.rdev,
+    size: st.size,
+    blksize: Number(st.blksize),
+    blocks: st.blocks,
+    atimeNs: st.atimeNs,
+    mtimeNs: st.mtimeNs,
+    ctimeNs: st.ctimeNs,
+    birthtimeNs: st.birthtimeNs,
+  };
+}
+
+function direntType(d: fs.Dirent): HostFileType {
+  if (d.isFile()) return 'file';
+  if (d.isDirectory()) return 'dir';
+  if (d.isSymbolicLink()) return 'symlink';
+  if (d.isCharacterDevice()) return 'chr';
+  if (d.isBlockDevice()) return 'blk';
+  if (d.isFIFO()) return 'fifo';
+  if (d.isSocket()) return 'socket';
+  return 'unknown';
+}
+
+/** Node's writeSync takes a number position; offsets past 2^53 do not occur on real files. */
+function numberPosition(position: bigint | null): number | null {
+  return position === null ? null : Number(position);
+}
+
+const sleeper = new Int32Array(new SharedArrayBuffer(4));
+
+export class NodeHostFs implements HostFs {
+  open(path: string, flags: HostOpenFlags, mode: number): number {
+    return hostCall('open', () => fs.openSync(path, nodeOpenFlags(flags), mode));
+  }
+
+  close(fd: number): void {
+    hostCall('close', () => fs.closeSync(fd));
+  }
+
+  read(fd: number, buf: Uint8Array, position: bigint | null): number {
+    return hostCall('read', () => fs.readSync(fd, buf, 0, buf.length, position));
+  }
+
+  readAsync(fd: number, buf: Uint8Array, position: bigint | null): Promise<number> {
+    return new Promise((resolve, reject) => {
+      fs.read(fd, buf, 0, buf.length, position, (err, n) => (err ? reject(toHostError('read', err)) : resolve(n)));
+    });
+  }
+
+  /**
+   * Retries EAGAIN: an inherited stdout may be a non-blocking pipe (another
+   * process set O_NONBLOCK on the shared description), while the guest
+   * expects the blocking write it asked for.
+   */
+  write(fd: number, data: Uint8Array, position: bigint | null): number {
+    for (;;) {
+      try {
+        return fs.writeSync(fd, data, 0, data.length, numberPosition(position));
+      } catch (err) {
+        if ((err as { code?: unknown }).code !== 'EAGAIN') throw toHostError('write', err);
+        Atomics.wait(sleeper, 0, 0, 1);
+      }
+    }
+  }
+
+  fstat(fd: number): HostStat {
+    return hostCall('fstat', () => toHostStat(fs.fstatSync(fd, { bigint: true })));
+  }
+
+  stat(path: string): HostStat {
+    return hostCall('stat', () => toHostStat(fs.statSync(path, { bigint: true })));
+  }
+
+  lstat(path: string): HostStat {
+    return hostCall('lstat', () => toHostStat(fs.lstatSync(path, { bigint: true })));
+  }
+
+  readlink(path: string): string {
+    return hostCall('readlink', () => fs.readlinkSync(path));
+  }
+
+  readdir(path: string): HostDirEntry[] {
+    const entries = hostCall('readdir', () => fs.readdirSync(path, { withFileTypes: true }));
+    const base = path.endsWith('/') ? path : `${path}/`;
+    return entries.map((d) => ({ name: d.name, type: direntType(d), ino: inodeOf(base + d.name) }));
+  }
+
+  access(path: string, mode: number): void {
+    hostCall('access', () => fs.accessSync(path, mode));
+  }
+
+  mkdir(path: string, mode: number): void {
+    hostCall('mkdir', () => fs.mkdirSync(path, mode));
+  }
+
+  unlink(path: string): void {
+    hostCall('unlink', () => fs.unlinkSync(path));
+  }
+
+  rmdir(path: string): void {
+    hostCall('rmdir', () => fs.rmdirSync(path));
+  }
+
+  rename(from: string, to: string): void {
+    hostCall('rename', () => fs.renameSync(from, to));
+  }
+
+  ftruncate(fd: number, length: bigint): void {
+    hostCall('ftruncate', () => fs.ftruncateSync(fd, Number(length)));
+  }
+
+  fsync(fd: number): void {
+    hostCall('fsync', () => fs.fsyncSync(fd));
+  }
+}
+
+/** Node's Dirent has no d_ino, so lstat each entry; one removed meanwhile reads as inode 0. */
+function inodeOf(path: string): bigint {
+  try {
+    return fs.lstatSync(path, { bigint: true }).ino;
+  } catch {
+    return 0n;
+  }
+}

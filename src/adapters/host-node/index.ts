@@ -1,0 +1,18 @@
+/** The host ports on Node.js: what the composition root binds for a real run. */
+
+import type { HostPorts } from '../../ports/host.js';
+import { NodeHostFs } from './fs.js';
+import { NodeHostClock, NodeHostProcess, NodeHostRandom, NodeHostTerminal } from './system.js';
+
+export { NodeHostFs } from './fs.js';
+export { NodeHostClock, NodeHostProcess, NodeHostRandom, NodeHostTerminal } from './system.js';
+
+export function createNodeHostPorts(): HostPorts {
+  return {
+    fs: new NodeHostFs(),
+    clock: new NodeHostClock(),
+    random: new NodeHostRandom(),
+    process: new NodeHostProcess(),
+    terminal: new NodeHostTerminal(),
+  };
+}

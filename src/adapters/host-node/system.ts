@@ -1,0 +1,101 @@
+/**
+ * HostClock, HostRandom, HostProcess and HostTerminal on Node's process,
+ * node:os, node:crypto and node:tty.
+ */
+
+import { randomFillSync } from 'node:crypto';
+import * as os from 'node:os';
+import * as tty from 'node:tty';
+import type { HostClock, HostProcess, HostRandom, HostTerminal } from '../../ports/host.js';
+import { hostCall } from './errors.js';
+
+/**
+ * Realtime is the wall clock at start plus monotonic time since, which gives
+ * nanosecond steps (Date.now() has only milliseconds) at the cost of not
+ * following later wall-clock adjustments.
+ */
+export class NodeHostClock implements HostClock {
+  private readonly realtimeBase = BigInt(Date.now()) * 1_000_000n - process.hrtime.bigint();
+
+  realtimeNs(): bigint {
+    return this.realtimeBase + process.hrtime.bigint();
+  }
+
+  monotonicNs(): bigint {
+    return process.hrtime.bigint();
+  }
+
+  processCpuNs(): bigint {
+    const { user, system } = process.cpuUsage();
+    return BigInt(user + system) * 1000n;
+  }
+
+  sleep(ns: bigint): Promise<void> {
+    if (ns <= 0n) return new Promise((resolve) => setImmediate(resolve));
+    // setTimeout has millisecond granularity: round up so the guest never wakes early.
+    const ms = Number((ns + 999_999n) / 1_000_000n);
+    return new Promise((resolve) => setTimeout(resolve, ms));
+  }
+}
+
+export class NodeHostRandom implements HostRandom {
+  fill(buf: Uint8Array): void {
+    randomFillSync(buf);
+  }
+}
+
+export class NodeHostProcess implements HostProcess {
+  readonly pid = process.pid;
+  readonly ppid = process.ppid;
+  readonly uid = process.getuid?.() ?? 0;
+  readonly gid = process.getgid?.() ?? 0;
+  readonly euid = process.geteuid?.() ?? 0;
+  readonly egid = process.getegid?.() ?? 0;
+
+  hostname(): string {
+    return os.hostname();
+  }
+
+  cwd(): string {
+    return process.cwd();
+  }
+
+  chdir(path: string): void {
+    hostCall('chdir', () => process.chdir(path));
+  }
+
+  umask(mask: number): number {
+    return process.umask(mask);
+  }
+
+  memory(): { totalBytes: bigint; freeBytes: bigint } {
+    return { totalBytes: BigInt(os.totalmem()), freeBytes: BigInt(os.freemem()) };
+  }
+
+  uptimeSeconds(): number {
+    return os.uptime();
+  }
+
+  loadavg(): readonly [number, number, number] {
+    const [one = 0, five = 0, fifteen = 0] = os.loadavg();
+    return [one, five, fifteen];
+  }
+}
+
+export class NodeHostTerminal implements HostTerminal {
+  isatty(fd: number): boolean {
+    return tty.isatty(fd);
+  }
+
+  /**
+   * Node exposes the size through its stdout/stderr streams only; every
+   * terminal fd of one process is almost always the same terminal.
+   */
+  windowSize(fd: number): { rows: number; cols: number } | null {
+    if (!tty.isatty(fd)) return null;
+    for (const stream of [process.stdout, process.stderr]) {
+      if (stream.isTTY && stream.columns) return { rows: stream.rows, cols: stream.columns };
+    }
+    return { rows: 24, cols: 80 };
+  }
+}

@@ -1,0 +1,41 @@
+/**
+ * The interpreter backend: a software VM. Like Hypervisor.framework it allows
+ * one VM per host process at a time (a second create fails until the first
+ * is destroyed), so the domain cannot come to rely on more.
+ */
+import { BackendUnavailable, type Backend } from '../../ports/backend.js';
+import type { VcpuPort } from '../../ports/vcpu.js';
+import { interpIdRegs } from './features.js';
+import { InterpMemory } from './memory.js';
+import { InterpVcpu } from './vcpu.js';
+
+let live = false;
+
+export class InterpBackend implements Backend {
+  readonly name = 'interp' as const;
+  readonly memory = new InterpMemory();
+  private readonly vcpus: InterpVcpu[] = [];
+  private destroyed = false;
+
+  constructor() {
+    if (live) throw new BackendUnavailable('a VM already exists in this process (one VM per process, as with HVF)');
+    live = true;
+  }
+
+  createVcpu(): VcpuPort {
+    const v = new InterpVcpu(this.memory, interpIdRegs());
+    this.vcpus.push(v);
+    return v;
+  }
+
+  /** The interpreter CPUs, for diagnostics (instruction counts) and tests. */
+  get interpVcpus(): readonly InterpVcpu[] {
+    return this.vcpus;
+  }
+
+  destroy(): void {
+    if (this.destroyed) return;
+    this.destroyed = true;
+    live = false;
+  }
+}

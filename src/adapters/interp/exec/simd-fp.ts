@@ -1,0 +1,2 @@
+import type { ExecTable } from "./types.js";
+export const simdFpExec: ExecTable = {};

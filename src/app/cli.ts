@@ -1,0 +1,95 @@
+/**
+ * elfuse's command-line entry: parse options, build the container, launch the
+ * guest, and turn its fate into this process's exit status (the guest's own
+ * status, or 128+N if a signal N killed it, as a shell reports it).
+ * User errors print one line and never a stack trace.
+ */
+import { readFileSync } from 'node:fs';
+import { BackendUnavailable } from '../ports/backend.js';
+import type { HostPorts } from '../ports/host.js';
+import { launchGuest, LaunchError, type GuestStatus } from '../domain/boot/launch.js';
+import { buildContainer, TYPES, type BackendFactory } from './container.js';
+import { parseCli, UsageError } from './options.js';
+
+/** Exit statuses of elfuse's own failures (the conventions of env(1) and shells). */
+export const EXIT_INTERNAL = 125;
+export const EXIT_USAGE = 2;
+
+function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+function err(line: string): void {
+  process.stderr.write(`elfuse: ${line}\n`);
+}
+
+export function statusToExitCode(s: GuestStatus): number {
+  return s.kind === 'exited' ? s.code & 0xff : 128 + s.signal;
+}
+
+export async function main(argv: readonly string[]): Promise<number> {
+  let opts;
+  try {
+    opts = parseCli(argv, packageVersion(), process.env, (s) => process.stdout.write(s));
+  } catch (e) {
+    if (e instanceof UsageError) {
+      err(`${e.message} (see elfuse --help)`);
+      return EXIT_USAGE;
+    }
+    throw e;
+  }
+  if (!opts) return 0;
+
+  const container = buildContainer({ platform: process.platform, arch: process.arch });
+  const host = container.get<HostPorts>(TYPES.HostPorts);
+  let backend;
+  try {
+    backend = container.get<BackendFactory>(TYPES.BackendFactory)(opts.backend);
+  } catch (e) {
+    if (e instanceof BackendUnavailable) {
+      err(e.message);
+      return EXIT_USAGE;
+    }
+    throw e;
+  }
+  const stats = process.env.ELFUSE_STATS === '1';
+  const started = process.hrtime.bigint();
+  try {
+    const status = await launchGuest(backend, host, {
+      path: opts.elfPath,
+      argv: [opts.elfPath, ...opts.guestArgs],
+      envp: Object.entries(process.env)
+        .filter((kv): kv is [string, string] => kv[1] !== undefined)
+        .map(([k, v]) => `${k}=${v}`),
+      verbose: opts.verbose,
+      log: (line) => process.stderr.write(`${line}\n`),
+    });
+    if (stats) {
+      const secs = Number(process.hrtime.bigint() - started) / 1e9;
+      process.stderr.write(`elfuse-stats: instructions=${status.instructions ?? 'unknown'} seconds=${secs.toFixed(3)}\n`);
+    }
+    return statusToExitCode(status);
+  } catch (e) {
+    if (e instanceof LaunchError) {
+      err(e.message);
+      return e.exitCode;
+    }
+    err(`internal error: ${e instanceof Error ? e.message : String(e)}`);
+    if (opts.verbose && e instanceof Error && e.stack) process.stderr.write(`${e.stack}\n`);
+    return EXIT_INTERNAL;
+  } finally {
+    backend.destroy();
+  }
+}
+
+// process.exit, not exitCode: a guest may leave a host read pending (stdin), which
+// would keep Node alive. stdout/stderr writes are synchronous for files, pipes
+// and terminals on POSIX hosts, so nothing is lost.
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (e: unknown) => {
+    err(`internal error: ${e instanceof Error ? e.message : String(e)}`);
+    process.exit(EXIT_INTERNAL);
+  },
+);

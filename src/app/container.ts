@@ -1,0 +1,53 @@
+/**
+ * Composition root: the one place that picks adapters. inversify binds the
+ * ports to their Node and backend implementations; nothing below src/app
+ * knows which ones were chosen.
+ */
+import 'reflect-metadata';
+import { Container, inject, injectable } from 'inversify';
+import { InterpBackend } from '../adapters/interp/backend.js';
+import { createHvfBackend, hvfUnavailableReason, type HostPlatform } from '../adapters/hvf/backend.js';
+import { createNodeHostPorts } from '../adapters/host-node/index.js';
+import type { Backend } from '../ports/backend.js';
+import { BackendUnavailable } from '../ports/backend.js';
+import type { HostPorts } from '../ports/host.js';
+import type { BackendName } from './options.js';
+
+export const TYPES = {
+  HostPlatform: Symbol.for('elfuse.HostPlatform'),
+  BackendFactory: Symbol.for('elfuse.BackendFactory'),
+  HostPorts: Symbol.for('elfuse.HostPorts'),
+  Launcher: Symbol.for('elfuse.Launcher'),
+} as const;
+
+export type BackendFactory = (requested: BackendName | undefined) => Backend;
+
+/** Chooses and creates the execution backend: hvf where it can run, else interp. */
+@injectable()
+export class BackendSelector {
+  constructor(@inject(TYPES.HostPlatform) private readonly host: HostPlatform) {}
+
+  defaultBackend(): BackendName {
+    return hvfUnavailableReason(this.host) === null ? 'hvf' : 'interp';
+  }
+
+  create(requested: BackendName | undefined): Backend {
+    const name = requested ?? this.defaultBackend();
+    if (name === 'hvf') return createHvfBackend(this.host);
+    return new InterpBackend();
+  }
+}
+
+export function buildContainer(host: HostPlatform): Container {
+  const c = new Container();
+  c.bind<HostPlatform>(TYPES.HostPlatform).toConstantValue(host);
+  c.bind(BackendSelector).toSelf().inSingletonScope();
+  c.bind<BackendFactory>(TYPES.BackendFactory).toDynamicValue((ctx) => {
+    const sel = ctx.container.get(BackendSelector);
+    return (requested) => sel.create(requested);
+  });
+  c.bind<HostPorts>(TYPES.HostPorts).toDynamicValue(() => createNodeHostPorts()).inSingletonScope();
+  return c;
+}
+
+export { BackendUnavailable };

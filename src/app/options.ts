@@ -1,0 +1,96 @@
+/**
+ * Command-line options: parsing and validation with commander. Options whose
+ * feature does not exist yet are refused with a clear message, never ignored.
+ */
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+
+export type BackendName = 'interp' | 'hvf';
+
+export interface CliOptions {
+  backend: BackendName | undefined;
+  verbose: boolean;
+  timeoutSeconds: number;
+  noRosetta: boolean;
+  elfPath: string;
+  guestArgs: string[];
+}
+
+/** A usage error: printed as one line, exit status 2. */
+export class UsageError extends Error {}
+
+const NOT_YET = 'is not supported yet';
+
+function parseTimeout(v: string): number {
+  if (!/^\d+$/.test(v)) throw new InvalidArgumentError('expected a whole number of seconds');
+  return Number(v);
+}
+
+function parsePort(v: string): number {
+  const n = Number(v);
+  if (!/^\d+$/.test(v) || n < 1 || n > 65535) throw new InvalidArgumentError('expected a TCP port (1-65535)');
+  return n;
+}
+
+export function buildCommand(version: string): Command {
+  return new Command('elfuse')
+    .usage('[options] <elf-path> [args...]')
+    .description('Run a Linux AArch64 ELF executable as a native command.')
+    .version(version, '-V, --version', 'print the version and exit')
+    .helpOption('-h, --help', 'print this help and exit')
+    .option('-v, --verbose', 'trace system calls and loader decisions on stderr', false)
+    .option('-t, --timeout <seconds>', 'longest single vCPU run before the host regains control (0 disables)', parseTimeout, 10)
+    .option('--sysroot <path>', 'resolve guest absolute paths under PATH first')
+    .option('--create-sysroot <path>', 'create a case-sensitive sysroot volume at PATH and use it')
+    .option('--no-rosetta', 'never run x86_64 guests through Rosetta (also ELFUSE_NO_ROSETTA=1)')
+    .option('--gdb <port>', 'serve the GDB remote protocol on PORT', parsePort)
+    .option('--gdb-stop-on-entry', 'with --gdb: stop before the first guest instruction', false)
+    .addOption(new Option('--backend <name>', 'execution backend').choices(['interp', 'hvf']))
+    .argument('<elf-path>', 'the guest executable')
+    .argument('[args...]', 'arguments for the guest')
+    .passThroughOptions()
+    .allowExcessArguments(true)
+    .showHelpAfterError(false)
+    .exitOverride()
+    .configureOutput({ writeErr: () => {} });
+}
+
+/**
+ * Parse argv (without node and script). Returns null when commander already
+ * handled --help/--version. Throws UsageError for bad input.
+ */
+export function parseCli(argv: readonly string[], version: string, env: Readonly<Record<string, string | undefined>>, out: (s: string) => void): CliOptions | null {
+  const cmd = buildCommand(version);
+  cmd.configureOutput({ writeOut: out, writeErr: () => {} });
+  try {
+    cmd.parse([...argv], { from: 'user' });
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return null;
+      throw new UsageError(e.message.replace(/^error: /, ''));
+    }
+    throw e;
+  }
+  const o = cmd.opts<{
+    verbose: boolean;
+    timeout: number;
+    sysroot?: string;
+    createSysroot?: string;
+    rosetta: boolean;
+    gdb?: number;
+    gdbStopOnEntry: boolean;
+    backend?: BackendName;
+  }>();
+  if (o.sysroot !== undefined) throw new UsageError(`--sysroot ${NOT_YET} (dynamic executables and sysroot path resolution are planned)`);
+  if (o.createSysroot !== undefined) throw new UsageError(`--create-sysroot ${NOT_YET} (it provisions a case-sensitive APFS volume on macOS)`);
+  if (o.gdb !== undefined) throw new UsageError(`--gdb ${NOT_YET}`);
+  if (o.gdbStopOnEntry) throw new UsageError(`--gdb-stop-on-entry ${NOT_YET}`);
+  const [elfPath, guestArgs] = cmd.processedArgs as [string, string[] | undefined];
+  return {
+    backend: o.backend,
+    verbose: o.verbose,
+    timeoutSeconds: o.timeout,
+    noRosetta: !o.rosetta || env.ELFUSE_NO_ROSETTA === '1',
+    elfPath,
+    guestArgs: guestArgs ?? [],
+  };
+}

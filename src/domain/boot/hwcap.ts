@@ -1,0 +1,95 @@
+/**
+ * CPU features as the guest sees them: AT_HWCAP/AT_HWCAP2 derived from the
+ * vCPU's ID registers (as Linux's arch/arm64/kernel/cpufeature.c does), and
+ * the values Linux returns when EL0 reads an ID register with MRS (the read
+ * traps to EL1 and the kernel emulates it).
+ */
+import { SysReg, sysRegId, type VcpuPort } from '../../ports/vcpu.js';
+
+/** AT_HWCAP bits (arch/arm64/include/uapi/asm/hwcap.h). */
+export const HWCAP = {
+  FP: 1n << 0n,
+  ASIMD: 1n << 1n,
+  EVTSTRM: 1n << 2n,
+  AES: 1n << 3n,
+  PMULL: 1n << 4n,
+  SHA1: 1n << 5n,
+  SHA2: 1n << 6n,
+  CRC32: 1n << 7n,
+  ATOMICS: 1n << 8n,
+  FPHP: 1n << 9n,
+  ASIMDHP: 1n << 10n,
+  CPUID: 1n << 11n,
+  LRCPC: 1n << 15n,
+  SHA512: 1n << 21n,
+  ILRCPC: 1n << 26n,
+} as const;
+
+export interface CpuIdView {
+  midr: bigint;
+  pfr0: bigint;
+  isar0: bigint;
+  isar1: bigint;
+  mmfr0: bigint;
+}
+
+export function readCpuIds(vcpu: VcpuPort): CpuIdView {
+  return {
+    midr: vcpu.getSysReg(SysReg.MIDR_EL1),
+    pfr0: vcpu.getSysReg(SysReg.ID_AA64PFR0_EL1),
+    isar0: vcpu.getSysReg(SysReg.ID_AA64ISAR0_EL1),
+    isar1: vcpu.getSysReg(SysReg.ID_AA64ISAR1_EL1),
+    mmfr0: vcpu.getSysReg(SysReg.ID_AA64MMFR0_EL1),
+  };
+}
+
+function fieldOf(reg: bigint, shift: number): number {
+  return Number((reg >> BigInt(shift)) & 0xfn);
+}
+
+export function hwcapFromIds(ids: CpuIdView): { hwcap: bigint; hwcap2: bigint } {
+  let h = HWCAP.CPUID; // EL0 MRS of ID registers is emulated (hostMrs below)
+  const fp = fieldOf(ids.pfr0, 16);
+  const simd = fieldOf(ids.pfr0, 20);
+  if (fp !== 0xf) h |= HWCAP.FP | (fp === 1 ? HWCAP.FPHP : 0n);
+  if (simd !== 0xf) h |= HWCAP.ASIMD | (simd === 1 ? HWCAP.ASIMDHP : 0n);
+  const aes = fieldOf(ids.isar0, 4);
+  if (aes >= 1) h |= HWCAP.AES;
+  if (aes >= 2) h |= HWCAP.PMULL;
+  if (fieldOf(ids.isar0, 8) >= 1) h |= HWCAP.SHA1;
+  const sha2 = fieldOf(ids.isar0, 12);
+  if (sha2 >= 1) h |= HWCAP.SHA2;
+  if (sha2 >= 2) h |= HWCAP.SHA512;
+  if (fieldOf(ids.isar0, 16) >= 1) h |= HWCAP.CRC32;
+  if (fieldOf(ids.isar0, 20) >= 2) h |= HWCAP.ATOMICS;
+  const lrcpc = fieldOf(ids.isar1, 20);
+  if (lrcpc >= 1) h |= HWCAP.LRCPC;
+  if (lrcpc >= 2) h |= HWCAP.ILRCPC;
+  return { hwcap: h, hwcap2: 0n };
+}
+
+/**
+ * The value of an EL0 MRS of an ID-space register (op0=3, op1=0, CRn=0), as
+ * Linux's MRS emulation gives it, or null if the register is not one Linux
+ * emulates (the guest then gets SIGILL).
+ */
+export function emulatedIdRegister(ids: CpuIdView, op0: number, op1: number, crn: number, crm: number, op2: number): bigint | null {
+  if (op0 !== 3 || op1 !== 0 || crn !== 0) return null;
+  const id = sysRegId(op0, op1, crn, crm, op2);
+  switch (id) {
+    case SysReg.MIDR_EL1:
+      return ids.midr;
+    case SysReg.MPIDR_EL1:
+      return 0x80000000n; // uniprocessor view, as Linux reports to EL0
+    case SysReg.ID_AA64PFR0_EL1:
+      // Linux exposes FP and AdvSIMD, and EL0/EL1 as "AArch64 only".
+      return (ids.pfr0 & (0xffn << 16n)) | 0x11n;
+    case SysReg.ID_AA64ISAR0_EL1:
+      return ids.isar0;
+    case SysReg.ID_AA64ISAR1_EL1:
+      return ids.isar1;
+    default:
+      // The rest of the ID space (CRm 0..7) reads as zero.
+      return crm <= 7 ? 0n : null;
+  }
+}

@@ -1,0 +1,218 @@
+/**
+ * Launching a guest: read and validate the executable, build the machine (RAM,
+ * page tables, shim, ELF image, initial stack, boot block), create the vCPU
+ * and hand it to the run loop. User-facing failures become a LaunchError with
+ * the exit status a shell would give (126 cannot execute, 127 not found).
+ */
+import type { Backend } from '../../ports/backend.js';
+import { HostError, type HostPorts } from '../../ports/host.js';
+import { MEM_RWX } from '../../ports/memory.js';
+import { Reg } from '../../ports/vcpu.js';
+import { ElfError, machineName, parseElf, ET_DYN, EM_AARCH64, type ElfImage } from '../elf/index.js';
+import { errnoMessage } from '../kernel/errno.js';
+import { runGuest, type GuestStatus } from '../kernel/run-loop.js';
+import { Task } from '../kernel/task.js';
+import { AddressSpace } from '../memory/address-space.js';
+import { FrameAllocator, OutOfMemoryError } from '../memory/frames.js';
+import { GuestMemory } from '../memory/guest-memory.js';
+import { PageTable } from '../memory/page-table.js';
+import { PhysMem } from '../memory/phys.js';
+import { buildAuxv } from './auxv.js';
+import { hwcapFromIds, readCpuIds } from './hwcap.js';
+import { loadElf, LoadError, type LoadedImage } from './loader.js';
+import {
+  BOOT,
+  buildShim,
+  CNTKCTL_VALUE,
+  CPACR_VALUE,
+  CPSR_EL1H_MASKED,
+  MAIR_VALUE,
+  SCTLR_VALUE,
+  SHIM_CODE,
+  SHIM_DATA,
+  SHIM_END,
+  SHIM_STACK_TOP,
+  SHIM_VECTORS,
+  SPSR_EL0T,
+  TCR_VALUE,
+} from './shim.js';
+import { buildInitialStack } from './stack.js';
+
+export type { GuestStatus } from '../kernel/run-loop.js';
+
+export interface LaunchOptions {
+  /** The executable's host path, as given on the command line. */
+  path: string;
+  /** The guest's argv (argv[0] included) and environment. */
+  argv: string[];
+  envp: string[];
+  verbose: boolean;
+  /** Diagnostic sink (stderr), one line per call. */
+  log: (line: string) => void;
+  /** Guest RAM in bytes (guest-physical slab); defaults to RAM_BYTES. */
+  ramBytes?: number;
+}
+
+/** A launch that failed for a reason the user must see, with its exit status. */
+export class LaunchError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode: number,
+  ) {
+    super(message);
+  }
+}
+
+/** Default guest RAM: 2 GiB of guest-physical memory, committed only as touched. */
+export const RAM_BYTES = 2 * 1024 * 1024 * 1024 - 4096 * 16;
+
+const S_IFMT = 0o170000;
+const S_IFDIR = 0o040000;
+
+function readExecutable(host: HostPorts, path: string): Uint8Array {
+  let fd: number;
+  try {
+    fd = host.fs.open(path, { access: 'r' }, 0);
+  } catch (e) {
+    if (!(e instanceof HostError)) throw e;
+    if (e.code === 'ENOENT' || e.code === 'ENOTDIR') throw new LaunchError(`${path}: No such file or directory`, 127);
+    throw new LaunchError(`${path}: ${errnoMessage(e.code)}`, 126);
+  }
+  try {
+    const st = host.fs.fstat(fd);
+    if ((st.mode & S_IFMT) === S_IFDIR) throw new LaunchError(`${path}: Is a directory`, 126);
+    // execve(2) needs execute permission, as for any native command.
+    if ((st.mode & 0o111) === 0) throw new LaunchError(`${path}: Permission denied (not executable)`, 126);
+    const size = Number(st.size);
+    const bytes = new Uint8Array(size);
+    let done = 0;
+    while (done < size) {
+      const n = host.fs.read(fd, bytes.subarray(done), BigInt(done));
+      if (n <= 0) break;
+      done += n;
+    }
+    return bytes.subarray(0, done);
+  } catch (e) {
+    if (e instanceof HostError) throw new LaunchError(`${path}: ${errnoMessage(e.code)}`, 126);
+    throw e;
+  } finally {
+    host.fs.close(fd);
+  }
+}
+
+function parseExecutable(bytes: Uint8Array, path: string): ElfImage {
+  let elf: ElfImage;
+  try {
+    elf = parseElf(bytes);
+  } catch (e) {
+    if (e instanceof ElfError) throw new LaunchError(`${path}: ${e.message}`, 126);
+    throw e;
+  }
+  if (elf.header.machine !== EM_AARCH64) {
+    throw new LaunchError(`${path}: not an AArch64 executable (machine ${machineName(elf.header.machine)})`, 126);
+  }
+  if (elf.interp !== undefined) {
+    throw new LaunchError(
+      `${path}: dynamically linked (interpreter ${elf.interp}); dynamic executables need --sysroot, which is not supported yet`,
+      126,
+    );
+  }
+  return elf;
+}
+
+/** Write one 64-bit little-endian value into guest-physical memory. */
+function poke64(phys: PhysMem, pa: number, v: bigint): void {
+  phys.write64(pa, Number(v & 0xffffffffn), Number((v >> 32n) & 0xffffffffn));
+}
+
+function loadImage(as: AddressSpace, elf: ElfImage, bytes: Uint8Array, path: string): LoadedImage {
+  const base = elf.header.type === ET_DYN ? as.layout.pieBase : 0;
+  try {
+    return loadElf(as, elf, bytes, { base });
+  } catch (e) {
+    if (e instanceof LoadError || e instanceof OutOfMemoryError) throw new LaunchError(`${path}: cannot load: ${e.message}`, 126);
+    throw e;
+  }
+}
+
+export async function launchGuest(backend: Backend, host: HostPorts, opts: LaunchOptions): Promise<GuestStatus> {
+  const bytes = readExecutable(host, opts.path);
+  const elf = parseExecutable(bytes, opts.path);
+
+  // Guest-physical memory: one slab at IPA 0, as the C original maps it.
+  const ramBytes = opts.ramBytes ?? RAM_BYTES;
+  backend.memory.map(0, ramBytes, MEM_RWX);
+  const phys = new PhysMem(backend.memory, ramBytes);
+  const frames = new FrameAllocator(SHIM_END, ramBytes, phys);
+  const pt = new PageTable(phys, frames);
+  const as = new AddressSpace(phys, frames, pt);
+  const mem = new GuestMemory(as);
+
+  // The shim: code page (with vectors), data page + EL1 stack, identity-mapped, EL1-only.
+  phys.view(SHIM_CODE, 0x1000).set(buildShim());
+  as.mapKernel(SHIM_CODE, SHIM_CODE, 0x1000, { exec: true });
+  as.mapKernel(SHIM_DATA, SHIM_DATA, SHIM_STACK_TOP - SHIM_DATA, { exec: false });
+
+  const vcpu = backend.createVcpu();
+  const ids = readCpuIds(vcpu);
+  const { hwcap, hwcap2 } = hwcapFromIds(ids);
+
+  const image = loadImage(as, elf, bytes, opts.path);
+  as.setBrk(image.brkStart);
+  const random16 = new Uint8Array(16);
+  host.random.fill(random16);
+  const auxv = buildAuxv({
+    phdr: image.phdrVa,
+    phent: elf.header.phentsize,
+    phnum: elf.header.phnum,
+    base: 0,
+    entry: image.entry,
+    uid: host.process.uid,
+    euid: host.process.euid,
+    gid: host.process.gid,
+    egid: host.process.egid,
+    hwcap,
+    hwcap2,
+  });
+  const sp = buildInitialStack(as, mem, {
+    argv: opts.argv,
+    envp: opts.envp,
+    execfn: opts.path,
+    platform: 'aarch64',
+    random16,
+    auxv,
+  });
+
+  // Boot block: what the shim loads before it enters EL0.
+  const bb = (off: number, v: bigint): void => poke64(phys, SHIM_DATA + off, v);
+  bb(BOOT.VBAR, BigInt(SHIM_VECTORS));
+  bb(BOOT.MAIR, MAIR_VALUE);
+  bb(BOOT.TCR, TCR_VALUE);
+  bb(BOOT.TTBR0, BigInt(pt.root));
+  bb(BOOT.SCTLR, BigInt(SCTLR_VALUE >>> 0));
+  bb(BOOT.CPACR, CPACR_VALUE);
+  bb(BOOT.ELR, BigInt(image.entry));
+  bb(BOOT.SPSR, SPSR_EL0T);
+  bb(BOOT.SP_EL0, BigInt(sp));
+  bb(BOOT.SP_EL1, BigInt(SHIM_STACK_TOP));
+  bb(BOOT.CNTKCTL, CNTKCTL_VALUE);
+  as.tlbDirty = false;
+  as.icacheDirty = false;
+
+  vcpu.setReg(Reg.PC, BigInt(SHIM_CODE));
+  vcpu.setReg(Reg.CPSR, CPSR_EL1H_MASKED);
+
+  if (opts.verbose) {
+    opts.log(
+      `elfuse: loaded ${opts.path}: ${elf.header.type === ET_DYN ? 'static-pie' : 'static'}, entry 0x${image.entry.toString(16)}, ` +
+        `brk 0x${image.brkStart.toString(16)}, sp 0x${sp.toString(16)}, hwcap 0x${hwcap.toString(16)}`,
+    );
+  }
+
+  const task = new Task({ host, as, mem, execfn: opts.path, verbose: opts.verbose, log: opts.log });
+  try {
+    return await runGuest(task, vcpu, { ids, phys, maintenance: as, log: opts.log, verbose: opts.verbose });
+  } finally {
+    vcpu.destroy();
+  }
+}

@@ -1,0 +1,125 @@
+/**
+ * The Linux file-descriptor table: small integers (lowest free first, as
+ * fs/file.c alloc_fd does) with a per-descriptor FD_CLOEXEC bit, pointing at
+ * shared open file descriptions (struct file). A description owns the host
+ * fd, the status flags F_GETFL reports and the file offset, which elfuse
+ * tracks itself because Node has no lseek: seekable files are read and
+ * written positionally, streams (pipes, ttys, sockets) at the host's offset.
+ */
+
+import type { HostDirEntry } from '../../ports/host.js';
+import { O_ACCMODE, O_CLOEXEC, O_CREAT, O_EXCL, O_NOCTTY, O_TRUNC, O_WRONLY, O_RDONLY, O_RDWR } from './linux-abi.js';
+
+/** What an open file description refers to; decides how reads, writes and lseek behave. */
+export type FileKind = 'file' | 'dir' | 'chr' | 'tty' | 'fifo' | 'socket' | 'path';
+
+export class OpenFile {
+  /** Current file offset (f_pos); meaningless for streams. */
+  offset = 0n;
+  /** Number of fd-table slots referring to this description. */
+  refs = 0;
+  /** getdents64 snapshot, taken on the first call and when the offset returns to 0. */
+  dirEntries: HostDirEntry[] | null = null;
+
+  constructor(
+    /** Host fd, or -1 for an O_PATH description that has no host fd. */
+    readonly hostFd: number,
+    /** Host path the description was opened with (for *at(2) relative lookups and diagnostics). */
+    readonly path: string,
+    /** Access mode and status flags, Linux values (what F_GETFL returns). */
+    public flags: number,
+    readonly kind: FileKind,
+    /** False for the host's own stdin/stdout/stderr, which elfuse must keep open. */
+    readonly ownsHostFd = true,
+  ) {}
+
+  get seekable(): boolean {
+    return this.kind === 'file' || this.kind === 'dir' || this.kind === 'chr';
+  }
+  /**
+   * Whether I/O passes our offset to the host (pread/pwrite). Streams, and the
+   * inherited stdio fds whose host offset is shared with other host processes,
+   * use the host fd's own offset instead.
+   */
+  get positional(): boolean {
+    return this.seekable && this.ownsHostFd;
+  }
+  get readable(): boolean {
+    const acc = this.flags & O_ACCMODE;
+    return this.kind !== 'path' && (acc === O_RDONLY || acc === O_RDWR);
+  }
+  get writable(): boolean {
+    const acc = this.flags & O_ACCMODE;
+    return this.kind !== 'path' && (acc === O_WRONLY || acc === O_RDWR);
+  }
+}
+
+/** Flags open(2) consumes at open time and F_GETFL does not report (fs/fcntl.c, fs/open.c). */
+export const OPEN_ONLY_FLAGS = O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_CLOEXEC;
+
+interface Slot {
+  readonly file: OpenFile;
+  cloexec: boolean;
+}
+
+export class FdTable {
+  private readonly slots: (Slot | undefined)[] = [];
+
+  constructor(
+    /** Called when the last reference to a description goes away. */
+    private readonly release: (file: OpenFile) => void,
+  ) {}
+
+  get(fd: number): OpenFile | undefined {
+    if (fd < 0) return undefined;
+    return this.slots[fd]?.file;
+  }
+
+  isCloexec(fd: number): boolean {
+    return this.slots[fd]?.cloexec ?? false;
+  }
+
+  setCloexec(fd: number, cloexec: boolean): void {
+    const slot = this.slots[fd];
+    if (slot) slot.cloexec = cloexec;
+  }
+
+  /** Lowest free fd >= minFd below `limit`, or -1 (EMFILE). */
+  lowestFree(minFd: number, limit: number): number {
+    for (let fd = minFd; fd < limit; fd++) {
+      if (!this.slots[fd]) return fd;
+    }
+    return -1;
+  }
+
+  /** Installs `file` at exactly `fd`, closing whatever was there (dup3 semantics). */
+  installAt(fd: number, file: OpenFile, cloexec: boolean): void {
+    file.refs++;
+    const old = this.slots[fd];
+    this.slots[fd] = { file, cloexec };
+    if (old) this.unref(old.file);
+  }
+
+  /** Removes `fd`; false if it was not open. */
+  close(fd: number): boolean {
+    const slot = this.slots[fd];
+    if (!slot) return false;
+    this.slots[fd] = undefined;
+    this.unref(slot.file);
+    return true;
+  }
+
+  /** Open fds in ascending order. */
+  openFds(): number[] {
+    const fds: number[] = [];
+    this.slots.forEach((slot, fd) => {
+      if (slot) fds.push(fd);
+    });
+    return fds;
+  }
+
+  private unref(file: OpenFile): void {
+    file.refs--;
+    if (file.refs === 0) this.release(file);
+  }
+}

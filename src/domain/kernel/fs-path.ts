@@ -1,0 +1,203 @@
+/**
+ * Path-based family (fs/open.c, fs/namei.c, fs/stat.c readlinkat, fs/d_path.c
+ * getcwd): openat, faccessat/faccessat2, readlinkat, getcwd, chdir, fchdir,
+ * mkdirat, unlinkat, renameat/renameat2. Paths resolve on the host; the
+ * guest's cwd is the host process's cwd.
+ */
+
+import { HostError } from '../../ports/host.js';
+import { Errno } from './errno.js';
+import { OpenFile, type FileKind } from './fd-table.js';
+import { encodeUtf8, fileOf, hostOpenFlags, readPath, resolveAt } from './fs-util.js';
+import {
+  AT_EACCESS,
+  AT_EMPTY_PATH,
+  AT_REMOVEDIR,
+  AT_SYMLINK_NOFOLLOW,
+  O_CLOEXEC,
+  O_LARGEFILE,
+  O_NOFOLLOW,
+  O_PATH,
+  O_DIRECTORY,
+  __O_TMPFILE,
+  S_IFCHR,
+  S_IFDIR,
+  S_IFIFO,
+  S_IFMT,
+  S_IFREG,
+  S_IFSOCK,
+  S_IFLNK,
+} from './linux-abi.js';
+import { SyscallError, type SyscallArgs, type SyscallImpl } from './syscall-args.js';
+import type { Task } from './task.js';
+
+function kindOfMode(task: Task, hostFd: number, mode: number): FileKind {
+  switch (mode & S_IFMT) {
+    case S_IFREG:
+      return 'file';
+    case S_IFDIR:
+      return 'dir';
+    case S_IFCHR:
+      return task.host.terminal.isatty(hostFd) ? 'tty' : 'chr';
+    case S_IFIFO:
+      return 'fifo';
+    case S_IFSOCK:
+      return 'socket';
+    default:
+      return 'file';
+  }
+}
+
+/**
+ * O_PATH opens nothing on the host: the description is just the path
+ * (fstat, fchdir and *at lookups work; read/write see EBADF).
+ */
+function openPathOnly(task: Task, path: string, flags: number): OpenFile {
+  const st = flags & O_NOFOLLOW ? task.host.fs.lstat(path) : task.host.fs.stat(path);
+  if (flags & O_DIRECTORY && (st.mode & S_IFMT) !== S_IFDIR) throw new SyscallError(Errno.ENOTDIR);
+  return new OpenFile(-1, path, O_PATH | (flags & (O_DIRECTORY | O_NOFOLLOW)), 'path');
+}
+
+function openHost(task: Task, path: string, flags: number, mode: number): OpenFile {
+  const hostFd = task.host.fs.open(path, hostOpenFlags(flags), mode);
+  try {
+    const kind = kindOfMode(task, hostFd, task.host.fs.fstat(hostFd).mode);
+    // 64-bit Linux always adds O_LARGEFILE (force_o_largefile in fs/open.c), and F_GETFL shows it.
+    return new OpenFile(hostFd, path, flags | O_LARGEFILE, kind);
+  } catch (err) {
+    task.host.fs.close(hostFd);
+    throw err;
+  }
+}
+
+/** openat(2) */
+function sysOpenat(task: Task, a: SyscallArgs): number {
+  const flags = a.int(2);
+  const path = resolveAt(task, a.fd(0), readPath(task, a.ptr(1)));
+  if (flags & __O_TMPFILE) return -Errno.EOPNOTSUPP;
+  // Reserve the number first so a full table does not leave a host fd open.
+  const fd = task.fds.lowestFree(0, task.fdLimit);
+  if (fd < 0) return -Errno.EMFILE;
+  const file = flags & O_PATH ? openPathOnly(task, path, flags) : openHost(task, path, flags, a.uint(3) & 0o7777);
+  task.fds.installAt(fd, file, (flags & O_CLOEXEC) !== 0);
+  return fd;
+}
+
+/** faccessat2(2); faccessat(2) is the same with flags 0. AT_EACCESS is moot: real and effective ids match. */
+function access(task: Task, dirfd: number, pathPtr: number, mode: number, flags: number): number {
+  if (mode & ~7) return -Errno.EINVAL;
+  if (flags & ~(AT_EACCESS | AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH)) return -Errno.EINVAL;
+  const path = resolveAt(task, dirfd, readPath(task, pathPtr, (flags & AT_EMPTY_PATH) !== 0));
+  if (path === '') return -Errno.ENOENT;
+  // AT_SYMLINK_NOFOLLOW: a symlink itself is always accessible if it exists.
+  if (flags & AT_SYMLINK_NOFOLLOW && (task.host.fs.lstat(path).mode & S_IFMT) === S_IFLNK) return 0;
+  task.host.fs.access(path, mode);
+  return 0;
+}
+
+function sysFaccessat(task: Task, a: SyscallArgs): number {
+  return access(task, a.fd(0), a.ptr(1), a.int(2), 0);
+}
+
+function sysFaccessat2(task: Task, a: SyscallArgs): number {
+  return access(task, a.fd(0), a.ptr(1), a.int(2), a.int(3));
+}
+
+/** readlinkat(2): no NUL, truncated to bufsiz. /proc/self/exe names the guest executable. */
+function sysReadlinkat(task: Task, a: SyscallArgs): number {
+  const bufsiz = a.int(3);
+  if (bufsiz <= 0) return -Errno.EINVAL;
+  const path = resolveAt(task, a.fd(0), readPath(task, a.ptr(1)));
+  const target = isSelfExe(task, path) && task.execfn.startsWith('/') ? task.execfn : task.host.fs.readlink(path);
+  const bytes = encodeUtf8(target).subarray(0, bufsiz);
+  task.mem.write(a.ptr(2), bytes);
+  return bytes.length;
+}
+
+function isSelfExe(task: Task, path: string): boolean {
+  return path === '/proc/self/exe' || path === `/proc/${task.pid}/exe`;
+}
+
+/** getcwd(2): returns the length including the NUL; ERANGE when it does not fit. */
+function sysGetcwd(task: Task, a: SyscallArgs): number {
+  const cwd = encodeUtf8(task.host.process.cwd());
+  const size = a.size(1);
+  if (cwd.length + 1 > size) return -Errno.ERANGE;
+  const out = new Uint8Array(cwd.length + 1);
+  out.set(cwd);
+  task.mem.write(a.ptr(0), out);
+  return out.length;
+}
+
+/** chdir(2) */
+function sysChdir(task: Task, a: SyscallArgs): number {
+  task.host.process.chdir(readPath(task, a.ptr(0)));
+  return 0;
+}
+
+/** fchdir(2) */
+function sysFchdir(task: Task, a: SyscallArgs): number {
+  const file = fileOf(task, a.fd(0));
+  if (file.kind !== 'dir' && file.kind !== 'path') return -Errno.ENOTDIR;
+  task.host.process.chdir(file.path);
+  return 0;
+}
+
+/** mkdirat(2); the host applies the umask. */
+function sysMkdirat(task: Task, a: SyscallArgs): number {
+  task.host.fs.mkdir(resolveAt(task, a.fd(0), readPath(task, a.ptr(1))), a.uint(2) & 0o7777);
+  return 0;
+}
+
+/** unlinkat(2). Linux says EISDIR for unlink on a directory where macOS says EPERM. */
+function sysUnlinkat(task: Task, a: SyscallArgs): number {
+  const flags = a.int(2);
+  if (flags & ~AT_REMOVEDIR) return -Errno.EINVAL;
+  const path = resolveAt(task, a.fd(0), readPath(task, a.ptr(1)));
+  if (flags & AT_REMOVEDIR) {
+    task.host.fs.rmdir(path);
+    return 0;
+  }
+  try {
+    task.host.fs.unlink(path);
+    return 0;
+  } catch (err) {
+    if (err instanceof HostError && err.code === 'EPERM' && (task.host.fs.lstat(path).mode & S_IFMT) === S_IFDIR) {
+      return -Errno.EISDIR;
+    }
+    throw err;
+  }
+}
+
+/** renameat2(2) with flags 0 (RENAME_NOREPLACE/EXCHANGE/WHITEOUT are not supported). */
+function rename(task: Task, a: SyscallArgs, flags: number): number {
+  if (flags !== 0) return -Errno.EINVAL;
+  const from = resolveAt(task, a.fd(0), readPath(task, a.ptr(1)));
+  const to = resolveAt(task, a.fd(2), readPath(task, a.ptr(3)));
+  task.host.fs.rename(from, to);
+  return 0;
+}
+
+export const fsPathSyscalls: Readonly<Record<string, SyscallImpl>> = {
+  openat: {
+    handler: sysOpenat,
+    support: 'partial',
+    args: ['dirfd', 'str', 'oflags', 'mode'],
+    note: 'O_TMPFILE unsupported (EOPNOTSUPP); O_PATH keeps only the path',
+  },
+  faccessat: { handler: sysFaccessat, support: 'full', args: ['dirfd', 'str', 'int'] },
+  faccessat2: { handler: sysFaccessat2, support: 'full', args: ['dirfd', 'str', 'int', 'hex'] },
+  readlinkat: { handler: sysReadlinkat, support: 'full', args: ['dirfd', 'str', 'ptr', 'int'] },
+  getcwd: { handler: sysGetcwd, support: 'full', args: ['ptr', 'size'] },
+  chdir: { handler: sysChdir, support: 'full', args: ['str'] },
+  fchdir: { handler: sysFchdir, support: 'full', args: ['fd'] },
+  mkdirat: { handler: sysMkdirat, support: 'full', args: ['dirfd', 'str', 'mode'] },
+  unlinkat: { handler: sysUnlinkat, support: 'full', args: ['dirfd', 'str', 'hex'] },
+  renameat: { handler: (task, a) => rename(task, a, 0), support: 'full', args: ['dirfd', 'str', 'dirfd', 'str'] },
+  renameat2: {
+    handler: (task, a) => rename(task, a, a.uint(4)),
+    support: 'partial',
+    args: ['dirfd', 'str', 'dirfd', 'str', 'hex'],
+    note: 'flags must be 0',
+  },
+};

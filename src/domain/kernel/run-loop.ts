@@ -1,0 +1,180 @@
+/**
+ * The run loop: drives one vCPU and answers its exits, as the C original's
+ * main loop does. Every exit it expects is an HVC from the EL1 shim (see
+ * ARCHITECTURE.md, "The HVC protocol"); the EL0 exception behind it is read
+ * from ESR_EL1 and handled here: system calls go to the syscall table,
+ * faults and undefined instructions become signals, EL0 reads of ID
+ * registers are emulated as Linux emulates them. Before resuming, the loop
+ * posts TLB and I-cache maintenance to the shim's mailbox.
+ *
+ * The loop never blocks the JavaScript thread: a syscall that must wait
+ * returns a promise, and a vCPU time slice ends with CANCELED so the event
+ * loop turns between slices.
+ */
+import { EC, ExitReason, FSC, SysReg, type VcpuExit, type VcpuPort } from '../../ports/vcpu.js';
+import { disassemble, hex32 } from '../a64/disasm.js';
+import { emulatedIdRegister, type CpuIdView } from '../boot/hwcap.js';
+import { HVC, MAILBOX, SHIM_DATA } from '../boot/shim.js';
+import type { PhysMem } from '../memory/phys.js';
+import { dispatchSyscall } from './dispatch.js';
+import { SIGBUS, SIGILL, SIGSEGV, SIGTRAP, signalName } from './linux-abi.js';
+import type { Task } from './task.js';
+
+export type GuestStatus = ({ kind: 'exited'; code: number } | { kind: 'signaled'; signal: number; core: boolean }) & {
+  /** Guest instructions retired, when the backend counts them. */
+  instructions?: number;
+};
+
+/** What the loop needs besides the task: the page-table dirt flags and the shim mailbox. */
+export interface MaintenanceState {
+  tlbDirty: boolean;
+  icacheDirty: boolean;
+}
+
+export interface RunOptions {
+  ids: CpuIdView;
+  phys: PhysMem;
+  maintenance: MaintenanceState;
+  verbose: boolean;
+  log: (line: string) => void;
+}
+
+/** An unexpected exit: a bug in the shim, the host or the backend, never a guest error. */
+export class InternalError extends Error {}
+
+const hex = (v: number | bigint): string => '0x' + v.toString(16);
+
+export async function runGuest(task: Task, vcpu: VcpuPort, opts: RunOptions): Promise<GuestStatus> {
+  for (;;) {
+    const pending = vcpu.run();
+    const exit: VcpuExit = pending instanceof Promise ? await pending : pending;
+    if (exit.reason === ExitReason.CANCELED) {
+      await task.host.clock.sleep(0n); // let host I/O and timers run between slices
+      continue;
+    }
+    if (exit.reason !== ExitReason.EXCEPTION) throw new InternalError(`unexpected vCPU exit reason ${exit.reason}`);
+    handleShimExit(exit, vcpu);
+    const ec = exit.syndrome >>> 26;
+    const imm = exit.syndrome & 0xffff;
+    if (ec === EC.HVC64 && imm === HVC.EL0_SYNC) await handleEl0Sync(task, vcpu, opts);
+    if (task.exit) return statusOf(task, vcpu);
+    postMaintenance(opts);
+  }
+}
+
+function statusOf(task: Task, vcpu: VcpuPort): GuestStatus {
+  const e = task.exit!;
+  const instructions = vcpu.instructionsRetired();
+  const extra = instructions === undefined ? {} : { instructions };
+  if ('status' in e) return { kind: 'exited', code: e.status & 0xff, ...extra };
+  return { kind: 'signaled', signal: e.signal, core: e.core, ...extra };
+}
+
+/** Exits other than the shim's EL0 HVCs mean something is broken below the guest. */
+function handleShimExit(exit: VcpuExit, vcpu: VcpuPort): void {
+  const ec = exit.syndrome >>> 26;
+  const pc = vcpu.getReg(31);
+  if (ec !== EC.HVC64) {
+    throw new InternalError(
+      `vCPU exit with syndrome ${hex(exit.syndrome)} at pc ${hex(pc)}: guest-physical access outside RAM ` +
+        `(va ${hex(exit.virtualAddress)}, pa ${hex(exit.physicalAddress)})`,
+    );
+  }
+  const imm = exit.syndrome & 0xffff;
+  if (imm === HVC.EL1_FAULT) {
+    const esr = vcpu.getSysReg(SysReg.ESR_EL1);
+    throw new InternalError(
+      `exception at EL1: ESR_EL1 ${hex(esr)}, ELR_EL1 ${hex(vcpu.getSysReg(SysReg.ELR_EL1))}, FAR_EL1 ${hex(vcpu.getSysReg(SysReg.FAR_EL1))}`,
+    );
+  }
+  if (imm !== HVC.EL0_SYNC && imm !== HVC.EL0_ASYNC) throw new InternalError(`unknown HVC #${imm} from the shim`);
+}
+
+async function handleEl0Sync(task: Task, vcpu: VcpuPort, opts: RunOptions): Promise<void> {
+  const esr = Number(vcpu.getSysReg(SysReg.ESR_EL1));
+  const ec = esr >>> 26;
+  const iss = esr & 0x1ffffff;
+  switch (ec) {
+    case EC.SVC64:
+      return syscall(task, vcpu);
+    case EC.DATA_ABORT_LOWER:
+    case EC.INSN_ABORT_LOWER: {
+      const far = vcpu.getSysReg(SysReg.FAR_EL1);
+      const fsc = iss & 0x3f;
+      const what = ec === EC.INSN_ABORT_LOWER ? 'instruction fetch' : iss & (1 << 6) ? 'write' : 'read';
+      const sig = fsc === FSC.ALIGNMENT ? SIGBUS : SIGSEGV;
+      return fatalSignal(task, vcpu, sig, `${what} fault at ${hex(far)} (FSC ${hex(fsc)})`);
+    }
+    case EC.PC_ALIGN:
+    case EC.SP_ALIGN:
+      return fatalSignal(task, vcpu, SIGBUS, ec === EC.PC_ALIGN ? 'misaligned PC' : 'misaligned SP');
+    case EC.BRK64:
+      return fatalSignal(task, vcpu, SIGTRAP, `BRK #${hex(iss & 0xffff)}`);
+    case EC.SYS64:
+      return trappedSystemAccess(task, vcpu, opts, iss);
+    case EC.UNKNOWN:
+      return fatalSignal(task, vcpu, SIGILL, undefinedDescription(task, vcpu));
+    default:
+      return fatalSignal(task, vcpu, SIGILL, `unhandled exception class ${hex(ec)} (ESR ${hex(esr)})`);
+  }
+}
+
+async function syscall(task: Task, vcpu: VcpuPort): Promise<void> {
+  const nr = Number(vcpu.getReg(8));
+  const args = [vcpu.getReg(0), vcpu.getReg(1), vcpu.getReg(2), vcpu.getReg(3), vcpu.getReg(4), vcpu.getReg(5)];
+  const pending = dispatchSyscall(task, nr, args);
+  const result = pending instanceof Promise ? await pending : pending;
+  if (task.exit) return;
+  vcpu.setReg(0, BigInt.asUintN(64, BigInt(result)));
+}
+
+/** EL0 MRS of an ID register: Linux emulates it; anything else is SIGILL. */
+function trappedSystemAccess(task: Task, vcpu: VcpuPort, opts: RunOptions, iss: number): void {
+  const isRead = (iss & 1) === 1;
+  const rt = (iss >>> 5) & 31;
+  const op0 = (iss >>> 20) & 3;
+  const op2 = (iss >>> 17) & 7;
+  const op1 = (iss >>> 14) & 7;
+  const crn = (iss >>> 10) & 15;
+  const crm = (iss >>> 1) & 15;
+  const value = isRead ? emulatedIdRegister(opts.ids, op0, op1, crn, crm, op2) : null;
+  if (value === null) {
+    return fatalSignal(task, vcpu, SIGILL, `trapped system register access S${op0}_${op1}_C${crn}_C${crm}_${op2}`);
+  }
+  if (rt !== 31) vcpu.setReg(rt, value);
+  vcpu.setSysReg(SysReg.ELR_EL1, vcpu.getSysReg(SysReg.ELR_EL1) + 4n);
+}
+
+function undefinedDescription(task: Task, vcpu: VcpuPort): string {
+  const pc = vcpu.getSysReg(SysReg.ELR_EL1);
+  try {
+    const bytes = task.mem.read(Number(pc), 4);
+    const word = (bytes[0]! | (bytes[1]! << 8) | (bytes[2]! << 16) | (bytes[3]! << 24)) >>> 0;
+    return `undefined instruction ${hex32(word)} (${disassemble(word, pc)}) at ${hex(pc)}`;
+  } catch {
+    return `undefined instruction at ${hex(pc)}`;
+  }
+}
+
+/**
+ * A synchronous signal the guest cannot survive yet: delivery to guest
+ * handlers is not implemented, so the default action (terminate) applies.
+ */
+function fatalSignal(task: Task, vcpu: VcpuPort, sig: number, detail: string): void {
+  const pc = vcpu.getSysReg(SysReg.ELR_EL1);
+  if (task.verbose) {
+    const handler = task.sigactions[sig - 1]?.handler ?? 0n;
+    const note = handler > 1n ? ' (the guest installed a handler; signal delivery is not implemented yet)' : '';
+    task.log(`elfuse: ${signalName(sig)} at pc ${hex(pc)}: ${detail}${note}`);
+  }
+  // SIGSEGV, SIGBUS, SIGILL and SIGTRAP all terminate with a core dump by default.
+  task.exit = { signal: sig, core: true };
+}
+
+function postMaintenance(opts: RunOptions): void {
+  const m = opts.maintenance;
+  if (m.tlbDirty) opts.phys.write64(SHIM_DATA + MAILBOX.TLB_FLUSH, 1, 0);
+  if (m.icacheDirty) opts.phys.write64(SHIM_DATA + MAILBOX.IC_FLUSH, 1, 0);
+  m.tlbDirty = false;
+  m.icacheDirty = false;
+}

@@ -1,0 +1,59 @@
+import { describe, expect, it } from 'vitest';
+import { parseCli, UsageError } from '../../src/app/options.js';
+
+const parse = (argv: string[], env: Record<string, string> = {}) => parseCli(argv, '9.9.9', env, () => {});
+
+describe('command line', () => {
+  it('passes everything after the ELF path to the guest, flags included', () => {
+    const o = parse(['-v', './prog', '-n', '3', '--help', '--', 'x']);
+    expect(o).not.toBeNull();
+    expect(o!.elfPath).toBe('./prog');
+    expect(o!.guestArgs).toEqual(['-n', '3', '--help', '--', 'x']);
+    expect(o!.verbose).toBe(true);
+  });
+
+  it('ends option parsing at --', () => {
+    const o = parse(['--', '--weird-name', 'a']);
+    expect(o!.elfPath).toBe('--weird-name');
+    expect(o!.guestArgs).toEqual(['a']);
+  });
+
+  it('defaults: timeout 10 s, backend chosen later, rosetta allowed', () => {
+    const o = parse(['./p']);
+    expect(o!.timeoutSeconds).toBe(10);
+    expect(o!.backend).toBeUndefined();
+    expect(o!.noRosetta).toBe(false);
+  });
+
+  it('takes --timeout, --backend and --no-rosetta / ELFUSE_NO_ROSETTA', () => {
+    expect(parse(['-t', '0', './p'])!.timeoutSeconds).toBe(0);
+    expect(parse(['--backend', 'interp', './p'])!.backend).toBe('interp');
+    expect(parse(['--no-rosetta', './p'])!.noRosetta).toBe(true);
+    expect(parse(['./p'], { ELFUSE_NO_ROSETTA: '1' })!.noRosetta).toBe(true);
+  });
+
+  it.each([
+    [['--sysroot', '/s', './p'], /--sysroot is not supported yet/],
+    [['--create-sysroot', '/s', './p'], /--create-sysroot is not supported yet/],
+    [['--gdb', '1234', './p'], /--gdb is not supported yet/],
+    [['--gdb-stop-on-entry', './p'], /--gdb-stop-on-entry is not supported yet/],
+    [['--timeout', 'soon', './p'], /whole number/],
+    [['--gdb', '99999', './p'], /TCP port/],
+    [['--backend', 'kvm', './p'], /kvm/],
+    [['--frobnicate', './p'], /unknown option/],
+    [[], /missing required argument/],
+  ])('refuses %j with a clear message', (argv, msg) => {
+    expect(() => parse(argv)).toThrow(UsageError);
+    expect(() => parse(argv)).toThrow(msg);
+  });
+
+  it('handles --help and --version itself', () => {
+    let out = '';
+    expect(parseCli(['--version'], '9.9.9', {}, (s) => (out += s))).toBeNull();
+    expect(out.trim()).toBe('9.9.9');
+    out = '';
+    expect(parseCli(['-h'], '9.9.9', {}, (s) => (out += s))).toBeNull();
+    expect(out).toContain('Usage: elfuse [options] <elf-path> [args...]');
+    expect(out).toContain('--sysroot');
+  });
+});

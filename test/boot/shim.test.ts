@@ -1,0 +1,191 @@
+/**
+ * The EL1 shim on the interpreter vCPU, end to end: boot with the MMU off,
+ * turn it on from inside, ERET to EL0, and report an EL0 SVC through HVC #1
+ * with every guest register intact; then the maintenance mailbox and ERET
+ * back to EL0; faults, BRK and undefined instructions go the same way.
+ */
+import { describe, expect, it } from 'vitest';
+import { InterpBackend } from '../../src/adapters/interp/backend.js';
+import { Asm } from '../../src/domain/a64/assembler.js';
+import {
+  BOOT, buildShim, CNTKCTL_VALUE, CPACR_VALUE, CPSR_EL1H_MASKED, HVC, MAILBOX, MAIR_VALUE, SCTLR_VALUE,
+  SHIM_CODE, SHIM_DATA, SHIM_END, SHIM_STACK_TOP, SHIM_VECTORS, SPSR_EL0T, TCR_VALUE,
+} from '../../src/domain/boot/shim.js';
+import { AddressSpace } from '../../src/domain/memory/address-space.js';
+import { FrameAllocator } from '../../src/domain/memory/frames.js';
+import { PageTable } from '../../src/domain/memory/page-table.js';
+import { PhysMem } from '../../src/domain/memory/phys.js';
+import { MEM_RWX } from '../../src/ports/memory.js';
+import { EC, ExitReason, Reg, SysReg, type VcpuExit, type VcpuPort } from '../../src/ports/vcpu.js';
+
+const RAM = 16 << 20;
+const USER_CODE = 0x400000;
+const USER_DATA = 0x500000;
+const USER_STACK_TOP = 0x600000;
+
+function boot(program: (a: Asm) => void) {
+  const backend = new InterpBackend();
+  backend.memory.map(0, RAM, MEM_RWX);
+  const phys = new PhysMem(backend.memory, RAM);
+  const frames = new FrameAllocator(SHIM_END, RAM, phys);
+  const pt = new PageTable(phys, frames);
+  const as = new AddressSpace(phys, frames, pt);
+  phys.view(SHIM_CODE, 0x1000).set(buildShim());
+  as.mapKernel(SHIM_CODE, SHIM_CODE, 0x1000, { exec: true });
+  as.mapKernel(SHIM_DATA, SHIM_DATA, SHIM_STACK_TOP - SHIM_DATA, { exec: false });
+  expect(as.mmapAnonymous(USER_CODE, 0x1000, 3, 0x32)).toBe(USER_CODE); // RW while we write the code
+  const a = new Asm();
+  program(a);
+  as.poke(USER_CODE, a.assemble());
+  expect(as.mprotect(USER_CODE, 0x1000, 5)).toBe(0); // R-X
+  expect(as.mmapAnonymous(USER_DATA, 0x100000, 3, 0x32)).toBe(USER_DATA);
+  const w = (off: number, v: bigint) => phys.write64(SHIM_DATA + off, Number(v & 0xffffffffn), Number(v >> 32n));
+  w(BOOT.VBAR, BigInt(SHIM_VECTORS));
+  w(BOOT.MAIR, MAIR_VALUE);
+  w(BOOT.TCR, TCR_VALUE);
+  w(BOOT.TTBR0, BigInt(pt.root));
+  w(BOOT.SCTLR, BigInt(SCTLR_VALUE >>> 0));
+  w(BOOT.CPACR, CPACR_VALUE);
+  w(BOOT.ELR, BigInt(USER_CODE));
+  w(BOOT.SPSR, SPSR_EL0T);
+  w(BOOT.SP_EL0, BigInt(USER_STACK_TOP));
+  w(BOOT.SP_EL1, BigInt(SHIM_STACK_TOP));
+  w(BOOT.CNTKCTL, CNTKCTL_VALUE);
+  const vcpu = backend.createVcpu();
+  vcpu.setReg(Reg.PC, BigInt(SHIM_CODE));
+  vcpu.setReg(Reg.CPSR, CPSR_EL1H_MASKED);
+  return { backend, vcpu, phys, as };
+}
+
+function runToHvc(vcpu: VcpuPort): VcpuExit {
+  for (let i = 0; i < 10; i++) {
+    const e = vcpu.run() as VcpuExit;
+    if (e.reason === ExitReason.EXCEPTION) return e;
+  }
+  throw new Error('no exit');
+}
+
+const esrEc = (v: VcpuPort) => Number(v.getSysReg(SysReg.ESR_EL1)) >>> 26;
+
+describe('EL1 shim on the interpreter', () => {
+  it('boots to EL0 and forwards SVC with the guest registers untouched', () => {
+    const { backend, vcpu, phys } = boot((a) => {
+      for (let r = 0; r <= 30; r++) if (r !== 8) a.emit('MOVZ', { sf: 1, hw: 0, imm16: 0x100 + r, rd: r });
+      a.emit('MOVZ', { sf: 1, hw: 0, imm16: 93, rd: 8 });
+      a.emit('SVC', { imm16: 0 });
+      a.emit('MOVZ', { sf: 1, hw: 0, imm16: 0x55, rd: 2 });
+      a.emit('BRK', { imm16: 7 });
+    });
+    try {
+      const e = runToHvc(vcpu);
+      expect(e.syndrome >>> 26).toBe(EC.HVC64);
+      expect(e.syndrome & 0xffff).toBe(HVC.EL0_SYNC);
+      expect(esrEc(vcpu)).toBe(EC.SVC64);
+      expect(vcpu.getReg(8)).toBe(93n);
+      for (let r = 0; r <= 30; r++) if (r !== 8) expect(vcpu.getReg(r)).toBe(BigInt(0x100 + r));
+      expect(vcpu.getSysReg(SysReg.SP_EL0)).toBe(BigInt(USER_STACK_TOP));
+      const svcAt = BigInt(USER_CODE + 30 * 4 + 4);
+      expect(vcpu.getSysReg(SysReg.ELR_EL1)).toBe(svcAt + 4n); // preferred return: after the SVC
+      expect(Number(vcpu.getSysReg(SysReg.SPSR_EL1)) & 0xf).toBe(0); // came from EL0t
+
+      // The host returns a result in X0 and asks for both maintenance operations.
+      vcpu.setReg(0, 0xabcn);
+      phys.write64(SHIM_DATA + MAILBOX.TLB_FLUSH, 1, 0);
+      phys.write64(SHIM_DATA + MAILBOX.IC_FLUSH, 1, 0);
+      const e2 = runToHvc(vcpu);
+      expect(e2.syndrome & 0xffff).toBe(HVC.EL0_SYNC);
+      expect(esrEc(vcpu)).toBe(EC.BRK64);
+      expect(Number(vcpu.getSysReg(SysReg.ESR_EL1)) & 0xffff).toBe(7);
+      expect(vcpu.getReg(0)).toBe(0xabcn);
+      expect(vcpu.getReg(1)).toBe(0x101n); // the shim restored the X0/X1 it used
+      expect(vcpu.getReg(2)).toBe(0x55n);
+      // The shim consumed the mailbox.
+      expect(phys.readLo(SHIM_DATA + MAILBOX.TLB_FLUSH)).toBe(0);
+      expect(phys.readLo(SHIM_DATA + MAILBOX.IC_FLUSH)).toBe(0);
+    } finally {
+      backend.destroy();
+    }
+  });
+
+  it('reports an EL0 store to read-only memory as a permission fault with FAR', () => {
+    const { backend, vcpu } = boot((a) => {
+      a.emit('MOVZ', { sf: 1, hw: 1, imm16: USER_CODE >>> 16, rd: 1 }); // x1 = USER_CODE
+      a.emit('STR_uimm', { size: 3, imm12: 2, rn: 1, rt: 0 });
+    });
+    try {
+      runToHvc(vcpu);
+      const esr = Number(vcpu.getSysReg(SysReg.ESR_EL1));
+      expect(esr >>> 26).toBe(EC.DATA_ABORT_LOWER);
+      expect(esr & 0x3f).toBe(0x0f); // permission fault, level 3
+      expect(esr & (1 << 6)).not.toBe(0); // WnR
+      expect(vcpu.getSysReg(SysReg.FAR_EL1)).toBe(BigInt(USER_CODE + 16));
+      expect(vcpu.getSysReg(SysReg.ELR_EL1)).toBe(BigInt(USER_CODE + 4)); // the faulting STR itself
+    } finally {
+      backend.destroy();
+    }
+  });
+
+  it('reports EL0 access to the shim pages and to unmapped memory as faults', () => {
+    const { backend, vcpu } = boot((a) => {
+      a.emit('MOVZ', { sf: 1, hw: 0, imm16: SHIM_DATA, rd: 1 });
+      a.emit('LDR_uimm', { size: 3, imm12: 0, rn: 1, rt: 0 });
+    });
+    try {
+      runToHvc(vcpu);
+      const esr = Number(vcpu.getSysReg(SysReg.ESR_EL1));
+      expect(esr >>> 26).toBe(EC.DATA_ABORT_LOWER);
+      expect(esr & 0x3c).toBe(0x0c); // permission fault: the page is EL1-only
+      expect(vcpu.getSysReg(SysReg.FAR_EL1)).toBe(BigInt(SHIM_DATA));
+    } finally {
+      backend.destroy();
+    }
+    const m2 = boot((a) => {
+      a.emit('MOVZ', { sf: 1, hw: 2, imm16: 0x1234, rd: 1 });
+      a.emit('BR', { rn: 1 });
+    });
+    try {
+      runToHvc(m2.vcpu);
+      const esr = Number(m2.vcpu.getSysReg(SysReg.ESR_EL1));
+      expect(esr >>> 26).toBe(EC.INSN_ABORT_LOWER);
+      expect(esr & 0x3c).toBe(0x04); // translation fault
+      expect(m2.vcpu.getSysReg(SysReg.FAR_EL1)).toBe(0x1234n << 32n);
+      expect(m2.vcpu.getSysReg(SysReg.ELR_EL1)).toBe(0x1234n << 32n);
+    } finally {
+      m2.backend.destroy();
+    }
+  });
+
+  it('traps EL0 reads of ID registers (EC 0x18) and makes EL1 registers undefined at EL0', () => {
+    const { backend, vcpu } = boot((a) => {
+      a.emit('MRS', { o0: 1, op1: 0, crn: 0, crm: 6, op2: 0, rt: 3 }); // mrs x3, id_aa64isar0_el1
+    });
+    try {
+      runToHvc(vcpu);
+      const esr = Number(vcpu.getSysReg(SysReg.ESR_EL1));
+      expect(esr >>> 26).toBe(EC.SYS64);
+      expect((esr >>> 5) & 31).toBe(3); // Rt
+      expect(esr & 1).toBe(1); // read
+    } finally {
+      backend.destroy();
+    }
+    const m2 = boot((a) => {
+      a.emit('MRS', { o0: 1, op1: 0, crn: 1, crm: 0, op2: 0, rt: 3 }); // mrs x3, sctlr_el1
+    });
+    try {
+      runToHvc(m2.vcpu);
+      expect(esrEc(m2.vcpu)).toBe(EC.UNKNOWN);
+    } finally {
+      m2.backend.destroy();
+    }
+  });
+
+  it('allows one VM per process, like Hypervisor.framework', () => {
+    const b = new InterpBackend();
+    try {
+      expect(() => new InterpBackend()).toThrow(/one VM per process/);
+    } finally {
+      b.destroy();
+    }
+    new InterpBackend().destroy();
+  });
+});

@@ -1,0 +1,87 @@
+/**
+ * Differential runs of our own guest programs (guests/src/, built by
+ * scripts/build-guests.sh): each runs under elfuse and under qemu-aarch64
+ * with the same argv, environment and input; stdout must be byte-identical
+ * and the exit status equal.
+ */
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, test, type TestContext } from 'vitest';
+import { FULL, GUESTS_REF, QEMU_REF, expectSameRun, guest, requireReferences, runBoth, runElfuse, runQemu, type RunOptions } from './helpers.js';
+
+let dir = '';
+
+/** Deterministic bytes: every byte value, and a length that is not a multiple of read sizes. */
+function patternBytes(length: number): Buffer {
+  const buf = Buffer.alloc(length);
+  let x = 12345;
+  for (let i = 0; i < length; i++) {
+    x = (Math.imul(x, 1103515245) + 12345) >>> 0;
+    buf[i] = x >>> 24;
+  }
+  return buf;
+}
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'elfuse-fixtures-'));
+  writeFileSync(join(dir, 'small.txt'), 'one line\n');
+  writeFileSync(join(dir, 'empty'), '');
+  writeFileSync(join(dir, 'binary.bin'), patternBytes(FULL ? 3_000_001 : 100_003));
+  mkdirSync(join(dir, 'subdir'));
+});
+
+afterAll(() => {
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+async function same(ctx: TestContext, args: string[], opts: RunOptions = {}, stderr = false): Promise<void> {
+  requireReferences(ctx, [QEMU_REF, GUESTS_REF]);
+  const { elfuse, qemu } = await runBoth(args, opts);
+  expectSameRun(elfuse, qemu, { stderr });
+}
+
+describe('guest fixtures: elfuse vs qemu-aarch64', () => {
+  test('hello-asm: raw write + exit, no libc', (ctx) => same(ctx, [guest('hello-asm')]));
+
+  test('hello: static glibc printf', (ctx) => same(ctx, [guest('hello')]));
+
+  test('exit42: exit status reaches the host', (ctx) => same(ctx, [guest('exit42')]));
+
+  test('echo-args: argv with spaces, empty and non-ASCII strings, filtered env', (ctx) =>
+    same(ctx, [guest('echo-args'), 'a', 'b c', '', 'ünïcödé', '*', '$HOME'], {
+      env: { ELFUSE_TEST_ONE: '1', ELFUSE_TEST_EMPTY: '', ELFUSE_TEST_SPACES: 'x y  z', OTHER_VAR: 'not printed' },
+    }));
+
+  test('echo-args: guest arguments that look like options, after --', async (ctx) => {
+    requireReferences(ctx, [QEMU_REF, GUESTS_REF]);
+    const guestArgs = [guest('echo-args'), '--help', '-v', '--backend', 'hvf', '--'];
+    // elfuse stops parsing its own options at "--"; qemu stops at the first non-option.
+    const [elfuse, qemu] = await Promise.all([runElfuse(['--', ...guestArgs]), runQemu(guestArgs)]);
+    expectSameRun(elfuse, qemu);
+  });
+
+  test('malloc-strings: heap and string routines', (ctx) => same(ctx, [guest('malloc-strings')]));
+
+  test('printf-double: FP formatting and strtod', (ctx) => same(ctx, [guest('printf-double')]));
+
+  test('tight-loop: integer loop checksum', (ctx) => same(ctx, [guest('tight-loop'), FULL ? '5000000' : '200000']));
+
+  test('cat-file: copies a binary file in chunks', (ctx) => same(ctx, [guest('cat-file'), join(dir, 'binary.bin')]));
+
+  test('cat-file: small and empty files', async (ctx) => {
+    await same(ctx, [guest('cat-file'), join(dir, 'small.txt')]);
+    await same(ctx, [guest('cat-file'), join(dir, 'empty')]);
+  });
+
+  test('cat-file: relative path resolved against the cwd', (ctx) =>
+    same(ctx, [guest('cat-file'), 'small.txt'], { cwd: dir }));
+
+  test('cat-file: ENOENT reported with strerror, exit 1', (ctx) =>
+    same(ctx, [guest('cat-file'), join(dir, 'does-not-exist')], {}, true));
+
+  test('cat-file: read of a directory fails with EISDIR', (ctx) =>
+    same(ctx, [guest('cat-file'), join(dir, 'subdir')], {}, true));
+
+  test('cat-file: usage error on stderr, exit 2', (ctx) => same(ctx, [guest('cat-file')], {}, true));
+});
