@@ -1,4 +1,369 @@
-/** Interpreter semantics for the fp family of the A64 table, bound by entry name. */
-import type { ExecTable } from './types.js';
+/**
+ * Interpreter semantics for scalar floating point: moves (FMOV register,
+ * general, immediate), FABS/FNEG/FSQRT, FCVT between H/S/D, FRINT*, the
+ * two- and three-source arithmetic (FMADD family fused), FCMP/FCMPE,
+ * FCCMP/FCCMPE, FCSEL, and conversions to/from general registers
+ * (FCVT[NPMZA][SU], SCVTF/UCVTF, integer and fixed point).
+ *
+ * The IEEE machinery and the list of FPCR/FPSR features not yet honoured are
+ * in fp-core.ts. A scalar result zeroes the rest of its 128-bit register.
+ */
+import { vfpImm } from '../../../domain/a64/table/simd.js';
+import type { Fields } from '../../../domain/a64/pattern.js';
+import { XZR_READ, XZR_WRITE, type Cpu, type Exec } from '../cpu.js';
+import {
+  FPSR_IOC, FPSR_IXC, FPSR_OFC, Op2, Rnd, arith2, f16ToNumber, fma, fpcrRnd, frint, fromInt, intOut, isNaNW, isSNaNW,
+  numberToF16, readF, sqrt1, toInt, writeDefaultNaN, writeF, zeroAbove,
+} from './fp-core.js';
+import type { ExecBuilder, ExecTable } from './types.js';
 
-export const fpExec: ExecTable = {};
+const FPCR_DN = 1 << 25;
+
+/** Bytes of a scalar of ftype (00 single, 01 double, 11 half). */
+const BYTES = [4, 8, 0, 2];
+
+const gpRead = (n: number): number => (n === 31 ? XZR_READ : n);
+const gpWrite = (n: number): number => (n === 31 ? XZR_WRITE : n);
+
+/** ConditionHolds for the NZCV flags. */
+export function condHolds(cpu: Cpu, cond: number): boolean {
+  let r: boolean;
+  switch (cond >> 1) {
+    case 0: r = cpu.zf === 1; break;
+    case 1: r = cpu.cf === 1; break;
+    case 2: r = cpu.nf === 1; break;
+    case 3: r = cpu.vf === 1; break;
+    case 4: r = cpu.cf === 1 && cpu.zf === 0; break;
+    case 5: r = cpu.nf === cpu.vf; break;
+    case 6: r = cpu.nf === cpu.vf && cpu.zf === 0; break;
+    default: r = true;
+  }
+  return cond & 1 && cond !== 15 ? !r : r;
+}
+
+// ---- moves -------------------------------------------------------------------------------
+
+const fmovToGen: ExecBuilder = (f) => {
+  const n = f.rn!;
+  const d = gpWrite(f.rd!);
+  if (f.rmode === 1) {
+    return (cpu) => {
+      cpu.x[2 * d] = cpu.vs[4 * n + 2]!;
+      cpu.x[2 * d + 1] = cpu.vs[4 * n + 3]!;
+    };
+  }
+  if (f.ftype === 3) {
+    return (cpu) => {
+      cpu.x[2 * d] = cpu.vh[8 * n]!;
+      cpu.x[2 * d + 1] = 0;
+    };
+  }
+  const wide = f.sf === 1;
+  return (cpu) => {
+    cpu.x[2 * d] = cpu.vs[4 * n]!;
+    cpu.x[2 * d + 1] = wide ? cpu.vs[4 * n + 1]! : 0;
+  };
+};
+
+const fmovFromGen: ExecBuilder = (f) => {
+  const n = gpRead(f.rn!);
+  const d = f.rd!;
+  if (f.rmode === 1) {
+    return (cpu) => {
+      cpu.vs[4 * d + 2] = cpu.x[2 * n]!;
+      cpu.vs[4 * d + 3] = cpu.x[2 * n + 1]!;
+    };
+  }
+  const bytes = BYTES[f.ftype!]!;
+  return (cpu) => {
+    cpu.vs[4 * d] = cpu.x[2 * n]!;
+    cpu.vs[4 * d + 1] = cpu.x[2 * n + 1]!;
+    zeroAbove(cpu, d, bytes);
+  };
+};
+
+/** Copy the low `bytes` of Vn to Vd with bit operations `xorHi`/`andHi` on the sign word. */
+function bitsMove(f: Fields, andHi: number, xorHi: number): Exec {
+  const n = f.rn!;
+  const d = f.rd!;
+  const dbl = f.ftype === 1;
+  return (cpu) => {
+    const vs = cpu.vs;
+    if (dbl) {
+      vs[4 * d] = vs[4 * n]!;
+      vs[4 * d + 1] = (vs[4 * n + 1]! & andHi) ^ xorHi;
+    } else {
+      vs[4 * d] = (vs[4 * n]! & andHi) ^ xorHi;
+      vs[4 * d + 1] = 0;
+    }
+    vs[4 * d + 2] = 0;
+    vs[4 * d + 3] = 0;
+  };
+}
+
+const fmovImm: ExecBuilder = (f) => {
+  const v = vfpImm(f.imm8!);
+  const dbl = f.ftype === 1;
+  const d = f.rd!;
+  return (cpu) => {
+    writeF(cpu, dbl, 4 * d, v);
+    zeroAbove(cpu, d, dbl ? 8 : 4);
+  };
+};
+
+// ---- arithmetic ------------------------------------------------------------------------------
+
+function binary(op: Op2): ExecBuilder {
+  return (f) => {
+    const dbl = f.ftype === 1;
+    const d = f.rd!;
+    const wn = 4 * f.rn!;
+    const wm = 4 * f.rm!;
+    const bytes = dbl ? 8 : 4;
+    return (cpu) => {
+      arith2(cpu, dbl, op, 4 * d, wn, wm);
+      zeroAbove(cpu, d, bytes);
+    };
+  };
+}
+
+function fused(negA: boolean, negN: boolean): ExecBuilder {
+  return (f) => {
+    const dbl = f.ftype === 1;
+    const d = f.rd!;
+    const wa = 4 * f.ra!;
+    const wn = 4 * f.rn!;
+    const wm = 4 * f.rm!;
+    return (cpu) => {
+      fma(cpu, dbl, 4 * d, wa, wn, wm, negA, negN);
+      zeroAbove(cpu, d, dbl ? 8 : 4);
+    };
+  };
+}
+
+const fsqrt: ExecBuilder = (f) => {
+  const dbl = f.ftype === 1;
+  const d = f.rd!;
+  const wn = 4 * f.rn!;
+  return (cpu) => {
+    sqrt1(cpu, dbl, 4 * d, wn);
+    zeroAbove(cpu, d, dbl ? 8 : 4);
+  };
+};
+
+/** FRINT<mode>; mode -1 means the FPCR rounding mode. */
+function frintB(mode: Rnd | -1, exact: boolean): ExecBuilder {
+  return (f) => {
+    const dbl = f.ftype === 1;
+    const d = f.rd!;
+    const wn = 4 * f.rn!;
+    return (cpu) => {
+      frint(cpu, dbl, 4 * d, wn, mode === -1 ? fpcrRnd(cpu) : mode, exact);
+      zeroAbove(cpu, d, dbl ? 8 : 4);
+    };
+  };
+}
+
+// ---- precision conversion ------------------------------------------------------------------
+
+/** A NaN's sign and payload, left-aligned in 51 bits (hi 19 + lo 32). */
+function convertNaN(cpu: Cpu, from: number, to: number, n: number, d: number): void {
+  const vs = cpu.vs;
+  let sign: number;
+  let hi: number; // payload bits 50..32 (after the quiet bit)
+  let lo: number; // payload bits 31..0
+  let snan: boolean;
+  if (from === 1) {
+    sign = vs[4 * n + 1]! >>> 31;
+    snan = (vs[4 * n + 1]! & 0x80000) === 0;
+    hi = vs[4 * n + 1]! & 0x7ffff;
+    lo = vs[4 * n]!;
+  } else if (from === 0) {
+    const b = vs[4 * n]!;
+    sign = b >>> 31;
+    snan = (b & 0x400000) === 0;
+    hi = (b & 0x3fffff) >>> 3;
+    lo = (b << 29) >>> 0;
+  } else {
+    const h = cpu.vh[8 * n]!;
+    sign = h >>> 15;
+    snan = (h & 0x200) === 0;
+    hi = (h & 0x1ff) << 10;
+    lo = 0;
+  }
+  if (snan) cpu.fpsr |= FPSR_IOC;
+  if (cpu.fpcr & FPCR_DN) {
+    if (to === 3) cpu.vh[8 * d] = 0x7e00;
+    else writeDefaultNaN(cpu, to === 1, 4 * d);
+    return;
+  }
+  if (to === 1) {
+    vs[4 * d] = lo;
+    vs[4 * d + 1] = ((sign << 31) | 0x7ff80000 | hi) >>> 0;
+  } else if (to === 0) vs[4 * d] = ((sign << 31) | 0x7fc00000 | (hi << 3) | (lo >>> 29)) >>> 0;
+  else cpu.vh[8 * d] = (sign << 15) | 0x7e00 | (hi >>> 10);
+}
+
+const fcvt: ExecBuilder = (f) => {
+  const from = f.ftype!;
+  const to = f.opc!;
+  const n = f.rn!;
+  const d = f.rd!;
+  return (cpu) => {
+    const nan = from === 3 ? (cpu.vh[8 * n]! & 0x7fff) > 0x7c00 : isNaNW(cpu, from === 1, 4 * n);
+    if (nan) convertNaN(cpu, from, to, n, d);
+    else {
+      const x = from === 3 ? f16ToNumber(cpu.vh[8 * n]!) : readF(cpu, from === 1, 4 * n);
+      if (to === 3) cpu.vh[8 * d] = numberToF16(cpu, x);
+      else {
+        const r = to === 0 ? Math.fround(x) : x;
+        if (r - r !== 0 && x - x === 0) cpu.fpsr |= FPSR_OFC | FPSR_IXC;
+        writeF(cpu, to === 1, 4 * d, r);
+      }
+    }
+    zeroAbove(cpu, d, BYTES[to]!);
+  };
+};
+
+// ---- integer conversion ------------------------------------------------------------------------
+
+function toIntB(mode: Rnd, unsigned: boolean, fixedPoint: boolean): ExecBuilder {
+  return (f) => {
+    const dbl = f.ftype === 1;
+    const n = f.rn!;
+    const d = gpWrite(f.rd!);
+    const bits = f.sf ? 64 : 32;
+    const fbits = fixedPoint ? 64 - f.scale! : 0;
+    return (cpu) => {
+      toInt(cpu, readF(cpu, dbl, 4 * n), fbits, bits, unsigned, mode);
+      cpu.x[2 * d] = intOut[0]!;
+      cpu.x[2 * d + 1] = intOut[1]!;
+    };
+  };
+}
+
+function fromIntB(signed: boolean, fixedPoint: boolean): ExecBuilder {
+  return (f) => {
+    const dbl = f.ftype === 1;
+    const n = gpRead(f.rn!);
+    const d = f.rd!;
+    const bits = f.sf ? 64 : 32;
+    const fbits = fixedPoint ? 64 - f.scale! : 0;
+    return (cpu) => {
+      writeF(cpu, dbl, 4 * d, fromInt(cpu.x[2 * n]!, cpu.x[2 * n + 1]!, bits, signed, fbits, dbl));
+      zeroAbove(cpu, d, dbl ? 8 : 4);
+    };
+  };
+}
+
+// ---- compare and select ------------------------------------------------------------------------
+
+/** FPCompare into NZCV: unordered 0011, equal 0110, less 1000, greater 0010. */
+function compare(cpu: Cpu, dbl: boolean, wn: number, wm: number, zero: boolean, signalAll: boolean): void {
+  const a = readF(cpu, dbl, wn);
+  const b = zero ? 0 : readF(cpu, dbl, wm);
+  if (a !== a || b !== b) {
+    if (signalAll || isSNaNW(cpu, dbl, wn) || (!zero && isSNaNW(cpu, dbl, wm))) cpu.fpsr |= FPSR_IOC;
+    cpu.nf = 0;
+    cpu.zf = 0;
+    cpu.cf = 1;
+    cpu.vf = 1;
+    return;
+  }
+  cpu.nf = a < b ? 1 : 0;
+  cpu.zf = a === b ? 1 : 0;
+  cpu.cf = a < b ? 0 : 1;
+  cpu.vf = 0;
+}
+
+const fcmp: ExecBuilder = (f) => {
+  const dbl = f.ftype === 1;
+  const wn = 4 * f.rn!;
+  const wm = 4 * f.rm!;
+  const zero = f.z === 1;
+  const e = f.e === 1;
+  return (cpu) => compare(cpu, dbl, wn, wm, zero, e);
+};
+
+const fccmp: ExecBuilder = (f) => {
+  const dbl = f.ftype === 1;
+  const wn = 4 * f.rn!;
+  const wm = 4 * f.rm!;
+  const cond = f.cond!;
+  const e = f.e === 1;
+  const flags = f.nzcv! << 28;
+  return (cpu) => {
+    if (condHolds(cpu, cond)) compare(cpu, dbl, wn, wm, false, e);
+    else cpu.nzcv = flags;
+  };
+};
+
+const fcsel: ExecBuilder = (f) => {
+  const dbl = f.ftype === 1;
+  const n = f.rn!;
+  const m = f.rm!;
+  const d = f.rd!;
+  const cond = f.cond!;
+  return (cpu) => {
+    const s = condHolds(cpu, cond) ? n : m;
+    const vs = cpu.vs;
+    vs[4 * d] = vs[4 * s]!;
+    vs[4 * d + 1] = dbl ? vs[4 * s + 1]! : 0;
+    vs[4 * d + 2] = 0;
+    vs[4 * d + 3] = 0;
+  };
+};
+
+export const fpExec: ExecTable = {
+  FMOV_to_gen: fmovToGen,
+  FMOV_from_gen: fmovFromGen,
+  FCVTNS_gen: toIntB(Rnd.TIEEVEN, false, false),
+  FCVTNU_gen: toIntB(Rnd.TIEEVEN, true, false),
+  FCVTPS_gen: toIntB(Rnd.POSINF, false, false),
+  FCVTPU_gen: toIntB(Rnd.POSINF, true, false),
+  FCVTMS_gen: toIntB(Rnd.NEGINF, false, false),
+  FCVTMU_gen: toIntB(Rnd.NEGINF, true, false),
+  FCVTZS_gen: toIntB(Rnd.ZERO, false, false),
+  FCVTZU_gen: toIntB(Rnd.ZERO, true, false),
+  FCVTAS_gen: toIntB(Rnd.TIEAWAY, false, false),
+  FCVTAU_gen: toIntB(Rnd.TIEAWAY, true, false),
+  SCVTF_gen: fromIntB(true, false),
+  UCVTF_gen: fromIntB(false, false),
+  FCVTZS_fix: toIntB(Rnd.ZERO, false, true),
+  FCVTZU_fix: toIntB(Rnd.ZERO, true, true),
+  SCVTF_fix: fromIntB(true, true),
+  UCVTF_fix: fromIntB(false, true),
+
+  FMOV_reg: (f) => bitsMove(f, 0xffffffff, 0),
+  FABS_scalar: (f) => bitsMove(f, 0x7fffffff, 0),
+  FNEG_scalar: (f) => bitsMove(f, 0xffffffff, 0x80000000),
+  FSQRT_scalar: fsqrt,
+  FCVT_scalar: fcvt,
+  FRINTN_scalar: frintB(Rnd.TIEEVEN, false),
+  FRINTP_scalar: frintB(Rnd.POSINF, false),
+  FRINTM_scalar: frintB(Rnd.NEGINF, false),
+  FRINTZ_scalar: frintB(Rnd.ZERO, false),
+  FRINTA_scalar: frintB(Rnd.TIEAWAY, false),
+  FRINTX_scalar: frintB(-1, true),
+  FRINTI_scalar: frintB(-1, false),
+
+  FMUL_scalar: binary(Op2.MUL),
+  FDIV_scalar: binary(Op2.DIV),
+  FADD_scalar: binary(Op2.ADD),
+  FSUB_scalar: binary(Op2.SUB),
+  FMAX_scalar: binary(Op2.MAX),
+  FMIN_scalar: binary(Op2.MIN),
+  FMAXNM_scalar: binary(Op2.MAXNM),
+  FMINNM_scalar: binary(Op2.MINNM),
+  FNMUL_scalar: binary(Op2.NMUL),
+
+  FMADD: fused(false, false),
+  FMSUB: fused(false, true),
+  FNMADD: fused(true, true),
+  FNMSUB: fused(true, false),
+
+  FCMP: fcmp,
+  FCCMP: fccmp,
+  FCSEL: fcsel,
+  FMOV_imm: fmovImm,
+};
