@@ -9,6 +9,7 @@ import { BackendUnavailable } from '../ports/backend.js';
 import type { HostPorts } from '../ports/host.js';
 import { launchGuest, LaunchError, type GuestStatus } from '../domain/boot/launch.js';
 import { buildContainer, TYPES, type BackendFactory } from './container.js';
+import { rawArgs, rawEnviron } from './host-args.js';
 import { parseCli, UsageError } from './options.js';
 
 /** Exit statuses of elfuse's own failures (the conventions of env(1) and shells). */
@@ -58,10 +59,8 @@ export async function main(argv: readonly string[]): Promise<number> {
   try {
     const status = await launchGuest(backend, host, {
       path: opts.elfPath,
-      argv: [opts.elfPath, ...opts.guestArgs],
-      envp: Object.entries(process.env)
-        .filter((kv): kv is [string, string] => kv[1] !== undefined)
-        .map(([k, v]) => `${k}=${v}`),
+      argv: rawArgs([opts.elfPath, ...opts.guestArgs]),
+      envp: rawEnviron(),
       verbose: opts.verbose,
       log: (line) => process.stderr.write(`${line}\n`),
     });

@@ -6,7 +6,7 @@
  * table decodes but objdump calls undefined are guard bugs and fail too.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -88,4 +88,36 @@ describe('FP/SIMD disassembly matches objdump', () => {
     expect(bad.slice(0, 40)).toEqual([]);
     expect(words.length).toBeGreaterThan(1000);
   });
+
+  // Every FP/SIMD instruction glibc's static libc contains (string routines, printf, libm bits)
+  // must decode, and print as objdump prints it. Single-register loads/stores belong to the
+  // ldst table and SVE (z/p registers) is out of scope.
+  const LIBC = '/usr/aarch64-linux-gnu/lib/libc.a';
+  it.skipIf(!toolchain || !existsSync(LIBC))('every FP/SIMD instruction in libc.a', () => {
+    const out = execFileSync('aarch64-linux-gnu-objdump', ['-d', LIBC], { encoding: 'utf8', maxBuffer: 1 << 30 });
+    const ours = new Set([...fpDefs, ...simdDefs].map((d) => d.name));
+    const skip = /^(ldr|str|ldp|stp|ldur|stur|ldnp|stnp|prfm)\b|\b[zp][0-9]+\.|\bp[0-9]+\/|\b(ld1b|st1b|whilelo|ptrue|cntb)\b/;
+    const isFpSimdOperand = (t: string): boolean => /^(v[0-9]+\..*|[qdsbh][0-9]+)$/.test(t);
+    const missing = new Set<string>();
+    const bad = new Set<string>();
+    let checked = 0;
+    for (const line of out.split('\n')) {
+      const m = /^\s+[0-9a-f]+:\t([0-9a-f]{8}) \t(.*)$/.exec(line);
+      if (!m) continue;
+      const text = m[2]!.replace(/\s*\/\/.*$/, '').replace(/\s*<.*$/, '').trimEnd();
+      const word = parseInt(m[1]!, 16);
+      const d = a64().decode(word);
+      if (d && ours.has(d.entry.def.name)) {
+        checked++;
+        if (disassemble(word) !== text) bad.add(`${m[1]}: ours '${disassemble(word)}' objdump '${text}'`);
+        continue;
+      }
+      const [mnemonic, operands = ''] = text.split('\t');
+      if (/^(b|bl|b\..*|cbn?z|tbn?z|adrp?)$/.test(mnemonic!)) continue; // operands are addresses like 'd0'
+      if (operands.split(/[\s,{}[\]]+/).some(isFpSimdOperand) && !skip.test(text)) missing.add(mnemonic!);
+    }
+    expect([...missing].sort()).toEqual([]);
+    expect([...bad].slice(0, 20)).toEqual([]);
+    expect(checked).toBeGreaterThan(800); // 916 with Debian 12 glibc 2.36
+  }, 120_000);
 });

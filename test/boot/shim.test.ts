@@ -8,8 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { InterpBackend } from '../../src/adapters/interp/backend.js';
 import { Asm } from '../../src/domain/a64/assembler.js';
 import {
-  BOOT, buildShim, CNTKCTL_VALUE, CPACR_VALUE, CPSR_EL1H_MASKED, HVC, MAILBOX, MAIR_VALUE, SCTLR_VALUE,
-  SHIM_CODE, SHIM_DATA, SHIM_END, SHIM_STACK_TOP, SHIM_VECTORS, SPSR_EL0T, TCR_VALUE,
+  bootBlock, buildShim, CPSR_EL1H_MASKED, HVC, MAILBOX, SHIM_CODE, SHIM_DATA, SHIM_END, SHIM_STACK_TOP,
 } from '../../src/domain/boot/shim.js';
 import { AddressSpace } from '../../src/domain/memory/address-space.js';
 import { FrameAllocator } from '../../src/domain/memory/frames.js';
@@ -39,18 +38,7 @@ function boot(program: (a: Asm) => void) {
   as.poke(USER_CODE, a.assemble());
   expect(as.mprotect(USER_CODE, 0x1000, 5)).toBe(0); // R-X
   expect(as.mmapAnonymous(USER_DATA, 0x100000, 3, 0x32)).toBe(USER_DATA);
-  const w = (off: number, v: bigint) => phys.write64(SHIM_DATA + off, Number(v & 0xffffffffn), Number(v >> 32n));
-  w(BOOT.VBAR, BigInt(SHIM_VECTORS));
-  w(BOOT.MAIR, MAIR_VALUE);
-  w(BOOT.TCR, TCR_VALUE);
-  w(BOOT.TTBR0, BigInt(pt.root));
-  w(BOOT.SCTLR, BigInt(SCTLR_VALUE >>> 0));
-  w(BOOT.CPACR, CPACR_VALUE);
-  w(BOOT.ELR, BigInt(USER_CODE));
-  w(BOOT.SPSR, SPSR_EL0T);
-  w(BOOT.SP_EL0, BigInt(USER_STACK_TOP));
-  w(BOOT.SP_EL1, BigInt(SHIM_STACK_TOP));
-  w(BOOT.CNTKCTL, CNTKCTL_VALUE);
+  phys.view(SHIM_DATA, 0x100).set(bootBlock({ ttbr0: pt.root, entry: USER_CODE, sp: USER_STACK_TOP }));
   const vcpu = backend.createVcpu();
   vcpu.setReg(Reg.PC, BigInt(SHIM_CODE));
   vcpu.setReg(Reg.CPSR, CPSR_EL1H_MASKED);

@@ -154,7 +154,10 @@ function compare(defs: InsnDef[], perEntry: number, seed: number): string[] {
     if (def.name.startsWith('LDST')) continue;
     words.push(...samples(def, perEntry, next));
   }
-  const states = words.map(() => randomState(next));
+  return check(words, words.map(() => randomState(next)));
+}
+
+function check(words: number[], states: Uint8Array[]): string[] {
   const ref = qemuRun(words, states);
   const bad: string[] = [];
   words.forEach((w, i) => {
@@ -176,10 +179,35 @@ function compare(defs: InsnDef[], perEntry: number, seed: number): string[] {
       const r = hex(want.subarray(k, k + 16));
       if (g !== r) diffs.push(`@${k}: got ${g} want ${r}`);
     }
-    bad.push(`${disassemble(w)} (${w.toString(16)}) in ${hex(states[i]!.subarray(0, 48))}: ${diffs.join('; ')}`);
+    bad.push(`${disassemble(w)} (${w.toString(16)}) in ${hex(states[i]!.subarray(0, 64))}: ${diffs.join('; ')}`);
   });
   if (process.env.ELFUSE_DIFF_OUT) writeFileSync(process.env.ELFUSE_DIFF_OUT, bad.join('\n') + '\n');
   return bad;
+}
+
+/**
+ * Rounding-critical fused multiply-add operands: Va = -(Vn*Vm rounded), so
+ * the exact result is the rounding error of the product, which an unfused
+ * computation gets wrong (usually 0).
+ */
+function fmaStates(next: () => number, dbl: boolean): Uint8Array {
+  const st = randomState(next);
+  const dv = new DataView(st.buffer);
+  const rnd = (): number => (1 + (next() / 2 ** 32)) * 2 ** ((next() % 40) - 20) * (next() & 1 ? -1 : 1);
+  const a = dbl ? rnd() : Math.fround(rnd());
+  const b = dbl ? rnd() : Math.fround(rnd());
+  const p = dbl ? a * b : Math.fround(a * b);
+  const c = next() % 4 === 0 ? rnd() : -p;
+  if (dbl) {
+    dv.setFloat64(16, a, true);
+    dv.setFloat64(32, b, true);
+    dv.setFloat64(48, dbl ? c : 0, true);
+  } else {
+    dv.setFloat32(16, a, true);
+    dv.setFloat32(32, b, true);
+    dv.setFloat32(48, Math.fround(c), true);
+  }
+  return st;
 }
 
 const reference = hasQemu();
@@ -191,6 +219,22 @@ describe('FP/SIMD semantics match qemu-aarch64', () => {
   // Skipped only when qemu-aarch64 or the cross assembler (the reference) is missing.
   it.skipIf(!reference)('Advanced SIMD entries', () => {
     const bad = compare(simdDefs, 40 * scale, 0xc0ffee + seed);
+    expect(bad.slice(0, 30)).toEqual([]);
+  }, 120_000);
+
+  it.skipIf(!reference)('fused multiply-add is fused (one rounding)', () => {
+    const next = rng(0xfa + seed);
+    const words: number[] = [];
+    const states: Uint8Array[] = [];
+    // fmadd/fmsub/fnmadd/fnmsub d0, d1, d2, d3 and the same four on s registers.
+    const forms = [0x1f420c20, 0x1f428c20, 0x1f620c20, 0x1f628c20, 0x1f020c20, 0x1f028c20, 0x1f220c20, 0x1f228c20];
+    for (let i = 0; i < 100 * scale; i++) {
+      for (const w of forms) {
+        words.push(w);
+        states.push(fmaStates(next, (w & 0x00400000) !== 0));
+      }
+    }
+    const bad = check(words, states);
     expect(bad.slice(0, 30)).toEqual([]);
   }, 120_000);
 

@@ -20,22 +20,7 @@ import { PhysMem } from '../memory/phys.js';
 import { buildAuxv } from './auxv.js';
 import { hwcapFromIds, readCpuIds } from './hwcap.js';
 import { loadElf, LoadError, type LoadedImage } from './loader.js';
-import {
-  BOOT,
-  buildShim,
-  CNTKCTL_VALUE,
-  CPACR_VALUE,
-  CPSR_EL1H_MASKED,
-  MAIR_VALUE,
-  SCTLR_VALUE,
-  SHIM_CODE,
-  SHIM_DATA,
-  SHIM_END,
-  SHIM_STACK_TOP,
-  SHIM_VECTORS,
-  SPSR_EL0T,
-  TCR_VALUE,
-} from './shim.js';
+import { bootBlock, buildShim, CPSR_EL1H_MASKED, SHIM_CODE, SHIM_DATA, SHIM_END, SHIM_STACK_TOP } from './shim.js';
 import { buildInitialStack } from './stack.js';
 
 export type { GuestStatus } from '../kernel/run-loop.js';
@@ -43,9 +28,9 @@ export type { GuestStatus } from '../kernel/run-loop.js';
 export interface LaunchOptions {
   /** The executable's host path, as given on the command line. */
   path: string;
-  /** The guest's argv (argv[0] included) and environment. */
-  argv: string[];
-  envp: string[];
+  /** The guest's argv (argv[0] included) and environment, as strings or raw bytes. */
+  argv: (string | Uint8Array)[];
+  envp: (string | Uint8Array)[];
   verbose: boolean;
   /** Diagnostic sink (stderr), one line per call. */
   log: (line: string) => void;
@@ -81,8 +66,8 @@ function readExecutable(host: HostPorts, path: string): Uint8Array {
   try {
     const st = host.fs.fstat(fd);
     if ((st.mode & S_IFMT) === S_IFDIR) throw new LaunchError(`${path}: Is a directory`, 126);
-    // execve(2) needs execute permission, as for any native command.
-    if ((st.mode & 0o111) === 0) throw new LaunchError(`${path}: Permission denied (not executable)`, 126);
+    // No execute-permission check: like qemu-user and ld.so, elfuse runs any
+    // readable ELF it is given (the guest's own execve will check, later).
     const size = Number(st.size);
     const bytes = new Uint8Array(size);
     let done = 0;
@@ -118,11 +103,6 @@ function parseExecutable(bytes: Uint8Array, path: string): ElfImage {
     );
   }
   return elf;
-}
-
-/** Write one 64-bit little-endian value into guest-physical memory. */
-function poke64(phys: PhysMem, pa: number, v: bigint): void {
-  phys.write64(pa, Number(v & 0xffffffffn), Number((v >> 32n) & 0xffffffffn));
 }
 
 function loadImage(as: AddressSpace, elf: ElfImage, bytes: Uint8Array, path: string): LoadedImage {
@@ -184,18 +164,7 @@ export async function launchGuest(backend: Backend, host: HostPorts, opts: Launc
   });
 
   // Boot block: what the shim loads before it enters EL0.
-  const bb = (off: number, v: bigint): void => poke64(phys, SHIM_DATA + off, v);
-  bb(BOOT.VBAR, BigInt(SHIM_VECTORS));
-  bb(BOOT.MAIR, MAIR_VALUE);
-  bb(BOOT.TCR, TCR_VALUE);
-  bb(BOOT.TTBR0, BigInt(pt.root));
-  bb(BOOT.SCTLR, BigInt(SCTLR_VALUE >>> 0));
-  bb(BOOT.CPACR, CPACR_VALUE);
-  bb(BOOT.ELR, BigInt(image.entry));
-  bb(BOOT.SPSR, SPSR_EL0T);
-  bb(BOOT.SP_EL0, BigInt(sp));
-  bb(BOOT.SP_EL1, BigInt(SHIM_STACK_TOP));
-  bb(BOOT.CNTKCTL, CNTKCTL_VALUE);
+  phys.view(SHIM_DATA, 0x100).set(bootBlock({ ttbr0: pt.root, entry: image.entry, sp }));
   as.tlbDirty = false;
   as.icacheDirty = false;
 

@@ -180,6 +180,34 @@ export function buildShim(): Uint8Array {
   return code;
 }
 
+/** What the boot block tells the shim: where the guest starts and its translation regime. */
+export interface BootParams {
+  /** Guest-physical address of the level-0 translation table (TTBR0_EL1). */
+  ttbr0: number;
+  /** Guest entry point and initial stack pointer. */
+  entry: number;
+  sp: number;
+}
+
+/** The boot block's bytes, to be placed at SHIM_DATA. */
+export function bootBlock(p: BootParams): Uint8Array {
+  const out = new Uint8Array(BOOT.CNTKCTL + 8);
+  const dv = new DataView(out.buffer);
+  const put = (off: number, v: bigint): void => dv.setBigUint64(off, v, true);
+  put(BOOT.VBAR, BigInt(SHIM_VECTORS));
+  put(BOOT.MAIR, MAIR_VALUE);
+  put(BOOT.TCR, TCR_VALUE);
+  put(BOOT.TTBR0, BigInt(p.ttbr0));
+  put(BOOT.SCTLR, BigInt(SCTLR_VALUE >>> 0));
+  put(BOOT.CPACR, CPACR_VALUE);
+  put(BOOT.ELR, BigInt(p.entry));
+  put(BOOT.SPSR, SPSR_EL0T);
+  put(BOOT.SP_EL0, BigInt(p.sp));
+  put(BOOT.SP_EL1, BigInt(SHIM_STACK_TOP));
+  put(BOOT.CNTKCTL, CNTKCTL_VALUE);
+  return out;
+}
+
 /** SCTLR_EL1 value: MMU, caches, alignment checks of SP, and EL0 cache maintenance allowed. */
 export const SCTLR_VALUE =
   (1 << 0) | // M: stage-1 MMU on

@@ -175,13 +175,15 @@ function arith2Special(cpu: FpRegs, dbl: boolean, op: Op2, wd: number, wn: numbe
     const quietOnly = nanA ? !isSNaNW(cpu, dbl, wn) : !isSNaNW(cpu, dbl, wm);
     if (quietOnly) return writeF(cpu, dbl, wd, nanA ? b : a);
   }
-  if (nanA || nanB) {
-    processNaNs(cpu, dbl, wd, wn, wm, -1);
-    if (op === Op2.NMUL) cpu.vs[dbl ? wd + 1 : wd] = cpu.vs[dbl ? wd + 1 : wd]! ^ 0x80000000;
-    if (op === Op2.ABD) cpu.vs[dbl ? wd + 1 : wd] = cpu.vs[dbl ? wd + 1 : wd]! & 0x7fffffff;
+  if (nanA || nanB || r !== r) {
+    if (nanA || nanB) processNaNs(cpu, dbl, wd, wn, wm, -1);
+    else invalid(cpu, dbl, wd);
+    // FNMUL is FPNeg(FPMul()) and FABD is FPAbs(FPSub()): they apply to NaN results too.
+    const sw = dbl ? wd + 1 : wd;
+    if (op === Op2.NMUL) cpu.vs[sw] = cpu.vs[sw]! ^ 0x80000000;
+    if (op === Op2.ABD) cpu.vs[sw] = cpu.vs[sw]! & 0x7fffffff;
     return;
   }
-  if (r !== r) return invalid(cpu, dbl, wd);
   // Infinite result from finite operands: divide by zero or overflow.
   if (a - a === 0 && b - b === 0) {
     if (op === Op2.DIV && b === 0) cpu.fpsr |= FPSR_DZC;

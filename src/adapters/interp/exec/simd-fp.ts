@@ -27,7 +27,9 @@ interface Lanes {
 
 function lanesOf(f: Fields): Lanes {
   const dbl = f.sz === 1;
-  return { dbl, lanes: (f.q ? 4 : 2) >> (dbl ? 1 : 0), step: dbl ? 2 : 1, q: f.q! };
+  // `scalar` (set by scalarForm, not a pattern field) selects the one-lane scalar forms.
+  const lanes = f.scalar ? 1 : (f.q ? 4 : 2) >> (dbl ? 1 : 0);
+  return { dbl, lanes, step: dbl ? 2 : 1, q: f.q! };
 }
 
 /** Scratch register file: S0 = Vn, S1 = Vm, S2 = Vd copies. */
@@ -209,6 +211,19 @@ function fromIntVec(signed: boolean): ExecBuilder {
   };
 }
 
+/** Scalar SIMD-register forms of SCVTF/UCVTF/FCVTZS/FCVTZU: one lane, the rest of Vd zeroed. */
+function scalarForm(b: ExecBuilder): ExecBuilder {
+  return (f) => {
+    const inner = b({ ...f, q: 0, scalar: 1 });
+    const d = f.rd!;
+    const dbl = f.sz === 1;
+    return (cpu) => {
+      inner(cpu);
+      if (!dbl) cpu.vs[4 * d + 1] = 0;
+    };
+  };
+}
+
 const notNaN = (a: number, b: number): boolean => a === a && b === b;
 
 export const simdFpExec: ExecTable = {
@@ -239,6 +254,10 @@ export const simdFpExec: ExecTable = {
   FCVTZU_vec: toIntVec(true),
   SCVTF_vec: fromIntVec(true),
   UCVTF_vec: fromIntVec(false),
+  SCVTF_scalar_simd: scalarForm(fromIntVec(true)),
+  UCVTF_scalar_simd: scalarForm(fromIntVec(false)),
+  FCVTZS_scalar_simd: scalarForm(toIntVec(false)),
+  FCVTZU_scalar_simd: scalarForm(toIntVec(true)),
   FMUL_elem: byElem('mul'),
   FMLA_elem: byElem('mla'),
   FMLS_elem: byElem('mls'),

@@ -481,6 +481,12 @@ export const simdDefs: InsnDef[] = [
   fmisc2('FCVTZU_vec', 1, 1, '11011', dF2('fcvtzu')),
   fmisc2('SCVTF_vec', 0, 0, '11101', dF2('scvtf')),
   fmisc2('UCVTF_vec', 1, 0, '11101', dF2('ucvtf')),
+  ...(['SCVTF', 'UCVTF', 'FCVTZS', 'FCVTZU'] as const).map((m, i): InsnDef => ({
+    name: `${m}_scalar_simd`,
+    pattern: `01 ${i & 1} 11110 ${i >> 1} sz:1 10000 ${i >> 1 ? '11011' : '11101'} 10 rn:5 rd:5`,
+    disasm: (f) => `${m.toLowerCase()}\t${f.sz ? 'd' : 's'}${f.rd}, ${f.sz ? 'd' : 's'}${f.rn}`,
+    feature: 'asimd',
+  })),
   fmisc2('FCMGT_zero', 0, 1, '01100', (f) => `${dF2('fcmgt')(f)}, #0.0`),
   fmisc2('FCMGE_zero', 1, 1, '01100', (f) => `${dF2('fcmge')(f)}, #0.0`),
   fmisc2('FCMEQ_zero', 0, 1, '01101', (f) => `${dF2('fcmeq')(f)}, #0.0`),
