@@ -4,62 +4,17 @@
  * and disassembled by aarch64-linux-gnu-objdump as a raw binary at VMA 0 (so
  * branch targets print as bare addresses), compared text for text.
  */
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { a64 } from '../../src/domain/a64/decoder.js';
 import { disassemble } from '../../src/domain/a64/disasm.js';
 import { encode } from '../../src/domain/a64/assembler.js';
 import { SYSREG_LIST, SYS_LIST, branch_sysDefs } from '../../src/domain/a64/table/branch-sys.js';
 import { ldstDefs } from '../../src/domain/a64/table/ldst.js';
-
-function hasToolchain(): boolean {
-  try {
-    execFileSync('aarch64-linux-gnu-objdump', ['--version'], { stdio: 'ignore' });
-    execFileSync('aarch64-linux-gnu-as', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** objdump's text for each word, in order. Its `// ...` comments are dropped (our disasm prints none). */
-function objdumpWords(words: readonly number[]): string[] {
-  const dir = mkdtempSync(join(tmpdir(), 'elfuse-disasm-'));
-  try {
-    const src = join(dir, 'w.s');
-    writeFileSync(src, words.map((w) => `.inst 0x${w.toString(16).padStart(8, '0')}\n`).join(''));
-    execFileSync('aarch64-linux-gnu-as', [src, '-o', join(dir, 'w.o')]);
-    execFileSync('aarch64-linux-gnu-objcopy', ['-O', 'binary', join(dir, 'w.o'), join(dir, 'w.bin')]);
-    const out = execFileSync('aarch64-linux-gnu-objdump', ['-b', 'binary', '-m', 'aarch64', '-D', join(dir, 'w.bin')], {
-      encoding: 'utf8',
-      maxBuffer: 64 << 20,
-    });
-    const lines = out.split('\n').filter((l) => /^ +[0-9a-f]+:\t/.test(l));
-    return lines.map((l) => l.split('\t').slice(2).join('\t').replace(/\s+\/\/.*$/, '').trimEnd());
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-/** xorshift32: deterministic random words. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s;
-  };
-}
+import { hasTools, objdumpWords, xorshift32 } from '../support/toolchain.js';
 
 /** Up to `perEntry` random words that decode to each named entry. */
 function sampleWords(names: readonly string[], perEntry: number, seed: number): number[] {
-  const next = rng(seed);
+  const next = xorshift32(seed);
   const dec = a64();
   const words: number[] = [];
   for (const name of names) {
@@ -75,11 +30,12 @@ function sampleWords(names: readonly string[], perEntry: number, seed: number): 
   return words;
 }
 
-const RUN = hasToolchain();
+const RUN = hasTools('aarch64-linux-gnu-objdump', 'aarch64-linux-gnu-as');
 
 /** Compare our text with objdump's for each word; returns the differences. `tolerate` may excuse one. */
 function diff(words: readonly number[], tolerate: (w: number, ours: string, ref: string) => boolean = () => false): string[] {
-  const ref = objdumpWords(words);
+  // Raw binary at VMA 0: branch and literal targets print as bare `0x...` addresses, as ours do.
+  const ref = objdumpWords(words, { raw: true });
   expect(ref.length).toBe(words.length);
   const out: string[] = [];
   words.forEach((w, i) => {

@@ -6,62 +6,26 @@
  * table decodes but objdump calls undefined are guard bugs and fail too.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { a64 } from '../../src/domain/a64/decoder.js';
 import { disassemble } from '../../src/domain/a64/disasm.js';
 import { parsePattern } from '../../src/domain/a64/pattern.js';
 import { fpDefs } from '../../src/domain/a64/table/fp.js';
 import { simdDefs } from '../../src/domain/a64/table/simd.js';
-
-function hasToolchain(): boolean {
-  try {
-    execFileSync('aarch64-linux-gnu-objdump', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
+import { hasTools, objdumpWords, xorshift32 } from '../support/toolchain.js';
 
 /** objdump's text for each word, in order ('' when it prints the word as undefined). */
 function objdump(words: number[]): string[] {
-  const dir = mkdtempSync(join(tmpdir(), 'elfuse-disasm-'));
-  const src = join(dir, 'w.s');
-  const obj = join(dir, 'w.o');
-  writeFileSync(src, words.map((w) => `.inst 0x${w.toString(16)}\n`).join(''));
-  execFileSync('aarch64-linux-gnu-as', ['-march=armv8.2-a+fp16', src, '-o', obj]);
-  const out = execFileSync('aarch64-linux-gnu-objdump', ['-d', obj], { encoding: 'utf8', maxBuffer: 1 << 26 });
-  const texts: string[] = [];
-  for (const line of out.split('\n')) {
-    const m = /^\s+[0-9a-f]+:\t[0-9a-f]{8} \t(.*)$/.exec(line);
-    if (!m) continue;
-    const t = m[1]!.replace(/\s*\/\/.*$/, '').trimEnd();
-    texts.push(t.startsWith('.inst') ? '' : t);
-  }
-  return texts;
+  return objdumpWords(words).map((t) => (t.startsWith('.inst') ? '' : t));
 }
 
-/** xorshift32: deterministic samples. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s;
-  };
-}
-
-const toolchain = hasToolchain();
+const toolchain = hasTools('aarch64-linux-gnu-objdump');
 
 describe('FP/SIMD disassembly matches objdump', () => {
   // Skipped only when the cross toolchain (the reference) is not installed.
   it.skipIf(!toolchain)('random encodings of every entry', () => {
-    const next = rng(0x5eed);
+    const next = xorshift32(0x5eed);
     const dec = a64();
     const words: number[] = [];
     const names: string[] = [];

@@ -19,31 +19,11 @@ import { parsePattern } from '../../src/domain/a64/pattern.js';
 import { dp_immDefs } from '../../src/domain/a64/table/dp-imm.js';
 import { dp_regDefs } from '../../src/domain/a64/table/dp-reg.js';
 import { ExitReason } from '../../src/ports/vcpu.js';
+import { hasTools, xorshift32 } from '../support/toolchain.js';
 import { CODE, machine } from './harness.js';
 
 const GCC = 'aarch64-linux-gnu-gcc';
 const QEMU = '/usr/bin/qemu-aarch64';
-
-function available(cmd: string, args: string[]): boolean {
-  try {
-    execFileSync(cmd, args, { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function rng(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s;
-  };
-}
 
 const EDGES = [0n, 1n, 2n, 0x7fffffffn, 0x80000000n, 0xffffffffn, 0x100000000n, 0x7fffffffffffffffn, 0x8000000000000000n, 0xffffffffffffffffn, 0xfffffffffffffffen];
 
@@ -132,13 +112,13 @@ function runInterp(cases: Case[]): bigint[][] {
   });
 }
 
-const toolchain = available(GCC, ['--version']) && available(QEMU, ['--version']);
+const toolchain = hasTools(GCC, QEMU);
 const SKIP = new Set(['ADR', 'ADRP']);
 
 // Skipped without aarch64-linux-gnu-gcc and qemu-aarch64: qemu is the reference.
 describe.skipIf(!toolchain)('data-processing semantics match qemu-aarch64', () => {
   it('agrees on random encodings and operands of every entry', () => {
-    const next = rng(0xa64a64);
+    const next = xorshift32(0xa64a64);
     const cases: Case[] = [];
     const perEntry = Number(process.env.DP_QEMU_SAMPLES ?? 40);
     for (const def of [...dp_immDefs, ...dp_regDefs]) {

@@ -20,33 +20,12 @@ import { encodePattern, parsePattern } from '../../src/domain/a64/pattern.js';
 import { fpDefs } from '../../src/domain/a64/table/fp.js';
 import { simdDefs } from '../../src/domain/a64/table/simd.js';
 import type { InsnDef } from '../../src/domain/a64/insn.js';
+import { hasTools, xorshift32 } from '../support/toolchain.js';
 import { runWords } from './harness.js';
 
 const IN_BYTES = 8 * 16 + 8 * 8 + 8; // V0-V7, X0-X7, NZCV
 const OUT_BYTES = 8 * 16 + 8 * 8 + 16; // V0-V7, X0-X7, NZCV, FPSR
 const FPSR_MASK = ~((1 << 4) | (1 << 3)) >>> 0; // IXC, UFC not modelled
-
-function hasQemu(): boolean {
-  try {
-    execFileSync('qemu-aarch64', ['--version'], { stdio: 'ignore' });
-    execFileSync('aarch64-linux-gnu-as', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function rng(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s;
-  };
-}
 
 /** Words of interesting FP bit patterns (single and double halves). */
 const F32_SPECIAL = [0, 0x80000000, 0x7f800000, 0xff800000, 0x7fc00000, 0x7f800001, 0xffc12345, 0x3f800000, 0xbf800000,
@@ -148,7 +127,7 @@ function interpRun(word: number, state: Uint8Array): Uint8Array {
 const hex = (b: Uint8Array): string => Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
 
 function compare(defs: InsnDef[], perEntry: number, seed: number): string[] {
-  const next = rng(seed);
+  const next = xorshift32(seed);
   const words: number[] = [];
   for (const def of defs) {
     if (def.name.startsWith('LDST')) continue;
@@ -210,7 +189,7 @@ function fmaStates(next: () => number, dbl: boolean): Uint8Array {
   return st;
 }
 
-const reference = hasQemu();
+const reference = hasTools('qemu-aarch64', 'aarch64-linux-gnu-as');
 /** ELFUSE_DIFF_SCALE multiplies the sample counts for a deeper (slower) run. */
 const scale = Number(process.env.ELFUSE_DIFF_SCALE ?? 1);
 const seed = Number(process.env.ELFUSE_DIFF_SEED ?? 0);
@@ -223,7 +202,7 @@ describe('FP/SIMD semantics match qemu-aarch64', () => {
   }, 120_000);
 
   it.skipIf(!reference)('fused multiply-add is fused (one rounding)', () => {
-    const next = rng(0xfa + seed);
+    const next = xorshift32(0xfa + seed);
     const words: number[] = [];
     const states: Uint8Array[] = [];
     // fmadd/fmsub/fnmadd/fnmsub d0, d1, d2, d3 and the same four on s registers.

@@ -26,15 +26,11 @@ import { a64 } from '../../domain/a64/decoder.js';
 import { EC, ESR_IL, ExitReason, FSC, ISS_WNR, SysReg, sysRegId, type VcpuExit } from '../../ports/vcpu.js';
 import type { InterpMemory } from './memory.js';
 import { EXEC_TABLE } from './exec/index.js';
+import { SP_SLOT, UNWIND, XZR_READ, XZR_WRITE } from './regs.js';
 
 export type Exec = (cpu: Cpu) => void;
 
-/** Thrown to unwind an instruction after the CPU changed context (exception, ERET, exit). */
-export const UNWIND: { readonly unwind: true } = Object.freeze({ unwind: true });
-
-export const XZR_READ = 32;
-export const XZR_WRITE = 33;
-export const SP_SLOT = 31;
+export { SP_SLOT, UNWIND, XZR_READ, XZR_WRITE } from './regs.js';
 
 const PAGE_SHIFT = 12;
 const PAGE_SIZE = 4096;

@@ -8,7 +8,7 @@ import type { Backend } from '../../ports/backend.js';
 import { HostError, type HostPorts } from '../../ports/host.js';
 import { MEM_RWX } from '../../ports/memory.js';
 import { Reg } from '../../ports/vcpu.js';
-import { ElfError, machineName, parseElf, ET_DYN, EM_AARCH64, type ElfImage } from '../elf/index.js';
+import { ElfError, parseElf, ET_DYN, type ElfImage } from '../elf/index.js';
 import { errnoMessage } from '../kernel/errno.js';
 import { runGuest, type GuestStatus } from '../kernel/run-loop.js';
 import { Task } from '../kernel/task.js';
@@ -51,6 +51,7 @@ export class LaunchError extends Error {
 /** Default guest RAM: 2 GiB of guest-physical memory, committed only as touched. */
 export const RAM_BYTES = 2 * 1024 * 1024 * 1024 - 4096 * 16;
 
+const EM_X86_64 = 62;
 const S_IFMT = 0o170000;
 const S_IFDIR = 0o040000;
 
@@ -90,11 +91,13 @@ function parseExecutable(bytes: Uint8Array, path: string): ElfImage {
   try {
     elf = parseElf(bytes);
   } catch (e) {
-    if (e instanceof ElfError) throw new LaunchError(`${path}: ${e.message}`, 126);
+    if (e instanceof ElfError) {
+      // e_machine is at byte 18; an x86-64 ELF needs Rosetta, which only the hvf backend can host.
+      const x86 = e.reason === 'bad-machine' && bytes.length > 19 && (bytes[18]! | (bytes[19]! << 8)) === EM_X86_64;
+      const hint = x86 ? '; x86_64 guests run through Rosetta on the hvf backend, which is not supported yet' : '';
+      throw new LaunchError(`${path}: ${e.message}${hint}`, 126);
+    }
     throw e;
-  }
-  if (elf.header.machine !== EM_AARCH64) {
-    throw new LaunchError(`${path}: not an AArch64 executable (machine ${machineName(elf.header.machine)})`, 126);
   }
   if (elf.interp !== undefined) {
     throw new LaunchError(

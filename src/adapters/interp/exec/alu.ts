@@ -9,7 +9,8 @@
  * numbers (0 .. 2^32-1).
  */
 import { decodeBitMasks } from '../../../domain/a64/table/dp-imm.js';
-import { SP_SLOT, XZR_READ, XZR_WRITE, type Cpu } from '../cpu.js';
+import { type Cpu } from '../cpu.js';
+import { SP_SLOT, XZR_READ, XZR_WRITE } from '../regs.js';
 
 const TWO32 = 4294967296;
 
@@ -244,36 +245,7 @@ export function extend32(option: number, v: number, sh: number): number {
 
 // ---- conditions ------------------------------------------------------------------------------
 
-/** ConditionHolds(cond) on the CPU's NZCV. AL and NV always hold. */
-export function condHolds(cpu: Cpu, cond: number): boolean {
-  let r: boolean;
-  switch (cond >>> 1) {
-    case 0:
-      r = cpu.zf === 1;
-      break;
-    case 1:
-      r = cpu.cf === 1;
-      break;
-    case 2:
-      r = cpu.nf === 1;
-      break;
-    case 3:
-      r = cpu.vf === 1;
-      break;
-    case 4:
-      r = cpu.cf === 1 && cpu.zf === 0;
-      break;
-    case 5:
-      r = cpu.nf === cpu.vf;
-      break;
-    case 6:
-      r = cpu.nf === cpu.vf && cpu.zf === 0;
-      break;
-    default:
-      return true;
-  }
-  return (cond & 1) === 1 ? !r : r;
-}
+export { condHolds } from './cond.js';
 
 // ---- multiply ------------------------------------------------------------------------------------
 

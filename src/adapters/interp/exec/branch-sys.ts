@@ -4,7 +4,8 @@
  * instruction's address, so a PC-relative target is pc - 4 + offset.
  */
 import type { Cpu, Exec } from '../cpu.js';
-import { XZR_READ } from '../cpu.js';
+import { XZR_READ } from '../regs.js';
+import { CONDITIONS } from './cond.js';
 import type { Fields } from '../../../domain/a64/pattern.js';
 import type { ExecTable } from './types.js';
 
@@ -12,25 +13,6 @@ const TWO32 = 4294967296;
 
 const nop: Exec = () => {};
 
-/** ConditionHolds (ARM ARM J1 shared/functions/system/ConditionHolds), one closure per cond. */
-export const CONDITIONS: readonly ((cpu: Cpu) => boolean)[] = [
-  (c) => c.zf === 1, // EQ
-  (c) => c.zf === 0, // NE
-  (c) => c.cf === 1, // CS
-  (c) => c.cf === 0, // CC
-  (c) => c.nf === 1, // MI
-  (c) => c.nf === 0, // PL
-  (c) => c.vf === 1, // VS
-  (c) => c.vf === 0, // VC
-  (c) => c.cf === 1 && c.zf === 0, // HI
-  (c) => !(c.cf === 1 && c.zf === 0), // LS
-  (c) => c.nf === c.vf, // GE
-  (c) => c.nf !== c.vf, // LT
-  (c) => c.zf === 0 && c.nf === c.vf, // GT
-  (c) => !(c.zf === 0 && c.nf === c.vf), // LE
-  () => true, // AL
-  () => true, // NV behaves as AL in A64
-];
 
 /** Read register n (31 = XZR) as an address. */
 const regNum = (n: number): number => (n === 31 ? XZR_READ : n);

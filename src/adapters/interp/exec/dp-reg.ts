@@ -5,7 +5,8 @@
  * register 31 and fold constant choices; closures work on uint32 halves.
  */
 import type { Fields } from '../../../domain/a64/pattern.js';
-import { XZR_WRITE, type Cpu, type Exec } from '../cpu.js';
+import { type Cpu, type Exec } from '../cpu.js';
+import { XZR_WRITE } from '../regs.js';
 import {
   add64,
   adds32,

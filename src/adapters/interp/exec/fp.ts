@@ -10,7 +10,9 @@
  */
 import { vfpImm } from '../../../domain/a64/table/simd.js';
 import type { Fields } from '../../../domain/a64/pattern.js';
-import { XZR_READ, XZR_WRITE, type Cpu, type Exec } from '../cpu.js';
+import { type Cpu, type Exec } from '../cpu.js';
+import { XZR_READ, XZR_WRITE } from '../regs.js';
+import { condHolds } from './cond.js';
 import {
   FPSR_IOC, FPSR_IXC, FPSR_OFC, Op2, Rnd, arith2, f16ToNumber, fma, fpcrRnd, frint, fromInt, intOut, isNaNW, isSNaNW,
   numberToF16, readF, sqrt1, toInt, writeDefaultNaN, writeF, zeroAbove,
@@ -25,21 +27,6 @@ const BYTES = [4, 8, 0, 2];
 const gpRead = (n: number): number => (n === 31 ? XZR_READ : n);
 const gpWrite = (n: number): number => (n === 31 ? XZR_WRITE : n);
 
-/** ConditionHolds for the NZCV flags. */
-export function condHolds(cpu: Cpu, cond: number): boolean {
-  let r: boolean;
-  switch (cond >> 1) {
-    case 0: r = cpu.zf === 1; break;
-    case 1: r = cpu.cf === 1; break;
-    case 2: r = cpu.nf === 1; break;
-    case 3: r = cpu.vf === 1; break;
-    case 4: r = cpu.cf === 1 && cpu.zf === 0; break;
-    case 5: r = cpu.nf === cpu.vf; break;
-    case 6: r = cpu.nf === cpu.vf && cpu.zf === 0; break;
-    default: r = true;
-  }
-  return cond & 1 && cond !== 15 ? !r : r;
-}
 
 // ---- moves -------------------------------------------------------------------------------
 

@@ -25,7 +25,8 @@ import {
 } from '../../../domain/a64/table/ldst.js';
 import type { Fields } from '../../../domain/a64/pattern.js';
 import { EC } from '../../../ports/vcpu.js';
-import { SP_SLOT, XZR_READ, XZR_WRITE, type Cpu, type Exec } from '../cpu.js';
+import { type Cpu, type Exec } from '../cpu.js';
+import { SP_SLOT, XZR_READ, XZR_WRITE } from '../regs.js';
 import type { ExecTable } from './types.js';
 
 const TWO32 = 4294967296;

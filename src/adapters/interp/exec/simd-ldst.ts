@@ -9,7 +9,8 @@
  */
 import { LDST_MULTI, singleLayout } from '../../../domain/a64/table/simd.js';
 import type { Fields } from '../../../domain/a64/pattern.js';
-import { SP_SLOT, type Cpu, type Exec } from '../cpu.js';
+import { type Cpu, type Exec } from '../cpu.js';
+import { SP_SLOT } from '../regs.js';
 import { clearHigh, sb, ss } from './simd-lanes.js';
 import type { ExecTable } from './types.js';
 

@@ -8,20 +8,9 @@ import type { Fields } from '../pattern.js';
 
 // ---- operand printing (shared with the load/store table) ---------------------
 
-/** `#0x1f`: objdump prints exception immediates and hints in hex. */
-export const hexImm = (v: number): string => '#0x' + v.toString(16);
-/** General register n; 31 is the zero register. */
-export const gpr = (sf: number, n: number): string => (n === 31 ? (sf ? 'xzr' : 'wzr') : (sf ? 'x' : 'w') + n);
-/** General register n; 31 is the stack pointer. */
-export const gprSp = (sf: number, n: number): string => (n === 31 ? (sf ? 'sp' : 'wsp') : (sf ? 'x' : 'w') + n);
-/** A PC-relative target `imm` words away, as an absolute address. */
-export const target = (pc: bigint, words: number): string => '0x' + BigInt.asUintN(64, pc + BigInt(words) * 4n).toString(16);
+import { COND_NAMES, gpr, gprSp, hexImm, target } from './syntax.js';
 
 const f0 = (f: Fields, k: string): number => f[k] ?? 0;
-
-// ---- condition codes ----------------------------------------------------------
-
-export const COND_NAMES = ['eq', 'ne', 'cs', 'cc', 'mi', 'pl', 'vs', 'vc', 'hi', 'ls', 'ge', 'lt', 'gt', 'le', 'al', 'nv'] as const;
 
 // ---- hints and barriers ---------------------------------------------------------
 

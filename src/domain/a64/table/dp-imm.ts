@@ -10,26 +10,7 @@
 import type { InsnDef } from '../insn.js';
 import type { Fields } from '../pattern.js';
 
-// ---- GNU operand syntax ------------------------------------------------------
-
-/** Register name: X or W by `sf`; register 31 is SP (`sp` true) or ZR. */
-export function reg(sf: number, n: number, sp = false): string {
-  if (n === 31) return sp ? (sf ? 'sp' : 'wsp') : sf ? 'xzr' : 'wzr';
-  return (sf ? 'x' : 'w') + n;
-}
-
-/** Immediate as objdump prints most of them: `#0x10`. */
-export function hexImm(v: number | bigint): string {
-  return '#0x' + v.toString(16);
-}
-
-export const COND_NAMES: readonly string[] = [
-  'eq', 'ne', 'cs', 'cc', 'mi', 'pl', 'vs', 'vc', 'hi', 'ls', 'ge', 'lt', 'gt', 'le', 'al', 'nv',
-];
-
-export function condName(cond: number): string {
-  return COND_NAMES[cond & 15]!;
-}
+import { condName, hexImm, reg } from './syntax.js';
 
 /** Field accessor: table fields always exist for the entry that decoded them. */
 function fv(f: Fields, name: string): number {

@@ -8,7 +8,7 @@
  */
 import type { InsnDef } from '../insn.js';
 import type { Fields } from '../pattern.js';
-import { condName, hexImm, reg } from './dp-imm.js';
+import { condName, hexImm, reg } from './syntax.js';
 
 const SHIFT_NAMES = ['lsl', 'lsr', 'asr', 'ror'] as const;
 const EXTEND_NAMES = ['uxtb', 'uxth', 'uxtw', 'uxtx', 'sxtb', 'sxth', 'sxtw', 'sxtx'] as const;

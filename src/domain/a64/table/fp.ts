@@ -9,12 +9,12 @@
 import type { InsnDef } from '../insn.js';
 import type { Fields } from '../pattern.js';
 import { fpImmText, vfpImm } from './simd.js';
+import { COND_NAMES as COND, gpr } from './syntax.js';
 
 const FREG = ['s', 'd', '?', 'h'];
-const COND = ['eq', 'ne', 'cs', 'cc', 'mi', 'pl', 'vs', 'vc', 'hi', 'ls', 'ge', 'lt', 'gt', 'le', 'al', 'nv'];
 
 const fr = (t: number, n: number): string => `${FREG[t]}${n}`;
-const gr = (sf: number, n: number): string => (n === 31 ? (sf ? 'xzr' : 'wzr') : `${sf ? 'x' : 'w'}${n}`);
+const gr = gpr;
 const sd = (f: Fields): boolean => f.ftype! < 2;
 
 function unary(name: string, opcode: string, m: string): InsnDef {

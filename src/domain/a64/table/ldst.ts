@@ -7,7 +7,7 @@
  */
 import type { InsnDef } from '../insn.js';
 import type { Fields } from '../pattern.js';
-import { gpr, gprSp, target } from './branch-sys.js';
+import { gpr, gprSp, target } from './syntax.js';
 
 const f0 = (f: Fields, k: string): number => f[k] ?? 0;
 

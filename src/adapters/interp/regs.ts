@@ -1,0 +1,15 @@
+/**
+ * Register-file conventions shared by the CPU core and the instruction
+ * semantics, kept apart from cpu.ts so instruction modules do not import the
+ * core they are imported by.
+ *
+ * X registers live in one Uint32Array as uint32 pairs (x[2n] low, x[2n+1]
+ * high). Slot 31 is the current stack pointer; slot 32 always reads zero
+ * (XZR as a source); slot 33 swallows writes (XZR as a destination).
+ */
+export const SP_SLOT = 31;
+export const XZR_READ = 32;
+export const XZR_WRITE = 33;
+
+/** Thrown to unwind an instruction after the CPU changed context (exception, ERET, exit). */
+export const UNWIND: { readonly unwind: true } = Object.freeze({ unwind: true });
