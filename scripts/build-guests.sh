@@ -23,12 +23,14 @@ fi
 mkdir -p "$out" "$stamps"
 toolchain="$("${cross}gcc" --version | head -n1)"
 
-# build NAME SOURCE KIND [strip]: KIND is c or asm.
+# build NAME SOURCE KIND [strip]: KIND is c, pie (a static-PIE C program: ET_DYN
+# loaded at a bias, relocating itself) or asm.
 build() {
   local name="$1" source="$2" kind="$3" strip="${4:-}"
   local recipe stamp
   case "$kind" in
     c) recipe="${cross}gcc ${cflags[*]} -o $name $source" ;;
+    pie) recipe="${cross}gcc ${cflags[*]} -static-pie -o $name $source" ;;
     asm) recipe="${cross}as + ${cross}ld -static -n" ;;
   esac
   stamp="$( { cat "$src/$source"; echo "$recipe|$strip|$toolchain"; } | sha256sum | cut -d' ' -f1)"
@@ -39,6 +41,7 @@ build() {
   local tmp="$out/.$name.tmp"
   case "$kind" in
     c) "${cross}gcc" "${cflags[@]}" -o "$tmp" "$src/$source" ;;
+    pie) "${cross}gcc" "${cflags[@]}" -static-pie -o "$tmp" "$src/$source" ;;
     asm)
       "${cross}as" -o "$tmp.o" "$src/$source"
       # -n: no page alignment of sections, keeps the file tiny
@@ -58,6 +61,7 @@ build hello hello.c c strip
 build echo-args echo-args.c c
 build exit42 exit42.c c
 build malloc-strings malloc-strings.c c
+build malloc-strings-pie malloc-strings.c pie
 build cat-file cat-file.c c
 build printf-double printf-double.c c
 build tight-loop tight-loop.c c

@@ -74,6 +74,9 @@ describe('guest fixtures: elfuse vs qemu-aarch64', () => {
 
   test('malloc-strings: heap and string routines', (ctx) => same(ctx, [guest('malloc-strings')]));
 
+  // The same program as a static PIE (ET_DYN): loaded at the PIE base, it relocates itself.
+  test('malloc-strings-pie: static-PIE executable', (ctx) => same(ctx, [guest('malloc-strings-pie')]));
+
   test('printf-double: FP formatting and strtod', (ctx) => same(ctx, [guest('printf-double')]));
 
   test('tight-loop: integer loop checksum', (ctx) => same(ctx, [guest('tight-loop'), FULL ? '5000000' : '200000']));
