@@ -65,3 +65,4 @@ build malloc-strings-pie malloc-strings.c pie
 build cat-file cat-file.c c
 build printf-double printf-double.c c
 build tight-loop tight-loop.c c
+build die-by-signal die-by-signal.c c

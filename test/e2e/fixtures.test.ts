@@ -74,6 +74,17 @@ describe('guest fixtures: elfuse vs qemu-aarch64', () => {
 
   test('malloc-strings: heap and string routines', (ctx) => same(ctx, [guest('malloc-strings')]));
 
+  // A guest killed by signal N ends elfuse with 128+N, as a shell reports it (qemu's status is the reference).
+  test.each(['segv', 'ill', 'trap', 'abort'])('die-by-signal %s: the exit status is 128+N', (mode, ctx) =>
+    same(ctx, [guest('die-by-signal'), mode]));
+
+  test('--verbose names an undefined instruction by encoding and address', async (ctx) => {
+    requireReferences(ctx, [GUESTS_REF]);
+    const r = await runElfuse(['--verbose', guest('die-by-signal'), 'ill']);
+    expect(r.status).toBe(128 + 4);
+    expect(r.stderr.toString()).toMatch(/SIGILL at pc 0x[0-9a-f]+: undefined instruction 0x00000000 \(.*\) at 0x[0-9a-f]+/);
+  });
+
   // The same program as a static PIE (ET_DYN): loaded at the PIE base, it relocates itself.
   test('malloc-strings-pie: static-PIE executable', (ctx) => same(ctx, [guest('malloc-strings-pie')]));
 
