@@ -4,7 +4,7 @@
  * qemu-aarch64; stdout must be byte-identical and the exit status equal.
  * sha256sum is also checked against the host's sha256sum.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test, type TestContext } from 'vitest';
@@ -80,6 +80,15 @@ describe('busybox-static: elfuse vs qemu-aarch64', () => {
 
   test('uname -m', async (ctx) => {
     expect((await applet(ctx, ['uname', '-m'])).stdout.toString()).toBe('aarch64\n');
+  });
+
+  // find prints entries in the directory's own order (getdents64), not sorted:
+  // elfuse must pass the host filesystem's order through, as Linux does.
+  test('find DIR lists entries in directory order', (ctx) => {
+    const tree = join(dir, 'tree');
+    mkdirSync(join(tree, 'sub'), { recursive: true });
+    for (const name of ['zeta', 'alpha', 'mid', 'B', 'sub/inner', '.hidden']) writeFileSync(join(tree, name), name);
+    return applet(ctx, ['find', tree]);
   });
 
   test('cat of a missing file exits 1', async (ctx) => {

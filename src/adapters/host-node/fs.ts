@@ -117,7 +117,17 @@ export class NodeHostFs implements HostFs {
   }
 
   readdir(path: string): HostDirEntry[] {
-    const entries = hostCall('readdir', () => fs.readdirSync(path, { withFileTypes: true }));
+    // opendir/readdir keep the host filesystem's own order (readdirSync sorts by name).
+    const entries = hostCall('readdir', () => {
+      const dir = fs.opendirSync(path);
+      const out: fs.Dirent[] = [];
+      try {
+        for (let d = dir.readSync(); d !== null; d = dir.readSync()) out.push(d);
+      } finally {
+        dir.closeSync();
+      }
+      return out;
+    });
     const base = path.endsWith('/') ? path : `${path}/`;
     return entries.map((d) => ({ name: d.name, type: direntType(d), ino: inodeOf(base + d.name) }));
   }
