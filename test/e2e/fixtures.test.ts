@@ -75,7 +75,7 @@ describe('guest fixtures: elfuse vs qemu-aarch64', () => {
   test('malloc-strings: heap and string routines', (ctx) => same(ctx, [guest('malloc-strings')]));
 
   // A guest killed by signal N ends elfuse with 128+N, as a shell reports it (qemu's status is the reference).
-  test.each(['segv', 'ill', 'trap', 'abort'])('die-by-signal %s: the exit status is 128+N', (mode, ctx) =>
+  test.for(['segv', 'ill', 'trap', 'abort'])('die-by-signal %s: the exit status is 128+N', (mode, ctx) =>
     same(ctx, [guest('die-by-signal'), mode]));
 
   test('--verbose names an undefined instruction by encoding and address', async (ctx) => {

@@ -4,22 +4,11 @@
  * (AddWithCarry, DecodeBitMasks, the bitfield and move-wide operations).
  */
 import { describe, expect, it } from 'vitest';
-import { CODE, DATA, runAsm, type Machine } from './harness.js';
+import { CODE, DATA, runAsm, type Machine, regs, flags } from './harness.js';
 
 const SP0 = BigInt(DATA + 0x8000); // the harness's initial SP
 const M64 = (1n << 64n) - 1n;
 
-function regs(values: Record<number, bigint>, nzcv = 0): (m: Machine) => void {
-  return (m) => {
-    for (const [r, v] of Object.entries(values)) m.cpu.setX(Number(r), v);
-    m.cpu.nzcv = nzcv << 28;
-  };
-}
-
-function flags(m: Machine): string {
-  const v = m.cpu.nzcv >>> 28;
-  return ['N', 'Z', 'C', 'V'].map((f, i) => ((v >> (3 - i)) & 1 ? f : '-')).join('');
-}
 
 describe('ADR and ADRP', () => {
   it('ADR adds the byte offset to the instruction address', () => {

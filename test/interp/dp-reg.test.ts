@@ -4,23 +4,12 @@
  * (CRC-32 and CRC-32C of "123456789").
  */
 import { describe, expect, it } from 'vitest';
-import { DATA, runAsm, type Machine } from './harness.js';
+import { DATA, runAsm, type Machine, regs, flags } from './harness.js';
 
 const SP0 = BigInt(DATA + 0x8000);
 const M64 = (1n << 64n) - 1n;
 const INT64_MIN = 0x8000000000000000n;
 
-function regs(values: Record<number, bigint>, nzcv = 0): (m: Machine) => void {
-  return (m) => {
-    for (const [r, v] of Object.entries(values)) m.cpu.setX(Number(r), v);
-    m.cpu.nzcv = nzcv << 28;
-  };
-}
-
-function flags(m: Machine): string {
-  const v = m.cpu.nzcv >>> 28;
-  return ['N', 'Z', 'C', 'V'].map((f, i) => ((v >> (3 - i)) & 1 ? f : '-')).join('');
-}
 
 const sh = (name: string, sf: number, rd: number, rn: number, rm: number, shift = 0, imm6 = 0): [string, Record<string, number>] => [name, { sf, shift, rm, imm6, rn, rd }];
 const r3 = (name: string, sf: number, rd: number, rn: number, rm: number): [string, Record<string, number>] => [name, { sf, rm, rn, rd }];

@@ -49,3 +49,17 @@ export function runWords(words: number[], setup?: (m: Machine) => void): Machine
 export function runAsm(insns: [string, Record<string, number>][], setup?: (m: Machine) => void): Machine {
   return runWords(insns.map(([n, f]) => encode(n, f)), setup);
 }
+
+/** Setup that loads X registers (by number) and NZCV (as 4 bits N,Z,C,V). */
+export function regs(values: Record<number, bigint>, nzcv = 0): (m: Machine) => void {
+  return (m) => {
+    for (const [r, v] of Object.entries(values)) m.cpu.setX(Number(r), v);
+    m.cpu.nzcv = nzcv << 28;
+  };
+}
+
+/** NZCV as a readable string, e.g. "-Z C-" style "NZCV" with '-' for clear flags. */
+export function flags(m: Machine): string {
+  const v = m.cpu.nzcv >>> 28;
+  return ['N', 'Z', 'C', 'V'].map((f, i) => ((v >> (3 - i)) & 1 ? f : '-')).join('');
+}

@@ -15,32 +15,11 @@ import { a64 } from '../../src/domain/a64/decoder.js';
 import { disassemble } from '../../src/domain/a64/disasm.js';
 import { encodePattern, parsePattern } from '../../src/domain/a64/pattern.js';
 import { simdDefs } from '../../src/domain/a64/table/simd.js';
+import { hasTools, xorshift32 } from '../support/toolchain.js';
 import { CODE, DATA, runAsm, runWords } from './harness.js';
 
 const BUF = 256;
 const OUT = 128 + BUF + 16;
-
-function hasQemu(): boolean {
-  try {
-    execFileSync('qemu-aarch64', ['--version'], { stdio: 'ignore' });
-    execFileSync('aarch64-linux-gnu-as', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function rng(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s;
-  };
-}
 
 interface Case {
   word: number;
@@ -115,8 +94,8 @@ const hex = (b: Uint8Array): string => Array.from(b, (x) => x.toString(16).padSt
 
 describe('SIMD structure loads/stores', () => {
   // Skipped only when qemu-aarch64 or the cross assembler (the reference) is missing.
-  it.skipIf(!hasQemu())('match qemu-aarch64 on random encodings', () => {
-    const cs = cases(rng(0x1d57), 60);
+  it.skipIf(!hasTools('qemu-aarch64', 'aarch64-linux-gnu-as'))('match qemu-aarch64 on random encodings (skipped without qemu-user and the cross assembler)', () => {
+    const cs = cases(xorshift32(0x1d57), 60);
     expect(cs.length).toBeGreaterThan(200);
     const ref = qemuRun(cs);
     const bad: string[] = [];
