@@ -66,3 +66,4 @@ build cat-file cat-file.c c
 build printf-double printf-double.c c
 build tight-loop tight-loop.c c
 build die-by-signal die-by-signal.c c
+build big-stack big-stack.c c

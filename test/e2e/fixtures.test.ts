@@ -85,6 +85,10 @@ describe('guest fixtures: elfuse vs qemu-aarch64', () => {
     expect(r.stderr.toString()).toMatch(/SIGILL at pc 0x[0-9a-f]+: undefined instruction 0x00000000 \(.*\) at 0x[0-9a-f]+/);
   });
 
+  // The stack grows on demand up to RLIMIT_STACK, and overflowing it is SIGSEGV.
+  test('big-stack: 7 MiB of stack use', (ctx) => same(ctx, [guest('big-stack')]));
+  test('big-stack overflow: SIGSEGV past RLIMIT_STACK', (ctx) => same(ctx, [guest('big-stack'), 'overflow']));
+
   // The same program as a static PIE (ET_DYN): loaded at the PIE base, it relocates itself.
   test('malloc-strings-pie: static-PIE executable', (ctx) => same(ctx, [guest('malloc-strings-pie')]));
 

@@ -9,6 +9,7 @@ import {
   MAP_ANONYMOUS,
   MAP_FIXED,
   MAP_FIXED_NOREPLACE,
+  MAP_GROWSDOWN,
   MAP_PRIVATE,
   MAP_SHARED,
   PROT_EXEC,
@@ -233,5 +234,46 @@ describe('kernel mappings, poke and findFree', () => {
     expect(as.vmas).toHaveLength(0);
     expect(frames.inUse).toBe(base);
     expect(as.pageTable.tablePages).toBe(1);
+  });
+});
+
+describe('growStack (expand_stack)', () => {
+  const TOP = 0x7f0000000000;
+  const LIMIT = 8 << 20;
+  const stackAt = () => {
+    const m = memStack();
+    expect(m.as.mmapAnonymous(TOP - 32 * PAGE, 32 * PAGE, RW, ANON | MAP_FIXED | MAP_GROWSDOWN, '[stack]')).toBe(TOP - 32 * PAGE);
+    return m;
+  };
+
+  it('grows a MAP_GROWSDOWN mapping down to the faulting page, keeping one VMA', () => {
+    const { as, mem } = stackAt();
+    const va = TOP - 100 * PAGE + 123;
+    expect(() => mem.write(va, new Uint8Array([1]))).toThrow(GuestFault);
+    expect(as.growStack(va, LIMIT)).toBe(true);
+    mem.write(va, new Uint8Array([9]));
+    expect(mem.read(va, 1)[0]).toBe(9);
+    expect(as.vmas.map((v) => [v.start, v.end, v.name])).toEqual([[TOP - 100 * PAGE, TOP, '[stack]']]);
+  });
+
+  it('refuses past RLIMIT_STACK measured from the top of the stack', () => {
+    const { as } = stackAt();
+    expect(as.growStack(TOP - LIMIT, LIMIT)).toBe(true); // exactly the limit
+    expect(as.growStack(TOP - LIMIT - 1, LIMIT)).toBe(false);
+  });
+
+  it('refuses within stack_guard_gap (256 pages) of an accessible mapping below, and below non-stack mappings', () => {
+    const { as } = stackAt();
+    const below = TOP - 32 * PAGE - 300 * PAGE;
+    expect(as.mmapAnonymous(below - PAGE, PAGE, RW, ANON | MAP_FIXED)).toBe(below - PAGE);
+    expect(as.growStack(below + 256 * PAGE, LIMIT)).toBe(true); // exactly the gap
+    expect(as.growStack(below + 255 * PAGE, LIMIT)).toBe(false);
+    // An address just under a mapping that does not grow down is a plain fault.
+    expect(as.growStack(below - 2 * PAGE, LIMIT)).toBe(false);
+  });
+
+  it('does nothing for an address that is already mapped', () => {
+    const { as } = stackAt();
+    expect(as.growStack(TOP - PAGE, LIMIT)).toBe(false);
   });
 });

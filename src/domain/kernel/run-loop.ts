@@ -17,7 +17,7 @@ import { emulatedIdRegister, type CpuIdView } from '../boot/hwcap.js';
 import { HVC, MAILBOX, SHIM_DATA } from '../boot/shim.js';
 import type { PhysMem } from '../memory/phys.js';
 import { dispatchSyscall } from './dispatch.js';
-import { SIGBUS, SIGILL, SIGSEGV, SIGTRAP, signalName } from './linux-abi.js';
+import { RLIMIT_STACK, SIGBUS, SIGILL, SIGSEGV, SIGTRAP, signalName } from './linux-abi.js';
 import type { Task } from './task.js';
 
 export type GuestStatus = ({ kind: 'exited'; code: number } | { kind: 'signaled'; signal: number; core: boolean }) & {
@@ -25,10 +25,12 @@ export type GuestStatus = ({ kind: 'exited'; code: number } | { kind: 'signaled'
   instructions?: number;
 };
 
-/** What the loop needs besides the task: the page-table dirt flags and the shim mailbox. */
+/** What the loop needs of the address space: the maintenance flags, and page-fault resolution. */
 export interface MaintenanceState {
   tlbDirty: boolean;
   icacheDirty: boolean;
+  /** Grow a MAP_GROWSDOWN mapping down to `va` if Linux would (expand_stack); true if it grew. */
+  growStack(va: number, limit: number): boolean;
 }
 
 export interface RunOptions {
@@ -101,6 +103,12 @@ async function handleEl0Sync(task: Task, vcpu: VcpuPort, opts: RunOptions): Prom
     case EC.INSN_ABORT_LOWER: {
       const far = vcpu.getSysReg(SysReg.FAR_EL1);
       const fsc = iss & 0x3f;
+      // A translation fault below the stack grows it, as Linux's page-fault path does;
+      // the shim then returns to the faulting instruction, which runs again.
+      if ((fsc & 0x3c) === FSC.TRANSLATION && far < 1n << 48n) {
+        const limit = task.rlimits[RLIMIT_STACK]?.cur ?? 0n;
+        if (opts.maintenance.growStack(Number(far), limit > 1n << 48n ? 2 ** 48 : Number(limit))) return;
+      }
       const what = ec === EC.INSN_ABORT_LOWER ? 'instruction fetch' : iss & (1 << 6) ? 'write' : 'read';
       const sig = fsc === FSC.ALIGNMENT ? SIGBUS : SIGSEGV;
       return fatalSignal(task, vcpu, sig, `${what} fault at ${hex(far)} (FSC ${hex(fsc)})`);

@@ -16,6 +16,7 @@ import {
   MAP_ANONYMOUS,
   MAP_FIXED,
   MAP_FIXED_NOREPLACE,
+  MAP_GROWSDOWN,
   MAP_PRIVATE,
   MAP_SHARED,
   MAP_SHARED_VALIDATE,
@@ -27,7 +28,7 @@ import {
 } from '../kernel/linux-abi.js';
 import { GuestFault } from './fault.js';
 import { OutOfMemoryError, type FrameAllocator } from './frames.js';
-import { ELF_ET_DYN_BASE, MMAP_BASE, MMAP_MIN_ADDR, STACK_TOP, TASK_SIZE, pageUp } from './layout.js';
+import { ELF_ET_DYN_BASE, MMAP_BASE, MMAP_MIN_ADDR, STACK_GUARD_GAP, STACK_TOP, TASK_SIZE, pageDown, pageUp } from './layout.js';
 import { PageTable, type PagePerms } from './page-table.js';
 import { PAGE_SIZE, type PhysMem } from './phys.js';
 
@@ -209,6 +210,25 @@ export class AddressSpace {
     }
     this.brkCur = newBrk;
     return this.brkCur;
+  }
+
+  /**
+   * expand_stack() (mm/mmap.c): a user access at `va` hit no mapping. If it lies
+   * below a MAP_GROWSDOWN mapping (the stack), the grown stack stays within
+   * `limit` bytes (RLIMIT_STACK) of that mapping's top, and it keeps
+   * stack_guard_gap from an accessible mapping below, the stack grows down to
+   * the faulting page and the access can be retried. Returns whether it grew.
+   */
+  growStack(va: number, limit: number): boolean {
+    if (!(va >= MMAP_MIN_ADDR && va < TASK_SIZE) || this.vmaAt(va)) return false;
+    const i = this.vmaList.findIndex((v) => v.start > va);
+    const stack = i < 0 ? undefined : this.vmaList[i];
+    if (!stack || !(stack.flags & MAP_GROWSDOWN)) return false;
+    const start = pageDown(va);
+    if (stack.end - start > limit) return false;
+    const below = i > 0 ? this.vmaList[i - 1] : undefined;
+    if (below && below.prot !== PROT_NONE && below.end > start - STACK_GUARD_GAP) return false;
+    return this.mapRange(start, stack.start - start, stack.prot, stack.flags, stack.name) === start;
   }
 
   /** The highest free range of `len` bytes below mmapBase (top-down, like Linux), or -ENOMEM. */
