@@ -6,7 +6,7 @@
  * RAM slab costs only the pages the guest touches. The region at IPA 0 is the
  * CPU's fast path; any other region is reached through find().
  */
-import { MemFlag, type MemoryPort } from '../../ports/memory.js';
+import type { MemoryPort } from '../../ports/memory.js';
 
 export interface PhysRegion {
   readonly ipa: number;
@@ -57,5 +57,4 @@ export class InterpMemory implements MemoryPort {
     return r.bytes.subarray(off, off + length);
   }
 
-  static readonly READ = MemFlag.READ;
 }
