@@ -26,7 +26,7 @@ import { a64 } from '../../domain/a64/decoder.js';
 import { EC, ESR_IL, ExitReason, FSC, ISS_WNR, SysReg, sysRegId, type VcpuExit } from '../../ports/vcpu.js';
 import type { InterpMemory } from './memory.js';
 import { EXEC_TABLE } from './exec/index.js';
-import { SP_SLOT, UNWIND, XZR_READ, XZR_WRITE } from './regs.js';
+import { SP_SLOT, TWO32, UNWIND, XZR_READ, XZR_WRITE } from './regs.js';
 
 export type Exec = (cpu: Cpu) => void;
 
@@ -38,7 +38,6 @@ const PAGE_MASK = 4095;
 const TLB_BITS = 12;
 const TLB_ENTRIES = 1 << TLB_BITS;
 const TLB_MASK = TLB_ENTRIES - 1;
-const TWO32 = 4294967296;
 const VA_LIMIT = 2 ** 48;
 
 /** Access kinds for translation. */

@@ -13,3 +13,6 @@ export const XZR_WRITE = 33;
 
 /** Thrown to unwind an instruction after the CPU changed context (exception, ERET, exit). */
 export const UNWIND: { readonly unwind: true } = Object.freeze({ unwind: true });
+
+/** 2^32: joins and splits the uint32 halves of a register. */
+export const TWO32 = 4294967296;

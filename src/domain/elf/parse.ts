@@ -5,6 +5,7 @@
  * mirror what fs/binfmt_elf.c refuses with ENOEXEC, plus the segment sanity
  * the loader relies on.
  */
+import { PAGE_SIZE } from '../kernel/linux-abi.js';
 import { ElfError } from './errors.js';
 import {
   EM_AARCH64,
@@ -28,7 +29,6 @@ import {
   type TlsTemplate,
 } from './model.js';
 
-const PAGE_SIZE = 4096;
 /** The user VA space (48-bit, TTBR0 only). */
 const VA_LIMIT = 2 ** 48;
 /** PATH_MAX: binfmt_elf refuses a longer PT_INTERP. */

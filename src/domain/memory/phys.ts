@@ -6,7 +6,8 @@
  */
 import type { MemoryPort } from '../../ports/memory.js';
 
-export const PAGE_SIZE = 4096;
+export { PAGE_SIZE } from '../kernel/linux-abi.js';
+import { PAGE_SIZE } from '../kernel/linux-abi.js';
 export const PAGE_SHIFT = 12;
 
 export class PhysMem {

@@ -10,9 +10,8 @@
  */
 import { decodeBitMasks } from '../../../domain/a64/table/dp-imm.js';
 import { type Cpu } from '../cpu.js';
-import { SP_SLOT, XZR_READ, XZR_WRITE } from '../regs.js';
+import { SP_SLOT, TWO32, XZR_READ, XZR_WRITE } from '../regs.js';
 
-const TWO32 = 4294967296;
 
 /** High word of the last 64-bit result. */
 export let rhi = 0;

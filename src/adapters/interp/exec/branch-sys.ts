@@ -4,12 +4,11 @@
  * instruction's address, so a PC-relative target is pc - 4 + offset.
  */
 import type { Cpu, Exec } from '../cpu.js';
-import { XZR_READ } from '../regs.js';
+import { TWO32, XZR_READ } from '../regs.js';
 import { CONDITIONS } from './cond.js';
 import type { Fields } from '../../../domain/a64/pattern.js';
 import type { ExecTable } from './types.js';
 
-const TWO32 = 4294967296;
 
 const nop: Exec = () => {};
 

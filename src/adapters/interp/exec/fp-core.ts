@@ -21,6 +21,7 @@
  * FZ16 flush-to-zero (denormals are always honoured), FPCR.AHP, and
  * floating-point exception traps (FPCR.xxE).
  */
+import { TWO32 } from '../regs.js';
 /**
  * The part of the CPU the FP machinery touches. The interpreter CPU is one;
  * vector forms that must not read their own partial results use a scratch
@@ -41,7 +42,6 @@ export const FPSR_UFC = 8;
 export const FPSR_IXC = 16;
 const FPCR_DN = 1 << 25;
 
-const TWO32 = 4294967296;
 
 // ---- register access -----------------------------------------------------------------
 

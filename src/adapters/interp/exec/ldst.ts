@@ -24,16 +24,12 @@ import {
   type SingleMode,
 } from '../../../domain/a64/table/ldst.js';
 import type { Fields } from '../../../domain/a64/pattern.js';
-import { EC } from '../../../ports/vcpu.js';
+import { EC, FSC, ISS_WNR } from '../../../ports/vcpu.js';
 import { type Cpu, type Exec } from '../cpu.js';
-import { SP_SLOT, XZR_READ, XZR_WRITE } from '../regs.js';
+import { SP_SLOT, TWO32, XZR_READ, XZR_WRITE } from '../regs.js';
 import type { ExecTable } from './types.js';
 
-const TWO32 = 4294967296;
 const TWO64 = 2 ** 64;
-/** ESR ISS data-fault status code for an alignment fault, and the write-not-read bit. */
-const FSC_ALIGNMENT = 0x21;
-const ISS_WNR = 1 << 6;
 
 const num = (f: Fields, k: string): number => f[k] ?? 0;
 const baseSlot = (n: number): number => (n === 31 ? SP_SLOT : n);
@@ -55,7 +51,7 @@ function writeBack(cpu: Cpu, n: number, lo: number, hi: number, imm: number): vo
 
 function alignmentFault(cpu: Cpu, va: number, write: boolean): never {
   const ec = cpu.el === 0 ? EC.DATA_ABORT_LOWER : EC.DATA_ABORT_SAME;
-  return cpu.takeException(ec, FSC_ALIGNMENT | (write ? ISS_WNR : 0), cpu.insnAddr, va);
+  return cpu.takeException(ec, FSC.ALIGNMENT | (write ? ISS_WNR : 0), cpu.insnAddr, va);
 }
 
 // ---- element transfers: (cpu, va, register slot) -----------------------------------

@@ -10,11 +10,10 @@
 import { LDST_MULTI, singleLayout } from '../../../domain/a64/table/simd.js';
 import type { Fields } from '../../../domain/a64/pattern.js';
 import { type Cpu, type Exec } from '../cpu.js';
-import { SP_SLOT } from '../regs.js';
+import { SP_SLOT, TWO32 } from '../regs.js';
 import { clearHigh, sb, ss } from './simd-lanes.js';
 import type { ExecTable } from './types.js';
 
-const TWO32 = 4294967296;
 
 /** Read one element of 1<<size bytes at va into scratch byte offset `off`. */
 function loadElem(cpu: Cpu, va: number, size: number, off: number): void {

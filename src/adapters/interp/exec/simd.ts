@@ -14,7 +14,7 @@
 import { expandSimdImm, imm5Size, immhSize, intElemRegIndex, vfpImm } from '../../../domain/a64/table/simd.js';
 import type { Fields } from '../../../domain/a64/pattern.js';
 import { type Cpu, type Exec } from '../cpu.js';
-import { XZR_READ, XZR_WRITE } from '../regs.js';
+import { TWO32, XZR_READ, XZR_WRITE } from '../regs.js';
 import { simdFpExec } from './simd-fp.js';
 import { simdLdstExec } from './simd-ldst.js';
 import {
@@ -23,7 +23,6 @@ import {
 } from './simd-lanes.js';
 import type { ExecBuilder, ExecTable } from './types.js';
 
-const TWO32 = 4294967296;
 
 // ---- three same ------------------------------------------------------------------
 
