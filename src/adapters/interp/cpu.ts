@@ -15,7 +15,10 @@
  * - The PC is a number (virtual addresses are < 2^48). While an instruction
  *   executes, `pc` already holds the address of the next one.
  * - Instructions are decoded once into closures (Exec), cached by
- *   instruction word and by physical page; IC IALLU/IVAU drop the page cache.
+ *   instruction word. Execution goes by basic blocks, cached by physical
+ *   page and start offset: a block first runs its closures in turn, and once
+ *   hot it is translated to one JavaScript function (jit/). IC IALLU/IVAU
+ *   drop the block cache.
  * - Memory goes through a direct-mapped TLB per exception level and access
  *   type, refilled by the page-table walk and flushed by TLBI.
  * - Faults and exception entries unwind the current instruction by throwing
@@ -26,6 +29,7 @@ import { a64 } from '../../domain/a64/decoder.js';
 import { EC, ESR_IL, ExitReason, FSC, ISS_WNR, SysReg, sysRegId, type VcpuExit } from '../../ports/vcpu.js';
 import type { InterpMemory } from './memory.js';
 import { EXEC_TABLE } from './exec/index.js';
+import { Block, MAX_BLOCK, endsBlock, translate, type Decoded } from './jit/block.js';
 import { SP_SLOT, TWO32, UNWIND, XZR_READ, XZR_WRITE } from './regs.js';
 
 export type Exec = (cpu: Cpu) => void;
@@ -47,6 +51,9 @@ const ACC_EXEC = 2;
 
 /** Instructions per run() slice before returning CANCELED to the host. */
 const DEFAULT_SLICE = 4_000_000;
+
+/** Executions of a block before it is translated to JavaScript. */
+const DEFAULT_JIT_THRESHOLD = Number(process.env.ELFUSE_JIT_THRESHOLD ?? 16);
 
 /** SCTLR_EL1 bits the interpreter honours. */
 const SCTLR_M = 1;
@@ -124,8 +131,15 @@ export class Cpu {
   private readonly xBase = new Int32Array(2 * TLB_ENTRIES);
 
   // ---- decode caches --------------------------------------------------------
-  private readonly execByWord = new Map<number, Exec>();
-  private codePages: (Exec | undefined)[][] = [];
+  private readonly execByWord = new Map<number, Decoded>();
+  private codePages: (Block | undefined)[][] = [];
+  /**
+   * Executions before a block is translated; Infinity keeps every block on
+   * closures (the reference the translator is tested against).
+   */
+  jitThreshold = DEFAULT_JIT_THRESHOLD;
+  /** cpu.pc when the last UNWIND was thrown: where the unwinding instruction ends. */
+  private unwindNext = 0;
   private fpTrapped = false;
 
   // ---- run control ----------------------------------------------------------
@@ -157,7 +171,7 @@ export class Cpu {
     this.ramSize = r.size;
     this.ram32 = new Uint32Array(r.bytes.buffer, r.bytes.byteOffset, r.size >>> 2);
     this.dv = new DataView(r.bytes.buffer, r.bytes.byteOffset, r.size);
-    this.codePages = new Array<(Exec | undefined)[]>(r.size / PAGE_SIZE);
+    this.codePages = new Array<(Block | undefined)[]>(r.size / PAGE_SIZE);
     this.tlbFlush();
   }
 
@@ -306,6 +320,7 @@ export class Cpu {
    * `ret` is the preferred return address (ELR_EL1).
    */
   takeException(ec: number, iss: number, ret: number, far?: number): never {
+    this.unwindNext = this.pc;
     this.sys.set(SysReg.ESR_EL1, BigInt(((ec << 26) | ESR_IL | (iss & 0x1ffffff)) >>> 0));
     if (far !== undefined) this.sys.set(SysReg.FAR_EL1, BigInt(far));
     this.sys.set(SysReg.SPSR_EL1, BigInt(this.cpsr));
@@ -337,6 +352,7 @@ export class Cpu {
   /** HVC: from EL1 it is the exit to the host; EL0 cannot call it. */
   hvc(imm16: number): never {
     if (this.el === 0) return this.undefinedInsn();
+    this.unwindNext = this.pc;
     this.exit = {
       reason: ExitReason.EXCEPTION,
       syndrome: ((EC.HVC64 << 26) | ESR_IL | (imm16 & 0xffff)) >>> 0,
@@ -349,9 +365,19 @@ export class Cpu {
   eret(): never {
     if (this.el === 0) return this.undefinedInsn();
     const spsr = Number(this.sys.get(SysReg.SPSR_EL1) ?? 0n);
+    this.unwindNext = this.pc;
     this.cpsr = spsr;
     this.pc = Number(this.sys.get(SysReg.ELR_EL1) ?? 0n);
     this.exclAddr = -1;
+    throw UNWIND;
+  }
+
+  /**
+   * End the current block after an instruction that completed but changed
+   * what the following ones mean (translation regime, PSTATE, caches).
+   */
+  private completeAndUnwind(): never {
+    this.unwindNext = this.pc;
     throw UNWIND;
   }
 
@@ -459,7 +485,7 @@ export class Cpu {
     }
     this.setSysReg(id, v);
     // Translation-regime changes take effect from the next instruction.
-    if (id === SysReg.SCTLR_EL1 || id === SysReg.TTBR0_EL1 || id === SysReg.TCR_EL1) throw UNWIND;
+    if (id === SysReg.SCTLR_EL1 || id === SysReg.TTBR0_EL1 || id === SysReg.TCR_EL1) this.completeAndUnwind();
   }
 
   /** MSR <pstatefield>, #imm: DAIFSet/DAIFClr/SPSel. */
@@ -473,7 +499,7 @@ export class Cpu {
     if (op1 === 0 && op2 === 5) {
       if (this.el === 0) return this.undefinedInsn();
       this.switchMode(this.el, imm & 1);
-      throw UNWIND;
+      this.completeAndUnwind();
     }
     // Other PSTATE fields (PAN, UAO, SSBS, DIT...) are not implemented.
     return this.undefinedInsn();
@@ -494,12 +520,12 @@ export class Cpu {
       if (op1 === 0 && (crm === 5 || crm === 1) && op2 === 0) {
         if (this.el === 0) return this.undefinedInsn();
         this.icacheFlush();
-        throw UNWIND;
+        this.completeAndUnwind();
       }
       if (op1 === 3 && crm === 5 && op2 === 1) {
         if (this.el === 0 && !(this.sctlr & SCTLR_UCI)) return this.sysTrap(false, 1, op1, crn, crm, op2, rt);
         this.icacheFlush();
-        throw UNWIND;
+        this.completeAndUnwind();
       }
       // DC CVAU, CVAC, CIVAC, CVAP, CVADP (EL0 with SCTLR.UCI): no data cache to model.
       if (op1 === 3) {
@@ -513,7 +539,7 @@ export class Cpu {
       // TLBI: any form flushes everything (correct, if more than needed).
       if (this.el === 0) return this.undefinedInsn();
       this.tlbFlush();
-      throw UNWIND;
+      this.completeAndUnwind();
     }
     return this.undefinedInsn();
   }
@@ -528,7 +554,7 @@ export class Cpu {
 
   /** Drop decoded pages. Closures per instruction word stay valid: they do not depend on the address. */
   icacheFlush(): void {
-    this.codePages.fill(undefined as unknown as (Exec | undefined)[]);
+    this.codePages.fill(undefined as unknown as (Block | undefined)[]);
   }
 
   /**
@@ -624,6 +650,7 @@ export class Cpu {
 
   /** Guest-physical address outside RAM: like HVF, exit to the host. */
   private stage2Fault(va: number, pa: number, acc: number): never {
+    this.unwindNext = this.pc;
     const ec = acc === ACC_EXEC ? EC.INSN_ABORT_LOWER : EC.DATA_ABORT_LOWER;
     this.exit = {
       reason: ExitReason.EXCEPTION,
@@ -754,20 +781,20 @@ export class Cpu {
 
   // ---- fetch / decode / run ------------------------------------------------------
 
-  private decodeWord(word: number): Exec {
-    let fn = this.execByWord.get(word);
-    if (fn) return fn;
-    const d = a64().decode(word);
-    const builder = d ? EXEC_TABLE[d.entry.def.name] : undefined;
-    if (!d || !builder) {
-      fn = (cpu: Cpu) => cpu.undefinedWord(word);
-    } else if (this.fpTrapped && (d.entry.def.feature === 'fp' || d.entry.def.feature === 'asimd')) {
-      fn = (cpu: Cpu) => cpu.fpAccessTrap();
+  private decodeWord(word: number): Decoded {
+    let d = this.execByWord.get(word);
+    if (d) return d;
+    const hit = a64().decode(word);
+    const builder = hit ? EXEC_TABLE[hit.entry.def.name] : undefined;
+    if (!hit || !builder) {
+      d = { fn: (cpu: Cpu) => cpu.undefinedWord(word), name: null, fields: null };
+    } else if (this.fpTrapped && (hit.entry.def.feature === 'fp' || hit.entry.def.feature === 'asimd')) {
+      d = { fn: (cpu: Cpu) => cpu.fpAccessTrap(), name: null, fields: null };
     } else {
-      fn = builder(d.fields);
+      d = { fn: builder(hit.fields), name: hit.entry.def.name, fields: hit.fields };
     }
-    this.execByWord.set(word, fn);
-    return fn;
+    this.execByWord.set(word, d);
+    return d;
   }
 
   /** An instruction the CPU does not implement: report it, then UNDEFINED. */
@@ -776,8 +803,8 @@ export class Cpu {
     return this.undefinedInsn();
   }
 
-  /** The decoded-instruction page holding `pc`, translating for execution. */
-  private codePageFor(pc: number): { page: (Exec | undefined)[]; base: number; pa: number } {
+  /** The block-cache page holding `pc`, translating for execution. */
+  private codePageFor(pc: number): { page: (Block | undefined)[]; base: number; pa: number } {
     if (pc % 4 !== 0) return this.takeException(EC.PC_ALIGN, 0, pc, pc);
     const vpn = Math.floor(pc / PAGE_SIZE);
     const i = (vpn & TLB_MASK) + this.tlbOff;
@@ -785,10 +812,21 @@ export class Cpu {
     const ppn = pa >>> PAGE_SHIFT;
     let page = this.codePages[ppn];
     if (!page) {
-      page = new Array<Exec | undefined>(1024).fill(undefined);
+      page = new Array<Block | undefined>(PAGE_SIZE / 4).fill(undefined);
       this.codePages[ppn] = page;
     }
     return { page, base: vpn * PAGE_SIZE, pa };
+  }
+
+  /** Decode the block starting at `pc` (physical page `pa`, offset `off`). */
+  private buildBlock(pc: number, pa: number, off: number): Block {
+    const insns: Decoded[] = [];
+    for (let o = off; o < PAGE_SIZE && insns.length < MAX_BLOCK; o += 4) {
+      const d = this.decodeWord(this.ram32[(pa + o) >>> 2]!);
+      insns.push(d);
+      if (endsBlock(d)) break;
+    }
+    return new Block(pc, insns, insns.map((d) => d.fn));
   }
 
   /** hv_vcpu_run: execute until an exit or the end of the slice. */
@@ -802,7 +840,7 @@ export class Cpu {
     while (budget > 0) {
       const start = budget;
       try {
-        budget = this.runBlock(budget);
+        budget = this.runBlocks(budget);
       } catch (e) {
         if (e !== UNWIND) throw e;
         budget = this.unwound;
@@ -818,30 +856,51 @@ export class Cpu {
   /** Budget left when an instruction unwound (the unwinding one counts as retired). */
   private unwound = 0;
 
-  private runBlock(budget: number): number {
-    let page: (Exec | undefined)[] = [];
+  /**
+   * Run blocks until the budget is spent. Blocks never cross a page, so the
+   * translation of the current code page is reused until the PC leaves it.
+   */
+  private runBlocks(budget: number): number {
+    let page: (Block | undefined)[] = [];
     let base = -PAGE_SIZE;
     let pa = 0;
+    let block: Block | undefined;
     try {
       while (budget > 0) {
         const pc = this.pc;
+        block = undefined;
         let off = pc - base;
         if (off < 0 || off >= PAGE_SIZE) {
           ({ page, base, pa } = this.codePageFor(pc));
           off = pc - base;
         }
         const idx = off >>> 2;
-        let fn = page[idx];
-        if (fn === undefined) {
-          fn = this.decodeWord(this.ram32[(pa + off) >>> 2]!);
-          page[idx] = fn;
+        block = page[idx];
+        // A page mapped at two addresses: the block's code embeds the other one.
+        if (block === undefined || block.va !== pc) {
+          block = this.buildBlock(pc, pa, off);
+          page[idx] = block;
         }
-        budget--;
-        this.pc = pc + 4;
-        fn(this);
+        let run = block.run;
+        if (run === null && ++block.heat >= this.jitThreshold) run = block.run = translate(block);
+        if (run !== null) {
+          budget -= run(this);
+          continue;
+        }
+        const fns = block.fns;
+        let next = pc;
+        for (let i = 0; i < fns.length; i++) {
+          next += 4;
+          this.pc = next;
+          fns[i]!(this);
+        }
+        budget -= fns.length;
       }
     } catch (e) {
-      this.unwound = budget;
+      // Instructions of the block up to and including the one that unwound retired.
+      // A fault fetching a new block retires nothing.
+      const done = block ? Math.min(Math.max((this.unwindNext - block.va) / 4, 1), block.length) : 0;
+      this.unwound = budget - done;
       throw e;
     }
     return budget;

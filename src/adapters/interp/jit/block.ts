@@ -1,0 +1,95 @@
+/**
+ * Basic blocks and their translation to JavaScript: the interpreter's second
+ * tier. A block is a run of instructions from one start address to the
+ * first instruction that may change the PC or the translation regime, or to
+ * the end of the page. It is first executed by calling its instructions'
+ * closures in turn; once it has run often enough, the translator writes the
+ * whole block as one JavaScript function (emitters from emit.ts, closure
+ * calls for the rest) and V8 compiles it. Identical source is compiled once
+ * and shared, so refilling a flushed code page costs no compilation.
+ *
+ * A block function returns the number of instructions it retired. When an
+ * instruction faults, the CPU records where (Cpu.unwindNext) so the run loop
+ * can count the instructions that completed.
+ */
+import type { Fields } from '../../../domain/a64/pattern.js';
+import type { Cpu, Exec } from '../cpu.js';
+import { EMITTERS, ENDS_BLOCK } from './emit.js';
+
+/** One decoded instruction: its closure, and its table entry and fields when it has one. */
+export interface Decoded {
+  readonly fn: Exec;
+  /** Table entry name; null for undefined or trapped instructions (closure only). */
+  readonly name: string | null;
+  readonly fields: Fields | null;
+}
+
+export type BlockFn = (cpu: Cpu) => number;
+
+export class Block {
+  /** Executions so far while cold. */
+  heat = 0;
+  /** The translated function, once the block is hot. */
+  run: BlockFn | null = null;
+
+  constructor(
+    /** Virtual address of the first instruction (the code embeds it). */
+    readonly va: number,
+    readonly insns: readonly Decoded[],
+    readonly fns: readonly Exec[],
+  ) {}
+
+  get length(): number {
+    return this.insns.length;
+  }
+}
+
+/** Longest block, in instructions: bounds translation cost and time-slice overshoot. */
+export const MAX_BLOCK = 128;
+
+/** Whether the block must end after this instruction. */
+export function endsBlock(d: Decoded): boolean {
+  return d.name === null || ENDS_BLOCK.has(d.name);
+}
+
+type Factory = (F: readonly Exec[]) => BlockFn;
+
+/** Compiled block factories by source text, shared by every block with the same code. */
+const factories = new Map<string, Factory>();
+const FACTORY_LIMIT = 50_000;
+
+/** The JavaScript source of a block's function body. */
+export function blockSource(block: Block): string {
+  const lines: string[] = ['const x = cpu.x;'];
+  let ended = false;
+  block.insns.forEach((d, i) => {
+    const pc = block.va + 4 * i;
+    const emitter = d.name !== null ? EMITTERS[d.name] : undefined;
+    const out = emitter && d.fields ? emitter(d.fields, { pc, id: i }) : null;
+    if (out) {
+      if (out.mayFault) lines.push(`cpu.pc = ${pc + 4};`);
+      lines.push(out.code);
+      ended = out.ends === true;
+      return;
+    }
+    // The closure expects cpu.pc to hold the next instruction's address.
+    lines.push(`cpu.pc = ${pc + 4}; F[${i}](cpu);`);
+    ended = endsBlock(d);
+  });
+  if (!ended) lines.push(`cpu.pc = ${block.va + 4 * block.length};`);
+  lines.push(`return ${block.length};`);
+  return lines.join('\n');
+}
+
+/** Translate a block into one function (compiling its source unless already seen). */
+export function translate(block: Block): BlockFn {
+  const source = blockSource(block);
+  let factory = factories.get(source);
+  if (!factory) {
+    // eslint-disable-next-line @typescript-eslint/no-implied-eval -- this is the translator
+    factory = new Function('F', `return function block(cpu) {\n${source}\n};`) as Factory;
+    if (factories.size >= FACTORY_LIMIT) factories.clear();
+    factories.set(source, factory);
+  }
+  return factory(block.fns);
+}
