@@ -1,16 +1,21 @@
 #!/usr/bin/env node
-// bench.mjs: compares elfuse (interp backend) with qemu-aarch64 on two
+// bench.mjs: compares elfuse (interp backend) with qemu-aarch64 on these
 // workloads and prints one table row each:
 //   tight-loop   our CPU-bound fixture, fixed iteration count
+//   cpubench     our integer + floating-point mix (guests/src/cpubench.c, -O2)
 //   sha256sum    Debian busybox-static hashing a 20 MB pseudo-random file
-// Wall time is the best of 3 runs (hyperfine when installed). A separate run
+//   gzip -c      Debian busybox-static compressing the same file
+// Wall time is the best of 3 runs (hyperfine when installed); CPU time
+// (user + system) is the mean over the same runs, which is the fairer
+// figure on a loaded machine. A separate run
 // of elfuse measures its peak RSS (/usr/bin/time -v, else an in-process exit
 // hook) and, with ELFUSE_STATS=1, the guest instruction count it reports on
 // stderr as "elfuse-stats: instructions=<N> seconds=<S>"; that run's stdout
 // is also checked against qemu's.
 //
 // Knobs: ELFUSE_BENCH_RUNS (3), ELFUSE_BENCH_LOOP_N (20000000),
-//        ELFUSE_BENCH_FILE_MB (20), ELFUSE_BENCH_CLI (see below).
+//        ELFUSE_BENCH_FILE_MB (20), ELFUSE_BENCH_CPU_SCALE (1),
+//        ELFUSE_BENCH_CLI (see below).
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -21,6 +26,7 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const runs = Number(process.env.ELFUSE_BENCH_RUNS ?? 3);
 const loopN = process.env.ELFUSE_BENCH_LOOP_N ?? '20000000';
 const fileMB = Number(process.env.ELFUSE_BENCH_FILE_MB ?? 20);
+const cpuScale = process.env.ELFUSE_BENCH_CPU_SCALE ?? '1';
 // ELFUSE_BENCH_CLI: another script in place of bin/elfuse.js (to check this script itself).
 const elfuseCli = process.env.ELFUSE_BENCH_CLI ?? join(root, 'bin/elfuse.js');
 const busybox = join(root, '.cache/arm64/busybox-static/bin/busybox');
@@ -52,7 +58,7 @@ const qemuCmd = (args) => ['qemu-aarch64', ...args];
 
 const shellQuote = (s) => `'${s.replaceAll("'", "'\\''")}'`;
 
-/** Best wall time in seconds over `runs` runs. */
+/** Best wall time and mean CPU time (user + system), in seconds, over `runs` runs. */
 function bestTime(argv) {
   if (hasCommand('hyperfine')) {
     const dir = mkdtempSync(join(tmpdir(), 'elfuse-bench-'));
@@ -60,18 +66,19 @@ function bestTime(argv) {
     const r = spawnSync('hyperfine', ['-N', '--style', 'none', '--runs', String(runs), '--export-json', json, argv.map(shellQuote).join(' ')], {
       stdio: ['ignore', 'ignore', 'inherit'],
     });
-    const result = r.status === 0 ? JSON.parse(readFileSync(json, 'utf8')).results[0].min : NaN;
+    const res = r.status === 0 ? JSON.parse(readFileSync(json, 'utf8')).results[0] : null;
     rmSync(dir, { recursive: true, force: true });
-    return result;
+    return res ? { wall: res.min, cpu: res.user + res.system } : { wall: NaN, cpu: NaN };
   }
   let best = Infinity;
   for (let i = 0; i < runs; i++) {
     const start = process.hrtime.bigint();
     const r = spawnSync(argv[0], argv.slice(1), { stdio: 'ignore' });
-    if (r.status !== 0) return NaN;
+    if (r.status !== 0) return { wall: NaN, cpu: NaN };
     best = Math.min(best, Number(process.hrtime.bigint() - start) / 1e9);
   }
-  return best;
+  // Without hyperfine there is no per-child CPU time: report none rather than a guess.
+  return { wall: best, cpu: NaN };
 }
 
 /** One elfuse run with ELFUSE_STATS=1: stdout, peak RSS in MB, guest instructions per second. */
@@ -105,9 +112,18 @@ function bench(name, args) {
     const hint = m.stderr.trim().split('\n').slice(-3).join(' / ');
     console.error(`bench: ${name}: elfuse output differs from qemu-aarch64 (status ${m.status}): ${hint}`);
   }
-  const elfuseS = same ? bestTime(elfuseCmd(args)) : NaN;
-  const qemuS = bestTime(qemuCmd(args));
-  return { name, elfuseS, qemuS, ratio: elfuseS / qemuS, rssMB: m.rssMB, ips: m.ips, same };
+  const e = same ? bestTime(elfuseCmd(args)) : { wall: NaN, cpu: NaN };
+  const q = bestTime(qemuCmd(args));
+  return {
+    name,
+    elfuseS: e.wall,
+    qemuS: q.wall,
+    ratio: e.wall / q.wall,
+    cpuRatio: e.cpu / q.cpu,
+    rssMB: m.rssMB,
+    ips: m.ips,
+    same,
+  };
 }
 
 function fmt(v, digits) {
@@ -115,12 +131,13 @@ function fmt(v, digits) {
 }
 
 function printTable(rows) {
-  const header = ['workload', 'elfuse s', 'qemu s', 'ratio', 'elfuse peak RSS MB', 'guest MIPS', 'output'];
+  const header = ['workload', 'elfuse s', 'qemu s', 'ratio', 'CPU-time ratio', 'elfuse peak RSS MB', 'guest MIPS', 'output'];
   const body = rows.map((r) => [
     r.name,
     fmt(r.elfuseS, 3),
     fmt(r.qemuS, 3),
     fmt(r.ratio, 1),
+    fmt(r.cpuRatio, 1),
     fmt(r.rssMB, 1),
     fmt(r.ips / 1e6, 1),
     r.same ? 'same' : 'DIFFERS',
@@ -142,9 +159,14 @@ function main() {
     console.error('bench: qemu-aarch64 missing: apt-get install qemu-user');
     process.exit(1);
   }
-  const rows = [bench(`tight-loop N=${loopN}`, [join(root, 'guests/bin/tight-loop'), loopN])];
+  const rows = [
+    bench(`tight-loop N=${loopN}`, [join(root, 'guests/bin/tight-loop'), loopN]),
+    bench(`cpubench scale ${cpuScale}`, [join(root, 'guests/bin/cpubench'), cpuScale]),
+  ];
   if (existsSync(busybox)) {
-    rows.push(bench(`busybox sha256sum ${fileMB} MB`, [busybox, 'sha256sum', randomFile()]));
+    const file = randomFile();
+    rows.push(bench(`busybox sha256sum ${fileMB} MB`, [busybox, 'sha256sum', file]));
+    rows.push(bench(`busybox gzip -c ${fileMB} MB`, [busybox, 'gzip', '-c', file]));
   } else {
     console.error('bench: busybox missing, sha256sum skipped: run bash scripts/fetch-arm64-debs.sh');
   }

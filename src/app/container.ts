@@ -5,7 +5,7 @@
  */
 import 'reflect-metadata';
 import { Container, inject, injectable } from 'inversify';
-import { InterpBackend } from '../adapters/interp/backend.js';
+import { InterpBackend, type InterpOptions } from '../adapters/interp/backend.js';
 import { createHvfBackend, hvfUnavailableReason, type HostPlatform } from '../adapters/hvf/backend.js';
 import { createNodeHostPorts } from '../adapters/host-node/index.js';
 import type { Backend } from '../ports/backend.js';
@@ -34,8 +34,20 @@ export class BackendSelector {
   create(requested: BackendName | undefined): Backend {
     const name = requested ?? this.defaultBackend();
     if (name === 'hvf') return createHvfBackend(this.host);
-    return new InterpBackend();
+    return new InterpBackend(interpOptions(process.env.ELFUSE_INTERP_JIT));
   }
+}
+
+/**
+ * ELFUSE_INTERP_JIT: "off" keeps the interpreter on per-instruction closures
+ * (to rule the translator in or out when chasing a bug); a number sets how
+ * often a block runs before it is translated.
+ */
+export function interpOptions(setting: string | undefined): InterpOptions {
+  if (setting === undefined || setting === '') return {};
+  if (setting === 'off') return { jitThreshold: Infinity };
+  const n = Number(setting);
+  return Number.isInteger(n) && n >= 0 ? { jitThreshold: n } : {};
 }
 
 export function buildContainer(host: HostPlatform): Container {

@@ -11,19 +11,25 @@ import { InterpVcpu } from './vcpu.js';
 
 let live = false;
 
+export interface InterpOptions {
+  /** Block executions before translation to JavaScript; Infinity turns the translator off. */
+  jitThreshold?: number;
+}
+
 export class InterpBackend implements Backend {
   readonly name = 'interp' as const;
   readonly memory = new InterpMemory();
   private readonly vcpus: InterpVcpu[] = [];
   private destroyed = false;
 
-  constructor() {
+  constructor(private readonly options: InterpOptions = {}) {
     if (live) throw new BackendUnavailable('a VM already exists in this process (one VM per process, as with HVF)');
     live = true;
   }
 
   createVcpu(): VcpuPort {
     const v = new InterpVcpu(this.memory, interpIdRegs());
+    if (this.options.jitThreshold !== undefined) v.cpu.jitThreshold = this.options.jitThreshold;
     this.vcpus.push(v);
     return v;
   }

@@ -53,7 +53,7 @@ const ACC_EXEC = 2;
 const DEFAULT_SLICE = 4_000_000;
 
 /** Executions of a block before it is translated to JavaScript. */
-const DEFAULT_JIT_THRESHOLD = Number(process.env.ELFUSE_JIT_THRESHOLD ?? 16);
+const DEFAULT_JIT_THRESHOLD = 16;
 
 /** SCTLR_EL1 bits the interpreter honours. */
 const SCTLR_M = 1;
@@ -140,6 +140,8 @@ export class Cpu {
   jitThreshold = DEFAULT_JIT_THRESHOLD;
   /** cpu.pc when the last UNWIND was thrown: where the unwinding instruction ends. */
   private unwindNext = 0;
+  /** Instructions retired by completed iterations of a translated self-loop (see jit/block.ts). */
+  loopDone = 0;
   private fpTrapped = false;
 
   // ---- run control ----------------------------------------------------------
@@ -884,7 +886,7 @@ export class Cpu {
         let run = block.run;
         if (run === null && ++block.heat >= this.jitThreshold) run = block.run = translate(block);
         if (run !== null) {
-          budget -= run(this);
+          budget -= run(this, budget);
           continue;
         }
         const fns = block.fns;
@@ -899,7 +901,9 @@ export class Cpu {
     } catch (e) {
       // Instructions of the block up to and including the one that unwound retired.
       // A fault fetching a new block retires nothing.
-      const done = block ? Math.min(Math.max((this.unwindNext - block.va) / 4, 1), block.length) : 0;
+      const partial = block ? Math.min(Math.max((this.unwindNext - block.va) / 4, 1), block.length) : 0;
+      const done = partial + this.loopDone;
+      this.loopDone = 0;
       this.unwound = budget - done;
       throw e;
     }

@@ -24,7 +24,7 @@ export interface Decoded {
   readonly fields: Fields | null;
 }
 
-export type BlockFn = (cpu: Cpu) => number;
+export type BlockFn = (cpu: Cpu, budget: number) => number;
 
 export class Block {
   /** Executions so far while cold. */
@@ -58,27 +58,58 @@ type Factory = (F: readonly Exec[]) => BlockFn;
 const factories = new Map<string, Factory>();
 const FACTORY_LIMIT = 50_000;
 
-/** The JavaScript source of a block's function body. */
+/** Branches whose target is a constant, so a block that jumps to its own start is a loop. */
+const DIRECT_BRANCHES = new Set(['B', 'B_cond', 'CBZ', 'CBNZ', 'TBZ', 'TBNZ']);
+
+/** Whether the block ends with a direct branch back to its own first instruction. */
+function isSelfLoop(block: Block): boolean {
+  const last = block.insns[block.length - 1]!;
+  if (last.name === null || !DIRECT_BRANCHES.has(last.name) || !last.fields) return false;
+  const f = last.fields;
+  const imm = f['imm26'] ?? f['imm19'] ?? f['imm14'] ?? 0;
+  return block.va + 4 * (block.length - 1) + 4 * imm === block.va;
+}
+
+/**
+ * The JavaScript source of a block's function body. The function takes the
+ * instruction budget left; a block that loops on itself keeps iterating
+ * inside the function while the budget lasts, recording the instructions
+ * of completed iterations in cpu.loopDone so a fault can count them.
+ */
 export function blockSource(block: Block): string {
-  const lines: string[] = ['const x = cpu.x;'];
+  const body: string[] = [];
   let ended = false;
+  let mayFault = false;
   block.insns.forEach((d, i) => {
     const pc = block.va + 4 * i;
     const emitter = d.name !== null ? EMITTERS[d.name] : undefined;
     const out = emitter && d.fields ? emitter(d.fields, { pc, id: i }) : null;
     if (out) {
-      if (out.mayFault) lines.push(`cpu.pc = ${pc + 4};`);
-      lines.push(out.code);
+      if (out.mayFault) {
+        body.push(`cpu.pc = ${pc + 4};`);
+        mayFault = true;
+      }
+      body.push(out.code);
       ended = out.ends === true;
       return;
     }
     // The closure expects cpu.pc to hold the next instruction's address.
-    lines.push(`cpu.pc = ${pc + 4}; F[${i}](cpu);`);
+    body.push(`cpu.pc = ${pc + 4}; F[${i}](cpu);`);
+    mayFault = true;
     ended = endsBlock(d);
   });
-  if (!ended) lines.push(`cpu.pc = ${block.va + 4 * block.length};`);
-  lines.push(`return ${block.length};`);
-  return lines.join('\n');
+  if (!ended) body.push(`cpu.pc = ${block.va + 4 * block.length};`);
+  if (!isSelfLoop(block)) return ['const x = cpu.x;', ...body, `return ${block.length};`].join('\n');
+  return [
+    'const x = cpu.x;',
+    'let n = 0;',
+    'for (;;) {',
+    mayFault ? 'cpu.loopDone = n;' : '',
+    ...body,
+    `n += ${block.length};`,
+    `if (cpu.pc !== ${block.va} || n >= budget) { cpu.loopDone = 0; return n; }`,
+    '}',
+  ].join('\n');
 }
 
 /** Translate a block into one function (compiling its source unless already seen). */
@@ -87,7 +118,7 @@ export function translate(block: Block): BlockFn {
   let factory = factories.get(source);
   if (!factory) {
     // eslint-disable-next-line @typescript-eslint/no-implied-eval -- this is the translator
-    factory = new Function('F', `return function block(cpu) {\n${source}\n};`) as Factory;
+    factory = new Function('F', `return function block(cpu, budget) {\n${source}\n};`) as Factory;
     if (factories.size >= FACTORY_LIMIT) factories.clear();
     factories.set(source, factory);
   }
