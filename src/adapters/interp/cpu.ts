@@ -805,8 +805,17 @@ export class Cpu {
     return this.undefinedInsn();
   }
 
-  /** The block-cache page holding `pc`, translating for execution. */
-  private codePageFor(pc: number): { page: (Block | undefined)[]; base: number; pa: number } {
+  /** The code page found by codePageFor: its blocks, virtual base and physical base. */
+  private cpBlocks: (Block | undefined)[] = [];
+  private cpBase = -PAGE_SIZE;
+  private cpPa = 0;
+
+  /**
+   * Look up the block-cache page holding `pc`, translating for execution,
+   * into cpBlocks/cpBase/cpPa (fields rather than a result object: this runs
+   * on every page change and must not allocate).
+   */
+  private codePageFor(pc: number): void {
     if (pc % 4 !== 0) return this.takeException(EC.PC_ALIGN, 0, pc, pc);
     const vpn = Math.floor(pc / PAGE_SIZE);
     const i = (vpn & TLB_MASK) + this.tlbOff;
@@ -817,7 +826,9 @@ export class Cpu {
       page = new Array<Block | undefined>(PAGE_SIZE / 4).fill(undefined);
       this.codePages[ppn] = page;
     }
-    return { page, base: vpn * PAGE_SIZE, pa };
+    this.cpBlocks = page;
+    this.cpBase = vpn * PAGE_SIZE;
+    this.cpPa = pa;
   }
 
   /** Decode the block starting at `pc` (physical page `pa`, offset `off`). */
@@ -873,7 +884,10 @@ export class Cpu {
         block = undefined;
         let off = pc - base;
         if (off < 0 || off >= PAGE_SIZE) {
-          ({ page, base, pa } = this.codePageFor(pc));
+          this.codePageFor(pc);
+          page = this.cpBlocks;
+          base = this.cpBase;
+          pa = this.cpPa;
           off = pc - base;
         }
         const idx = off >>> 2;
