@@ -30,7 +30,7 @@ build() {
   local recipe stamp
   case "$kind" in
     c) recipe="${cross}gcc ${cflags[*]} -o $name $source" ;;
-    pie) recipe="${cross}gcc ${cflags[*]} -static-pie -o $name $source" ;;
+    pie) recipe="${cross}gcc ${cflags[*]:1} -static-pie -o $name $source" ;;
     asm) recipe="${cross}as + ${cross}ld -static -n" ;;
   esac
   stamp="$( { cat "$src/$source"; echo "$recipe|$strip|$toolchain"; } | sha256sum | cut -d' ' -f1)"
@@ -41,7 +41,8 @@ build() {
   local tmp="$out/.$name.tmp"
   case "$kind" in
     c) "${cross}gcc" "${cflags[@]}" -o "$tmp" "$src/$source" ;;
-    pie) "${cross}gcc" "${cflags[@]}" -static-pie -o "$tmp" "$src/$source" ;;
+    # Not with -static: "-static -static-pie" links a PIE that crashes on start.
+    pie) "${cross}gcc" "${cflags[@]:1}" -static-pie -o "$tmp" "$src/$source" ;;
     asm)
       "${cross}as" -o "$tmp.o" "$src/$source"
       # -n: no page alignment of sections, keeps the file tiny

@@ -8,7 +8,7 @@ import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test, type TestContext } from 'vitest';
-import { FULL, GUESTS_REF, QEMU_REF, expectSameRun, guest, requireReferences, runBoth, runElfuse, runQemu, type RunOptions } from './helpers.js';
+import { FULL, GUESTS_REF, QEMU_REF, expectSameRun, guest, requireReferences, runBoth, runElfuse, runQemu, type RunOptions, type RunResult } from './helpers.js';
 
 let dir = '';
 
@@ -35,10 +35,11 @@ afterAll(() => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-async function same(ctx: TestContext, args: string[], opts: RunOptions = {}, stderr = false): Promise<void> {
+async function same(ctx: TestContext, args: string[], opts: RunOptions = {}, stderr = false): Promise<RunResult> {
   requireReferences(ctx, [QEMU_REF, GUESTS_REF]);
   const { elfuse, qemu } = await runBoth(args, opts);
   expectSameRun(elfuse, qemu, { stderr });
+  return qemu;
 }
 
 describe('guest fixtures: elfuse vs qemu-aarch64', () => {
@@ -90,7 +91,12 @@ describe('guest fixtures: elfuse vs qemu-aarch64', () => {
   test('big-stack overflow: SIGSEGV past RLIMIT_STACK', (ctx) => same(ctx, [guest('big-stack'), 'overflow']));
 
   // The same program as a static PIE (ET_DYN): loaded at the PIE base, it relocates itself.
-  test('malloc-strings-pie: static-PIE executable', (ctx) => same(ctx, [guest('malloc-strings-pie')]));
+  test('malloc-strings-pie: static-PIE executable', async (ctx) => {
+    const pie = await same(ctx, [guest('malloc-strings-pie')]);
+    // The reference itself must succeed: the same program as ET_EXEC prints the same lines.
+    expect(pie.status).toBe(0);
+    expect(pie.stdout.toString()).toBe((await runQemu([guest('malloc-strings')])).stdout.toString());
+  });
 
   test('printf-double: FP formatting and strtod', (ctx) => same(ctx, [guest('printf-double')]));
 
