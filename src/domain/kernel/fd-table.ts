@@ -8,6 +8,16 @@
  */
 
 import type { HostDirEntry } from '../../ports/host.js';
+
+/**
+ * A directory's names in the order getdents64 first saw them. An entry's
+ * cookie (d_off of the record before it) is its position in this list, so
+ * a cookie never changes meaning while the directory is open.
+ */
+export interface DirCookies {
+  readonly entries: HostDirEntry[];
+  readonly byName: Map<string, number>;
+}
 import { O_ACCMODE, O_CLOEXEC, O_CREAT, O_EXCL, O_NOCTTY, O_TRUNC, O_WRONLY, O_RDONLY, O_RDWR } from './linux-abi.js';
 
 /** What an open file description refers to; decides how reads, writes and lseek behave. */
@@ -18,8 +28,12 @@ export class OpenFile {
   offset = 0n;
   /** Number of fd-table slots referring to this description. */
   refs = 0;
-  /** getdents64 snapshot, taken on the first call and when the offset returns to 0. */
-  dirEntries: HostDirEntry[] | null = null;
+  /** getdents64 state: every name seen so far with its stable cookie (see fs-dir.ts). */
+  dirCookies: DirCookies | null = null;
+  /** An O_TMPFILE file: `path` was its temporary name, already unlinked. */
+  unlinked = false;
+  /** The inode's lock-table key, once a lock was taken through this description. */
+  lockKey: string | null = null;
 
   constructor(
     /** Host fd, or -1 for an O_PATH description that has no host fd. */
@@ -68,6 +82,8 @@ export class FdTable {
   constructor(
     /** Called when the last reference to a description goes away. */
     private readonly release: (file: OpenFile) => void,
+    /** Called whenever one fd referring to `file` is closed (POSIX locks go away then). */
+    private readonly detach: (file: OpenFile) => void = () => undefined,
   ) {}
 
   get(fd: number): OpenFile | undefined {
@@ -119,6 +135,7 @@ export class FdTable {
   }
 
   private unref(file: OpenFile): void {
+    this.detach(file);
     file.refs--;
     if (file.refs === 0) this.release(file);
   }
