@@ -25,6 +25,16 @@
 #include <time.h>
 #include <unistd.h>
 
+/*
+ * F_GETFL shows O_LARGEFILE on 64-bit Linux, but qemu-aarch64 hides it, and
+ * a native build (the second reference) has the host architecture's value.
+ */
+#ifdef __aarch64__
+#define LARGEFILE_BIT 0400000
+#else
+#define LARGEFILE_BIT 0100000
+#endif
+
 static const char *ename(int e) {
   static char buf[32];
   switch (e) {
@@ -124,9 +134,9 @@ static void test_openat(void) {
   T("offset after append", lseek(fd, 0, SEEK_CUR));
   T("pwrite at 0 appends", pwrite(fd, "P", 1, 0));
   int fl = fcntl(fd, F_GETFL);
-  printf("F_GETFL %o\n", fl & ~0400000 /* O_LARGEFILE: qemu hides it, arm64 Linux shows it */);
+  printf("F_GETFL %o\n", fl & ~LARGEFILE_BIT);
   T("F_SETFL clear O_APPEND", fcntl(fd, F_SETFL, fl & ~O_APPEND));
-  printf("F_GETFL %o\n", fcntl(fd, F_GETFL) & ~0400000 /* O_LARGEFILE: qemu hides it, arm64 Linux shows it */);
+  printf("F_GETFL %o\n", fcntl(fd, F_GETFL) & ~LARGEFILE_BIT);
   T("lseek 1", lseek(fd, 1, SEEK_SET));
   T("overwrite", write(fd, "XY", 2));
   T("F_SETFL O_APPEND again", fcntl(fd, F_SETFL, O_APPEND));
@@ -146,10 +156,12 @@ static void test_openat(void) {
   struct stat st;
   T("fstat O_PATH", fstat(fd, &st));
   printf("size %lld\n", (long long)st.st_size);
-  printf("F_GETFL O_PATH %o\n", fcntl(fd, F_GETFL) & ~0400000 /* O_LARGEFILE: qemu hides it, arm64 Linux shows it */);
+  printf("F_GETFL O_PATH %o\n", fcntl(fd, F_GETFL) & ~LARGEFILE_BIT);
   T("fchmod O_PATH", fchmod(fd, 0600));
   T("F_SETFL O_PATH", fcntl(fd, F_SETFL, O_NONBLOCK));
   T("fsync O_PATH", fsync(fd));
+  T("lseek O_PATH", lseek(fd, 0, SEEK_SET));
+  T("ioctl-free fcntl F_GETFD O_PATH", fcntl(fd, F_GETFD));
   T("F_DUPFD O_PATH", fcntl(fd, F_DUPFD, 60));
   close(60);
   close(fd);
@@ -185,7 +197,7 @@ static void test_openat(void) {
   T("pread fifo", pread(rfd, lbuf, 1, 0));
   T("fsync fifo", fsync(wfd));
   T("fallocate fifo", fallocate(wfd, 0, 0, 10));
-  printf("fifo F_GETFL %o\n", fcntl(rfd, F_GETFL) & ~0400000 /* O_LARGEFILE: qemu hides it, arm64 Linux shows it */);
+  printf("fifo F_GETFL %o\n", fcntl(rfd, F_GETFL) & ~LARGEFILE_BIT);
   close(wfd);
   close(rfd);
 }
@@ -453,6 +465,10 @@ static void test_sizes(void) {
   T("ftruncate bad fd", ftruncate(99, 0));
   int dfd = open(".", O_RDONLY);
   T("ftruncate dir", ftruncate(dfd, 0));
+  int ap = open("t1", O_WRONLY | O_APPEND);
+  T("ftruncate O_APPEND fd", ftruncate(ap, 3));
+  T("fallocate O_APPEND fd", fallocate(ap, 0, 0, 2));
+  close(ap);
 
   T("fallocate 0", fallocate(rw, 0, 0, 100));
   printf("size %ld\n", fsize(rw));
@@ -614,7 +630,7 @@ static void test_fcntl_dup(void) {
   T("F_DUPFD negative", fcntl(fd, F_DUPFD, -1));
   T("F_DUPFD huge", fcntl(fd, F_DUPFD, 1 << 30));
   T("F_SETFL O_NONBLOCK", fcntl(fd, F_SETFL, O_NONBLOCK | O_RDWR));
-  printf("F_GETFL %o\n", fcntl(fd, F_GETFL) & ~0400000 /* O_LARGEFILE: qemu hides it, arm64 Linux shows it */);
+  printf("F_GETFL %o\n", fcntl(fd, F_GETFL) & ~LARGEFILE_BIT);
   T("bad cmd", fcntl(fd, 9999));
   T("F_GETFD bad fd", fcntl(99, F_GETFD));
   T("dup bad fd", dup(99));

@@ -344,7 +344,9 @@ function appendingWrite(task: Task, file: OpenFile, data: Uint8Array): number {
 
 /** lseek(2). Directories accept SEEK_SET/SEEK_CUR of getdents64 cookies. */
 function sysLseek(task: Task, a: SyscallArgs): bigint {
-  const file = seekableFile(fileOf(task, a.fd(0)));
+  const opened = fileOf(task, a.fd(0));
+  if (opened.kind === 'path') throw new SyscallError(Errno.EBADF); // O_PATH: fdget refuses it
+  const file = seekableFile(opened);
   const off = a.i64(1);
   const whence = a.uint(2);
   const size = (): bigint => statOpenFile(task, file).size;

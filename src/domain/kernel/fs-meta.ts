@@ -21,7 +21,6 @@ import {
   FALLOC_FL_PUNCH_HOLE,
   FALLOC_FL_UNSHARE_RANGE,
   FALLOC_FL_ZERO_RANGE,
-  O_APPEND,
   SIZEOF_STATFS,
   SIZEOF_TIMESPEC,
   ST_VALID,
@@ -259,7 +258,6 @@ function sysFtruncate(task: Task, a: SyscallArgs): number {
   const length = a.i64(1);
   if (length < 0n) return -Errno.EINVAL;
   if (file.kind !== 'file' || !file.writable) return -Errno.EINVAL;
-  if (file.flags & O_APPEND) return -Errno.EPERM;
   task.host.fs.ftruncate(file.hostFd, length);
   return 0;
 }
@@ -292,7 +290,6 @@ function sysFallocate(task: Task, a: SyscallArgs): number {
   const exclusive = FALLOC_FL_COLLAPSE_RANGE | FALLOC_FL_INSERT_RANGE;
   if (mode & exclusive && mode & ~exclusive) return -Errno.EINVAL;
   if (!file.writable) return -Errno.EBADF;
-  if (mode & exclusive && file.flags & O_APPEND) return -Errno.EPERM;
   if (file.kind === 'fifo' || file.kind === 'socket') return -Errno.ESPIPE;
   if (file.kind === 'dir') return -Errno.EISDIR;
   if (file.kind !== 'file') return -Errno.ENODEV;
