@@ -292,8 +292,11 @@ static void test_links(void) {
   show_mode("h4", "h4", 1);
   T("linkat bad flags", linkat(AT_FDCWD, "f1", AT_FDCWD, "h5", 0x1));
   int fd = open("f1", O_RDONLY);
-  T("linkat AT_EMPTY_PATH", linkat(fd, "", AT_FDCWD, "h5", AT_EMPTY_PATH));
-  show_mode("h5", "h5", 0);
+  /* Unprivileged, this depends on the kernel version (ENOENT before 6.10), so only root checks it. */
+  if (is_root) {
+    T("linkat AT_EMPTY_PATH", linkat(fd, "", AT_FDCWD, "h5", AT_EMPTY_PATH));
+    show_mode("h5", "h5", 0);
+  }
   T("linkat empty without flag", linkat(fd, "", AT_FDCWD, "h6", 0));
   close(fd);
   unlink("h1"), unlink("h3"), unlink("h4"), unlink("h5"), rmdir("ldir");
