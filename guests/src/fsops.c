@@ -198,8 +198,25 @@ static void test_openat(void) {
   T("fsync fifo", fsync(wfd));
   T("fallocate fifo", fallocate(wfd, 0, 0, 10));
   printf("fifo F_GETFL %o\n", fcntl(rfd, F_GETFL) & ~LARGEFILE_BIT);
+  /* Clearing O_NONBLOCK: reads block again (data is there, so this one returns). */
+  T("F_SETFL clear O_NONBLOCK", fcntl(rfd, F_SETFL, 0));
+  T("write fifo", write(wfd, "abc", 3));
+  T("blocking read fifo", read(rfd, lbuf, 10));
   close(wfd);
   close(rfd);
+  /* Setting O_NONBLOCK on a FIFO opened blocking (O_RDWR never waits for a peer). */
+  int rw = FD("O_RDWR fifo", openat(AT_FDCWD, "fifo", O_RDWR));
+  T("write", write(rw, "x", 1));
+  T("read", read(rw, lbuf, 10));
+  T("F_SETFL O_NONBLOCK", fcntl(rw, F_SETFL, O_NONBLOCK));
+  printf("fifo F_GETFL %o\n", fcntl(rw, F_GETFL) & ~LARGEFILE_BIT);
+  T("read empty fifo now", read(rw, lbuf, 10));
+  T("write", write(rw, "yz", 2));
+  T("read", read(rw, lbuf, 10));
+  T("F_SETFL clear O_NONBLOCK", fcntl(rw, F_SETFL, 0));
+  T("write", write(rw, "w", 1));
+  T("read", read(rw, lbuf, 10));
+  close(rw);
 }
 
 static void test_dirs(void) {

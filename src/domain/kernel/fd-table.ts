@@ -30,14 +30,19 @@ export class OpenFile {
   refs = 0;
   /** getdents64 state: every name seen so far with its stable cookie (see fs-dir.ts). */
   dirCookies: DirCookies | null = null;
+  /** Whether the host fd itself is non-blocking (it was opened so, or reopened by F_SETFL). */
+  hostNonBlock = false;
   /** An O_TMPFILE file: `path` was its temporary name, already unlinked. */
   unlinked = false;
   /** The inode's lock-table key, once a lock was taken through this description. */
   lockKey: string | null = null;
 
   constructor(
-    /** Host fd, or -1 for an O_PATH description that has no host fd. */
-    readonly hostFd: number,
+    /**
+     * Host fd, or -1 for an O_PATH description that has no host fd. Replaced
+     * only when F_SETFL O_NONBLOCK reopens a named FIFO (fs-io.ts).
+     */
+    public hostFd: number,
     /** Host path the description was opened with (for *at(2) relative lookups and diagnostics). */
     readonly path: string,
     /** Access mode and status flags, Linux values (what F_GETFL returns). */

@@ -9,7 +9,7 @@ import { HostError } from '../../ports/host.js';
 import { Errno } from './errno.js';
 import type { OpenFile } from './fd-table.js';
 import { OPEN_ONLY_FLAGS } from './fd-table.js';
-import { fileOf, statOpenFile } from './fs-util.js';
+import { fileOf, hostOpenFlags, statOpenFile } from './fs-util.js';
 import {
   CLOSE_RANGE_CLOEXEC,
   CLOSE_RANGE_UNSHARE,
@@ -38,6 +38,7 @@ import {
   F_SETLKW,
   MAX_RW_COUNT,
   NCCS,
+  O_ACCMODE,
   O_APPEND,
   O_CLOEXEC,
   O_NONBLOCK,
@@ -71,6 +72,8 @@ import type { Task } from './task.js';
 
 /** Largest single host read or write elfuse issues; larger requests loop (files) or return short (streams). */
 const CHUNK = 1 << 20;
+/** How long a blocking read of an empty non-blocking host stream waits before trying again. */
+const STREAM_RETRY_NS = 5_000_000n;
 
 function readableFile(task: Task, fd: number): OpenFile {
   const file = fileOf(task, fd);
@@ -94,7 +97,19 @@ function hostRead(task: Task, file: OpenFile, count: number, pos: bigint | null)
   const fs = task.host.fs;
   if (!file.positional && file.kind !== 'file') {
     const buf = new Uint8Array(Math.min(count, CHUNK));
-    return fs.readAsync(file.hostFd, buf, null).then((n) => buf.subarray(0, n));
+    // A blocking description over a non-blocking host fd (an inherited pipe, or a FIFO whose
+    // O_NONBLOCK F_SETFL cleared) waits for data instead of reporting EAGAIN.
+    const attempt = (): Promise<Uint8Array> =>
+      fs.readAsync(file.hostFd, buf, null).then(
+        (n) => buf.subarray(0, n),
+        (err: unknown) => {
+          if (err instanceof HostError && err.code === 'EAGAIN' && !(file.flags & O_NONBLOCK)) {
+            return task.host.clock.sleep(STREAM_RETRY_NS).then(attempt);
+          }
+          throw err;
+        },
+      );
+    return attempt();
   }
   const buf = new Uint8Array(Math.min(count, MAX_RW_COUNT));
   let done = 0;
@@ -502,6 +517,33 @@ function sysDup3(task: Task, a: SyscallArgs): number {
   return newfd;
 }
 
+/**
+ * F_SETFL O_NONBLOCK on a FIFO opened blocking: open the same FIFO again
+ * non-blocking and swap host fds. Opening the new end before closing the
+ * old keeps the pipe's reader and writer counts from touching zero. A write
+ * end without a reader cannot be opened non-blocking (ENXIO); it then stays
+ * blocking on the host, as do pipes and ttys that have no path.
+ */
+function reopenNonBlocking(task: Task, file: OpenFile): void {
+  if (file.kind !== 'fifo' || !file.ownsHostFd || file.hostFd < 0) return;
+  const fs = task.host.fs;
+  let fd: number;
+  try {
+    fd = fs.open(file.path, hostOpenFlags((file.flags & O_ACCMODE) | O_NONBLOCK), 0);
+  } catch {
+    return;
+  }
+  const before = fs.fstat(file.hostFd);
+  const after = fs.fstat(fd);
+  if (before.dev !== after.dev || before.ino !== after.ino) {
+    fs.close(fd); // the name now points elsewhere
+    return;
+  }
+  fs.close(file.hostFd);
+  file.hostFd = fd;
+  file.hostNonBlock = true;
+}
+
 /** The only fcntl commands an O_PATH descriptor allows (check_fcntl_cmd in fs/fcntl.c). */
 const O_PATH_FCNTL = new Set([F_DUPFD, F_DUPFD_CLOEXEC, F_GETFD, F_SETFD, F_GETFL]);
 
@@ -526,9 +568,11 @@ function sysFcntl(task: Task, a: SyscallArgs): number | Promise<number> {
     case F_GETFL:
       return file.flags & ~OPEN_ONLY_FLAGS;
     case F_SETFL:
-      // O_APPEND takes effect (elfuse does the appending); O_NONBLOCK is recorded, since Node
-      // cannot change a host fd's mode, and matters only for pipes and ttys.
+      // O_APPEND takes effect (elfuse does the appending). Node cannot change a host fd's
+      // mode, so O_NONBLOCK takes effect where elfuse can arrange it: a named FIFO is
+      // reopened non-blocking, and a blocking read retries a non-blocking host fd.
       file.flags = (file.flags & ~SETFL_MASK) | (a.int(2) & SETFL_MASK);
+      if (file.flags & O_NONBLOCK && !file.hostNonBlock) reopenNonBlocking(task, file);
       return 0;
     case F_GETLK:
     case F_SETLK:

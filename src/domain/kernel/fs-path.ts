@@ -39,6 +39,7 @@ import {
   O_CLOEXEC,
   O_LARGEFILE,
   O_NOFOLLOW,
+  O_NONBLOCK,
   O_PATH,
   O_DIRECTORY,
   __O_TMPFILE,
@@ -85,7 +86,9 @@ function openHost(task: Task, path: string, flags: number, mode: number): OpenFi
   try {
     const kind = kindOfMode(task, hostFd, task.host.fs.fstat(hostFd).mode);
     // 64-bit Linux always adds O_LARGEFILE (force_o_largefile in fs/open.c), and F_GETFL shows it.
-    return new OpenFile(hostFd, path, flags | O_LARGEFILE, kind);
+    const file = new OpenFile(hostFd, path, flags | O_LARGEFILE, kind);
+    file.hostNonBlock = (flags & O_NONBLOCK) !== 0;
+    return file;
   } catch (err) {
     task.host.fs.close(hostFd);
     throw err;
