@@ -213,6 +213,13 @@ static void test_openat(void) {
   T("read empty fifo now", read(rw, lbuf, 10));
   T("write", write(rw, "yz", 2));
   T("read", read(rw, lbuf, 10));
+  /* A full pipe: a non-blocking write takes what fits, then EAGAIN. */
+  static char big[70000];
+  T("write 70000 non-blocking", write(rw, big, sizeof big));
+  T("write more non-blocking", write(rw, big, 10));
+  long drained = 0, got;
+  while ((got = read(rw, big, sizeof big)) > 0) drained += got;
+  printf("drained %ld then %s\n", drained, ename(errno));
   T("F_SETFL clear O_NONBLOCK", fcntl(rw, F_SETFL, 0));
   T("write", write(rw, "w", 1));
   T("read", read(rw, lbuf, 10));

@@ -69,7 +69,8 @@ export interface HostFs {
   read(fd: number, buf: Uint8Array, position: bigint | null): number;
   /** Same as read, without blocking the JavaScript thread (pipes, ttys, sockets). */
   readAsync(fd: number, buf: Uint8Array, position: bigint | null): Promise<number>;
-  write(fd: number, data: Uint8Array, position: bigint | null): number;
+  /** `nonBlocking`: report EAGAIN instead of waiting until the host fd takes the data. */
+  write(fd: number, data: Uint8Array, position: bigint | null, nonBlocking?: boolean): number;
   fstat(fd: number): HostStat;
   stat(path: string): HostStat;
   lstat(path: string): HostStat;

@@ -87,16 +87,17 @@ export class NodeHostFs implements HostFs {
   }
 
   /**
-   * Retries EAGAIN: an inherited stdout may be a non-blocking pipe (another
-   * process set O_NONBLOCK on the shared description), while the guest
-   * expects the blocking write it asked for.
+   * Retries EAGAIN unless the guest asked for a non-blocking write: an
+   * inherited stdout may be a non-blocking pipe (another process set
+   * O_NONBLOCK on the shared description), while the guest expects the
+   * blocking write it asked for.
    */
-  write(fd: number, data: Uint8Array, position: bigint | null): number {
+  write(fd: number, data: Uint8Array, position: bigint | null, nonBlocking = false): number {
     for (;;) {
       try {
         return fs.writeSync(fd, data, 0, data.length, numberPosition(position));
       } catch (err) {
-        if ((err as { code?: unknown }).code !== 'EAGAIN') throw toHostError('write', err);
+        if ((err as { code?: unknown }).code !== 'EAGAIN' || nonBlocking) throw toHostError('write', err);
         Atomics.wait(sleeper, 0, 0, 1);
       }
     }

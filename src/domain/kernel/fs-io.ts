@@ -126,7 +126,7 @@ function hostRead(task: Task, file: OpenFile, count: number, pos: bigint | null)
 
 function hostWrite(task: Task, file: OpenFile, data: Uint8Array, pos: bigint | null): number {
   try {
-    return task.host.fs.write(file.hostFd, data, pos);
+    return task.host.fs.write(file.hostFd, data, pos, (file.flags & O_NONBLOCK) !== 0 && !file.positional);
   } catch (err) {
     // Node ignores SIGPIPE, so the host says EPIPE; Linux also raises SIGPIPE (fs/pipe.c pipe_write).
     if (err instanceof HostError && err.code === 'EPIPE') raiseSignal(task, SIGPIPE);
