@@ -223,6 +223,32 @@ static void test_openat(void) {
   T("F_SETFL clear O_NONBLOCK", fcntl(rw, F_SETFL, 0));
   T("write", write(rw, "w", 1));
   T("read", read(rw, lbuf, 10));
+
+  /* splice between the FIFO and a file. */
+  int sf = open("spliced", O_RDWR | O_CREAT | O_TRUNC, 0644);
+  T("write fifo", write(rw, "hello", 5));
+  loff_t so = 2;
+  T("splice fifo->file at 2", splice(rw, NULL, sf, &so, 5, 0));
+  printf("so %ld file offset %ld\n", (long)so, (long)lseek(sf, 0, SEEK_CUR));
+  T("write fifo", write(rw, "XY", 2));
+  T("splice fifo->file at offset", splice(rw, NULL, sf, NULL, 10, SPLICE_F_MOVE));
+  printf("file offset %ld\n", (long)lseek(sf, 0, SEEK_CUR));
+  show_file("spliced", "spliced");
+  so = 1;
+  T("splice file->fifo", splice(sf, &so, rw, NULL, 3, 0));
+  printf("so %ld\n", (long)so);
+  T("read fifo", read(rw, lbuf, 10));
+  T("splice empty fifo NONBLOCK", splice(rw, NULL, sf, NULL, 3, SPLICE_F_NONBLOCK));
+  T("splice file->file", splice(sf, NULL, sf, NULL, 3, 0));
+  T("splice offset on pipe", splice(rw, &so, sf, NULL, 3, 0));
+  T("splice bad flags", splice(rw, NULL, sf, NULL, 3, 0x100));
+  int sfa = open("spliced", O_WRONLY | O_APPEND);
+  T("splice to O_APPEND", splice(rw, NULL, sfa, NULL, 3, 0));
+  T("splice len 0", splice(rw, NULL, sf, NULL, 0, 0));
+  T("splice len 0 bad fd", splice(99, NULL, sf, NULL, 0, 0));
+  T("splice bad fd", splice(99, NULL, sf, NULL, 3, 0));
+  close(sfa);
+  close(sf);
   close(rw);
 }
 

@@ -74,6 +74,9 @@ import type { Task } from './task.js';
 const CHUNK = 1 << 20;
 /** How long a blocking read of an empty non-blocking host stream waits before trying again. */
 const STREAM_RETRY_NS = 5_000_000n;
+/** A pipe's default capacity (16 pages): the most one splice moves here. */
+const PIPE_BUF_CAPACITY = 65536;
+const SPLICE_F_NONBLOCK_BIT = 0x2;
 
 function readableFile(task: Task, fd: number): OpenFile {
   const file = fileOf(task, fd);
@@ -491,6 +494,67 @@ function sysCopyFileRange(task: Task, a: SyscallArgs): number {
   return n;
 }
 
+const SPLICE_F_ALL = 0xf; // MOVE | NONBLOCK | MORE | GIFT
+
+/**
+ * splice(2) between a pipe and a file (or two pipes), as one read and one
+ * write through elfuse: at most one pipe buffer's worth per call, like a
+ * splice that moves one pipe's content. SPLICE_F_MOVE/MORE/GIFT are hints;
+ * SPLICE_F_NONBLOCK makes a read of an empty pipe report EAGAIN.
+ */
+function sysSplice(task: Task, a: SyscallArgs) {
+  // The kernel's order: a zero length succeeds before anything is looked at.
+  if (a.size(4) === 0) return 0;
+  const flags = a.uint(5);
+  if (flags & ~SPLICE_F_ALL) return -Errno.EINVAL;
+  const inF = fileOf(task, a.fd(0));
+  const outF = fileOf(task, a.fd(2));
+  if (!inF.readable || !outF.writable) return -Errno.EBADF;
+  const inPipe = inF.kind === 'fifo';
+  const outPipe = outF.kind === 'fifo';
+  if (!inPipe && !outPipe) return -Errno.EINVAL;
+  const inPtr = a.ptr(1);
+  const outPtr = a.ptr(3);
+  if ((inPipe && inPtr !== 0) || (outPipe && outPtr !== 0)) return -Errno.ESPIPE;
+  if (outF.flags & O_APPEND) return -Errno.EINVAL;
+  if ((!inPipe && !inF.seekable) || (!outPipe && !outF.seekable)) return -Errno.EINVAL;
+  const len = Math.min(a.size(4), PIPE_BUF_CAPACITY);
+  const inPos = inPipe ? null : (readOffsetPtr(task, inPtr) ?? inF.offset);
+  const outPos = outPipe ? null : readOffsetPtr(task, outPtr);
+  const finish = (data: Uint8Array): number => {
+    if (data.length === 0) return 0;
+    const n = outPipe ? hostWrite(task, outF, data, null) : outPos === null ? writeAdvancing(task, outF, data) : hostWrite(task, outF, data, outPos);
+    if (!inPipe) {
+      if (inPtr !== 0) task.mem.write(inPtr, new StructWriter(8).i64(0, (inPos ?? 0n) + BigInt(n)).bytes);
+      else if (inF.positional) inF.offset += BigInt(n);
+    }
+    if (outPos !== null) task.mem.write(outPtr, new StructWriter(8).i64(0, outPos + BigInt(n)).bytes);
+    return n;
+  };
+  if (inPipe && flags & SPLICE_F_NONBLOCK_BIT && !(inF.flags & O_NONBLOCK)) {
+    // One non-blocking attempt, then the description's own mode again.
+    if (!inF.hostNonBlock) reopenNonBlocking(task, inF);
+    inF.flags |= O_NONBLOCK;
+    const restore = (): void => {
+      inF.flags &= ~O_NONBLOCK;
+    };
+    const data = hostRead(task, inF, len, null);
+    if (data instanceof Promise) {
+      return data.then(
+        (d) => (restore(), finish(d)),
+        (err: unknown) => {
+          restore();
+          throw err;
+        },
+      );
+    }
+    restore();
+    return finish(data);
+  }
+  const data = hostRead(task, inF, len, inPipe ? null : inF.positional ? inPos : null);
+  return data instanceof Promise ? data.then(finish) : finish(data);
+}
+
 /** Installs `file` at the lowest free fd >= minFd (EMFILE when none). */
 function installLowest(task: Task, file: OpenFile, minFd: number, cloexec: boolean): number {
   const fd = task.fds.lowestFree(minFd, task.fdLimit);
@@ -689,6 +753,12 @@ export const fsIoSyscalls: Readonly<Record<string, SyscallImpl>> = {
   close_range: full(sysCloseRange, ['fd', 'fd', 'hex']),
   sendfile: full(sysSendfile, ['fd', 'fd', 'ptr', 'size']),
   copy_file_range: full(sysCopyFileRange, ['fd', 'ptr', 'fd', 'ptr', 'size', 'hex']),
+  splice: {
+    handler: sysSplice,
+    support: 'partial',
+    args: ['fd', 'ptr', 'fd', 'ptr', 'size', 'hex'],
+    note: 'copies through elfuse (no page moving); at most 64 KiB per call',
+  },
   writev: full(sysWritev, ['fd', 'ptr', 'int']),
   pread64: full(sysPread64, ['fd', 'ptr', 'size', 'int']),
   pwrite64: full(sysPwrite64, ['fd', 'ptr', 'size', 'int']),
