@@ -8,6 +8,7 @@
  */
 
 import type { HostDirEntry } from '../../ports/host.js';
+import { O_ACCMODE, O_CLOEXEC, O_CREAT, O_EXCL, O_NOCTTY, O_TRUNC, O_WRONLY, O_RDONLY, O_RDWR } from './linux-abi.js';
 
 /**
  * A directory's names in the order getdents64 first saw them. An entry's
@@ -18,7 +19,6 @@ export interface DirCookies {
   readonly entries: HostDirEntry[];
   readonly byName: Map<string, number>;
 }
-import { O_ACCMODE, O_CLOEXEC, O_CREAT, O_EXCL, O_NOCTTY, O_TRUNC, O_WRONLY, O_RDONLY, O_RDWR } from './linux-abi.js';
 
 /** What an open file description refers to; decides how reads, writes and lseek behave. */
 export type FileKind = 'file' | 'dir' | 'chr' | 'tty' | 'fifo' | 'socket' | 'path';

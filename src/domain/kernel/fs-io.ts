@@ -1,8 +1,11 @@
 /**
- * Read/write family (fs/read_write.c, fs/file.c, fs/fcntl.c, fs/ioctl.c):
- * read, write, readv, writev, pread64, pwrite64, lseek, close, dup, dup3,
- * fcntl and the terminal ioctls. Offsets of seekable files live in the
- * open file description; streams use the host fd's own position.
+ * Read/write family (fs/read_write.c, fs/file.c, fs/fcntl.c, fs/ioctl.c,
+ * fs/splice.c): read, write, readv, writev, pread64, pwrite64, preadv,
+ * pwritev, preadv2, pwritev2, lseek, close, close_range, dup, dup3, fcntl
+ * (locks in fs-lock.ts), sendfile, copy_file_range, splice and the terminal
+ * ioctls. Offsets of seekable files live in the open file description;
+ * streams use the host fd's own position. O_APPEND is applied here (the
+ * host fd is never O_APPEND), so F_SETFL can switch it.
  */
 
 import { HostError } from '../../ports/host.js';

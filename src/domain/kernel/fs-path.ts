@@ -1,8 +1,8 @@
 /**
  * Path-based family (fs/open.c, fs/namei.c, fs/stat.c readlinkat, fs/d_path.c
- * getcwd): openat, faccessat/faccessat2, readlinkat, getcwd, chdir, fchdir,
- * mkdirat, unlinkat, renameat/renameat2. Paths resolve on the host; the
- * guest's cwd is the host process's cwd.
+ * getcwd): openat, openat2 (with its RESOLVE_* walk), faccessat/faccessat2,
+ * readlinkat, getcwd, chdir, fchdir, mkdirat, unlinkat, renameat/renameat2.
+ * Paths resolve on the host; the guest's cwd is the host process's cwd.
  */
 
 import { HostError } from '../../ports/host.js';
