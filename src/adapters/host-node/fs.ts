@@ -67,6 +67,9 @@ function numberPosition(position: bigint | null): number | null {
 
 const sleeper = new Int32Array(new SharedArrayBuffer(4));
 
+/** mkfifo(1) where both Linux and macOS keep it, so an empty PATH does not matter. */
+const MKFIFO = fs.existsSync('/usr/bin/mkfifo') ? '/usr/bin/mkfifo' : 'mkfifo';
+
 export class NodeHostFs implements HostFs {
   open(path: string, flags: HostOpenFlags, mode: number): number {
     return hostCall('open', () => fs.openSync(path, nodeOpenFlags(flags), mode));
@@ -217,7 +220,7 @@ export class NodeHostFs implements HostFs {
    * its message is mapped back to an errno code.
    */
   mkfifo(path: string, mode: number): void {
-    const r = spawnSync('mkfifo', ['-m', (mode & 0o7777).toString(8), '--', path], { encoding: 'utf8' });
+    const r = spawnSync(MKFIFO, ['-m', (mode & 0o7777).toString(8), '--', path], { encoding: 'utf8' });
     if (r.error) throw new HostError('EPERM', 'mkfifo');
     if (r.status === 0) return;
     const msg = r.stderr;
