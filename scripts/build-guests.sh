@@ -69,3 +69,4 @@ build tight-loop tight-loop.c c
 build die-by-signal die-by-signal.c c
 build big-stack big-stack.c c
 build cpubench cpubench.c c
+build fsops fsops.c c

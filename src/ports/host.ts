@@ -69,7 +69,8 @@ export interface HostFs {
   read(fd: number, buf: Uint8Array, position: bigint | null): number;
   /** Same as read, without blocking the JavaScript thread (pipes, ttys, sockets). */
   readAsync(fd: number, buf: Uint8Array, position: bigint | null): Promise<number>;
-  write(fd: number, data: Uint8Array, position: bigint | null): number;
+  /** `nonBlocking`: report EAGAIN instead of waiting until the host fd takes the data. */
+  write(fd: number, data: Uint8Array, position: bigint | null, nonBlocking?: boolean): number;
   fstat(fd: number): HostStat;
   stat(path: string): HostStat;
   lstat(path: string): HostStat;
@@ -83,6 +84,35 @@ export interface HostFs {
   rename(from: string, to: string): void;
   ftruncate(fd: number, length: bigint): void;
   fsync(fd: number): void;
+  fdatasync(fd: number): void;
+  truncate(path: string, length: bigint): void;
+  chmod(path: string, mode: number): void;
+  fchmod(fd: number, mode: number): void;
+  /** uid/gid -1 leave that id unchanged; `noFollow` changes a symlink itself (lchown). */
+  chown(path: string, uid: number, gid: number, noFollow: boolean): void;
+  fchown(fd: number, uid: number, gid: number): void;
+  /** Sets access and modification times (nanoseconds; the host may keep less precision). */
+  utimes(path: string, atimeNs: bigint, mtimeNs: bigint, noFollow: boolean): void;
+  futimes(fd: number, atimeNs: bigint, mtimeNs: bigint): void;
+  symlink(target: string, path: string): void;
+  /** link(2): a hard link to `existing` itself (a symlink is not followed). */
+  link(existing: string, newPath: string): void;
+  /** The canonical path with every symlink resolved. */
+  realpath(path: string): string;
+  /** Creates a FIFO with exactly `mode` (the caller applies the umask). */
+  mkfifo(path: string, mode: number): void;
+  statfs(path: string): HostStatfs;
+}
+
+/** statfs(2) fields the host reports (f_type is the host's own filesystem magic). */
+export interface HostStatfs {
+  readonly type: bigint;
+  readonly bsize: bigint;
+  readonly blocks: bigint;
+  readonly bfree: bigint;
+  readonly bavail: bigint;
+  readonly files: bigint;
+  readonly ffree: bigint;
 }
 
 export interface HostClock {

@@ -34,6 +34,14 @@ const NOT_IN_UAPI = new Set([
   'SIZEOF_SIGSET',
   'SIZEOF_TIMESPEC',
   'SIZEOF_TIMEVAL',
+  'SIZEOF_FLOCK',
+  'SIZEOF_STATFS',
+  'VALID_OPEN_FLAGS',
+  'S_IALLUGO',
+  'MAXSYMLINKS',
+  'ST_VALID',
+  'OPEN_HOW_SIZE_VER0', // include/linux/fcntl.h, kernel-internal
+  'RWF_NOAPPEND', // Linux 6.9, newer than the cross toolchain's headers
 ]);
 
 const SIZES: Record<string, string> = {
@@ -49,6 +57,8 @@ const SIZES: Record<string, string> = {
   SIZEOF_SIGSET: 'sigset_t',
   SIZEOF_TIMESPEC: 'struct __kernel_timespec',
   SIZEOF_TIMEVAL: 'struct __kernel_old_timeval',
+  SIZEOF_FLOCK: 'struct flock',
+  SIZEOF_STATFS: 'struct statfs',
 };
 
 const OFFSETS: [string, Record<string, number>][] = [
@@ -57,6 +67,8 @@ const OFFSETS: [string, Record<string, number>][] = [
   ['struct sysinfo', abi.SysinfoOffset],
   ['struct sigaction', abi.SigactionOffset],
   ['struct termios', abi.TermiosOffset],
+  ['struct flock', abi.FlockOffset],
+  ['struct statfs', abi.StatfsOffset],
 ];
 
 function numericConstants(): [string, number][] {
@@ -72,6 +84,7 @@ function cProgram(): string {
     ...['asm/stat.h', 'linux/stat.h', 'linux/fcntl.h', 'linux/utsname.h', 'linux/sysinfo.h', 'asm/termbits.h', 'asm/ioctls.h']
       .concat(['asm/signal.h', 'linux/time.h', 'linux/time_types.h', 'linux/resource.h', 'linux/mman.h', 'linux/uio.h', 'linux/random.h'])
       .concat(['asm-generic/errno.h', 'asm/termios.h'])
+      .concat(['linux/falloc.h', 'linux/fs.h', 'linux/openat2.h', 'linux/close_range.h', 'asm/statfs.h'])
       .map((h) => `#include <${h}>`),
     // Constants the uapi headers keep elsewhere or not at all (man pages give the values).
     '#ifndef F_OK',

@@ -10,6 +10,16 @@
 import type { HostDirEntry } from '../../ports/host.js';
 import { O_ACCMODE, O_CLOEXEC, O_CREAT, O_EXCL, O_NOCTTY, O_TRUNC, O_WRONLY, O_RDONLY, O_RDWR } from './linux-abi.js';
 
+/**
+ * A directory's names in the order getdents64 first saw them. An entry's
+ * cookie (d_off of the record before it) is its position in this list, so
+ * a cookie never changes meaning while the directory is open.
+ */
+export interface DirCookies {
+  readonly entries: HostDirEntry[];
+  readonly byName: Map<string, number>;
+}
+
 /** What an open file description refers to; decides how reads, writes and lseek behave. */
 export type FileKind = 'file' | 'dir' | 'chr' | 'tty' | 'fifo' | 'socket' | 'path';
 
@@ -18,12 +28,21 @@ export class OpenFile {
   offset = 0n;
   /** Number of fd-table slots referring to this description. */
   refs = 0;
-  /** getdents64 snapshot, taken on the first call and when the offset returns to 0. */
-  dirEntries: HostDirEntry[] | null = null;
+  /** getdents64 state: every name seen so far with its stable cookie (see fs-dir.ts). */
+  dirCookies: DirCookies | null = null;
+  /** Whether the host fd itself is non-blocking (it was opened so, or reopened by F_SETFL). */
+  hostNonBlock = false;
+  /** An O_TMPFILE file: `path` was its temporary name, already unlinked. */
+  unlinked = false;
+  /** The inode's lock-table key, once a lock was taken through this description. */
+  lockKey: string | null = null;
 
   constructor(
-    /** Host fd, or -1 for an O_PATH description that has no host fd. */
-    readonly hostFd: number,
+    /**
+     * Host fd, or -1 for an O_PATH description that has no host fd. Replaced
+     * only when F_SETFL O_NONBLOCK reopens a named FIFO (fs-io.ts).
+     */
+    public hostFd: number,
     /** Host path the description was opened with (for *at(2) relative lookups and diagnostics). */
     readonly path: string,
     /** Access mode and status flags, Linux values (what F_GETFL returns). */
@@ -68,6 +87,8 @@ export class FdTable {
   constructor(
     /** Called when the last reference to a description goes away. */
     private readonly release: (file: OpenFile) => void,
+    /** Called whenever one fd referring to `file` is closed (POSIX locks go away then). */
+    private readonly detach: (file: OpenFile) => void = () => undefined,
   ) {}
 
   get(fd: number): OpenFile | undefined {
@@ -119,6 +140,7 @@ export class FdTable {
   }
 
   private unref(file: OpenFile): void {
+    this.detach(file);
     file.refs--;
     if (file.refs === 0) this.release(file);
   }

@@ -1,28 +1,51 @@
 /**
  * getdents64(2) (fs/readdir.c): linux_dirent64 records with the host's inode
- * numbers and d_type. The listing is snapshotted when a directory is read
- * from offset 0, and d_off is the index of the next entry in that snapshot,
- * so cookies handed out stay valid for lseek/telldir until the next rewind.
+ * numbers and d_type.
+ *
+ * d_off cookies must stay valid while other code adds and removes entries,
+ * as a Linux filesystem's hash or index cookies do: telldir/seekdir and
+ * reading in several calls must neither repeat nor skip an entry that stays.
+ * So each open directory keeps every name it has seen in first-seen order
+ * (fd-table.ts DirCookies); an entry's cookie is one past its place in that
+ * list, and never changes. Each call re-reads the host directory, appends
+ * names it has not seen, and returns the live entries from the offset on;
+ * removed names keep their place but are skipped.
  */
 
 import type { HostDirEntry } from '../../ports/host.js';
 import { Errno } from './errno.js';
-import type { OpenFile } from './fd-table.js';
+import type { DirCookies, OpenFile } from './fd-table.js';
 import { direntType, encodeUtf8, fileOf } from './fs-util.js';
 import { LinuxDirent64Offset, StructWriter, linuxDirent64Reclen } from './linux-abi.js';
 import type { SyscallArgs, SyscallImpl } from './syscall-args.js';
 import type { Task } from './task.js';
 
-/** '.' and '..' first, as a Linux filesystem lists them, then the host's entries. */
-function snapshot(task: Task, dir: OpenFile): HostDirEntry[] {
+/** The directory as it is now: '.' and '..' first, as a Linux filesystem lists them, then the host's entries. */
+function listing(task: Task, dir: OpenFile): HostDirEntry[] {
   const fs = task.host.fs;
   const self = fs.stat(dir.path);
   const parent = fs.stat(dir.path.endsWith('/') ? `${dir.path}..` : `${dir.path}/..`);
-  return [
-    { name: '.', type: 'dir', ino: self.ino },
-    { name: '..', type: 'dir', ino: parent.ino },
-    ...fs.readdir(dir.path),
-  ];
+  return [{ name: '.', type: 'dir', ino: self.ino }, { name: '..', type: 'dir', ino: parent.ino }, ...fs.readdir(dir.path)];
+}
+
+/**
+ * Merges the current listing into the cookie list and returns the live
+ * entries by name. Exported for the unit tests of the cookie rules.
+ */
+export function refreshCookies(cookies: DirCookies, now: readonly HostDirEntry[]): Map<string, HostDirEntry> {
+  const live = new Map<string, HostDirEntry>();
+  for (const entry of now) {
+    live.set(entry.name, entry);
+    if (!cookies.byName.has(entry.name)) {
+      cookies.byName.set(entry.name, cookies.entries.length);
+      cookies.entries.push(entry);
+    }
+  }
+  return live;
+}
+
+export function newDirCookies(): DirCookies {
+  return { entries: [], byName: new Map() };
 }
 
 function encodeDirent(entry: HostDirEntry, nextCookie: number): Uint8Array {
@@ -44,23 +67,25 @@ function sysGetdents64(task: Task, a: SyscallArgs): number {
   if (dir.kind === 'path') return -Errno.EBADF;
   if (dir.kind !== 'dir') return -Errno.ENOTDIR;
   const count = a.uint(2);
-  if (dir.offset === 0n || dir.dirEntries === null) dir.dirEntries = snapshot(task, dir);
-  const entries = dir.dirEntries;
+  dir.dirCookies ??= newDirCookies();
+  const cookies = dir.dirCookies;
+  const live = refreshCookies(cookies, listing(task, dir));
 
   const out = new Uint8Array(Math.min(count, 1 << 20));
   let used = 0;
-  let index = Number(dir.offset);
-  for (; index < entries.length; index++) {
-    const entry = entries[index];
-    if (!entry) break;
+  let index = dir.offset > BigInt(cookies.entries.length) ? cookies.entries.length : Number(dir.offset);
+  for (; index < cookies.entries.length; index++) {
+    const name = cookies.entries[index]?.name;
+    const entry = name === undefined ? undefined : live.get(name);
+    if (!entry) continue; // removed since its cookie was handed out
     const rec = encodeDirent(entry, index + 1);
     if (used + rec.length > out.length) break;
     out.set(rec, used);
     used += rec.length;
   }
-  if (used === 0 && index < entries.length) return -Errno.EINVAL;
+  if (used === 0 && index < cookies.entries.length) return -Errno.EINVAL;
   task.mem.write(a.ptr(1), out.subarray(0, used));
-  dir.offset = BigInt(index);
+  if (BigInt(index) > dir.offset) dir.offset = BigInt(index);
   return used;
 }
 

@@ -1,16 +1,30 @@
 /**
- * Read/write family (fs/read_write.c, fs/file.c, fs/fcntl.c, fs/ioctl.c):
- * read, write, readv, writev, pread64, pwrite64, lseek, close, dup, dup3,
- * fcntl and the terminal ioctls. Offsets of seekable files live in the
- * open file description; streams use the host fd's own position.
+ * Read/write family (fs/read_write.c, fs/file.c, fs/fcntl.c, fs/ioctl.c,
+ * fs/splice.c): read, write, readv, writev, pread64, pwrite64, preadv,
+ * pwritev, preadv2, pwritev2, lseek, close, close_range, dup, dup3, fcntl
+ * (locks in fs-lock.ts), sendfile, copy_file_range, splice and the terminal
+ * ioctls. Offsets of seekable files live in the open file description;
+ * streams use the host fd's own position. O_APPEND is applied here (the
+ * host fd is never O_APPEND), so F_SETFL can switch it.
  */
 
 import { HostError } from '../../ports/host.js';
 import { Errno } from './errno.js';
 import type { OpenFile } from './fd-table.js';
 import { OPEN_ONLY_FLAGS } from './fd-table.js';
-import { fileOf, statOpenFile } from './fs-util.js';
+import { fileOf, hostOpenFlags, statOpenFile } from './fs-util.js';
 import {
+  CLOSE_RANGE_CLOEXEC,
+  CLOSE_RANGE_UNSHARE,
+  F_OFD_GETLK,
+  F_OFD_SETLK,
+  F_OFD_SETLKW,
+  RWF_APPEND,
+  RWF_DSYNC,
+  RWF_HIPRI,
+  RWF_NOAPPEND,
+  RWF_NOWAIT,
+  RWF_SYNC,
   FD_CLOEXEC,
   FIOCLEX,
   FIONBIO,
@@ -27,6 +41,7 @@ import {
   F_SETLKW,
   MAX_RW_COUNT,
   NCCS,
+  O_ACCMODE,
   O_APPEND,
   O_CLOEXEC,
   O_NONBLOCK,
@@ -53,12 +68,18 @@ import {
   TermiosOffset,
   UIO_MAXIOV,
 } from './linux-abi.js';
+import { fcntlLock } from './fs-lock.js';
 import { raiseSignal } from './process.js';
 import { SyscallError, type SyscallArgs, type SyscallImpl, type SyscallResult } from './syscall-args.js';
 import type { Task } from './task.js';
 
 /** Largest single host read or write elfuse issues; larger requests loop (files) or return short (streams). */
 const CHUNK = 1 << 20;
+/** How long a blocking read of an empty non-blocking host stream waits before trying again. */
+const STREAM_RETRY_NS = 5_000_000n;
+/** A pipe's default capacity (16 pages): the most one splice moves here. */
+const PIPE_BUF_CAPACITY = 65536;
+const SPLICE_F_NONBLOCK_BIT = 0x2;
 
 function readableFile(task: Task, fd: number): OpenFile {
   const file = fileOf(task, fd);
@@ -82,7 +103,19 @@ function hostRead(task: Task, file: OpenFile, count: number, pos: bigint | null)
   const fs = task.host.fs;
   if (!file.positional && file.kind !== 'file') {
     const buf = new Uint8Array(Math.min(count, CHUNK));
-    return fs.readAsync(file.hostFd, buf, null).then((n) => buf.subarray(0, n));
+    // A blocking description over a non-blocking host fd (an inherited pipe, or a FIFO whose
+    // O_NONBLOCK F_SETFL cleared) waits for data instead of reporting EAGAIN.
+    const attempt = (): Promise<Uint8Array> =>
+      fs.readAsync(file.hostFd, buf, null).then(
+        (n) => buf.subarray(0, n),
+        (err: unknown) => {
+          if (err instanceof HostError && err.code === 'EAGAIN' && !(file.flags & O_NONBLOCK)) {
+            return task.host.clock.sleep(STREAM_RETRY_NS).then(attempt);
+          }
+          throw err;
+        },
+      );
+    return attempt();
   }
   const buf = new Uint8Array(Math.min(count, MAX_RW_COUNT));
   let done = 0;
@@ -99,7 +132,7 @@ function hostRead(task: Task, file: OpenFile, count: number, pos: bigint | null)
 
 function hostWrite(task: Task, file: OpenFile, data: Uint8Array, pos: bigint | null): number {
   try {
-    return task.host.fs.write(file.hostFd, data, pos);
+    return task.host.fs.write(file.hostFd, data, pos, (file.flags & O_NONBLOCK) !== 0 && !file.positional);
   } catch (err) {
     // Node ignores SIGPIPE, so the host says EPIPE; Linux also raises SIGPIPE (fs/pipe.c pipe_write).
     if (err instanceof HostError && err.code === 'EPIPE') raiseSignal(task, SIGPIPE);
@@ -124,9 +157,10 @@ function readAt(task: Task, file: OpenFile, buf: number, count: number, pos: big
 function writeAdvancing(task: Task, file: OpenFile, data: Uint8Array): number {
   if (!file.positional) return hostWrite(task, file, data, null);
   if (file.flags & O_APPEND) {
-    // The host fd was opened O_APPEND too, so it appends atomically; learn the new end afterwards.
-    const n = hostWrite(task, file, data, null);
-    file.offset = task.host.fs.fstat(file.hostFd).size;
+    // The host fd is never O_APPEND (so F_SETFL can turn it on and off): write at the current end.
+    const end = task.host.fs.fstat(file.hostFd).size;
+    const n = hostWrite(task, file, data, end);
+    file.offset = end + BigInt(n);
     return n;
   }
   const n = hostWrite(task, file, data, file.offset);
@@ -179,7 +213,12 @@ function sysPwrite64(task: Task, a: SyscallArgs): number {
   const count = Math.min(a.size(2), MAX_RW_COUNT);
   if (count === 0) return 0;
   const data = task.mem.read(a.ptr(1), count);
-  return hostWrite(task, file, data, file.flags & O_APPEND ? null : off);
+  return hostWrite(task, file, data, file.flags & O_APPEND ? appendPosition(task, file) : off);
+}
+
+/** Where an O_APPEND write lands: the end of a file, the stream's own position otherwise. */
+function appendPosition(task: Task, file: OpenFile): bigint | null {
+  return file.positional ? task.host.fs.fstat(file.hostFd).size : null;
 }
 
 interface Iovec {
@@ -222,27 +261,27 @@ function iovTotal(iovs: Iovec[]): number {
   );
 }
 
-/** readv(2) */
-function sysReadv(task: Task, a: SyscallArgs) {
-  const file = readableFile(task, a.fd(0));
-  const iovs = readIovecs(task, a.ptr(1), a.int(2));
+/**
+ * The vectored read behind readv, preadv and preadv2: `pos` null reads at
+ * (and advances) the file offset, a number reads there without moving it.
+ */
+function readVector(task: Task, file: OpenFile, iovPtr: number, iovcnt: number, pos: bigint | null) {
+  const iovs = readIovecs(task, iovPtr, iovcnt);
   const total = iovTotal(iovs);
   if (total === 0) return 0;
   const finish = (data: Uint8Array): number => {
     const n = scatter(task, iovs, data);
-    if (file.positional) file.offset += BigInt(n);
+    if (pos === null && file.positional) file.offset += BigInt(n);
     return n;
   };
-  const data = hostRead(task, file, total, file.positional ? file.offset : null);
+  const data = hostRead(task, file, total, pos ?? (file.positional ? file.offset : null));
   return data instanceof Promise ? data.then(finish) : finish(data);
 }
 
-/** writev(2): gathered into one host write so the data stays contiguous, as on a pipe. */
-function sysWritev(task: Task, a: SyscallArgs): number {
-  const file = writableFile(task, a.fd(0));
-  const iovs = readIovecs(task, a.ptr(1), a.int(2));
+/** The iovecs' bytes, gathered so one host write keeps them contiguous (as on a pipe). */
+function gather(task: Task, iovPtr: number, iovcnt: number): Uint8Array {
+  const iovs = readIovecs(task, iovPtr, iovcnt);
   const total = iovTotal(iovs);
-  if (total === 0) return 0;
   const data = new Uint8Array(total);
   let at = 0;
   for (const iov of iovs) {
@@ -251,12 +290,84 @@ function sysWritev(task: Task, a: SyscallArgs): number {
     data.set(task.mem.read(iov.base, len), at);
     at += len;
   }
+  return data;
+}
+
+/** readv(2) */
+function sysReadv(task: Task, a: SyscallArgs) {
+  return readVector(task, readableFile(task, a.fd(0)), a.ptr(1), a.int(2), null);
+}
+
+/** writev(2) */
+function sysWritev(task: Task, a: SyscallArgs): number {
+  const file = writableFile(task, a.fd(0));
+  const data = gather(task, a.ptr(1), a.int(2));
+  if (data.length === 0) return 0;
   return writeAdvancing(task, file, data);
+}
+
+/**
+ * The offset of preadv/pwritev(2): arm64 passes it whole in pos_l (pos_h
+ * only matters to 32-bit ABIs). -1 means "the file offset" for the *v2 calls.
+ */
+function vectorOffset(a: SyscallArgs, allowCurrent: boolean): bigint | null {
+  const off = a.i64(3);
+  if (off === -1n && allowCurrent) return null;
+  if (off < 0n) throw new SyscallError(Errno.EINVAL);
+  return off;
+}
+
+const RWF_SUPPORTED = RWF_HIPRI | RWF_DSYNC | RWF_SYNC | RWF_NOWAIT | RWF_APPEND | RWF_NOAPPEND;
+
+function rwfFlags(a: SyscallArgs): number {
+  const flags = a.int(5);
+  if (flags & ~RWF_SUPPORTED) throw new SyscallError(Errno.EOPNOTSUPP);
+  return flags;
+}
+
+/** preadv(2), preadv2(2). RWF_* hints need no action: host reads are synchronous and already durable-agnostic. */
+function sysPreadv(task: Task, a: SyscallArgs, v2: boolean) {
+  const file = readableFile(task, a.fd(0));
+  if (v2) rwfFlags(a);
+  const pos = vectorOffset(a, v2);
+  if (pos !== null) seekableFile(file);
+  return readVector(task, file, a.ptr(1), a.int(2), pos);
+}
+
+/** pwritev(2), pwritev2(2): RWF_APPEND appends, RWF_DSYNC/RWF_SYNC flush what was written. */
+function sysPwritev(task: Task, a: SyscallArgs, v2: boolean): number {
+  const file = writableFile(task, a.fd(0));
+  const flags = v2 ? rwfFlags(a) : 0;
+  let pos = vectorOffset(a, v2);
+  if (pos !== null) seekableFile(file);
+  const data = gather(task, a.ptr(1), a.int(2));
+  if (data.length === 0) return 0;
+  let n: number;
+  const append = (flags & RWF_APPEND) !== 0 || ((file.flags & O_APPEND) !== 0 && (flags & RWF_NOAPPEND) === 0);
+  if (pos === null) {
+    n = append && !(file.flags & O_APPEND) ? appendingWrite(task, file, data) : writeAdvancing(task, file, data);
+  } else {
+    if (append) pos = appendPosition(task, file);
+    n = hostWrite(task, file, data, pos);
+  }
+  if (flags & RWF_SYNC) task.host.fs.fsync(file.hostFd);
+  else if (flags & RWF_DSYNC) task.host.fs.fdatasync(file.hostFd);
+  return n;
+}
+
+/** One write at the end of the file that also moves the offset there (RWF_APPEND with pos -1). */
+function appendingWrite(task: Task, file: OpenFile, data: Uint8Array): number {
+  const end = appendPosition(task, file);
+  const n = hostWrite(task, file, data, end);
+  if (end !== null) file.offset = end + BigInt(n);
+  return n;
 }
 
 /** lseek(2). Directories accept SEEK_SET/SEEK_CUR of getdents64 cookies. */
 function sysLseek(task: Task, a: SyscallArgs): bigint {
-  const file = seekableFile(fileOf(task, a.fd(0)));
+  const opened = fileOf(task, a.fd(0));
+  if (opened.kind === 'path') throw new SyscallError(Errno.EBADF); // O_PATH: fdget refuses it
+  const file = seekableFile(opened);
   const off = a.i64(1);
   const whence = a.uint(2);
   const size = (): bigint => statOpenFile(task, file).size;
@@ -285,7 +396,6 @@ function sysLseek(task: Task, a: SyscallArgs): bigint {
       throw new SyscallError(Errno.EINVAL);
   }
   if (target < 0n) throw new SyscallError(Errno.EINVAL);
-  if (file.kind === 'dir' && target !== file.offset && target === 0n) file.dirEntries = null;
   file.offset = target;
   return target;
 }
@@ -293,6 +403,159 @@ function sysLseek(task: Task, a: SyscallArgs): bigint {
 /** close(2) */
 function sysClose(task: Task, a: SyscallArgs): number {
   return task.fds.close(a.fd(0)) ? 0 : -Errno.EBADF;
+}
+
+/** close_range(2): CLOSE_RANGE_UNSHARE is moot (the table is never shared); CLOSE_RANGE_CLOEXEC only marks. */
+function sysCloseRange(task: Task, a: SyscallArgs): number {
+  const first = a.uint(0);
+  const last = a.uint(1);
+  const flags = a.uint(2);
+  if (flags & ~(CLOSE_RANGE_UNSHARE | CLOSE_RANGE_CLOEXEC)) return -Errno.EINVAL;
+  if (first > last) return -Errno.EINVAL;
+  for (const fd of task.fds.openFds()) {
+    if (fd < first || fd > last) continue;
+    if (flags & CLOSE_RANGE_CLOEXEC) task.fds.setCloexec(fd, true);
+    else task.fds.close(fd);
+  }
+  return 0;
+}
+
+/** Reads an optional loff_t at `ptr` (0: none); negative is EINVAL. */
+function readOffsetPtr(task: Task, ptr: number): bigint | null {
+  if (ptr === 0) return null;
+  const off = new StructReader(task.mem.read(ptr, 8)).i64(0);
+  if (off < 0n) throw new SyscallError(Errno.EINVAL);
+  return off;
+}
+
+/**
+ * Copies up to `count` bytes from `src` at `srcPos` (null: its offset, advanced)
+ * to `dst` at `dstPos` (null: its offset, advanced), in chunks, stopping at EOF.
+ */
+function copyBetween(task: Task, src: OpenFile, srcPos: bigint | null, dst: OpenFile, dstPos: bigint | null, count: number) {
+  let done = 0;
+  while (done < count) {
+    const at = srcPos === null ? src.offset : srcPos + BigInt(done);
+    const chunk = hostRead(task, src, Math.min(count - done, CHUNK), src.positional ? at : null);
+    if (chunk instanceof Promise) throw new SyscallError(Errno.EINVAL); // streams are refused before this
+    if (chunk.length === 0) break;
+    const n =
+      dstPos === null ? writeAdvancing(task, dst, chunk) : hostWrite(task, dst, chunk, dstPos + BigInt(done));
+    if (srcPos === null && src.positional) src.offset += BigInt(n);
+    done += n;
+    if (n < chunk.length) break;
+  }
+  return done;
+}
+
+/** sendfile(2): from a regular file to anything writable; an O_APPEND target is EINVAL. */
+function sysSendfile(task: Task, a: SyscallArgs): number {
+  const out = writableFile(task, a.fd(0));
+  const src = readableFile(task, a.fd(1));
+  if (src.kind !== 'file' || !src.positional) return -Errno.EINVAL;
+  if (out.flags & O_APPEND) return -Errno.EINVAL;
+  const offPtr = a.ptr(2);
+  const pos = readOffsetPtr(task, offPtr);
+  const count = Math.min(a.size(3), MAX_RW_COUNT);
+  const n = copyBetween(task, src, pos, out, null, count);
+  if (pos !== null) task.mem.write(offPtr, new StructWriter(8).i64(0, pos + BigInt(n)).bytes);
+  return n;
+}
+
+/**
+ * copy_file_range(2) between regular files (vfs_copy_file_range and
+ * generic_copy_file_checks): flags must be 0, an O_APPEND target is EBADF,
+ * and overlapping ranges of the same file are EINVAL.
+ */
+function sysCopyFileRange(task: Task, a: SyscallArgs): number {
+  const inFile = fileOf(task, a.fd(0));
+  const outFile = fileOf(task, a.fd(2));
+  if (a.uint(5) !== 0) return -Errno.EINVAL;
+  if (!inFile.readable || !outFile.writable) return -Errno.EBADF;
+  if (outFile.flags & O_APPEND) return -Errno.EBADF;
+  if (inFile.kind === 'dir' || outFile.kind === 'dir') return -Errno.EISDIR;
+  if (inFile.kind !== 'file' || outFile.kind !== 'file' || !inFile.positional || !outFile.positional) {
+    return -Errno.EINVAL;
+  }
+  const inPtr = a.ptr(1);
+  const outPtr = a.ptr(3);
+  const inPos = readOffsetPtr(task, inPtr);
+  const outPos = readOffsetPtr(task, outPtr);
+  const len = Math.min(a.size(4), MAX_RW_COUNT);
+  const inStart = inPos ?? inFile.offset;
+  const outStart = outPos ?? outFile.offset;
+  const inSt = statOpenFile(task, inFile);
+  const outSt = statOpenFile(task, outFile);
+  if (inSt.dev === outSt.dev && inSt.ino === outSt.ino) {
+    const l = BigInt(len);
+    if (inStart + l > outStart && outStart + l > inStart) return -Errno.EINVAL;
+  }
+  if (len === 0) return 0;
+  const n = copyBetween(task, inFile, inPos, outFile, outPos, len);
+  if (inPos !== null) task.mem.write(inPtr, new StructWriter(8).i64(0, inPos + BigInt(n)).bytes);
+  if (outPos !== null) task.mem.write(outPtr, new StructWriter(8).i64(0, outPos + BigInt(n)).bytes);
+  return n;
+}
+
+const SPLICE_F_ALL = 0xf; // MOVE | NONBLOCK | MORE | GIFT
+
+/**
+ * splice(2) between a pipe and a file (or two pipes), as one read and one
+ * write through elfuse: at most one pipe buffer's worth per call, like a
+ * splice that moves one pipe's content. SPLICE_F_MOVE/MORE/GIFT are hints;
+ * SPLICE_F_NONBLOCK makes a read of an empty pipe report EAGAIN.
+ */
+function sysSplice(task: Task, a: SyscallArgs) {
+  // The kernel's order: a zero length succeeds before anything is looked at.
+  if (a.size(4) === 0) return 0;
+  const flags = a.uint(5);
+  if (flags & ~SPLICE_F_ALL) return -Errno.EINVAL;
+  const inF = fileOf(task, a.fd(0));
+  const outF = fileOf(task, a.fd(2));
+  if (!inF.readable || !outF.writable) return -Errno.EBADF;
+  const inPipe = inF.kind === 'fifo';
+  const outPipe = outF.kind === 'fifo';
+  if (!inPipe && !outPipe) return -Errno.EINVAL;
+  const inPtr = a.ptr(1);
+  const outPtr = a.ptr(3);
+  if ((inPipe && inPtr !== 0) || (outPipe && outPtr !== 0)) return -Errno.ESPIPE;
+  if (outF.flags & O_APPEND) return -Errno.EINVAL;
+  if ((!inPipe && !inF.seekable) || (!outPipe && !outF.seekable)) return -Errno.EINVAL;
+  const len = Math.min(a.size(4), PIPE_BUF_CAPACITY);
+  const inPos = inPipe ? null : (readOffsetPtr(task, inPtr) ?? inF.offset);
+  const outPos = outPipe ? null : readOffsetPtr(task, outPtr);
+  const finish = (data: Uint8Array): number => {
+    if (data.length === 0) return 0;
+    const n = outPipe ? hostWrite(task, outF, data, null) : outPos === null ? writeAdvancing(task, outF, data) : hostWrite(task, outF, data, outPos);
+    if (!inPipe) {
+      if (inPtr !== 0) task.mem.write(inPtr, new StructWriter(8).i64(0, (inPos ?? 0n) + BigInt(n)).bytes);
+      else if (inF.positional) inF.offset += BigInt(n);
+    }
+    if (outPos !== null) task.mem.write(outPtr, new StructWriter(8).i64(0, outPos + BigInt(n)).bytes);
+    return n;
+  };
+  if (inPipe && flags & SPLICE_F_NONBLOCK_BIT && !(inF.flags & O_NONBLOCK)) {
+    // One non-blocking attempt, then the description's own mode again.
+    if (!inF.hostNonBlock) reopenNonBlocking(task, inF);
+    inF.flags |= O_NONBLOCK;
+    const restore = (): void => {
+      inF.flags &= ~O_NONBLOCK;
+    };
+    const data = hostRead(task, inF, len, null);
+    if (data instanceof Promise) {
+      return data.then(
+        (d) => (restore(), finish(d)),
+        (err: unknown) => {
+          restore();
+          throw err;
+        },
+      );
+    }
+    restore();
+    return finish(data);
+  }
+  const data = hostRead(task, inF, len, inPipe ? null : inF.positional ? inPos : null);
+  return data instanceof Promise ? data.then(finish) : finish(data);
 }
 
 /** Installs `file` at the lowest free fd >= minFd (EMFILE when none). */
@@ -321,11 +584,42 @@ function sysDup3(task: Task, a: SyscallArgs): number {
   return newfd;
 }
 
-/** fcntl(2): descriptor flags, status flags, F_DUPFD*, and advisory locks accepted but not enforced. */
-function sysFcntl(task: Task, a: SyscallArgs): number {
+/**
+ * F_SETFL O_NONBLOCK on a FIFO opened blocking: open the same FIFO again
+ * non-blocking and swap host fds. Opening the new end before closing the
+ * old keeps the pipe's reader and writer counts from touching zero. A write
+ * end without a reader cannot be opened non-blocking (ENXIO); it then stays
+ * blocking on the host, as do pipes and ttys that have no path.
+ */
+function reopenNonBlocking(task: Task, file: OpenFile): void {
+  if (file.kind !== 'fifo' || !file.ownsHostFd || file.hostFd < 0) return;
+  const fs = task.host.fs;
+  let fd: number;
+  try {
+    fd = fs.open(file.path, hostOpenFlags((file.flags & O_ACCMODE) | O_NONBLOCK), 0);
+  } catch {
+    return;
+  }
+  const before = fs.fstat(file.hostFd);
+  const after = fs.fstat(fd);
+  if (before.dev !== after.dev || before.ino !== after.ino) {
+    fs.close(fd); // the name now points elsewhere
+    return;
+  }
+  fs.close(file.hostFd);
+  file.hostFd = fd;
+  file.hostNonBlock = true;
+}
+
+/** The only fcntl commands an O_PATH descriptor allows (check_fcntl_cmd in fs/fcntl.c). */
+const O_PATH_FCNTL = new Set([F_DUPFD, F_DUPFD_CLOEXEC, F_GETFD, F_SETFD, F_GETFL]);
+
+/** fcntl(2): descriptor flags, status flags, F_DUPFD*, and the lock commands (fs-lock.ts). */
+function sysFcntl(task: Task, a: SyscallArgs): number | Promise<number> {
   const fd = a.fd(0);
   const file = fileOf(task, fd);
   const cmd = a.int(1);
+  if (file.kind === 'path' && !O_PATH_FCNTL.has(cmd)) return -Errno.EBADF;
   switch (cmd) {
     case F_DUPFD:
     case F_DUPFD_CLOEXEC: {
@@ -341,17 +635,19 @@ function sysFcntl(task: Task, a: SyscallArgs): number {
     case F_GETFL:
       return file.flags & ~OPEN_ONLY_FLAGS;
     case F_SETFL:
-      // Recorded only: the host fd keeps its mode (Node cannot fcntl), so O_NONBLOCK is advisory here.
+      // O_APPEND takes effect (elfuse does the appending). Node cannot change a host fd's
+      // mode, so O_NONBLOCK takes effect where elfuse can arrange it: a named FIFO is
+      // reopened non-blocking, and a blocking read retries a non-blocking host fd.
       file.flags = (file.flags & ~SETFL_MASK) | (a.int(2) & SETFL_MASK);
+      if (file.flags & O_NONBLOCK && !file.hostNonBlock) reopenNonBlocking(task, file);
       return 0;
-    case F_GETLK: {
-      // struct flock starts with short l_type: report the region unlocked (F_UNLCK = 2).
-      task.mem.write(a.ptr(2), new StructWriter(2).u16(0, 2).bytes);
-      return 0;
-    }
+    case F_GETLK:
     case F_SETLK:
     case F_SETLKW:
-      return 0;
+    case F_OFD_GETLK:
+    case F_OFD_SETLK:
+    case F_OFD_SETLKW:
+      return fcntlLock(task, file, cmd, a.ptr(2));
     default:
       return -Errno.EINVAL;
   }
@@ -453,6 +749,19 @@ export const fsIoSyscalls: Readonly<Record<string, SyscallImpl>> = {
   read: full(sysRead, ['fd', 'ptr', 'size']),
   write: full(sysWrite, ['fd', 'ptr', 'size']),
   readv: full(sysReadv, ['fd', 'ptr', 'int']),
+  preadv: full((t, a) => sysPreadv(t, a, false), ['fd', 'ptr', 'int', 'int']),
+  pwritev: full((t, a) => sysPwritev(t, a, false), ['fd', 'ptr', 'int', 'int']),
+  preadv2: full((t, a) => sysPreadv(t, a, true), ['fd', 'ptr', 'int', 'int', 'int', 'hex']),
+  pwritev2: full((t, a) => sysPwritev(t, a, true), ['fd', 'ptr', 'int', 'int', 'int', 'hex']),
+  close_range: full(sysCloseRange, ['fd', 'fd', 'hex']),
+  sendfile: full(sysSendfile, ['fd', 'fd', 'ptr', 'size']),
+  copy_file_range: full(sysCopyFileRange, ['fd', 'ptr', 'fd', 'ptr', 'size', 'hex']),
+  splice: {
+    handler: sysSplice,
+    support: 'partial',
+    args: ['fd', 'ptr', 'fd', 'ptr', 'size', 'hex'],
+    note: 'copies through elfuse (no page moving); at most 64 KiB per call',
+  },
   writev: full(sysWritev, ['fd', 'ptr', 'int']),
   pread64: full(sysPread64, ['fd', 'ptr', 'size', 'int']),
   pwrite64: full(sysPwrite64, ['fd', 'ptr', 'size', 'int']),
@@ -464,7 +773,7 @@ export const fsIoSyscalls: Readonly<Record<string, SyscallImpl>> = {
     handler: sysFcntl,
     support: 'partial',
     args: ['fd', 'int', 'hex'],
-    note: 'locks always succeed; F_SETFL O_NONBLOCK is recorded, not applied to the host fd',
+    note: "locks are elfuse's own (not seen by other host processes); F_SETFL O_NONBLOCK is recorded, not applied to the host fd",
   },
   ioctl: {
     handler: sysIoctl,

@@ -1,8 +1,8 @@
 /**
  * Path-based family (fs/open.c, fs/namei.c, fs/stat.c readlinkat, fs/d_path.c
- * getcwd): openat, faccessat/faccessat2, readlinkat, getcwd, chdir, fchdir,
- * mkdirat, unlinkat, renameat/renameat2. Paths resolve on the host; the
- * guest's cwd is the host process's cwd.
+ * getcwd): openat, openat2 (with its RESOLVE_* walk), faccessat/faccessat2,
+ * readlinkat, getcwd, chdir, fchdir, mkdirat, unlinkat, renameat/renameat2.
+ * Paths resolve on the host; the guest's cwd is the host process's cwd.
  */
 
 import { HostError } from '../../ports/host.js';
@@ -10,6 +10,28 @@ import { Errno } from './errno.js';
 import { OpenFile, type FileKind } from './fd-table.js';
 import { encodeUtf8, fileOf, hostOpenFlags, readPath, resolveAt } from './fs-util.js';
 import {
+  AT_FDCWD,
+  MAXSYMLINKS,
+  OPEN_HOW_SIZE_VER0,
+  O_ACCMODE,
+  O_CREAT,
+  O_EXCL,
+  O_RDWR,
+  O_TMPFILE,
+  O_TRUNC,
+  O_WRONLY,
+  RENAME_EXCHANGE,
+  RENAME_NOREPLACE,
+  RENAME_WHITEOUT,
+  RESOLVE_BENEATH,
+  RESOLVE_CACHED,
+  RESOLVE_IN_ROOT,
+  RESOLVE_NO_MAGICLINKS,
+  RESOLVE_NO_SYMLINKS,
+  RESOLVE_NO_XDEV,
+  S_IALLUGO,
+  StructReader,
+  VALID_OPEN_FLAGS,
   AT_EACCESS,
   AT_EMPTY_PATH,
   AT_REMOVEDIR,
@@ -17,6 +39,7 @@ import {
   O_CLOEXEC,
   O_LARGEFILE,
   O_NOFOLLOW,
+  O_NONBLOCK,
   O_PATH,
   O_DIRECTORY,
   __O_TMPFILE,
@@ -63,32 +86,200 @@ function openHost(task: Task, path: string, flags: number, mode: number): OpenFi
   try {
     const kind = kindOfMode(task, hostFd, task.host.fs.fstat(hostFd).mode);
     // 64-bit Linux always adds O_LARGEFILE (force_o_largefile in fs/open.c), and F_GETFL shows it.
-    return new OpenFile(hostFd, path, flags | O_LARGEFILE, kind);
+    const file = new OpenFile(hostFd, path, flags | O_LARGEFILE, kind);
+    file.hostNonBlock = (flags & O_NONBLOCK) !== 0;
+    return file;
   } catch (err) {
     task.host.fs.close(hostFd);
     throw err;
   }
 }
 
-/** openat(2) */
-function sysOpenat(task: Task, a: SyscallArgs): number {
-  const flags = a.int(2);
-  const path = resolveAt(task, a.fd(0), readPath(task, a.ptr(1)));
-  if (flags & __O_TMPFILE) return -Errno.EOPNOTSUPP;
+let tmpfileCounter = 0;
+
+/**
+ * O_TMPFILE: an unnamed regular file in directory `dir`. Node has no
+ * O_TMPFILE, so elfuse creates a uniquely named file and unlinks it at once;
+ * the open description is then what Linux gives. Deliberate difference: such
+ * a file cannot be given a name later with linkat(AT_EMPTY_PATH).
+ */
+function openTmpfile(task: Task, dir: string, flags: number, mode: number): OpenFile {
+  const st = task.host.fs.stat(dir);
+  if ((st.mode & S_IFMT) !== S_IFDIR) throw new SyscallError(Errno.ENOTDIR);
+  const base = dir.endsWith('/') ? dir : `${dir}/`;
+  for (;;) {
+    const name = `${base}.elfuse-tmpfile-${task.pid}-${++tmpfileCounter}`;
+    let hostFd: number;
+    try {
+      const hostFlags = hostOpenFlags((flags & O_ACCMODE) | O_CREAT | O_EXCL);
+      hostFd = task.host.fs.open(name, hostFlags, mode);
+    } catch (err) {
+      if (err instanceof HostError && err.code === 'EEXIST') continue;
+      throw err;
+    }
+    task.host.fs.unlink(name);
+    const file = new OpenFile(hostFd, name, (flags & ~O_CREAT) | O_LARGEFILE, 'file');
+    file.unlinked = true;
+    return file;
+  }
+}
+
+/** build_open_flags' checks on O_TMPFILE: it needs O_DIRECTORY, no O_CREAT, and write access. */
+function checkTmpfileFlags(flags: number): void {
+  if ((flags & (__O_TMPFILE | O_DIRECTORY | O_CREAT)) !== O_TMPFILE) throw new SyscallError(Errno.EINVAL);
+  const acc = flags & O_ACCMODE;
+  if (acc !== O_WRONLY && acc !== O_RDWR) throw new SyscallError(Errno.EINVAL);
+}
+
+/** The open shared by openat and openat2, once `path` is the host path to open. */
+function openResolved(task: Task, path: string, flags: number, mode: number): number {
+  if (flags & __O_TMPFILE && !(flags & O_PATH)) checkTmpfileFlags(flags);
+  // Since Linux 6.4, O_CREAT|O_DIRECTORY is refused instead of creating a regular file.
+  else if ((flags & (O_CREAT | O_DIRECTORY)) === (O_CREAT | O_DIRECTORY) && !(flags & O_PATH)) {
+    throw new SyscallError(Errno.EINVAL);
+  }
   // Reserve the number first so a full table does not leave a host fd open.
   const fd = task.fds.lowestFree(0, task.fdLimit);
   if (fd < 0) return -Errno.EMFILE;
-  const file = flags & O_PATH ? openPathOnly(task, path, flags) : openHost(task, path, flags, a.uint(3) & 0o7777);
+  let file: OpenFile;
+  if (flags & O_PATH) file = openPathOnly(task, path, flags);
+  else if (flags & __O_TMPFILE) file = openTmpfile(task, path, flags, mode);
+  else file = openHost(task, path, flags, mode);
   task.fds.installAt(fd, file, (flags & O_CLOEXEC) !== 0);
   return fd;
+}
+
+/** openat(2): unknown flag bits are ignored, as Linux's openat does (openat2 refuses them). */
+function sysOpenat(task: Task, a: SyscallArgs): number {
+  const flags = a.int(2);
+  const path = resolveAt(task, a.fd(0), readPath(task, a.ptr(1)));
+  return openResolved(task, path, flags, a.uint(3) & S_IALLUGO);
+}
+
+const VALID_RESOLVE =
+  RESOLVE_NO_XDEV | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_SYMLINKS | RESOLVE_BENEATH | RESOLVE_IN_ROOT | RESOLVE_CACHED;
+/** Flags O_PATH may be combined with in openat2 (O_PATH_FLAGS in fs/open.c). */
+const O_PATH_FLAGS = O_DIRECTORY | O_NOFOLLOW | O_PATH | O_CLOEXEC;
+const PAGE_SIZE = 4096;
+
+/**
+ * openat2(2): struct open_how, checked as build_open_flags does (unknown
+ * bits are errors here), then the resolve restrictions applied by a
+ * component-by-component walk (resolveScoped).
+ */
+function sysOpenat2(task: Task, a: SyscallArgs): number {
+  const dirfd = a.fd(0);
+  const name = readPath(task, a.ptr(1));
+  const howPtr = a.ptr(2);
+  const size = a.size(3);
+  if (size < OPEN_HOW_SIZE_VER0) return -Errno.EINVAL;
+  if (size > PAGE_SIZE) return -Errno.E2BIG;
+  const raw = task.mem.read(howPtr, size);
+  // copy_struct_from_user: a newer, larger struct is fine if the unknown tail is zero.
+  if (raw.subarray(OPEN_HOW_SIZE_VER0).some((b) => b !== 0)) return -Errno.E2BIG;
+  const r = new StructReader(raw);
+  const flags64 = r.u64(0);
+  const mode64 = r.u64(8);
+  const resolve64 = r.u64(16);
+  if (flags64 > 0xffff_ffffn || Number(flags64) & ~VALID_OPEN_FLAGS) return -Errno.EINVAL;
+  const flags = Number(flags64);
+  if (resolve64 & ~BigInt(VALID_RESOLVE)) return -Errno.EINVAL;
+  const resolve = Number(resolve64);
+  if (flags & (O_CREAT | __O_TMPFILE)) {
+    if (mode64 & ~BigInt(S_IALLUGO)) return -Errno.EINVAL;
+  } else if (mode64 !== 0n) {
+    return -Errno.EINVAL;
+  }
+  if (flags & O_PATH && flags & ~O_PATH_FLAGS) return -Errno.EINVAL;
+  if (resolve & RESOLVE_BENEATH && resolve & RESOLVE_IN_ROOT) return -Errno.EINVAL;
+  if (resolve & RESOLVE_CACHED && flags & (O_TRUNC | O_CREAT | __O_TMPFILE)) return -Errno.EAGAIN;
+  const scoped = resolve & (RESOLVE_NO_XDEV | RESOLVE_NO_SYMLINKS | RESOLVE_BENEATH | RESOLVE_IN_ROOT);
+  const path = scoped
+    ? resolveScoped(task, dirfd, name, resolve, !(flags & O_NOFOLLOW) && !(flags & O_CREAT && flags & O_EXCL))
+    : resolveAt(task, dirfd, name);
+  return openResolved(task, path, flags, Number(mode64));
+}
+
+/**
+ * Path walk with openat2's restrictions (fs/namei.c with LOOKUP_BENEATH,
+ * LOOKUP_IN_ROOT, LOOKUP_NO_SYMLINKS, LOOKUP_NO_XDEV): every component is
+ * looked at on the host, symlinks are expanded here, and the result has
+ * no symlink left except possibly an unfollowed last component.
+ * RESOLVE_NO_MAGICLINKS needs nothing: elfuse has no magic links.
+ */
+function resolveScoped(task: Task, dirfd: number, name: string, resolve: number, followLast: boolean): string {
+  const fs = task.host.fs;
+  const beneath = (resolve & RESOLVE_BENEATH) !== 0;
+  const inRoot = (resolve & RESOLVE_IN_ROOT) !== 0;
+  const root = dirfd === AT_FDCWD ? '.' : resolveAt(task, dirfd, '');
+  const rootDev = fs.stat(root).dev;
+  let base = root;
+  if (name.startsWith('/')) {
+    if (beneath) throw new SyscallError(Errno.EXDEV);
+    if (!inRoot) base = '/';
+  }
+  const parts: string[] = [];
+  const queue = name.split('/').filter((c) => c !== '');
+  const trailingSlash = name.endsWith('/');
+  let links = 0;
+  const join = (extra?: string): string => {
+    const all = extra === undefined ? parts : [...parts, extra];
+    if (all.length === 0) return base;
+    return (base.endsWith('/') ? base : `${base}/`) + all.join('/');
+  };
+  while (queue.length > 0) {
+    const c = queue.shift() ?? '';
+    if (c === '.') continue;
+    if (c === '..') {
+      if (parts.length === 0) {
+        if (beneath) throw new SyscallError(Errno.EXDEV);
+        if (inRoot || base === '/') continue;
+        // Above the start of a relative walk: keep the '..' literally.
+        base = join('..');
+        continue;
+      }
+      parts.pop();
+      continue;
+    }
+    const here = join(c);
+    const last = queue.length === 0;
+    let st;
+    try {
+      st = fs.lstat(here);
+    } catch (err) {
+      if (last && err instanceof HostError && err.code === 'ENOENT') {
+        parts.push(c);
+        break;
+      }
+      throw err;
+    }
+    if ((st.mode & S_IFMT) === S_IFLNK && (!last || followLast || trailingSlash)) {
+      if (resolve & RESOLVE_NO_SYMLINKS) throw new SyscallError(Errno.ELOOP);
+      if (++links > MAXSYMLINKS) throw new SyscallError(Errno.ELOOP);
+      const target = fs.readlink(here);
+      if (target.startsWith('/')) {
+        if (beneath) throw new SyscallError(Errno.EXDEV);
+        parts.length = 0;
+        if (!inRoot) base = '/';
+      }
+      queue.unshift(...target.split('/').filter((t) => t !== ''));
+      continue;
+    }
+    if (resolve & RESOLVE_NO_XDEV && st.dev !== rootDev) throw new SyscallError(Errno.EXDEV);
+    if (!last && (st.mode & S_IFMT) !== S_IFDIR) throw new SyscallError(Errno.ENOTDIR);
+    parts.push(c);
+  }
+  const out = join();
+  return trailingSlash && !out.endsWith('/') ? `${out}/` : out;
 }
 
 /** faccessat2(2); faccessat(2) is the same with flags 0. AT_EACCESS is moot: real and effective ids match. */
 function access(task: Task, dirfd: number, pathPtr: number, mode: number, flags: number): number {
   if (mode & ~7) return -Errno.EINVAL;
   if (flags & ~(AT_EACCESS | AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH)) return -Errno.EINVAL;
-  const path = resolveAt(task, dirfd, readPath(task, pathPtr, (flags & AT_EMPTY_PATH) !== 0));
-  if (path === '') return -Errno.ENOENT;
+  const name = readPath(task, pathPtr, (flags & AT_EMPTY_PATH) !== 0);
+  // AT_EMPTY_PATH with "": the file dirfd refers to (the cwd for AT_FDCWD).
+  const path = name !== '' ? resolveAt(task, dirfd, name) : dirfd === AT_FDCWD ? '.' : fileOf(task, dirfd).path;
   // AT_SYMLINK_NOFOLLOW: a symlink itself is always accessible if it exists.
   if (flags & AT_SYMLINK_NOFOLLOW && (task.host.fs.lstat(path).mode & S_IFMT) === S_IFLNK) return 0;
   task.host.fs.access(path, mode);
@@ -107,7 +298,17 @@ function sysFaccessat2(task: Task, a: SyscallArgs): number {
 function sysReadlinkat(task: Task, a: SyscallArgs): number {
   const bufsiz = a.int(3);
   if (bufsiz <= 0) return -Errno.EINVAL;
-  const path = resolveAt(task, a.fd(0), readPath(task, a.ptr(1)));
+  const name = readPath(task, a.ptr(1), true);
+  let path: string;
+  if (name === '') {
+    // Since 2.6.39 "" means the symlink dirfd refers to (opened O_PATH|O_NOFOLLOW).
+    if (a.fd(0) === AT_FDCWD) return -Errno.ENOENT;
+    const file = fileOf(task, a.fd(0));
+    if ((task.host.fs.lstat(file.path).mode & S_IFMT) !== S_IFLNK) return -Errno.ENOENT;
+    path = file.path;
+  } else {
+    path = resolveAt(task, a.fd(0), name);
+  }
   const target = isSelfExe(task, path) && task.execfn.startsWith('/') ? task.execfn : task.host.fs.readlink(path);
   const bytes = encodeUtf8(target).subarray(0, bufsiz);
   task.mem.write(a.ptr(2), bytes);
@@ -169,13 +370,60 @@ function sysUnlinkat(task: Task, a: SyscallArgs): number {
   }
 }
 
-/** renameat2(2) with flags 0 (RENAME_NOREPLACE/EXCHANGE/WHITEOUT are not supported). */
+let exchangeCounter = 0;
+
+/**
+ * renameat2(2). The checks are do_renameat2's, in its order. Node has only
+ * rename(2), so RENAME_NOREPLACE looks before it renames and
+ * RENAME_EXCHANGE is three renames through a temporary name: the results
+ * are Linux's, but neither is atomic against other host processes.
+ * RENAME_WHITEOUT needs CAP_MKNOD (EPERM) and then a filesystem that has
+ * whiteouts; elfuse answers as one that has not (EINVAL).
+ */
 function rename(task: Task, a: SyscallArgs, flags: number): number {
-  if (flags !== 0) return -Errno.EINVAL;
+  if (flags & ~(RENAME_NOREPLACE | RENAME_EXCHANGE | RENAME_WHITEOUT)) return -Errno.EINVAL;
+  if (flags & (RENAME_NOREPLACE | RENAME_WHITEOUT) && flags & RENAME_EXCHANGE) return -Errno.EINVAL;
+  if (flags & RENAME_WHITEOUT && task.euid !== 0) return -Errno.EPERM;
   const from = resolveAt(task, a.fd(0), readPath(task, a.ptr(1)));
   const to = resolveAt(task, a.fd(2), readPath(task, a.ptr(3)));
-  task.host.fs.rename(from, to);
+  const fs = task.host.fs;
+  if (flags === 0) {
+    fs.rename(from, to);
+    return 0;
+  }
+  fs.lstat(from); // ENOENT for a missing source comes first
+  if (flags & RENAME_WHITEOUT) return -Errno.EINVAL;
+  if (flags & RENAME_NOREPLACE) {
+    if (lexists(task, to)) return -Errno.EEXIST;
+    fs.rename(from, to);
+    return 0;
+  }
+  fs.lstat(to); // RENAME_EXCHANGE: both must exist
+  const fromSt = fs.lstat(from);
+  const toSt = fs.lstat(to);
+  if (fromSt.dev === toSt.dev && fromSt.ino === toSt.ino) return 0;
+  if (fromSt.dev !== toSt.dev) return -Errno.EXDEV;
+  const slash = from.lastIndexOf('/');
+  const tmp = `${slash < 0 ? '' : from.slice(0, slash + 1)}.elfuse-exchange-${task.pid}-${++exchangeCounter}`;
+  fs.rename(from, tmp);
+  try {
+    fs.rename(to, from);
+  } catch (err) {
+    fs.rename(tmp, from);
+    throw err;
+  }
+  fs.rename(tmp, to);
   return 0;
+}
+
+function lexists(task: Task, path: string): boolean {
+  try {
+    task.host.fs.lstat(path);
+    return true;
+  } catch (err) {
+    if (err instanceof HostError && err.code === 'ENOENT') return false;
+    throw err;
+  }
 }
 
 export const fsPathSyscalls: Readonly<Record<string, SyscallImpl>> = {
@@ -183,7 +431,7 @@ export const fsPathSyscalls: Readonly<Record<string, SyscallImpl>> = {
     handler: sysOpenat,
     support: 'partial',
     args: ['dirfd', 'str', 'oflags', 'mode'],
-    note: 'O_TMPFILE unsupported (EOPNOTSUPP); O_PATH keeps only the path',
+    note: 'O_TMPFILE files are created and unlinked (no linkat later); O_PATH keeps only the path',
   },
   faccessat: { handler: sysFaccessat, support: 'full', args: ['dirfd', 'str', 'int'] },
   faccessat2: { handler: sysFaccessat2, support: 'full', args: ['dirfd', 'str', 'int', 'hex'] },
@@ -198,6 +446,11 @@ export const fsPathSyscalls: Readonly<Record<string, SyscallImpl>> = {
     handler: (task, a) => rename(task, a, a.uint(4)),
     support: 'partial',
     args: ['dirfd', 'str', 'dirfd', 'str', 'hex'],
-    note: 'flags must be 0',
+    note: 'NOREPLACE and EXCHANGE are not atomic against other host processes; WHITEOUT is EINVAL',
+  },
+  openat2: {
+    handler: sysOpenat2,
+    support: 'full',
+    args: ['dirfd', 'str', 'ptr', 'size'],
   },
 };

@@ -19,7 +19,6 @@ import {
   DT_SOCK,
   DT_UNKNOWN,
   O_ACCMODE,
-  O_APPEND,
   O_CREAT,
   O_DIRECTORY,
   O_DSYNC,
@@ -101,7 +100,8 @@ export function hostOpenFlags(flags: number): HostOpenFlags {
     create: (flags & O_CREAT) !== 0,
     exclusive: (flags & O_EXCL) !== 0,
     truncate: (flags & O_TRUNC) !== 0,
-    append: (flags & O_APPEND) !== 0,
+    // Never O_APPEND on the host: elfuse appends itself, so F_SETFL can switch it (fs-io.ts).
+    append: false,
     directory: (flags & O_DIRECTORY) !== 0,
     noFollow: (flags & O_NOFOLLOW) !== 0,
     nonBlock: (flags & O_NONBLOCK) !== 0,
@@ -132,7 +132,8 @@ export function kstatFromHost(st: HostStat): KStat {
 
 /** stat of whatever the description refers to; O_PATH descriptions have only a path. */
 export function statOpenFile(task: Task, file: OpenFile): HostStat {
-  if (file.hostFd < 0) return task.host.fs.stat(file.path);
+  // An O_PATH|O_NOFOLLOW description of a symlink refers to the link itself.
+  if (file.hostFd < 0) return file.flags & O_NOFOLLOW ? task.host.fs.lstat(file.path) : task.host.fs.stat(file.path);
   return task.host.fs.fstat(file.hostFd);
 }
 

@@ -553,3 +553,91 @@ export const LinuxDirent64Offset = { d_ino: 0, d_off: 8, d_reclen: 16, d_type: 1
 export function linuxDirent64Reclen(nameLen: number): number {
   return (LinuxDirent64Offset.d_name + nameLen + 1 + 7) & ~7;
 }
+
+// ---- file syscalls beyond open/read/write (linux/fcntl.h, linux/fs.h, linux/openat2.h) ----
+
+/** F_LINUX_SPECIFIC_BASE + n, and the open file description locks (F_OFD_*). */
+export const F_OFD_GETLK = 36;
+export const F_OFD_SETLK = 37;
+export const F_OFD_SETLKW = 38;
+export const F_RDLCK = 0;
+export const F_WRLCK = 1;
+export const F_UNLCK = 2;
+/** struct flock (arm64): short l_type, short l_whence, off_t l_start @8, off_t l_len @16, pid_t l_pid @24 (32 bytes). */
+export const SIZEOF_FLOCK = 32;
+export const FlockOffset = { l_type: 0, l_whence: 2, l_start: 8, l_len: 16, l_pid: 24 } as const;
+
+/** flock(2) operations. */
+export const LOCK_SH = 1;
+export const LOCK_EX = 2;
+export const LOCK_NB = 4;
+export const LOCK_UN = 8;
+
+/** renameat2(2) flags. */
+export const RENAME_NOREPLACE = 1;
+export const RENAME_EXCHANGE = 2;
+export const RENAME_WHITEOUT = 4;
+
+/** utimensat(2): special tv_nsec values. */
+export const UTIME_NOW = 0x3fffffff;
+export const UTIME_OMIT = 0x3ffffffe;
+
+/** fallocate(2) modes. */
+export const FALLOC_FL_KEEP_SIZE = 0x01;
+export const FALLOC_FL_PUNCH_HOLE = 0x02;
+export const FALLOC_FL_NO_HIDE_STALE = 0x04;
+export const FALLOC_FL_COLLAPSE_RANGE = 0x08;
+export const FALLOC_FL_ZERO_RANGE = 0x10;
+export const FALLOC_FL_INSERT_RANGE = 0x20;
+export const FALLOC_FL_UNSHARE_RANGE = 0x40;
+
+/** close_range(2) flags. */
+export const CLOSE_RANGE_UNSHARE = 1 << 1;
+export const CLOSE_RANGE_CLOEXEC = 1 << 2;
+
+/** preadv2/pwritev2 RWF_* flags (linux/fs.h). */
+export const RWF_HIPRI = 0x01;
+export const RWF_DSYNC = 0x02;
+export const RWF_SYNC = 0x04;
+export const RWF_NOWAIT = 0x08;
+export const RWF_APPEND = 0x10;
+export const RWF_NOAPPEND = 0x20;
+
+/** openat2(2): struct open_how { u64 flags; u64 mode; u64 resolve; } and its RESOLVE_* bits. */
+export const OPEN_HOW_SIZE_VER0 = 24;
+export const RESOLVE_NO_XDEV = 0x01;
+export const RESOLVE_NO_MAGICLINKS = 0x02;
+export const RESOLVE_NO_SYMLINKS = 0x04;
+export const RESOLVE_BENEATH = 0x08;
+export const RESOLVE_IN_ROOT = 0x10;
+export const RESOLVE_CACHED = 0x20;
+/** Every O_* bit open(2) knows (VALID_OPEN_FLAGS in include/linux/fcntl.h); openat2 rejects the rest. */
+export const VALID_OPEN_FLAGS =
+  O_ACCMODE | O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_APPEND | O_NONBLOCK | __O_SYNC | O_DSYNC | FASYNC |
+  O_DIRECT | O_LARGEFILE | O_DIRECTORY | O_NOFOLLOW | O_NOATIME | O_CLOEXEC | O_PATH | __O_TMPFILE;
+/** Mode bits open/mkdir/mknod accept (S_IALLUGO). */
+export const S_IALLUGO = 0o7777;
+/** Symlinks followed in one lookup before ELOOP (MAXSYMLINKS). */
+export const MAXSYMLINKS = 40;
+
+/**
+ * struct statfs (asm-generic/statfs.h with 64-bit __statfs_word): f_type,
+ * f_bsize, f_blocks, f_bfree, f_bavail, f_files, f_ffree, f_fsid (2 x int),
+ * f_namelen, f_frsize, f_flags, f_spare[4] (120 bytes).
+ */
+export const SIZEOF_STATFS = 120;
+export const StatfsOffset = {
+  f_type: 0,
+  f_bsize: 8,
+  f_blocks: 16,
+  f_bfree: 24,
+  f_bavail: 32,
+  f_files: 40,
+  f_ffree: 48,
+  f_fsid: 56,
+  f_namelen: 64,
+  f_frsize: 72,
+  f_flags: 80,
+} as const;
+/** statfs f_flags: ST_VALID says f_flags is filled in. */
+export const ST_VALID = 0x20;

@@ -10,6 +10,8 @@
 
 import { fsDirSyscalls } from './fs-dir.js';
 import { fsIoSyscalls } from './fs-io.js';
+import { fsLockSyscalls } from './fs-lock.js';
+import { fsMetaSyscalls } from './fs-meta.js';
 import { fsPathSyscalls } from './fs-path.js';
 import { fsStatSyscalls } from './fs-stat.js';
 import { mmSyscalls } from './mm.js';
@@ -351,6 +353,8 @@ const IMPLEMENTED: Readonly<Record<string, SyscallImpl>> = {
   ...fsPathSyscalls,
   ...fsStatSyscalls,
   ...fsDirSyscalls,
+  ...fsMetaSyscalls,
+  ...fsLockSyscalls,
   ...mmSyscalls,
   ...processSyscalls,
   ...signalSyscalls,

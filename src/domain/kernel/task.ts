@@ -10,6 +10,7 @@ import type { HostPorts } from '../../ports/host.js';
 import type { AddressSpace } from '../memory/address-space.js';
 import type { GuestMemory } from '../memory/guest-memory.js';
 import { FdTable, OpenFile } from './fd-table.js';
+import { FileLocks, inodeKey } from './file-locks.js';
 import { O_RDONLY, O_WRONLY, RLIMIT_NOFILE, RLIMIT_STACK, RLIM_INFINITY, RLIM_NLIMITS, _NSIG, O_RDWR } from './linux-abi.js';
 
 /** struct k_sigaction, kept as the guest gave it. */
@@ -67,6 +68,8 @@ export class Task {
   readonly as: AddressSpace;
   readonly host: HostPorts;
   readonly fds: FdTable;
+  /** flock, POSIX and OFD locks this process holds (file-locks.ts). */
+  readonly locks = new FileLocks();
 
   readonly pid: number;
   readonly tid: number;
@@ -123,9 +126,18 @@ export class Task {
     this.sysroot = opts.sysroot;
 
     const fs = opts.host.fs;
-    this.fds = new FdTable((file) => {
-      if (file.ownsHostFd && file.hostFd >= 0) fs.close(file.hostFd);
-    });
+    this.fds = new FdTable(
+      (file) => {
+        if (file.lockKey !== null) this.locks.releaseDescription(file.lockKey, file);
+        if (file.ownsHostFd && file.hostFd >= 0) fs.close(file.hostFd);
+      },
+      // Closing any fd of a file drops the process's POSIX locks on it (fs/locks.c locks_remove_posix).
+      (file) => {
+        if (!this.locks.hasRecords(this)) return;
+        const key = file.lockKey ?? this.inodeKeyOf(file);
+        if (key !== null) this.locks.dropRecords(key, this);
+      },
+    );
     this.installStdio();
   }
 
@@ -149,6 +161,16 @@ export class Task {
       return 'fifo';
     } catch {
       return 'fifo';
+    }
+  }
+
+  /** The lock-table key of the inode behind `file` (null if it cannot be stat'ed any more). */
+  private inodeKeyOf(file: OpenFile): string | null {
+    try {
+      const st = file.hostFd >= 0 ? this.host.fs.fstat(file.hostFd) : this.host.fs.stat(file.path);
+      return inodeKey(st.dev, st.ino);
+    } catch {
+      return null;
     }
   }
 

@@ -1,0 +1,163 @@
+/**
+ * Lock syscalls (fs/locks.c): flock(2) and the fcntl(2) lock commands
+ * F_GETLK/F_SETLK/F_SETLKW and F_OFD_GETLK/F_OFD_SETLK/F_OFD_SETLKW. The
+ * lock state is elfuse's own (file-locks.ts); this module reads and writes
+ * struct flock and applies Linux's argument checks.
+ */
+
+import { Errno } from './errno.js';
+import type { OpenFile } from './fd-table.js';
+import { FileLocks, OFFSET_MAX, inodeKey, type LockOwner, type RecordLock, type RecordLockType } from './file-locks.js';
+import { fileOf, statOpenFile } from './fs-util.js';
+import {
+  FlockOffset,
+  F_GETLK,
+  F_OFD_GETLK,
+  F_OFD_SETLK,
+  F_OFD_SETLKW,
+  F_RDLCK,
+  F_SETLKW,
+  F_UNLCK,
+  F_WRLCK,
+  LOCK_EX,
+  LOCK_NB,
+  LOCK_SH,
+  LOCK_UN,
+  SEEK_CUR,
+  SEEK_END,
+  SEEK_SET,
+  SIZEOF_FLOCK,
+  StructReader,
+  StructWriter,
+} from './linux-abi.js';
+import { SyscallError, type SyscallArgs, type SyscallImpl } from './syscall-args.js';
+import type { Task } from './task.js';
+
+/** How often a blocked lock request looks again. */
+const RETRY_NS = 50_000_000n;
+
+function lockKeyOf(task: Task, file: OpenFile): string {
+  if (file.lockKey === null) {
+    const st = statOpenFile(task, file);
+    file.lockKey = inodeKey(st.dev, st.ino);
+  }
+  return file.lockKey;
+}
+
+/**
+ * A blocking request that conflicts waits until the conflict goes away. In
+ * one guest process only the guest itself could release it, so, as on
+ * Linux, this waits forever (the JavaScript thread stays free).
+ */
+async function waitUntil(task: Task, free: () => boolean): Promise<void> {
+  while (!free()) await task.host.clock.sleep(RETRY_NS);
+}
+
+/** flock(2) */
+function sysFlock(task: Task, a: SyscallArgs): number | Promise<number> {
+  const file = fileOf(task, a.fd(0));
+  if (file.kind === 'path') return -Errno.EBADF;
+  const op = a.int(1);
+  const base = op & ~LOCK_NB;
+  if (base !== LOCK_SH && base !== LOCK_EX && base !== LOCK_UN) return -Errno.EINVAL;
+  const locks: FileLocks = task.locks;
+  const key = lockKeyOf(task, file);
+  if (base === LOCK_UN) {
+    locks.unflock(key, file);
+    return 0;
+  }
+  const type = base === LOCK_SH ? 'shared' : 'exclusive';
+  if (locks.flock(key, file, type)) return 0;
+  if (op & LOCK_NB) return -Errno.EAGAIN; // EWOULDBLOCK
+  return waitUntil(task, () => locks.flock(key, file, type)).then(() => 0);
+}
+
+interface FlockRequest {
+  readonly raw: Uint8Array;
+  readonly type: number;
+  readonly start: bigint;
+  readonly end: bigint;
+}
+
+/** struct flock → an absolute inclusive range (flock_to_posix_lock): EINVAL for a bad whence or a negative start. */
+function readFlock(task: Task, file: OpenFile, ptr: number, ofd: boolean): FlockRequest {
+  const raw = task.mem.read(ptr, SIZEOF_FLOCK);
+  const r = new StructReader(raw);
+  const type = (r.u16(FlockOffset.l_type) << 16) >> 16;
+  const whence = (r.u16(FlockOffset.l_whence) << 16) >> 16;
+  const lStart = r.i64(FlockOffset.l_start);
+  const lLen = r.i64(FlockOffset.l_len);
+  if (ofd && r.i32(FlockOffset.l_pid) !== 0) throw new SyscallError(Errno.EINVAL);
+  let base: bigint;
+  if (whence === SEEK_SET) base = 0n;
+  else if (whence === SEEK_CUR) base = file.offset;
+  else if (whence === SEEK_END) base = statOpenFile(task, file).size;
+  else throw new SyscallError(Errno.EINVAL);
+  let start = base + lStart;
+  let end: bigint;
+  if (lLen > 0n) {
+    end = start + lLen - 1n;
+    if (end > OFFSET_MAX) throw new SyscallError(Errno.EOVERFLOW);
+  } else if (lLen === 0n) {
+    end = OFFSET_MAX;
+  } else {
+    end = start - 1n;
+    start += lLen;
+  }
+  if (start < 0n || start > OFFSET_MAX) throw new SyscallError(Errno.EINVAL);
+  return { raw, type, start, end };
+}
+
+function recordType(type: number): RecordLockType | null {
+  return type === F_RDLCK ? 'read' : type === F_WRLCK ? 'write' : null;
+}
+
+/** Writes the conflicting lock back the way posix_lock_to_flock does (l_pid -1 for an OFD lock). */
+function reportConflict(task: Task, ptr: number, req: FlockRequest, lock: RecordLock | null): void {
+  const w = new StructWriter(SIZEOF_FLOCK);
+  w.bytes.set(req.raw);
+  if (!lock) {
+    // No conflict: only l_type changes (fcntl_getlk).
+    w.u16(FlockOffset.l_type, F_UNLCK);
+  } else {
+    w.u16(FlockOffset.l_type, lock.type === 'read' ? F_RDLCK : F_WRLCK);
+    w.u16(FlockOffset.l_whence, SEEK_SET);
+    w.i64(FlockOffset.l_start, lock.start);
+    w.i64(FlockOffset.l_len, lock.end === OFFSET_MAX ? 0n : lock.end - lock.start + 1n);
+    w.i32(FlockOffset.l_pid, lock.flavour === 'ofd' ? -1 : task.pid);
+  }
+  task.mem.write(ptr, w.bytes);
+}
+
+/** The fcntl(2) lock commands; `cmd` is one of F_GETLK..F_SETLKW or F_OFD_*. */
+export function fcntlLock(task: Task, file: OpenFile, cmd: number, ptr: number): number | Promise<number> {
+  const ofd = cmd === F_OFD_GETLK || cmd === F_OFD_SETLK || cmd === F_OFD_SETLKW;
+  const req = readFlock(task, file, ptr, ofd);
+  const owner: LockOwner = ofd ? file : task;
+  const key = lockKeyOf(task, file);
+  const locks = task.locks;
+  if (cmd === F_GETLK || cmd === F_OFD_GETLK) {
+    const type = recordType(req.type);
+    if (type === null) return -Errno.EINVAL;
+    reportConflict(task, ptr, req, locks.conflicting(key, owner, type, req.start, req.end));
+    return 0;
+  }
+  const type = recordType(req.type);
+  if (type === null && req.type !== F_UNLCK) return -Errno.EINVAL;
+  if (type === 'read' && !file.readable) return -Errno.EBADF;
+  if (type === 'write' && !file.writable) return -Errno.EBADF;
+  const flavour = ofd ? 'ofd' : 'posix';
+  const set = (): boolean => locks.setRecord(key, owner, flavour, type, req.start, req.end) === null;
+  if (set()) return 0;
+  if (cmd !== F_SETLKW && cmd !== F_OFD_SETLKW) return -Errno.EAGAIN;
+  return waitUntil(task, set).then(() => 0);
+}
+
+export const fsLockSyscalls: Readonly<Record<string, SyscallImpl>> = {
+  flock: {
+    handler: sysFlock,
+    support: 'partial',
+    args: ['fd', 'hex'],
+    note: "locks are elfuse's own: exact between this process's descriptors, invisible to other host processes",
+  },
+};

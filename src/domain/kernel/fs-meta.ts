@@ -1,0 +1,422 @@
+/**
+ * Inode and namespace operations beyond open and stat (fs/namei.c,
+ * fs/open.c, fs/utimes.c, fs/statfs.c, fs/sync.c): mknodat, symlinkat,
+ * linkat, fchmodat/fchmod, fchownat/fchown, utimensat, truncate/ftruncate,
+ * fallocate, fsync/fdatasync/sync/syncfs and statfs/fstatfs. Each checks its
+ * arguments as Linux does, then asks the host.
+ */
+
+import { Errno } from './errno.js';
+import type { OpenFile } from './fd-table.js';
+import { fileOf, readPath, resolveAt, statOpenFile } from './fs-util.js';
+import {
+  AT_EMPTY_PATH,
+  AT_FDCWD,
+  AT_SYMLINK_FOLLOW,
+  AT_SYMLINK_NOFOLLOW,
+  FALLOC_FL_COLLAPSE_RANGE,
+  FALLOC_FL_INSERT_RANGE,
+  FALLOC_FL_KEEP_SIZE,
+  FALLOC_FL_NO_HIDE_STALE,
+  FALLOC_FL_PUNCH_HOLE,
+  FALLOC_FL_UNSHARE_RANGE,
+  FALLOC_FL_ZERO_RANGE,
+  SIZEOF_STATFS,
+  SIZEOF_TIMESPEC,
+  ST_VALID,
+  S_IFBLK,
+  S_IFCHR,
+  S_IFDIR,
+  S_IFIFO,
+  S_IFLNK,
+  S_IFMT,
+  S_IFREG,
+  S_IFSOCK,
+  StatfsOffset,
+  StructReader,
+  StructWriter,
+  UTIME_NOW,
+  UTIME_OMIT,
+} from './linux-abi.js';
+import { OFFSET_MAX } from './file-locks.js';
+import { SyscallError, type SyscallArgs, type SyscallImpl } from './syscall-args.js';
+import type { Task } from './task.js';
+
+/** The process umask, read without changing it. */
+export function currentUmask(task: Task): number {
+  const mask = task.host.process.umask(0);
+  task.host.process.umask(mask);
+  return mask;
+}
+
+function parentOf(path: string): string {
+  const trimmed = path.replace(/\/+$/, '');
+  const slash = trimmed.lastIndexOf('/');
+  if (slash < 0) return '.';
+  return slash === 0 ? '/' : trimmed.slice(0, slash);
+}
+
+function exists(task: Task, path: string): boolean {
+  try {
+    task.host.fs.lstat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** filename_create's checks: the parent must be a directory (ENOENT, ENOTDIR) and the name free (EEXIST). */
+function checkCreatable(task: Task, path: string): void {
+  const parent = task.host.fs.stat(parentOf(path));
+  if ((parent.mode & S_IFMT) !== S_IFDIR) throw new SyscallError(Errno.ENOTDIR);
+  if (exists(task, path)) throw new SyscallError(Errno.EEXIST);
+}
+
+/**
+ * mknodat(2): regular files and FIFOs. Device nodes need CAP_MKNOD, which a
+ * non-root guest lacks (EPERM); for root they are refused the same way,
+ * since Node cannot make them. Sockets are made by bind(2), not here (EOPNOTSUPP).
+ */
+function sysMknodat(task: Task, a: SyscallArgs): number {
+  const mode = a.uint(2);
+  const type = mode & S_IFMT;
+  // may_mknod: the type decides first.
+  if (type === S_IFDIR) return -Errno.EPERM;
+  if (type !== 0 && type !== S_IFREG && type !== S_IFCHR && type !== S_IFBLK && type !== S_IFIFO && type !== S_IFSOCK) {
+    return -Errno.EINVAL;
+  }
+  const path = resolveAt(task, a.fd(0), readPath(task, a.ptr(1)));
+  const perm = mode & 0o7777;
+  checkCreatable(task, path);
+  switch (type) {
+    case 0:
+    case S_IFREG:
+      task.host.fs.close(task.host.fs.open(path, { access: 'w', create: true, exclusive: true }, perm));
+      return 0;
+    case S_IFIFO:
+      task.host.fs.mkfifo(path, perm & ~currentUmask(task));
+      return 0;
+    case S_IFCHR:
+    case S_IFBLK:
+      return -Errno.EPERM;
+    default:
+      return -Errno.EOPNOTSUPP;
+  }
+}
+
+/** symlinkat(2) */
+function sysSymlinkat(task: Task, a: SyscallArgs): number {
+  const target = readPath(task, a.ptr(0));
+  const path = resolveAt(task, a.fd(1), readPath(task, a.ptr(2)));
+  task.host.fs.symlink(target, path);
+  return 0;
+}
+
+/**
+ * linkat(2). AT_EMPTY_PATH links the file dirfd refers to (allowed for a
+ * file this process opened, as since Linux 6.10); AT_SYMLINK_FOLLOW links
+ * a symlink's target instead of the symlink.
+ */
+function sysLinkat(task: Task, a: SyscallArgs): number {
+  const flags = a.int(4);
+  if (flags & ~(AT_SYMLINK_FOLLOW | AT_EMPTY_PATH)) return -Errno.EINVAL;
+  const oldName = readPath(task, a.ptr(1), (flags & AT_EMPTY_PATH) !== 0);
+  let from: string;
+  if (oldName === '') {
+    if (a.fd(0) === AT_FDCWD) return -Errno.ENOENT;
+    const file = fileOf(task, a.fd(0));
+    if (file.unlinked) return -Errno.ENOENT;
+    from = file.path;
+    if ((statOpenFile(task, file).mode & S_IFMT) === S_IFDIR) return -Errno.EPERM;
+  } else {
+    from = resolveAt(task, a.fd(0), oldName);
+  }
+  const to = resolveAt(task, a.fd(2), readPath(task, a.ptr(3)));
+  if (flags & AT_SYMLINK_FOLLOW && (task.host.fs.lstat(from).mode & S_IFMT) === S_IFLNK) {
+    from = task.host.fs.realpath(from);
+  }
+  task.host.fs.link(from, to);
+  return 0;
+}
+
+/** A descriptor that must refer to an opened file, not an O_PATH handle (fdget, not fdget_raw). */
+function realFile(task: Task, fd: number): OpenFile {
+  const file = fileOf(task, fd);
+  if (file.kind === 'path' || file.hostFd < 0) throw new SyscallError(Errno.EBADF);
+  return file;
+}
+
+/** fchmodat(2): the syscall has no flags argument (glibc emulates AT_SYMLINK_NOFOLLOW elsewhere). */
+function sysFchmodat(task: Task, a: SyscallArgs): number {
+  task.host.fs.chmod(resolveAt(task, a.fd(0), readPath(task, a.ptr(1))), a.uint(2) & 0o7777);
+  return 0;
+}
+
+/** fchmod(2) */
+function sysFchmod(task: Task, a: SyscallArgs): number {
+  task.host.fs.fchmod(realFile(task, a.fd(0)).hostFd, a.uint(1) & 0o7777);
+  return 0;
+}
+
+/** uid_t/gid_t as the kernel reads them: -1 (0xffffffff) leaves the id unchanged. */
+function ownerId(a: SyscallArgs, i: number): number {
+  const id = a.uint(i);
+  return id === 0xffff_ffff ? -1 : id;
+}
+
+/** fchownat(2): AT_EMPTY_PATH with "" changes dirfd's file. */
+function sysFchownat(task: Task, a: SyscallArgs): number {
+  const flags = a.int(4);
+  if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH)) return -Errno.EINVAL;
+  const name = readPath(task, a.ptr(1), (flags & AT_EMPTY_PATH) !== 0);
+  const uid = ownerId(a, 2);
+  const gid = ownerId(a, 3);
+  if (name === '') {
+    const file = a.fd(0) === AT_FDCWD ? null : fileOf(task, a.fd(0));
+    if (file && file.hostFd >= 0) task.host.fs.fchown(file.hostFd, uid, gid);
+    else task.host.fs.chown(file ? file.path : '.', uid, gid, false);
+    return 0;
+  }
+  task.host.fs.chown(resolveAt(task, a.fd(0), name), uid, gid, (flags & AT_SYMLINK_NOFOLLOW) !== 0);
+  return 0;
+}
+
+/** fchown(2) */
+function sysFchown(task: Task, a: SyscallArgs): number {
+  task.host.fs.fchown(realFile(task, a.fd(0)).hostFd, ownerId(a, 1), ownerId(a, 2));
+  return 0;
+}
+
+type TimeSpec = { kind: 'now' } | { kind: 'omit' } | { kind: 'set'; ns: bigint };
+
+function readTimespec(r: StructReader, off: number): TimeSpec {
+  const sec = r.i64(off);
+  const nsec = r.i64(off + 8);
+  if (nsec === BigInt(UTIME_NOW)) return { kind: 'now' };
+  if (nsec === BigInt(UTIME_OMIT)) return { kind: 'omit' };
+  if (nsec < 0n || nsec >= 1_000_000_000n) throw new SyscallError(Errno.EINVAL);
+  return { kind: 'set', ns: sec * 1_000_000_000n + nsec };
+}
+
+/**
+ * utimensat(2) (fs/utimes.c do_utimes): a NULL path means dirfd itself (flags
+ * must then be 0); both UTIME_OMIT succeed before any lookup. The host sets
+ * both times at once, so an omitted one is written back as it was.
+ * Deliberate difference: the host keeps microseconds (see the Node adapter).
+ */
+function sysUtimensat(task: Task, a: SyscallArgs): number {
+  const dirfd = a.fd(0);
+  const pathPtr = a.ptr(1);
+  const timesPtr = a.ptr(2);
+  const flags = a.int(3);
+  if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH)) return -Errno.EINVAL;
+  let atime: TimeSpec = { kind: 'now' };
+  let mtime: TimeSpec = { kind: 'now' };
+  if (timesPtr !== 0) {
+    const r = new StructReader(task.mem.read(timesPtr, 2 * SIZEOF_TIMESPEC));
+    atime = readTimespec(r, 0);
+    mtime = readTimespec(r, SIZEOF_TIMESPEC);
+    if (atime.kind === 'omit' && mtime.kind === 'omit') return 0;
+  }
+  let target: { fd: number } | { path: string; noFollow: boolean };
+  if (pathPtr === 0 && dirfd !== AT_FDCWD) {
+    if (flags) return -Errno.EINVAL;
+    target = { fd: realFile(task, dirfd).hostFd };
+  } else {
+    const name = readPath(task, pathPtr, (flags & AT_EMPTY_PATH) !== 0);
+    if (name === '') {
+      const file = dirfd === AT_FDCWD ? null : fileOf(task, dirfd);
+      target = file && file.hostFd >= 0 ? { fd: file.hostFd } : { path: file ? file.path : '.', noFollow: false };
+    } else {
+      target = { path: resolveAt(task, dirfd, name), noFollow: (flags & AT_SYMLINK_NOFOLLOW) !== 0 };
+    }
+  }
+  const fs = task.host.fs;
+  const st = 'fd' in target ? fs.fstat(target.fd) : target.noFollow ? fs.lstat(target.path) : fs.stat(target.path);
+  const now = task.host.clock.realtimeNs();
+  const pick = (t: TimeSpec, current: bigint): bigint => (t.kind === 'now' ? now : t.kind === 'omit' ? current : t.ns);
+  const at = pick(atime, st.atimeNs);
+  const mt = pick(mtime, st.mtimeNs);
+  if ('fd' in target) fs.futimes(target.fd, at, mt);
+  else fs.utimes(target.path, at, mt, target.noFollow);
+  return 0;
+}
+
+/** truncate(2) */
+function sysTruncate(task: Task, a: SyscallArgs): number {
+  const path = readPath(task, a.ptr(0));
+  const length = a.i64(1);
+  if (length < 0n) return -Errno.EINVAL;
+  if ((task.host.fs.stat(path).mode & S_IFMT) === S_IFDIR) return -Errno.EISDIR;
+  task.host.fs.truncate(path, length);
+  return 0;
+}
+
+/** ftruncate(2): EINVAL unless a regular file open for writing (do_sys_ftruncate). */
+function sysFtruncate(task: Task, a: SyscallArgs): number {
+  const file = realFile(task, a.fd(0));
+  const length = a.i64(1);
+  if (length < 0n) return -Errno.EINVAL;
+  if (file.kind !== 'file' || !file.writable) return -Errno.EINVAL;
+  task.host.fs.ftruncate(file.hostFd, length);
+  return 0;
+}
+
+const FALLOC_SUPPORTED =
+  FALLOC_FL_KEEP_SIZE |
+  FALLOC_FL_PUNCH_HOLE |
+  FALLOC_FL_NO_HIDE_STALE |
+  FALLOC_FL_COLLAPSE_RANGE |
+  FALLOC_FL_ZERO_RANGE |
+  FALLOC_FL_INSERT_RANGE |
+  FALLOC_FL_UNSHARE_RANGE;
+
+/**
+ * fallocate(2), with vfs_fallocate's checks in its order. Mode 0 and
+ * KEEP_SIZE reserve nothing on the host but give the sizes Linux gives;
+ * PUNCH_HOLE and ZERO_RANGE write zeros (reads then see what Linux shows,
+ * without the space being freed). COLLAPSE, INSERT and UNSHARE are
+ * EOPNOTSUPP, as on a filesystem without them.
+ */
+function sysFallocate(task: Task, a: SyscallArgs): number {
+  const file = realFile(task, a.fd(0));
+  const mode = a.int(1);
+  const offset = a.i64(2);
+  const len = a.i64(3);
+  if (offset < 0n || len <= 0n) return -Errno.EINVAL;
+  if (mode & ~FALLOC_SUPPORTED) return -Errno.EOPNOTSUPP;
+  if (mode & FALLOC_FL_PUNCH_HOLE && !(mode & FALLOC_FL_KEEP_SIZE)) return -Errno.EOPNOTSUPP;
+  if (mode & FALLOC_FL_PUNCH_HOLE && mode & FALLOC_FL_ZERO_RANGE) return -Errno.EOPNOTSUPP;
+  const exclusive = FALLOC_FL_COLLAPSE_RANGE | FALLOC_FL_INSERT_RANGE;
+  if (mode & exclusive && mode & ~exclusive) return -Errno.EINVAL;
+  if (!file.writable) return -Errno.EBADF;
+  if (file.kind === 'fifo' || file.kind === 'socket') return -Errno.ESPIPE;
+  if (file.kind === 'dir') return -Errno.EISDIR;
+  if (file.kind !== 'file') return -Errno.ENODEV;
+  if (offset + len > OFFSET_MAX) return -Errno.EFBIG;
+  if (mode & (exclusive | FALLOC_FL_UNSHARE_RANGE)) return -Errno.EOPNOTSUPP;
+
+  const fs = task.host.fs;
+  const size = fs.fstat(file.hostFd).size;
+  const end = offset + len;
+  if (mode & (FALLOC_FL_PUNCH_HOLE | FALLOC_FL_ZERO_RANGE)) {
+    const zeroEnd = mode & FALLOC_FL_KEEP_SIZE && end > size ? size : end;
+    for (let at = offset; at < zeroEnd; ) {
+      const n = zeroEnd - at > 1n << 20n ? 1 << 20 : Number(zeroEnd - at);
+      at += BigInt(fs.write(file.hostFd, new Uint8Array(n), at));
+    }
+  }
+  if (!(mode & FALLOC_FL_KEEP_SIZE) && end > size) fs.ftruncate(file.hostFd, end);
+  return 0;
+}
+
+/** fsync(2), fdatasync(2): O_PATH is EBADF; pipes and sockets are EINVAL (the host says so too). */
+function sysFsync(task: Task, a: SyscallArgs, dataOnly: boolean): number {
+  const file = realFile(task, a.fd(0));
+  if (file.kind === 'fifo' || file.kind === 'socket') return -Errno.EINVAL;
+  if (dataOnly) task.host.fs.fdatasync(file.hostFd);
+  else task.host.fs.fsync(file.hostFd);
+  return 0;
+}
+
+/**
+ * sync(2) and syncfs(2): flush what this process has open (Node has no
+ * sync(2); other processes' data is theirs to flush). sync cannot fail.
+ */
+function syncAll(task: Task): void {
+  for (const fd of task.fds.openFds()) {
+    const file = task.fds.get(fd);
+    if (!file || file.kind !== 'file' || !file.ownsHostFd || !file.writable) continue;
+    try {
+      task.host.fs.fsync(file.hostFd);
+    } catch {
+      // sync(2) reports nothing.
+    }
+  }
+}
+
+function sysSyncfs(task: Task, a: SyscallArgs): number {
+  realFile(task, a.fd(0));
+  syncAll(task);
+  return 0;
+}
+
+/** struct statfs from the host's answer; f_namelen 255 and f_frsize = f_bsize, as Linux's disk filesystems report. */
+function encodeStatfs(task: Task, path: string): Uint8Array {
+  const st = task.host.fs.statfs(path);
+  const O = StatfsOffset;
+  return new StructWriter(SIZEOF_STATFS)
+    .i64(O.f_type, st.type)
+    .i64(O.f_bsize, st.bsize)
+    .u64(O.f_blocks, st.blocks)
+    .u64(O.f_bfree, st.bfree)
+    .u64(O.f_bavail, st.bavail)
+    .u64(O.f_files, st.files)
+    .u64(O.f_ffree, st.ffree)
+    .i64(O.f_namelen, 255n)
+    .i64(O.f_frsize, st.bsize)
+    .i64(O.f_flags, BigInt(ST_VALID)).bytes;
+}
+
+/** statfs(2) */
+function sysStatfs(task: Task, a: SyscallArgs): number {
+  const path = readPath(task, a.ptr(0));
+  task.mem.write(a.ptr(1), encodeStatfs(task, path));
+  return 0;
+}
+
+/** fstatfs(2): works on O_PATH descriptors too. An unlinked file asks about its directory. */
+function sysFstatfs(task: Task, a: SyscallArgs): number {
+  const file = fileOf(task, a.fd(0));
+  const path = file.unlinked ? parentOf(file.path) : file.ownsHostFd ? file.path : '.';
+  task.mem.write(a.ptr(1), encodeStatfs(task, path));
+  return 0;
+}
+
+export const fsMetaSyscalls: Readonly<Record<string, SyscallImpl>> = {
+  mknodat: {
+    handler: sysMknodat,
+    support: 'partial',
+    args: ['dirfd', 'str', 'mode', 'hex'],
+    note: 'regular files and FIFOs; device nodes EPERM, sockets EOPNOTSUPP',
+  },
+  symlinkat: { handler: sysSymlinkat, support: 'full', args: ['str', 'dirfd', 'str'] },
+  linkat: {
+    handler: sysLinkat,
+    support: 'partial',
+    args: ['dirfd', 'str', 'dirfd', 'str', 'hex'],
+    note: 'AT_EMPTY_PATH cannot give an O_TMPFILE file a name (ENOENT)',
+  },
+  fchmodat: { handler: sysFchmodat, support: 'full', args: ['dirfd', 'str', 'mode'] },
+  fchmod: { handler: sysFchmod, support: 'full', args: ['fd', 'mode'] },
+  fchownat: { handler: sysFchownat, support: 'full', args: ['dirfd', 'str', 'int', 'int', 'hex'] },
+  fchown: { handler: sysFchown, support: 'full', args: ['fd', 'int', 'int'] },
+  utimensat: {
+    handler: sysUtimensat,
+    support: 'partial',
+    args: ['dirfd', 'str', 'ptr', 'hex'],
+    note: 'the host keeps microseconds; times before 1970 are EINVAL',
+  },
+  truncate: { handler: sysTruncate, support: 'full', args: ['str', 'int'] },
+  ftruncate: { handler: sysFtruncate, support: 'full', args: ['fd', 'int'] },
+  fallocate: {
+    handler: sysFallocate,
+    support: 'partial',
+    args: ['fd', 'hex', 'int', 'int'],
+    note: 'no space is reserved; COLLAPSE/INSERT/UNSHARE_RANGE are EOPNOTSUPP',
+  },
+  fsync: { handler: (t, a) => sysFsync(t, a, false), support: 'full', args: ['fd'] },
+  fdatasync: { handler: (t, a) => sysFsync(t, a, true), support: 'full', args: ['fd'] },
+  sync: {
+    handler: (t) => {
+      syncAll(t);
+      return 0;
+    },
+    support: 'partial',
+    args: [],
+    note: "flushes this process's open files",
+  },
+  syncfs: { handler: sysSyncfs, support: 'partial', args: ['fd'], note: "flushes this process's open files" },
+  statfs: { handler: sysStatfs, support: 'full', args: ['str', 'ptr'] },
+  fstatfs: { handler: sysFstatfs, support: 'full', args: ['fd', 'ptr'] },
+};
