@@ -35,7 +35,12 @@ afterAll(() => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-async function same(ctx: TestContext, args: string[], opts: RunOptions = {}, stderr = false): Promise<RunResult> {
+async function same(ctx: TestContext, args: string[], opts: RunOptions = {}, stderr = false): Promise<void> {
+  await sameResult(ctx, args, opts, stderr);
+}
+
+/** As same(), returning the reference run for further checks. */
+async function sameResult(ctx: TestContext, args: string[], opts: RunOptions = {}, stderr = false): Promise<RunResult> {
   requireReferences(ctx, [QEMU_REF, GUESTS_REF]);
   const { elfuse, qemu } = await runBoth(args, opts);
   expectSameRun(elfuse, qemu, { stderr });
@@ -92,7 +97,7 @@ describe('guest fixtures: elfuse vs qemu-aarch64', () => {
 
   // The same program as a static PIE (ET_DYN): loaded at the PIE base, it relocates itself.
   test('malloc-strings-pie: static-PIE executable', async (ctx) => {
-    const pie = await same(ctx, [guest('malloc-strings-pie')]);
+    const pie = await sameResult(ctx, [guest('malloc-strings-pie')]);
     // The reference itself must succeed: the same program as ET_EXEC prints the same lines.
     expect(pie.status).toBe(0);
     expect(pie.stdout.toString()).toBe((await runQemu([guest('malloc-strings')])).stdout.toString());
