@@ -144,3 +144,305 @@ export const simdIntExec: ExecTable = {
   SQRDMLAH_elem_scalar: doubling('elem_scalar', true, 1),
   SQRDMLSH_elem_scalar: doubling('elem_scalar', true, -1),
 };
+
+// ---- the rest of the integer set: a BigInt lane engine -------------------------------------
+//
+// These forms mix lane widths (long, narrow, scalar) and need exact 64-bit
+// and 128-bit intermediates (saturating shifts by up to 127, doubling
+// products), so their lanes are BigInts. They are rarer than the forms
+// simd.ts runs on numbers.
+
+type BigOp = (a: bigint, b: bigint, d: bigint, cpu: Cpu) => bigint;
+
+function readBig(cpu: Cpu, r: number, size: number, i: number, signed: boolean): bigint {
+  let v: bigint;
+  if (size === 3) v = cpu.vd[2 * r + i]!;
+  else if (size === 2) v = BigInt(cpu.vs[4 * r + i]!);
+  else if (size === 1) v = BigInt(cpu.vh[8 * r + i]!);
+  else v = BigInt(cpu.vb[16 * r + i]!);
+  return signed ? BigInt.asIntN(8 << size, v) : v;
+}
+
+function writeBig(cpu: Cpu, r: number, size: number, i: number, v: bigint): void {
+  const u = BigInt.asUintN(8 << size, v);
+  if (size === 3) cpu.vd[2 * r + i] = u;
+  else if (size === 2) cpu.vs[4 * r + i] = Number(u);
+  else if (size === 1) cpu.vh[8 * r + i] = Number(u);
+  else cpu.vb[16 * r + i] = Number(u);
+}
+
+/** Operand layout of one instruction shape. */
+interface BigShape {
+  lanes: number;
+  /** Destination register, lane size, first lane, and whether its old value is signed. */
+  d: number; dSize: number; dOff: number; dSigned: boolean;
+  n: number; nSize: number; nOff: number; nSigned: boolean;
+  /** Vm lane size/first lane, or a fixed element (elem >= 0); m < 0: no Vm. */
+  m: number; mSize: number; mOff: number; mSigned: boolean; elem: number;
+  /** After the lanes: 'q0' zero bytes 8..15; 'scalar' zero above lane 0; 'none' keep. */
+  tail: 'q0' | 'scalar' | 'none';
+}
+
+const A = new Array<bigint>(16).fill(0n);
+const Bv = new Array<bigint>(16).fill(0n);
+const D = new Array<bigint>(16).fill(0n);
+
+function bigLanes(s: BigShape, op: BigOp): Exec {
+  return (cpu) => {
+    const fixed = s.elem >= 0 ? readBig(cpu, s.m, s.mSize, s.elem, s.mSigned) : 0n;
+    for (let i = 0; i < s.lanes; i++) {
+      A[i] = readBig(cpu, s.n, s.nSize, s.nOff + i, s.nSigned);
+      Bv[i] = s.m < 0 ? 0n : s.elem >= 0 ? fixed : readBig(cpu, s.m, s.mSize, s.mOff + i, s.mSigned);
+      D[i] = readBig(cpu, s.d, s.dSize, s.dOff + i, s.dSigned);
+    }
+    for (let i = 0; i < s.lanes; i++) writeBig(cpu, s.d, s.dSize, s.dOff + i, op(A[i]!, Bv[i]!, D[i]!, cpu));
+    if (s.tail === 'scalar') zeroAbove(cpu, s.d, 1 << s.dSize);
+    else if (s.tail === 'q0') clearHigh(cpu, s.d);
+  };
+}
+
+/** Saturate to a `bits`-wide signed or unsigned lane, setting FPSR.QC when it clips. */
+function sat(cpu: Cpu, v: bigint, bits: number, signed: boolean): bigint {
+  const B = BigInt(bits);
+  const lo = signed ? -(1n << (B - 1n)) : 0n;
+  const hi = signed ? (1n << (B - 1n)) - 1n : (1n << B) - 1n;
+  if (v > hi) { cpu.fpsr |= FPSR_QC; return hi; }
+  if (v < lo) { cpu.fpsr |= FPSR_QC; return lo; }
+  return v;
+}
+
+/** Shift left by a signed amount (negative: arithmetic right), rounding right shifts when asked. */
+function shl(a: bigint, sh: number, round: boolean): bigint {
+  if (sh >= 0) return a << BigInt(sh);
+  const r = BigInt(-sh);
+  return round ? (a + (1n << (r - 1n))) >> r : a >> r;
+}
+
+/** Same-size lanes: vector (by Q) or scalar. */
+function sameShape(f: Fields, scalar: boolean, signed: boolean, size = f.size!, mSigned = signed, dSigned = signed): BigShape {
+  return {
+    lanes: scalar ? 1 : (f.q ? 16 : 8) >> size,
+    d: f.rd!, dSize: size, dOff: 0, dSigned,
+    n: f.rn!, nSize: size, nOff: 0, nSigned: signed,
+    m: f.rm ?? -1, mSize: size, mOff: 0, mSigned, elem: -1,
+    tail: scalar ? 'scalar' : f.q ? 'none' : 'q0',
+  };
+}
+
+const same3 = (signed: boolean, scalar: boolean, op: (bits: number) => BigOp): ExecBuilder =>
+  (f) => bigLanes(sameShape(f, scalar, signed), op(8 << f.size!));
+
+/** Shift by the signed low byte of the Vm lane: plain, rounding, saturating. */
+const regShift = (signed: boolean, round: boolean, saturating: boolean) => (bits: number): BigOp =>
+  (a, b, _d, cpu) => {
+    const v = shl(a, Number(BigInt.asIntN(8, b)), round);
+    return saturating ? sat(cpu, v, bits, signed) : v;
+  };
+
+/** Unary same-size op (Vm unused). */
+function unaryBig(signed: boolean, scalar: boolean, op: (bits: number) => BigOp, dSigned = signed): ExecBuilder {
+  return (f) => bigLanes({ ...sameShape(f, scalar, signed, f.size!, signed, dSigned), m: -1 }, op(8 << f.size!));
+}
+
+/** Shift-immediate shapes: lane size from immh, and the shift amount. */
+function shiftBig(scalar: boolean, signed: boolean, kind: 'right' | 'left' | 'narrow', op: (sh: number, bits: number) => BigOp, dSigned = signed): ExecBuilder {
+  return (f) => {
+    const s = 31 - Math.clz32(f.immh!);
+    const immhb = (f.immh! << 3) | f.immb!;
+    const sh = kind === 'left' ? immhb - (8 << s) : (16 << s) - immhb;
+    if (kind !== 'narrow') return bigLanes({ ...sameShape(f, scalar, signed, s, signed, dSigned), m: -1 }, op(sh, 8 << s));
+    const lanes = scalar ? 1 : 8 >> s;
+    return bigLanes({
+      lanes, d: f.rd!, dSize: s, dOff: scalar ? 0 : f.q ? lanes : 0, dSigned: false,
+      n: f.rn!, nSize: s + 1, nOff: 0, nSigned: signed,
+      m: -1, mSize: 0, mOff: 0, mSigned: false, elem: -1,
+      tail: scalar ? 'scalar' : f.q ? 'none' : 'q0',
+    }, op(sh, 8 << s));
+  };
+}
+
+/** Long shapes (three-different and by-element): sources of size s from half Q, destination size s+1. */
+function longBig(scalar: boolean, signed: boolean, byElem: boolean, op: (bits: number) => BigOp): ExecBuilder {
+  return (f) => {
+    const s = f.size!;
+    const lanes = scalar ? 1 : 8 >> s;
+    const off = scalar ? 0 : f.q ? lanes : 0;
+    const [m, elem] = byElem ? intElemRegIndex(f) : [f.rm!, -1];
+    return bigLanes({
+      lanes, d: f.rd!, dSize: s + 1, dOff: 0, dSigned: signed,
+      n: f.rn!, nSize: s, nOff: off, nSigned: signed,
+      m, mSize: s, mOff: off, mSigned: signed, elem,
+      tail: scalar ? 'scalar' : 'none',
+    }, op(8 << s));
+  };
+}
+
+/** Same-size by-element (MLA/MLS). */
+function elemBig(op: BigOp): ExecBuilder {
+  return (f) => {
+    const [m, elem] = intElemRegIndex(f);
+    return bigLanes({ ...sameShape(f, false, false), m, elem }, op);
+  };
+}
+
+/** Saturating doubling long multiply-accumulate: sat(d + acc * sat(2ab)). */
+const sqdml = (acc: 0 | 1 | -1) => (bits: number): BigOp => (a, b, d, cpu) => {
+  const p = sat(cpu, 2n * a * b, 2 * bits, true);
+  return acc === 0 ? p : sat(cpu, d + (acc > 0 ? p : -p), 2 * bits, true);
+};
+
+/** Narrowing high half of a sum/difference with rounding (RADDHN/RSUBHN). */
+function highNarrow(sub: boolean): ExecBuilder {
+  return (f) => {
+    const s = f.size!;
+    const lanes = 8 >> s;
+    const bits = BigInt(8 << s);
+    return bigLanes({
+      lanes, d: f.rd!, dSize: s, dOff: f.q ? lanes : 0, dSigned: false,
+      n: f.rn!, nSize: s + 1, nOff: 0, nSigned: false,
+      m: f.rm!, mSize: s + 1, mOff: 0, mSigned: false, elem: -1,
+      tail: f.q ? 'none' : 'q0',
+    }, (a, b) => ((sub ? a - b : a + b) + (1n << (bits - 1n))) >> bits);
+  };
+}
+
+/** Scalar saturating narrow (size = destination). */
+function narrowSat(signedIn: boolean, signedOut: boolean): ExecBuilder {
+  return (f) => {
+    const s = f.size!;
+    return bigLanes({
+      lanes: 1, d: f.rd!, dSize: s, dOff: 0, dSigned: false,
+      n: f.rn!, nSize: s + 1, nOff: 0, nSigned: signedIn,
+      m: -1, mSize: 0, mOff: 0, mSigned: false, elem: -1, tail: 'scalar',
+    }, (a, _b, _d, cpu) => sat(cpu, a, 8 << s, signedOut));
+  };
+}
+
+const pmul8 = (a: bigint, b: bigint): bigint => {
+  let p = 0;
+  const x = Number(a);
+  const y = Number(b);
+  for (let k = 0; k < 8; k++) if ((y >> k) & 1) p ^= x << k;
+  return BigInt(p & 0xff);
+};
+
+const abs = (v: bigint): bigint => (v < 0n ? -v : v);
+const cmpZero = (t: (a: bigint) => boolean): ExecBuilder => unaryBig(true, true, () => (a) => (t(a) ? -1n : 0n));
+
+Object.assign(simdIntExec, {
+  SHADD_vec: same3(true, false, () => (a, b) => (a + b) >> 1n),
+  UHADD_vec: same3(false, false, () => (a, b) => (a + b) >> 1n),
+  SRHADD_vec: same3(true, false, () => (a, b) => (a + b + 1n) >> 1n),
+  URHADD_vec: same3(false, false, () => (a, b) => (a + b + 1n) >> 1n),
+  SHSUB_vec: same3(true, false, () => (a, b) => (a - b) >> 1n),
+  UHSUB_vec: same3(false, false, () => (a, b) => (a - b) >> 1n),
+  SQSHL_vec: same3(true, false, regShift(true, false, true)),
+  UQSHL_vec: same3(false, false, regShift(false, false, true)),
+  SRSHL_vec: same3(true, false, regShift(true, true, false)),
+  URSHL_vec: same3(false, false, regShift(false, true, false)),
+  SQRSHL_vec: same3(true, false, regShift(true, true, true)),
+  UQRSHL_vec: same3(false, false, regShift(false, true, true)),
+  SABA_vec: same3(true, false, () => (a, b, d) => d + abs(a - b)),
+  UABA_vec: same3(false, false, () => (a, b, d) => d + abs(a - b)),
+  PMUL_vec: same3(false, false, () => pmul8),
+
+  SQADD_scalar: same3(true, true, (bits) => (a, b, _d, cpu) => sat(cpu, a + b, bits, true)),
+  UQADD_scalar: same3(false, true, (bits) => (a, b, _d, cpu) => sat(cpu, a + b, bits, false)),
+  SQSUB_scalar: same3(true, true, (bits) => (a, b, _d, cpu) => sat(cpu, a - b, bits, true)),
+  UQSUB_scalar: same3(false, true, (bits) => (a, b, _d, cpu) => sat(cpu, a - b, bits, false)),
+  SSHL_scalar: same3(true, true, regShift(true, false, false)),
+  USHL_scalar: same3(false, true, regShift(false, false, false)),
+  SQSHL_scalar: same3(true, true, regShift(true, false, true)),
+  UQSHL_scalar: same3(false, true, regShift(false, false, true)),
+  SRSHL_scalar: same3(true, true, regShift(true, true, false)),
+  URSHL_scalar: same3(false, true, regShift(false, true, false)),
+  SQRSHL_scalar: same3(true, true, regShift(true, true, true)),
+  UQRSHL_scalar: same3(false, true, regShift(false, true, true)),
+
+  // SUQADD: signed Vd + unsigned Vn; USQADD: unsigned Vd + signed Vn.
+  SUQADD_vec: unaryBig(false, false, (bits) => (a, _b, d, cpu) => sat(cpu, d + a, bits, true), true),
+  USQADD_vec: unaryBig(true, false, (bits) => (a, _b, d, cpu) => sat(cpu, d + a, bits, false), false),
+  SQABS_vec: unaryBig(true, false, (bits) => (a, _b, _d, cpu) => sat(cpu, abs(a), bits, true)),
+  SQNEG_vec: unaryBig(true, false, (bits) => (a, _b, _d, cpu) => sat(cpu, -a, bits, true)),
+  SHLL_vec: (f) => {
+    const s = f.size!;
+    const lanes = 8 >> s;
+    return bigLanes({
+      lanes, d: f.rd!, dSize: s + 1, dOff: 0, dSigned: false,
+      n: f.rn!, nSize: s, nOff: f.q ? lanes : 0, nSigned: false,
+      m: -1, mSize: 0, mOff: 0, mSigned: false, elem: -1, tail: 'none',
+    }, (a) => a << BigInt(8 << s));
+  },
+  SUQADD_scalar: unaryBig(false, true, (bits) => (a, _b, d, cpu) => sat(cpu, d + a, bits, true), true),
+  USQADD_scalar: unaryBig(true, true, (bits) => (a, _b, d, cpu) => sat(cpu, d + a, bits, false), false),
+  SQABS_scalar: unaryBig(true, true, (bits) => (a, _b, _d, cpu) => sat(cpu, abs(a), bits, true)),
+  SQNEG_scalar: unaryBig(true, true, (bits) => (a, _b, _d, cpu) => sat(cpu, -a, bits, true)),
+  CMGT_zero_scalar: cmpZero((a) => a > 0n),
+  CMGE_zero_scalar: cmpZero((a) => a >= 0n),
+  CMEQ_zero_scalar: cmpZero((a) => a === 0n),
+  CMLE_zero_scalar: cmpZero((a) => a <= 0n),
+  CMLT_zero_scalar: cmpZero((a) => a < 0n),
+  ABS_scalar: unaryBig(true, true, () => (a) => abs(a)),
+  NEG_scalar: unaryBig(true, true, () => (a) => -a),
+  SQXTN_scalar: narrowSat(true, true),
+  UQXTN_scalar: narrowSat(false, false),
+  SQXTUN_scalar: narrowSat(true, false),
+
+  SRSRA_vec: shiftBig(false, true, 'right', (sh) => (a, _b, d) => d + shl(a, -sh, true)),
+  URSRA_vec: shiftBig(false, false, 'right', (sh) => (a, _b, d) => d + shl(a, -sh, true)),
+  SQSHL_imm_vec: shiftBig(false, true, 'left', (sh, bits) => (a, _b, _d, cpu) => sat(cpu, a << BigInt(sh), bits, true)),
+  UQSHL_imm_vec: shiftBig(false, false, 'left', (sh, bits) => (a, _b, _d, cpu) => sat(cpu, a << BigInt(sh), bits, false)),
+  SQSHLU_vec: shiftBig(false, true, 'left', (sh, bits) => (a, _b, _d, cpu) => sat(cpu, a << BigInt(sh), bits, false)),
+  SQSHRN_vec: shiftBig(false, true, 'narrow', (sh, bits) => (a, _b, _d, cpu) => sat(cpu, shl(a, -sh, false), bits, true)),
+  SQRSHRN_vec: shiftBig(false, true, 'narrow', (sh, bits) => (a, _b, _d, cpu) => sat(cpu, shl(a, -sh, true), bits, true)),
+  UQSHRN_vec: shiftBig(false, false, 'narrow', (sh, bits) => (a, _b, _d, cpu) => sat(cpu, shl(a, -sh, false), bits, false)),
+  UQRSHRN_vec: shiftBig(false, false, 'narrow', (sh, bits) => (a, _b, _d, cpu) => sat(cpu, shl(a, -sh, true), bits, false)),
+  SQSHRUN_vec: shiftBig(false, true, 'narrow', (sh, bits) => (a, _b, _d, cpu) => sat(cpu, shl(a, -sh, false), bits, false)),
+  SQRSHRUN_vec: shiftBig(false, true, 'narrow', (sh, bits) => (a, _b, _d, cpu) => sat(cpu, shl(a, -sh, true), bits, false)),
+
+  SSRA_scalar: shiftBig(true, true, 'right', (sh) => (a, _b, d) => d + shl(a, -sh, false)),
+  USRA_scalar: shiftBig(true, false, 'right', (sh) => (a, _b, d) => d + shl(a, -sh, false)),
+  SRSHR_scalar: shiftBig(true, true, 'right', (sh) => (a) => shl(a, -sh, true)),
+  URSHR_scalar: shiftBig(true, false, 'right', (sh) => (a) => shl(a, -sh, true)),
+  SRSRA_scalar: shiftBig(true, true, 'right', (sh) => (a, _b, d) => d + shl(a, -sh, true)),
+  URSRA_scalar: shiftBig(true, false, 'right', (sh) => (a, _b, d) => d + shl(a, -sh, true)),
+  // SRI/SLI keep the destination bits the shifted value does not cover.
+  SRI_scalar: shiftBig(true, false, 'right', (sh) => (a, _b, d) => {
+    const keep = sh === 64 ? (1n << 64n) - 1n : ~(((1n << 64n) - 1n) >> BigInt(sh));
+    return (d & keep) | (a >> BigInt(sh));
+  }),
+  SLI_scalar: shiftBig(true, false, 'left', (sh) => (a, _b, d) => (d & ((1n << BigInt(sh)) - 1n)) | (a << BigInt(sh))),
+  SQSHL_imm_scalar: shiftBig(true, true, 'left', (sh, bits) => (a, _b, _d, cpu) => sat(cpu, a << BigInt(sh), bits, true)),
+  UQSHL_imm_scalar: shiftBig(true, false, 'left', (sh, bits) => (a, _b, _d, cpu) => sat(cpu, a << BigInt(sh), bits, false)),
+  SQSHLU_scalar: shiftBig(true, true, 'left', (sh, bits) => (a, _b, _d, cpu) => sat(cpu, a << BigInt(sh), bits, false)),
+  SQSHRN_scalar: shiftBig(true, true, 'narrow', (sh, bits) => (a, _b, _d, cpu) => sat(cpu, shl(a, -sh, false), bits, true)),
+  SQRSHRN_scalar: shiftBig(true, true, 'narrow', (sh, bits) => (a, _b, _d, cpu) => sat(cpu, shl(a, -sh, true), bits, true)),
+  UQSHRN_scalar: shiftBig(true, false, 'narrow', (sh, bits) => (a, _b, _d, cpu) => sat(cpu, shl(a, -sh, false), bits, false)),
+  UQRSHRN_scalar: shiftBig(true, false, 'narrow', (sh, bits) => (a, _b, _d, cpu) => sat(cpu, shl(a, -sh, true), bits, false)),
+  SQSHRUN_scalar: shiftBig(true, true, 'narrow', (sh, bits) => (a, _b, _d, cpu) => sat(cpu, shl(a, -sh, false), bits, false)),
+  SQRSHRUN_scalar: shiftBig(true, true, 'narrow', (sh, bits) => (a, _b, _d, cpu) => sat(cpu, shl(a, -sh, true), bits, false)),
+
+  SQDMLAL_vec: longBig(false, true, false, sqdml(1)),
+  SQDMLSL_vec: longBig(false, true, false, sqdml(-1)),
+  SQDMULL_vec: longBig(false, true, false, sqdml(0)),
+  RADDHN_vec: highNarrow(false),
+  RSUBHN_vec: highNarrow(true),
+  SQDMLAL_scalar: longBig(true, true, false, sqdml(1)),
+  SQDMLSL_scalar: longBig(true, true, false, sqdml(-1)),
+  SQDMULL_scalar: longBig(true, true, false, sqdml(0)),
+
+  MLA_elem: elemBig((a, b, d) => d + a * b),
+  MLS_elem: elemBig((a, b, d) => d - a * b),
+  SMLAL_elem: longBig(false, true, true, () => (a, b, d) => d + a * b),
+  UMLAL_elem: longBig(false, false, true, () => (a, b, d) => d + a * b),
+  SMLSL_elem: longBig(false, true, true, () => (a, b, d) => d - a * b),
+  UMLSL_elem: longBig(false, false, true, () => (a, b, d) => d - a * b),
+  SMULL_elem: longBig(false, true, true, () => (a, b) => a * b),
+  UMULL_elem: longBig(false, false, true, () => (a, b) => a * b),
+  SQDMLAL_elem: longBig(false, true, true, sqdml(1)),
+  SQDMLSL_elem: longBig(false, true, true, sqdml(-1)),
+  SQDMULL_elem: longBig(false, true, true, sqdml(0)),
+  SQDMLAL_elem_scalar: longBig(true, true, true, sqdml(1)),
+  SQDMLSL_elem_scalar: longBig(true, true, true, sqdml(-1)),
+  SQDMULL_elem_scalar: longBig(true, true, true, sqdml(0)),
+} satisfies ExecTable);
