@@ -446,3 +446,37 @@ Object.assign(simdIntExec, {
   SQDMLSL_elem_scalar: longBig(true, true, true, sqdml(-1)),
   SQDMULL_elem_scalar: longBig(true, true, true, sqdml(0)),
 } satisfies ExecTable);
+
+// ---- URECPE / URSQRTE ---------------------------------------------------------------------
+
+/** RecipEstimate (ARM ARM): a in 256..511 stands for [0.5, 1.0); the result, 256..511, for [1.0, 2.0). */
+function recipEstimate(a: number): number {
+  const b = Math.floor(2 ** 19 / (a * 2 + 1));
+  return (b + 1) >> 1;
+}
+
+/** RecipSqrtEstimate (ARM ARM): a in 128..511 stands for [0.25, 1.0). */
+function recipSqrtEstimate(a: number): number {
+  const x = a < 256 ? a * 2 + 1 : (((a >> 1) << 1) + 1) * 2;
+  let b = 512;
+  while (x * (b + 1) * (b + 1) < 2 ** 28) b++;
+  return (b + 1) >> 1;
+}
+
+function estimate(op: (x: number) => number): ExecBuilder {
+  return (f) => {
+    const d = 4 * f.rd!;
+    const n = 4 * f.rn!;
+    const lanes = f.q ? 4 : 2;
+    const q = f.q!;
+    const rd = f.rd!;
+    return (cpu) => {
+      const vs = cpu.vs;
+      for (let i = 0; i < lanes; i++) vs[d + i] = op(vs[n + i]!);
+      if (!q) clearHigh(cpu, rd);
+    };
+  };
+}
+
+simdIntExec.URECPE_vec = estimate((x) => (x >>> 31 ? (recipEstimate(x >>> 23) << 23) >>> 0 : 0xffffffff));
+simdIntExec.URSQRTE_vec = estimate((x) => (x >>> 30 ? (recipSqrtEstimate(x >>> 23) << 23) >>> 0 : 0xffffffff));

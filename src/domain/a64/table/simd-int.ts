@@ -354,3 +354,13 @@ simdIntDefs.push(
   byElem('SQDMLSL_elem_scalar', 0, '0111', true, true),
   byElem('SQDMULL_elem_scalar', 0, '1011', true, true),
 );
+
+// Unsigned reciprocal (square root) estimates on 32-bit lanes: integer inputs, no FPCR.
+for (const [name, u] of [['URECPE_vec', 0], ['URSQRTE_vec', 1]] as const) {
+  simdIntDefs.push({
+    name,
+    pattern: `0 q:1 ${u} 01110 1 0 10000 11100 10 rn:5 rd:5`,
+    disasm: (f) => `${name.split('_')[0]!.toLowerCase()}\t${vreg(f.rd!, 2, f.q!)}, ${vreg(f.rn!, 2, f.q!)}`,
+    feature: 'asimd',
+  });
+}
