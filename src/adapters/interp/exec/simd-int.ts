@@ -13,7 +13,7 @@
 import { intElemRegIndex } from '../../../domain/a64/table/simd.js';
 import type { Fields } from '../../../domain/a64/pattern.js';
 import type { Cpu, Exec } from '../cpu.js';
-import { clearHigh, FPSR_QC, readLane, writeLane } from './simd-lanes.js';
+import { clearHigh, FPSR_QC, readLane, view, writeLane } from './simd-lanes.js';
 import type { ExecBuilder, ExecTable } from './types.js';
 
 type Op = (a: number, b: number, d: number, cpu: Cpu) => number;
@@ -187,7 +187,43 @@ const A = new Array<bigint>(16).fill(0n);
 const Bv = new Array<bigint>(16).fill(0n);
 const D = new Array<bigint>(16).fill(0n);
 
-function bigLanes(s: BigShape, op: BigOp): Exec {
+type NumOp = (a: number, b: number, d: number, cpu: Cpu) => number;
+
+const NA = new Float64Array(16);
+const NB = new Float64Array(16);
+const ND = new Float64Array(16);
+
+/** Lane `i` of a typed view, sign-extended from `bits` when `signed`. */
+const sx = (v: number, bits: number, signed: boolean): number => (signed ? (bits === 32 ? v | 0 : (v << (32 - bits)) >> (32 - bits)) : v);
+
+/**
+ * The number path of the engine, for shapes whose lanes are all 8..32 bits
+ * and ops whose intermediates stay exact in a double (the callers make sure
+ * of that). Results are stored through typed views, which wrap them.
+ */
+function numLanes(s: BigShape, op: NumOp): Exec {
+  const nBits = 8 << s.nSize, mBits = 8 << s.mSize, dBits = 8 << s.dSize;
+  const nBase = s.n * (16 >> s.nSize) + s.nOff;
+  const mBase = s.m * (16 >> s.mSize) + (s.elem >= 0 ? s.elem : s.mOff);
+  const dBase = s.d * (16 >> s.dSize) + s.dOff;
+  const { lanes, nSize, mSize, dSize, nSigned, mSigned, dSigned, elem, tail } = s;
+  const hasM = s.m >= 0;
+  return (cpu) => {
+    const nv = view(cpu, nSize), mv = view(cpu, mSize), dv = view(cpu, dSize);
+    for (let i = 0; i < lanes; i++) {
+      NA[i] = sx(nv[nBase + i]!, nBits, nSigned);
+      NB[i] = hasM ? sx(mv[mBase + (elem >= 0 ? 0 : i)]!, mBits, mSigned) : 0;
+      ND[i] = sx(dv[dBase + i]!, dBits, dSigned);
+    }
+    for (let i = 0; i < lanes; i++) dv[dBase + i] = op(NA[i]!, NB[i]!, ND[i]!, cpu);
+    if (tail === 'scalar') zeroAbove(cpu, s.d, 1 << dSize);
+    else if (tail === 'q0') clearHigh(cpu, s.d);
+  };
+}
+
+/** BigInt lanes, or the number path when one is given and every lane fits 32 bits. */
+function bigLanes(s: BigShape, op: BigOp, num?: NumOp): Exec {
+  if (num && Math.max(s.dSize, s.nSize, s.mSize) <= 2) return numLanes(s, num);
   return (cpu) => {
     const fixed = s.elem >= 0 ? readBig(cpu, s.m, s.mSize, s.elem, s.mSigned) : 0n;
     for (let i = 0; i < s.lanes; i++) {
@@ -202,6 +238,20 @@ function bigLanes(s: BigShape, op: BigOp): Exec {
 }
 
 /** Saturate to a `bits`-wide signed or unsigned lane, setting FPSR.QC when it clips. */
+function satN(cpu: Cpu, v: number, bits: number, signed: boolean): number {
+  const lo = signed ? -(2 ** (bits - 1)) : 0;
+  const hi = signed ? 2 ** (bits - 1) - 1 : 2 ** bits - 1;
+  if (v > hi) { cpu.fpsr |= FPSR_QC; return hi; }
+  if (v < lo) { cpu.fpsr |= FPSR_QC; return lo; }
+  return v;
+}
+
+function shlN(a: number, sh: number, round: boolean): number {
+  if (sh >= 0) return a * 2 ** sh;
+  const r = 2 ** -sh;
+  return round ? Math.floor((a + r / 2) / r) : Math.floor(a / r);
+}
+
 function sat(cpu: Cpu, v: bigint, bits: number, signed: boolean): bigint {
   const B = BigInt(bits);
   const lo = signed ? -(1n << (B - 1n)) : 0n;
@@ -229,8 +279,8 @@ function sameShape(f: Fields, scalar: boolean, signed: boolean, size = f.size!, 
   };
 }
 
-const same3 = (signed: boolean, scalar: boolean, op: (bits: number) => BigOp): ExecBuilder =>
-  (f) => bigLanes(sameShape(f, scalar, signed), op(8 << f.size!));
+const same3 = (signed: boolean, scalar: boolean, op: (bits: number) => BigOp, num?: (bits: number) => NumOp): ExecBuilder =>
+  (f) => bigLanes(sameShape(f, scalar, signed), op(8 << f.size!), num?.(8 << f.size!));
 
 /** Shift by the signed low byte of the Vm lane: plain, rounding, saturating. */
 const regShift = (signed: boolean, round: boolean, saturating: boolean) => (bits: number): BigOp =>
@@ -239,30 +289,41 @@ const regShift = (signed: boolean, round: boolean, saturating: boolean) => (bits
     return saturating ? sat(cpu, v, bits, signed) : v;
   };
 
+/** The same on numbers: a * 2^sh is exact for any shift, and a rounding right shift by more than 33 is 0 either way. */
+const regShiftN = (signed: boolean, round: boolean, saturating: boolean) => (bits: number): NumOp =>
+  (a, b, _d, cpu) => {
+    const v = shlN(a, (b << 24) >> 24, round);
+    return saturating ? satN(cpu, v, bits, signed) : v;
+  };
+
+/** Same-shape entries with a BigInt op and a number op built from one factory pair. */
+const dual = (signed: boolean, scalar: boolean, k: readonly [(bits: number) => BigOp, (bits: number) => NumOp]): ExecBuilder =>
+  same3(signed, scalar, k[0], k[1]);
+
 /** Unary same-size op (Vm unused). */
-function unaryBig(signed: boolean, scalar: boolean, op: (bits: number) => BigOp, dSigned = signed): ExecBuilder {
-  return (f) => bigLanes({ ...sameShape(f, scalar, signed, f.size!, signed, dSigned), m: -1 }, op(8 << f.size!));
+function unaryBig(signed: boolean, scalar: boolean, op: (bits: number) => BigOp, dSigned = signed, num?: (bits: number) => NumOp): ExecBuilder {
+  return (f) => bigLanes({ ...sameShape(f, scalar, signed, f.size!, signed, dSigned), m: -1 }, op(8 << f.size!), num?.(8 << f.size!));
 }
 
 /** Shift-immediate shapes: lane size from immh, and the shift amount. */
-function shiftBig(scalar: boolean, signed: boolean, kind: 'right' | 'left' | 'narrow', op: (sh: number, bits: number) => BigOp, dSigned = signed): ExecBuilder {
+function shiftBig(scalar: boolean, signed: boolean, kind: 'right' | 'left' | 'narrow', op: (sh: number, bits: number) => BigOp, dSigned = signed, num?: (sh: number, bits: number) => NumOp): ExecBuilder {
   return (f) => {
     const s = 31 - Math.clz32(f.immh!);
     const immhb = (f.immh! << 3) | f.immb!;
     const sh = kind === 'left' ? immhb - (8 << s) : (16 << s) - immhb;
-    if (kind !== 'narrow') return bigLanes({ ...sameShape(f, scalar, signed, s, signed, dSigned), m: -1 }, op(sh, 8 << s));
+    if (kind !== 'narrow') return bigLanes({ ...sameShape(f, scalar, signed, s, signed, dSigned), m: -1 }, op(sh, 8 << s), num?.(sh, 8 << s));
     const lanes = scalar ? 1 : 8 >> s;
     return bigLanes({
       lanes, d: f.rd!, dSize: s, dOff: scalar ? 0 : f.q ? lanes : 0, dSigned: false,
       n: f.rn!, nSize: s + 1, nOff: 0, nSigned: signed,
       m: -1, mSize: 0, mOff: 0, mSigned: false, elem: -1,
       tail: scalar ? 'scalar' : f.q ? 'none' : 'q0',
-    }, op(sh, 8 << s));
+    }, op(sh, 8 << s), num?.(sh, 8 << s));
   };
 }
 
 /** Long shapes (three-different and by-element): sources of size s from half Q, destination size s+1. */
-function longBig(scalar: boolean, signed: boolean, byElem: boolean, op: (bits: number) => BigOp): ExecBuilder {
+function longBig(scalar: boolean, signed: boolean, byElem: boolean, op: (bits: number) => BigOp, num?: (bits: number) => NumOp): ExecBuilder {
   return (f) => {
     const s = f.size!;
     const lanes = scalar ? 1 : 8 >> s;
@@ -273,15 +334,15 @@ function longBig(scalar: boolean, signed: boolean, byElem: boolean, op: (bits: n
       n: f.rn!, nSize: s, nOff: off, nSigned: signed,
       m, mSize: s, mOff: off, mSigned: signed, elem,
       tail: scalar ? 'scalar' : 'none',
-    }, op(8 << s));
+    }, op(8 << s), num?.(8 << s));
   };
 }
 
 /** Same-size by-element (MLA/MLS). */
-function elemBig(op: BigOp): ExecBuilder {
+function elemBig(op: BigOp, num: NumOp): ExecBuilder {
   return (f) => {
     const [m, elem] = intElemRegIndex(f);
-    return bigLanes({ ...sameShape(f, false, false), m, elem }, op);
+    return bigLanes({ ...sameShape(f, false, false), m, elem }, op, num);
   };
 }
 
@@ -289,6 +350,12 @@ function elemBig(op: BigOp): ExecBuilder {
 const sqdml = (acc: 0 | 1 | -1) => (bits: number): BigOp => (a, b, d, cpu) => {
   const p = sat(cpu, 2n * a * b, 2 * bits, true);
   return acc === 0 ? p : sat(cpu, d + (acc > 0 ? p : -p), 2 * bits, true);
+};
+
+/** The number form, used for 16-bit sources only (2ab and the sum stay below 2^34). */
+const sqdmlN = (acc: 0 | 1 | -1) => (bits: number): NumOp => (a, b, d, cpu) => {
+  const p = satN(cpu, 2 * a * b, 2 * bits, true);
+  return acc === 0 ? p : satN(cpu, d + (acc > 0 ? p : -p), 2 * bits, true);
 };
 
 /** Narrowing high half of a sum/difference with rounding (RADDHN/RSUBHN). */
@@ -302,7 +369,8 @@ function highNarrow(sub: boolean): ExecBuilder {
       n: f.rn!, nSize: s + 1, nOff: 0, nSigned: false,
       m: f.rm!, mSize: s + 1, mOff: 0, mSigned: false, elem: -1,
       tail: f.q ? 'none' : 'q0',
-    }, (a, b) => ((sub ? a - b : a + b) + (1n << (bits - 1n))) >> bits);
+    }, (a, b) => ((sub ? a - b : a + b) + (1n << (bits - 1n))) >> bits,
+    (a, b) => Math.floor(((sub ? a - b : a + b) + 2 ** (8 << s) / 2) / 2 ** (8 << s)));
   };
 }
 
@@ -314,7 +382,7 @@ function narrowSat(signedIn: boolean, signedOut: boolean): ExecBuilder {
       lanes: 1, d: f.rd!, dSize: s, dOff: 0, dSigned: false,
       n: f.rn!, nSize: s + 1, nOff: 0, nSigned: signedIn,
       m: -1, mSize: 0, mOff: 0, mSigned: false, elem: -1, tail: 'scalar',
-    }, (a, _b, _d, cpu) => sat(cpu, a, 8 << s, signedOut));
+    }, (a, _b, _d, cpu) => sat(cpu, a, 8 << s, signedOut), (a, _b, _d, cpu) => satN(cpu, a, 8 << s, signedOut));
   };
 }
 
@@ -326,44 +394,50 @@ const pmul8 = (a: bigint, b: bigint): bigint => {
   return BigInt(p & 0xff);
 };
 
+const pmul8N = (x: number, y: number): number => {
+  let p = 0;
+  for (let k = 0; k < 8; k++) if ((y >> k) & 1) p ^= x << k;
+  return p & 0xff;
+};
+
 const abs = (v: bigint): bigint => (v < 0n ? -v : v);
 const cmpZero = (t: (a: bigint) => boolean): ExecBuilder => unaryBig(true, true, () => (a) => (t(a) ? -1n : 0n));
 
 Object.assign(simdIntExec, {
-  SHADD_vec: same3(true, false, () => (a, b) => (a + b) >> 1n),
-  UHADD_vec: same3(false, false, () => (a, b) => (a + b) >> 1n),
-  SRHADD_vec: same3(true, false, () => (a, b) => (a + b + 1n) >> 1n),
-  URHADD_vec: same3(false, false, () => (a, b) => (a + b + 1n) >> 1n),
-  SHSUB_vec: same3(true, false, () => (a, b) => (a - b) >> 1n),
-  UHSUB_vec: same3(false, false, () => (a, b) => (a - b) >> 1n),
-  SQSHL_vec: same3(true, false, regShift(true, false, true)),
-  UQSHL_vec: same3(false, false, regShift(false, false, true)),
-  SRSHL_vec: same3(true, false, regShift(true, true, false)),
-  URSHL_vec: same3(false, false, regShift(false, true, false)),
-  SQRSHL_vec: same3(true, false, regShift(true, true, true)),
-  UQRSHL_vec: same3(false, false, regShift(false, true, true)),
-  SABA_vec: same3(true, false, () => (a, b, d) => d + abs(a - b)),
-  UABA_vec: same3(false, false, () => (a, b, d) => d + abs(a - b)),
-  PMUL_vec: same3(false, false, () => pmul8),
+  SHADD_vec: same3(true, false, () => (a, b) => (a + b) >> 1n, () => (a, b) => Math.floor((a + b) / 2)),
+  UHADD_vec: same3(false, false, () => (a, b) => (a + b) >> 1n, () => (a, b) => Math.floor((a + b) / 2)),
+  SRHADD_vec: same3(true, false, () => (a, b) => (a + b + 1n) >> 1n, () => (a, b) => Math.floor((a + b + 1) / 2)),
+  URHADD_vec: same3(false, false, () => (a, b) => (a + b + 1n) >> 1n, () => (a, b) => Math.floor((a + b + 1) / 2)),
+  SHSUB_vec: same3(true, false, () => (a, b) => (a - b) >> 1n, () => (a, b) => Math.floor((a - b) / 2)),
+  UHSUB_vec: same3(false, false, () => (a, b) => (a - b) >> 1n, () => (a, b) => Math.floor((a - b) / 2)),
+  SQSHL_vec: same3(true, false, regShift(true, false, true), regShiftN(true, false, true)),
+  UQSHL_vec: same3(false, false, regShift(false, false, true), regShiftN(false, false, true)),
+  SRSHL_vec: same3(true, false, regShift(true, true, false), regShiftN(true, true, false)),
+  URSHL_vec: same3(false, false, regShift(false, true, false), regShiftN(false, true, false)),
+  SQRSHL_vec: same3(true, false, regShift(true, true, true), regShiftN(true, true, true)),
+  UQRSHL_vec: same3(false, false, regShift(false, true, true), regShiftN(false, true, true)),
+  SABA_vec: same3(true, false, () => (a, b, d) => d + abs(a - b), () => (a, b, d) => d + Math.abs(a - b)),
+  UABA_vec: same3(false, false, () => (a, b, d) => d + abs(a - b), () => (a, b, d) => d + Math.abs(a - b)),
+  PMUL_vec: same3(false, false, () => pmul8, () => pmul8N),
 
-  SQADD_scalar: same3(true, true, (bits) => (a, b, _d, cpu) => sat(cpu, a + b, bits, true)),
-  UQADD_scalar: same3(false, true, (bits) => (a, b, _d, cpu) => sat(cpu, a + b, bits, false)),
-  SQSUB_scalar: same3(true, true, (bits) => (a, b, _d, cpu) => sat(cpu, a - b, bits, true)),
-  UQSUB_scalar: same3(false, true, (bits) => (a, b, _d, cpu) => sat(cpu, a - b, bits, false)),
-  SSHL_scalar: same3(true, true, regShift(true, false, false)),
-  USHL_scalar: same3(false, true, regShift(false, false, false)),
-  SQSHL_scalar: same3(true, true, regShift(true, false, true)),
-  UQSHL_scalar: same3(false, true, regShift(false, false, true)),
-  SRSHL_scalar: same3(true, true, regShift(true, true, false)),
-  URSHL_scalar: same3(false, true, regShift(false, true, false)),
-  SQRSHL_scalar: same3(true, true, regShift(true, true, true)),
-  UQRSHL_scalar: same3(false, true, regShift(false, true, true)),
+  SQADD_scalar: same3(true, true, (bits) => (a, b, _d, cpu) => sat(cpu, a + b, bits, true), (bits) => (a, b, _d, cpu) => satN(cpu, a + b, bits, true)),
+  UQADD_scalar: same3(false, true, (bits) => (a, b, _d, cpu) => sat(cpu, a + b, bits, false), (bits) => (a, b, _d, cpu) => satN(cpu, a + b, bits, false)),
+  SQSUB_scalar: same3(true, true, (bits) => (a, b, _d, cpu) => sat(cpu, a - b, bits, true), (bits) => (a, b, _d, cpu) => satN(cpu, a - b, bits, true)),
+  UQSUB_scalar: same3(false, true, (bits) => (a, b, _d, cpu) => sat(cpu, a - b, bits, false), (bits) => (a, b, _d, cpu) => satN(cpu, a - b, bits, false)),
+  SSHL_scalar: same3(true, true, regShift(true, false, false), regShiftN(true, false, false)),
+  USHL_scalar: same3(false, true, regShift(false, false, false), regShiftN(false, false, false)),
+  SQSHL_scalar: same3(true, true, regShift(true, false, true), regShiftN(true, false, true)),
+  UQSHL_scalar: same3(false, true, regShift(false, false, true), regShiftN(false, false, true)),
+  SRSHL_scalar: same3(true, true, regShift(true, true, false), regShiftN(true, true, false)),
+  URSHL_scalar: same3(false, true, regShift(false, true, false), regShiftN(false, true, false)),
+  SQRSHL_scalar: same3(true, true, regShift(true, true, true), regShiftN(true, true, true)),
+  UQRSHL_scalar: same3(false, true, regShift(false, true, true), regShiftN(false, true, true)),
 
   // SUQADD: signed Vd + unsigned Vn; USQADD: unsigned Vd + signed Vn.
-  SUQADD_vec: unaryBig(false, false, (bits) => (a, _b, d, cpu) => sat(cpu, d + a, bits, true), true),
-  USQADD_vec: unaryBig(true, false, (bits) => (a, _b, d, cpu) => sat(cpu, d + a, bits, false), false),
-  SQABS_vec: unaryBig(true, false, (bits) => (a, _b, _d, cpu) => sat(cpu, abs(a), bits, true)),
-  SQNEG_vec: unaryBig(true, false, (bits) => (a, _b, _d, cpu) => sat(cpu, -a, bits, true)),
+  SUQADD_vec: unaryBig(false, false, (bits) => (a, _b, d, cpu) => sat(cpu, d + a, bits, true), true, (bits) => (a, _b, d, cpu) => satN(cpu, d + a, bits, true)),
+  USQADD_vec: unaryBig(true, false, (bits) => (a, _b, d, cpu) => sat(cpu, d + a, bits, false), false, (bits) => (a, _b, d, cpu) => satN(cpu, d + a, bits, false)),
+  SQABS_vec: unaryBig(true, false, (bits) => (a, _b, _d, cpu) => sat(cpu, abs(a), bits, true), true, (bits) => (a, _b, _d, cpu) => satN(cpu, Math.abs(a), bits, true)),
+  SQNEG_vec: unaryBig(true, false, (bits) => (a, _b, _d, cpu) => sat(cpu, -a, bits, true), true, (bits) => (a, _b, _d, cpu) => satN(cpu, -a, bits, true)),
   SHLL_vec: (f) => {
     const s = f.size!;
     const lanes = 8 >> s;
@@ -388,63 +462,63 @@ Object.assign(simdIntExec, {
   UQXTN_scalar: narrowSat(false, false),
   SQXTUN_scalar: narrowSat(true, false),
 
-  SRSRA_vec: shiftBig(false, true, 'right', (sh) => (a, _b, d) => d + shl(a, -sh, true)),
-  URSRA_vec: shiftBig(false, false, 'right', (sh) => (a, _b, d) => d + shl(a, -sh, true)),
-  SQSHL_imm_vec: shiftBig(false, true, 'left', (sh, bits) => (a, _b, _d, cpu) => sat(cpu, a << BigInt(sh), bits, true)),
-  UQSHL_imm_vec: shiftBig(false, false, 'left', (sh, bits) => (a, _b, _d, cpu) => sat(cpu, a << BigInt(sh), bits, false)),
-  SQSHLU_vec: shiftBig(false, true, 'left', (sh, bits) => (a, _b, _d, cpu) => sat(cpu, a << BigInt(sh), bits, false)),
-  SQSHRN_vec: shiftBig(false, true, 'narrow', (sh, bits) => (a, _b, _d, cpu) => sat(cpu, shl(a, -sh, false), bits, true)),
-  SQRSHRN_vec: shiftBig(false, true, 'narrow', (sh, bits) => (a, _b, _d, cpu) => sat(cpu, shl(a, -sh, true), bits, true)),
-  UQSHRN_vec: shiftBig(false, false, 'narrow', (sh, bits) => (a, _b, _d, cpu) => sat(cpu, shl(a, -sh, false), bits, false)),
-  UQRSHRN_vec: shiftBig(false, false, 'narrow', (sh, bits) => (a, _b, _d, cpu) => sat(cpu, shl(a, -sh, true), bits, false)),
-  SQSHRUN_vec: shiftBig(false, true, 'narrow', (sh, bits) => (a, _b, _d, cpu) => sat(cpu, shl(a, -sh, false), bits, false)),
-  SQRSHRUN_vec: shiftBig(false, true, 'narrow', (sh, bits) => (a, _b, _d, cpu) => sat(cpu, shl(a, -sh, true), bits, false)),
+  SRSRA_vec: shiftBig(false, true, 'right', (sh) => (a, _b, d) => d + shl(a, -sh, true), true, (sh) => (a, _b, d) => d + shlN(a, -sh, true)),
+  URSRA_vec: shiftBig(false, false, 'right', (sh) => (a, _b, d) => d + shl(a, -sh, true), false, (sh) => (a, _b, d) => d + shlN(a, -sh, true)),
+  SQSHL_imm_vec: shiftBig(false, true, 'left', (sh, bits) => (a, _b, _d, cpu) => sat(cpu, a << BigInt(sh), bits, true), true, (sh, bits) => (a, _b, _d, cpu) => satN(cpu, a * 2 ** sh, bits, true)),
+  UQSHL_imm_vec: shiftBig(false, false, 'left', (sh, bits) => (a, _b, _d, cpu) => sat(cpu, a << BigInt(sh), bits, false), false, (sh, bits) => (a, _b, _d, cpu) => satN(cpu, a * 2 ** sh, bits, false)),
+  SQSHLU_vec: shiftBig(false, true, 'left', (sh, bits) => (a, _b, _d, cpu) => sat(cpu, a << BigInt(sh), bits, false), true, (sh, bits) => (a, _b, _d, cpu) => satN(cpu, a * 2 ** sh, bits, false)),
+  SQSHRN_vec: shiftBig(false, true, 'narrow', (sh, bits) => (a, _b, _d, cpu) => sat(cpu, shl(a, -sh, false), bits, true), true, (sh, bits) => (a, _b, _d, cpu) => satN(cpu, shlN(a, -sh, false), bits, true)),
+  SQRSHRN_vec: shiftBig(false, true, 'narrow', (sh, bits) => (a, _b, _d, cpu) => sat(cpu, shl(a, -sh, true), bits, true), true, (sh, bits) => (a, _b, _d, cpu) => satN(cpu, shlN(a, -sh, true), bits, true)),
+  UQSHRN_vec: shiftBig(false, false, 'narrow', (sh, bits) => (a, _b, _d, cpu) => sat(cpu, shl(a, -sh, false), bits, false), false, (sh, bits) => (a, _b, _d, cpu) => satN(cpu, shlN(a, -sh, false), bits, false)),
+  UQRSHRN_vec: shiftBig(false, false, 'narrow', (sh, bits) => (a, _b, _d, cpu) => sat(cpu, shl(a, -sh, true), bits, false), false, (sh, bits) => (a, _b, _d, cpu) => satN(cpu, shlN(a, -sh, true), bits, false)),
+  SQSHRUN_vec: shiftBig(false, true, 'narrow', (sh, bits) => (a, _b, _d, cpu) => sat(cpu, shl(a, -sh, false), bits, false), true, (sh, bits) => (a, _b, _d, cpu) => satN(cpu, shlN(a, -sh, false), bits, false)),
+  SQRSHRUN_vec: shiftBig(false, true, 'narrow', (sh, bits) => (a, _b, _d, cpu) => sat(cpu, shl(a, -sh, true), bits, false), true, (sh, bits) => (a, _b, _d, cpu) => satN(cpu, shlN(a, -sh, true), bits, false)),
 
-  SSRA_scalar: shiftBig(true, true, 'right', (sh) => (a, _b, d) => d + shl(a, -sh, false)),
-  USRA_scalar: shiftBig(true, false, 'right', (sh) => (a, _b, d) => d + shl(a, -sh, false)),
-  SRSHR_scalar: shiftBig(true, true, 'right', (sh) => (a) => shl(a, -sh, true)),
-  URSHR_scalar: shiftBig(true, false, 'right', (sh) => (a) => shl(a, -sh, true)),
-  SRSRA_scalar: shiftBig(true, true, 'right', (sh) => (a, _b, d) => d + shl(a, -sh, true)),
-  URSRA_scalar: shiftBig(true, false, 'right', (sh) => (a, _b, d) => d + shl(a, -sh, true)),
+  SSRA_scalar: shiftBig(true, true, 'right', (sh) => (a, _b, d) => d + shl(a, -sh, false), true, (sh) => (a, _b, d) => d + shlN(a, -sh, false)),
+  USRA_scalar: shiftBig(true, false, 'right', (sh) => (a, _b, d) => d + shl(a, -sh, false), false, (sh) => (a, _b, d) => d + shlN(a, -sh, false)),
+  SRSHR_scalar: shiftBig(true, true, 'right', (sh) => (a) => shl(a, -sh, true), true, (sh) => (a) => shlN(a, -sh, true)),
+  URSHR_scalar: shiftBig(true, false, 'right', (sh) => (a) => shl(a, -sh, true), false, (sh) => (a) => shlN(a, -sh, true)),
+  SRSRA_scalar: shiftBig(true, true, 'right', (sh) => (a, _b, d) => d + shl(a, -sh, true), true, (sh) => (a, _b, d) => d + shlN(a, -sh, true)),
+  URSRA_scalar: shiftBig(true, false, 'right', (sh) => (a, _b, d) => d + shl(a, -sh, true), false, (sh) => (a, _b, d) => d + shlN(a, -sh, true)),
   // SRI/SLI keep the destination bits the shifted value does not cover.
   SRI_scalar: shiftBig(true, false, 'right', (sh) => (a, _b, d) => {
     const keep = sh === 64 ? (1n << 64n) - 1n : ~(((1n << 64n) - 1n) >> BigInt(sh));
     return (d & keep) | (a >> BigInt(sh));
   }),
   SLI_scalar: shiftBig(true, false, 'left', (sh) => (a, _b, d) => (d & ((1n << BigInt(sh)) - 1n)) | (a << BigInt(sh))),
-  SQSHL_imm_scalar: shiftBig(true, true, 'left', (sh, bits) => (a, _b, _d, cpu) => sat(cpu, a << BigInt(sh), bits, true)),
-  UQSHL_imm_scalar: shiftBig(true, false, 'left', (sh, bits) => (a, _b, _d, cpu) => sat(cpu, a << BigInt(sh), bits, false)),
-  SQSHLU_scalar: shiftBig(true, true, 'left', (sh, bits) => (a, _b, _d, cpu) => sat(cpu, a << BigInt(sh), bits, false)),
-  SQSHRN_scalar: shiftBig(true, true, 'narrow', (sh, bits) => (a, _b, _d, cpu) => sat(cpu, shl(a, -sh, false), bits, true)),
-  SQRSHRN_scalar: shiftBig(true, true, 'narrow', (sh, bits) => (a, _b, _d, cpu) => sat(cpu, shl(a, -sh, true), bits, true)),
-  UQSHRN_scalar: shiftBig(true, false, 'narrow', (sh, bits) => (a, _b, _d, cpu) => sat(cpu, shl(a, -sh, false), bits, false)),
-  UQRSHRN_scalar: shiftBig(true, false, 'narrow', (sh, bits) => (a, _b, _d, cpu) => sat(cpu, shl(a, -sh, true), bits, false)),
-  SQSHRUN_scalar: shiftBig(true, true, 'narrow', (sh, bits) => (a, _b, _d, cpu) => sat(cpu, shl(a, -sh, false), bits, false)),
-  SQRSHRUN_scalar: shiftBig(true, true, 'narrow', (sh, bits) => (a, _b, _d, cpu) => sat(cpu, shl(a, -sh, true), bits, false)),
+  SQSHL_imm_scalar: shiftBig(true, true, 'left', (sh, bits) => (a, _b, _d, cpu) => sat(cpu, a << BigInt(sh), bits, true), true, (sh, bits) => (a, _b, _d, cpu) => satN(cpu, a * 2 ** sh, bits, true)),
+  UQSHL_imm_scalar: shiftBig(true, false, 'left', (sh, bits) => (a, _b, _d, cpu) => sat(cpu, a << BigInt(sh), bits, false), false, (sh, bits) => (a, _b, _d, cpu) => satN(cpu, a * 2 ** sh, bits, false)),
+  SQSHLU_scalar: shiftBig(true, true, 'left', (sh, bits) => (a, _b, _d, cpu) => sat(cpu, a << BigInt(sh), bits, false), true, (sh, bits) => (a, _b, _d, cpu) => satN(cpu, a * 2 ** sh, bits, false)),
+  SQSHRN_scalar: shiftBig(true, true, 'narrow', (sh, bits) => (a, _b, _d, cpu) => sat(cpu, shl(a, -sh, false), bits, true), true, (sh, bits) => (a, _b, _d, cpu) => satN(cpu, shlN(a, -sh, false), bits, true)),
+  SQRSHRN_scalar: shiftBig(true, true, 'narrow', (sh, bits) => (a, _b, _d, cpu) => sat(cpu, shl(a, -sh, true), bits, true), true, (sh, bits) => (a, _b, _d, cpu) => satN(cpu, shlN(a, -sh, true), bits, true)),
+  UQSHRN_scalar: shiftBig(true, false, 'narrow', (sh, bits) => (a, _b, _d, cpu) => sat(cpu, shl(a, -sh, false), bits, false), false, (sh, bits) => (a, _b, _d, cpu) => satN(cpu, shlN(a, -sh, false), bits, false)),
+  UQRSHRN_scalar: shiftBig(true, false, 'narrow', (sh, bits) => (a, _b, _d, cpu) => sat(cpu, shl(a, -sh, true), bits, false), false, (sh, bits) => (a, _b, _d, cpu) => satN(cpu, shlN(a, -sh, true), bits, false)),
+  SQSHRUN_scalar: shiftBig(true, true, 'narrow', (sh, bits) => (a, _b, _d, cpu) => sat(cpu, shl(a, -sh, false), bits, false), true, (sh, bits) => (a, _b, _d, cpu) => satN(cpu, shlN(a, -sh, false), bits, false)),
+  SQRSHRUN_scalar: shiftBig(true, true, 'narrow', (sh, bits) => (a, _b, _d, cpu) => sat(cpu, shl(a, -sh, true), bits, false), true, (sh, bits) => (a, _b, _d, cpu) => satN(cpu, shlN(a, -sh, true), bits, false)),
 
-  SQDMLAL_vec: longBig(false, true, false, sqdml(1)),
-  SQDMLSL_vec: longBig(false, true, false, sqdml(-1)),
-  SQDMULL_vec: longBig(false, true, false, sqdml(0)),
+  SQDMLAL_vec: longBig(false, true, false, sqdml(1), sqdmlN(1)),
+  SQDMLSL_vec: longBig(false, true, false, sqdml(-1), sqdmlN(-1)),
+  SQDMULL_vec: longBig(false, true, false, sqdml(0), sqdmlN(0)),
   RADDHN_vec: highNarrow(false),
   RSUBHN_vec: highNarrow(true),
-  SQDMLAL_scalar: longBig(true, true, false, sqdml(1)),
-  SQDMLSL_scalar: longBig(true, true, false, sqdml(-1)),
-  SQDMULL_scalar: longBig(true, true, false, sqdml(0)),
+  SQDMLAL_scalar: longBig(true, true, false, sqdml(1), sqdmlN(1)),
+  SQDMLSL_scalar: longBig(true, true, false, sqdml(-1), sqdmlN(-1)),
+  SQDMULL_scalar: longBig(true, true, false, sqdml(0), sqdmlN(0)),
 
-  MLA_elem: elemBig((a, b, d) => d + a * b),
-  MLS_elem: elemBig((a, b, d) => d - a * b),
-  SMLAL_elem: longBig(false, true, true, () => (a, b, d) => d + a * b),
-  UMLAL_elem: longBig(false, false, true, () => (a, b, d) => d + a * b),
-  SMLSL_elem: longBig(false, true, true, () => (a, b, d) => d - a * b),
-  UMLSL_elem: longBig(false, false, true, () => (a, b, d) => d - a * b),
-  SMULL_elem: longBig(false, true, true, () => (a, b) => a * b),
-  UMULL_elem: longBig(false, false, true, () => (a, b) => a * b),
-  SQDMLAL_elem: longBig(false, true, true, sqdml(1)),
-  SQDMLSL_elem: longBig(false, true, true, sqdml(-1)),
-  SQDMULL_elem: longBig(false, true, true, sqdml(0)),
-  SQDMLAL_elem_scalar: longBig(true, true, true, sqdml(1)),
-  SQDMLSL_elem_scalar: longBig(true, true, true, sqdml(-1)),
-  SQDMULL_elem_scalar: longBig(true, true, true, sqdml(0)),
+  MLA_elem: elemBig((a, b, d) => d + a * b, (a, b, d) => d + Math.imul(a, b)),
+  MLS_elem: elemBig((a, b, d) => d - a * b, (a, b, d) => d - Math.imul(a, b)),
+  SMLAL_elem: longBig(false, true, true, () => (a, b, d) => d + a * b, () => (a, b, d) => d + a * b),
+  UMLAL_elem: longBig(false, false, true, () => (a, b, d) => d + a * b, () => (a, b, d) => d + a * b),
+  SMLSL_elem: longBig(false, true, true, () => (a, b, d) => d - a * b, () => (a, b, d) => d - a * b),
+  UMLSL_elem: longBig(false, false, true, () => (a, b, d) => d - a * b, () => (a, b, d) => d - a * b),
+  SMULL_elem: longBig(false, true, true, () => (a, b) => a * b, () => (a, b) => a * b),
+  UMULL_elem: longBig(false, false, true, () => (a, b) => a * b, () => (a, b) => a * b),
+  SQDMLAL_elem: longBig(false, true, true, sqdml(1), sqdmlN(1)),
+  SQDMLSL_elem: longBig(false, true, true, sqdml(-1), sqdmlN(-1)),
+  SQDMULL_elem: longBig(false, true, true, sqdml(0), sqdmlN(0)),
+  SQDMLAL_elem_scalar: longBig(true, true, true, sqdml(1), sqdmlN(1)),
+  SQDMLSL_elem_scalar: longBig(true, true, true, sqdml(-1), sqdmlN(-1)),
+  SQDMULL_elem_scalar: longBig(true, true, true, sqdml(0), sqdmlN(0)),
 } satisfies ExecTable);
 
 // ---- URECPE / URSQRTE ---------------------------------------------------------------------
