@@ -2,8 +2,8 @@
  * crypto-ext: exercises the crypto and integer extensions an M1-class CPU
  * has, the way real code does: it checks AT_HWCAP/AT_HWCAP2 first, then runs
  * AES-128 (FIPS-197 C.1), SHA-1 and SHA-256 of "abc" with the ARM
- * intrinsics, and mixes SHA512, SHA3, PMULL, dot product, RDM and FlagM
- * instructions over deterministic data. Output is deterministic, so runs
+ * intrinsics, and mixes SHA512, SHA3, PMULL, dot product, RDM, FlagM and
+ * LRCPC2 instructions over deterministic data. Output is deterministic, so runs
  * under elfuse and qemu-aarch64 can be compared byte for byte; the AES and
  * SHA results are also the published test vectors.
  */
@@ -203,6 +203,26 @@ static void flags(void) {
          (unsigned long long)out[2], (unsigned long long)out[3]);
 }
 
+/* LRCPC2: LDAPUR, LDAPURS{B,H,W} and STLUR with unscaled (negative) offsets, naturally aligned
+ * (without FEAT_LSE2 an unaligned acquire/release access is an alignment fault). */
+static void rcpc2(void) {
+  static uint8_t buf[64] __attribute__((aligned(16)));
+  for (int i = 0; i < 64; i++) buf[i] = (uint8_t)(0xf0 + i * 7);
+  uint8_t *mid = buf + 32;
+  uint64_t r[8];
+  __asm__ volatile(
+      "ldapur %0, [%8, #-8]\n ldapur %w1, [%8, #4]\n ldapurh %w2, [%8, #-2]\n ldapurb %w3, [%8, #-31]\n"
+      "ldapursb %4, [%8, #-3]\n ldapursh %w5, [%8, #6]\n ldapursw %6, [%8, #-12]\n"
+      "stlur %0, [%8, #-24]\n stlurh %w3, [%8, #18]\n stlurb %w2, [%8, #-3]\n ldapur %7, [%8, #-24]\n"
+      : "=&r"(r[0]), "=&r"(r[1]), "=&r"(r[2]), "=&r"(r[3]), "=&r"(r[4]), "=&r"(r[5]), "=&r"(r[6]), "=&r"(r[7])
+      : "r"(mid)
+      : "memory");
+  printf("rcpc2");
+  for (int i = 0; i < 8; i++) printf(" %llx", (unsigned long long)r[i]);
+  printf("\n");
+  hex("rcpc2-mem", buf, 64);
+}
+
 int main(void) {
   unsigned long hw = getauxval(AT_HWCAP), hw2 = getauxval(AT_HWCAP2);
   const unsigned long need = (unsigned long)HWCAP_AES | HWCAP_PMULL | HWCAP_SHA1 | HWCAP_SHA2 | HWCAP_ASIMDRDM | HWCAP_SHA3 |
@@ -217,5 +237,6 @@ int main(void) {
   sha256_abc();
   mixes();
   if (hw2 & HWCAP2_FLAGM2) flags();
+  if (hw & HWCAP_ILRCPC) rcpc2();
   return 0;
 }
