@@ -109,6 +109,9 @@ const choose = (x: number, y: number, z: number): number => ((x & y) | (~x & z))
 const parity = (x: number, y: number, z: number): number => (x ^ y ^ z) >>> 0;
 const majority = (x: number, y: number, z: number): number => ((x & y) | ((x | y) & z)) >>> 0;
 
+/** The SHA256 message-schedule sigma1. */
+const sigma1 = (t: number): number => (ror(t, 17) ^ ror(t, 19) ^ (t >>> 10)) >>> 0;
+
 const X = new Uint32Array(4);
 const Y = new Uint32Array(4);
 const W = new Uint32Array(4);
@@ -323,12 +326,10 @@ export const cryptoExec: ExecTable = {
       load(Y, cpu, n);
       load(W, cpu, m);
       // T0 = Vm<31:0> : Vn<127:32>; the high half uses the low half just computed.
-      const t0 = [Y[1]!, Y[2]!, Y[3]!, W[0]!];
-      const s1 = (t: number): number => (ror(t, 17) ^ ror(t, 19) ^ (t >>> 10)) >>> 0;
-      T[0] = (s1(W[2]!) + X[0]! + t0[0]!) >>> 0;
-      T[1] = (s1(W[3]!) + X[1]! + t0[1]!) >>> 0;
-      T[2] = (s1(T[0]!) + X[2]! + t0[2]!) >>> 0;
-      T[3] = (s1(T[1]!) + X[3]! + t0[3]!) >>> 0;
+      T[0] = (sigma1(W[2]!) + X[0]! + Y[1]!) >>> 0;
+      T[1] = (sigma1(W[3]!) + X[1]! + Y[2]!) >>> 0;
+      T[2] = (sigma1(T[0]!) + X[2]! + Y[3]!) >>> 0;
+      T[3] = (sigma1(T[1]!) + X[3]! + W[0]!) >>> 0;
       store(cpu, d, T);
     };
   },

@@ -104,9 +104,9 @@ function dotProduct(signed: boolean, byElem: boolean): ExecBuilder {
     const lanes = f.q ? 4 : 2;
     const q = f.q!;
     const res = new Int32Array(4);
+    const ext = signed ? (x: number): number => (x << 24) >> 24 : (x: number): number => x;
     return (cpu) => {
       const vb = cpu.vb;
-      const ext = signed ? (x: number): number => (x << 24) >> 24 : (x: number): number => x;
       for (let i = 0; i < lanes; i++) {
         const mb = 16 * m + 4 * (byElem ? group : i);
         let s = 0;
@@ -120,7 +120,7 @@ function dotProduct(signed: boolean, byElem: boolean): ExecBuilder {
   };
 }
 
-export const simdIntExec: ExecTable = {
+const dotRdmExec: ExecTable = {
   SDOT_vec: dotProduct(true, false),
   UDOT_vec: dotProduct(false, false),
   SDOT_elem: dotProduct(true, true),
@@ -403,7 +403,7 @@ const pmul8N = (x: number, y: number): number => {
 const abs = (v: bigint): bigint => (v < 0n ? -v : v);
 const cmpZero = (t: (a: bigint) => boolean): ExecBuilder => unaryBig(true, true, () => (a) => (t(a) ? -1n : 0n));
 
-Object.assign(simdIntExec, {
+const integerExec: ExecTable = {
   SHADD_vec: same3(true, false, () => (a, b) => (a + b) >> 1n, () => (a, b) => Math.floor((a + b) / 2)),
   UHADD_vec: same3(false, false, () => (a, b) => (a + b) >> 1n, () => (a, b) => Math.floor((a + b) / 2)),
   SRHADD_vec: same3(true, false, () => (a, b) => (a + b + 1n) >> 1n, () => (a, b) => Math.floor((a + b + 1) / 2)),
@@ -519,7 +519,7 @@ Object.assign(simdIntExec, {
   SQDMLAL_elem_scalar: longBig(true, true, true, sqdml(1), sqdmlN(1)),
   SQDMLSL_elem_scalar: longBig(true, true, true, sqdml(-1), sqdmlN(-1)),
   SQDMULL_elem_scalar: longBig(true, true, true, sqdml(0), sqdmlN(0)),
-} satisfies ExecTable);
+};
 
 // ---- URECPE / URSQRTE ---------------------------------------------------------------------
 
@@ -552,5 +552,9 @@ function estimate(op: (x: number) => number): ExecBuilder {
   };
 }
 
-simdIntExec.URECPE_vec = estimate((x) => (x >>> 31 ? (recipEstimate(x >>> 23) << 23) >>> 0 : 0xffffffff));
-simdIntExec.URSQRTE_vec = estimate((x) => (x >>> 30 ? (recipSqrtEstimate(x >>> 23) << 23) >>> 0 : 0xffffffff));
+export const simdIntExec: ExecTable = {
+  ...dotRdmExec,
+  ...integerExec,
+  URECPE_vec: estimate((x) => (x >>> 31 ? (recipEstimate(x >>> 23) << 23) >>> 0 : 0xffffffff)),
+  URSQRTE_vec: estimate((x) => (x >>> 30 ? (recipSqrtEstimate(x >>> 23) << 23) >>> 0 : 0xffffffff)),
+};

@@ -81,7 +81,7 @@ function elemHS(name: string, u: number, opcode: string, scalar: boolean, featur
   };
 }
 
-export const simdIntDefs: InsnDef[] = [
+const dotRdmDefs: InsnDef[] = [
   dot('SDOT_vec', 0),
   dot('UDOT_vec', 1),
   dotElem('SDOT_elem', 0),
@@ -239,7 +239,7 @@ function byElem(name: string, u: number, opcode: string, long: boolean, scalar: 
   };
 }
 
-simdIntDefs.push(
+const integerDefs: InsnDef[] = [
   // Three same, vector.
   same('SHADD_vec', 0, '00000', noD),
   same('UHADD_vec', 1, '00000', noD),
@@ -353,14 +353,14 @@ simdIntDefs.push(
   byElem('SQDMLAL_elem_scalar', 0, '0011', true, true),
   byElem('SQDMLSL_elem_scalar', 0, '0111', true, true),
   byElem('SQDMULL_elem_scalar', 0, '1011', true, true),
-);
+];
 
 // Unsigned reciprocal (square root) estimates on 32-bit lanes: integer inputs, no FPCR.
-for (const [name, u] of [['URECPE_vec', 0], ['URSQRTE_vec', 1]] as const) {
-  simdIntDefs.push({
-    name,
-    pattern: `0 q:1 ${u} 01110 1 0 10000 11100 10 rn:5 rd:5`,
-    disasm: (f) => `${name.split('_')[0]!.toLowerCase()}\t${vreg(f.rd!, 2, f.q!)}, ${vreg(f.rn!, 2, f.q!)}`,
-    feature: 'asimd',
-  });
-}
+const estimateDefs: InsnDef[] = (['URECPE_vec', 'URSQRTE_vec'] as const).map((name, u) => ({
+  name,
+  pattern: `0 q:1 ${u} 01110 1 0 10000 11100 10 rn:5 rd:5`,
+  disasm: (f: Fields) => `${name.split('_')[0]!.toLowerCase()}\t${vreg(f.rd!, 2, f.q!)}, ${vreg(f.rn!, 2, f.q!)}`,
+  feature: 'asimd',
+}));
+
+export const simdIntDefs: InsnDef[] = [...dotRdmDefs, ...integerDefs, ...estimateDefs];
