@@ -1,14 +1,16 @@
 /**
  * Interpreter semantics for the Advanced SIMD integer instructions of
- * table/simd-int.ts: dot products, SQDMULH/SQRDMULH and the FEAT_RDM
- * accumulating forms, in vector, by-element and scalar shapes.
+ * table/simd-int.ts (ARM ARM C7.2 pseudocode: SignedSatQ, the rounding
+ * shifts, RecipEstimate...).
  *
- * One lane engine serves every shape: it reads lane i of Vn, lane i (or the
- * fixed element) of Vm and lane i of Vd as exact signed or unsigned
- * numbers, and writes the op's result back wrapped to the lane width. A
- * scalar form is one lane with the rest of Vd zeroed; a 64-bit vector form
- * zeroes the top half. Products of two 32-bit lanes exceed 2^53, so the
- * doubling multiplies go through BigInt at that width.
+ * Dot products and the SQDMULH/RDM family use a lane engine over numbers
+ * (products of two 32-bit lanes go through BigInt). The rest goes through
+ * one shape-driven engine (same size, long, narrow, scalar, by element)
+ * whose lanes are BigInts, exact for 64-bit lanes and shifts by up to 127,
+ * with a number path taken when every lane involved is at most 32 bits and
+ * the op's intermediates stay exact in a double. A scalar form is one lane
+ * with the rest of Vd zeroed; a 64-bit vector form zeroes the top half.
+ * FPSR.QC is set by every saturating form.
  */
 import { intElemRegIndex } from '../../../domain/a64/table/simd.js';
 import type { Fields } from '../../../domain/a64/pattern.js';

@@ -2,7 +2,11 @@
  * A64 table: Advanced SIMD integer instructions beyond the base set in
  * simd.ts: the dot product (FEAT_DotProd: SDOT/UDOT), the rounding doubling
  * multiply-accumulate (FEAT_RDM: SQRDMLAH/SQRDMLSH) with the base
- * SQDMULH/SQRDMULH they extend, in vector, by-element and scalar forms.
+ * SQDMULH/SQRDMULH they extend, and the rest of the integer set: halving
+ * and rounding adds, saturating and rounding shifts (by register and by
+ * immediate, narrowing ones included), saturating abs/neg/accumulate, the
+ * scalar forms of all of these, the saturating doubling long multiplies,
+ * the integer by-element multiplies, and URECPE/URSQRTE.
  *
  * Fields keep the architectural names; by-element forms use H:L:M / M:Rm
  * as simd.ts's intElemRegIndex decodes them.
