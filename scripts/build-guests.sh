@@ -70,3 +70,4 @@ build die-by-signal die-by-signal.c c
 build big-stack big-stack.c c
 build cpubench cpubench.c c
 build fsops fsops.c c
+build crypto-ext crypto-ext.c c

@@ -34,9 +34,16 @@ export function interpIdRegs(features: Set<string> = implementedFeatures()): IdR
     field(has('sha1') ? 1 : 0, 8) |
     field(has('sha2') ? (has('sha512') ? 2 : 1) : 0, 12) |
     field(has('crc32') ? 1 : 0, 16) |
-    field(has('atomics') ? 2 : 0, 20);
+    field(has('atomics') ? 2 : 0, 20) |
+    // RDM [31:28], SHA3 [35:32], DP [47:44], TS [55:52] (1 = FlagM, 2 = with FlagM2).
+    field(has('asimdrdm') ? 1 : 0, 28) |
+    field(has('sha3') ? 1 : 0, 32) |
+    field(has('asimddp') ? 1 : 0, 44) |
+    field(has('flagm') ? (has('flagm2') ? 2 : 1) : 0, 52);
   // ID_AA64ISAR1_EL1: LRCPC [23:20] (1 = LDAPR, 2 = with LDAPUR/STLUR).
-  const isar1 = field(has('lrcpc') ? (has('ilrcpc') ? 2 : 1) : 0, 20);
+  const isar1 = field(has('lrcpc') ? (has('ilrcpc') ? 2 : 1) : 0, 20) |
+    // SB [39:36].
+    field(has('sb') ? 1 : 0, 36);
   // ID_AA64MMFR0_EL1: PARange [3:0] = 1 (36 bits), TGran4 [31:28] = 0 (4 KiB supported), TGran16/64 absent.
   const mmfr0 = field(1, 0) | field(0xf, 24) | field(0, 28);
   // MIDR_EL1: implementer 0x00 ("software"), architecture 0xf, part 0xe1f ("elfuse"), revision 0.

@@ -23,6 +23,16 @@ export const HWCAP = {
   LRCPC: 1n << 15n,
   SHA512: 1n << 21n,
   ILRCPC: 1n << 26n,
+  ASIMDRDM: 1n << 12n,
+  SHA3: 1n << 17n,
+  ASIMDDP: 1n << 20n,
+  FLAGM: 1n << 27n,
+  SB: 1n << 29n,
+} as const;
+
+/** AT_HWCAP2 bits (arch/arm64/include/uapi/asm/hwcap.h). */
+export const HWCAP2 = {
+  FLAGM2: 1n << 7n,
 } as const;
 
 export interface CpuIdView {
@@ -65,7 +75,15 @@ export function hwcapFromIds(ids: CpuIdView): { hwcap: bigint; hwcap2: bigint } 
   const lrcpc = fieldOf(ids.isar1, 20);
   if (lrcpc >= 1) h |= HWCAP.LRCPC;
   if (lrcpc >= 2) h |= HWCAP.ILRCPC;
-  return { hwcap: h, hwcap2: 0n };
+  let h2 = 0n;
+  if (fieldOf(ids.isar0, 28) >= 1) h |= HWCAP.ASIMDRDM;
+  if (fieldOf(ids.isar0, 32) >= 1) h |= HWCAP.SHA3;
+  if (fieldOf(ids.isar0, 44) >= 1) h |= HWCAP.ASIMDDP;
+  const ts = fieldOf(ids.isar0, 52);
+  if (ts >= 1) h |= HWCAP.FLAGM;
+  if (ts >= 2) h2 |= HWCAP2.FLAGM2;
+  if (fieldOf(ids.isar1, 36) >= 1) h |= HWCAP.SB;
+  return { hwcap: h, hwcap2: h2 };
 }
 
 /**

@@ -1,5 +1,8 @@
 /** All instruction semantics, by A64 table entry name. */
 import { branch_sysExec } from './branch-sys.js';
+import { cryptoExec } from './crypto.js';
+import { flagmExec } from './flagm.js';
+import { simdIntExec } from './simd-int.js';
 import { dp_immExec } from './dp-imm.js';
 import { dp_regExec } from './dp-reg.js';
 import { fpExec } from './fp.js';
@@ -14,4 +17,7 @@ export const EXEC_TABLE: ExecTable = {
   ...ldstExec,
   ...fpExec,
   ...simdExec,
+  ...cryptoExec,
+  ...flagmExec,
+  ...simdIntExec,
 };

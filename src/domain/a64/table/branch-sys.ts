@@ -185,7 +185,7 @@ export const branch_sysDefs: InsnDef[] = [
   },
   { name: 'SB', pattern: '11010101000000110011 0000 111 11111', disasm: () => 'sb', feature: 'sb' },
 
-  // MSR (immediate) to PSTATE fields. op1=0, op2=0..2 (CFINV/XAFLAG/AXFLAG) are not implemented.
+  // MSR (immediate) to PSTATE fields. op1=0, op2=0..2 are CFINV/XAFLAG/AXFLAG (table/flagm.ts).
   {
     name: 'MSR_imm',
     pattern: '1101010100000 op1:3 0100 crm:4 op2:3 11111',

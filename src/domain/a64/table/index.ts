@@ -4,6 +4,9 @@
  */
 import type { InsnDef } from '../insn.js';
 import { branch_sysDefs } from './branch-sys.js';
+import { cryptoDefs } from './crypto.js';
+import { flagmDefs } from './flagm.js';
+import { simdIntDefs } from './simd-int.js';
 import { dp_immDefs } from './dp-imm.js';
 import { dp_regDefs } from './dp-reg.js';
 import { fpDefs } from './fp.js';
@@ -17,4 +20,7 @@ export const A64_TABLE: readonly InsnDef[] = [
   ...ldstDefs,
   ...fpDefs,
   ...simdDefs,
+  ...cryptoDefs,
+  ...flagmDefs,
+  ...simdIntDefs,
 ];
