@@ -134,6 +134,11 @@ export function segvCode(task: Task, addr: bigint): number {
   return addr < 1n << 48n && task.as.vmaAt(Number(addr)) ? SEGV_ACCERR : SEGV_MAPERR;
 }
 
+/** Forgets a pending signal and its queued siginfo (a disposition changed to ignore). */
+export function discardSignal(task: Task, sig: number): void {
+  dropPending(task, sigbit(sig));
+}
+
 function dropPending(task: Task, set: bigint): void {
   for (let sig = 1; sig <= _NSIG; sig++) {
     if (!(set & task.sigpending & sigbit(sig))) continue;
