@@ -74,7 +74,8 @@ static void make_writable(int sig, siginfo_t *si, void *uc) {
 
 static void faults(void) {
   on(SIGSEGV, jump_out, 0);
-  if (sigsetjmp(jump, 1) == 0) *(volatile int *)16 = 1;
+  volatile int *volatile near_null = (int *)16;
+  if (sigsetjmp(jump, 1) == 0) *near_null = 1;
   printf("segv null: sig %d code %d (MAPERR %d) addr==16 %d\n", last_sig, last_code, SEGV_MAPERR, last_addr == 16);
 
   /* The handler fixes the cause and returns: the store runs again and succeeds. */
@@ -271,7 +272,7 @@ static void altstack(void) {
   raise(SIGUSR1);
   printf("SA_ONSTACK: on alt %d flags %d (SS_ONSTACK %d) eperm %d frame aligned %d\n", on_alt, alt_flags, SS_ONSTACK, alt_eperm, alt_aligned);
   sigaltstack(NULL, &old);
-  printf("after: flags %d size ok %d\n", old.ss_flags, old.ss_size == SIGSTKSZ);
+  printf("after: flags %d size ok %d\n", old.ss_flags, old.ss_size == (size_t)SIGSTKSZ);
   on(SIGUSR1, on_stack, 0);
   raise(SIGUSR1);
   printf("without SA_ONSTACK: on alt %d\n", on_alt);
