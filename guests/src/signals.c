@@ -9,6 +9,7 @@
  *   pipe          write to a pipe with no reader       (SIGPIPE, 141)
  *   ignored       SIGUSR1/SIGCHLD/SIGWINCH ignored or default-ignored, exit 7
  *   resethand     second SIGUSR2 after SA_RESETHAND    (terminate, 140)
+ *   stop          raise(SIGSTOP): stopped until a SIGCONT arrives, then exit 0
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -422,6 +423,12 @@ static void die(const char *mode) {
     printf("first SIGUSR2 handled: %d\n", last_sig);
     fflush(stdout);
     raise(SIGUSR2);
+  }
+  if (strcmp(mode, "stop") == 0) {
+    printf("stopping\n");
+    raise(SIGSTOP);
+    printf("continued\n");
+    exit(0);
   }
   printf("still alive\n");
 }

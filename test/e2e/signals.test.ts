@@ -4,8 +4,11 @@
  * machine's Linux kernel); stdout and exit status must be identical.
  * The programs print only facts that do not depend on timing or addresses.
  */
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, test, type TestContext } from 'vitest';
-import { GUESTS_REF, QEMU_REF, expectSameRun, guest, requireReferences, runBoth, runElfuse } from './helpers.js';
+import { GUESTS_REF, QEMU_REF, ROOT, expectSameRun, guest, requireReferences, runBoth, runElfuse } from './helpers.js';
 
 async function same(ctx: TestContext, args: string[]): Promise<void> {
   requireReferences(ctx, [QEMU_REF, GUESTS_REF]);
@@ -34,4 +37,31 @@ describe('timers: elfuse vs qemu-aarch64', () => {
   test('SIGALRM by default ends the process while it waits in pause()', (ctx) => same(ctx, [guest('timers'), 'alarm']));
 
   test('SIGALRM interrupts a guest spinning without syscalls', (ctx) => same(ctx, [guest('timers'), 'spin-alarm']));
+});
+
+describe('job control', () => {
+  /** Runs `signals stop`, waits until /proc shows the process stopped, continues it, and returns its run. */
+  async function stopAndContinue(command: string, args: string[]) {
+    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const out: Buffer[] = [];
+    child.stdout.on('data', (b: Buffer) => out.push(b));
+    const closed = new Promise<number>((resolve) => child.on('close', (code) => resolve(code ?? -1)));
+    let stopped = false;
+    for (let i = 0; i < 200 && !stopped; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      const stat = readFileSync(`/proc/${child.pid}/stat`, 'latin1');
+      stopped = stat.slice(stat.lastIndexOf(')') + 2).startsWith('T');
+    }
+    child.kill('SIGCONT');
+    return { stopped, status: await closed, stdout: Buffer.concat(out).toString() };
+  }
+
+  test('SIGSTOP stops the process until SIGCONT, as under qemu (the host kernel)', async (ctx) => {
+    requireReferences(ctx, [QEMU_REF, GUESTS_REF]);
+    if (!existsSync('/proc/self/stat')) ctx.skip();
+    const qemu = await stopAndContinue('qemu-aarch64', [guest('signals'), 'stop']);
+    const elfuse = await stopAndContinue(process.execPath, [join(ROOT, 'bin/elfuse.js'), '--backend', 'interp', guest('signals'), 'stop']);
+    expect(elfuse).toEqual(qemu);
+    expect(elfuse).toEqual({ stopped: true, status: 0, stdout: 'stopping\ncontinued\n' });
+  });
 });

@@ -15,6 +15,7 @@ import {
   ERESTARTNOHAND,
   ERESTART_RESTARTBLOCK,
   deliverSignals,
+  postHostSignal,
   postSignal,
 } from '../../src/domain/kernel/signal-deliver.js';
 import { SIZEOF_FRAME_RECORD, SIZEOF_RT_SIGFRAME } from '../../src/domain/kernel/signal-frame.js';
@@ -211,5 +212,27 @@ describe('delivery and rt_sigreturn', () => {
     const pc = ctx.pc;
     deliverSignals(h.task, ctx, { result: BigInt(-ERESTART_RESTARTBLOCK), origX0: 7n });
     expect([ctx.x[0], ctx.x[8], ctx.pc]).toEqual([7n, 128n, pc - 4n]);
+  });
+});
+
+describe('signals from the host', () => {
+  it('are posted as SI_USER from pid 0; the result says whether the default action will end the guest', async () => {
+    const { h } = await setup();
+    expect(postHostSignal(h.task, abi.SIGINT)).toBe(true);
+    expect(h.task.sigqueue.get(abi.SIGINT)).toEqual([{ signo: abi.SIGINT, code: abi.SI_USER, pid: 0, uid: 0 }]);
+    expect(postHostSignal(h.task, abi.SIGWINCH)).toBe(false); // ignored by default: dropped
+    expect(h.task.sigpending & (1n << BigInt(abi.SIGWINCH - 1))).toBe(0n);
+    expect(postHostSignal(h.task, SIGUSR1)).toBe(false); // the guest handles it
+    h.task.sigmask = 1n << BigInt(abi.SIGTERM - 1);
+    expect(postHostSignal(h.task, abi.SIGTERM)).toBe(false); // blocked: stays pending
+    expect(postHostSignal(h.task, 0)).toBe(false);
+  });
+
+  it('stop the vCPU slice so the signal is delivered promptly', async () => {
+    const { h } = await setup();
+    let kicks = 0;
+    h.task.kick = () => kicks++;
+    postHostSignal(h.task, abi.SIGHUP);
+    expect(kicks).toBe(1);
   });
 });

@@ -30,6 +30,7 @@ import {
   SA_SIGINFO,
   SEGV_ACCERR,
   SEGV_MAPERR,
+  SI_USER,
   SIGBUS,
   SIGCONT,
   SIGFPE,
@@ -132,6 +133,22 @@ export function forceSignal(task: Task, sig: number, info: SigInfo): void {
 /** SIGSEGV for a bad address: SEGV_ACCERR where something is mapped, SEGV_MAPERR where nothing is. */
 export function segvCode(task: Task, addr: bigint): number {
   return addr < 1n << 48n && task.as.vmaAt(Number(addr)) ? SEGV_ACCERR : SEGV_MAPERR;
+}
+
+/**
+ * A signal from outside the guest: the terminal's SIGWINCH, or SIGINT,
+ * SIGTERM, SIGHUP... that the elfuse process received and forwards. It is
+ * posted like a kill(2) from a process elfuse cannot name (SI_USER, si_pid
+ * 0) and delivered at the next vCPU exit. Returns true when its default
+ * action will end the guest, so a front end whose guest waits in a host
+ * operation that cannot be interrupted may end at once, as Linux would.
+ */
+export function postHostSignal(task: Task, sig: number): boolean {
+  if (sig < 1 || sig > _NSIG) return false;
+  postSignal(task, sig, { signo: sig, code: SI_USER, pid: 0, uid: 0 });
+  const def = signalDefaultAction(sig);
+  const unblocked = (task.sigmask & sigbit(sig)) === 0n;
+  return unblocked && task.sigactions[sig - 1]?.handler === SIG_DFL && (def === 'term' || def === 'core');
 }
 
 /** Forgets a pending signal and its queued siginfo (a disposition changed to ignore). */
@@ -296,8 +313,9 @@ export function deliverSignals(task: Task, ctx: UserContext, syscall: SyscallRet
       const def = signalDefaultAction(sig);
       if (def === 'ign' || def === 'cont') continue;
       if (def === 'stop') {
-        // Job control needs a parent to report to; a single-process guest has none.
-        task.trace(`elfuse: ${signalName(sig)}: stopping is not supported; the signal is discarded`);
+        // The guest is this host process: stopping it stops the guest, and a SIGCONT resumes both.
+        task.trace(`elfuse: stopped by ${signalName(sig)}`);
+        task.host.process.stop(signalName(sig) as 'SIGSTOP' | 'SIGTSTP' | 'SIGTTIN' | 'SIGTTOU');
         continue;
       }
       task.trace(`elfuse: killed by ${signalName(sig)}`);
