@@ -89,7 +89,6 @@ function clockOf(task: Task, id: number) {
     if (pid === 0 || pid === self) return { source: 'cpu' as const, coarse: false, sleepable: (id & 4) === 0 };
     throw new SyscallError(Errno.EINVAL);
   }
-  if (id === CLOCK_REALTIME_ALARM || id === CLOCK_BOOTTIME_ALARM) throw new SyscallError(Errno.EINVAL);
   throw new SyscallError(Errno.EINVAL);
 }
 
