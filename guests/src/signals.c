@@ -364,15 +364,16 @@ static void waits(void) {
   printf("sigwaitinfo timer: %d code %d\n", r, si.si_code);
   sigprocmask(SIG_SETMASK, &old, NULL);
 
-  /* pause returns when a handler has run. */
-  setitimer(ITIMER_REAL, &it, NULL);
+  /* pause returns when a handler has run (the timer is long enough to be sure pause is reached first). */
+  struct itimerval later = {.it_value = {0, 100000}};
+  setitimer(ITIMER_REAL, &later, NULL);
   count = 0;
   errno = 0;
   r = pause();
   printf("pause: %d %s ran %d\n", r, strerror(errno), count);
 
   /* A sleep cut short by a handler reports the time left. */
-  setitimer(ITIMER_REAL, &it, NULL);
+  setitimer(ITIMER_REAL, &later, NULL);
   struct timespec req = {5, 0}, rem = {0, 0};
   errno = 0;
   r = nanosleep(&req, &rem);
