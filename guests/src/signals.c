@@ -9,6 +9,7 @@
  *   pipe          write to a pipe with no reader       (SIGPIPE, 141)
  *   ignored       SIGUSR1/SIGCHLD/SIGWINCH ignored or default-ignored, exit 7
  *   resethand     second SIGUSR2 after SA_RESETHAND    (terminate, 140)
+ *   altstack-overflow  a handler on an unwritable alternate stack (SIGSEGV, 139)
  *   stop          raise(SIGSTOP): stopped until a SIGCONT arrives, then exit 0
  */
 #define _GNU_SOURCE
@@ -25,6 +26,10 @@
 #include <time.h>
 #include <ucontext.h>
 #include <unistd.h>
+
+#ifndef SS_AUTODISARM
+#define SS_AUTODISARM (1U << 31) /* linux/signal.h; glibc's headers lack it */
+#endif
 
 static sigjmp_buf jump;
 static volatile sig_atomic_t count;
@@ -277,6 +282,19 @@ static void altstack(void) {
   on(SIGUSR1, on_stack, 0);
   raise(SIGUSR1);
   printf("without SA_ONSTACK: on alt %d\n", on_alt);
+
+  /* SS_AUTODISARM: the stack is disarmed while a handler runs on it, and rearmed by sigreturn.
+     qemu-user refuses the flag (EINVAL), so it is only checked on request. */
+  ss.ss_flags = SS_AUTODISARM;
+  if (getenv("SIGNALS_AUTODISARM")) {
+    printf("autodisarm set: %d\n", sigaltstack(&ss, NULL));
+    on(SIGUSR1, on_stack, SA_ONSTACK);
+    raise(SIGUSR1);
+    sigaltstack(NULL, &old);
+    printf("autodisarm: on alt %d flags in handler %d eperm %d after %d\n", on_alt, alt_flags, alt_eperm,
+         old.ss_flags == (int)SS_AUTODISARM);
+  }
+
   ss.ss_flags = SS_DISABLE;
   sigaltstack(&ss, NULL);
   sigaltstack(NULL, &old);
@@ -424,6 +442,13 @@ static void die(const char *mode) {
     printf("first SIGUSR2 handled: %d\n", last_sig);
     fflush(stdout);
     raise(SIGUSR2);
+  }
+  if (strcmp(mode, "altstack-overflow") == 0) {
+    /* No room for the frame: Linux kills with SIGSEGV instead of running the handler. */
+    stack_t ss = {.ss_sp = mmap(NULL, 16384, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0), .ss_size = 16384};
+    sigaltstack(&ss, NULL);
+    on(SIGUSR1, tick, SA_ONSTACK);
+    raise(SIGUSR1);
   }
   if (strcmp(mode, "stop") == 0) {
     printf("stopping\n");

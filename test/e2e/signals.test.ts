@@ -21,13 +21,23 @@ describe('signals: elfuse vs qemu-aarch64', () => {
     same(ctx, [guest('signals')]));
 
   // Default actions: the exit status is 128+N, as a shell reports it.
-  test.for(['usr1', 'segv-blocked', 'segv-ignored', 'ignored', 'resethand'])('signals %s: default action', (mode, ctx) =>
+  test.for(['usr1', 'segv-blocked', 'segv-ignored', 'ignored', 'resethand', 'altstack-overflow'])('signals %s: default action', (mode, ctx) =>
     same(ctx, [guest('signals'), mode]));
 
   test('an undefined instruction is ILL_ILLOPC, as on Linux (qemu-user reports ILL_ILLOPN)', async (ctx) => {
     requireReferences(ctx, [GUESTS_REF]);
     const r = await runElfuse([guest('signals')], { env: { SIGNALS_RAW_CODES: '1' } });
     expect(r.stdout.toString()).toContain('sigill raw code 1\n');
+  });
+});
+
+describe('signals: Linux behaviour qemu-user does not model', () => {
+  // Linux disarms an SS_AUTODISARM stack while a handler runs on it (sigaltstack then reports
+  // SS_DISABLE and may change it) and rearms it on sigreturn; qemu-user rejects the flag.
+  test('SS_AUTODISARM', async (ctx) => {
+    requireReferences(ctx, [GUESTS_REF]);
+    const r = await runElfuse([guest('signals')], { env: { SIGNALS_AUTODISARM: '1' } });
+    expect(r.stdout.toString()).toContain('autodisarm set: 0\nautodisarm: on alt 1 flags in handler 2 eperm 0 after 1\n');
   });
 });
 
