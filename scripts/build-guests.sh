@@ -71,3 +71,5 @@ build big-stack big-stack.c c
 build cpubench cpubench.c c
 build fsops fsops.c c
 build crypto-ext crypto-ext.c c
+build signals signals.c c
+build timers timers.c c

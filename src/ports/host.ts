@@ -145,6 +145,12 @@ export interface HostProcess {
   uptimeSeconds(): number;
   /** 1, 5 and 15 minute load averages. */
   loadavg(): readonly [number, number, number];
+  /**
+   * Stops this process with a job-control signal (a guest's SIGSTOP/SIGTSTP/SIGTTIN/SIGTTOU
+   * default action); returns once something continues it. The host applies its own rules
+   * (an orphaned process group ignores the terminal stop signals).
+   */
+  stop(signal: 'SIGSTOP' | 'SIGTSTP' | 'SIGTTIN' | 'SIGTTOU'): void;
 }
 
 export interface HostTerminal {

@@ -42,6 +42,17 @@ const NOT_IN_UAPI = new Set([
   'ST_VALID',
   'OPEN_HOW_SIZE_VER0', // include/linux/fcntl.h, kernel-internal
   'RWF_NOAPPEND', // Linux 6.9, newer than the cross toolchain's headers
+  'SIZEOF_SIGINFO',
+  'SIZEOF_STACK_T',
+  'SIZEOF_UCONTEXT',
+  'SIZEOF_FPSIMD_CONTEXT',
+  'SIZEOF_ESR_CONTEXT',
+  'SIZEOF_SIGEVENT',
+  'SIZEOF_ITIMERVAL',
+  'SIZEOF_ITIMERSPEC',
+  'SIZEOF_TMS',
+  'SIGCONTEXT_RESERVED_SIZE',
+  'USER_HZ',
 ]);
 
 const SIZES: Record<string, string> = {
@@ -59,6 +70,16 @@ const SIZES: Record<string, string> = {
   SIZEOF_TIMEVAL: 'struct __kernel_old_timeval',
   SIZEOF_FLOCK: 'struct flock',
   SIZEOF_STATFS: 'struct statfs',
+  SIZEOF_SIGINFO: 'siginfo_t',
+  SIZEOF_STACK_T: 'stack_t',
+  SIZEOF_UCONTEXT: 'struct ucontext',
+  SIZEOF_FPSIMD_CONTEXT: 'struct fpsimd_context',
+  SIZEOF_ESR_CONTEXT: 'struct esr_context',
+  SIZEOF_SIGEVENT: 'sigevent_t',
+  SIZEOF_ITIMERVAL: 'struct itimerval',
+  SIZEOF_ITIMERSPEC: 'struct __kernel_itimerspec',
+  SIZEOF_TMS: 'struct tms',
+  SIGCONTEXT_RESERVED_SIZE: '((struct sigcontext *)0)->__reserved',
 };
 
 const OFFSETS: [string, Record<string, number>][] = [
@@ -69,6 +90,12 @@ const OFFSETS: [string, Record<string, number>][] = [
   ['struct termios', abi.TermiosOffset],
   ['struct flock', abi.FlockOffset],
   ['struct statfs', abi.StatfsOffset],
+  ['siginfo_t', abi.SiginfoOffset],
+  ['stack_t', abi.StackTOffset],
+  ['struct ucontext', abi.UcontextOffset],
+  ['struct sigcontext', abi.SigcontextOffset],
+  ['struct fpsimd_context', abi.FpsimdContextOffset],
+  ['sigevent_t', abi.SigeventOffset],
 ];
 
 function numericConstants(): [string, number][] {
@@ -85,6 +112,7 @@ function cProgram(): string {
       .concat(['asm/signal.h', 'linux/time.h', 'linux/time_types.h', 'linux/resource.h', 'linux/mman.h', 'linux/uio.h', 'linux/random.h'])
       .concat(['asm-generic/errno.h', 'asm/termios.h'])
       .concat(['linux/falloc.h', 'linux/fs.h', 'linux/openat2.h', 'linux/close_range.h', 'asm/statfs.h'])
+      .concat(['asm/siginfo.h', 'linux/signal.h', 'asm/sigcontext.h', 'asm/ucontext.h', 'linux/times.h'])
       .map((h) => `#include <${h}>`),
     // Constants the uapi headers keep elsewhere or not at all (man pages give the values).
     '#ifndef F_OK',

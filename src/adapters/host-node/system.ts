@@ -76,6 +76,11 @@ export class NodeHostProcess implements HostProcess {
     return os.uptime();
   }
 
+  stop(signal: 'SIGSTOP' | 'SIGTSTP' | 'SIGTTIN' | 'SIGTTOU'): void {
+    // Delivered to ourselves, so the process is stopped before kill returns.
+    process.kill(process.pid, signal);
+  }
+
   loadavg(): readonly [number, number, number] {
     const [one = 0, five = 0, fifteen = 0] = os.loadavg();
     return [one, five, fifteen];

@@ -641,3 +641,82 @@ export const StatfsOffset = {
 } as const;
 /** statfs f_flags: ST_VALID says f_flags is filled in. */
 export const ST_VALID = 0x20;
+// ---- signal delivery: asm/signal.h, asm-generic/siginfo.h, asm/sigcontext.h (arm64) ----
+
+export const SIGRTMIN = 32;
+export const SA_NOCLDSTOP = 0x00000001;
+export const SA_NOCLDWAIT = 0x00000002;
+export const SA_SIGINFO = 0x00000004;
+export const SA_ONSTACK = 0x08000000;
+export const SA_RESTART = 0x10000000;
+export const SA_NODEFER = 0x40000000;
+export const SA_RESETHAND = 0x80000000;
+
+export const SS_ONSTACK = 1;
+export const SS_DISABLE = 2;
+export const SS_AUTODISARM = 0x80000000;
+export const MINSIGSTKSZ = 5120;
+export const SIGSTKSZ = 16384;
+
+/** si_code values: negative codes come from user space, positive ones from the kernel. */
+export const SI_USER = 0;
+export const SI_KERNEL = 0x80;
+export const SI_QUEUE = -1;
+export const SI_TIMER = -2;
+export const SI_TKILL = -6;
+export const ILL_ILLOPC = 1;
+export const SEGV_MAPERR = 1;
+export const SEGV_ACCERR = 2;
+export const BUS_ADRALN = 1;
+export const TRAP_BRKPT = 1;
+
+/** siginfo_t is always 128 bytes; the union starts at 16. */
+export const SIZEOF_SIGINFO = 128;
+export const SiginfoOffset = {
+  si_signo: 0,
+  si_errno: 4,
+  si_code: 8,
+  si_addr: 16, // faults
+  si_pid: 16, // kill, sigqueue
+  si_uid: 20,
+  si_tid: 16, // POSIX timers: the timer id
+  si_overrun: 20,
+  si_value: 24, // sigqueue, POSIX timers
+} as const;
+
+/** stack_t { void *ss_sp; int ss_flags; size_t ss_size; } */
+export const SIZEOF_STACK_T = 24;
+export const StackTOffset = { ss_sp: 0, ss_flags: 8, ss_size: 16 } as const;
+
+/** struct ucontext (arm64): uc_sigmask is padded to 1024 bits, uc_mcontext is 16-byte aligned. */
+export const SIZEOF_UCONTEXT = 4560;
+export const UcontextOffset = { uc_flags: 0, uc_link: 8, uc_stack: 16, uc_sigmask: 40, uc_mcontext: 176 } as const;
+/** struct sigcontext: __reserved holds the records (fpsimd, esr, ..., a null terminator). */
+export const SigcontextOffset = { fault_address: 0, regs: 8, sp: 256, pc: 264, pstate: 272, __reserved: 288 } as const;
+export const SIGCONTEXT_RESERVED_SIZE = 4096;
+/** struct fpsimd_context { struct _aarch64_ctx head; __u32 fpsr, fpcr; __uint128_t vregs[32]; } */
+export const FPSIMD_MAGIC = 0x46508001;
+export const SIZEOF_FPSIMD_CONTEXT = 528;
+export const FpsimdContextOffset = { fpsr: 8, fpcr: 12, vregs: 16 } as const;
+/** struct esr_context { struct _aarch64_ctx head; __u64 esr; }: the syndrome of the fault behind the signal. */
+export const ESR_MAGIC = 0x45535201;
+export const SIZEOF_ESR_CONTEXT = 16;
+
+// ---- interval and POSIX timers: linux/time.h, asm-generic/siginfo.h ----
+
+export const ITIMER_REAL = 0;
+export const ITIMER_VIRTUAL = 1;
+export const ITIMER_PROF = 2;
+export const SIGEV_SIGNAL = 0;
+export const SIGEV_NONE = 1;
+export const SIGEV_THREAD = 2;
+export const SIGEV_THREAD_ID = 4;
+/** struct sigevent { sigval_t sigev_value; int sigev_signo; int sigev_notify; union { int _tid; ... } } */
+export const SIZEOF_SIGEVENT = 64;
+export const SigeventOffset = { sigev_value: 0, sigev_signo: 8, sigev_notify: 12, sigev_notify_thread_id: 16 } as const;
+/** struct itimerval / struct itimerspec: interval first, then value. */
+export const SIZEOF_ITIMERVAL = 32;
+export const SIZEOF_ITIMERSPEC = 32;
+/** struct tms: four clock_t in USER_HZ ticks. */
+export const SIZEOF_TMS = 32;
+export const USER_HZ = 100;

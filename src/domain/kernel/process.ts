@@ -13,22 +13,20 @@ import {
   GRND_RANDOM,
   MAX_RW_COUNT,
   RLIM_NLIMITS,
-  SIGKILL,
-  SIGSTOP,
-  SIG_DFL,
-  SIG_IGN,
   SIZEOF_RLIMIT,
   SIZEOF_SYSINFO,
   SIZEOF_UTSNAME,
   SI_LOAD_SHIFT,
+  SI_TKILL,
+  SI_USER,
   StructReader,
   StructWriter,
   SysinfoOffset,
   UTSNAME_FIELD_LEN,
   _NSIG,
-  signalDefaultAction,
 } from './linux-abi.js';
 import { encodeUtf8 } from './fs-util.js';
+import { postSignal } from './signal-deliver.js';
 import { SyscallError, type SyscallArgs, type SyscallImpl } from './syscall-args.js';
 import type { Rlimit, Task } from './task.js';
 
@@ -36,27 +34,12 @@ import type { Rlimit, Task } from './task.js';
 export const UTS_RELEASE = '6.12.0-elfuse';
 const UTS_VERSION = '#1 SMP PREEMPT_DYNAMIC';
 
-function sigbit(sig: number): bigint {
-  return 1n << BigInt(sig - 1);
-}
-
 /**
- * Sends `sig` to the task itself (send_signal + the default action when the
- * signal would be delivered now). Handlers are recorded but delivery to the
- * guest is not implemented yet, so a caught or blocked signal stays pending.
+ * Sends `sig` to the task itself from kill(2) (SI_USER) or tkill/tgkill
+ * (SI_TKILL), with the sender's pid and uid, as send_signal does.
  */
-export function raiseSignal(task: Task, sig: number): void {
-  const action = task.sigactions[sig - 1];
-  if (!action) return;
-  const unstoppable = sig === SIGKILL || sig === SIGSTOP;
-  if (!unstoppable && action.handler === SIG_IGN) return;
-  if (!unstoppable && (action.handler !== SIG_DFL || task.sigmask & sigbit(sig))) {
-    task.sigpending |= sigbit(sig);
-    return;
-  }
-  const def = signalDefaultAction(sig);
-  if (def === 'term' || def === 'core') task.exit = { signal: sig, core: def === 'core' };
-  // 'stop' and 'cont' need job control, which elfuse does not have; 'ign' does nothing.
+export function raiseSignal(task: Task, sig: number, code = SI_USER): void {
+  postSignal(task, sig, { signo: sig, code, pid: task.pid, uid: task.uid });
 }
 
 /** exit(2) and exit_group(2): one thread per process for now, so both end the process. */
@@ -160,9 +143,9 @@ function checkSignal(sig: number): void {
 }
 
 /** Sending to self: signal 0 only checks that the target exists. */
-function sendToSelf(task: Task, sig: number): number {
+function sendToSelf(task: Task, sig: number, code = SI_USER): number {
   checkSignal(sig);
-  if (sig !== 0) raiseSignal(task, sig);
+  if (sig !== 0) raiseSignal(task, sig, code);
   return 0;
 }
 
@@ -183,7 +166,7 @@ function sysTkill(task: Task, a: SyscallArgs): number {
   if (tid <= 0) return -Errno.EINVAL;
   checkSignal(a.int(1));
   if (tid !== task.tid) return -Errno.ESRCH;
-  return sendToSelf(task, a.int(1));
+  return sendToSelf(task, a.int(1), SI_TKILL);
 }
 
 /** tgkill(2) */
@@ -193,7 +176,7 @@ function sysTgkill(task: Task, a: SyscallArgs): number {
   if (tgid <= 0 || tid <= 0) return -Errno.EINVAL;
   checkSignal(a.int(2));
   if (tgid !== task.pid || tid !== task.tid) return -Errno.ESRCH;
-  return sendToSelf(task, a.int(2));
+  return sendToSelf(task, a.int(2), SI_TKILL);
 }
 
 const id = (get: (task: Task) => number): SyscallImpl => ({ handler: (task) => get(task), support: 'full', args: [] });
@@ -232,7 +215,7 @@ export const processSyscalls: Readonly<Record<string, SyscallImpl>> = {
     handler: sysKill,
     support: 'partial',
     args: ['int', 'int'],
-    note: 'only the process itself; default actions only (no handler delivery yet)',
+    note: 'only the process itself',
   },
   tkill: { handler: sysTkill, support: 'partial', args: ['int', 'int'], note: 'self only' },
   tgkill: { handler: sysTgkill, support: 'partial', args: ['int', 'int', 'int'], note: 'self only' },

@@ -5,20 +5,23 @@
  * from ESR_EL1 and handled here: system calls go to the syscall table,
  * faults and undefined instructions become signals, EL0 reads of ID
  * registers are emulated as Linux emulates them. Before resuming, the loop
- * posts TLB and I-cache maintenance to the shim's mailbox.
+ * delivers pending signals (signal-deliver.ts) and posts TLB and I-cache
+ * maintenance to the shim's mailbox. A signal posted while the guest runs
+ * (a timer, a host signal) stops the slice through VcpuPort.requestExit.
  *
  * The loop never blocks the JavaScript thread: a syscall that must wait
  * returns a promise, and a vCPU time slice ends with CANCELED so the event
  * loop turns between slices.
  */
-import { EC, ExitReason, FSC, SysReg, type VcpuExit, type VcpuPort } from '../../ports/vcpu.js';
+import { EC, ExitReason, FSC, Reg, SysReg, type VcpuExit, type VcpuPort } from '../../ports/vcpu.js';
 import { disassemble, hex32 } from '../a64/disasm.js';
 import { emulatedIdRegister, type CpuIdView } from '../boot/hwcap.js';
 import { HVC, MAILBOX, SHIM_DATA } from '../boot/shim.js';
 import type { PhysMem } from '../memory/phys.js';
 import { dispatchSyscall } from './dispatch.js';
-import { RLIMIT_STACK, SIGBUS, SIGILL, SIGSEGV, SIGTRAP, signalName } from './linux-abi.js';
-import type { Task } from './task.js';
+import { BUS_ADRALN, ILL_ILLOPC, RLIMIT_STACK, SIGBUS, SIGILL, SIGSEGV, SIGTRAP, TRAP_BRKPT, signalName } from './linux-abi.js';
+import { deliverSignals, forceSignal, segvCode, signalPending, userContextOf, type SyscallReturn } from './signal-deliver.js';
+import type { SigInfo, Task } from './task.js';
 
 export type GuestStatus = ({ kind: 'exited'; code: number } | { kind: 'signaled'; signal: number; core: boolean }) & {
   /** Guest instructions retired, when the backend counts them. */
@@ -46,19 +49,31 @@ export class InternalError extends Error {}
 
 const hex = (v: number | bigint): string => '0x' + v.toString(16);
 
+/** PSTATE.M[3:0] of EL0t: where a slice may be interrupted to deliver a signal. */
+const PSTATE_MODE_MASK = 0xfn;
+
 export async function runGuest(task: Task, vcpu: VcpuPort, opts: RunOptions): Promise<GuestStatus> {
+  task.kick = () => vcpu.requestExit();
+  task.userContext = userContextOf(vcpu, 'shim');
   for (;;) {
     const pending = vcpu.run();
     const exit: VcpuExit = pending instanceof Promise ? await pending : pending;
     if (exit.reason === ExitReason.CANCELED) {
       await task.host.clock.sleep(0n); // let host I/O and timers run between slices
+      // An asynchronous signal interrupts the guest where the slice stopped, if that
+      // was in guest code; inside the shim it waits for the next exit.
+      if (signalPending(task) && (vcpu.getReg(Reg.CPSR) & PSTATE_MODE_MASK) === 0n) {
+        deliverSignals(task, userContextOf(vcpu, 'el0'), null);
+        if (task.exit) return statusOf(task, vcpu);
+      }
       continue;
     }
     if (exit.reason !== ExitReason.EXCEPTION) throw new InternalError(`unexpected vCPU exit reason ${exit.reason}`);
     handleShimExit(exit, vcpu);
     const ec = exit.syndrome >>> 26;
     const imm = exit.syndrome & 0xffff;
-    if (ec === EC.HVC64 && imm === HVC.EL0_SYNC) await handleEl0Sync(task, vcpu, opts);
+    const sys = ec === EC.HVC64 && imm === HVC.EL0_SYNC ? await handleEl0Sync(task, vcpu, opts) : null;
+    if (!task.exit) deliverSignals(task, task.userContext, sys);
     if (task.exit) return statusOf(task, vcpu);
     postMaintenance(opts);
   }
@@ -92,7 +107,8 @@ function handleShimExit(exit: VcpuExit, vcpu: VcpuPort): void {
   if (imm !== HVC.EL0_SYNC && imm !== HVC.EL0_ASYNC) throw new InternalError(`unknown HVC #${imm} from the shim`);
 }
 
-async function handleEl0Sync(task: Task, vcpu: VcpuPort, opts: RunOptions): Promise<void> {
+/** Answers one EL0 exception; for a syscall, returns what signal delivery needs to restart it. */
+async function handleEl0Sync(task: Task, vcpu: VcpuPort, opts: RunOptions): Promise<SyscallReturn | null> {
   const esr = Number(vcpu.getSysReg(SysReg.ESR_EL1));
   const ec = esr >>> 26;
   const iss = esr & 0x1ffffff;
@@ -107,37 +123,60 @@ async function handleEl0Sync(task: Task, vcpu: VcpuPort, opts: RunOptions): Prom
       // the shim then returns to the faulting instruction, which runs again.
       if ((fsc & 0x3c) === FSC.TRANSLATION && far < 1n << 48n) {
         const limit = task.rlimits[RLIMIT_STACK]?.cur ?? 0n;
-        if (opts.maintenance.growStack(Number(far), limit > 1n << 48n ? 2 ** 48 : Number(limit))) return;
+        if (opts.maintenance.growStack(Number(far), limit > 1n << 48n ? 2 ** 48 : Number(limit))) return null;
       }
       const what = ec === EC.INSN_ABORT_LOWER ? 'instruction fetch' : iss & (1 << 6) ? 'write' : 'read';
-      const sig = fsc === FSC.ALIGNMENT ? SIGBUS : SIGSEGV;
-      return fatalSignal(task, vcpu, sig, `${what} fault at ${hex(far)} (FSC ${hex(fsc)})`);
+      const fault = { addr: far, faultAddress: far, esr };
+      const info: SigInfo =
+        fsc === FSC.ALIGNMENT
+          ? { signo: SIGBUS, code: BUS_ADRALN, ...fault }
+          : { signo: SIGSEGV, code: segvCode(task, far), ...fault };
+      fatalSignal(task, vcpu, info, `${what} fault at ${hex(far)} (FSC ${hex(fsc)})`);
+      return null;
     }
     case EC.PC_ALIGN:
-    case EC.SP_ALIGN:
-      return fatalSignal(task, vcpu, SIGBUS, ec === EC.PC_ALIGN ? 'misaligned PC' : 'misaligned SP');
+    case EC.SP_ALIGN: {
+      const far = vcpu.getSysReg(SysReg.FAR_EL1);
+      const info = { signo: SIGBUS, code: BUS_ADRALN, addr: far, faultAddress: far, esr };
+      fatalSignal(task, vcpu, info, ec === EC.PC_ALIGN ? 'misaligned PC' : 'misaligned SP');
+      return null;
+    }
     case EC.BRK64:
-      return fatalSignal(task, vcpu, SIGTRAP, `BRK #${hex(iss & 0xffff)}`);
+      fatalSignal(task, vcpu, pcFault(vcpu, SIGTRAP, TRAP_BRKPT, esr), `BRK #${hex(iss & 0xffff)}`);
+      return null;
     case EC.SYS64:
-      return trappedSystemAccess(task, vcpu, opts, iss);
+      trappedSystemAccess(task, vcpu, opts, iss, esr);
+      return null;
     case EC.UNKNOWN:
-      return fatalSignal(task, vcpu, SIGILL, undefinedDescription(task, vcpu));
+      fatalSignal(task, vcpu, pcFault(vcpu, SIGILL, ILL_ILLOPC, esr), undefinedDescription(task, vcpu));
+      return null;
     default:
-      return fatalSignal(task, vcpu, SIGILL, `unhandled exception class ${hex(ec)} (ESR ${hex(esr)})`);
+      fatalSignal(task, vcpu, pcFault(vcpu, SIGILL, ILL_ILLOPC, esr), `unhandled exception class ${hex(ec)} (ESR ${hex(esr)})`);
+      return null;
   }
 }
 
-async function syscall(task: Task, vcpu: VcpuPort): Promise<void> {
+/** siginfo of a fault reported at the faulting instruction (BRK, undefined instructions): si_addr is the PC. */
+function pcFault(vcpu: VcpuPort, signo: number, code: number, esr: number): SigInfo {
+  const pc = vcpu.getSysReg(SysReg.ELR_EL1);
+  return { signo, code, addr: pc, esr };
+}
+
+/** rt_sigreturn's X0 is the restored register, never a restart request (Linux forgets the syscall). */
+const NR_RT_SIGRETURN = 139;
+
+async function syscall(task: Task, vcpu: VcpuPort): Promise<SyscallReturn | null> {
   const nr = Number(vcpu.getReg(8));
   const args = [vcpu.getReg(0), vcpu.getReg(1), vcpu.getReg(2), vcpu.getReg(3), vcpu.getReg(4), vcpu.getReg(5)];
   const pending = dispatchSyscall(task, nr, args);
   const result = pending instanceof Promise ? await pending : pending;
-  if (task.exit) return;
+  if (task.exit) return null;
   vcpu.setReg(0, BigInt.asUintN(64, BigInt(result)));
+  return nr === NR_RT_SIGRETURN ? null : { result: BigInt(result), origX0: args[0]! };
 }
 
 /** EL0 MRS of an ID register: Linux emulates it; anything else is SIGILL. */
-function trappedSystemAccess(task: Task, vcpu: VcpuPort, opts: RunOptions, iss: number): void {
+function trappedSystemAccess(task: Task, vcpu: VcpuPort, opts: RunOptions, iss: number, esr: number): void {
   const isRead = (iss & 1) === 1;
   const rt = (iss >>> 5) & 31;
   const op0 = (iss >>> 20) & 3;
@@ -147,7 +186,8 @@ function trappedSystemAccess(task: Task, vcpu: VcpuPort, opts: RunOptions, iss: 
   const crm = (iss >>> 1) & 15;
   const value = isRead ? emulatedIdRegister(opts.ids, op0, op1, crn, crm, op2) : null;
   if (value === null) {
-    return fatalSignal(task, vcpu, SIGILL, `trapped system register access S${op0}_${op1}_C${crn}_C${crm}_${op2}`);
+    const detail = `trapped system register access S${op0}_${op1}_C${crn}_C${crm}_${op2}`;
+    return fatalSignal(task, vcpu, pcFault(vcpu, SIGILL, ILL_ILLOPC, esr), detail);
   }
   if (rt !== 31) vcpu.setReg(rt, value);
   vcpu.setSysReg(SysReg.ELR_EL1, vcpu.getSysReg(SysReg.ELR_EL1) + 4n);
@@ -165,18 +205,14 @@ function undefinedDescription(task: Task, vcpu: VcpuPort): string {
 }
 
 /**
- * A synchronous signal the guest cannot survive yet: delivery to guest
- * handlers is not implemented, so the default action (terminate) applies.
+ * A synchronous signal for the instruction that just faulted: forced on the
+ * task (a blocked or ignored one kills it, as on Linux), then delivered to
+ * the guest's handler or, by default, ending the process with a core flag.
  */
-function fatalSignal(task: Task, vcpu: VcpuPort, sig: number, detail: string): void {
+function fatalSignal(task: Task, vcpu: VcpuPort, info: SigInfo, detail: string): void {
   const pc = vcpu.getSysReg(SysReg.ELR_EL1);
-  if (task.verbose) {
-    const handler = task.sigactions[sig - 1]?.handler ?? 0n;
-    const note = handler > 1n ? ' (the guest installed a handler; signal delivery is not implemented yet)' : '';
-    task.log(`elfuse: ${signalName(sig)} at pc ${hex(pc)}: ${detail}${note}`);
-  }
-  // SIGSEGV, SIGBUS, SIGILL and SIGTRAP all terminate with a core dump by default.
-  task.exit = { signal: sig, core: true };
+  if (task.verbose) task.log(`elfuse: ${signalName(info.signo)} at pc ${hex(pc)}: ${detail}`);
+  forceSignal(task, info.signo, info);
 }
 
 function postMaintenance(opts: RunOptions): void {

@@ -1,7 +1,8 @@
 /**
- * Signal family (kernel/signal.c): rt_sigaction, rt_sigprocmask,
- * rt_sigpending and sigaltstack. Dispositions and the mask are kept in the
- * Task exactly as Linux keeps them; delivery to guest handlers comes later.
+ * Signal syscalls (kernel/signal.c): dispositions (rt_sigaction), the mask
+ * (rt_sigprocmask, rt_sigsuspend), pending signals (rt_sigpending,
+ * rt_sigtimedwait, rt_sigqueueinfo), the alternate stack and rt_sigreturn.
+ * Generation and delivery live in signal-deliver.ts.
  */
 
 import { Errno } from './errno.js';
@@ -12,19 +13,41 @@ import {
   SIG_IGN,
   SIG_SETMASK,
   SIG_UNBLOCK,
+  SA_RESTORER,
+  MINSIGSTKSZ,
   SIZEOF_SIGACTION,
+  SIZEOF_SIGINFO,
   SIZEOF_SIGSET,
+  SIZEOF_STACK_T,
+  SIZEOF_TIMESPEC,
+  SS_AUTODISARM,
+  SS_DISABLE,
+  SS_ONSTACK,
+  SiginfoOffset,
   SigactionOffset,
+  StackTOffset,
+  decodeTimespec,
+  encodeTimespec,
   StructReader,
   StructWriter,
   _NSIG,
   signalDefaultAction,
 } from './linux-abi.js';
+import { encodeSiginfo, sigreturnTrampoline } from './signal-frame.js';
+import {
+  ERESTARTNOHAND,
+  discardSignal,
+  UNBLOCKABLE,
+  dequeueSignal,
+  nextSignal,
+  onSigStack,
+  postSignal,
+  sasSsFlags,
+  sysRtSigreturn,
+  waitInterruptible,
+} from './signal-deliver.js';
 import type { SyscallArgs, SyscallImpl } from './syscall-args.js';
-import type { SigAction, Task } from './task.js';
-
-/** SIGKILL and SIGSTOP can never be blocked (sigdelsetmask in kernel/signal.c). */
-const UNBLOCKABLE = (1n << BigInt(SIGKILL - 1)) | (1n << BigInt(SIGSTOP - 1));
+import type { SigAction, SigInfo, Task } from './task.js';
 
 function readSigset(task: Task, ptr: number): bigint {
   return new StructReader(task.mem.read(ptr, SIZEOF_SIGSET)).u64(0);
@@ -76,8 +99,10 @@ function sysRtSigaction(task: Task, a: SyscallArgs): number {
   const old = task.sigactions[index];
   if (!old) return -Errno.EINVAL;
   if (next) {
+    // Map the sigreturn trampoline now, while a syscall return will flush the TLB and I-cache for it.
+    if (next.handler > SIG_IGN && !(next.flags & BigInt(SA_RESTORER))) sigreturnTrampoline(task);
     task.sigactions[index] = next;
-    if (ignores(sig, next)) task.sigpending &= ~(1n << BigInt(index));
+    if (ignores(sig, next)) discardSignal(task, sig);
   }
   if (oldPtr !== 0) task.mem.write(oldPtr, encodeSigaction(old));
   return 0;
@@ -120,48 +145,186 @@ function sysRtSigpending(task: Task, a: SyscallArgs): number {
   return 0;
 }
 
-/** stack_t { void *ss_sp; int ss_flags; size_t ss_size; } (24 bytes) */
-const SIZEOF_STACK_T = 24;
-const SS_ONSTACK = 1;
-const SS_DISABLE = 2;
-const SS_AUTODISARM = 1 << 31;
-/** arm64 MINSIGSTKSZ (arch/arm64/include/uapi/asm/signal.h). */
-const MINSIGSTKSZ = 5120;
-
-/** sigaltstack(2): recorded for later delivery; the guest never runs on it yet, so ss_flags is never SS_ONSTACK. */
+/**
+ * sigaltstack(2). Changing the stack while running on it is EPERM; the old
+ * state reports SS_ONSTACK when the caller's SP is on it (sas_ss_flags).
+ */
 function sysSigaltstack(task: Task, a: SyscallArgs): number {
   const ssPtr = a.ptr(0);
   const oldPtr = a.ptr(1);
+  const sp = task.userContext?.sp ?? 0n;
   const cur = task.altStack;
   let next = cur;
   if (ssPtr !== 0) {
     const r = new StructReader(task.mem.read(ssPtr, SIZEOF_STACK_T));
-    const flags = r.i32(8);
+    const flags = r.i32(StackTOffset.ss_flags);
+    if (onSigStack(task, sp)) return -Errno.EPERM;
     const mode = flags & ~SS_AUTODISARM;
     if (mode !== 0 && mode !== SS_DISABLE && mode !== SS_ONSTACK) return -Errno.EINVAL;
     if (mode === SS_DISABLE) next = { sp: 0n, flags: SS_DISABLE, size: 0n };
     else {
-      const size = r.u64(16);
+      const size = r.u64(StackTOffset.ss_size);
       if (size < BigInt(MINSIGSTKSZ)) return -Errno.ENOMEM;
-      next = { sp: r.u64(0), flags: flags & SS_AUTODISARM, size };
+      next = { sp: r.u64(StackTOffset.ss_sp), flags: flags & SS_AUTODISARM, size };
     }
   }
   if (oldPtr !== 0) {
-    const w = new StructWriter(SIZEOF_STACK_T).u64(0, cur.sp).i32(8, cur.flags).u64(16, cur.size);
+    const flags = sasSsFlags(task, sp) | (cur.flags & SS_AUTODISARM);
+    const w = new StructWriter(SIZEOF_STACK_T)
+      .u64(StackTOffset.ss_sp, cur.sp)
+      .i32(StackTOffset.ss_flags, flags)
+      .u64(StackTOffset.ss_size, cur.size);
     task.mem.write(oldPtr, w.bytes);
   }
   task.altStack = next;
   return 0;
 }
 
+/** A wait no event ends but a signal (rt_sigsuspend, pause). */
+const forever = (): Promise<void> => new Promise<void>(() => undefined);
+
+/**
+ * rt_sigsuspend(2): waits with a temporary mask until a signal is delivered;
+ * always "fails" with EINTR once the handler has run. The old mask comes
+ * back through the frame's uc_sigmask (or at once if no handler runs).
+ */
+async function sysRtSigsuspend(task: Task, a: SyscallArgs): Promise<number> {
+  if (a.u64(1) !== BigInt(SIZEOF_SIGSET)) return -Errno.EINVAL;
+  const mask = readSigset(task, a.ptr(0));
+  task.savedSigmask = task.sigmask;
+  task.sigmask = mask & ~UNBLOCKABLE;
+  await waitInterruptible(task, forever());
+  return -ERESTARTNOHAND;
+}
+
+/**
+ * ppoll(2) with no file descriptors: glibc's pause(3) on arm64, and a
+ * sleep that a signal (under the given temporary mask) ends. Waiting on
+ * descriptors is the poll family's job; until elfuse has one, it is ENOSYS.
+ */
+async function sysPpoll(task: Task, a: SyscallArgs): Promise<number> {
+  if (a.u64(1) !== 0n) return -Errno.ENOSYS;
+  const tsPtr = a.ptr(2);
+  let timeout: bigint | null = null;
+  if (tsPtr !== 0) {
+    timeout = decodeTimespec(task.mem.read(tsPtr, SIZEOF_TIMESPEC));
+    if (timeout === null || timeout < 0n) return -Errno.EINVAL;
+  }
+  if (a.ptr(3) !== 0) {
+    if (a.u64(4) !== BigInt(SIZEOF_SIGSET)) return -Errno.EINVAL;
+    const mask = readSigset(task, a.ptr(3));
+    task.savedSigmask = task.sigmask;
+    task.sigmask = mask & ~UNBLOCKABLE;
+  }
+  const clock = task.host.clock;
+  const start = clock.monotonicNs();
+  const done = await waitInterruptible(task, timeout === null ? forever() : clock.sleep(timeout));
+  if (done !== null) {
+    if (tsPtr !== 0) task.mem.write(tsPtr, encodeTimespec(0n));
+    return 0;
+  }
+  if (timeout !== null) {
+    const left = timeout - (clock.monotonicNs() - start);
+    task.mem.write(tsPtr, encodeTimespec(left > 0n ? left : 0n));
+  }
+  return -ERESTARTNOHAND;
+}
+
+/**
+ * rt_sigtimedwait(2): takes a signal of `set` off the pending queue,
+ * waiting up to the timeout (NULL: forever) for one to arrive. Other
+ * signals interrupt the wait with EINTR; running out of time is EAGAIN.
+ */
+async function sysRtSigtimedwait(task: Task, a: SyscallArgs): Promise<number> {
+  if (a.u64(3) !== BigInt(SIZEOF_SIGSET)) return -Errno.EINVAL;
+  const set = readSigset(task, a.ptr(0)) & ~UNBLOCKABLE;
+  const infoPtr = a.ptr(1);
+  let timeout: bigint | null = null;
+  if (a.ptr(2) !== 0) {
+    timeout = decodeTimespec(task.mem.read(a.ptr(2), SIZEOF_TIMESPEC));
+    if (timeout === null || timeout < 0n) return -Errno.EINVAL;
+  }
+  const take = (): number => {
+    const sig = nextSignal(task.sigpending & set);
+    if (sig === 0) return 0;
+    const info = dequeueSignal(task, sig);
+    if (infoPtr !== 0) task.mem.write(infoPtr, encodeSiginfo({ ...info, signo: sig }));
+    return sig;
+  };
+  const now = take();
+  if (now !== 0 || timeout === 0n) return now !== 0 ? now : -Errno.EAGAIN;
+  task.sigwaitSet = set;
+  try {
+    const arrived = new Promise<void>((resolve) => {
+      const check = (): void => {
+        if (!(task.sigpending & set)) return;
+        task.signalWaiters.delete(check);
+        resolve();
+      };
+      task.signalWaiters.add(check);
+    });
+    const timer = timeout === null ? forever() : task.host.clock.sleep(timeout);
+    const result = await waitInterruptible(task, Promise.race([arrived.then(() => 'signal'), timer.then(() => 'timeout')]));
+    const sig = take();
+    if (sig !== 0) return sig;
+    return result === 'timeout' ? -Errno.EAGAIN : -Errno.EINTR;
+  } finally {
+    task.sigwaitSet = 0n;
+  }
+}
+
+/** siginfo_t from user space (rt_sigqueueinfo): what the caller put there, kept as is. */
+function readUserSiginfo(task: Task, ptr: number, sig: number): SigInfo {
+  const r = new StructReader(task.mem.read(ptr, SIZEOF_SIGINFO));
+  const O = SiginfoOffset;
+  return { signo: sig, errno: r.i32(O.si_errno), code: r.i32(O.si_code), pid: r.i32(O.si_pid), uid: r.u32(O.si_uid), value: r.u64(O.si_value) };
+}
+
+/**
+ * rt_sigqueueinfo(2) / rt_tgsigqueueinfo(2) to the process itself. Only a
+ * process signalling itself may pass a kernel si_code (>= 0) or SI_TKILL.
+ */
+function sigqueueinfo(task: Task, tgid: number, tid: number | null, sig: number, ptr: number): number {
+  if (sig < 0 || sig > _NSIG) return -Errno.EINVAL;
+  if (tgid !== task.pid || (tid !== null && tid !== task.tid)) return -Errno.ESRCH;
+  const info = readUserSiginfo(task, ptr, sig);
+  if (sig !== 0) postSignal(task, sig, info);
+  return 0;
+}
+
 export const signalSyscalls: Readonly<Record<string, SyscallImpl>> = {
-  rt_sigaction: {
-    handler: sysRtSigaction,
-    support: 'partial',
-    args: ['int', 'ptr', 'ptr', 'size'],
-    note: 'recorded; handlers are not invoked yet',
-  },
+  rt_sigaction: { handler: sysRtSigaction, support: 'full', args: ['int', 'ptr', 'ptr', 'size'] },
   rt_sigprocmask: { handler: sysRtSigprocmask, support: 'full', args: ['int', 'ptr', 'ptr', 'size'] },
   rt_sigpending: { handler: sysRtSigpending, support: 'full', args: ['ptr', 'size'] },
-  sigaltstack: { handler: sysSigaltstack, support: 'partial', args: ['ptr', 'ptr'], note: 'recorded only' },
+  sigaltstack: { handler: sysSigaltstack, support: 'full', args: ['ptr', 'ptr'] },
+  rt_sigsuspend: { handler: sysRtSigsuspend, support: 'full', args: ['ptr', 'size'] },
+  rt_sigtimedwait: { handler: sysRtSigtimedwait, support: 'full', args: ['ptr', 'ptr', 'ptr', 'size'] },
+  rt_sigqueueinfo: {
+    handler: (t, a) => sigqueueinfo(t, a.int(0), null, a.int(1), a.ptr(2)),
+    support: 'partial',
+    args: ['int', 'int', 'ptr'],
+    note: 'the process itself only',
+  },
+  rt_tgsigqueueinfo: {
+    handler: (t, a) => sigqueueinfo(t, a.int(0), a.int(1), a.int(2), a.ptr(3)),
+    support: 'partial',
+    args: ['int', 'int', 'int', 'ptr'],
+    note: 'the process itself only',
+  },
+  ppoll: {
+    handler: sysPpoll,
+    support: 'partial',
+    args: ['ptr', 'size', 'ptr', 'ptr', 'size'],
+    note: 'only with no file descriptors (pause, sleeping until a signal); ENOSYS otherwise',
+  },
+  rt_sigreturn: { handler: (t) => sysRtSigreturn(t), support: 'full', args: [] },
+  restart_syscall: {
+    handler: (t) => {
+      const resume = t.restartBlock;
+      t.restartBlock = null;
+      return resume ? resume() : -Errno.EINTR;
+    },
+    support: 'full',
+    args: [],
+  },
 };

@@ -13,12 +13,48 @@ import { FdTable, OpenFile } from './fd-table.js';
 import { FileLocks, inodeKey } from './file-locks.js';
 import { O_RDONLY, O_WRONLY, RLIMIT_NOFILE, RLIMIT_STACK, RLIM_INFINITY, RLIM_NLIMITS, _NSIG, O_RDWR } from './linux-abi.js';
 
+/** The user registers of the interrupted guest, wherever the vCPU keeps them (see signal-frame.ts). */
+export interface UserContext {
+  getX(n: number): bigint;
+  setX(n: number, v: bigint): void;
+  sp: bigint;
+  pc: bigint;
+  pstate: bigint;
+  fpsr: bigint;
+  fpcr: bigint;
+  getV(n: number): Uint8Array;
+  setV(n: number, v: Uint8Array): void;
+}
+
 /** struct k_sigaction, kept as the guest gave it. */
 export interface SigAction {
   handler: bigint;
   flags: bigint;
   restorer: bigint;
   mask: bigint;
+}
+
+/**
+ * A queued signal and the siginfo its handler will see (kernel_siginfo).
+ * Fault signals also carry what the frame's sigcontext and esr_context
+ * report (Linux keeps them in thread.fault_address / fault_code).
+ */
+export interface SigInfo {
+  signo: number;
+  code: number;
+  errno?: number;
+  /** si_addr of a fault. */
+  addr?: bigint;
+  pid?: number;
+  uid?: number;
+  /** si_tid (timer id) and si_overrun of a POSIX timer signal. */
+  timerId?: number;
+  overrun?: number;
+  value?: bigint;
+  faultAddress?: bigint;
+  esr?: number;
+  /** Called when the signal is taken off the queue (POSIX timers count overruns until then). */
+  onDequeue?: (info: SigInfo) => void;
 }
 
 export interface Rlimit {
@@ -89,6 +125,22 @@ export class Task {
   sigpending = 0n;
   /** sigaltstack(2) state; SS_DISABLE (2) until the guest sets one. */
   altStack: { sp: bigint; flags: number; size: bigint } = { sp: 0n, flags: 2, size: 0n };
+  /** siginfo of each pending signal, oldest first: standard signals coalesce to one, real-time ones queue. */
+  readonly sigqueue = new Map<number, SigInfo[]>();
+  /** Interruptible waits to wake when a signal becomes deliverable (signal_wake_up). */
+  readonly signalWaiters = new Set<() => void>();
+  /** Stops the running vCPU slice so a newly pending signal is delivered soon; the run loop sets it. */
+  kick: () => void = () => undefined;
+  /** The guest's user registers as the current syscall sees them (rt_sigreturn, sigaltstack); set by the run loop. */
+  userContext: UserContext | null = null;
+  /** The mask rt_sigsuspend replaced, restored when its signal has been handled (TIF_RESTORE_SIGMASK). */
+  savedSigmask: bigint | null = null;
+  /** Signals rt_sigtimedwait is waiting for: they end the wait even while blocked. */
+  sigwaitSet = 0n;
+  /** VA of the page handlers return through when the guest gives no SA_RESTORER (0: not mapped yet). */
+  sigtramp = 0;
+  /** restart_syscall(2): resumes an interrupted sleep with what is left of it (Linux's restart_block). */
+  restartBlock: (() => number | Promise<number>) | null = null;
 
   /** set_tid_address / CLONE_CHILD_CLEARTID: the futex word cleared when the thread exits. */
   clearChildTid = 0n;
