@@ -348,19 +348,36 @@ const STUBS: Readonly<Record<string, SyscallImpl>> = {
   rseq: stub(Errno.ENOSYS, 'glibc runs without restartable sequences'),
 };
 
-const IMPLEMENTED: Readonly<Record<string, SyscallImpl>> = {
-  ...fsIoSyscalls,
-  ...fsPathSyscalls,
-  ...fsStatSyscalls,
-  ...fsDirSyscalls,
-  ...fsMetaSyscalls,
-  ...fsLockSyscalls,
-  ...mmSyscalls,
-  ...processSyscalls,
-  ...signalSyscalls,
-  ...timeSyscalls,
-  ...STUBS,
-};
+/**
+ * Every family's handlers, by syscall name. A name claimed by two families
+ * is a mistake (one would silently win), so it stops elfuse at load.
+ */
+const IMPLEMENTED: Readonly<Record<string, SyscallImpl>> = joinFamilies({
+  fsIoSyscalls,
+  fsPathSyscalls,
+  fsStatSyscalls,
+  fsDirSyscalls,
+  fsMetaSyscalls,
+  fsLockSyscalls,
+  mmSyscalls,
+  processSyscalls,
+  signalSyscalls,
+  timeSyscalls,
+  STUBS,
+});
+
+function joinFamilies(families: Readonly<Record<string, Readonly<Record<string, SyscallImpl>>>>): Record<string, SyscallImpl> {
+  const all: Record<string, SyscallImpl> = {};
+  const owner: Record<string, string> = {};
+  for (const [family, impls] of Object.entries(families)) {
+    for (const [name, impl] of Object.entries(impls)) {
+      if (owner[name]) throw new Error(`syscall table: ${name} is implemented by both ${owner[name]} and ${family}`);
+      owner[name] = family;
+      all[name] = impl;
+    }
+  }
+  return all;
+}
 
 function buildTable(): ReadonlyMap<number, SyscallEntry> {
   const known = new Set(AARCH64_SYSCALLS.map(([, name]) => name));
