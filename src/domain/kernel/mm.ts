@@ -229,8 +229,9 @@ function sysMadvise(task: Task, a: SyscallArgs): number {
     if ((advice === MADV_FREE || advice === MADV_WIPEONFORK) && !isPrivateAnon(v)) return -Errno.EINVAL;
     // MADV_REMOVE punches a hole in shared memory; private mappings refuse it.
     if (advice === MADV_REMOVE && (v.flags & MAP_TYPE) !== MAP_SHARED) return -Errno.EINVAL;
-    if (advice === MADV_POPULATE_WRITE && !(v.prot & PROT_WRITE)) return -Errno.EFAULT;
-    if ((advice === MADV_POPULATE_READ || advice === MADV_POPULATE_WRITE) && v.prot === 0) return -Errno.EFAULT;
+    // Populating what the access could not fault in (a write to read-only memory, PROT_NONE) is EINVAL.
+    if (advice === MADV_POPULATE_WRITE && !(v.prot & PROT_WRITE)) return -Errno.EINVAL;
+    if ((advice === MADV_POPULATE_READ || advice === MADV_POPULATE_WRITE) && v.prot === 0) return -Errno.EINVAL;
   }
   if (advice === MADV_DONTNEED) task.as.discard(start, end);
   // MADV_FREE lets the kernel drop the pages lazily; keeping them is one of Linux's valid outcomes.
