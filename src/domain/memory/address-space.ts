@@ -836,7 +836,7 @@ export class AddressSpace {
     const i = this.vmaList.findIndex((v) => v.start < addr && addr < v.end);
     if (i < 0) return;
     const v = this.vmaList[i]!;
-    this.vmaList.splice(i, 1, { ...v, end: addr }, { ...v, start: addr, offset: v.offset + (addr - v.start) });
+    this.vmaList.splice(i, 1, { ...v, end: addr }, { ...v, start: addr, offset: v.obj ? v.offset + (addr - v.start) : 0 });
   }
 
   /** Unmap [start, end): VMAs are cut at its edges, pages unmapped, frames freed, objects released. */
