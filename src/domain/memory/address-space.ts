@@ -379,9 +379,25 @@ export class AddressSpace {
     if (len === 0) return 0;
     const end = addr + len;
     if (end > TASK_SIZE || end < addr) return -Errno.ENOMEM;
-    if (!this.isCovered(addr, end)) return -Errno.ENOMEM;
-    // A shared file opened read-only cannot become writable (mprotect_fixup's VM_MAYWRITE).
-    if (prot & PROT_WRITE && this.inRange(addr, end).some((v) => v.noWrite)) return -Errno.EACCES;
+    // do_mprotect_pkey walks the VMAs from addr and stops at the first hole or refusal
+    // with an error, leaving what it already changed changed.
+    let stop = addr;
+    let error = 0;
+    for (const v of this.inRange(addr, end)) {
+      if (v.start > stop) break;
+      // A shared file opened read-only cannot become writable (mprotect_fixup's VM_MAYWRITE).
+      if (prot & PROT_WRITE && v.noWrite) {
+        error = -Errno.EACCES;
+        break;
+      }
+      stop = Math.min(v.end, end);
+    }
+    if (stop < end && error === 0) error = -Errno.ENOMEM;
+    if (stop > addr) this.protectRange(addr, stop, prot);
+    return error;
+  }
+
+  private protectRange(addr: number, end: number, prot: number): void {
     this.splitAt(addr);
     this.splitAt(end);
     this.vmaList = this.vmaList.map((v) => {
@@ -392,7 +408,6 @@ export class AddressSpace {
       return nv;
     });
     this.merge();
-    return 0;
   }
 
   /** Set where the brk area starts (the page after the highest PT_LOAD end). */
