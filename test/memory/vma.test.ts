@@ -202,6 +202,19 @@ describe('file mappings, paged in lazily', () => {
     expect(file.data[PAGE]).toBe(8);
   });
 
+  it('MAP_FIXED of a file over a mapping of the same file keeps the file referenced once', () => {
+    const { as } = memStack();
+    const file = new FakeFile(pattern(4 * PAGE));
+    const obj = as.fileObject('f', () => file);
+    as.mmap(A, 4 * PAGE, PROT_READ, MAP_PRIVATE | MAP_FIXED, { obj, offset: 0 });
+    expect(as.mmap(A, 4 * PAGE, PROT_READ, MAP_PRIVATE | MAP_FIXED, { obj, offset: 0 })).toBe(A);
+    expect(as.mmap(A + PAGE, PAGE, RW, MAP_PRIVATE | MAP_FIXED, { obj, offset: 3 * PAGE })).toBe(A + PAGE);
+    expect(file.released).toBe(0);
+    expect(as.peek(A + PAGE, 1)[0]).toBe(pattern(4 * PAGE)[3 * PAGE]);
+    as.munmap(A, 4 * PAGE);
+    expect(file.released).toBe(1);
+  });
+
   it('a private page copies the shared page cache when a shared mapping holds the page', () => {
     const { as, mem } = memStack();
     const obj = as.fileObject('f', () => new FakeFile(pattern(PAGE)));

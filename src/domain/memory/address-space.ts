@@ -346,6 +346,8 @@ export class AddressSpace {
       obj = new MemObject(`shmem:${++this.shmemCount}`, null);
       this.objects.set(obj.key, obj);
     }
+    // Pin the object while MAP_FIXED removes what is there: it may be a mapping of the same file.
+    if (obj) obj.mappedPages++;
     this.removeRange(start, start + len);
     this.insert({
       start,
@@ -358,6 +360,7 @@ export class AddressSpace {
       offset: obj ? offset : 0,
       ...(opts.noWrite ? { noWrite: true } : {}),
     });
+    if (obj) obj.mappedPages--;
     if (flags & MAP_POPULATE) this.populate(start, start + len, (prot & PROT_WRITE) !== 0);
     return start;
   }
