@@ -49,7 +49,7 @@ import {
   PAGE_SIZE,
   PROT_WRITE,
 } from './linux-abi.js';
-import type { MemObject, PageSource, Vma } from '../memory/address-space.js';
+import type { PageSource, Vma } from '../memory/address-space.js';
 import type { SyscallArgs, SyscallImpl } from './syscall-args.js';
 import type { Task } from './task.js';
 
@@ -261,8 +261,6 @@ export function afterFileWrite(task: Task, file: OpenFile, pos: bigint | null, d
   const key = fileKey(task, file);
   if (key !== null) task.as.fileWritten(key, Number(at), data);
 }
-
-export type { MemObject };
 
 export const mmSyscalls: Readonly<Record<string, SyscallImpl>> = {
   brk: { handler: (task, a) => task.as.brk(a.ptr(0)), support: 'full', args: ['ptr'], ret: 'ptr' },
