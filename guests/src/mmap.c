@@ -204,7 +204,8 @@ static void files(void) {
   /* Shared: stores reach the file on msync and munmap; write() reaches the mapping. */
   p = map(NULL, 2 * PG, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
   okp("shared", p);
-  memcpy(p + 10, "SHARED", 6);
+  printf("read first: %02x\n", p[40]); /* the page comes in on a read fault... */
+  memcpy(p + 10, "SHARED", 6);           /* ...and is then stored to without one */
   rc("msync", msync(p, 2 * PG, MS_SYNC));
   memset(buf, 0, sizeof buf);
   pread(fd, buf, 6, 10);

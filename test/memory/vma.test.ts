@@ -184,6 +184,19 @@ describe('file mappings, paged in lazily', () => {
     expect(as.hasFileObjects).toBe(false);
   });
 
+  it('a page first read, then stored to by the guest without a fault, is still written back', () => {
+    const { as, mem, phys } = memStack();
+    const file = new FakeFile(pattern(PAGE));
+    const obj = as.fileObject('f', () => file);
+    const a = as.mmap(A, PAGE, RW, MAP_SHARED | MAP_FIXED, { obj, offset: 0 });
+    expect(as.fault(a, R, 0)).toBe('mapped');
+    expect(as.pageTable.translate(a)?.perms.write).toBe(true);
+    phys.view(as.frameAt(a)! + 5, 1)[0] = 0x99; // what a guest STRB does: no exit
+    expect(as.msync(a, PAGE, MS_ASYNC)).toBe(0);
+    expect(file.data[5]).toBe(0x99);
+    expect(mem.read(a + 5, 1)[0]).toBe(0x99);
+  });
+
   it('write() of the file shows in the mapping; read() first writes dirty pages back; syncAll at exit', () => {
     const { as, mem } = memStack();
     const file = new FakeFile(pattern(3 * PAGE));

@@ -65,7 +65,7 @@ export interface PageSource {
 
 interface CachedPage {
   readonly pa: number;
-  /** May differ from the file: written back by msync, munmap and syncAll. */
+  /** Written through the kernel (or while mapped writable): differs from the file until written back. */
   dirty: boolean;
 }
 
@@ -743,15 +743,16 @@ export class AddressSpace {
   private writeBack(obj: MemObject, offset: number, len: number): void {
     const src = obj.source;
     if (!src) return;
-    const entries = [...obj.pages].filter(([idx, p]) => p.dirty && idx * PAGE_SIZE < offset + len && offset < (idx + 1) * PAGE_SIZE);
+    // The page tables keep no dirty bit the host can see, so a page mapped writable counts as dirty.
+    const inRange = [...obj.pages].filter(([idx]) => idx * PAGE_SIZE < offset + len && offset < (idx + 1) * PAGE_SIZE);
+    const entries = inRange.filter(([idx, p]) => p.dirty || this.writableMapped(obj, idx));
     if (entries.length === 0) return;
     const size = src.size();
     for (const [idx, p] of entries.sort((a, b) => a[0] - b[0])) {
       const at = idx * PAGE_SIZE;
       const n = Math.min(PAGE_SIZE, size - at);
       if (n > 0) src.write(this.phys.view(p.pa, n), at);
-      // A page mapped writable may be written again at any time: it stays dirty while mapped so.
-      p.dirty = this.writableMapped(obj, idx);
+      p.dirty = false;
     }
   }
 
