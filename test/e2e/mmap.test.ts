@@ -8,7 +8,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test, type TestContext } from 'vitest';
 import { hasTools } from '../support/toolchain.js';
@@ -67,7 +67,8 @@ describe('mmap family: elfuse vs qemu-aarch64', () => {
 
   test('malloc of 3000 MiB works when only a little is touched (demand paging)', async (ctx) => {
     const { elfuse } = await againstQemu(ctx, 'big');
-    expect(elfuse.stdout.toString()).toContain('malloc 3000 MiB: ok');
+    // Linux's heuristic overcommit refuses one allocation larger than RAM + swap (so does elfuse).
+    if (totalmem() > 4 * 1024 ** 3) expect(elfuse.stdout.toString()).toContain('malloc 3000 MiB: ok');
   });
 
   test('peak RSS of that run stays well under 200 MB', async (ctx) => {
