@@ -8,12 +8,17 @@
  *
  * What elfuse guarantees for MAP_SHARED file mappings, within this process:
  * every mapping of one file (identified by device and inode) shows the same
- * pages; write()/pwrite() of the file through any descriptor update the
- * mapped pages at once; read()/pread() of the file first write the mapped
- * dirty pages of the range back; dirty pages reach the file on msync (any
- * flags), munmap, mremap shrink, exit and execve. Nothing is written past
- * the file's size at write-back time. Changes made to the file by other
- * processes (or through truncate) are not seen by pages already cached.
+ * pages; write/pwrite64/writev/pwritev of the file through any descriptor
+ * update the mapped pages at once; read/pread64/readv/preadv of the file
+ * first write back the mapped pages of the range that were written through
+ * a syscall or are mapped writable (both go through fs-io's hostRead and
+ * hostWrite); those pages reach the file on msync (any flags), munmap,
+ * mremap shrink, exit and execve, never past the file's size at that
+ * moment. Not guaranteed: changes made to the file by other processes or by
+ * truncate are not seen by pages already cached, and a page past a new end
+ * of file does not become SIGBUS. MAP_PRIVATE file pages are copies taken
+ * at first touch (Linux keeps showing file changes until the page is
+ * written).
  */
 
 import { Errno } from './errno.js';
