@@ -73,3 +73,4 @@ build fsops fsops.c c
 build crypto-ext crypto-ext.c c
 build signals signals.c c
 build timers timers.c c
+build mmap mmap.c c

@@ -4,7 +4,7 @@
  * every bad pointer is a GuestFault carrying the first bad address.
  */
 import { describe, expect, it } from 'vitest';
-import { MAP_ANONYMOUS, MAP_FIXED, MAP_PRIVATE, PROT_NONE, PROT_READ, PROT_WRITE } from '../../src/domain/kernel/linux-abi.js';
+import { MAP_ANONYMOUS, MAP_FIXED, MAP_POPULATE, MAP_PRIVATE, PROT_NONE, PROT_READ, PROT_WRITE } from '../../src/domain/kernel/linux-abi.js';
 import { GuestFault, GuestTooLong } from '../../src/domain/memory/fault.js';
 import { memStack } from './ram.js';
 
@@ -16,10 +16,10 @@ const A = 0x400000;
 /** Two adjacent pages [A, A+2 pages) whose frames are not adjacent in RAM. */
 function scattered() {
   const s = memStack();
-  s.as.mmapAnonymous(A + 0x100000, PAGE, RW, FIXED); // takes frame f
-  s.as.mmapAnonymous(A + 0x200000, PAGE, RW, FIXED); // takes frame f+1
+  s.as.mmapAnonymous(A + 0x100000, PAGE, RW, FIXED | MAP_POPULATE); // takes frame f
+  s.as.mmapAnonymous(A + 0x200000, PAGE, RW, FIXED | MAP_POPULATE); // takes frame f+1
   s.as.munmap(A + 0x100000, PAGE); // frees f
-  s.as.mmapAnonymous(A, 2 * PAGE, RW, FIXED); // gets f (recycled) and a fresh frame
+  s.as.mmapAnonymous(A, 2 * PAGE, RW, FIXED | MAP_POPULATE); // gets f (recycled) and a fresh frame
   return s;
 }
 

@@ -42,7 +42,7 @@ export function boot(program: ((a: Asm) => void) | Uint8Array) {
   }
   as.poke(USER_CODE, code);
   expect(as.mprotect(USER_CODE, 0x1000, 5)).toBe(0); // R-X
-  expect(as.mmapAnonymous(USER_DATA, 0x100000, 3, 0x32)).toBe(USER_DATA);
+  expect(as.mmapAnonymous(USER_DATA, 0x100000, 3, 0x32 | 0x8000 /* MAP_POPULATE: no run loop here to page in */)).toBe(USER_DATA);
   phys.view(SHIM_DATA, 0x100).set(bootBlock({ ttbr0: pt.root, entry: USER_CODE, sp: USER_STACK_TOP }));
   const vcpu = backend.createVcpu();
   vcpu.setReg(Reg.PC, BigInt(SHIM_CODE));

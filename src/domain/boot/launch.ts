@@ -129,6 +129,8 @@ export async function launchGuest(backend: Backend, host: HostPorts, opts: Launc
   const frames = new FrameAllocator(SHIM_END, ramBytes, phys);
   const pt = new PageTable(phys, frames);
   const as = new AddressSpace(phys, frames, pt);
+  // Heuristic overcommit: one private writable mapping may not exceed the host's RAM.
+  as.commitLimit = Number(host.process.memory().totalBytes);
   const mem = new GuestMemory(as);
 
   // The shim: code page (with vectors), data page + EL1 stack, identity-mapped, EL1-only.
@@ -183,7 +185,10 @@ export async function launchGuest(backend: Backend, host: HostPorts, opts: Launc
 
   const task = new Task({ host, as, mem, execfn: opts.path, verbose: opts.verbose, log: opts.log });
   try {
-    return await runGuest(task, vcpu, { ids, phys, maintenance: as, log: opts.log, verbose: opts.verbose });
+    const status = await runGuest(task, vcpu, { ids, phys, maintenance: as, log: opts.log, verbose: opts.verbose });
+    // exit_mmap: dirty pages of shared file mappings reach their files.
+    as.syncAll();
+    return status;
   } finally {
     vcpu.destroy();
   }

@@ -69,6 +69,7 @@ import {
   UIO_MAXIOV,
 } from './linux-abi.js';
 import { fcntlLock } from './fs-lock.js';
+import { afterFileWrite, beforeFileRead } from './mm.js';
 import { raiseSignal } from './process.js';
 import { SyscallError, type SyscallArgs, type SyscallImpl, type SyscallResult } from './syscall-args.js';
 import type { Task } from './task.js';
@@ -118,6 +119,7 @@ function hostRead(task: Task, file: OpenFile, count: number, pos: bigint | null)
     return attempt();
   }
   const buf = new Uint8Array(Math.min(count, MAX_RW_COUNT));
+  beforeFileRead(task, file, pos, buf.length);
   let done = 0;
   while (done < buf.length) {
     const want = Math.min(buf.length - done, CHUNK);
@@ -132,7 +134,9 @@ function hostRead(task: Task, file: OpenFile, count: number, pos: bigint | null)
 
 function hostWrite(task: Task, file: OpenFile, data: Uint8Array, pos: bigint | null): number {
   try {
-    return task.host.fs.write(file.hostFd, data, pos, (file.flags & O_NONBLOCK) !== 0 && !file.positional);
+    const n = task.host.fs.write(file.hostFd, data, pos, (file.flags & O_NONBLOCK) !== 0 && !file.positional);
+    afterFileWrite(task, file, pos, data.subarray(0, n));
+    return n;
   } catch (err) {
     // Node ignores SIGPIPE, so the host says EPIPE; Linux also raises SIGPIPE (fs/pipe.c pipe_write).
     if (err instanceof HostError && err.code === 'EPIPE') raiseSignal(task, SIGPIPE);

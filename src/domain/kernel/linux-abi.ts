@@ -668,6 +668,7 @@ export const ILL_ILLOPC = 1;
 export const SEGV_MAPERR = 1;
 export const SEGV_ACCERR = 2;
 export const BUS_ADRALN = 1;
+export const BUS_ADRERR = 2;
 export const TRAP_BRKPT = 1;
 
 /** siginfo_t is always 128 bytes; the union starts at 16. */

@@ -1,9 +1,24 @@
 /**
- * Memory family (mm/mmap.c, mm/mprotect.c, mm/madvise.c): brk, mmap,
- * munmap, mprotect, madvise. The AddressSpace does the VMA work; this file
- * adds what needs files: private file mappings are anonymous memory filled
- * from the file through the host port (as MAP_PRIVATE pages look until
- * written), and MADV_DONTNEED brings back zeroes or the file's contents.
+ * Memory family (mm/mmap.c, mm/mremap.c, mm/msync.c, mm/mincore.c,
+ * mm/mprotect.c, mm/madvise.c): brk, mmap, munmap, mprotect, mremap, msync,
+ * mincore, madvise. The AddressSpace does the VMA and page work; this file
+ * adds what needs files: the checks mmap makes of the descriptor, and the
+ * PageSource through which a mapped file's pages are read from and written
+ * back to the host file.
+ *
+ * What elfuse guarantees for MAP_SHARED file mappings, within this process:
+ * every mapping of one file (identified by device and inode) shows the same
+ * pages; write/pwrite64/writev/pwritev of the file through any descriptor
+ * update the mapped pages at once; read/pread64/readv/preadv of the file
+ * first write back the mapped pages of the range that were written through
+ * a syscall or are mapped writable (both go through fs-io's hostRead and
+ * hostWrite); those pages reach the file on msync (any flags), munmap,
+ * mremap shrink, exit and execve, never past the file's size at that
+ * moment. Not guaranteed: changes made to the file by other processes or by
+ * truncate are not seen by pages already cached, and a page past a new end
+ * of file does not become SIGBUS. MAP_PRIVATE file pages are copies taken
+ * at first touch (Linux keeps showing file changes until the page is
+ * written).
  */
 
 import { Errno } from './errno.js';
@@ -25,6 +40,7 @@ import {
   MADV_POPULATE_READ,
   MADV_POPULATE_WRITE,
   MADV_RANDOM,
+  MADV_REMOVE,
   MADV_SEQUENTIAL,
   MADV_UNMERGEABLE,
   MADV_WILLNEED,
@@ -34,128 +50,151 @@ import {
   MAP_SHARED,
   MAP_SHARED_VALIDATE,
   MAP_TYPE,
+  O_APPEND,
   PAGE_SIZE,
   PROT_WRITE,
 } from './linux-abi.js';
+import type { PageSource, Vma } from '../memory/address-space.js';
 import type { SyscallArgs, SyscallImpl } from './syscall-args.js';
-import type { FileMapping, Task } from './task.js';
+import type { Task } from './task.js';
 
 const pageUp = (n: number): number => Math.ceil(n / PAGE_SIZE) * PAGE_SIZE;
 
-/** Copies file bytes [offset, offset+len) into guest [va, va+len), stopping at EOF (the rest stays zero). */
-function fillFromFile(task: Task, hostFd: number, va: number, len: number, offset: bigint): void {
-  const chunk = new Uint8Array(Math.min(len, 1 << 20));
-  for (let done = 0; done < len; ) {
-    const want = Math.min(len - done, chunk.length);
-    const n = task.host.fs.read(hostFd, chunk.subarray(0, want), offset + BigInt(done));
-    if (n <= 0) return;
-    task.as.poke(va + done, chunk.subarray(0, n));
-    done += n;
+/**
+ * LEGACY_MAP_MASK (include/linux/mman.h) plus MAP_FIXED_NOREPLACE: the flags
+ * MAP_SHARED_VALIDATE accepts; any other bit is EOPNOTSUPP.
+ */
+const VALIDATED_FLAGS = 0x01 | 0x02 | 0x10 | 0x20 | 0x800 | 0x1000 | 0x4000000 | 0x100 | 0x2000 | 0x4000 | 0x8000 | 0x10000 | 0x20000 | 0x40000 | 0x100000;
+
+/** A file's identity: one page cache per (device, inode), whatever path or descriptor maps it. */
+function fileKey(task: Task, file: OpenFile): string | null {
+  try {
+    const st = task.host.fs.fstat(file.hostFd);
+    return `file:${st.dev}:${st.ino}`;
+  } catch {
+    return null;
   }
 }
 
-/** The file a mapping reads from, or an errno (mm/mmap.c do_mmap's checks). */
-function mappableFile(task: Task, a: SyscallArgs, prot: number, type: number): OpenFile | number {
-  const file = task.fds.get(a.fd(4));
-  if (!file || file.kind === 'path') return -Errno.EBADF;
-  if (file.kind === 'dir' || file.kind === 'fifo' || file.kind === 'socket' || file.kind === 'tty') return -Errno.ENODEV;
-  if (!file.readable) return -Errno.EACCES;
-  if (type !== MAP_PRIVATE && prot & PROT_WRITE && !file.writable) return -Errno.EACCES;
-  return file;
+/**
+ * The host file behind a mapping. It holds a reference to the open file
+ * description, as a VMA holds its struct file, so the guest may close the
+ * descriptor and keep using the mapping. A later writable descriptor
+ * replaces a read-only one, so write-back always has a writable host fd.
+ */
+class HostFileSource implements PageSource {
+  constructor(
+    private readonly task: Task,
+    public file: OpenFile,
+  ) {
+    file.refs++;
+  }
+
+  upgrade(file: OpenFile): void {
+    if (this.file.writable || !file.writable) return;
+    file.refs++;
+    this.drop(this.file);
+    this.file = file;
+  }
+
+  read(buf: Uint8Array, offset: number): number {
+    let done = 0;
+    while (done < buf.length) {
+      const n = this.task.host.fs.read(this.file.hostFd, buf.subarray(done), BigInt(offset + done));
+      if (n <= 0) break;
+      done += n;
+    }
+    return done;
+  }
+
+  write(data: Uint8Array, offset: number): void {
+    if (!this.file.writable) return;
+    let done = 0;
+    while (done < data.length) {
+      const n = this.task.host.fs.write(this.file.hostFd, data.subarray(done), BigInt(offset + done));
+      if (n <= 0) break;
+      done += n;
+    }
+  }
+
+  size(): number {
+    return Number(this.task.host.fs.fstat(this.file.hostFd).size);
+  }
+
+  release(): void {
+    this.drop(this.file);
+  }
+
+  private drop(file: OpenFile): void {
+    file.refs--;
+    if (file.refs === 0 && file.ownsHostFd && file.hostFd >= 0) this.task.host.fs.close(file.hostFd);
+  }
 }
 
-/**
- * mmap(2). File mappings are private copies: MAP_SHARED of a file works for
- * reading, but stores are not written back to the file.
- */
+/** The file a mapping reads from, or an errno (do_mmap's checks, in its order). */
+function mappableFile(task: Task, file: OpenFile, prot: number, flags: number): number {
+  if (file.kind === 'dir' || file.kind === 'fifo' || file.kind === 'socket' || file.kind === 'tty') return -Errno.ENODEV;
+  const type = flags & MAP_TYPE;
+  if (type === MAP_SHARED_VALIDATE && flags & ~VALIDATED_FLAGS) return -Errno.EOPNOTSUPP;
+  if (type !== MAP_PRIVATE && prot & PROT_WRITE && !file.writable) return -Errno.EACCES;
+  if (!file.readable) return -Errno.EACCES;
+  return 0;
+}
+
+/** mmap(2): anonymous memory, files (shared or private), /dev/zero and other devices as anonymous memory. */
 function sysMmap(task: Task, a: SyscallArgs): number {
   const addr = a.ptr(0);
   const length = a.size(1);
   const prot = a.int(2);
   const flags = a.int(3);
   const offset = a.u64(5);
+  // arm64 sys_mmap: the offset must be page-aligned.
   if (offset % BigInt(PAGE_SIZE) !== 0n) return -Errno.EINVAL;
+  if (flags & MAP_ANONYMOUS) return task.as.mmap(addr, length, prot, flags);
+
+  const file = task.fds.get(a.fd(4));
+  if (!file || file.kind === 'path') return -Errno.EBADF;
+  if (!(length > 0)) return -Errno.EINVAL;
   const type = flags & MAP_TYPE;
   if (type !== MAP_SHARED && type !== MAP_PRIVATE && type !== MAP_SHARED_VALIDATE) return -Errno.EINVAL;
-  if (flags & MAP_ANONYMOUS) return mapAnonymous(task, addr, length, prot, flags);
-
-  const file = mappableFile(task, a, prot, type);
-  if (typeof file === 'number') return file;
-  // /dev/zero and other character devices map as zeroed memory.
-  if (file.kind === 'chr') return mapAnonymous(task, addr, length, prot, flags | MAP_ANONYMOUS);
-  const va = mapAnonymous(task, addr, length, prot, (flags & ~MAP_TYPE) | MAP_PRIVATE, file.path);
-  if (va < 0) return va;
-  fillFromFile(task, file.hostFd, va, length, offset);
-  task.fileMappings.push({ start: va, end: va + pageUp(length), hostPath: file.path, offset });
+  const bad = mappableFile(task, file, prot, flags);
+  if (bad < 0) return bad;
+  // /dev/zero and other character devices map as fresh (shared or private) zeroed memory.
+  if (file.kind === 'chr') return task.as.mmap(addr, length, prot, (flags & ~MAP_TYPE) | (type === MAP_PRIVATE ? MAP_PRIVATE : MAP_SHARED) | MAP_ANONYMOUS);
+  if (offset + BigInt(pageUp(length)) > BigInt(Number.MAX_SAFE_INTEGER)) return -Errno.EOVERFLOW;
+  const key = fileKey(task, file);
+  if (key === null) return -Errno.EBADF;
+  const obj = task.as.fileObject(key, () => new HostFileSource(task, file));
+  if (obj.source instanceof HostFileSource) obj.source.upgrade(file);
+  const va = task.as.mmap(addr, length, prot, flags & ~MAP_ANONYMOUS, {
+    name: file.path,
+    obj,
+    offset: Number(offset),
+    noWrite: type !== MAP_PRIVATE && !file.writable,
+  });
+  // A mapping that failed leaves no reference behind.
+  if (va < 0 && obj.mappedPages === 0) task.as.dropObject(obj);
   return va;
 }
 
-/** A new mapping replaces whatever file mapping was remembered there (MAP_FIXED). */
-function mapAnonymous(task: Task, addr: number, length: number, prot: number, flags: number, name?: string): number {
-  const va = task.as.mmapAnonymous(addr, length, prot, flags, name);
-  if (va >= 0) forgetMappings(task, va, va + pageUp(length));
-  return va;
+/** mremap(2) */
+function sysMremap(task: Task, a: SyscallArgs): number {
+  return task.as.mremap(a.ptr(0), a.size(1), a.size(2), a.int(3), a.ptr(4));
 }
 
-/** Drops (or trims) the remembered file mappings over [start, end). */
-function forgetMappings(task: Task, start: number, end: number): void {
-  const kept: FileMapping[] = [];
-  for (const m of task.fileMappings) {
-    if (m.end <= start || m.start >= end) {
-      kept.push(m);
-      continue;
-    }
-    if (m.start < start) kept.push({ ...m, end: start });
-    if (m.end > end) kept.push({ ...m, start: end, offset: m.offset + BigInt(end - m.start) });
-  }
-  task.fileMappings.splice(0, task.fileMappings.length, ...kept);
-}
-
-/** munmap(2) */
-function sysMunmap(task: Task, a: SyscallArgs): number {
-  const addr = a.ptr(0);
-  const r = task.as.munmap(addr, a.size(1));
-  if (r === 0) forgetMappings(task, addr, addr + pageUp(a.size(1)));
-  return r;
-}
-
-/**
- * MADV_DONTNEED on private mappings: the next access sees zeroes
- * (anonymous) or the file's contents again (file-backed). A range with a
- * hole is ENOMEM, as in madvise(2).
- */
-function dontNeed(task: Task, start: number, end: number): number {
-  for (let va = start; va < end; va += PAGE_SIZE) {
-    if (!task.as.vmaAt(va)) return -Errno.ENOMEM;
-  }
-  // Shared anonymous memory keeps its contents: the pages live on in the shared object.
-  for (const v of task.as.vmas) {
-    const lo = Math.max(v.start, start);
-    const hi = Math.min(v.end, end);
-    if (lo >= hi || (v.flags & MAP_TYPE) !== MAP_PRIVATE) continue;
-    task.as.poke(lo, new Uint8Array(hi - lo));
-  }
-  for (const m of task.fileMappings) {
-    const lo = Math.max(m.start, start);
-    const hi = Math.min(m.end, end);
-    if (lo >= hi) continue;
-    const fd = task.host.fs.open(m.hostPath, { access: 'r' }, 0);
-    try {
-      fillFromFile(task, fd, lo, hi - lo, m.offset + BigInt(lo - m.start));
-    } finally {
-      task.host.fs.close(fd);
-    }
-  }
+/** mincore(2): one byte per page, bit 0 set when the page is resident. */
+function sysMincore(task: Task, a: SyscallArgs): number {
+  const r = task.as.mincore(a.ptr(0), a.size(1));
+  if (typeof r === 'number') return r;
+  task.mem.write(a.ptr(2), r);
   return 0;
 }
 
-/** Advice Linux accepts on ordinary private memory without changing what the guest sees. */
+/** Advice Linux accepts without changing what the guest sees. */
 const HARMLESS_ADVICE = new Set([
   MADV_NORMAL,
   MADV_RANDOM,
   MADV_SEQUENTIAL,
-  MADV_WILLNEED,
-  MADV_FREE, // may drop pages lazily; keeping them is a valid outcome
   MADV_DONTFORK,
   MADV_DOFORK,
   MADV_MERGEABLE,
@@ -164,41 +203,88 @@ const HARMLESS_ADVICE = new Set([
   MADV_NOHUGEPAGE,
   MADV_DONTDUMP,
   MADV_DODUMP,
-  MADV_WIPEONFORK,
   MADV_KEEPONFORK,
   MADV_COLD,
   MADV_PAGEOUT,
-  MADV_POPULATE_READ,
-  MADV_POPULATE_WRITE,
 ]);
 
-/** madvise(2) */
+const isPrivateAnon = (v: Vma): boolean => (v.flags & MAP_TYPE) === MAP_PRIVATE && v.obj === undefined;
+
+/**
+ * madvise(2). Per-VMA checks come first (madvise_vma_behavior), then the
+ * work; a hole in the range is ENOMEM after the mapped parts were advised.
+ */
 function sysMadvise(task: Task, a: SyscallArgs): number {
   const start = a.ptr(0);
   const advice = a.int(2);
+  const known =
+    HARMLESS_ADVICE.has(advice) ||
+    [MADV_WILLNEED, MADV_DONTNEED, MADV_FREE, MADV_REMOVE, MADV_WIPEONFORK, MADV_POPULATE_READ, MADV_POPULATE_WRITE].includes(advice);
+  if (!known) return -Errno.EINVAL;
   if (start % PAGE_SIZE) return -Errno.EINVAL;
-  const end = start + pageUp(a.size(1));
-  if (end < start) return -Errno.EINVAL;
-  if (advice === MADV_DONTNEED) return end === start ? 0 : dontNeed(task, start, end);
-  if (!HARMLESS_ADVICE.has(advice)) return -Errno.EINVAL;
-  return 0;
+  const len = pageUp(a.size(1));
+  const end = start + len;
+  if (end < start || end > 2 ** 48) return -Errno.EINVAL;
+  if (len === 0) return 0;
+  const vmas = task.as.inRange(start, end);
+  const hole = !task.as.isCovered(start, end);
+  if (vmas.length === 0) return -Errno.ENOMEM;
+  for (const v of vmas) {
+    // MADV_FREE and MADV_WIPEONFORK only apply to private anonymous memory.
+    if ((advice === MADV_FREE || advice === MADV_WIPEONFORK) && !isPrivateAnon(v)) return -Errno.EINVAL;
+    // MADV_REMOVE punches a hole in shared memory; private mappings refuse it.
+    if (advice === MADV_REMOVE && (v.flags & MAP_TYPE) !== MAP_SHARED) return -Errno.EINVAL;
+    // Populating what the access could not fault in (a write to read-only memory, PROT_NONE) is EINVAL.
+    if (advice === MADV_POPULATE_WRITE && !(v.prot & PROT_WRITE)) return -Errno.EINVAL;
+    if ((advice === MADV_POPULATE_READ || advice === MADV_POPULATE_WRITE) && v.prot === 0) return -Errno.EINVAL;
+  }
+  if (advice === MADV_DONTNEED) task.as.discard(start, end);
+  // MADV_FREE lets the kernel drop the pages lazily; keeping them is one of Linux's valid outcomes.
+  if (advice === MADV_POPULATE_READ || advice === MADV_POPULATE_WRITE) task.as.populate(start, end, advice === MADV_POPULATE_WRITE);
+  if (advice === MADV_REMOVE) {
+    for (const v of vmas) if (v.obj?.source) return -Errno.EOPNOTSUPP; // no hole punching through the host port
+    task.as.removeShared(start, end);
+  }
+  return hole ? -Errno.ENOMEM : 0;
+}
+
+/** read()/pread() of a file: mapped dirty pages of the range reach the file first. */
+export function beforeFileRead(task: Task, file: OpenFile, pos: bigint | null, count: number): void {
+  if (file.kind !== 'file' || pos === null || !task.as.hasFileObjects) return;
+  const key = fileKey(task, file);
+  if (key !== null) task.as.syncFile(key, Number(pos), count);
+}
+
+/** write()/pwrite() of a file: mapped pages of the range show the new bytes. */
+export function afterFileWrite(task: Task, file: OpenFile, pos: bigint | null, data: Uint8Array): void {
+  if (file.kind !== 'file' || !task.as.hasFileObjects || data.length === 0) return;
+  let at = pos;
+  if (at === null) {
+    if (!(file.flags & O_APPEND)) return;
+    at = task.host.fs.fstat(file.hostFd).size - BigInt(data.length); // the append landed at the end
+  }
+  const key = fileKey(task, file);
+  if (key !== null) task.as.fileWritten(key, Number(at), data);
 }
 
 export const mmSyscalls: Readonly<Record<string, SyscallImpl>> = {
   brk: { handler: (task, a) => task.as.brk(a.ptr(0)), support: 'full', args: ['ptr'], ret: 'ptr' },
   mmap: {
     handler: sysMmap,
-    support: 'partial',
+    support: 'full',
     args: ['ptr', 'size', 'hex', 'hex', 'fd', 'hex'],
     ret: 'ptr',
-    note: 'file mappings are private copies; MAP_SHARED stores do not reach the file',
+    note: 'pages are allocated on first touch; MAP_SHARED file pages are written back on msync, munmap and exit',
   },
-  munmap: { handler: sysMunmap, support: 'full', args: ['ptr', 'size'] },
+  munmap: { handler: (task, a) => task.as.munmap(a.ptr(0), a.size(1)), support: 'full', args: ['ptr', 'size'] },
   mprotect: { handler: (task, a) => task.as.mprotect(a.ptr(0), a.size(1), a.int(2)), support: 'full', args: ['ptr', 'size', 'hex'] },
+  mremap: { handler: sysMremap, support: 'full', args: ['ptr', 'size', 'size', 'hex', 'ptr'], ret: 'ptr' },
+  msync: { handler: (task, a) => task.as.msync(a.ptr(0), a.size(1), a.int(2)), support: 'full', args: ['ptr', 'size', 'hex'] },
+  mincore: { handler: sysMincore, support: 'full', args: ['ptr', 'size', 'ptr'] },
   madvise: {
     handler: sysMadvise,
     support: 'partial',
     args: ['ptr', 'size', 'int'],
-    note: 'MADV_DONTNEED restores zeroes/file contents; other advice is accepted without effect',
+    note: 'DONTNEED drops pages; POPULATE_* brings them in; REMOVE only on shared anonymous memory; other advice has no effect',
   },
 };

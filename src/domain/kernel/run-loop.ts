@@ -19,7 +19,7 @@ import { emulatedIdRegister, type CpuIdView } from '../boot/hwcap.js';
 import { HVC, MAILBOX, SHIM_DATA } from '../boot/shim.js';
 import type { PhysMem } from '../memory/phys.js';
 import { dispatchSyscall } from './dispatch.js';
-import { BUS_ADRALN, ILL_ILLOPC, RLIMIT_STACK, SIGBUS, SIGILL, SIGSEGV, SIGTRAP, TRAP_BRKPT, signalName } from './linux-abi.js';
+import { BUS_ADRALN, BUS_ADRERR, ILL_ILLOPC, RLIMIT_STACK, SIGBUS, SIGILL, SIGKILL, SIGSEGV, SIGTRAP, TRAP_BRKPT, signalName } from './linux-abi.js';
 import { deliverSignals, forceSignal, segvCode, signalPending, userContextOf, type SyscallReturn } from './signal-deliver.js';
 import type { SigInfo, Task } from './task.js';
 
@@ -32,8 +32,8 @@ export type GuestStatus = ({ kind: 'exited'; code: number } | { kind: 'signaled'
 export interface MaintenanceState {
   tlbDirty: boolean;
   icacheDirty: boolean;
-  /** Grow a MAP_GROWSDOWN mapping down to `va` if Linux would (expand_stack); true if it grew. */
-  growStack(va: number, limit: number): boolean;
+  /** A translation fault: bring the page in (demand paging, stack growth) or say which signal Linux sends. */
+  fault(va: number, access: { write: boolean; exec: boolean }, stackLimit: number): 'mapped' | 'segv' | 'bus' | 'oom';
 }
 
 export interface RunOptions {
@@ -119,11 +119,26 @@ async function handleEl0Sync(task: Task, vcpu: VcpuPort, opts: RunOptions): Prom
     case EC.INSN_ABORT_LOWER: {
       const far = vcpu.getSysReg(SysReg.FAR_EL1);
       const fsc = iss & 0x3f;
-      // A translation fault below the stack grows it, as Linux's page-fault path does;
-      // the shim then returns to the faulting instruction, which runs again.
+      // A translation fault on a mapped page that is not present yet (demand paging), or just
+      // below the stack, brings the page in as Linux's page-fault path does; the shim then
+      // returns to the faulting instruction, which runs again. Past a mapped file's end: SIGBUS.
       if ((fsc & 0x3c) === FSC.TRANSLATION && far < 1n << 48n) {
         const limit = task.rlimits[RLIMIT_STACK]?.cur ?? 0n;
-        if (opts.maintenance.growStack(Number(far), limit > 1n << 48n ? 2 ** 48 : Number(limit))) return null;
+        const access = { write: ec === EC.DATA_ABORT_LOWER && (iss & (1 << 6)) !== 0, exec: ec === EC.INSN_ABORT_LOWER };
+        const r = opts.maintenance.fault(Number(far), access, limit > 1n << 48n ? 2 ** 48 : Number(limit));
+        if (r === 'mapped') return null;
+        if (r === 'bus') {
+          // Past the end of a mapped file (filemap_fault): SIGBUS with BUS_ADRERR.
+          const info: SigInfo = { signo: SIGBUS, code: BUS_ADRERR, addr: far, faultAddress: far, esr };
+          fatalSignal(task, vcpu, info, `access beyond the end of a mapped file at ${hex(far)}`);
+          return null;
+        }
+        if (r === 'oom') {
+          // Guest RAM is exhausted: Linux's OOM killer sends SIGKILL.
+          if (task.verbose) task.log(`elfuse: out of guest memory at ${hex(far)}: SIGKILL`);
+          task.exit = { signal: SIGKILL, core: false };
+          return null;
+        }
       }
       const what = ec === EC.INSN_ABORT_LOWER ? 'instruction fetch' : iss & (1 << 6) ? 'write' : 'read';
       const fault = { addr: far, faultAddress: far, esr };

@@ -64,14 +64,6 @@ export interface Rlimit {
 
 export type ExitState = { readonly status: number } | { readonly signal: number; readonly core: boolean } | null;
 
-/** A private file mapping, remembered so MADV_DONTNEED can bring the file contents back. */
-export interface FileMapping {
-  start: number;
-  end: number;
-  hostPath: string;
-  offset: bigint;
-}
-
 export interface TaskOptions {
   mem: GuestMemory;
   as: AddressSpace;
@@ -146,8 +138,6 @@ export class Task {
   clearChildTid = 0n;
   robustList = { head: 0n, len: 0n };
   readonly rlimits: Rlimit[];
-  /** Private file mappings created by mmap. */
-  readonly fileMappings: FileMapping[] = [];
 
   /** Set by exit/exit_group/fatal signals; the run loop stops the guest when non-null. */
   exit: ExitState = null;

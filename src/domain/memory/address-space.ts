@@ -2,14 +2,31 @@
  * AddressSpace: the guest's virtual memory, what Linux calls the mm. It owns
  * the VMA list, the data frames behind each user page, the brk area, the
  * kernel-only mappings of the EL1 shim, and the PageTable that makes all of
- * it visible to the vCPU. The mm syscalls (mmap, munmap, mprotect, brk) are
- * implemented here with mmap(2)'s semantics and return a result or -errno.
+ * it visible to the vCPU. The mm syscalls (mmap, munmap, mprotect, mremap,
+ * brk, and the page work of msync, mincore and madvise) are implemented here
+ * with Linux's semantics and return a result or -errno.
  *
- * Frames are allocated eagerly for accessible pages and kept while their
- * VMA exists, so PROT_NONE hides a page's contents without losing them. A
- * request for PROT_WRITE|PROT_EXEC is mapped read-write (Hypervisor.framework
- * refuses W+X pages) and the VMA records `wantExec` so the kernel can decide
- * what to do when the guest jumps there.
+ * Demand paging. A mapping only creates a VMA; a page gets a frame the first
+ * time it is touched, as Linux's overcommit does: the guest's access takes a
+ * translation fault, the run loop calls fault(), which allocates a frame,
+ * fills it (zeroes, or the file's bytes) and maps it, and the instruction
+ * runs again. Kernel accesses (syscall buffers) populate pages the same way
+ * through pageAccess(). Filling an invalid descriptor needs no TLB
+ * maintenance, so a fault costs one page-table write.
+ *
+ * Pages are either private to one VMA page (anonymous memory, copies of file
+ * pages) or belong to a MemObject, the page cache of a MAP_SHARED file or
+ * of shared anonymous memory (shmem): every mapping of the object shows the
+ * same frame, and a file object's dirty pages are written back to the file
+ * by msync, munmap and when the last mapping goes away (and at exit, through
+ * syncAll). A private file page is a copy taken when first touched (from the
+ * object's cached page if a shared mapping holds one, else from the file).
+ * There is no copy-on-write: a private page never changes after its copy.
+ *
+ * Present pages keep their frame under PROT_NONE, so mprotect hides a page's
+ * contents without losing them. A request for PROT_WRITE|PROT_EXEC is mapped
+ * read-write (Hypervisor.framework refuses W+X pages) and the VMA records
+ * `wantExec` so the kernel can decide what to do when the guest jumps there.
  */
 import { Errno } from '../kernel/errno.js';
 import {
@@ -17,6 +34,8 @@ import {
   MAP_FIXED,
   MAP_FIXED_NOREPLACE,
   MAP_GROWSDOWN,
+  MAP_NORESERVE,
+  MAP_POPULATE,
   MAP_PRIVATE,
   MAP_SHARED,
   MAP_SHARED_VALIDATE,
@@ -32,27 +51,88 @@ import { ELF_ET_DYN_BASE, MMAP_BASE, MMAP_MIN_ADDR, STACK_GUARD_GAP, STACK_TOP, 
 import { PageTable, type PagePerms } from './page-table.js';
 import { PAGE_SIZE, type PhysMem } from './phys.js';
 
+/** The bytes behind a file mapping, as the kernel layer reaches the host file. */
+export interface PageSource {
+  /** Read into `buf` from byte `offset`; returns the count (short at end of file). */
+  read(buf: Uint8Array, offset: number): number;
+  /** Write `data` at byte `offset` (never past what size() allowed when the page was cached). */
+  write(data: Uint8Array, offset: number): void;
+  /** The file's current size in bytes. */
+  size(): number;
+  /** The last mapping of the file went away. */
+  release(): void;
+}
+
+interface CachedPage {
+  readonly pa: number;
+  /** Written through the kernel (or while mapped writable): differs from the file until written back. */
+  dirty: boolean;
+}
+
+/**
+ * A shared memory object: the page cache of one file, or shmem (shared
+ * anonymous memory, source null). Pages are indexed by page number in the
+ * object and live until no VMA refers to the object any more.
+ */
+export class MemObject {
+  readonly pages = new Map<number, CachedPage>();
+  /** VMA pages (over every VMA) that refer to this object. */
+  mappedPages = 0;
+  constructor(
+    readonly key: string,
+    readonly source: PageSource | null,
+  ) {}
+}
+
 export interface Vma {
   readonly start: number;
   readonly end: number;
   /** PROT_* as the guest asked (so /proc/self/maps shows what it asked for). */
   readonly prot: number;
-  /** MAP_* flags of the mapping. */
+  /** The MAP_* flags that stay with a mapping: MAP_SHARED or MAP_PRIVATE, MAP_ANONYMOUS, MAP_GROWSDOWN, MAP_NORESERVE. */
   readonly flags: number;
   /** '[heap]', '[stack]', a file path, or '' for anonymous memory. */
   readonly name: string;
   /** PROT_WRITE|PROT_EXEC was asked: mapped writable, not executable (W^X). */
   readonly wantExec: boolean;
+  /** The file or shmem object the pages come from; none for private anonymous memory. */
+  readonly obj?: MemObject;
+  /** Byte offset in `obj` of `start`. */
+  readonly offset: number;
+  /** A shared file mapped through a descriptor not open for writing: mprotect cannot add PROT_WRITE. */
+  readonly noWrite?: boolean;
 }
 
 /** What a user access to one page may do, and where the page lives. */
 export interface PageAccess {
+  /** The page's frame (the page base, not va's byte). */
   readonly pa: number;
   readonly read: boolean;
   readonly write: boolean;
 }
 
+/** The outcome of a user page fault: retry the instruction, or the signal Linux would send. */
+export type FaultResult = 'mapped' | 'segv' | 'bus' | 'oom';
+
+export interface MmapOptions {
+  readonly name?: string;
+  /** A file mapping: the file's object (for MAP_PRIVATE too: private pages are copied from it). */
+  readonly obj?: MemObject;
+  /** Byte offset in the file (page-aligned). */
+  readonly offset?: number;
+  /** See Vma.noWrite. */
+  readonly noWrite?: boolean;
+}
+
+export const MREMAP_MAYMOVE = 1;
+export const MREMAP_FIXED = 2;
+export const MREMAP_DONTUNMAP = 4;
+export const MS_ASYNC = 1;
+export const MS_INVALIDATE = 2;
+export const MS_SYNC = 4;
+
 const PROT_MASK = PROT_READ | PROT_WRITE | PROT_EXEC;
+const KEPT_FLAGS = MAP_TYPE | MAP_ANONYMOUS | MAP_GROWSDOWN | MAP_NORESERVE;
 
 function userPerms(prot: number): PagePerms {
   const write = (prot & PROT_WRITE) !== 0;
@@ -63,14 +143,29 @@ function isExec(v: Vma): boolean {
   return (v.prot & PROT_EXEC) !== 0;
 }
 
+function isShared(v: Vma): boolean {
+  return (v.flags & MAP_TYPE) === MAP_SHARED;
+}
+
+const vpnOf = (va: number): number => Math.floor(va / PAGE_SIZE);
+
 export class AddressSpace {
   readonly pageTable: PageTable;
   /** Code may have changed under an executable VA: the instruction cache must be invalidated. */
   icacheDirty = false;
+  /**
+   * The heuristic overcommit limit (vm.overcommit_memory = 0): one private
+   * writable mapping larger than this fails with ENOMEM, as
+   * __vm_enough_memory refuses an allocation bigger than RAM + swap.
+   */
+  commitLimit = Number.POSITIVE_INFINITY;
   /** Sorted by start, non-overlapping. */
   private vmaList: Vma[] = [];
-  /** Virtual page number → data frame PA, for user pages. */
+  /** Virtual page number → frame PA, for present user pages (private, or an object's cached page). */
   private readonly frameOf = new Map<number, number>();
+  /** Objects by key (a file's identity), so every mapping of a file shares its page cache. */
+  private readonly objects = new Map<string, MemObject>();
+  private shmemCount = 0;
   private readonly kernelRanges: { start: number; end: number }[] = [];
   private brkStart = 0;
   private brkCur = 0;
@@ -108,6 +203,17 @@ export class AddressSpace {
     return this.brkStart;
   }
 
+  /** Frames behind present user pages (private pages and cached object pages, each once). */
+  get residentPages(): number {
+    let n = 0;
+    for (const o of this.objects.values()) n += o.pages.size;
+    for (const [vpn] of this.frameOf) {
+      const v = this.vmaAt(vpn * PAGE_SIZE);
+      if (v && !isShared(v)) n++;
+    }
+    return n;
+  }
+
   vmaAt(va: number): Vma | undefined {
     let lo = 0;
     let hi = this.vmaList.length - 1;
@@ -121,43 +227,142 @@ export class AddressSpace {
     return undefined;
   }
 
-  /** The data frame behind the user page holding `va`, if it has one. */
+  /** The frame behind the user page holding `va`, if it is present. */
   frameAt(va: number): number | undefined {
-    return this.frameOf.get(Math.floor(va / PAGE_SIZE));
+    return this.frameOf.get(vpnOf(va));
   }
 
-  /** How a user access to the page holding `va` is allowed, as the page tables allow it at EL0. */
-  pageAccess(va: number): PageAccess | null {
+  /** The object of a file, shared by all its mappings; `open` makes the source the first time. */
+  fileObject(key: string, open: () => PageSource): MemObject {
+    const have = this.objects.get(key);
+    if (have) return have;
+    const obj = new MemObject(key, open());
+    this.objects.set(key, obj);
+    return obj;
+  }
+
+  /** Whether any file is mapped (read/write then keep the page cache coherent). */
+  get hasFileObjects(): boolean {
+    for (const o of this.objects.values()) if (o.source) return true;
+    return false;
+  }
+
+  /** Let go of an object no mapping took (an mmap that failed after fileObject). */
+  dropObject(obj: MemObject): void {
+    if (obj.mappedPages === 0 && this.objects.get(obj.key) === obj) this.releaseObject(obj);
+  }
+
+  /** MADV_REMOVE on shared anonymous memory: the object's pages of the range read as zeroes again. */
+  removeShared(start: number, end: number): void {
+    for (const v of this.inRange(start, end)) {
+      if (!v.obj || !isShared(v)) continue;
+      for (let va = Math.max(v.start, start); va < Math.min(v.end, end); va += PAGE_SIZE) {
+        const page = v.obj.pages.get(vpnOf(v.offset + (va - v.start)));
+        if (page) this.phys.zero(page.pa, PAGE_SIZE);
+      }
+    }
+  }
+
+  /**
+   * How a user access to the page holding `va` is allowed, as the page tables
+   * allow it at EL0, bringing the page in if it is not present yet (as the
+   * kernel's copy_to_user/copy_from_user fault pages in). Null when the access
+   * would fault for the guest too, and past the end of a mapped file (SIGBUS
+   * for the guest, EFAULT for a syscall).
+   */
+  pageAccess(va: number, write = false): PageAccess | null {
     const v = this.vmaAt(va);
     if (!v || (v.prot & PROT_MASK) === PROT_NONE) return null;
-    const pa = this.frameAt(va);
-    if (pa === undefined) return null;
+    const canWrite = (v.prot & PROT_WRITE) !== 0;
+    if (write && !canWrite) return null;
+    const pa = this.present(va, v, write);
+    if (typeof pa !== 'number') return null;
     // arm64 maps PROT_WRITE and PROT_EXEC pages readable too; what the guest can load, the kernel can copy in.
-    return { pa, read: true, write: (v.prot & PROT_WRITE) !== 0 };
+    return { pa: pa - (va % PAGE_SIZE), read: true, write: canWrite };
   }
 
-  /** mmap(2) of anonymous memory (file-backed private mappings are this plus poke). Returns the VA or -errno. */
+  /**
+   * A user translation fault at `va` (do_page_fault): a mapped page that is not
+   * present yet is brought in and mapped, and an access just below a
+   * MAP_GROWSDOWN mapping grows it first (within `stackLimit`, RLIMIT_STACK).
+   */
+  fault(va: number, access: { write: boolean; exec: boolean }, stackLimit: number): FaultResult {
+    if (!(va >= 0 && va < TASK_SIZE)) return 'segv';
+    let v = this.vmaAt(va);
+    if (!v) {
+      if (!this.growStack(va, stackLimit)) return 'segv';
+      v = this.vmaAt(va);
+      if (!v) return 'segv';
+    }
+    if ((v.prot & PROT_MASK) === PROT_NONE) return 'segv';
+    if (access.write && !(v.prot & PROT_WRITE)) return 'segv';
+    if (access.exec && !(v.prot & PROT_EXEC)) return 'segv';
+    const r = this.present(va, v, access.write);
+    return typeof r === 'number' ? 'mapped' : r;
+  }
+
+  /** mmap(2) of anonymous memory; see mmap. */
   mmapAnonymous(addr: number, length: number, prot: number, flags: number, name = ''): number {
+    return this.mmap(addr, length, prot, flags | MAP_ANONYMOUS, { name });
+  }
+
+  /**
+   * mmap(2) after the file checks (do_mmap): places the mapping (a hint, MAP_FIXED
+   * replacing what is there, MAP_FIXED_NOREPLACE, or top-down below mmap_base),
+   * creates the VMA and, for MAP_POPULATE, brings the pages in. Returns the VA or -errno.
+   */
+  mmap(addr: number, length: number, prot: number, flags: number, opts: MmapOptions = {}): number {
     if (!(length > 0)) return -Errno.EINVAL;
     if (prot & ~PROT_MASK) return -Errno.EINVAL;
-    const type = flags & MAP_TYPE;
-    if (type !== MAP_SHARED && type !== MAP_PRIVATE && type !== MAP_SHARED_VALIDATE) return -Errno.EINVAL;
+    const anon = (flags & MAP_ANONYMOUS) !== 0 || opts.obj === undefined;
+    let type = flags & MAP_TYPE;
+    if (type === MAP_SHARED_VALIDATE && !anon) type = MAP_SHARED;
+    if (type !== MAP_SHARED && type !== MAP_PRIVATE) return -Errno.EINVAL;
     const len = pageUp(length);
     if (len > TASK_SIZE) return -Errno.ENOMEM;
+    if (anon && type === MAP_SHARED && flags & MAP_GROWSDOWN) return -Errno.EINVAL;
+    const offset = opts.offset ?? 0;
 
+    let start: number;
     const noReplace = (flags & MAP_FIXED_NOREPLACE) !== 0;
     if (noReplace || flags & MAP_FIXED) {
+      if (addr > TASK_SIZE - len) return -Errno.ENOMEM;
       if (addr % PAGE_SIZE) return -Errno.EINVAL;
+      if (noReplace && this.overlaps(addr, addr + len)) return -Errno.EEXIST;
       if (addr < MMAP_MIN_ADDR) return -Errno.EPERM;
-      if (addr + len > TASK_SIZE) return -Errno.ENOMEM;
-      if (noReplace && !this.isFree(addr, addr + len)) return -Errno.EEXIST;
-      this.removeRange(addr, addr + len);
-      return this.mapRange(addr, len, prot, flags, name);
+      start = addr;
+    } else {
+      // round_hint_to_min: the hint is rounded down to its page, and raised to mmap_min_addr.
+      let hint = pageDown(Math.max(addr, 0));
+      if (hint !== 0 && hint < MMAP_MIN_ADDR) hint = MMAP_MIN_ADDR;
+      start = hint >= MMAP_MIN_ADDR && hint <= TASK_SIZE - len && this.isFree(hint, hint + len) ? hint : this.findFree(len);
+      if (start < 0) return start;
     }
-    const hint = pageUp(addr);
-    const start = hint >= MMAP_MIN_ADDR && this.isFree(hint, hint + len) ? hint : this.findFree(len);
-    if (start < 0) return start;
-    return this.mapRange(start, len, prot, flags, name);
+    const privateWritable = type === MAP_PRIVATE && (prot & PROT_WRITE) !== 0;
+    if (privateWritable && !(flags & MAP_NORESERVE) && len > this.commitLimit) return -Errno.ENOMEM;
+
+    let obj = anon ? undefined : opts.obj;
+    if (anon && type === MAP_SHARED) {
+      obj = new MemObject(`shmem:${++this.shmemCount}`, null);
+      this.objects.set(obj.key, obj);
+    }
+    // Pin the object while MAP_FIXED removes what is there: it may be a mapping of the same file.
+    if (obj) obj.mappedPages++;
+    this.removeRange(start, start + len);
+    this.insert({
+      start,
+      end: start + len,
+      prot,
+      flags: (flags & KEPT_FLAGS & ~MAP_TYPE) | type | (anon ? MAP_ANONYMOUS : 0),
+      name: opts.name ?? '',
+      wantExec: (prot & PROT_WRITE) !== 0 && (prot & PROT_EXEC) !== 0,
+      ...(obj ? { obj } : {}),
+      offset: obj ? offset : 0,
+      ...(opts.noWrite ? { noWrite: true } : {}),
+    });
+    if (obj) obj.mappedPages--;
+    if (flags & MAP_POPULATE) this.populate(start, start + len, (prot & PROT_WRITE) !== 0);
+    return start;
   }
 
   /** munmap(2): unmapping nothing is not an error. */
@@ -176,18 +381,36 @@ export class AddressSpace {
     const len = pageUp(length);
     if (len === 0) return 0;
     const end = addr + len;
-    if (end > TASK_SIZE || !this.isCovered(addr, end)) return -Errno.ENOMEM;
-    if (prot !== PROT_NONE && !this.allocFrames(addr, end)) return -Errno.ENOMEM;
+    if (end > TASK_SIZE || end < addr) return -Errno.ENOMEM;
+    // do_mprotect_pkey walks the VMAs from addr and stops at the first hole or refusal
+    // with an error, leaving what it already changed changed.
+    let stop = addr;
+    let error = 0;
+    for (const v of this.inRange(addr, end)) {
+      if (v.start > stop) break;
+      // A shared file opened read-only cannot become writable (mprotect_fixup's VM_MAYWRITE).
+      if (prot & PROT_WRITE && v.noWrite) {
+        error = -Errno.EACCES;
+        break;
+      }
+      stop = Math.min(v.end, end);
+    }
+    if (stop < end && error === 0) error = -Errno.ENOMEM;
+    if (stop > addr) this.protectRange(addr, stop, prot);
+    return error;
+  }
+
+  private protectRange(addr: number, end: number, prot: number): void {
     this.splitAt(addr);
     this.splitAt(end);
     this.vmaList = this.vmaList.map((v) => {
       if (v.end <= addr || v.start >= end) return v;
       if (isExec(v) || prot & PROT_EXEC) this.icacheDirty = true;
-      return { ...v, prot, wantExec: (prot & PROT_WRITE) !== 0 && (prot & PROT_EXEC) !== 0 };
+      const nv = { ...v, prot, wantExec: (prot & PROT_WRITE) !== 0 && (prot & PROT_EXEC) !== 0 };
+      this.applyPtes(nv, v.start, v.end);
+      return nv;
     });
-    this.applyPtes(addr, end, prot);
     this.merge();
-    return 0;
   }
 
   /** Set where the brk area starts (the page after the highest PT_LOAD end). */
@@ -198,14 +421,14 @@ export class AddressSpace {
 
   /** brk(2): Linux returns the current break, unchanged, on any failure. */
   brk(newBrk: number): number {
-    if (newBrk < this.brkStart) return this.brkCur;
+    if (newBrk < this.brkStart || newBrk > TASK_SIZE) return this.brkCur;
     const oldEnd = pageUp(this.brkCur);
     const newEnd = pageUp(newBrk);
     if (newEnd < oldEnd) this.removeRange(newEnd, oldEnd);
     if (newEnd > oldEnd) {
       // mm/mmap.c brk: the new area plus one guard page must not touch another mapping.
-      if (newEnd > TASK_SIZE || !this.isFree(oldEnd, newEnd + PAGE_SIZE)) return this.brkCur;
-      const r = this.mapRange(oldEnd, newEnd - oldEnd, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, '[heap]');
+      if (newEnd > TASK_SIZE || !this.isFree(oldEnd, Math.min(newEnd + PAGE_SIZE, TASK_SIZE))) return this.brkCur;
+      const r = this.mmap(oldEnd, newEnd - oldEnd, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, { name: '[heap]' });
       if (r < 0) return this.brkCur;
     }
     this.brkCur = newBrk;
@@ -228,7 +451,174 @@ export class AddressSpace {
     if (stack.end - start > limit) return false;
     const below = i > 0 ? this.vmaList[i - 1] : undefined;
     if (below && below.prot !== PROT_NONE && below.end > start - STACK_GUARD_GAP) return false;
-    return this.mapRange(start, stack.start - start, stack.prot, stack.flags, stack.name) === start;
+    return this.mmap(start, stack.start - start, stack.prot, stack.flags | MAP_FIXED, { name: stack.name }) === start;
+  }
+
+  /**
+   * mremap(2) (mm/mremap.c): shrink in place, grow in place when the pages
+   * after the mapping are free, else move (MREMAP_MAYMOVE) to a free range or
+   * to new_address (MREMAP_FIXED); MREMAP_DONTUNMAP leaves the old range
+   * mapped but empty. Present pages move with their contents. Returns the new
+   * address or -errno.
+   */
+  mremap(oldAddr: number, oldSize: number, newSize: number, flags: number, newAddr: number): number {
+    if (flags & ~(MREMAP_MAYMOVE | MREMAP_FIXED | MREMAP_DONTUNMAP)) return -Errno.EINVAL;
+    if (flags & (MREMAP_FIXED | MREMAP_DONTUNMAP) && !(flags & MREMAP_MAYMOVE)) return -Errno.EINVAL;
+    if (oldAddr % PAGE_SIZE) return -Errno.EINVAL;
+    const oldLen = pageUp(oldSize);
+    const newLen = pageUp(newSize);
+    if (newLen === 0) return -Errno.EINVAL;
+    if (flags & MREMAP_DONTUNMAP && oldLen !== newLen) return -Errno.EINVAL;
+    if (flags & MREMAP_FIXED) {
+      if (newAddr % PAGE_SIZE) return -Errno.EINVAL;
+      if (newLen > TASK_SIZE || newAddr > TASK_SIZE - newLen) return -Errno.EINVAL;
+      // The two ranges must not overlap.
+      if (newAddr < oldAddr + oldLen && oldAddr < newAddr + newLen) return -Errno.EINVAL;
+    }
+    const v = this.vmaAt(oldAddr);
+    if (!v) return -Errno.EFAULT;
+    if (oldLen === 0) {
+      // A second mapping of the same shared pages; private memory cannot be duplicated.
+      if (!isShared(v) || !(flags & MREMAP_MAYMOVE)) return -Errno.EINVAL;
+      const at = flags & MREMAP_FIXED ? newAddr : this.findFree(newLen);
+      if (at < 0) return at;
+      if (at < MMAP_MIN_ADDR) return -Errno.EPERM;
+      this.removeRange(at, at + newLen);
+      this.insert({ ...v, start: at, end: at + newLen, offset: v.offset + (oldAddr - v.start) });
+      return at;
+    }
+    if (oldAddr + oldLen > v.end) return -Errno.EFAULT;
+    if (flags & MREMAP_DONTUNMAP && (isShared(v) || v.flags & MAP_GROWSDOWN)) return -Errno.EINVAL;
+
+    if (flags & MREMAP_FIXED) {
+      if (newAddr < MMAP_MIN_ADDR) return -Errno.EPERM;
+      this.removeRange(newAddr, newAddr + newLen);
+      let len = oldLen;
+      if (newLen < oldLen) {
+        this.removeRange(oldAddr + newLen, oldAddr + oldLen);
+        len = newLen;
+      }
+      return this.move(oldAddr, len, newAddr, newLen, (flags & MREMAP_DONTUNMAP) !== 0);
+    }
+    if (newLen <= oldLen) {
+      if (newLen < oldLen) this.removeRange(oldAddr + newLen, oldAddr + oldLen);
+      if (flags & MREMAP_DONTUNMAP) return this.move(oldAddr, newLen, this.findFree(newLen), newLen, true);
+      return oldAddr;
+    }
+    // Grow: in place when the VMA ends where the range does and the pages after it are free.
+    if (oldAddr + oldLen === v.end && !(flags & MREMAP_DONTUNMAP) && oldAddr + newLen <= TASK_SIZE && this.isFree(v.end, oldAddr + newLen)) {
+      if (v.obj) v.obj.mappedPages += (oldAddr + newLen - v.end) / PAGE_SIZE;
+      this.vmaList = this.vmaList.map((x) => (x === v ? { ...v, end: oldAddr + newLen } : x));
+      this.merge();
+      return oldAddr;
+    }
+    if (!(flags & MREMAP_MAYMOVE)) return -Errno.ENOMEM;
+    const at = this.findFree(newLen);
+    if (at < 0) return at;
+    return this.move(oldAddr, oldLen, at, newLen, (flags & MREMAP_DONTUNMAP) !== 0);
+  }
+
+  /**
+   * msync(2)'s page work: write back the dirty pages of the shared file mappings
+   * in the range. The range must be mapped (ENOMEM otherwise). MS_INVALIDATE
+   * has nothing to drop: the object's pages are the only copy this process sees.
+   */
+  msync(addr: number, length: number, flags: number): number {
+    if (addr % PAGE_SIZE) return -Errno.EINVAL;
+    if (flags & ~(MS_ASYNC | MS_INVALIDATE | MS_SYNC)) return -Errno.EINVAL;
+    if (flags & MS_ASYNC && flags & MS_SYNC) return -Errno.EINVAL;
+    const len = pageUp(length);
+    const end = addr + len;
+    if (end < addr || end > TASK_SIZE) return -Errno.ENOMEM;
+    if (len === 0) return 0;
+    for (const v of this.inRange(addr, end)) {
+      if (!v.obj?.source || !isShared(v)) continue;
+      const lo = Math.max(v.start, addr);
+      const hi = Math.min(v.end, end);
+      this.writeBack(v.obj, v.offset + (lo - v.start), hi - lo);
+    }
+    // Like Linux, the mapped parts are synced even when the range has a hole.
+    return this.isCovered(addr, end) ? 0 : -Errno.ENOMEM;
+  }
+
+  /** mincore(2): one byte per page, 1 when the page is resident. -ENOMEM when the range has a hole. */
+  mincore(addr: number, length: number): Uint8Array | number {
+    if (addr % PAGE_SIZE) return -Errno.EINVAL;
+    const len = pageUp(length);
+    if (addr + len > TASK_SIZE || addr + len < addr) return -Errno.ENOMEM;
+    if (len === 0) return new Uint8Array(0);
+    if (!this.isCovered(addr, addr + len)) return -Errno.ENOMEM;
+    const out = new Uint8Array(len / PAGE_SIZE);
+    for (let i = 0; i < out.length; i++) {
+      const va = addr + i * PAGE_SIZE;
+      const v = this.vmaAt(va)!;
+      let resident = this.frameOf.has(vpnOf(va));
+      if (!resident && v.obj && isShared(v)) resident = v.obj.pages.has(vpnOf(v.offset + (va - v.start)));
+      out[i] = resident ? 1 : 0;
+    }
+    return out;
+  }
+
+  /**
+   * MADV_DONTNEED (zap_page_range): private pages are dropped, so the next
+   * access reads zeroes (anonymous) or the file again; shared pages only
+   * leave this mapping, their contents stay in the object.
+   */
+  discard(start: number, end: number): void {
+    for (const v of this.inRange(start, end)) {
+      const lo = Math.max(v.start, start);
+      const hi = Math.min(v.end, end);
+      this.dropPresent(v, lo, hi);
+    }
+  }
+
+  /** Bring every page of [start, end) in (MAP_POPULATE, MADV_POPULATE_*, MADV_WILLNEED). Stops quietly at a file's end. */
+  populate(start: number, end: number, write: boolean): void {
+    for (let va = start; va < end; va += PAGE_SIZE) {
+      const v = this.vmaAt(va);
+      if (!v) continue;
+      if (typeof this.present(va, v, write && (v.prot & PROT_WRITE) !== 0) !== 'number') return;
+    }
+  }
+
+  /** The mapped VMAs that meet [start, end), in order. */
+  inRange(start: number, end: number): Vma[] {
+    return this.vmaList.filter((v) => v.start < end && start < v.end);
+  }
+
+  isCovered(start: number, end: number): boolean {
+    let at = start;
+    for (const v of this.vmaList) {
+      if (v.end <= at) continue;
+      if (v.start > at) return false;
+      at = v.end;
+      if (at >= end) return true;
+    }
+    return false;
+  }
+
+  /** write(2) of the file `key` at `offset`: the cached pages show the new bytes (one page cache). */
+  fileWritten(key: string, offset: number, data: Uint8Array): void {
+    const obj = this.objects.get(key);
+    if (!obj) return;
+    for (let off = 0; off < data.length; ) {
+      const at = offset + off;
+      const n = Math.min(data.length - off, PAGE_SIZE - (at % PAGE_SIZE));
+      const page = obj.pages.get(vpnOf(at));
+      if (page) this.phys.view(page.pa + (at % PAGE_SIZE), n).set(data.subarray(off, off + n));
+      off += n;
+    }
+  }
+
+  /** Before read(2) of the file `key`: write back dirty cached pages of [offset, offset+len). */
+  syncFile(key: string, offset: number, len: number): void {
+    const obj = this.objects.get(key);
+    if (obj) this.writeBack(obj, offset, len);
+  }
+
+  /** Write back every dirty page of every file object (exit). */
+  syncAll(): void {
+    for (const obj of this.objects.values()) this.writeBack(obj, 0, Number.MAX_SAFE_INTEGER);
   }
 
   /** The highest free range of `len` bytes below mmapBase (top-down, like Linux), or -ENOMEM. */
@@ -251,7 +641,7 @@ export class AddressSpace {
     this.kernelRanges.push({ start: va, end: va + len });
   }
 
-  /** Privileged write that ignores protections (ELF segments, file-backed private mappings). */
+  /** Privileged write that ignores protections (ELF segments). */
   poke(va: number, bytes: Uint8Array): void {
     this.forEachPage(va, bytes.length, true, (pa, off, n, v) => {
       this.phys.view(pa, n).set(bytes.subarray(off, off + n));
@@ -266,7 +656,7 @@ export class AddressSpace {
     return out;
   }
 
-  /** Drop every user mapping and the brk area (execve); the kernel mappings stay. */
+  /** Drop every user mapping and the brk area (execve, exit); dirty shared file pages are written back. */
   clear(): void {
     for (const v of [...this.vmaList]) this.removeRange(v.start, v.end);
     this.brkStart = 0;
@@ -281,86 +671,183 @@ export class AddressSpace {
       const v = this.vmaAt(cur);
       if (!v) throw new GuestFault(cur, write);
       const n = Math.min(len - off, PAGE_SIZE - (cur % PAGE_SIZE));
-      fn(this.frameFor(cur), off, n, v);
+      const pa = this.present(cur, v, write);
+      if (typeof pa !== 'number') throw new GuestFault(cur, write);
+      fn(pa, off, n, v);
       off += n;
     }
   }
 
-  /** The frame of a mapped user page, allocated now if the page never had one (PROT_NONE). */
-  private frameFor(va: number): number {
-    const vpn = Math.floor(va / PAGE_SIZE);
+  /**
+   * The frame of the page holding `va` in `v`, bringing it in if needed: a
+   * private page gets a fresh frame, zeroed or filled from the file; a shared
+   * page is the object's (read from the file the first time). The page is
+   * mapped as the VMA's protection says. Returns the PA of `va` itself, or
+   * 'bus' past the end of a file, or 'oom' when guest RAM is exhausted.
+   */
+  private present(va: number, v: Vma, write: boolean): number | 'bus' | 'oom' {
+    const vpn = vpnOf(va);
     const have = this.frameOf.get(vpn);
-    if (have !== undefined) return have + (va % PAGE_SIZE);
-    const pa = this.frames.alloc();
+    if (have !== undefined) {
+      if (write) this.markDirty(va, v);
+      return have + (va % PAGE_SIZE);
+    }
+    const page = vpn * PAGE_SIZE;
+    const objOff = v.offset + (page - v.start);
+    let pa: number;
+    try {
+      if (v.obj && isShared(v)) {
+        const cached = this.cachedPage(v.obj, objOff);
+        if (typeof cached !== 'number') return cached;
+        pa = cached;
+      } else {
+        if (v.obj?.source && objOff >= pageUp(v.obj.source.size())) return 'bus';
+        pa = this.frames.alloc();
+        if (v.obj) {
+          const cached = v.obj.pages.get(vpnOf(objOff));
+          if (cached) this.phys.view(pa, PAGE_SIZE).set(this.phys.view(cached.pa, PAGE_SIZE));
+          else if (v.obj.source) v.obj.source.read(this.phys.view(pa, PAGE_SIZE), objOff);
+        }
+      }
+    } catch (e) {
+      if (e instanceof OutOfMemoryError) return 'oom';
+      throw e;
+    }
     this.frameOf.set(vpn, pa);
+    if (write) this.markDirty(va, v);
+    if ((v.prot & PROT_MASK) !== PROT_NONE) this.pageTable.map(page, pa, PAGE_SIZE, userPerms(v.prot));
+    if (isExec(v)) this.icacheDirty = true;
     return pa + (va % PAGE_SIZE);
+  }
+
+  /** The object's page at byte offset `objOff`, read from the file (or zeroed, for shmem) the first time. */
+  private cachedPage(obj: MemObject, objOff: number): number | 'bus' {
+    const idx = vpnOf(objOff);
+    const have = obj.pages.get(idx);
+    if (have) return have.pa;
+    if (obj.source && objOff >= pageUp(obj.source.size())) return 'bus';
+    const pa = this.frames.alloc();
+    // Past the end of the file the last page reads as zeroes (the frame is zeroed).
+    if (obj.source) obj.source.read(this.phys.view(pa, PAGE_SIZE), objOff);
+    obj.pages.set(idx, { pa, dirty: false });
+    return pa;
+  }
+
+  private markDirty(va: number, v: Vma): void {
+    if (!v.obj || !isShared(v)) return;
+    const page = v.obj.pages.get(vpnOf(v.offset + (pageDown(va) - v.start)));
+    if (page) page.dirty = true;
+  }
+
+  /** Write back the dirty pages of `obj` in [offset, offset+len), never past the file's end. */
+  private writeBack(obj: MemObject, offset: number, len: number): void {
+    const src = obj.source;
+    if (!src) return;
+    // The page tables keep no dirty bit the host can see, so a page mapped writable counts as dirty.
+    const inRange = [...obj.pages].filter(([idx]) => idx * PAGE_SIZE < offset + len && offset < (idx + 1) * PAGE_SIZE);
+    const entries = inRange.filter(([idx, p]) => p.dirty || this.writableMapped(obj, idx));
+    if (entries.length === 0) return;
+    const size = src.size();
+    for (const [idx, p] of entries.sort((a, b) => a[0] - b[0])) {
+      const at = idx * PAGE_SIZE;
+      const n = Math.min(PAGE_SIZE, size - at);
+      if (n > 0) src.write(this.phys.view(p.pa, n), at);
+      p.dirty = false;
+    }
+  }
+
+  private writableMapped(obj: MemObject, idx: number): boolean {
+    return this.vmaList.some((v) => {
+      if (v.obj !== obj || !isShared(v) || !(v.prot & PROT_WRITE)) return false;
+      const va = v.start + idx * PAGE_SIZE - v.offset;
+      return va >= v.start && va < v.end && this.frameOf.has(vpnOf(va));
+    });
+  }
+
+  /** Present pages of [start, end): by page walk for small ranges, by scanning the map for huge ones. */
+  private presentIn(start: number, end: number): [number, number][] {
+    const lo = vpnOf(start);
+    const hi = vpnOf(end);
+    const out: [number, number][] = [];
+    if (hi - lo <= this.frameOf.size) {
+      for (let vpn = lo; vpn < hi; vpn++) {
+        const pa = this.frameOf.get(vpn);
+        if (pa !== undefined) out.push([vpn, pa]);
+      }
+    } else {
+      for (const [vpn, pa] of this.frameOf) if (vpn >= lo && vpn < hi) out.push([vpn, pa]);
+      out.sort((a, b) => a[0] - b[0]);
+    }
+    return out;
+  }
+
+  /** Make the page tables of [start, end) (inside `v`) say `v.prot` for its present pages. */
+  private applyPtes(v: Vma, start: number, end: number): void {
+    if ((v.prot & PROT_MASK) === PROT_NONE) {
+      this.pageTable.unmap(start, end - start);
+      return;
+    }
+    const perms = userPerms(v.prot);
+    for (const [vpn, pa] of this.presentIn(start, end)) this.pageTable.map(vpn * PAGE_SIZE, pa, PAGE_SIZE, perms);
+  }
+
+  /** Forget the present pages of [start, end) of `v`: private frames are freed, shared ones stay the object's. */
+  private dropPresent(v: Vma, start: number, end: number): void {
+    const present = this.presentIn(start, end);
+    if (present.length === 0) return;
+    if (isExec(v) || v.wantExec) this.icacheDirty = true;
+    this.pageTable.unmap(start, end - start);
+    const shared = v.obj !== undefined && isShared(v);
+    for (const [vpn, pa] of present) {
+      if (!shared) this.frames.free(pa);
+      this.frameOf.delete(vpn);
+    }
+  }
+
+  private insert(vma: Vma): void {
+    const at = this.vmaList.findIndex((v) => v.start > vma.start);
+    this.vmaList.splice(at < 0 ? this.vmaList.length : at, 0, vma);
+    if (vma.obj) vma.obj.mappedPages += (vma.end - vma.start) / PAGE_SIZE;
+    if (isExec(vma)) this.icacheDirty = true;
+    this.merge();
+  }
+
+  /**
+   * Move [from, from+len) to [to, to+len) and make the result `newLen` long
+   * (the old range is one VMA's). Present pages keep their frames; with
+   * `keepOld` (MREMAP_DONTUNMAP) the old range stays mapped, empty.
+   */
+  private move(from: number, len: number, to: number, newLen: number, keepOld: boolean): number {
+    if (to < 0) return to;
+    this.splitAt(from);
+    this.splitAt(from + len);
+    const v = this.vmaAt(from)!;
+    const present = this.presentIn(from, from + len);
+    this.pageTable.unmap(from, len);
+    for (const [vpn] of present) this.frameOf.delete(vpn);
+    const shift = to - from;
+    if (!keepOld) {
+      this.vmaList = this.vmaList.filter((x) => x !== v);
+      if (v.obj) v.obj.mappedPages -= len / PAGE_SIZE;
+    }
+    if (isExec(v) || v.wantExec) this.icacheDirty = true;
+    this.insert({ ...v, start: to, end: to + newLen });
+    const moved = this.vmaAt(to)!;
+    for (const [vpn, pa] of present) {
+      this.frameOf.set(vpn + shift / PAGE_SIZE, pa);
+      if ((moved.prot & PROT_MASK) !== PROT_NONE) this.pageTable.map(vpn * PAGE_SIZE + shift, pa, PAGE_SIZE, userPerms(moved.prot));
+    }
+    this.merge();
+    return to;
+  }
+
+  private overlaps(start: number, end: number): boolean {
+    return this.vmaList.some((v) => v.start < end && start < v.end);
   }
 
   private isFree(start: number, end: number): boolean {
     if (start < MMAP_MIN_ADDR || end > TASK_SIZE) return false;
-    return !this.vmaList.some((v) => v.start < end && start < v.end);
-  }
-
-  private isCovered(start: number, end: number): boolean {
-    let at = start;
-    for (const v of this.vmaList) {
-      if (v.end <= at) continue;
-      if (v.start > at) return false;
-      at = v.end;
-      if (at >= end) return true;
-    }
-    return false;
-  }
-
-  /** Create a VMA over a free range, give its pages frames and map them. */
-  private mapRange(start: number, len: number, prot: number, flags: number, name: string): number {
-    const end = start + len;
-    if (prot !== PROT_NONE && !this.allocFrames(start, end)) return -Errno.ENOMEM;
-    const vma: Vma = { start, end, prot, flags, name, wantExec: (prot & PROT_WRITE) !== 0 && (prot & PROT_EXEC) !== 0 };
-    const at = this.vmaList.findIndex((v) => v.start > start);
-    this.vmaList.splice(at < 0 ? this.vmaList.length : at, 0, vma);
-    if (isExec(vma)) this.icacheDirty = true;
-    this.applyPtes(start, end, prot);
-    this.merge();
-    return start;
-  }
-
-  /** Give every page of [start, end) a frame; on exhaustion undo this call's allocations. */
-  private allocFrames(start: number, end: number): boolean {
-    const fresh: number[] = [];
-    try {
-      for (let vpn = start / PAGE_SIZE; vpn < end / PAGE_SIZE; vpn++) {
-        if (this.frameOf.has(vpn)) continue;
-        this.frameOf.set(vpn, this.frames.alloc());
-        fresh.push(vpn);
-      }
-      return true;
-    } catch (e) {
-      if (!(e instanceof OutOfMemoryError)) throw e;
-      for (const vpn of fresh) {
-        this.frames.free(this.frameOf.get(vpn)!);
-        this.frameOf.delete(vpn);
-      }
-      return false;
-    }
-  }
-
-  /** Make the page tables of [start, end) say `prot`, mapping runs of contiguous frames at once. */
-  private applyPtes(start: number, end: number, prot: number): void {
-    if (prot === PROT_NONE) {
-      this.pageTable.unmap(start, end - start);
-      return;
-    }
-    const perms = userPerms(prot);
-    let runVa = start;
-    let runPa = this.frameOf.get(start / PAGE_SIZE)!;
-    for (let va = start + PAGE_SIZE; va <= end; va += PAGE_SIZE) {
-      const pa = va < end ? this.frameOf.get(va / PAGE_SIZE)! : -1;
-      if (pa === runPa + (va - runVa)) continue;
-      this.pageTable.map(runVa, runPa, va - runVa, perms);
-      runVa = va;
-      runPa = pa;
-    }
+    return !this.overlaps(start, end);
   }
 
   /** Split the VMA strictly containing `addr` in two at `addr`. */
@@ -368,12 +855,12 @@ export class AddressSpace {
     const i = this.vmaList.findIndex((v) => v.start < addr && addr < v.end);
     if (i < 0) return;
     const v = this.vmaList[i]!;
-    this.vmaList.splice(i, 1, { ...v, end: addr }, { ...v, start: addr });
+    this.vmaList.splice(i, 1, { ...v, end: addr }, { ...v, start: addr, offset: v.obj ? v.offset + (addr - v.start) : 0 });
   }
 
-  /** Unmap [start, end): VMAs are cut at its edges, pages unmapped, frames freed. */
+  /** Unmap [start, end): VMAs are cut at its edges, pages unmapped, frames freed, objects released. */
   private removeRange(start: number, end: number): void {
-    if (!this.vmaList.some((v) => v.start < end && start < v.end)) return;
+    if (!this.overlaps(start, end)) return;
     this.splitAt(start);
     this.splitAt(end);
     const keep: Vma[] = [];
@@ -383,18 +870,27 @@ export class AddressSpace {
         continue;
       }
       if (isExec(v) || v.wantExec) this.icacheDirty = true;
+      if (v.obj && isShared(v)) this.writeBack(v.obj, v.offset, v.end - v.start);
+      this.dropPresent(v, v.start, v.end);
       this.pageTable.unmap(v.start, v.end - v.start);
-      for (let vpn = v.start / PAGE_SIZE; vpn < v.end / PAGE_SIZE; vpn++) {
-        const pa = this.frameOf.get(vpn);
-        if (pa === undefined) continue;
-        this.frames.free(pa);
-        this.frameOf.delete(vpn);
+      if (v.obj) {
+        v.obj.mappedPages -= (v.end - v.start) / PAGE_SIZE;
+        if (v.obj.mappedPages === 0) this.releaseObject(v.obj);
       }
     }
     this.vmaList = keep;
   }
 
-  /** Merge neighbouring anonymous VMAs that are alike, as Linux's vma_merge does. */
+  /** No mapping refers to `obj` any more: write back, free its pages, let the file go. */
+  private releaseObject(obj: MemObject): void {
+    this.writeBack(obj, 0, Number.MAX_SAFE_INTEGER);
+    for (const p of obj.pages.values()) this.frames.free(p.pa);
+    obj.pages.clear();
+    this.objects.delete(obj.key);
+    obj.source?.release();
+  }
+
+  /** Merge neighbouring anonymous private VMAs that are alike, as Linux's vma_merge does. */
   private merge(): void {
     const out: Vma[] = [];
     for (const v of this.vmaList) {
@@ -406,7 +902,8 @@ export class AddressSpace {
         prev.flags === v.flags &&
         prev.name === v.name &&
         prev.wantExec === v.wantExec &&
-        (v.flags & MAP_ANONYMOUS) !== 0;
+        prev.obj === v.obj &&
+        (v.obj === undefined || prev.offset + (prev.end - prev.start) === v.offset);
       if (alike) out[out.length - 1] = { ...prev, end: v.end };
       else out.push(v);
     }

@@ -92,7 +92,7 @@ export class GuestMemory {
 
   private translate(va: number, write: boolean): number {
     if (!(va >= 0 && va < TASK_SIZE)) throw new GuestFault(va, write);
-    const acc = this.as.pageAccess(va);
+    const acc = this.as.pageAccess(va, write);
     if (!acc || (write ? !acc.write : !acc.read)) throw new GuestFault(va, write);
     return acc.pa + (va % PAGE_SIZE);
   }
