@@ -67,3 +67,5 @@ build printf-double printf-double.c c
 build tight-loop tight-loop.c c
 build die-by-signal die-by-signal.c c
 build big-stack big-stack.c c
+build identity identity.c c
+build procfs procfs.c c

@@ -8,6 +8,7 @@
  */
 
 import type { HostDirEntry } from '../../ports/host.js';
+import type { SynthFile } from './synthfs.js';
 import { O_ACCMODE, O_CLOEXEC, O_CREAT, O_EXCL, O_NOCTTY, O_TRUNC, O_WRONLY, O_RDONLY, O_RDWR } from './linux-abi.js';
 
 /** What an open file description refers to; decides how reads, writes and lseek behave. */
@@ -20,6 +21,8 @@ export class OpenFile {
   refs = 0;
   /** getdents64 snapshot, taken on the first call and when the offset returns to 0. */
   dirEntries: HostDirEntry[] | null = null;
+  /** A /proc or /dev node elfuse makes up (hostFd is -1); see synthfs.ts. */
+  synth: SynthFile | null = null;
 
   constructor(
     /** Host fd, or -1 for an O_PATH description that has no host fd. */

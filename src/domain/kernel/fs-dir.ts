@@ -11,17 +11,19 @@ import type { OpenFile } from './fd-table.js';
 import { direntType, encodeUtf8, fileOf } from './fs-util.js';
 import { LinuxDirent64Offset, StructWriter, linuxDirent64Reclen } from './linux-abi.js';
 import type { SyscallArgs, SyscallImpl } from './syscall-args.js';
+import { synthEntries } from './synthfs.js';
 import type { Task } from './task.js';
 
 /** '.' and '..' first, as a Linux filesystem lists them, then the host's entries. */
 function snapshot(task: Task, dir: OpenFile): HostDirEntry[] {
+  if (dir.synth) return synthEntries(dir.synth.node, dir.path);
   const fs = task.host.fs;
   const self = fs.stat(dir.path);
   const parent = fs.stat(dir.path.endsWith('/') ? `${dir.path}..` : `${dir.path}/..`);
   return [
     { name: '.', type: 'dir', ino: self.ino },
     { name: '..', type: 'dir', ino: parent.ino },
-    ...fs.readdir(dir.path),
+    ...(task.root?.contains(dir.path) ? task.root.guestEntries(fs.readdir(dir.path)) : fs.readdir(dir.path)),
   ];
 }
 

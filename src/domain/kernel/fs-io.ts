@@ -27,6 +27,9 @@ import {
   F_SETLKW,
   MAX_RW_COUNT,
   NCCS,
+  RLIMIT_FSIZE,
+  RLIM_INFINITY,
+  SIGXFSZ,
   O_APPEND,
   O_CLOEXEC,
   O_NONBLOCK,
@@ -55,6 +58,7 @@ import {
 } from './linux-abi.js';
 import { raiseSignal } from './process.js';
 import { SyscallError, type SyscallArgs, type SyscallImpl, type SyscallResult } from './syscall-args.js';
+import { synthRead, synthWrite } from './synthfs.js';
 import type { Task } from './task.js';
 
 /** Largest single host read or write elfuse issues; larger requests loop (files) or return short (streams). */
@@ -79,6 +83,7 @@ function writableFile(task: Task, fd: number): OpenFile {
  * what one host read gives, without blocking the JavaScript thread.
  */
 function hostRead(task: Task, file: OpenFile, count: number, pos: bigint | null): Uint8Array | Promise<Uint8Array> {
+  if (file.synth) return synthRead(task, file.synth, Math.min(count, MAX_RW_COUNT), pos ?? file.offset);
   const fs = task.host.fs;
   if (!file.positional && file.kind !== 'file') {
     const buf = new Uint8Array(Math.min(count, CHUNK));
@@ -98,6 +103,7 @@ function hostRead(task: Task, file: OpenFile, count: number, pos: bigint | null)
 }
 
 function hostWrite(task: Task, file: OpenFile, data: Uint8Array, pos: bigint | null): number {
+  if (file.synth) return synthWrite(task, file.synth, data);
   try {
     return task.host.fs.write(file.hostFd, data, pos);
   } catch (err) {
@@ -121,8 +127,26 @@ function readAt(task: Task, file: OpenFile, buf: number, count: number, pos: big
 }
 
 /** Writes at our offset (or appends), advancing it. */
+/**
+ * RLIMIT_FSIZE on a regular file (generic_write_check_limits in mm/filemap.c):
+ * a write starting at or past the limit raises SIGXFSZ and fails with EFBIG;
+ * one crossing it is cut short at the limit.
+ */
+function fsizeLimited(task: Task, file: OpenFile, data: Uint8Array, pos: bigint): Uint8Array {
+  const limit = task.rlimits[RLIMIT_FSIZE]?.cur ?? RLIM_INFINITY;
+  if (limit === RLIM_INFINITY || file.kind !== 'file' || file.synth || data.length === 0) return data;
+  if (pos >= limit) {
+    raiseSignal(task, SIGXFSZ);
+    throw new SyscallError(Errno.EFBIG);
+  }
+  const room = limit - pos;
+  return BigInt(data.length) > room ? data.subarray(0, Number(room)) : data;
+}
+
 function writeAdvancing(task: Task, file: OpenFile, data: Uint8Array): number {
   if (!file.positional) return hostWrite(task, file, data, null);
+  if (file.synth) return hostWrite(task, file, data, null);
+  data = fsizeLimited(task, file, data, file.flags & O_APPEND ? statOpenFile(task, file).size : file.offset);
   if (file.flags & O_APPEND) {
     // The host fd was opened O_APPEND too, so it appends atomically; learn the new end afterwards.
     const n = hostWrite(task, file, data, null);
@@ -178,8 +202,9 @@ function sysPwrite64(task: Task, a: SyscallArgs): number {
   seekableFile(file);
   const count = Math.min(a.size(2), MAX_RW_COUNT);
   if (count === 0) return 0;
-  const data = task.mem.read(a.ptr(1), count);
-  return hostWrite(task, file, data, file.flags & O_APPEND ? null : off);
+  const pos = file.flags & O_APPEND ? null : off;
+  const data = fsizeLimited(task, file, task.mem.read(a.ptr(1), count), pos ?? statOpenFile(task, file).size);
+  return hostWrite(task, file, data, pos);
 }
 
 interface Iovec {
@@ -259,6 +284,13 @@ function sysLseek(task: Task, a: SyscallArgs): bigint {
   const file = seekableFile(fileOf(task, a.fd(0)));
   const off = a.i64(1);
   const whence = a.uint(2);
+  if (file.synth?.node.type === 'dev') {
+    // The memory devices ignore seeks and stay at 0 (null_lseek in drivers/char/mem.c).
+    file.offset = 0n;
+    return 0n;
+  }
+  // proc's seq files seek only from the start or the current position (seq_lseek).
+  if (file.synth && whence !== SEEK_SET && whence !== SEEK_CUR) throw new SyscallError(Errno.EINVAL);
   const size = (): bigint => statOpenFile(task, file).size;
   let target: bigint;
   switch (whence) {

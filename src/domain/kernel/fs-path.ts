@@ -8,10 +8,16 @@
 import { HostError } from '../../ports/host.js';
 import { Errno } from './errno.js';
 import { OpenFile, type FileKind } from './fd-table.js';
-import { encodeUtf8, fileOf, hostOpenFlags, readPath, resolveAt } from './fs-util.js';
+import { encodeUtf8, fileOf, guestPathOf, hostOpenFlags, readPath, resolveAt } from './fs-util.js';
+import { openSynth, synthAt, synthStat } from './synthfs.js';
 import {
   AT_EACCESS,
   AT_EMPTY_PATH,
+  AT_FDCWD,
+  O_ACCMODE,
+  O_CREAT,
+  O_EXCL,
+  O_RDONLY,
   AT_REMOVEDIR,
   AT_SYMLINK_NOFOLLOW,
   O_CLOEXEC,
@@ -70,11 +76,29 @@ function openHost(task: Task, path: string, flags: number, mode: number): OpenFi
   }
 }
 
-/** openat(2) */
+/** openat(2). /proc and /dev are synthetic (synthfs.ts); other paths open on the host. */
 function sysOpenat(task: Task, a: SyscallArgs): number {
   const flags = a.int(2);
-  const path = resolveAt(task, a.fd(0), readPath(task, a.ptr(1)));
+  const dirfd = a.fd(0);
+  const guestPath = readPath(task, a.ptr(1));
   if (flags & __O_TMPFILE) return -Errno.EOPNOTSUPP;
+  // O_CREAT|O_EXCL never follows a final symlink (it fails with EEXIST instead).
+  const follow = !(flags & O_NOFOLLOW) && (flags & (O_CREAT | O_EXCL)) !== (O_CREAT | O_EXCL);
+  const synth = synthAt(task, dirfd, guestPath, follow);
+  let path: string;
+  if (synth && 'node' in synth && synth.node.type !== 'host') {
+    if (flags & O_CREAT && flags & O_EXCL) return -Errno.EEXIST;
+    const fd = task.fds.lowestFree(0, task.fdLimit);
+    if (fd < 0) return -Errno.EMFILE;
+    const wantsWrite = (flags & O_ACCMODE) !== O_RDONLY || (flags & O_TRUNC_BIT) !== 0;
+    const file = openSynth(task, synth.node, synth.path, flags | O_LARGEFILE, wantsWrite, (flags & O_DIRECTORY) !== 0);
+    task.fds.installAt(fd, file, (flags & O_CLOEXEC) !== 0);
+    return fd;
+  } else if (synth && 'node' in synth && synth.node.type === 'host') {
+    path = synth.node.hostPath;
+  } else {
+    path = synth && 'redirect' in synth ? resolveAt(task, AT_FDCWD, synth.redirect, follow) : resolveAt(task, dirfd, guestPath, follow);
+  }
   // Reserve the number first so a full table does not leave a host fd open.
   const fd = task.fds.lowestFree(0, task.fdLimit);
   if (fd < 0) return -Errno.EMFILE;
@@ -83,11 +107,28 @@ function sysOpenat(task: Task, a: SyscallArgs): number {
   return fd;
 }
 
+/** O_TRUNC (asm-generic/fcntl.h): truncating is a write, which proc files refuse. */
+const O_TRUNC_BIT = 0o1000;
+
 /** faccessat2(2); faccessat(2) is the same with flags 0. AT_EACCESS is moot: real and effective ids match. */
 function access(task: Task, dirfd: number, pathPtr: number, mode: number, flags: number): number {
   if (mode & ~7) return -Errno.EINVAL;
   if (flags & ~(AT_EACCESS | AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH)) return -Errno.EINVAL;
-  const path = resolveAt(task, dirfd, readPath(task, pathPtr, (flags & AT_EMPTY_PATH) !== 0));
+  const guestPath = readPath(task, pathPtr, (flags & AT_EMPTY_PATH) !== 0);
+  const follow = (flags & AT_SYMLINK_NOFOLLOW) === 0;
+  const synth = guestPath === '' ? null : synthAt(task, dirfd, guestPath, follow);
+  if (synth && 'node' in synth && synth.node.type !== 'host') {
+    // Permission bits of the node against the caller; root passes everything but execute of a non-executable.
+    const st = synthStat(task, synth.node, synth.path);
+    if (task.euid === 0) return mode & 1 && !(st.mode & 0o111) ? -Errno.EACCES : 0;
+    const granted = st.uid === task.euid ? (st.mode >> 6) & 7 : st.gid === task.egid ? (st.mode >> 3) & 7 : st.mode & 7;
+    return (mode & ~granted) === 0 ? 0 : -Errno.EACCES;
+  }
+  const path = synth
+    ? 'node' in synth
+      ? (synth.node as { hostPath: string }).hostPath
+      : resolveAt(task, AT_FDCWD, synth.redirect, follow)
+    : resolveAt(task, dirfd, guestPath, follow);
   if (path === '') return -Errno.ENOENT;
   // AT_SYMLINK_NOFOLLOW: a symlink itself is always accessible if it exists.
   if (flags & AT_SYMLINK_NOFOLLOW && (task.host.fs.lstat(path).mode & S_IFMT) === S_IFLNK) return 0;
@@ -103,24 +144,29 @@ function sysFaccessat2(task: Task, a: SyscallArgs): number {
   return access(task, a.fd(0), a.ptr(1), a.int(2), a.int(3));
 }
 
-/** readlinkat(2): no NUL, truncated to bufsiz. /proc/self/exe names the guest executable. */
+/** readlinkat(2): no NUL, truncated to bufsiz. Links in /proc and /dev are synthetic (/proc/self/exe names the guest executable). */
 function sysReadlinkat(task: Task, a: SyscallArgs): number {
   const bufsiz = a.int(3);
   if (bufsiz <= 0) return -Errno.EINVAL;
-  const path = resolveAt(task, a.fd(0), readPath(task, a.ptr(1)));
-  const target = isSelfExe(task, path) && task.execfn.startsWith('/') ? task.execfn : task.host.fs.readlink(path);
+  const dirfd = a.fd(0);
+  const guestPath = readPath(task, a.ptr(1));
+  const synth = synthAt(task, dirfd, guestPath, false);
+  let target: string;
+  if (synth && 'node' in synth) {
+    if (synth.node.type !== 'link') return -Errno.EINVAL;
+    target = synth.node.target();
+  } else {
+    const path = synth ? resolveAt(task, AT_FDCWD, synth.redirect, false) : resolveAt(task, dirfd, guestPath, false);
+    target = task.host.fs.readlink(path);
+  }
   const bytes = encodeUtf8(target).subarray(0, bufsiz);
   task.mem.write(a.ptr(2), bytes);
   return bytes.length;
 }
 
-function isSelfExe(task: Task, path: string): boolean {
-  return path === '/proc/self/exe' || path === `/proc/${task.pid}/exe`;
-}
-
-/** getcwd(2): returns the length including the NUL; ERANGE when it does not fit. */
+/** getcwd(2): returns the length including the NUL; ERANGE when it does not fit. Inside the sysroot, the guest's name. */
 function sysGetcwd(task: Task, a: SyscallArgs): number {
-  const cwd = encodeUtf8(task.host.process.cwd());
+  const cwd = encodeUtf8(guestPathOf(task, task.host.process.cwd()));
   const size = a.size(1);
   if (cwd.length + 1 > size) return -Errno.ERANGE;
   const out = new Uint8Array(cwd.length + 1);
@@ -131,7 +177,7 @@ function sysGetcwd(task: Task, a: SyscallArgs): number {
 
 /** chdir(2) */
 function sysChdir(task: Task, a: SyscallArgs): number {
-  task.host.process.chdir(readPath(task, a.ptr(0)));
+  task.host.process.chdir(resolveAt(task, AT_FDCWD, readPath(task, a.ptr(0)), true));
   return 0;
 }
 

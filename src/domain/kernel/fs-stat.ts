@@ -6,6 +6,7 @@
 import type { HostStat } from '../../ports/host.js';
 import { Errno } from './errno.js';
 import { fileOf, kstatFromHost, readPath, resolveAt, statOpenFile } from './fs-util.js';
+import { synthAt, synthStat } from './synthfs.js';
 import {
   AT_EMPTY_PATH,
   AT_FDCWD,
@@ -26,8 +27,11 @@ import type { Task } from './task.js';
 function statAt(task: Task, dirfd: number, pathPtr: number, flags: number): HostStat {
   const path = readPath(task, pathPtr, (flags & AT_EMPTY_PATH) !== 0);
   if (path === '') return dirfd === AT_FDCWD ? task.host.fs.stat('.') : statOpenFile(task, fileOf(task, dirfd));
-  const hostPath = resolveAt(task, dirfd, path);
-  return flags & AT_SYMLINK_NOFOLLOW ? task.host.fs.lstat(hostPath) : task.host.fs.stat(hostPath);
+  const follow = (flags & AT_SYMLINK_NOFOLLOW) === 0;
+  const synth = synthAt(task, dirfd, path, follow);
+  if (synth && 'node' in synth) return synthStat(task, synth.node, synth.path);
+  const hostPath = synth ? resolveAt(task, AT_FDCWD, synth.redirect, follow) : resolveAt(task, dirfd, path, follow);
+  return follow ? task.host.fs.stat(hostPath) : task.host.fs.lstat(hostPath);
 }
 
 /** fstat(2) */

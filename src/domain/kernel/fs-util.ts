@@ -35,6 +35,7 @@ import {
   type KStat,
 } from './linux-abi.js';
 import { SyscallError } from './syscall-args.js';
+import { synthStat } from './synthfs.js';
 import type { Task } from './task.js';
 
 /** PATH_MAX from linux/limits.h, including the NUL. */
@@ -73,16 +74,36 @@ export function fileOf(task: Task, fd: number): OpenFile {
 }
 
 /**
- * The host path `path` names relative to `dirfd`: absolute paths and
- * AT_FDCWD pass through (the guest's cwd is the host process's cwd);
- * otherwise dirfd must be an open directory (EBADF, ENOTDIR).
+ * The host path `path` names relative to `dirfd` (the *at(2) rules):
+ * absolute paths and AT_FDCWD pass through (the guest's cwd is the host
+ * process's cwd); otherwise dirfd must be an open directory (EBADF,
+ * ENOTDIR). With a sysroot, absolute paths, and relative ones from a
+ * directory inside the sysroot, resolve under it (see sysroot.ts); a final
+ * symlink is resolved there too when `followFinal` says the call follows it.
  */
-export function resolveAt(task: Task, dirfd: number, path: string): string {
-  if (path.startsWith('/') || dirfd === AT_FDCWD) return path;
-  const dir = fileOf(task, dirfd);
-  if (dir.kind !== 'dir' && !isPathDir(task, dir)) throw new SyscallError(Errno.ENOTDIR);
-  if (path === '') return dir.path;
-  return dir.path.endsWith('/') ? dir.path + path : `${dir.path}/${path}`;
+export function resolveAt(task: Task, dirfd: number, path: string, followFinal = false): string {
+  const root = task.root;
+  if (path.startsWith('/')) return root ? root.resolve(path, followFinal) : path;
+  let base: string;
+  if (dirfd === AT_FDCWD) {
+    if (!root) return path;
+    base = task.host.process.cwd();
+  } else {
+    const dir = fileOf(task, dirfd);
+    if (dir.kind !== 'dir' && !isPathDir(task, dir)) throw new SyscallError(Errno.ENOTDIR);
+    if (path === '') return dir.path;
+    base = dir.path;
+    if (!root) return base.endsWith('/') ? base + path : `${base}/${path}`;
+  }
+  // Relative to a directory inside the sysroot: `..` and symlinks stay inside it.
+  if (root.contains(base)) return root.resolve(`${root.toGuest(base)}/${path}`, followFinal, false);
+  if (path === '') return base;
+  return dirfd === AT_FDCWD ? path : `${base}/${path}`;
+}
+
+/** The guest's name for a host path: inside the sysroot, the path under it. */
+export function guestPathOf(task: Task, hostPath: string): string {
+  return task.root ? task.root.toGuest(hostPath) : hostPath;
 }
 
 /** An O_PATH description may name a directory too. */
@@ -132,6 +153,7 @@ export function kstatFromHost(st: HostStat): KStat {
 
 /** stat of whatever the description refers to; O_PATH descriptions have only a path. */
 export function statOpenFile(task: Task, file: OpenFile): HostStat {
+  if (file.synth) return synthStat(task, file.synth.node, file.path);
   if (file.hostFd < 0) return task.host.fs.stat(file.path);
   return task.host.fs.fstat(file.hostFd);
 }

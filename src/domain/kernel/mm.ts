@@ -83,6 +83,8 @@ function sysMmap(task: Task, a: SyscallArgs): number {
   if (typeof file === 'number') return file;
   // /dev/zero and other character devices map as zeroed memory.
   if (file.kind === 'chr') return mapAnonymous(task, addr, length, prot, flags | MAP_ANONYMOUS);
+  // proc files have no mmap (ENODEV, as do_mmap says when f_op->mmap is missing).
+  if (file.synth) return -Errno.ENODEV;
   const va = mapAnonymous(task, addr, length, prot, (flags & ~MAP_TYPE) | MAP_PRIVATE, file.path);
   if (va < 0) return va;
   fillFromFile(task, file.hostFd, va, length, offset);

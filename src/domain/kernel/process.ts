@@ -34,7 +34,7 @@ import type { Rlimit, Task } from './task.js';
 
 /** The kernel release uname reports: a current LTS line. */
 export const UTS_RELEASE = '6.12.0-elfuse';
-const UTS_VERSION = '#1 SMP PREEMPT_DYNAMIC';
+export const UTS_VERSION = '#1 SMP PREEMPT_DYNAMIC';
 
 function sigbit(sig: number): bigint {
   return 1n << BigInt(sig - 1);

@@ -12,6 +12,7 @@ import { fsDirSyscalls } from './fs-dir.js';
 import { fsIoSyscalls } from './fs-io.js';
 import { fsPathSyscalls } from './fs-path.js';
 import { fsStatSyscalls } from './fs-stat.js';
+import { identitySyscalls } from './identity.js';
 import { mmSyscalls } from './mm.js';
 import { processSyscalls } from './process.js';
 import { signalSyscalls } from './signal.js';
@@ -351,6 +352,7 @@ const IMPLEMENTED: Readonly<Record<string, SyscallImpl>> = {
   ...fsPathSyscalls,
   ...fsStatSyscalls,
   ...fsDirSyscalls,
+  ...identitySyscalls,
   ...mmSyscalls,
   ...processSyscalls,
   ...signalSyscalls,
