@@ -94,11 +94,12 @@ static int dev_mode(void)
 
 	fflush(stdout);
 	fd = open("/dev/stdout", O_WRONLY);
-	show("open /dev/stdout", fd >= 0);
+	show("open /dev/stdout", fd < 0 ? -1 : 1);
 	fflush(stdout);
 	write(fd, "written through /dev/stdout\n", 28);
 	close(fd);
 	fd = open("/dev/fd/1", O_WRONLY);
+	show("open /dev/fd/1", fd < 0 ? -1 : 1);
 	fflush(stdout);
 	write(fd, "written through /dev/fd/1\n", 26);
 	close(fd);

@@ -203,7 +203,11 @@ function kindOf(node: SynthNode): 'file' | 'dir' | 'chr' {
  */
 export function openSynth(task: Task, node: SynthNode, path: string, flags: number, wantsWrite: boolean, wantsDir: boolean): OpenFile {
   if (node.type === 'link') {
-    if (node.file) return node.file; // /proc/self/fd/N of a pipe or socket: the same description
+    // /proc/self/fd/N of a pipe or terminal: the same description; a socket cannot be reopened (ENXIO).
+    if (node.file) {
+      if (node.file.kind === 'socket') throw new SyscallError(Errno.ENXIO);
+      return node.file;
+    }
     throw new SyscallError(Errno.ELOOP);
   }
   if (node.type === 'host') throw new Error('synthfs: host nodes are opened on the host');
