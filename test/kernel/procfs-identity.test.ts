@@ -224,3 +224,29 @@ describe('--sysroot through the file syscalls', () => {
     }
   });
 });
+
+describe('RLIMIT_AS and RLIMIT_DATA', () => {
+  const setLimit = async (resource: number, value: bigint) => {
+    h.write(BUF, new Uint8Array(new BigUint64Array([value, value]).buffer));
+    expect(await h.sys('setrlimit', resource, BUF)).toBe(0n);
+  };
+
+  it('mmap past RLIMIT_AS is ENOMEM; MAP_FIXED over existing pages counts only the growth', async () => {
+    const mapped = h.task.as.vmas.reduce((n, v) => n + (v.end - v.start), 0);
+    await setLimit(9 /* RLIMIT_AS */, BigInt(mapped + 0x4000));
+    const MAP_PRIVATE_ANON = 0x22;
+    expect(await h.sys('mmap', 0, 0x5000, 3, MAP_PRIVATE_ANON, -1, 0)).toBe(err(Errno.ENOMEM));
+    const va = await h.sys('mmap', 0, 0x4000, 3, MAP_PRIVATE_ANON, -1, 0);
+    expect(va).toBeGreaterThan(0n);
+    expect(await h.sys('mmap', 0, 0x1000, 3, MAP_PRIVATE_ANON, -1, 0)).toBe(err(Errno.ENOMEM));
+    expect(await h.sys('mmap', va, 0x4000, 3, MAP_PRIVATE_ANON | 0x10 /* MAP_FIXED */, -1, 0)).toBe(va);
+  });
+
+  it('brk stops at RLIMIT_DATA and returns the old break', async () => {
+    h.task.as.setBrk(0x2000_0000);
+    const base = Number(await h.sys('brk', 0));
+    await setLimit(2 /* RLIMIT_DATA */, 0x10000n);
+    expect(await h.sys('brk', base + 0x8000)).toBe(BigInt(base + 0x8000));
+    expect(await h.sys('brk', base + 0x20000)).toBe(BigInt(base + 0x8000));
+  });
+});

@@ -36,6 +36,10 @@ import {
   MAP_TYPE,
   PAGE_SIZE,
   PROT_WRITE,
+  MAP_FIXED,
+  RLIMIT_AS,
+  RLIMIT_DATA,
+  RLIM_INFINITY,
 } from './linux-abi.js';
 import type { SyscallArgs, SyscallImpl } from './syscall-args.js';
 import type { FileMapping, Task } from './task.js';
@@ -77,6 +81,7 @@ function sysMmap(task: Task, a: SyscallArgs): number {
   if (offset % BigInt(PAGE_SIZE) !== 0n) return -Errno.EINVAL;
   const type = flags & MAP_TYPE;
   if (type !== MAP_SHARED && type !== MAP_PRIVATE && type !== MAP_SHARED_VALIDATE) return -Errno.EINVAL;
+  if (!mayExpand(task, length, flags & MAP_FIXED ? addr : null)) return -Errno.ENOMEM;
   if (flags & MAP_ANONYMOUS) return mapAnonymous(task, addr, length, prot, flags);
 
   const file = mappableFile(task, a, prot, type);
@@ -90,6 +95,41 @@ function sysMmap(task: Task, a: SyscallArgs): number {
   fillFromFile(task, file.hostFd, va, length, offset);
   task.fileMappings.push({ start: va, end: va + pageUp(length), hostPath: file.path, offset });
   return va;
+}
+
+/** Bytes of the address space mapped now. */
+function mappedBytes(task: Task, start = 0, end = Number.MAX_SAFE_INTEGER): number {
+  let total = 0;
+  for (const v of task.as.vmas) total += Math.max(0, Math.min(v.end, end) - Math.max(v.start, start));
+  return total;
+}
+
+/**
+ * may_expand_vm (mm/mmap.c): a new mapping of `length` bytes (replacing what
+ * lies under it when it is MAP_FIXED at `fixedAt`) must keep the address
+ * space within RLIMIT_AS.
+ */
+function mayExpand(task: Task, length: number, fixedAt: number | null): boolean {
+  const limit = task.rlimits[RLIMIT_AS]?.cur ?? RLIM_INFINITY;
+  if (limit === RLIM_INFINITY) return true;
+  const len = pageUp(length);
+  const replaced = fixedAt === null ? 0 : mappedBytes(task, fixedAt, fixedAt + len);
+  return BigInt(mappedBytes(task) - replaced + len) <= limit;
+}
+
+/**
+ * brk(2): growth must fit RLIMIT_DATA (the heap, as check_data_rlimit
+ * counts it) and RLIMIT_AS; a refused brk returns the unchanged break.
+ */
+function sysBrk(task: Task, a: SyscallArgs): number {
+  const want = a.ptr(0);
+  const cur = task.as.brk(0);
+  if (want > cur) {
+    const dataLimit = task.rlimits[RLIMIT_DATA]?.cur ?? RLIM_INFINITY;
+    if (dataLimit !== RLIM_INFINITY && BigInt(want - task.as.brkBase) > dataLimit) return cur;
+    if (!mayExpand(task, pageUp(want) - pageUp(cur), null)) return cur;
+  }
+  return task.as.brk(want);
 }
 
 /** A new mapping replaces whatever file mapping was remembered there (MAP_FIXED). */
@@ -187,7 +227,7 @@ function sysMadvise(task: Task, a: SyscallArgs): number {
 }
 
 export const mmSyscalls: Readonly<Record<string, SyscallImpl>> = {
-  brk: { handler: (task, a) => task.as.brk(a.ptr(0)), support: 'full', args: ['ptr'], ret: 'ptr' },
+  brk: { handler: sysBrk, support: 'full', args: ['ptr'], ret: 'ptr' },
   mmap: {
     handler: sysMmap,
     support: 'partial',

@@ -217,7 +217,7 @@ export const processSyscalls: Readonly<Record<string, SyscallImpl>> = {
     handler: (t, a) => prlimit(t, a.int(0), a.uint(1), a.ptr(2), a.ptr(3)),
     support: 'partial',
     args: ['int', 'int', 'ptr', 'ptr'],
-    note: 'limits are recorded, not enforced (except RLIMIT_NOFILE for new fds)',
+    note: 'enforced: NOFILE (fd numbers), STACK (stack growth), FSIZE (writes), AS (mmap, brk), DATA (brk); others recorded',
   },
   getrlimit: { handler: (t, a) => prlimit(t, 0, a.uint(0), 0, a.ptr(1)), support: 'full', args: ['int', 'ptr'] },
   setrlimit: { handler: (t, a) => prlimit(t, 0, a.uint(0), a.ptr(1), 0), support: 'partial', args: ['int', 'ptr'] },
