@@ -250,3 +250,16 @@ describe('RLIMIT_AS and RLIMIT_DATA', () => {
     expect(await h.sys('brk', base + 0x20000)).toBe(BigInt(base + 0x8000));
   });
 });
+
+describe('O_PATH on synthetic nodes', () => {
+  it('keeps only the name: fstat works, read is EBADF, a link can be held with O_NOFOLLOW', async () => {
+    const O_PATH = 0o10000000, O_NOFOLLOW = 0o100000;
+    const fd = await open('/proc/self/status', O_PATH);
+    expect(await h.sys('read', fd, BUF, 10)).toBe(err(Errno.EBADF));
+    expect(await h.sys('fstat', fd, BUF)).toBe(0n);
+    const link = await open('/proc/self/exe', O_PATH | O_NOFOLLOW);
+    expect(await h.sys('fstat', link, BUF)).toBe(0n);
+    expect(le(h.read(BUF, 128)).u32(16) & 0o170000).toBe(0o120000);
+    expect(await h.sys('openat', AT_FDCWD, h.cstr('/proc/self/exe'), O_NOFOLLOW, 0)).toBe(err(Errno.ELOOP));
+  });
+});

@@ -19,7 +19,9 @@ function snapshot(task: Task, dir: OpenFile): HostDirEntry[] {
   if (dir.synth) return synthEntries(dir.synth.node, dir.path);
   const fs = task.host.fs;
   const self = fs.stat(dir.path);
-  const parent = fs.stat(dir.path.endsWith('/') ? `${dir.path}..` : `${dir.path}/..`);
+  // The sysroot's top is "/" to the guest: its '..' is itself, as at the real root.
+  const atTop = task.root !== null && dir.path.replace(/\/+$/, '') === task.root.root;
+  const parent = atTop ? self : fs.stat(dir.path.endsWith('/') ? `${dir.path}..` : `${dir.path}/..`);
   return [
     { name: '.', type: 'dir', ino: self.ino },
     { name: '..', type: 'dir', ino: parent.ino },

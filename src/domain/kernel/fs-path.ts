@@ -90,7 +90,7 @@ function sysOpenat(task: Task, a: SyscallArgs): number {
     if (flags & O_CREAT && flags & O_EXCL) return -Errno.EEXIST;
     const fd = task.fds.lowestFree(0, task.fdLimit);
     if (fd < 0) return -Errno.EMFILE;
-    const wantsWrite = (flags & O_ACCMODE) !== O_RDONLY || (flags & O_TRUNC_BIT) !== 0;
+    const wantsWrite = !(flags & O_PATH) && ((flags & O_ACCMODE) !== O_RDONLY || (flags & O_TRUNC_BIT) !== 0);
     const file = openSynth(task, synth.node, synth.path, flags | O_LARGEFILE, wantsWrite, (flags & O_DIRECTORY) !== 0);
     task.fds.installAt(fd, file, (flags & O_CLOEXEC) !== 0);
     return fd;

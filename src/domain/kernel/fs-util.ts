@@ -98,7 +98,8 @@ export function resolveAt(task: Task, dirfd: number, path: string, followFinal =
   // Relative to a directory inside the sysroot: `..` and symlinks stay inside it.
   if (root.contains(base)) return root.resolve(`${root.toGuest(base)}/${path}`, followFinal, false);
   if (path === '') return base;
-  return dirfd === AT_FDCWD ? path : `${base}/${path}`;
+  if (dirfd === AT_FDCWD) return path;
+  return base.endsWith('/') ? base + path : `${base}/${path}`;
 }
 
 /** The guest's name for a host path: inside the sysroot, the path under it. */

@@ -474,7 +474,6 @@ export function procRoot(task: Task): SynthNode {
     ['self', () => ({ type: 'link', target: () => String(task.pid) })],
     ['stat', file(() => procStatText(task))],
     ['sys', () => dirNode(() => sys)],
-    ['thread-self', () => ({ type: 'link', target: () => `${task.pid}/task/${task.tid}` })],
     ['uptime', file(() => uptimeText(task))],
     ['version', file(versionText)],
   ]);

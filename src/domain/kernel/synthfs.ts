@@ -14,7 +14,7 @@
 import type { HostDirEntry, HostFileType, HostStat } from '../../ports/host.js';
 import { Errno } from './errno.js';
 import { OpenFile } from './fd-table.js';
-import { S_IFCHR, S_IFDIR, S_IFLNK, S_IFREG } from './linux-abi.js';
+import { O_PATH, S_IFCHR, S_IFDIR, S_IFLNK, S_IFREG } from './linux-abi.js';
 import { SyscallError } from './syscall-args.js';
 import { devRoot } from './devfs.js';
 import { procRoot } from './procfs.js';
@@ -202,7 +202,7 @@ function kindOf(node: SynthNode): 'file' | 'dir' | 'chr' {
  * O_NOFOLLOW on a link.
  */
 export function openSynth(task: Task, node: SynthNode, path: string, flags: number, wantsWrite: boolean, wantsDir: boolean): OpenFile {
-  if (node.type === 'link') {
+  if (node.type === 'link' && !(flags & O_PATH)) {
     // /proc/self/fd/N of a pipe or terminal: the same description; a socket cannot be reopened (ENXIO).
     if (node.file) {
       if (node.file.kind === 'socket') throw new SyscallError(Errno.ENXIO);
@@ -217,7 +217,8 @@ export function openSynth(task: Task, node: SynthNode, path: string, flags: numb
     // Root may open a read-only proc file for writing (DAC override); its writes then fail with EINVAL.
     if (node.type === 'file' && (!node.write || (node.mode & 0o222) === 0) && task.euid !== 0) throw new SyscallError(Errno.EACCES);
   }
-  const file = new OpenFile(-1, path, flags, kindOf(node));
+  // O_PATH keeps only the name: stat and *at lookups work, read and getdents64 see EBADF.
+  const file = new OpenFile(-1, path, flags, flags & O_PATH ? 'path' : kindOf(node));
   file.synth = { node, data: node.type === 'file' ? node.content() : new Uint8Array(0) };
   return file;
 }
