@@ -98,6 +98,8 @@ describe('/proc', () => {
     expect(await link(`/proc/self/fd/${fd}`)).toBe(join(dir, 'f'));
     expect(await link('/proc/self/status')).toBe(err(Errno.EINVAL));
     expect(await link('/proc/self/fd/99')).toBe(err(Errno.ENOENT));
+    const rel = await open('./test/../package.json');
+    expect(await link(`/proc/self/fd/${rel}`)).toBe(join(process.cwd(), 'package.json'));
     // Opening the fd link opens the file again.
     expect(await readAll(await open(`/proc/self/fd/${fd}`))).toBe('x');
   });

@@ -255,7 +255,9 @@ function guestRange(task: Task, start: number, end: number): Uint8Array {
 function fdLinkTarget(task: Task, file: OpenFile): string {
   if (file.synth || file.kind === 'file' || file.kind === 'dir' || file.kind === 'path' || file.kind === 'chr') {
     if (file.path.startsWith('/dev/fd/')) return stdioTarget(task, file);
-    return guestPathOf(task, file.path);
+    // A file opened by a relative name: the kernel's d_path is absolute (from the cwd of now, here).
+    const path = file.path.startsWith('/') ? file.path : `${task.host.process.cwd()}/${file.path}`;
+    return guestPathOf(task, lexicalPath(path));
   }
   return stdioTarget(task, file);
 }
@@ -281,6 +283,17 @@ function stdioTarget(task: Task, file: OpenFile): string {
   if (file.kind === 'socket') return `socket:[${ino}]`;
   if (file.kind === 'fifo') return `pipe:[${ino}]`;
   return `anon_inode:[${file.kind}]`;
+}
+
+/** An absolute path without '.', '..' or repeated slashes. */
+function lexicalPath(path: string): string {
+  const out: string[] = [];
+  for (const c of path.split('/')) {
+    if (c === '' || c === '.') continue;
+    if (c === '..') out.pop();
+    else out.push(c);
+  }
+  return `/${out.join('/')}`;
 }
 
 /** Whether following the fd link should reopen a path, or hand back the description itself. */
