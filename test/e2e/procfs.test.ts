@@ -9,7 +9,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { GUESTS_REF, QEMU_REF, expectSameRun, guest, requireReferences, runBoth, runElfuse, runQemu } from './helpers.js';
+import { BUSYBOX, BUSYBOX_REF, GUESTS_REF, QEMU_REF, expectSameRun, guest, requireReferences, runBoth, runElfuse, runQemu } from './helpers.js';
 
 let dir = '';
 
@@ -25,6 +25,19 @@ const IDENTITY_REF = { path: guest('identity'), fix: 'bash scripts/build-guests.
 const PROCFS_REF = { path: guest('procfs'), fix: 'bash scripts/build-guests.sh' };
 
 describe('elfuse vs qemu-aarch64', () => {
+  test.for([
+    ['id'],
+    ['uname', '-sm'],
+    ['readlink', '/dev/stdin', '/dev/stdout', '/dev/fd'],
+    ['stat', '-c', '%n %F %t:%T %a', '/dev/null', '/dev/zero', '/dev/full', '/dev/random', '/dev/urandom'],
+    ['head', '-c', '16', '/dev/zero'],
+    ['cat', '/proc/sys/kernel/ostype'],
+  ])('busybox %s', async (argv, ctx) => {
+    requireReferences(ctx, [QEMU_REF, BUSYBOX_REF]);
+    const { elfuse, qemu } = await runBoth([BUSYBOX, ...argv]);
+    expectSameRun(elfuse, qemu);
+  });
+
   test('identity: set*id rules, groups, rlimits (NOFILE, FSIZE), prctl, scheduling', async (ctx) => {
     requireReferences(ctx, [QEMU_REF, GUESTS_REF, IDENTITY_REF]);
     // Each run writes its own scratch file (for RLIMIT_FSIZE); the path is never printed.

@@ -431,6 +431,8 @@ function meminfoText(task: Task): string {
     line('Buffers', 0n) +
     line('Cached', 0n) +
     line('SwapCached', 0n) +
+    line('Shmem', 0n) +
+    line('SReclaimable', 0n) +
     line('SwapTotal', 0n) +
     line('SwapFree', 0n)
   );
