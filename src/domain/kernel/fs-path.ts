@@ -8,8 +8,8 @@
 import { HostError } from '../../ports/host.js';
 import { Errno } from './errno.js';
 import { OpenFile, type FileKind } from './fd-table.js';
-import { encodeUtf8, fileOf, guestPathOf, hostOpenFlags, readPath, resolveAt } from './fs-util.js';
-import { openSynth, synthAt, synthStat } from './synthfs.js';
+import { encodeUtf8, fileOf, guestPathOf, hostOpenFlags, lookupAt, readPath, resolveAt } from './fs-util.js';
+import { openSynth, synthStat } from './synthfs.js';
 import {
   AT_EACCESS,
   AT_EMPTY_PATH,
@@ -18,6 +18,7 @@ import {
   O_CREAT,
   O_EXCL,
   O_RDONLY,
+  O_TRUNC,
   AT_REMOVEDIR,
   AT_SYMLINK_NOFOLLOW,
   O_CLOEXEC,
@@ -84,21 +85,18 @@ function sysOpenat(task: Task, a: SyscallArgs): number {
   if (flags & __O_TMPFILE) return -Errno.EOPNOTSUPP;
   // O_CREAT|O_EXCL never follows a final symlink (it fails with EEXIST instead).
   const follow = !(flags & O_NOFOLLOW) && (flags & (O_CREAT | O_EXCL)) !== (O_CREAT | O_EXCL);
-  const synth = synthAt(task, dirfd, guestPath, follow);
-  let path: string;
-  if (synth && 'node' in synth && synth.node.type !== 'host') {
+  const target = lookupAt(task, dirfd, guestPath, follow);
+  if (target.synth) {
     if (flags & O_CREAT && flags & O_EXCL) return -Errno.EEXIST;
     const fd = task.fds.lowestFree(0, task.fdLimit);
     if (fd < 0) return -Errno.EMFILE;
-    const wantsWrite = !(flags & O_PATH) && ((flags & O_ACCMODE) !== O_RDONLY || (flags & O_TRUNC_BIT) !== 0);
-    const file = openSynth(task, synth.node, synth.path, flags | O_LARGEFILE, wantsWrite, (flags & O_DIRECTORY) !== 0);
+    // Truncating is a write too, which proc files refuse.
+    const wantsWrite = !(flags & O_PATH) && ((flags & O_ACCMODE) !== O_RDONLY || (flags & O_TRUNC) !== 0);
+    const file = openSynth(task, target.synth, target.path, flags | O_LARGEFILE, wantsWrite, (flags & O_DIRECTORY) !== 0);
     task.fds.installAt(fd, file, (flags & O_CLOEXEC) !== 0);
     return fd;
-  } else if (synth && 'node' in synth && synth.node.type === 'host') {
-    path = synth.node.hostPath;
-  } else {
-    path = synth && 'redirect' in synth ? resolveAt(task, AT_FDCWD, synth.redirect, follow) : resolveAt(task, dirfd, guestPath, follow);
   }
+  const path = target.hostPath;
   // Reserve the number first so a full table does not leave a host fd open.
   const fd = task.fds.lowestFree(0, task.fdLimit);
   if (fd < 0) return -Errno.EMFILE;
@@ -107,28 +105,22 @@ function sysOpenat(task: Task, a: SyscallArgs): number {
   return fd;
 }
 
-/** O_TRUNC (asm-generic/fcntl.h): truncating is a write, which proc files refuse. */
-const O_TRUNC_BIT = 0o1000;
-
 /** faccessat2(2); faccessat(2) is the same with flags 0. AT_EACCESS is moot: real and effective ids match. */
 function access(task: Task, dirfd: number, pathPtr: number, mode: number, flags: number): number {
   if (mode & ~7) return -Errno.EINVAL;
   if (flags & ~(AT_EACCESS | AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH)) return -Errno.EINVAL;
   const guestPath = readPath(task, pathPtr, (flags & AT_EMPTY_PATH) !== 0);
   const follow = (flags & AT_SYMLINK_NOFOLLOW) === 0;
-  const synth = guestPath === '' ? null : synthAt(task, dirfd, guestPath, follow);
-  if (synth && 'node' in synth && synth.node.type !== 'host') {
+  if (guestPath === '' && dirfd === AT_FDCWD) return -Errno.ENOENT;
+  const target = lookupAt(task, dirfd, guestPath, follow);
+  if (target.synth) {
     // Permission bits of the node against the caller; root passes everything but execute of a non-executable.
-    const st = synthStat(task, synth.node, synth.path);
+    const st = synthStat(task, target.synth, target.path);
     if (task.euid === 0) return mode & 1 && !(st.mode & 0o111) ? -Errno.EACCES : 0;
     const granted = st.uid === task.euid ? (st.mode >> 6) & 7 : st.gid === task.egid ? (st.mode >> 3) & 7 : st.mode & 7;
     return (mode & ~granted) === 0 ? 0 : -Errno.EACCES;
   }
-  const path = synth
-    ? 'node' in synth
-      ? (synth.node as { hostPath: string }).hostPath
-      : resolveAt(task, AT_FDCWD, synth.redirect, follow)
-    : resolveAt(task, dirfd, guestPath, follow);
+  const path = target.hostPath;
   if (path === '') return -Errno.ENOENT;
   // AT_SYMLINK_NOFOLLOW: a symlink itself is always accessible if it exists.
   if (flags & AT_SYMLINK_NOFOLLOW && (task.host.fs.lstat(path).mode & S_IFMT) === S_IFLNK) return 0;
@@ -150,14 +142,13 @@ function sysReadlinkat(task: Task, a: SyscallArgs): number {
   if (bufsiz <= 0) return -Errno.EINVAL;
   const dirfd = a.fd(0);
   const guestPath = readPath(task, a.ptr(1));
-  const synth = synthAt(task, dirfd, guestPath, false);
+  const found = lookupAt(task, dirfd, guestPath, false);
   let target: string;
-  if (synth && 'node' in synth) {
-    if (synth.node.type !== 'link') return -Errno.EINVAL;
-    target = synth.node.target();
+  if (found.synth) {
+    if (found.synth.type !== 'link') return -Errno.EINVAL;
+    target = found.synth.target();
   } else {
-    const path = synth ? resolveAt(task, AT_FDCWD, synth.redirect, false) : resolveAt(task, dirfd, guestPath, false);
-    target = task.host.fs.readlink(path);
+    target = task.host.fs.readlink(found.hostPath);
   }
   const bytes = encodeUtf8(target).subarray(0, bufsiz);
   task.mem.write(a.ptr(2), bytes);

@@ -5,8 +5,8 @@
 
 import type { HostStat } from '../../ports/host.js';
 import { Errno } from './errno.js';
-import { fileOf, kstatFromHost, readPath, resolveAt, statOpenFile } from './fs-util.js';
-import { synthAt, synthStat } from './synthfs.js';
+import { fileOf, kstatFromHost, lookupAt, readPath, statOpenFile } from './fs-util.js';
+import { synthStat } from './synthfs.js';
 import {
   AT_EMPTY_PATH,
   AT_FDCWD,
@@ -28,10 +28,9 @@ function statAt(task: Task, dirfd: number, pathPtr: number, flags: number): Host
   const path = readPath(task, pathPtr, (flags & AT_EMPTY_PATH) !== 0);
   if (path === '') return dirfd === AT_FDCWD ? task.host.fs.stat('.') : statOpenFile(task, fileOf(task, dirfd));
   const follow = (flags & AT_SYMLINK_NOFOLLOW) === 0;
-  const synth = synthAt(task, dirfd, path, follow);
-  if (synth && 'node' in synth) return synthStat(task, synth.node, synth.path);
-  const hostPath = synth ? resolveAt(task, AT_FDCWD, synth.redirect, follow) : resolveAt(task, dirfd, path, follow);
-  return follow ? task.host.fs.stat(hostPath) : task.host.fs.lstat(hostPath);
+  const target = lookupAt(task, dirfd, path, follow);
+  if (target.synth) return synthStat(task, target.synth, target.path);
+  return follow ? task.host.fs.stat(target.hostPath) : task.host.fs.lstat(target.hostPath);
 }
 
 /** fstat(2) */

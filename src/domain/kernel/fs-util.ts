@@ -35,7 +35,7 @@ import {
   type KStat,
 } from './linux-abi.js';
 import { SyscallError } from './syscall-args.js';
-import { synthStat } from './synthfs.js';
+import { synthAt, synthStat, type SynthNode } from './synthfs.js';
 import type { Task } from './task.js';
 
 /** PATH_MAX from linux/limits.h, including the NUL. */
@@ -100,6 +100,21 @@ export function resolveAt(task: Task, dirfd: number, path: string, followFinal =
   if (path === '') return base;
   if (dirfd === AT_FDCWD) return path;
   return base.endsWith('/') ? base + path : `${base}/${path}`;
+}
+
+/** What a guest path names: a synthetic /proc or /dev node, or a host path. */
+export type PathTarget = { readonly synth: SynthNode; readonly path: string } | { readonly synth?: undefined; readonly hostPath: string };
+
+/**
+ * The one lookup for path-taking syscalls: /proc and /dev first (synthfs.ts,
+ * which may lead back out, as /proc/self/exe does), else resolveAt.
+ */
+export function lookupAt(task: Task, dirfd: number, path: string, followFinal: boolean): PathTarget {
+  const found = synthAt(task, dirfd, path, followFinal);
+  if (!found) return { hostPath: resolveAt(task, dirfd, path, followFinal) };
+  if ('redirect' in found) return { hostPath: resolveAt(task, AT_FDCWD, found.redirect, followFinal) };
+  if (found.node.type === 'host') return { hostPath: found.node.hostPath };
+  return { synth: found.node, path: found.path };
 }
 
 /** The guest's name for a host path: inside the sysroot, the path under it. */
