@@ -204,6 +204,9 @@ export async function launchGuest(backend: Backend, host: HostPorts, opts: Launc
   vcpu.setReg(Reg.PC, BigInt(SHIM_CODE));
   vcpu.setReg(Reg.CPSR, CPSR_EL1H_MASKED);
 
+  if (opts.verbose && root) {
+    opts.log(`elfuse: sysroot ${root.root}${root.foldsCase ? ' (case-folding volume: case-colliding names get token names)' : ''}`);
+  }
   if (opts.verbose) {
     opts.log(
       `elfuse: loaded ${opts.path}: ${elf.header.type === ET_DYN ? 'static-pie' : 'static'}, entry 0x${image.entry.toString(16)}, ` +
