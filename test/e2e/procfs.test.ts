@@ -5,11 +5,13 @@
  * where qemu shows its own or the host's /proc (maps, cpuinfo, version...)
  * the output is checked against proc(5)'s formats and the guest's own facts.
  */
+import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { BUSYBOX, BUSYBOX_REF, GUESTS_REF, QEMU_REF, expectSameRun, guest, requireReferences, runBoth, runElfuse, runQemu } from './helpers.js';
+import { hasTools } from '../support/toolchain.js';
+import { BUSYBOX, BUSYBOX_REF, GUESTS_REF, QEMU_REF, ROOT, expectSameRun, guest, requireReferences, runBoth, runElfuse, runQemu } from './helpers.js';
 
 let dir = '';
 
@@ -210,6 +212,18 @@ describe('--sysroot', () => {
     expect(out).toMatch(/ r-xp .* \/bin\/procfs\n/);
     const up = await sys(['/bin/cat-file', '../../../../../../etc/marker'], join(root, 'etc'));
     expect(up.stdout.toString()).toBe('inside the sysroot\n');
+  });
+
+  test('PT_INTERP resolves through the sysroot (and is then refused: no interpreter loading yet)', async (ctx) => {
+    if (!hasTools('aarch64-linux-gnu-gcc')) ctx.skip();
+    const root = join(dir, 'dynroot');
+    mkdirSync(join(root, 'lib'), { recursive: true });
+    const exe = join(dir, 'dyn');
+    execFileSync('aarch64-linux-gnu-gcc', ['-o', exe, join(ROOT, 'guests/src/hello.c')]);
+    writeFileSync(join(root, 'lib/ld-linux-aarch64.so.1'), '');
+    const r = await runElfuse(['--sysroot', root, exe]);
+    expect(r.status).toBe(126);
+    expect(r.stderr.toString()).toContain(`interpreter /lib/ld-linux-aarch64.so.1 at ${root}/lib/ld-linux-aarch64.so.1`);
   });
 
   test('a missing sysroot is a usage error', async (ctx) => {
