@@ -265,3 +265,16 @@ describe('O_PATH on synthetic nodes', () => {
     expect(await h.sys('openat', AT_FDCWD, h.cstr('/proc/self/exe'), O_NOFOLLOW, 0)).toBe(err(Errno.ELOOP));
   });
 });
+
+describe('nothing is created or removed in /proc and /dev', () => {
+  it('mkdir, unlink and rename answer as proc does and never reach the host', async () => {
+    expect(await h.sys('mkdirat', AT_FDCWD, h.cstr('/proc/self'), 0o755)).toBe(err(Errno.EEXIST));
+    expect(await h.sys('mkdirat', AT_FDCWD, h.cstr('/proc/elfuse-new'), 0o755)).toBe(err(Errno.ENOENT));
+    expect(await h.sys('mkdirat', AT_FDCWD, h.cstr('/dev/elfuse-new'), 0o755)).toBe(err(Errno.ENOENT));
+    expect(existsSync('/dev/elfuse-new')).toBe(false);
+    expect(await h.sys('unlinkat', AT_FDCWD, h.cstr('/proc/self/status'), 0)).toBe(err(Errno.EPERM));
+    expect(await h.sys('unlinkat', AT_FDCWD, h.cstr('/dev/null'), 0)).toBe(err(Errno.EPERM));
+    expect(existsSync('/dev/null')).toBe(true);
+    expect(await h.sys('renameat', AT_FDCWD, h.cstr('/dev/null', 0xf0000), AT_FDCWD, h.cstr('/tmp/elfuse-null', 0xf1000))).toBe(err(Errno.EPERM));
+  });
+});

@@ -8,7 +8,7 @@
 import { HostError } from '../../ports/host.js';
 import { Errno } from './errno.js';
 import { OpenFile, type FileKind } from './fd-table.js';
-import { encodeUtf8, fileOf, guestPathOf, hostOpenFlags, lookupAt, readPath, resolveAt } from './fs-util.js';
+import { changeablePath, encodeUtf8, fileOf, guestPathOf, hostOpenFlags, lookupAt, readPath, resolveAt } from './fs-util.js';
 import { openSynth, synthStat } from './synthfs.js';
 import {
   AT_EACCESS,
@@ -182,7 +182,7 @@ function sysFchdir(task: Task, a: SyscallArgs): number {
 
 /** mkdirat(2); the host applies the umask. */
 function sysMkdirat(task: Task, a: SyscallArgs): number {
-  task.host.fs.mkdir(resolveAt(task, a.fd(0), readPath(task, a.ptr(1))), a.uint(2) & 0o7777);
+  task.host.fs.mkdir(changeablePath(task, a.fd(0), readPath(task, a.ptr(1)), Errno.EEXIST), a.uint(2) & 0o7777);
   return 0;
 }
 
@@ -190,7 +190,7 @@ function sysMkdirat(task: Task, a: SyscallArgs): number {
 function sysUnlinkat(task: Task, a: SyscallArgs): number {
   const flags = a.int(2);
   if (flags & ~AT_REMOVEDIR) return -Errno.EINVAL;
-  const path = resolveAt(task, a.fd(0), readPath(task, a.ptr(1)));
+  const path = changeablePath(task, a.fd(0), readPath(task, a.ptr(1)), Errno.EPERM);
   if (flags & AT_REMOVEDIR) {
     task.host.fs.rmdir(path);
     return 0;
@@ -209,8 +209,8 @@ function sysUnlinkat(task: Task, a: SyscallArgs): number {
 /** renameat2(2) with flags 0 (RENAME_NOREPLACE/EXCHANGE/WHITEOUT are not supported). */
 function rename(task: Task, a: SyscallArgs, flags: number): number {
   if (flags !== 0) return -Errno.EINVAL;
-  const from = resolveAt(task, a.fd(0), readPath(task, a.ptr(1)));
-  const to = resolveAt(task, a.fd(2), readPath(task, a.ptr(3)));
+  const from = changeablePath(task, a.fd(0), readPath(task, a.ptr(1)), Errno.EPERM);
+  const to = changeablePath(task, a.fd(2), readPath(task, a.ptr(3)), Errno.EPERM);
   task.host.fs.rename(from, to);
   return 0;
 }

@@ -117,6 +117,18 @@ export function lookupAt(task: Task, dirfd: number, path: string, followFinal: b
   return { synth: found.node, path: found.path };
 }
 
+/**
+ * The host path a name-changing call (mkdir, unlink, rename) works on. /proc
+ * and /dev are made up, so nothing there can be created or removed: an
+ * existing node answers `existing` (EEXIST for mkdir, EPERM for removal, as
+ * proc does), a missing one ENOENT, and the host's own /dev is never touched.
+ */
+export function changeablePath(task: Task, dirfd: number, path: string, existing: number): string {
+  const target = lookupAt(task, dirfd, path, false);
+  if (target.synth) throw new SyscallError(existing);
+  return target.hostPath;
+}
+
 /** The guest's name for a host path: inside the sysroot, the path under it. */
 export function guestPathOf(task: Task, hostPath: string): string {
   return task.root ? task.root.toGuest(hostPath) : hostPath;
