@@ -74,3 +74,5 @@ build crypto-ext crypto-ext.c c
 build signals signals.c c
 build timers timers.c c
 build mmap mmap.c c
+build identity identity.c c
+build procfs procfs.c c

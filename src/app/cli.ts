@@ -11,6 +11,7 @@ import { launchGuest, LaunchError, type GuestStatus } from '../domain/boot/launc
 import { buildContainer, TYPES, type BackendFactory } from './container.js';
 import { rawArgs, rawEnviron } from './host-args.js';
 import { parseCli, UsageError } from './options.js';
+import { checkSysroot, createSysroot } from './sysroot.js';
 
 /** Exit statuses of elfuse's own failures (the conventions of env(1) and shells). */
 export const EXIT_INTERNAL = 125;
@@ -41,6 +42,17 @@ export async function main(argv: readonly string[]): Promise<number> {
     throw e;
   }
   if (!opts) return 0;
+  let sysroot: string | undefined;
+  try {
+    if (opts.sysroot !== undefined) sysroot = checkSysroot(opts.sysroot);
+    else if (opts.createSysroot !== undefined) sysroot = createSysroot(opts.createSysroot);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      err(e.message);
+      return EXIT_USAGE;
+    }
+    throw e;
+  }
 
   const container = buildContainer({ platform: process.platform, arch: process.arch });
   const host = container.get<HostPorts>(TYPES.HostPorts);
@@ -62,6 +74,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       argv: rawArgs([opts.elfPath, ...opts.guestArgs]),
       envp: rawEnviron(),
       verbose: opts.verbose,
+      ...(sysroot !== undefined ? { sysroot } : {}),
       log: (line) => process.stderr.write(`${line}\n`),
     });
     if (stats) {

@@ -13,6 +13,10 @@ export interface CliOptions {
   noRosetta: boolean;
   elfPath: string;
   guestArgs: string[];
+  /** --sysroot, as given. */
+  sysroot?: string;
+  /** --create-sysroot, as given. */
+  createSysroot?: string;
 }
 
 /** A usage error: printed as one line, exit status 2. */
@@ -80,8 +84,7 @@ export function parseCli(argv: readonly string[], version: string, env: Readonly
     gdbStopOnEntry: boolean;
     backend?: BackendName;
   }>();
-  if (o.sysroot !== undefined) throw new UsageError(`--sysroot ${NOT_YET} (dynamic executables and sysroot path resolution are planned)`);
-  if (o.createSysroot !== undefined) throw new UsageError(`--create-sysroot ${NOT_YET} (it provisions a case-sensitive APFS volume on macOS)`);
+  if (o.sysroot !== undefined && o.createSysroot !== undefined) throw new UsageError('--sysroot and --create-sysroot are mutually exclusive');
   if (o.gdb !== undefined) throw new UsageError(`--gdb ${NOT_YET}`);
   if (o.gdbStopOnEntry) throw new UsageError(`--gdb-stop-on-entry ${NOT_YET}`);
   const [elfPath, guestArgs] = cmd.processedArgs as [string, string[] | undefined];
@@ -92,5 +95,7 @@ export function parseCli(argv: readonly string[], version: string, env: Readonly
     noRosetta: !o.rosetta || env.ELFUSE_NO_ROSETTA === '1',
     elfPath,
     guestArgs: guestArgs ?? [],
+    ...(o.sysroot !== undefined ? { sysroot: o.sysroot } : {}),
+    ...(o.createSysroot !== undefined ? { createSysroot: o.createSysroot } : {}),
   };
 }

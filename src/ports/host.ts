@@ -135,6 +135,8 @@ export interface HostProcess {
   readonly gid: number;
   readonly euid: number;
   readonly egid: number;
+  /** Supplementary group ids (getgroups(2)); absent means none. */
+  groups?(): readonly number[];
   hostname(): string;
   cwd(): string;
   chdir(path: string): void;

@@ -32,9 +32,14 @@ describe('command line', () => {
     expect(parse(['./p'], { ELFUSE_NO_ROSETTA: '1' })!.noRosetta).toBe(true);
   });
 
+  it('takes --sysroot and --create-sysroot', () => {
+    expect(parse(['--sysroot', '/s', './p'])!.sysroot).toBe('/s');
+    expect(parse(['--create-sysroot', '/c', './p'])!.createSysroot).toBe('/c');
+    expect(parse(['./p'])!.sysroot).toBeUndefined();
+  });
+
   it.each([
-    [['--sysroot', '/s', './p'], /--sysroot is not supported yet/],
-    [['--create-sysroot', '/s', './p'], /--create-sysroot is not supported yet/],
+    [['--sysroot', '/s', '--create-sysroot', '/t', './p'], /mutually exclusive/],
     [['--gdb', '1234', './p'], /--gdb is not supported yet/],
     [['--gdb-stop-on-entry', './p'], /--gdb-stop-on-entry is not supported yet/],
     [['--timeout', 'soon', './p'], /whole number/],

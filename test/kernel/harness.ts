@@ -46,14 +46,22 @@ export interface KernelHarness {
   write(va: number, bytes: Uint8Array): void;
 }
 
-export function makeHarness(opts: { verbose?: boolean; host?: HostPorts } = {}): KernelHarness {
+export function makeHarness(opts: { verbose?: boolean; host?: HostPorts; sysroot?: string } = {}): KernelHarness {
   const ramSize = 16 * 1024 * 1024;
   const phys = new PhysMem(new SlabRam(ramSize), ramSize);
   const as = new AddressSpace(phys, new FrameAllocator(0x10000, ramSize, phys));
   const mem = new GuestMemory(as);
   const host = opts.host ?? createNodeHostPorts();
   const lines: string[] = [];
-  const task = new Task({ mem, as, host, verbose: opts.verbose ?? false, log: (l) => lines.push(l), execfn: '/bin/guest' });
+  const task = new Task({
+    mem,
+    as,
+    host,
+    verbose: opts.verbose ?? false,
+    log: (l) => lines.push(l),
+    execfn: '/bin/guest',
+    ...(opts.sysroot !== undefined ? { sysroot: opts.sysroot } : {}),
+  });
   const va = as.mmapAnonymous(SCRATCH, SCRATCH_SIZE, 3 /* PROT_READ|PROT_WRITE */, 0x32 /* MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED */);
   if (va !== SCRATCH) throw new Error(`scratch mapping failed: ${va}`);
   return {

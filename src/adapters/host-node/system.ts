@@ -2,6 +2,7 @@
  * HostClock, HostRandom, HostProcess and HostTerminal on Node's process,
  * node:os, node:crypto and node:tty.
  */
+import { readFileSync } from 'node:fs';
 
 import { randomFillSync } from 'node:crypto';
 import * as os from 'node:os';
@@ -51,6 +52,22 @@ export class NodeHostProcess implements HostProcess {
   readonly gid = process.getgid?.() ?? 0;
   readonly euid = process.geteuid?.() ?? 0;
   readonly egid = process.getegid?.() ?? 0;
+
+  /**
+   * Node's getgroups adds the effective gid when the kernel's list lacks it,
+   * so on Linux the exact list comes from /proc/self/status.
+   */
+  groups(): readonly number[] {
+    if (process.platform === 'linux') {
+      try {
+        const line = /^Groups:(.*)$/m.exec(readFileSync('/proc/self/status', 'utf8'))?.[1] ?? '';
+        return line.trim() === '' ? [] : line.trim().split(/\s+/).map(Number);
+      } catch {
+        // fall through to Node's answer
+      }
+    }
+    return process.getgroups?.() ?? [];
+  }
 
   hostname(): string {
     return os.hostname();

@@ -12,6 +12,9 @@ import { ElfError, parseElf, ET_DYN, type ElfImage } from '../elf/index.js';
 import { errnoMessage } from '../kernel/errno.js';
 import { runGuest, type GuestStatus } from '../kernel/run-loop.js';
 import { Task } from '../kernel/task.js';
+import { procImageFromStack } from '../kernel/procfs.js';
+import { Sysroot } from '../kernel/sysroot.js';
+import { SyscallError } from '../kernel/syscall-args.js';
 import { AddressSpace } from '../memory/address-space.js';
 import { FrameAllocator, OutOfMemoryError } from '../memory/frames.js';
 import { GuestMemory } from '../memory/guest-memory.js';
@@ -34,6 +37,8 @@ export interface LaunchOptions {
   verbose: boolean;
   /** Diagnostic sink (stderr), one line per call. */
   log: (line: string) => void;
+  /** --sysroot: the host directory guest absolute paths resolve under first (absolute). */
+  sysroot?: string;
   /** Guest RAM in bytes (guest-physical slab); defaults to RAM_BYTES. */
   ramBytes?: number;
 }
@@ -86,7 +91,29 @@ function readExecutable(host: HostPorts, path: string): Uint8Array {
   }
 }
 
-function parseExecutable(bytes: Uint8Array, path: string): ElfImage {
+/** A lexically normalised absolute path: `path` against `cwd`, without '.', '..' or '//'. */
+function absolutePath(cwd: string, path: string): string {
+  const out: string[] = [];
+  for (const c of (path.startsWith('/') ? path : `${cwd}/${path}`).split('/')) {
+    if (c === '' || c === '.') continue;
+    if (c === '..') out.pop();
+    else out.push(c);
+  }
+  return `/${out.join('/')}`;
+}
+
+/** The host path of a guest path: under the sysroot first when there is one (ELOOP is "not found"). */
+function throughSysroot(root: Sysroot | null, path: string): string {
+  if (!root || !path.startsWith('/')) return path;
+  try {
+    return root.resolve(path, true);
+  } catch (e) {
+    if (e instanceof SyscallError) return path;
+    throw e;
+  }
+}
+
+function parseExecutable(bytes: Uint8Array, path: string, root: Sysroot | null): ElfImage {
   let elf: ElfImage;
   try {
     elf = parseElf(bytes);
@@ -100,18 +127,18 @@ function parseExecutable(bytes: Uint8Array, path: string): ElfImage {
     throw e;
   }
   if (elf.interp !== undefined) {
-    throw new LaunchError(
-      `${path}: dynamically linked (interpreter ${elf.interp}); dynamic executables need --sysroot, which is not supported yet`,
-      126,
-    );
+    // PT_INTERP is a guest path: it resolves through the sysroot like any other.
+    const interp = throughSysroot(root, elf.interp);
+    const where = interp === elf.interp ? '' : ` at ${interp}`;
+    throw new LaunchError(`${path}: dynamically linked (interpreter ${elf.interp}${where}); loading an ELF interpreter is not supported yet`, 126);
   }
   return elf;
 }
 
-function loadImage(as: AddressSpace, elf: ElfImage, bytes: Uint8Array, path: string): LoadedImage {
+function loadImage(as: AddressSpace, elf: ElfImage, bytes: Uint8Array, path: string, hostPath: string): LoadedImage {
   const base = elf.header.type === ET_DYN ? as.layout.pieBase : 0;
   try {
-    return loadElf(as, elf, bytes, { base });
+    return loadElf(as, elf, bytes, { base, name: hostPath });
   } catch (e) {
     if (e instanceof LoadError || e instanceof OutOfMemoryError) throw new LaunchError(`${path}: cannot load: ${e.message}`, 126);
     throw e;
@@ -119,8 +146,11 @@ function loadImage(as: AddressSpace, elf: ElfImage, bytes: Uint8Array, path: str
 }
 
 export async function launchGuest(backend: Backend, host: HostPorts, opts: LaunchOptions): Promise<GuestStatus> {
-  const bytes = readExecutable(host, opts.path);
-  const elf = parseExecutable(bytes, opts.path);
+  const root = opts.sysroot === undefined ? null : new Sysroot(host.fs, opts.sysroot);
+  // The program path is a guest path too: an absolute one is looked up in the sysroot first.
+  const hostPath = absolutePath(host.process.cwd(), throughSysroot(root, opts.path));
+  const bytes = readExecutable(host, hostPath === opts.path || !root ? opts.path : hostPath);
+  const elf = parseExecutable(bytes, opts.path, root);
 
   // Guest-physical memory: one slab at IPA 0, as the C original maps it.
   const ramBytes = opts.ramBytes ?? RAM_BYTES;
@@ -142,7 +172,7 @@ export async function launchGuest(backend: Backend, host: HostPorts, opts: Launc
   const ids = readCpuIds(vcpu);
   const { hwcap, hwcap2 } = hwcapFromIds(ids);
 
-  const image = loadImage(as, elf, bytes, opts.path);
+  const image = loadImage(as, elf, bytes, opts.path, hostPath);
   as.setBrk(image.brkStart);
   const random16 = new Uint8Array(16);
   host.random.fill(random16);
@@ -176,6 +206,9 @@ export async function launchGuest(backend: Backend, host: HostPorts, opts: Launc
   vcpu.setReg(Reg.PC, BigInt(SHIM_CODE));
   vcpu.setReg(Reg.CPSR, CPSR_EL1H_MASKED);
 
+  if (opts.verbose && root) {
+    opts.log(`elfuse: sysroot ${root.root}${root.foldsCase ? ' (case-folding volume: case-colliding names get token names)' : ''}`);
+  }
   if (opts.verbose) {
     opts.log(
       `elfuse: loaded ${opts.path}: ${elf.header.type === ET_DYN ? 'static-pie' : 'static'}, entry 0x${image.entry.toString(16)}, ` +
@@ -183,7 +216,30 @@ export async function launchGuest(backend: Backend, host: HostPorts, opts: Launc
     );
   }
 
-  const task = new Task({ host, as, mem, execfn: opts.path, verbose: opts.verbose, log: opts.log });
+  const bias = image.loadBias;
+  const procImage = procImageFromStack(mem, sp, {
+    exePath: root ? root.toGuest(hostPath) : hostPath,
+    hwcap,
+    hwcap2,
+    midr: ids.midr,
+    startCode: image.start,
+    endCode: image.end,
+    segments: elf.loads.map((p) => ({
+      start: Math.floor((p.vaddr + bias) / 4096) * 4096,
+      end: Math.ceil((p.vaddr + bias + p.memsz) / 4096) * 4096,
+      offset: Math.floor(p.offset / 4096) * 4096,
+    })),
+  });
+  const task = new Task({
+    host,
+    as,
+    mem,
+    execfn: opts.path,
+    verbose: opts.verbose,
+    log: opts.log,
+    image: procImage,
+    ...(opts.sysroot !== undefined ? { sysroot: opts.sysroot } : {}),
+  });
   try {
     const status = await runGuest(task, vcpu, { ids, phys, maintenance: as, log: opts.log, verbose: opts.verbose });
     // exit_mmap: dirty pages of shared file mappings reach their files.

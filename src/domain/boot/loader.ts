@@ -47,7 +47,7 @@ function protOf(flags: number): number {
  * lowest page goes to `base` (default ELF_ET_DYN_BASE); ET_EXEC loads where
  * it says.
  */
-export function loadElf(as: AddressSpace, elf: ElfImage, bytes: Uint8Array, opts: { base?: number } = {}): LoadedImage {
+export function loadElf(as: AddressSpace, elf: ElfImage, bytes: Uint8Array, opts: { base?: number; name?: string } = {}): LoadedImage {
   const bias = elf.header.type === ET_DYN ? (opts.base || ELF_ET_DYN_BASE) - pageDown(elf.loadStart) : 0;
   // Exact end of the previous segment: a page two segments share keeps the earlier one's bytes.
   let prevEnd = 0;
@@ -63,7 +63,8 @@ export function loadElf(as: AddressSpace, elf: ElfImage, bytes: Uint8Array, opts
       checked(as.mprotect(pageStart, PAGE, prevProt | prot), pageStart);
     }
     if (pageEnd > mapFrom) {
-      checked(as.mmapAnonymous(mapFrom, pageEnd - mapFrom, prot, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED), mapFrom);
+      // Named after the file, as /proc/self/maps shows a file mapping.
+      checked(as.mmapAnonymous(mapFrom, pageEnd - mapFrom, prot, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, opts.name), mapFrom);
     }
     copySegment(as, p, bias, bytes, Math.max(pageStart, prevEnd));
     prevEnd = p.vaddr + bias + p.memsz;

@@ -8,6 +8,7 @@
  */
 
 import type { HostDirEntry } from '../../ports/host.js';
+import type { SynthFile } from './synthfs.js';
 import { O_ACCMODE, O_CLOEXEC, O_CREAT, O_EXCL, O_NOCTTY, O_TRUNC, O_WRONLY, O_RDONLY, O_RDWR } from './linux-abi.js';
 
 /**
@@ -36,6 +37,8 @@ export class OpenFile {
   unlinked = false;
   /** The inode's lock-table key, once a lock was taken through this description. */
   lockKey: string | null = null;
+  /** A /proc or /dev node elfuse makes up (hostFd is -1); see synthfs.ts. */
+  synth: SynthFile | null = null;
 
   constructor(
     /**

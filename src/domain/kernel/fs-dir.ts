@@ -18,14 +18,26 @@ import type { DirCookies, OpenFile } from './fd-table.js';
 import { direntType, encodeUtf8, fileOf } from './fs-util.js';
 import { LinuxDirent64Offset, StructWriter, linuxDirent64Reclen } from './linux-abi.js';
 import type { SyscallArgs, SyscallImpl } from './syscall-args.js';
+import { synthEntries } from './synthfs.js';
 import type { Task } from './task.js';
 
-/** The directory as it is now: '.' and '..' first, as a Linux filesystem lists them, then the host's entries. */
+/**
+ * The directory as it is now: '.' and '..' first, as a Linux filesystem
+ * lists them, then the entries (of a /proc or /dev node, or of the host
+ * directory, with names restored under a case-folding sysroot).
+ */
 function listing(task: Task, dir: OpenFile): HostDirEntry[] {
+  if (dir.synth) return synthEntries(dir.synth.node, dir.path);
   const fs = task.host.fs;
   const self = fs.stat(dir.path);
-  const parent = fs.stat(dir.path.endsWith('/') ? `${dir.path}..` : `${dir.path}/..`);
-  return [{ name: '.', type: 'dir', ino: self.ino }, { name: '..', type: 'dir', ino: parent.ino }, ...fs.readdir(dir.path)];
+  // The sysroot's top is "/" to the guest: its '..' is itself, as at the real root.
+  const atTop = task.root !== null && dir.path.replace(/\/+$/, '') === task.root.root;
+  const parent = atTop ? self : fs.stat(dir.path.endsWith('/') ? `${dir.path}..` : `${dir.path}/..`);
+  return [
+    { name: '.', type: 'dir', ino: self.ino },
+    { name: '..', type: 'dir', ino: parent.ino },
+    ...(task.root?.contains(dir.path) ? task.root.guestEntries(fs.readdir(dir.path)) : fs.readdir(dir.path)),
+  ];
 }
 
 /**

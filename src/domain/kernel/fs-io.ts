@@ -42,6 +42,9 @@ import {
   MAX_RW_COUNT,
   NCCS,
   O_ACCMODE,
+  RLIMIT_FSIZE,
+  RLIM_INFINITY,
+  SIGXFSZ,
   O_APPEND,
   O_CLOEXEC,
   O_NONBLOCK,
@@ -72,6 +75,7 @@ import { fcntlLock } from './fs-lock.js';
 import { afterFileWrite, beforeFileRead } from './mm.js';
 import { raiseSignal } from './process.js';
 import { SyscallError, type SyscallArgs, type SyscallImpl, type SyscallResult } from './syscall-args.js';
+import { synthRead, synthWrite } from './synthfs.js';
 import type { Task } from './task.js';
 
 /** Largest single host read or write elfuse issues; larger requests loop (files) or return short (streams). */
@@ -101,6 +105,7 @@ function writableFile(task: Task, fd: number): OpenFile {
  * what one host read gives, without blocking the JavaScript thread.
  */
 function hostRead(task: Task, file: OpenFile, count: number, pos: bigint | null): Uint8Array | Promise<Uint8Array> {
+  if (file.synth) return synthRead(task, file.synth, Math.min(count, MAX_RW_COUNT), pos ?? file.offset);
   const fs = task.host.fs;
   if (!file.positional && file.kind !== 'file') {
     const buf = new Uint8Array(Math.min(count, CHUNK));
@@ -133,6 +138,7 @@ function hostRead(task: Task, file: OpenFile, count: number, pos: bigint | null)
 }
 
 function hostWrite(task: Task, file: OpenFile, data: Uint8Array, pos: bigint | null): number {
+  if (file.synth) return synthWrite(task, file.synth, data);
   try {
     const n = task.host.fs.write(file.hostFd, data, pos, (file.flags & O_NONBLOCK) !== 0 && !file.positional);
     afterFileWrite(task, file, pos, data.subarray(0, n));
@@ -157,9 +163,27 @@ function readAt(task: Task, file: OpenFile, buf: number, count: number, pos: big
   return finishRead(task, file, buf, data, advance);
 }
 
+/**
+ * RLIMIT_FSIZE on a regular file (generic_write_check_limits in mm/filemap.c):
+ * a write starting at or past the limit raises SIGXFSZ and fails with EFBIG;
+ * one crossing it is cut short at the limit.
+ */
+function fsizeLimited(task: Task, file: OpenFile, data: Uint8Array, pos: bigint): Uint8Array {
+  const limit = task.rlimits[RLIMIT_FSIZE]?.cur ?? RLIM_INFINITY;
+  if (limit === RLIM_INFINITY || file.kind !== 'file' || file.synth || data.length === 0) return data;
+  if (pos >= limit) {
+    raiseSignal(task, SIGXFSZ);
+    throw new SyscallError(Errno.EFBIG);
+  }
+  const room = limit - pos;
+  return BigInt(data.length) > room ? data.subarray(0, Number(room)) : data;
+}
+
 /** Writes at our offset (or appends), advancing it. */
 function writeAdvancing(task: Task, file: OpenFile, data: Uint8Array): number {
   if (!file.positional) return hostWrite(task, file, data, null);
+  if (file.synth) return hostWrite(task, file, data, null);
+  data = fsizeLimited(task, file, data, file.flags & O_APPEND ? statOpenFile(task, file).size : file.offset);
   if (file.flags & O_APPEND) {
     // The host fd is never O_APPEND (so F_SETFL can turn it on and off): write at the current end.
     const end = task.host.fs.fstat(file.hostFd).size;
@@ -216,8 +240,9 @@ function sysPwrite64(task: Task, a: SyscallArgs): number {
   seekableFile(file);
   const count = Math.min(a.size(2), MAX_RW_COUNT);
   if (count === 0) return 0;
-  const data = task.mem.read(a.ptr(1), count);
-  return hostWrite(task, file, data, file.flags & O_APPEND ? appendPosition(task, file) : off);
+  const pos = file.flags & O_APPEND ? appendPosition(task, file) : off;
+  const data = fsizeLimited(task, file, task.mem.read(a.ptr(1), count), pos ?? statOpenFile(task, file).size);
+  return hostWrite(task, file, data, pos);
 }
 
 /** Where an O_APPEND write lands: the end of a file, the stream's own position otherwise. */
@@ -374,6 +399,13 @@ function sysLseek(task: Task, a: SyscallArgs): bigint {
   const file = seekableFile(opened);
   const off = a.i64(1);
   const whence = a.uint(2);
+  if (file.synth?.node.type === 'dev') {
+    // The memory devices ignore seeks and stay at 0 (null_lseek in drivers/char/mem.c).
+    file.offset = 0n;
+    return 0n;
+  }
+  // proc's seq files seek only from the start or the current position (seq_lseek).
+  if (file.synth && whence !== SEEK_SET && whence !== SEEK_CUR) throw new SyscallError(Errno.EINVAL);
   const size = (): bigint => statOpenFile(task, file).size;
   let target: bigint;
   switch (whence) {

@@ -8,7 +8,7 @@
 
 import { Errno } from './errno.js';
 import type { OpenFile } from './fd-table.js';
-import { fileOf, readPath, resolveAt, statOpenFile } from './fs-util.js';
+import { changeablePath, fileOf, readPath, statOpenFile } from './fs-util.js';
 import {
   AT_EMPTY_PATH,
   AT_FDCWD,
@@ -85,7 +85,7 @@ function sysMknodat(task: Task, a: SyscallArgs): number {
   if (type !== 0 && type !== S_IFREG && type !== S_IFCHR && type !== S_IFBLK && type !== S_IFIFO && type !== S_IFSOCK) {
     return -Errno.EINVAL;
   }
-  const path = resolveAt(task, a.fd(0), readPath(task, a.ptr(1)));
+  const path = changeablePath(task, a.fd(0), readPath(task, a.ptr(1)), Errno.EEXIST);
   const perm = mode & 0o7777;
   checkCreatable(task, path);
   switch (type) {
@@ -107,7 +107,7 @@ function sysMknodat(task: Task, a: SyscallArgs): number {
 /** symlinkat(2) */
 function sysSymlinkat(task: Task, a: SyscallArgs): number {
   const target = readPath(task, a.ptr(0));
-  const path = resolveAt(task, a.fd(1), readPath(task, a.ptr(2)));
+  const path = changeablePath(task, a.fd(1), readPath(task, a.ptr(2)), Errno.EEXIST);
   task.host.fs.symlink(target, path);
   return 0;
 }
@@ -129,9 +129,9 @@ function sysLinkat(task: Task, a: SyscallArgs): number {
     from = file.path;
     if ((statOpenFile(task, file).mode & S_IFMT) === S_IFDIR) return -Errno.EPERM;
   } else {
-    from = resolveAt(task, a.fd(0), oldName);
+    from = changeablePath(task, a.fd(0), oldName, Errno.EPERM);
   }
-  const to = resolveAt(task, a.fd(2), readPath(task, a.ptr(3)));
+  const to = changeablePath(task, a.fd(2), readPath(task, a.ptr(3)), Errno.EEXIST);
   if (flags & AT_SYMLINK_FOLLOW && (task.host.fs.lstat(from).mode & S_IFMT) === S_IFLNK) {
     from = task.host.fs.realpath(from);
   }
@@ -148,7 +148,7 @@ function realFile(task: Task, fd: number): OpenFile {
 
 /** fchmodat(2): the syscall has no flags argument (glibc emulates AT_SYMLINK_NOFOLLOW elsewhere). */
 function sysFchmodat(task: Task, a: SyscallArgs): number {
-  task.host.fs.chmod(resolveAt(task, a.fd(0), readPath(task, a.ptr(1))), a.uint(2) & 0o7777);
+  task.host.fs.chmod(changeablePath(task, a.fd(0), readPath(task, a.ptr(1)), Errno.EPERM, true), a.uint(2) & 0o7777);
   return 0;
 }
 
@@ -177,7 +177,8 @@ function sysFchownat(task: Task, a: SyscallArgs): number {
     else task.host.fs.chown(file ? file.path : '.', uid, gid, false);
     return 0;
   }
-  task.host.fs.chown(resolveAt(task, a.fd(0), name), uid, gid, (flags & AT_SYMLINK_NOFOLLOW) !== 0);
+  const noFollow = (flags & AT_SYMLINK_NOFOLLOW) !== 0;
+  task.host.fs.chown(changeablePath(task, a.fd(0), name, Errno.EPERM, !noFollow), uid, gid, noFollow);
   return 0;
 }
 
@@ -228,7 +229,8 @@ function sysUtimensat(task: Task, a: SyscallArgs): number {
       const file = dirfd === AT_FDCWD ? null : fileOf(task, dirfd);
       target = file && file.hostFd >= 0 ? { fd: file.hostFd } : { path: file ? file.path : '.', noFollow: false };
     } else {
-      target = { path: resolveAt(task, dirfd, name), noFollow: (flags & AT_SYMLINK_NOFOLLOW) !== 0 };
+      const noFollow = (flags & AT_SYMLINK_NOFOLLOW) !== 0;
+      target = { path: changeablePath(task, dirfd, name, Errno.EPERM, !noFollow), noFollow };
     }
   }
   const fs = task.host.fs;
@@ -244,7 +246,7 @@ function sysUtimensat(task: Task, a: SyscallArgs): number {
 
 /** truncate(2) */
 function sysTruncate(task: Task, a: SyscallArgs): number {
-  const path = readPath(task, a.ptr(0));
+  const path = changeablePath(task, AT_FDCWD, readPath(task, a.ptr(0)), Errno.EPERM, true);
   const length = a.i64(1);
   if (length < 0n) return -Errno.EINVAL;
   if ((task.host.fs.stat(path).mode & S_IFMT) === S_IFDIR) return -Errno.EISDIR;

@@ -8,7 +8,8 @@
 import { HostError } from '../../ports/host.js';
 import { Errno } from './errno.js';
 import { OpenFile, type FileKind } from './fd-table.js';
-import { encodeUtf8, fileOf, hostOpenFlags, readPath, resolveAt } from './fs-util.js';
+import { changeablePath, encodeUtf8, fileOf, guestPathOf, hostOpenFlags, lookupAt, readPath, resolveAt } from './fs-util.js';
+import { openSynth, synthStat } from './synthfs.js';
 import {
   AT_FDCWD,
   MAXSYMLINKS,
@@ -34,6 +35,7 @@ import {
   VALID_OPEN_FLAGS,
   AT_EACCESS,
   AT_EMPTY_PATH,
+  O_RDONLY,
   AT_REMOVEDIR,
   AT_SYMLINK_NOFOLLOW,
   O_CLOEXEC,
@@ -149,11 +151,28 @@ function openResolved(task: Task, path: string, flags: number, mode: number): nu
   return fd;
 }
 
-/** openat(2): unknown flag bits are ignored, as Linux's openat does (openat2 refuses them). */
+/**
+ * openat(2): unknown flag bits are ignored, as Linux's openat does (openat2
+ * refuses them). /proc and /dev are synthetic (synthfs.ts); other paths open
+ * on the host, inside the sysroot when there is one.
+ */
 function sysOpenat(task: Task, a: SyscallArgs): number {
   const flags = a.int(2);
-  const path = resolveAt(task, a.fd(0), readPath(task, a.ptr(1)));
-  return openResolved(task, path, flags, a.uint(3) & S_IALLUGO);
+  // O_CREAT|O_EXCL never follows a final symlink (it fails with EEXIST instead).
+  const follow = !(flags & O_NOFOLLOW) && (flags & (O_CREAT | O_EXCL)) !== (O_CREAT | O_EXCL);
+  const target = lookupAt(task, a.fd(0), readPath(task, a.ptr(1)), follow);
+  if (target.synth) {
+    if (flags & __O_TMPFILE) return -Errno.EOPNOTSUPP;
+    if (flags & O_CREAT && flags & O_EXCL) return -Errno.EEXIST;
+    const fd = task.fds.lowestFree(0, task.fdLimit);
+    if (fd < 0) return -Errno.EMFILE;
+    // Truncating is a write too, which proc files refuse.
+    const wantsWrite = !(flags & O_PATH) && ((flags & O_ACCMODE) !== O_RDONLY || (flags & O_TRUNC) !== 0);
+    const file = openSynth(task, target.synth, target.path, flags | O_LARGEFILE, wantsWrite, (flags & O_DIRECTORY) !== 0);
+    task.fds.installAt(fd, file, (flags & O_CLOEXEC) !== 0);
+    return fd;
+  }
+  return openResolved(task, target.hostPath, flags, a.uint(3) & S_IALLUGO);
 }
 
 const VALID_RESOLVE =
@@ -278,8 +297,22 @@ function access(task: Task, dirfd: number, pathPtr: number, mode: number, flags:
   if (mode & ~7) return -Errno.EINVAL;
   if (flags & ~(AT_EACCESS | AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH)) return -Errno.EINVAL;
   const name = readPath(task, pathPtr, (flags & AT_EMPTY_PATH) !== 0);
-  // AT_EMPTY_PATH with "": the file dirfd refers to (the cwd for AT_FDCWD).
-  const path = name !== '' ? resolveAt(task, dirfd, name) : dirfd === AT_FDCWD ? '.' : fileOf(task, dirfd).path;
+  let path: string;
+  if (name === '') {
+    // AT_EMPTY_PATH with "": the file dirfd refers to (the cwd for AT_FDCWD).
+    path = dirfd === AT_FDCWD ? '.' : fileOf(task, dirfd).path;
+  } else {
+    const target = lookupAt(task, dirfd, name, (flags & AT_SYMLINK_NOFOLLOW) === 0);
+    if (target.synth) {
+      // Permission bits of the node against the caller; root passes everything but execute of a non-executable.
+      const st = synthStat(task, target.synth, target.path);
+      if (task.euid === 0) return mode & 1 && !(st.mode & 0o111) ? -Errno.EACCES : 0;
+      const granted = st.uid === task.euid ? (st.mode >> 6) & 7 : st.gid === task.egid ? (st.mode >> 3) & 7 : st.mode & 7;
+      return (mode & ~granted) === 0 ? 0 : -Errno.EACCES;
+    }
+    path = target.hostPath;
+    if (path === '') return -Errno.ENOENT;
+  }
   // AT_SYMLINK_NOFOLLOW: a symlink itself is always accessible if it exists.
   if (flags & AT_SYMLINK_NOFOLLOW && (task.host.fs.lstat(path).mode & S_IFMT) === S_IFLNK) return 0;
   task.host.fs.access(path, mode);
@@ -294,34 +327,35 @@ function sysFaccessat2(task: Task, a: SyscallArgs): number {
   return access(task, a.fd(0), a.ptr(1), a.int(2), a.int(3));
 }
 
-/** readlinkat(2): no NUL, truncated to bufsiz. /proc/self/exe names the guest executable. */
+/** readlinkat(2): no NUL, truncated to bufsiz. Links in /proc and /dev are synthetic (/proc/self/exe names the guest executable). */
 function sysReadlinkat(task: Task, a: SyscallArgs): number {
   const bufsiz = a.int(3);
   if (bufsiz <= 0) return -Errno.EINVAL;
   const name = readPath(task, a.ptr(1), true);
-  let path: string;
+  let target: string;
   if (name === '') {
     // Since 2.6.39 "" means the symlink dirfd refers to (opened O_PATH|O_NOFOLLOW).
     if (a.fd(0) === AT_FDCWD) return -Errno.ENOENT;
     const file = fileOf(task, a.fd(0));
     if ((task.host.fs.lstat(file.path).mode & S_IFMT) !== S_IFLNK) return -Errno.ENOENT;
-    path = file.path;
+    target = task.host.fs.readlink(file.path);
   } else {
-    path = resolveAt(task, a.fd(0), name);
+    const found = lookupAt(task, a.fd(0), name, false);
+    if (found.synth) {
+      if (found.synth.type !== 'link') return -Errno.EINVAL;
+      target = found.synth.target();
+    } else {
+      target = task.host.fs.readlink(found.hostPath);
+    }
   }
-  const target = isSelfExe(task, path) && task.execfn.startsWith('/') ? task.execfn : task.host.fs.readlink(path);
   const bytes = encodeUtf8(target).subarray(0, bufsiz);
   task.mem.write(a.ptr(2), bytes);
   return bytes.length;
 }
 
-function isSelfExe(task: Task, path: string): boolean {
-  return path === '/proc/self/exe' || path === `/proc/${task.pid}/exe`;
-}
-
-/** getcwd(2): returns the length including the NUL; ERANGE when it does not fit. */
+/** getcwd(2): returns the length including the NUL; ERANGE when it does not fit. Inside the sysroot, the guest's name. */
 function sysGetcwd(task: Task, a: SyscallArgs): number {
-  const cwd = encodeUtf8(task.host.process.cwd());
+  const cwd = encodeUtf8(guestPathOf(task, task.host.process.cwd()));
   const size = a.size(1);
   if (cwd.length + 1 > size) return -Errno.ERANGE;
   const out = new Uint8Array(cwd.length + 1);
@@ -332,7 +366,7 @@ function sysGetcwd(task: Task, a: SyscallArgs): number {
 
 /** chdir(2) */
 function sysChdir(task: Task, a: SyscallArgs): number {
-  task.host.process.chdir(readPath(task, a.ptr(0)));
+  task.host.process.chdir(resolveAt(task, AT_FDCWD, readPath(task, a.ptr(0)), true));
   return 0;
 }
 
@@ -346,7 +380,7 @@ function sysFchdir(task: Task, a: SyscallArgs): number {
 
 /** mkdirat(2); the host applies the umask. */
 function sysMkdirat(task: Task, a: SyscallArgs): number {
-  task.host.fs.mkdir(resolveAt(task, a.fd(0), readPath(task, a.ptr(1))), a.uint(2) & 0o7777);
+  task.host.fs.mkdir(changeablePath(task, a.fd(0), readPath(task, a.ptr(1)), Errno.EEXIST), a.uint(2) & 0o7777);
   return 0;
 }
 
@@ -354,7 +388,7 @@ function sysMkdirat(task: Task, a: SyscallArgs): number {
 function sysUnlinkat(task: Task, a: SyscallArgs): number {
   const flags = a.int(2);
   if (flags & ~AT_REMOVEDIR) return -Errno.EINVAL;
-  const path = resolveAt(task, a.fd(0), readPath(task, a.ptr(1)));
+  const path = changeablePath(task, a.fd(0), readPath(task, a.ptr(1)), Errno.EPERM);
   if (flags & AT_REMOVEDIR) {
     task.host.fs.rmdir(path);
     return 0;
@@ -384,8 +418,9 @@ function rename(task: Task, a: SyscallArgs, flags: number): number {
   if (flags & ~(RENAME_NOREPLACE | RENAME_EXCHANGE | RENAME_WHITEOUT)) return -Errno.EINVAL;
   if (flags & (RENAME_NOREPLACE | RENAME_WHITEOUT) && flags & RENAME_EXCHANGE) return -Errno.EINVAL;
   if (flags & RENAME_WHITEOUT && task.euid !== 0) return -Errno.EPERM;
-  const from = resolveAt(task, a.fd(0), readPath(task, a.ptr(1)));
-  const to = resolveAt(task, a.fd(2), readPath(task, a.ptr(3)));
+  // Nothing in /proc or /dev can be renamed (EPERM); elsewhere the host paths, inside any sysroot.
+  const from = changeablePath(task, a.fd(0), readPath(task, a.ptr(1)), Errno.EPERM);
+  const to = changeablePath(task, a.fd(2), readPath(task, a.ptr(3)), Errno.EPERM);
   const fs = task.host.fs;
   if (flags === 0) {
     fs.rename(from, to);

@@ -5,7 +5,8 @@
 
 import type { HostStat } from '../../ports/host.js';
 import { Errno } from './errno.js';
-import { fileOf, kstatFromHost, readPath, resolveAt, statOpenFile } from './fs-util.js';
+import { fileOf, kstatFromHost, lookupAt, readPath, statOpenFile } from './fs-util.js';
+import { synthStat } from './synthfs.js';
 import {
   AT_EMPTY_PATH,
   AT_FDCWD,
@@ -26,8 +27,10 @@ import type { Task } from './task.js';
 function statAt(task: Task, dirfd: number, pathPtr: number, flags: number): HostStat {
   const path = readPath(task, pathPtr, (flags & AT_EMPTY_PATH) !== 0);
   if (path === '') return dirfd === AT_FDCWD ? task.host.fs.stat('.') : statOpenFile(task, fileOf(task, dirfd));
-  const hostPath = resolveAt(task, dirfd, path);
-  return flags & AT_SYMLINK_NOFOLLOW ? task.host.fs.lstat(hostPath) : task.host.fs.stat(hostPath);
+  const follow = (flags & AT_SYMLINK_NOFOLLOW) === 0;
+  const target = lookupAt(task, dirfd, path, follow);
+  if (target.synth) return synthStat(task, target.synth, target.path);
+  return follow ? task.host.fs.stat(target.hostPath) : task.host.fs.lstat(target.hostPath);
 }
 
 /** fstat(2) */

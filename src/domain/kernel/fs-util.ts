@@ -34,6 +34,7 @@ import {
   type KStat,
 } from './linux-abi.js';
 import { SyscallError } from './syscall-args.js';
+import { synthAt, synthStat, type SynthNode } from './synthfs.js';
 import type { Task } from './task.js';
 
 /** PATH_MAX from linux/limits.h, including the NUL. */
@@ -72,16 +73,64 @@ export function fileOf(task: Task, fd: number): OpenFile {
 }
 
 /**
- * The host path `path` names relative to `dirfd`: absolute paths and
- * AT_FDCWD pass through (the guest's cwd is the host process's cwd);
- * otherwise dirfd must be an open directory (EBADF, ENOTDIR).
+ * The host path `path` names relative to `dirfd` (the *at(2) rules):
+ * absolute paths and AT_FDCWD pass through (the guest's cwd is the host
+ * process's cwd); otherwise dirfd must be an open directory (EBADF,
+ * ENOTDIR). With a sysroot, absolute paths, and relative ones from a
+ * directory inside the sysroot, resolve under it (see sysroot.ts); a final
+ * symlink is resolved there too when `followFinal` says the call follows it.
  */
-export function resolveAt(task: Task, dirfd: number, path: string): string {
-  if (path.startsWith('/') || dirfd === AT_FDCWD) return path;
-  const dir = fileOf(task, dirfd);
-  if (dir.kind !== 'dir' && !isPathDir(task, dir)) throw new SyscallError(Errno.ENOTDIR);
-  if (path === '') return dir.path;
-  return dir.path.endsWith('/') ? dir.path + path : `${dir.path}/${path}`;
+export function resolveAt(task: Task, dirfd: number, path: string, followFinal = false): string {
+  const root = task.root;
+  if (path.startsWith('/')) return root ? root.resolve(path, followFinal) : path;
+  let base: string;
+  if (dirfd === AT_FDCWD) {
+    if (!root) return path;
+    base = task.host.process.cwd();
+  } else {
+    const dir = fileOf(task, dirfd);
+    if (dir.kind !== 'dir' && !isPathDir(task, dir)) throw new SyscallError(Errno.ENOTDIR);
+    if (path === '') return dir.path;
+    base = dir.path;
+    if (!root) return base.endsWith('/') ? base + path : `${base}/${path}`;
+  }
+  // Relative to a directory inside the sysroot: `..` and symlinks stay inside it.
+  if (root.contains(base)) return root.resolve(`${root.toGuest(base)}/${path}`, followFinal, false);
+  if (path === '') return base;
+  if (dirfd === AT_FDCWD) return path;
+  return base.endsWith('/') ? base + path : `${base}/${path}`;
+}
+
+/** What a guest path names: a synthetic /proc or /dev node, or a host path. */
+export type PathTarget = { readonly synth: SynthNode; readonly path: string } | { readonly synth?: undefined; readonly hostPath: string };
+
+/**
+ * The one lookup for path-taking syscalls: /proc and /dev first (synthfs.ts,
+ * which may lead back out, as /proc/self/exe does), else resolveAt.
+ */
+export function lookupAt(task: Task, dirfd: number, path: string, followFinal: boolean): PathTarget {
+  const found = synthAt(task, dirfd, path, followFinal);
+  if (!found) return { hostPath: resolveAt(task, dirfd, path, followFinal) };
+  if ('redirect' in found) return { hostPath: resolveAt(task, AT_FDCWD, found.redirect, followFinal) };
+  if (found.node.type === 'host') return { hostPath: found.node.hostPath };
+  return { synth: found.node, path: found.path };
+}
+
+/**
+ * The host path a name-changing call (mkdir, unlink, rename) works on. /proc
+ * and /dev are made up, so nothing there can be created or removed: an
+ * existing node answers `existing` (EEXIST for mkdir, EPERM for removal, as
+ * proc does), a missing one ENOENT, and the host's own /dev is never touched.
+ */
+export function changeablePath(task: Task, dirfd: number, path: string, existing: number, followFinal = false): string {
+  const target = lookupAt(task, dirfd, path, followFinal);
+  if (target.synth) throw new SyscallError(existing);
+  return target.hostPath;
+}
+
+/** The guest's name for a host path: inside the sysroot, the path under it. */
+export function guestPathOf(task: Task, hostPath: string): string {
+  return task.root ? task.root.toGuest(hostPath) : hostPath;
 }
 
 /** An O_PATH description may name a directory too. */
@@ -132,6 +181,7 @@ export function kstatFromHost(st: HostStat): KStat {
 
 /** stat of whatever the description refers to; O_PATH descriptions have only a path. */
 export function statOpenFile(task: Task, file: OpenFile): HostStat {
+  if (file.synth) return synthStat(task, file.synth.node, file.path);
   // An O_PATH|O_NOFOLLOW description of a symlink refers to the link itself.
   if (file.hostFd < 0) return file.flags & O_NOFOLLOW ? task.host.fs.lstat(file.path) : task.host.fs.stat(file.path);
   return task.host.fs.fstat(file.hostFd);

@@ -53,6 +53,10 @@ import {
   O_APPEND,
   PAGE_SIZE,
   PROT_WRITE,
+  MAP_FIXED,
+  RLIMIT_AS,
+  RLIMIT_DATA,
+  RLIM_INFINITY,
 } from './linux-abi.js';
 import type { PageSource, Vma } from '../memory/address-space.js';
 import type { SyscallArgs, SyscallImpl } from './syscall-args.js';
@@ -150,6 +154,7 @@ function sysMmap(task: Task, a: SyscallArgs): number {
   const offset = a.u64(5);
   // arm64 sys_mmap: the offset must be page-aligned.
   if (offset % BigInt(PAGE_SIZE) !== 0n) return -Errno.EINVAL;
+  if (!mayExpand(task, length, flags & MAP_FIXED ? addr : null)) return -Errno.ENOMEM;
   if (flags & MAP_ANONYMOUS) return task.as.mmap(addr, length, prot, flags);
 
   const file = task.fds.get(a.fd(4));
@@ -159,6 +164,8 @@ function sysMmap(task: Task, a: SyscallArgs): number {
   if (type !== MAP_SHARED && type !== MAP_PRIVATE && type !== MAP_SHARED_VALIDATE) return -Errno.EINVAL;
   const bad = mappableFile(task, file, prot, flags);
   if (bad < 0) return bad;
+  // proc files have no mmap (ENODEV, as do_mmap says when f_op->mmap is missing).
+  if (file.synth && file.kind !== 'chr') return -Errno.ENODEV;
   // /dev/zero and other character devices map as fresh (shared or private) zeroed memory.
   if (file.kind === 'chr') return task.as.mmap(addr, length, prot, (flags & ~MAP_TYPE) | (type === MAP_PRIVATE ? MAP_PRIVATE : MAP_SHARED) | MAP_ANONYMOUS);
   if (offset + BigInt(pageUp(length)) > BigInt(Number.MAX_SAFE_INTEGER)) return -Errno.EOVERFLOW;
@@ -180,6 +187,41 @@ function sysMmap(task: Task, a: SyscallArgs): number {
 /** mremap(2) */
 function sysMremap(task: Task, a: SyscallArgs): number {
   return task.as.mremap(a.ptr(0), a.size(1), a.size(2), a.int(3), a.ptr(4));
+}
+
+/** Bytes of the address space mapped now. */
+function mappedBytes(task: Task, start = 0, end = Number.MAX_SAFE_INTEGER): number {
+  let total = 0;
+  for (const v of task.as.vmas) total += Math.max(0, Math.min(v.end, end) - Math.max(v.start, start));
+  return total;
+}
+
+/**
+ * may_expand_vm (mm/mmap.c): a new mapping of `length` bytes (replacing what
+ * lies under it when it is MAP_FIXED at `fixedAt`) must keep the address
+ * space within RLIMIT_AS.
+ */
+function mayExpand(task: Task, length: number, fixedAt: number | null): boolean {
+  const limit = task.rlimits[RLIMIT_AS]?.cur ?? RLIM_INFINITY;
+  if (limit === RLIM_INFINITY) return true;
+  const len = pageUp(length);
+  const replaced = fixedAt === null ? 0 : mappedBytes(task, fixedAt, fixedAt + len);
+  return BigInt(mappedBytes(task) - replaced + len) <= limit;
+}
+
+/**
+ * brk(2): growth must fit RLIMIT_DATA (the heap, as check_data_rlimit
+ * counts it) and RLIMIT_AS; a refused brk returns the unchanged break.
+ */
+function sysBrk(task: Task, a: SyscallArgs): number {
+  const want = a.ptr(0);
+  const cur = task.as.brk(0);
+  if (want > cur) {
+    const dataLimit = task.rlimits[RLIMIT_DATA]?.cur ?? RLIM_INFINITY;
+    if (dataLimit !== RLIM_INFINITY && BigInt(want - task.as.brkBase) > dataLimit) return cur;
+    if (!mayExpand(task, pageUp(want) - pageUp(cur), null)) return cur;
+  }
+  return task.as.brk(want);
 }
 
 /** mincore(2): one byte per page, bit 0 set when the page is resident. */
@@ -268,7 +310,7 @@ export function afterFileWrite(task: Task, file: OpenFile, pos: bigint | null, d
 }
 
 export const mmSyscalls: Readonly<Record<string, SyscallImpl>> = {
-  brk: { handler: (task, a) => task.as.brk(a.ptr(0)), support: 'full', args: ['ptr'], ret: 'ptr' },
+  brk: { handler: sysBrk, support: 'full', args: ['ptr'], ret: 'ptr' },
   mmap: {
     handler: sysMmap,
     support: 'full',

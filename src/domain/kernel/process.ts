@@ -32,7 +32,7 @@ import type { Rlimit, Task } from './task.js';
 
 /** The kernel release uname reports: a current LTS line. */
 export const UTS_RELEASE = '6.12.0-elfuse';
-const UTS_VERSION = '#1 SMP PREEMPT_DYNAMIC';
+export const UTS_VERSION = '#1 SMP PREEMPT_DYNAMIC';
 
 /**
  * Sends `sig` to the task itself from kill(2) (SI_USER) or tkill/tgkill
@@ -200,7 +200,7 @@ export const processSyscalls: Readonly<Record<string, SyscallImpl>> = {
     handler: (t, a) => prlimit(t, a.int(0), a.uint(1), a.ptr(2), a.ptr(3)),
     support: 'partial',
     args: ['int', 'int', 'ptr', 'ptr'],
-    note: 'limits are recorded, not enforced (except RLIMIT_NOFILE for new fds)',
+    note: 'enforced: NOFILE (fd numbers), STACK (stack growth), FSIZE (writes), AS (mmap, brk), DATA (brk); others recorded',
   },
   getrlimit: { handler: (t, a) => prlimit(t, 0, a.uint(0), 0, a.ptr(1)), support: 'full', args: ['int', 'ptr'] },
   setrlimit: { handler: (t, a) => prlimit(t, 0, a.uint(0), a.ptr(1), 0), support: 'partial', args: ['int', 'ptr'] },

@@ -14,6 +14,7 @@ import { fsLockSyscalls } from './fs-lock.js';
 import { fsMetaSyscalls } from './fs-meta.js';
 import { fsPathSyscalls } from './fs-path.js';
 import { fsStatSyscalls } from './fs-stat.js';
+import { identitySyscalls } from './identity.js';
 import { mmSyscalls } from './mm.js';
 import { processSyscalls } from './process.js';
 import { signalSyscalls } from './signal.js';
@@ -359,6 +360,7 @@ const IMPLEMENTED: Readonly<Record<string, SyscallImpl>> = joinFamilies({
   fsDirSyscalls,
   fsMetaSyscalls,
   fsLockSyscalls,
+  identitySyscalls,
   mmSyscalls,
   processSyscalls,
   signalSyscalls,

@@ -11,6 +11,8 @@ import type { AddressSpace } from '../memory/address-space.js';
 import type { GuestMemory } from '../memory/guest-memory.js';
 import { FdTable, OpenFile } from './fd-table.js';
 import { FileLocks, inodeKey } from './file-locks.js';
+import { Sysroot } from './sysroot.js';
+import type { ProcImage } from './procfs.js';
 import { O_RDONLY, O_WRONLY, RLIMIT_NOFILE, RLIMIT_STACK, RLIM_INFINITY, RLIM_NLIMITS, _NSIG, O_RDWR } from './linux-abi.js';
 
 /** The user registers of the interrupted guest, wherever the vCPU keeps them (see signal-frame.ts). */
@@ -72,6 +74,8 @@ export interface TaskOptions {
   log?: (line: string) => void;
   execfn?: string;
   sysroot?: string;
+  /** Where exec put argv, envp and auxv, and the CPU it advertised (for /proc/self). */
+  image?: ProcImage;
 }
 
 const MiB = 1024n * 1024n;
@@ -108,6 +112,11 @@ export class Task {
   gid: number;
   egid: number;
   sgid: number;
+  /** Filesystem ids (setfsuid/setfsgid); they follow the effective ids. */
+  fsuid: number;
+  fsgid: number;
+  /** PR_SET_TIMERSLACK, in nanoseconds. */
+  timerSlackNs = 50_000;
 
   /** Signal dispositions, indexed by signal number - 1; recorded, not yet delivered. */
   readonly sigactions: SigAction[];
@@ -146,6 +155,21 @@ export class Task {
   readonly log: (line: string) => void;
   readonly execfn: string;
   readonly sysroot: string | undefined;
+  /** The sysroot paths resolve under (--sysroot), or null. */
+  readonly root: Sysroot | null;
+  readonly image: ProcImage | null;
+  /** The task name (comm): the executable's basename, PR_SET_NAME, /proc/self/comm; at most 15 bytes. */
+  comm: string;
+  /** Supplementary groups (getgroups/setgroups). */
+  groups: number[] = [];
+  /** Nice value (getpriority/setpriority). */
+  nice = 0;
+  /** prctl state: PR_SET_PDEATHSIG, PR_SET_DUMPABLE, PR_SET_NO_NEW_PRIVS, PR_SET_CHILD_SUBREAPER, PR_SET_KEEPCAPS. */
+  pdeathSig = 0;
+  dumpable = 1;
+  noNewPrivs = false;
+  childSubreaper = false;
+  keepCaps = false;
 
   constructor(opts: TaskOptions) {
     this.mem = opts.mem;
@@ -160,12 +184,19 @@ export class Task {
     this.gid = this.egid = this.sgid = proc.gid;
     this.euid = proc.euid;
     this.egid = proc.egid;
+    this.fsuid = this.euid;
+    this.fsgid = this.egid;
+    this.groups = [...(proc.groups?.() ?? [])];
     this.sigactions = Array.from({ length: _NSIG }, () => ({ handler: 0n, flags: 0n, restorer: 0n, mask: 0n }));
     this.rlimits = defaultRlimits();
     this.verbose = opts.verbose ?? false;
     this.log = opts.log ?? (() => undefined);
     this.execfn = opts.execfn ?? '';
     this.sysroot = opts.sysroot;
+    this.root = opts.sysroot === undefined ? null : new Sysroot(opts.host.fs, opts.sysroot);
+    this.image = opts.image ?? null;
+    this.comm = '';
+    this.setComm(new TextEncoder().encode(this.execfn.slice(this.execfn.lastIndexOf('/') + 1)));
 
     const fs = opts.host.fs;
     this.fds = new FdTable(
@@ -214,6 +245,16 @@ export class Task {
     } catch {
       return null;
     }
+  }
+
+  /** Sets comm from raw bytes: up to the first NUL or newline-free 15 bytes, as __set_task_comm keeps them. */
+  setComm(bytes: Uint8Array): void {
+    let end = bytes.indexOf(0);
+    if (end < 0) end = bytes.length;
+    let name = bytes.subarray(0, Math.min(end, 15));
+    // A write to /proc/self/comm usually ends in a newline, which the kernel keeps; echo(1) adds one.
+    if (name.length > 0 && name[name.length - 1] === 0x0a && name.length === end) name = name.subarray(0, name.length - 1);
+    this.comm = new TextDecoder().decode(name);
   }
 
   /** RLIMIT_NOFILE soft limit: one past the highest fd the table may hand out. */

@@ -1,0 +1,496 @@
+/**
+ * /proc as the guest sees it (fs/proc/): the process's own directory
+ * (/proc/self and /proc/<pid>) built from the Task (address space, fds,
+ * identity, signals, name), and the system-wide files built from what the
+ * host reports and what elfuse presents (a 6.12 aarch64 kernel with the vCPU
+ * the guest runs on). Formats follow proc(5) and the kernel's seq_printf
+ * calls; numbers elfuse does not track (context switches, page faults) are 0.
+ */
+
+import type { GuestMemory } from '../memory/guest-memory.js';
+import { HWCAP } from '../boot/hwcap.js';
+import { MAP_SHARED, PROT_EXEC, PROT_READ, PROT_WRITE } from './linux-abi.js';
+import type { OpenFile } from './fd-table.js';
+import { guestPathOf } from './fs-util.js';
+import { UTS_RELEASE, UTS_VERSION } from './process.js';
+import { dirNode, text, type SynthNode } from './synthfs.js';
+import type { Task } from './task.js';
+
+/** What the process image looked like at exec: where argv/envp live, the auxv, the CPU it was given. */
+export interface ProcImage {
+  /** The executable's absolute guest path (/proc/self/exe). */
+  readonly exePath: string;
+  readonly argStart: number;
+  readonly argEnd: number;
+  readonly envStart: number;
+  readonly envEnd: number;
+  /** The auxiliary vector as the guest's stack holds it, AT_NULL included. */
+  readonly auxv: Uint8Array;
+  readonly hwcap: bigint;
+  readonly hwcap2: bigint;
+  /** MIDR_EL1 of the vCPU (implementer, variant, part, revision in /proc/cpuinfo). */
+  readonly midr: bigint;
+  /** Start of the loaded image's code and end of its data (for /proc/self/stat). */
+  readonly startCode?: number;
+  readonly endCode?: number;
+  readonly startStack?: number;
+  /** The executable's PT_LOAD pages and their file offsets (the offset column of maps). */
+  readonly segments?: readonly { readonly start: number; readonly end: number; readonly offset: number }[];
+}
+
+/** Reads argc/argv/envp/auxv back from the initial stack at `sp`, as exec left it. */
+export function procImageFromStack(
+  mem: GuestMemory,
+  sp: number,
+  rest: Pick<ProcImage, 'exePath' | 'hwcap' | 'hwcap2' | 'midr' | 'startCode' | 'endCode' | 'segments'>,
+): ProcImage {
+  const word = (va: number): number => Number(new DataView(mem.read(va, 8).buffer.slice(0)).getBigUint64(0, true));
+  const strEnd = (va: number): number => va + mem.readCString(va, 1 << 17).length + 1;
+  const argc = word(sp);
+  let p = sp + 8;
+  const argv: number[] = [];
+  for (let i = 0; i < argc; i++, p += 8) argv.push(word(p));
+  p += 8;
+  const envp: number[] = [];
+  for (let v = word(p); v !== 0; p += 8, v = word(p)) envp.push(v);
+  p += 8;
+  const auxStart = p;
+  while (word(p) !== 0) p += 16;
+  const auxv = mem.read(auxStart, p + 16 - auxStart);
+  const argStart = argv[0] ?? 0;
+  const argEnd = argv.length > 0 ? strEnd(argv[argv.length - 1] as number) : argStart;
+  const envStart = envp[0] ?? argEnd;
+  const envEnd = envp.length > 0 ? strEnd(envp[envp.length - 1] as number) : envStart;
+  return { ...rest, argStart, argEnd, envStart, envEnd, auxv, startStack: sp };
+}
+
+const hex16 = (v: bigint): string => v.toString(16).padStart(16, '0');
+const kB = (bytes: number | bigint): string => `${String(BigInt(bytes) / 1024n).padStart(8)} kB`;
+
+/** /proc/self/maps: one line per VMA, "start-end perms offset dev inode" padded to column 73, then the name. */
+export function mapsText(task: Task): string {
+  let out = '';
+  for (const v of task.as.vmas) {
+    const perms =
+      (v.prot & PROT_READ ? 'r' : '-') +
+      (v.prot & PROT_WRITE ? 'w' : '-') +
+      (v.prot & PROT_EXEC ? 'x' : '-') +
+      (v.flags & MAP_SHARED ? 's' : 'p');
+    let offset = 0n;
+    let dev = '00:00';
+    let ino = 0n;
+    let name = v.name;
+    if (name !== '' && !name.startsWith('[')) {
+      // A file mapping knows its offset; the loaded ELF's segments are recorded by the loader.
+      const seg = task.image?.segments?.find((g) => g.start <= v.start && v.start < g.end);
+      if (v.obj) offset = BigInt(v.offset);
+      else if (seg) offset = BigInt(seg.offset + (v.start - seg.start));
+      try {
+        const st = task.host.fs.stat(name);
+        dev = `${(Number(st.dev >> 8n) & 0xfff).toString(16).padStart(2, '0')}:${(Number(st.dev) & 0xff).toString(16).padStart(2, '0')}`;
+        ino = st.ino;
+      } catch {
+        // the file is gone: Linux would still show it; keep dev and inode 0
+      }
+      name = guestPathOf(task, name);
+    }
+    const head = `${v.start.toString(16).padStart(8, '0')}-${v.end.toString(16).padStart(8, '0')} ${perms} ${offset.toString(16).padStart(8, '0')} ${dev} ${ino} `;
+    out += name === '' ? `${head}\n` : `${head.padEnd(73)}${name}\n`;
+  }
+  return out;
+}
+
+function vmSizes(task: Task): { total: number; stack: number; data: number; exe: number } {
+  let total = 0;
+  let stack = 0;
+  let data = 0;
+  let exe = 0;
+  for (const v of task.as.vmas) {
+    const len = v.end - v.start;
+    total += len;
+    if (v.name === '[stack]') stack += len;
+    else if (v.prot & PROT_EXEC) exe += len;
+    else if (v.prot & PROT_WRITE && !(v.flags & MAP_SHARED)) data += len;
+  }
+  return { total, stack, data, exe };
+}
+
+function sigIgnCgt(task: Task): { ign: bigint; cgt: bigint } {
+  let ign = 0n;
+  let cgt = 0n;
+  task.sigactions.forEach((a, i) => {
+    if (a.handler === 1n) ign |= 1n << BigInt(i);
+    else if (a.handler !== 0n) cgt |= 1n << BigInt(i);
+  });
+  return { ign, cgt };
+}
+
+/** /proc/self/status (fs/proc/array.c proc_pid_status), the fields programs look for. */
+function statusText(task: Task): string {
+  const vm = vmSizes(task);
+  const { ign, cgt } = sigIgnCgt(task);
+  const umask = task.host.process.umask(0o022);
+  task.host.process.umask(umask);
+  const capEff = task.euid === 0 ? '000001ffffffffff' : '0000000000000000';
+  return [
+    `Name:\t${task.comm}`,
+    `Umask:\t${umask.toString(8).padStart(4, '0')}`,
+    'State:\tR (running)',
+    `Tgid:\t${task.pid}`,
+    'Ngid:\t0',
+    `Pid:\t${task.tid}`,
+    `PPid:\t${task.ppid}`,
+    'TracerPid:\t0',
+    `Uid:\t${task.uid}\t${task.euid}\t${task.suid}\t${task.euid}`,
+    `Gid:\t${task.gid}\t${task.egid}\t${task.sgid}\t${task.egid}`,
+    'FDSize:\t64',
+    `Groups:\t${task.groups.join(' ')} `,
+    `VmPeak:\t${kB(vm.total)}`,
+    `VmSize:\t${kB(vm.total)}`,
+    `VmLck:\t${kB(0)}`,
+    `VmHWM:\t${kB(vm.total)}`,
+    `VmRSS:\t${kB(vm.total)}`,
+    `VmData:\t${kB(vm.data)}`,
+    `VmStk:\t${kB(vm.stack)}`,
+    `VmExe:\t${kB(vm.exe)}`,
+    `VmLib:\t${kB(0)}`,
+    `VmSwap:\t${kB(0)}`,
+    'Threads:\t1',
+    `SigQ:\t0/${task.rlimits[11]?.cur ?? 0n}`,
+    `SigPnd:\t${hex16(task.sigpending)}`,
+    `ShdPnd:\t${hex16(0n)}`,
+    `SigBlk:\t${hex16(task.sigmask)}`,
+    `SigIgn:\t${hex16(ign)}`,
+    `SigCgt:\t${hex16(cgt)}`,
+    `CapInh:\t${hex16(0n)}`,
+    `CapPrm:\t${capEff}`,
+    `CapEff:\t${capEff}`,
+    'CapBnd:\t000001ffffffffff',
+    `CapAmb:\t${hex16(0n)}`,
+    `NoNewPrivs:\t${task.noNewPrivs ? 1 : 0}`,
+    'Seccomp:\t0',
+    'Cpus_allowed:\t1',
+    'Cpus_allowed_list:\t0',
+    'voluntary_ctxt_switches:\t0',
+    'nonvoluntary_ctxt_switches:\t0',
+    '',
+  ].join('\n');
+}
+
+/** /proc/self/stat (proc_pid_stat): 52 space-separated fields; times in clock ticks. */
+function statText(task: Task): string {
+  const img = task.image;
+  const vm = vmSizes(task);
+  const ticks = task.host.clock.processCpuNs() / 10_000_000n;
+  const { ign, cgt } = sigIgnCgt(task);
+  const brk = BigInt(task.as.brkBase);
+  const f = [
+    task.pid,
+    `(${task.comm})`,
+    'R',
+    task.ppid,
+    task.pid,
+    task.pid,
+    0,
+    -1,
+    0x400000,
+    0,
+    0,
+    0,
+    0,
+    ticks,
+    0,
+    0,
+    0,
+    20,
+    task.nice,
+    1,
+    0,
+    0,
+    vm.total,
+    Math.floor(vm.total / 4096),
+    task.rlimits[5]?.cur ?? 0n,
+    img?.startCode ?? 0,
+    img?.endCode ?? 0,
+    img?.startStack ?? 0,
+    0,
+    0,
+    task.sigpending & 0x7fff_ffffn,
+    task.sigmask & 0x7fff_ffffn,
+    ign & 0x7fff_ffffn,
+    cgt & 0x7fff_ffffn,
+    0,
+    0,
+    0,
+    17,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    brk,
+    img?.argStart ?? 0,
+    img?.argEnd ?? 0,
+    img?.envStart ?? 0,
+    img?.envEnd ?? 0,
+    0,
+  ];
+  return `${f.join(' ')}\n`;
+}
+
+/** Guest memory between two addresses (cmdline, environ read the live strings, as Linux does). */
+function guestRange(task: Task, start: number, end: number): Uint8Array {
+  if (end <= start) return new Uint8Array(0);
+  try {
+    return task.mem.read(start, end - start);
+  } catch {
+    return new Uint8Array(0);
+  }
+}
+
+/** The link text of /proc/self/fd/N: a path, or "type:[inode]" for what has none. */
+function fdLinkTarget(task: Task, file: OpenFile): string {
+  if (file.synth || file.kind === 'file' || file.kind === 'dir' || file.kind === 'path' || file.kind === 'chr') {
+    if (file.path.startsWith('/dev/fd/')) return stdioTarget(task, file);
+    // A file opened by a relative name: the kernel's d_path is absolute (from the cwd of now, here).
+    const path = file.path.startsWith('/') ? file.path : `${task.host.process.cwd()}/${file.path}`;
+    return guestPathOf(task, lexicalPath(path));
+  }
+  return stdioTarget(task, file);
+}
+
+function stdioTarget(task: Task, file: OpenFile): string {
+  if (file.kind === 'tty') return '/dev/tty';
+  let ino = 0n;
+  let dev = 0n;
+  try {
+    ({ ino, dev } = task.host.fs.fstat(file.hostFd));
+  } catch {
+    // closed underneath: report inode 0
+  }
+  if (file.kind === 'chr') {
+    // An inherited character device is usually /dev/null (a daemon's or a test runner's stdin).
+    try {
+      const devNull = task.host.fs.stat('/dev/null');
+      if (devNull.ino === ino && devNull.dev === dev) return '/dev/null';
+    } catch {
+      // no /dev/null on the host
+    }
+  }
+  if (file.kind === 'socket') return `socket:[${ino}]`;
+  if (file.kind === 'fifo') return `pipe:[${ino}]`;
+  return `anon_inode:[${file.kind}]`;
+}
+
+/** An absolute path without '.', '..' or repeated slashes. */
+function lexicalPath(path: string): string {
+  const out: string[] = [];
+  for (const c of path.split('/')) {
+    if (c === '' || c === '.') continue;
+    if (c === '..') out.pop();
+    else out.push(c);
+  }
+  return `/${out.join('/')}`;
+}
+
+/** Whether following the fd link should reopen a path, or hand back the description itself. */
+function fdLinkIsPath(file: OpenFile): boolean {
+  return !file.path.startsWith('/dev/fd/') && (file.synth !== null || file.kind === 'file' || file.kind === 'dir' || file.kind === 'path' || file.kind === 'chr');
+}
+
+function fdDir(task: Task): SynthNode {
+  return dirNode(
+    () =>
+      new Map(
+        task.fds.openFds().map((fd): [string, () => SynthNode] => [
+          String(fd),
+          () => {
+            const file = task.fds.get(fd) as OpenFile;
+            return fdLinkIsPath(file) ? { type: 'link', target: () => fdLinkTarget(task, file) } : { type: 'link', target: () => fdLinkTarget(task, file), file };
+          },
+        ]),
+      ),
+    0o500,
+  );
+}
+
+function fdinfoDir(task: Task): SynthNode {
+  return dirNode(
+    () =>
+      new Map(
+        task.fds.openFds().map((fd): [string, () => SynthNode] => [
+          String(fd),
+          () => ({
+            type: 'file',
+            mode: 0o444,
+            content: text(() => {
+              const file = task.fds.get(fd);
+              if (!file) return '';
+              let ino = 0n;
+              try {
+                ino = file.hostFd >= 0 ? task.host.fs.fstat(file.hostFd).ino : 0n;
+              } catch {
+                // keep 0
+              }
+              const flags = file.flags | (task.fds.isCloexec(fd) ? 0o2000000 : 0);
+              return `pos:\t${file.offset}\nflags:\t0${flags.toString(8).padStart(7, '0')}\nmnt_id:\t0\nino:\t${ino}\n`;
+            }),
+          }),
+        ]),
+      ),
+    0o500,
+  );
+}
+
+const MOUNTS =
+  'rootfs / rootfs rw 0 0\n' +
+  'proc /proc proc rw,nosuid,nodev,noexec,relatime 0 0\n' +
+  'devtmpfs /dev devtmpfs rw,nosuid,relatime,mode=755 0 0\n';
+
+/** /proc/<pid>: the process's own directory. */
+function pidDir(task: Task): SynthNode {
+  const file = (make: () => string, mode = 0o444): (() => SynthNode) => () => ({ type: 'file', mode, content: text(make) });
+  const bytes = (make: () => Uint8Array, mode = 0o400): (() => SynthNode) => () => ({ type: 'file', mode, content: make });
+  const entries = new Map<string, () => SynthNode>([
+    ['auxv', bytes(() => task.image?.auxv ?? new Uint8Array(16))],
+    ['cmdline', bytes(() => guestRange(task, task.image?.argStart ?? 0, task.image?.argEnd ?? 0), 0o444)],
+    [
+      'comm',
+      () => ({
+        type: 'file',
+        mode: 0o644,
+        content: text(() => `${task.comm}\n`),
+        write: (data) => task.setComm(data),
+      }),
+    ],
+    ['cwd', () => ({ type: 'link', target: () => guestPathOf(task, task.host.process.cwd()) })],
+    ['environ', bytes(() => guestRange(task, task.image?.envStart ?? 0, task.image?.envEnd ?? 0))],
+    ['exe', () => ({ type: 'link', target: () => task.image?.exePath ?? task.execfn })],
+    ['fd', () => fdDir(task)],
+    ['fdinfo', () => fdinfoDir(task)],
+    ['maps', file(() => mapsText(task))],
+    ['mounts', file(() => MOUNTS)],
+    ['root', () => ({ type: 'link', target: () => '/' })],
+    ['stat', file(() => statText(task))],
+    ['status', file(() => statusText(task))],
+  ]);
+  return dirNode(() => entries);
+}
+
+/** The names HWCAP bits have in /proc/cpuinfo's Features line (arch/arm64/kernel/cpuinfo.c), in bit order. */
+const FEATURE_NAMES: readonly (readonly [bigint, string])[] = [
+  [HWCAP.FP, 'fp'],
+  [HWCAP.ASIMD, 'asimd'],
+  [HWCAP.EVTSTRM, 'evtstrm'],
+  [HWCAP.AES, 'aes'],
+  [HWCAP.PMULL, 'pmull'],
+  [HWCAP.SHA1, 'sha1'],
+  [HWCAP.SHA2, 'sha2'],
+  [HWCAP.CRC32, 'crc32'],
+  [HWCAP.ATOMICS, 'atomics'],
+  [HWCAP.FPHP, 'fphp'],
+  [HWCAP.ASIMDHP, 'asimdhp'],
+  [HWCAP.CPUID, 'cpuid'],
+  [HWCAP.LRCPC, 'lrcpc'],
+  [HWCAP.SHA512, 'sha512'],
+  [HWCAP.ILRCPC, 'ilrcpc'],
+];
+
+/** The cpuinfo Features for a HWCAP value. */
+export function cpuFeatures(hwcap: bigint): string[] {
+  return FEATURE_NAMES.filter(([bit]) => (hwcap & bit) !== 0n).map(([, name]) => name);
+}
+
+/** /proc/cpuinfo for the one vCPU the guest has (show_cpuinfo in arch/arm64/kernel/cpuinfo.c). */
+function cpuinfoText(task: Task): string {
+  const img = task.image;
+  const midr = img?.midr ?? 0n;
+  const field = (shift: bigint, bits: bigint): bigint => (midr >> shift) & ((1n << bits) - 1n);
+  return (
+    'processor\t: 0\n' +
+    'BogoMIPS\t: 48.00\n' +
+    `Features\t: ${cpuFeatures(img?.hwcap ?? 0n).join(' ')}\n` +
+    `CPU implementer\t: 0x${field(24n, 8n).toString(16).padStart(2, '0')}\n` +
+    `CPU architecture: 8\n` +
+    `CPU variant\t: 0x${field(20n, 4n).toString(16)}\n` +
+    `CPU part\t: 0x${field(4n, 12n).toString(16).padStart(3, '0')}\n` +
+    `CPU revision\t: ${field(0n, 4n)}\n\n`
+  );
+}
+
+function meminfoText(task: Task): string {
+  const mem = task.host.process.memory();
+  const line = (name: string, bytes: bigint): string => `${`${name}:`.padEnd(16)}${String(bytes / 1024n).padStart(8)} kB\n`;
+  return (
+    line('MemTotal', mem.totalBytes) +
+    line('MemFree', mem.freeBytes) +
+    line('MemAvailable', mem.freeBytes) +
+    line('Buffers', 0n) +
+    line('Cached', 0n) +
+    line('SwapCached', 0n) +
+    line('Shmem', 0n) +
+    line('SReclaimable', 0n) +
+    line('SwapTotal', 0n) +
+    line('SwapFree', 0n)
+  );
+}
+
+function procStatText(task: Task): string {
+  const up = task.host.process.uptimeSeconds();
+  const btime = Math.floor(Number(task.host.clock.realtimeNs() / 1_000_000_000n) - up);
+  const user = task.host.clock.processCpuNs() / 10_000_000n;
+  const idle = BigInt(Math.floor(up * 100)) - user;
+  const cpu = `${user} 0 0 ${idle > 0n ? idle : 0n} 0 0 0 0 0 0`;
+  return `cpu  ${cpu}\ncpu0 ${cpu}\nintr 0\nctxt 0\nbtime ${btime}\nprocesses 1\nprocs_running 1\nprocs_blocked 0\nsoftirq 0 0 0 0 0 0 0 0 0 0 0\n`;
+}
+
+function uptimeText(task: Task): string {
+  const up = task.host.process.uptimeSeconds();
+  return `${up.toFixed(2)} ${up.toFixed(2)}\n`;
+}
+
+function loadavgText(task: Task): string {
+  const [a, b, c] = task.host.process.loadavg();
+  return `${a.toFixed(2)} ${b.toFixed(2)} ${c.toFixed(2)} 1/1 ${task.pid}\n`;
+}
+
+/** /proc/version: "Linux version RELEASE (USER@HOST) (COMPILER) VERSION". */
+export function versionText(): string {
+  return `Linux version ${UTS_RELEASE} (elfuse@elfuse) (elfuse) ${UTS_VERSION}\n`;
+}
+
+const FILESYSTEMS = ['nodev\tsysfs', 'nodev\ttmpfs', 'nodev\tproc', 'nodev\tdevtmpfs', 'nodev\tdevpts', 'nodev\tpipefs', '\text4', '\tvfat', ''].join(
+  '\n',
+);
+
+/** PID_MAX_LIMIT on 64-bit (include/linux/threads.h). */
+const PID_MAX = 4194304;
+
+/** The root of /proc. */
+export function procRoot(task: Task): SynthNode {
+  const file = (make: () => string): (() => SynthNode) => () => ({ type: 'file', mode: 0o444, content: text(make) });
+  const kernel = new Map<string, () => SynthNode>([
+    ['hostname', () => ({ type: 'file', mode: 0o644, content: text(() => `${task.host.process.hostname()}\n`) })],
+    ['osrelease', file(() => `${UTS_RELEASE}\n`)],
+    ['ostype', file(() => 'Linux\n')],
+    ['pid_max', () => ({ type: 'file', mode: 0o644, content: text(() => `${PID_MAX}\n`) })],
+  ]);
+  const sys = new Map<string, () => SynthNode>([['kernel', () => dirNode(() => kernel)]]);
+  const entries = new Map<string, () => SynthNode>([
+    [String(task.pid), () => pidDir(task)],
+    ['cpuinfo', file(() => cpuinfoText(task))],
+    ['filesystems', file(() => FILESYSTEMS)],
+    ['loadavg', file(() => loadavgText(task))],
+    ['meminfo', file(() => meminfoText(task))],
+    ['mounts', () => ({ type: 'link', target: () => 'self/mounts' })],
+    ['self', () => ({ type: 'link', target: () => String(task.pid) })],
+    ['stat', file(() => procStatText(task))],
+    ['sys', () => dirNode(() => sys)],
+    ['uptime', file(() => uptimeText(task))],
+    ['version', file(versionText)],
+  ]);
+  return dirNode(() => entries);
+}
