@@ -4,10 +4,9 @@
  * random encodings (operand registers limited to 0..7) run once under qemu in
  * one generated static program and once on the interpreter, from the same
  * random V0-V7/X0-X7 state (biased towards interesting FP values). V0-V7,
- * X0-X7, NZCV and FPSR after each instruction must match.
- *
- * FPSR.IXC and FPSR.UFC are masked: the interpreter does not compute them
- * yet (see the header of exec/fp.ts).
+ * X0-X7, NZCV and FPSR (all cumulative flags: IOC DZC OFC UFC IXC IDC) after
+ * each instruction must match. Each case also runs under a random FPCR
+ * (RMode, FZ, DN, AHP; half of the cases with FPCR = 0).
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -25,14 +24,19 @@ import { runWords } from './harness.js';
 
 const IN_BYTES = 8 * 16 + 8 * 8 + 8; // V0-V7, X0-X7, NZCV
 const OUT_BYTES = 8 * 16 + 8 * 8 + 16; // V0-V7, X0-X7, NZCV, FPSR
-const FPSR_MASK = ~((1 << 4) | (1 << 3)) >>> 0; // IXC, UFC not modelled
+const FPSR_MASK = 0xffffffff;
 
 /** Words of interesting FP bit patterns (single and double halves). */
 const F32_SPECIAL = [0, 0x80000000, 0x7f800000, 0xff800000, 0x7fc00000, 0x7f800001, 0xffc12345, 0x3f800000, 0xbf800000,
-  0x00000001, 0x80400000, 0x3f000000, 0x4b000000, 0x4effffff, 0x5f000000, 0xcf000000, 0x3fc00000, 0x40200000, 0x7f7fffff, 0x477fe000];
+  0x00000001, 0x80400000, 0x3f000000, 0x4b000000, 0x4effffff, 0x5f000000, 0xcf000000, 0x3fc00000, 0x40200000, 0x7f7fffff, 0x477fe000,
+  0x00800000, 0x007fffff, 0x80800001, 0x3f800001, 0x33800000, 0x4f000000, 0x4f800000, 0x5f800000, 0x3effffff, 0x7f7ffffe, 0x0000ffff,
+  0x3f7fffff, 0x4b400001, 0x477ff000, 0x477ff001, 0x33000000, 0x2f800000];
 const F64_SPECIAL: [number, number][] = [[0, 0], [0, 0x80000000], [0, 0x7ff00000], [0, 0xfff00000], [0, 0x7ff80000], [1, 0x7ff00000],
   [0x12345, 0xfff80000], [0, 0x3ff00000], [0, 0xbff00000], [1, 0], [0, 0x3fe00000], [0, 0x3ff80000], [0, 0x43e00000], [0, 0xc3e00000],
-  [0xffffffff, 0x7fefffff], [0, 0x41dfffff], [0x10000000, 0x3ff00000], [0, 0x400c0000], [0x20000000, 0x36a00000], [0, 0xc0000000]];
+  [0xffffffff, 0x7fefffff], [0, 0x41dfffff], [0x10000000, 0x3ff00000], [0, 0x400c0000], [0x20000000, 0x36a00000], [0, 0xc0000000],
+  [0, 0x00100000], [0xffffffff, 0x000fffff], [1, 0x80100000], [1, 0x3ff00000], [0xe0000000, 0x47efffff], [0, 0x38100000],
+  [0xf0000000, 0x380fffff], [0, 0x41e00000], [0, 0x43f00000], [0xffffffff, 0x43dfffff], [0x00000400, 0x43300000], [0x10000000, 0x3fe00000],
+  [0, 0x36980000], [0, 0x3e700000], [0xffffffff, 0x3fefffff], [0, 0x40effc00], [0, 0x3f000000], [0, 0x7fe00000]];
 
 function randomState(next: () => number): Uint8Array {
   const buf = new Uint8Array(IN_BYTES);
@@ -50,6 +54,11 @@ function randomState(next: () => number): Uint8Array {
       lo = next() % 4 === 0 ? 0xffffffff : next() & 0x800000ff;
       hi = next() & 0x80ff00ff;
     }
+    if (kind === 5) {
+      // Near the subnormal boundary (single halves and double).
+      lo = next() % 2 ? next() & 0x81ffffff : next();
+      hi = next() % 2 ? next() & 0x81ffffff : next() & 0x803fffff;
+    }
     if (kind === 3) {
       // A small-exponent double so FP arithmetic stays finite and conversions are in range.
       hi = (0x3f000000 + (next() % 0x01c00000)) | (next() & 0x80000000);
@@ -58,6 +67,8 @@ function randomState(next: () => number): Uint8Array {
     dv.setUint32(w * 4 + 4, hi >>> 0, true);
   }
   dv.setUint32(8 * 16 + 8 * 8, (next() & 0xf0000000) >>> 0, true);
+  // FPCR: AHP, DN, FZ, RMode (bits 26..22); zero half of the time.
+  dv.setUint32(8 * 16 + 8 * 8 + 4, next() % 2 ? 0 : (next() & 0x07c00000) >>> 0, true);
   return buf;
 }
 
@@ -88,7 +99,7 @@ function qemuRun(words: number[], states: Uint8Array[]): Uint8Array {
     lines.push(
       'ldp q0, q1, [x20]', 'ldp q2, q3, [x20, #32]', 'ldp q4, q5, [x20, #64]', 'ldp q6, q7, [x20, #96]',
       'ldp x0, x1, [x20, #128]', 'ldp x2, x3, [x20, #144]', 'ldp x4, x5, [x20, #160]', 'ldp x6, x7, [x20, #176]',
-      'ldr x9, [x20, #192]', 'msr nzcv, x9', 'msr fpsr, xzr',
+      'ldr w9, [x20, #192]', 'msr nzcv, x9', 'ldr w9, [x20, #196]', 'msr fpcr, x9', 'msr fpsr, xzr',
       `.inst 0x${w.toString(16)}`,
       'stp q0, q1, [x21]', 'stp q2, q3, [x21, #32]', 'stp q4, q5, [x21, #64]', 'stp q6, q7, [x21, #96]',
       'stp x0, x1, [x21, #128]', 'stp x2, x3, [x21, #144]', 'stp x4, x5, [x21, #160]', 'stp x6, x7, [x21, #176]',
@@ -96,7 +107,7 @@ function qemuRun(words: number[], states: Uint8Array[]): Uint8Array {
       `add x20, x20, #${IN_BYTES}`, `add x21, x21, #${OUT_BYTES}`,
     );
   }
-  lines.push('mov x0, #1', 'adrp x1, outputs', 'add x1, x1, :lo12:outputs', `ldr x2, =${words.length * OUT_BYTES}`, 'mov x8, #64', 'svc #0',
+  lines.push('msr fpcr, xzr', 'mov x0, #1', 'adrp x1, outputs', 'add x1, x1, :lo12:outputs', `ldr x2, =${words.length * OUT_BYTES}`, 'mov x8, #64', 'svc #0',
     'mov x0, #0', 'mov x8, #93', 'svc #0', '.ltorg', '.data', '.balign 16', 'inputs:');
   for (const s of states) lines.push(`.byte ${Array.from(s).join(',')}`);
   lines.push('.bss', '.balign 16', 'outputs:', `.skip ${words.length * OUT_BYTES}`);
@@ -114,6 +125,7 @@ function interpRun(word: number, state: Uint8Array): Uint8Array {
     cpu.vb.set(state.subarray(0, 128), 0);
     for (let r = 0; r < 8; r++) cpu.setX(r, dv.getBigUint64(128 + 8 * r, true));
     cpu.nzcv = dv.getUint32(192, true);
+    cpu.fpcr = dv.getUint32(196, true);
     cpu.fpsr = 0;
     cpu.onUndefined = () => cpu.requestExit(); // stop at once instead of looping through the vectors
   });

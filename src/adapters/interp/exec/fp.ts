@@ -5,8 +5,7 @@
  * FCCMP/FCCMPE, FCSEL, and conversions to/from general registers
  * (FCVT[NPMZA][SU], SCVTF/UCVTF, integer and fixed point).
  *
- * The IEEE machinery and the list of FPCR/FPSR features not yet honoured are
- * in fp-core.ts. A scalar result zeroes the rest of its 128-bit register.
+ * The IEEE machinery (rounding modes, flush to zero, flags) is in fp-core.ts. A scalar result zeroes the rest of its 128-bit register.
  */
 import { vfpImm } from '../../../domain/a64/table/simd.js';
 import type { Fields } from '../../../domain/a64/pattern.js';
@@ -14,8 +13,8 @@ import { type Cpu, type Exec } from '../cpu.js';
 import { XZR_READ, XZR_WRITE } from '../regs.js';
 import { condHolds } from './cond.js';
 import {
-  FPSR_IOC, FPSR_IXC, FPSR_OFC, Op2, Rnd, arith2, f16ToNumber, fma, fpcrRnd, frint, fromInt, intOut, isNaNW, isSNaNW,
-  numberToF16, readF, sqrt1, toInt, writeDefaultNaN, writeF, zeroAbove,
+  FPCR_AHP, FPSR_IOC, Op2, Rnd, arith2, f16ToNumber, flushIn, fma, fpcrRnd, frint, fromInt, intOut, isNaNW, isSNaNW,
+  numberToF16, readF, sqrt1, toInt, toSingle, writeDefaultNaN, writeF, zeroAbove,
 } from './fp-core.js';
 import type { ExecBuilder, ExecTable } from './types.js';
 
@@ -197,16 +196,18 @@ const fcvt: ExecBuilder = (f) => {
   const n = f.rn!;
   const d = f.rd!;
   return (cpu) => {
-    const nan = from === 3 ? (cpu.vh[8 * n]! & 0x7fff) > 0x7c00 : isNaNW(cpu, from === 1, 4 * n);
-    if (nan) convertNaN(cpu, from, to, n, d);
+    // FPCR.AHP: half precision has no infinities or NaNs (exponent 31 is a normal binade).
+    const ahp = (cpu.fpcr & FPCR_AHP) !== 0;
+    const nan = from === 3 ? !ahp && (cpu.vh[8 * n]! & 0x7fff) > 0x7c00 : isNaNW(cpu, from === 1, 4 * n);
+    if (nan && to === 3 && ahp) {
+      cpu.fpsr |= FPSR_IOC;
+      cpu.vh[8 * d] = (from === 1 ? cpu.vs[4 * n + 1]! >>> 16 : cpu.vs[4 * n]! >>> 16) & 0x8000;
+    } else if (nan) convertNaN(cpu, from, to, n, d);
     else {
-      const x = from === 3 ? f16ToNumber(cpu.vh[8 * n]!) : readF(cpu, from === 1, 4 * n);
+      // FPUnpackCV: FZ flushes single/double inputs, never half ones; FPRoundCV never flushes a half result.
+      const x = from === 3 ? f16ToNumber(cpu.vh[8 * n]!, ahp) : flushIn(cpu, readF(cpu, from === 1, 4 * n), from === 1);
       if (to === 3) cpu.vh[8 * d] = numberToF16(cpu, x);
-      else {
-        const r = to === 0 ? Math.fround(x) : x;
-        if (r - r !== 0 && x - x === 0) cpu.fpsr |= FPSR_OFC | FPSR_IXC;
-        writeF(cpu, to === 1, 4 * d, r);
-      }
+      else writeF(cpu, to === 1, 4 * d, to === 1 ? x : toSingle(cpu, x));
     }
     zeroAbove(cpu, d, BYTES[to]!);
   };
@@ -222,7 +223,7 @@ function toIntB(mode: Rnd, unsigned: boolean, fixedPoint: boolean): ExecBuilder 
     const bits = f.sf ? 64 : 32;
     const fbits = fixedPoint ? 64 - f.scale! : 0;
     return (cpu) => {
-      toInt(cpu, readF(cpu, dbl, 4 * n), fbits, bits, unsigned, mode);
+      toInt(cpu, readF(cpu, dbl, 4 * n), fbits, bits, unsigned, mode, dbl);
       cpu.x[2 * d] = intOut[0]!;
       cpu.x[2 * d + 1] = intOut[1]!;
     };
@@ -237,7 +238,7 @@ function fromIntB(signed: boolean, fixedPoint: boolean): ExecBuilder {
     const bits = f.sf ? 64 : 32;
     const fbits = fixedPoint ? 64 - f.scale! : 0;
     return (cpu) => {
-      writeF(cpu, dbl, 4 * d, fromInt(cpu.x[2 * n]!, cpu.x[2 * n + 1]!, bits, signed, fbits, dbl));
+      writeF(cpu, dbl, 4 * d, fromInt(cpu, cpu.x[2 * n]!, cpu.x[2 * n + 1]!, bits, signed, fbits, dbl));
       zeroAbove(cpu, d, dbl ? 8 : 4);
     };
   };
@@ -247,8 +248,8 @@ function fromIntB(signed: boolean, fixedPoint: boolean): ExecBuilder {
 
 /** FPCompare into NZCV: unordered 0011, equal 0110, less 1000, greater 0010. */
 function compare(cpu: Cpu, dbl: boolean, wn: number, wm: number, zero: boolean, signalAll: boolean): void {
-  const a = readF(cpu, dbl, wn);
-  const b = zero ? 0 : readF(cpu, dbl, wm);
+  const a = flushIn(cpu, readF(cpu, dbl, wn), dbl);
+  const b = zero ? 0 : flushIn(cpu, readF(cpu, dbl, wm), dbl);
   if (a !== a || b !== b) {
     if (signalAll || isSNaNW(cpu, dbl, wn) || (!zero && isSNaNW(cpu, dbl, wm))) cpu.fpsr |= FPSR_IOC;
     cpu.nf = 0;

@@ -12,7 +12,7 @@ import { fpElemIndex } from '../../../domain/a64/table/simd.js';
 import type { Fields } from '../../../domain/a64/pattern.js';
 import type { Cpu } from '../cpu.js';
 import {
-  FPSR_IOC, Op2, Rnd, arith2, fma, fromInt, intOut, isSNaNW, readF, sqrt1, toInt, type FpRegs,
+  FPSR_IOC, Op2, Rnd, arith2, flushIn, fma, fromInt, intOut, isSNaNW, readF, sqrt1, toInt, type FpRegs,
 } from './fp-core.js';
 import { clearHigh } from './simd-lanes.js';
 import type { ExecBuilder, ExecTable } from './types.js';
@@ -133,8 +133,8 @@ function fcm(test: (a: number, b: number) => boolean, zero: boolean, signal: boo
       for (let i = 0; i < lanes; i++) {
         const wn = 4 * n + i * step;
         const wm = 4 * m + i * step;
-        const a = readF(cpu, dbl, wn);
-        const b = zero ? 0 : readF(cpu, dbl, wm);
+        const a = flushIn(cpu, readF(cpu, dbl, wn), dbl);
+        const b = zero ? 0 : flushIn(cpu, readF(cpu, dbl, wm), dbl);
         if ((a !== a || b !== b) && (signal || isSNaNW(cpu, dbl, wn) || (!zero && isSNaNW(cpu, dbl, wm)))) cpu.fpsr |= FPSR_IOC;
         const r = test(a, b) ? 0xffffffff : 0;
         const wd = 4 * d + i * step;
@@ -183,7 +183,7 @@ function toIntVec(unsigned: boolean): ExecBuilder {
     return (cpu) => {
       for (let i = 0; i < lanes; i++) {
         const w = i * step;
-        toInt(cpu, readF(cpu, dbl, 4 * n + w), 0, bits, unsigned, Rnd.ZERO);
+        toInt(cpu, readF(cpu, dbl, 4 * n + w), 0, bits, unsigned, Rnd.ZERO, dbl);
         cpu.vs[4 * d + w] = intOut[0]!;
         if (dbl) cpu.vs[4 * d + w + 1] = intOut[1]!;
       }
@@ -202,7 +202,7 @@ function fromIntVec(signed: boolean): ExecBuilder {
       const vs = cpu.vs;
       for (let i = 0; i < lanes; i++) {
         const w = i * step;
-        const v = fromInt(vs[4 * n + w]!, dbl ? vs[4 * n + w + 1]! : 0, bits, signed, 0, dbl);
+        const v = fromInt(cpu, vs[4 * n + w]!, dbl ? vs[4 * n + w + 1]! : 0, bits, signed, 0, dbl);
         if (dbl) cpu.vf64[2 * d + i] = v;
         else cpu.vf32[4 * d + i] = v;
       }
