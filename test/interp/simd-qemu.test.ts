@@ -114,7 +114,7 @@ function qemuRun(words: number[], states: Uint8Array[]): Uint8Array {
   writeFileSync(join(dir, 'p.s'), lines.join('\n') + '\n');
   execFileSync('aarch64-linux-gnu-as', ['-march=armv8.2-a+fp16', join(dir, 'p.s'), '-o', join(dir, 'p.o')]);
   execFileSync('aarch64-linux-gnu-ld', [join(dir, 'p.o'), '-o', join(dir, 'p')]);
-  return new Uint8Array(execFileSync('qemu-aarch64', [join(dir, 'p')], { maxBuffer: 1 << 28 }));
+  return new Uint8Array(execFileSync('qemu-aarch64', ['-cpu', 'max', join(dir, 'p')], { maxBuffer: 1 << 28 }));
 }
 
 function interpRun(word: number, state: Uint8Array): Uint8Array {

@@ -699,3 +699,111 @@ export function toSingle(cpu: FpRegs, x: number): number {
   }
   return roundNumber(cpu, x, FMT32, fpcrRnd(cpu), (cpu.fpcr & FPCR_FZ) !== 0);
 }
+
+// ---- FPConvert between precisions -------------------------------------------------------------
+
+/** The FP registers with a halfword view, for conversions that involve half precision. */
+export interface FpRegsH extends FpRegs {
+  readonly vh: Uint16Array;
+}
+
+/** FPConvertNaN (or FPCR.DN / AHP's zero): source element s of `from`, result element d of `to`. */
+function convertNaN(cpu: FpRegsH, from: number, to: number, s: number, d: number, ahp: boolean): void {
+  const vs = cpu.vs;
+  let sign: number;
+  let hi: number; // payload bits 50..32 (after the quiet bit), left-aligned in 51 bits
+  let lo: number; // payload bits 31..0
+  let snan: boolean;
+  if (from === 1) {
+    sign = vs[s + 1]! >>> 31;
+    snan = (vs[s + 1]! & 0x80000) === 0;
+    hi = vs[s + 1]! & 0x7ffff;
+    lo = vs[s]!;
+  } else if (from === 0) {
+    const b = vs[s]!;
+    sign = b >>> 31;
+    snan = (b & 0x400000) === 0;
+    hi = (b & 0x3fffff) >>> 3;
+    lo = (b << 29) >>> 0;
+  } else {
+    const h = cpu.vh[s]!;
+    sign = h >>> 15;
+    snan = (h & 0x200) === 0;
+    hi = (h & 0x1ff) << 10;
+    lo = 0;
+  }
+  if (to === 3 && ahp) {
+    // Alternative half precision has no NaN: zero, and always Invalid Operation.
+    cpu.fpsr |= FPSR_IOC;
+    cpu.vh[d] = sign << 15;
+    return;
+  }
+  if (snan) cpu.fpsr |= FPSR_IOC;
+  if (cpu.fpcr & FPCR_DN) {
+    if (to === 3) cpu.vh[d] = 0x7e00;
+    else writeDefaultNaN(cpu, to === 1, d);
+    return;
+  }
+  if (to === 1) {
+    vs[d] = lo;
+    vs[d + 1] = ((sign << 31) | 0x7ff80000 | hi) >>> 0;
+  } else if (to === 0) vs[d] = ((sign << 31) | 0x7fc00000 | (hi << 3) | (lo >>> 29)) >>> 0;
+  else cpu.vh[d] = (sign << 15) | 0x7e00 | (hi >>> 10);
+}
+
+/**
+ * FPConvert of one element; from/to are 0 single, 1 double, 3 half. `s`/`d`
+ * index the element in its own view (half: vh, single: vs word, double: the
+ * even vs word of the pair). `mode` -1 is the FPCR rounding mode (FCVTXN
+ * passes round-to-odd). FZ flushes single/double inputs and single/double
+ * results, never half ones (FPUnpackCV/FPRoundCV).
+ */
+export function convertFp(cpu: FpRegsH, from: number, to: number, s: number, d: number, mode: Rnd | -1): void {
+  const ahp = (cpu.fpcr & FPCR_AHP) !== 0;
+  const nan = from === 3 ? !ahp && (cpu.vh[s]! & 0x7fff) > 0x7c00 : expFracNaN(from === 1, cpu.vs, s);
+  if (nan) return convertNaN(cpu, from, to, s, d, ahp);
+  const x = from === 3 ? f16ToNumber(cpu.vh[s]!, ahp) : flushIn(cpu, from === 1 ? cpu.vf64[s >> 1]! : cpu.vf32[s]!, from === 1);
+  if (to === 3) cpu.vh[d] = numberToF16(cpu, x, mode === -1 ? fpcrRnd(cpu) : mode);
+  else if (to === 1) cpu.vf64[d >> 1] = x;
+  else cpu.vf32[d] = mode === -1 ? toSingle(cpu, x) : roundNumber(cpu, x, FMT32, mode, (cpu.fpcr & FPCR_FZ) !== 0);
+}
+
+// ---- FEAT_FRINTTS and FEAT_JSCVT ----------------------------------------------------------------
+
+/**
+ * FRINT32Z/32X/64Z/64X (FPRoundIntN): round to an integral value that must fit
+ * a signed `intsize`-bit integer; NaN, infinity or out of range give
+ * -2^(intsize-1) with Invalid Operation. Unlike FRINTZ, both the Z and X
+ * forms raise Inexact.
+ */
+export function frintN(cpu: FpRegs, dbl: boolean, wd: number, wn: number, mode: Rnd, intsize: number): void {
+  const a = flushIn(cpu, readF(cpu, dbl, wn), dbl);
+  const limit = 2 ** (intsize - 1);
+  const r = a - a === 0 ? roundInt(a, mode) : NaN;
+  if (!(r >= -limit && r < limit)) {
+    cpu.fpsr |= FPSR_IOC;
+    return writeF(cpu, dbl, wd, -limit);
+  }
+  if (r !== a) cpu.fpsr |= FPSR_IXC;
+  writeF(cpu, dbl, wd, r);
+}
+
+/**
+ * FJCVTZS (FPToFixedJS): JavaScript ToInt32 of a double, truncating and
+ * wrapping modulo 2^32. Returns the result; jsZ[0] says whether it was
+ * exact and in range (the Z flag).
+ */
+export function fjcvt(cpu: FpRegs, x: number): number {
+  x = flushIn(cpu, x, true);
+  jsZ[0] = 0;
+  if (x !== x || x - x !== 0) {
+    cpu.fpsr |= FPSR_IOC;
+    return 0;
+  }
+  const t = Math.trunc(x);
+  if (t < -(2 ** 31) || t > 2 ** 31 - 1) cpu.fpsr |= FPSR_IOC;
+  else if (t !== x) cpu.fpsr |= FPSR_IXC;
+  else jsZ[0] = Object.is(x, -0) ? 0 : 1;
+  return x | 0;
+}
+export const jsZ = new Uint8Array(1);

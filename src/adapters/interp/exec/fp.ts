@@ -13,12 +13,10 @@ import { type Cpu, type Exec } from '../cpu.js';
 import { XZR_READ, XZR_WRITE } from '../regs.js';
 import { condHolds } from './cond.js';
 import {
-  FPCR_AHP, FPSR_IOC, Op2, Rnd, arith2, f16ToNumber, flushIn, fma, fpcrRnd, frint, fromInt, intOut, isNaNW, isSNaNW,
-  numberToF16, readF, sqrt1, toInt, toSingle, writeDefaultNaN, writeF, zeroAbove,
+  FPSR_IOC, Op2, Rnd, arith2, convertFp, fjcvt, flushIn, fma, fpcrRnd, frint, frintN, fromInt, intOut, isSNaNW, jsZ,
+  readF, sqrt1, toInt, writeF, zeroAbove,
 } from './fp-core.js';
 import type { ExecBuilder, ExecTable } from './types.js';
-
-const FPCR_DN = 1 << 25;
 
 /** Bytes of a scalar of ftype (00 single, 01 double, 11 half). */
 const BYTES = [4, 8, 0, 2];
@@ -152,64 +150,40 @@ function frintB(mode: Rnd | -1, exact: boolean): ExecBuilder {
 
 // ---- precision conversion ------------------------------------------------------------------
 
-/** A NaN's sign and payload, left-aligned in 51 bits (hi 19 + lo 32). */
-function convertNaN(cpu: Cpu, from: number, to: number, n: number, d: number): void {
-  const vs = cpu.vs;
-  let sign: number;
-  let hi: number; // payload bits 50..32 (after the quiet bit)
-  let lo: number; // payload bits 31..0
-  let snan: boolean;
-  if (from === 1) {
-    sign = vs[4 * n + 1]! >>> 31;
-    snan = (vs[4 * n + 1]! & 0x80000) === 0;
-    hi = vs[4 * n + 1]! & 0x7ffff;
-    lo = vs[4 * n]!;
-  } else if (from === 0) {
-    const b = vs[4 * n]!;
-    sign = b >>> 31;
-    snan = (b & 0x400000) === 0;
-    hi = (b & 0x3fffff) >>> 3;
-    lo = (b << 29) >>> 0;
-  } else {
-    const h = cpu.vh[8 * n]!;
-    sign = h >>> 15;
-    snan = (h & 0x200) === 0;
-    hi = (h & 0x1ff) << 10;
-    lo = 0;
-  }
-  if (snan) cpu.fpsr |= FPSR_IOC;
-  if (cpu.fpcr & FPCR_DN) {
-    if (to === 3) cpu.vh[8 * d] = 0x7e00;
-    else writeDefaultNaN(cpu, to === 1, 4 * d);
-    return;
-  }
-  if (to === 1) {
-    vs[4 * d] = lo;
-    vs[4 * d + 1] = ((sign << 31) | 0x7ff80000 | hi) >>> 0;
-  } else if (to === 0) vs[4 * d] = ((sign << 31) | 0x7fc00000 | (hi << 3) | (lo >>> 29)) >>> 0;
-  else cpu.vh[8 * d] = (sign << 15) | 0x7e00 | (hi >>> 10);
-}
-
 const fcvt: ExecBuilder = (f) => {
   const from = f.ftype!;
   const to = f.opc!;
   const n = f.rn!;
   const d = f.rd!;
+  const s = from === 3 ? 8 * n : 4 * n;
+  const t = to === 3 ? 8 * d : 4 * d;
   return (cpu) => {
-    // FPCR.AHP: half precision has no infinities or NaNs (exponent 31 is a normal binade).
-    const ahp = (cpu.fpcr & FPCR_AHP) !== 0;
-    const nan = from === 3 ? !ahp && (cpu.vh[8 * n]! & 0x7fff) > 0x7c00 : isNaNW(cpu, from === 1, 4 * n);
-    if (nan && to === 3 && ahp) {
-      cpu.fpsr |= FPSR_IOC;
-      cpu.vh[8 * d] = (from === 1 ? cpu.vs[4 * n + 1]! >>> 16 : cpu.vs[4 * n]! >>> 16) & 0x8000;
-    } else if (nan) convertNaN(cpu, from, to, n, d);
-    else {
-      // FPUnpackCV: FZ flushes single/double inputs, never half ones; FPRoundCV never flushes a half result.
-      const x = from === 3 ? f16ToNumber(cpu.vh[8 * n]!, ahp) : flushIn(cpu, readF(cpu, from === 1, 4 * n), from === 1);
-      if (to === 3) cpu.vh[8 * d] = numberToF16(cpu, x);
-      else writeF(cpu, to === 1, 4 * d, to === 1 ? x : toSingle(cpu, x));
-    }
+    convertFp(cpu, from, to, s, t, -1);
     zeroAbove(cpu, d, BYTES[to]!);
+  };
+};
+
+/** FRINT32Z/32X/64Z/64X (FEAT_FRINTTS). */
+function frintNB(intsize: number, exact: boolean): ExecBuilder {
+  return (f) => {
+    const dbl = f.ftype === 1;
+    const d = f.rd!;
+    const wn = 4 * f.rn!;
+    return (cpu) => {
+      frintN(cpu, dbl, 4 * d, wn, exact ? fpcrRnd(cpu) : Rnd.ZERO, intsize);
+      zeroAbove(cpu, d, dbl ? 8 : 4);
+    };
+  };
+}
+
+/** FJCVTZS (FEAT_JSCVT): Wd = ToInt32(Dn); NZCV = 0Z00, Z set when exact and in range. */
+const fjcvtzs: ExecBuilder = (f) => {
+  const n = f.rn!;
+  const d = gpWrite(f.rd!);
+  return (cpu) => {
+    cpu.x[2 * d] = fjcvt(cpu, cpu.vf64[2 * n]!);
+    cpu.x[2 * d + 1] = 0;
+    cpu.nzcv = jsZ[0]! << 30;
   };
 };
 
@@ -349,6 +323,12 @@ export const fpExec: ExecTable = {
   FMSUB: fused(false, true),
   FNMADD: fused(true, true),
   FNMSUB: fused(true, false),
+
+  FRINT32Z_scalar: frintNB(32, false),
+  FRINT32X_scalar: frintNB(32, true),
+  FRINT64Z_scalar: frintNB(64, false),
+  FRINT64X_scalar: frintNB(64, true),
+  FJCVTZS: fjcvtzs,
 
   FCMP: fcmp,
   FCCMP: fccmp,

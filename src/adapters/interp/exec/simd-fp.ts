@@ -12,7 +12,8 @@ import { fpElemIndex } from '../../../domain/a64/table/simd.js';
 import type { Fields } from '../../../domain/a64/pattern.js';
 import type { Cpu } from '../cpu.js';
 import {
-  FPSR_IOC, Op2, Rnd, arith2, flushIn, fma, fromInt, intOut, isSNaNW, readF, sqrt1, toInt, type FpRegs,
+  FPSR_IOC, Op2, Rnd, arith2, convertFp, flushIn, fma, fpcrRnd, frint, frintN, fromInt, intOut, isSNaNW, readF, sqrt1, toInt,
+  type FpRegsH,
 } from './fp-core.js';
 import { clearHigh } from './simd-lanes.js';
 import type { ExecBuilder, ExecTable } from './types.js';
@@ -34,7 +35,9 @@ function lanesOf(f: Fields): Lanes {
 
 /** Scratch register file: S0 = Vn, S1 = Vm, S2 = Vd copies. */
 const SBUF = new ArrayBuffer(48);
-const SCR: FpRegs = { vs: new Uint32Array(SBUF), vf32: new Float32Array(SBUF), vf64: new Float64Array(SBUF), fpsr: 0, fpcr: 0 };
+const SCR: FpRegsH = {
+  vs: new Uint32Array(SBUF), vh: new Uint16Array(SBUF), vf32: new Float32Array(SBUF), vf64: new Float64Array(SBUF), fpsr: 0, fpcr: 0,
+};
 
 function loadScratch(cpu: Cpu, n: number, m: number, d: number): void {
   const vs = cpu.vs;
@@ -174,16 +177,18 @@ const fsqrtVec: ExecBuilder = (f) => {
   };
 };
 
-function toIntVec(unsigned: boolean): ExecBuilder {
+/** FCVT<mode>S/U on lanes; `fixed` takes the fraction bits from immh:immb (FCVTZS/FCVTZU #fbits). */
+function toIntVec(unsigned: boolean, mode: Rnd, fixed = false): ExecBuilder {
   return (f) => {
-    const { dbl, lanes, step, q } = lanesOf(f);
+    const { dbl, lanes, step, q } = lanesOf(fixedSz(f, fixed));
     const d = f.rd!;
     const n = f.rn!;
     const bits = dbl ? 64 : 32;
+    const fbits = fixed ? fracBits(f) : 0;
     return (cpu) => {
       for (let i = 0; i < lanes; i++) {
         const w = i * step;
-        toInt(cpu, readF(cpu, dbl, 4 * n + w), 0, bits, unsigned, Rnd.ZERO, dbl);
+        toInt(cpu, readF(cpu, dbl, 4 * n + w), fbits, bits, unsigned, mode, dbl);
         cpu.vs[4 * d + w] = intOut[0]!;
         if (dbl) cpu.vs[4 * d + w + 1] = intOut[1]!;
       }
@@ -192,17 +197,18 @@ function toIntVec(unsigned: boolean): ExecBuilder {
   };
 }
 
-function fromIntVec(signed: boolean): ExecBuilder {
+function fromIntVec(signed: boolean, fixed = false): ExecBuilder {
   return (f) => {
-    const { dbl, lanes, step, q } = lanesOf(f);
+    const { dbl, lanes, step, q } = lanesOf(fixedSz(f, fixed));
     const d = f.rd!;
     const n = f.rn!;
     const bits = dbl ? 64 : 32;
+    const fbits = fixed ? fracBits(f) : 0;
     return (cpu) => {
       const vs = cpu.vs;
       for (let i = 0; i < lanes; i++) {
         const w = i * step;
-        const v = fromInt(cpu, vs[4 * n + w]!, dbl ? vs[4 * n + w + 1]! : 0, bits, signed, 0, dbl);
+        const v = fromInt(cpu, vs[4 * n + w]!, dbl ? vs[4 * n + w + 1]! : 0, bits, signed, fbits, dbl);
         if (dbl) cpu.vf64[2 * d + i] = v;
         else cpu.vf32[4 * d + i] = v;
       }
@@ -211,12 +217,93 @@ function fromIntVec(signed: boolean): ExecBuilder {
   };
 }
 
+/** Fixed-point forms encode the precision in immh (01xx single, 1xxx double) instead of sz. */
+function fixedSz(f: Fields, fixed: boolean): Fields {
+  return fixed ? { ...f, sz: f.immh! >= 8 ? 1 : 0 } : f;
+}
+
+function fracBits(f: Fields): number {
+  return (f.immh! >= 8 ? 128 : 64) - ((f.immh! << 3) | f.immb!);
+}
+
+/** FRINT<mode> on lanes; mode -1 is the FPCR's. */
+function frintVec(mode: Rnd | -1, exact: boolean): ExecBuilder {
+  return (f) => {
+    const { dbl, lanes, step, q } = lanesOf(f);
+    const d = f.rd!;
+    const n = f.rn!;
+    return (cpu) => {
+      const m = mode === -1 ? fpcrRnd(cpu) : mode;
+      for (let i = 0; i < lanes; i++) frint(cpu, dbl, 4 * d + i * step, 4 * n + i * step, m, exact);
+      if (!q) clearHigh(cpu, d);
+    };
+  };
+}
+
+/** FRINT32Z/32X/64Z/64X on lanes (FEAT_FRINTTS). */
+function frintNVec(intsize: number, exact: boolean): ExecBuilder {
+  return (f) => {
+    const { dbl, lanes, step, q } = lanesOf(f);
+    const d = f.rd!;
+    const n = f.rn!;
+    return (cpu) => {
+      const m = exact ? fpcrRnd(cpu) : Rnd.ZERO;
+      for (let i = 0; i < lanes; i++) frintN(cpu, dbl, 4 * d + i * step, 4 * n + i * step, m, intsize);
+      if (!q) clearHigh(cpu, d);
+    };
+  };
+}
+
+/**
+ * FCVTN/FCVTN2/FCVTXN (narrow into the low or, for the "2" forms, high half
+ * of Vd) and FCVTL/FCVTL2 (widen from the low or high half of Vn), through
+ * the scratch file so Vd may alias Vn. `wide` is the precision of the wide
+ * side (0 single, 1 double); the narrow side is half or single.
+ */
+function convVec(kind: 'narrow' | 'long', oddRound: boolean): ExecBuilder {
+  return (f) => {
+    const wide = f.sz ?? 1;
+    const q = f.q!;
+    const d = f.rd!;
+    const n = f.rn!;
+    const narrow = wide === 1 ? 0 : 3;
+    const lanes = wide === 1 ? 2 : 4;
+    // Element index of lane i on each side, in the scratch file (S0 = Vn at 0, S2 = Vd at 32 bytes).
+    const wideIdx = (base: number, i: number): number => (wide === 1 ? base / 4 + 2 * i : base / 4 + i);
+    const narrowIdx = (base: number, i: number): number => {
+      const k = q * lanes + i;
+      return narrow === 3 ? base / 2 + k : base / 4 + k;
+    };
+    return (cpu) => {
+      loadScratch(cpu, n, n, d);
+      for (let i = 0; i < lanes; i++) {
+        if (kind === 'narrow') convertFp(SCR, wide, narrow, wideIdx(0, i), narrowIdx(32, i), oddRound ? Rnd.ODD : -1);
+        else convertFp(SCR, narrow, wide, narrowIdx(0, i), wideIdx(32, i), -1);
+      }
+      if (kind === 'narrow' && !q) for (let k = 2; k < 4; k++) SCR.vs[8 + k] = 0;
+      storeScratch(cpu, d, 1);
+    };
+  };
+}
+
+/** Scalar FCVTXN Sd, Dn: round to odd, the rest of Vd zeroed. */
+const fcvtxnScalar: ExecBuilder = (f) => {
+  const d = f.rd!;
+  const n = f.rn!;
+  return (cpu) => {
+    loadScratch(cpu, n, n, d);
+    convertFp(SCR, 1, 0, 0, 8, Rnd.ODD);
+    for (let k = 1; k < 4; k++) SCR.vs[8 + k] = 0;
+    storeScratch(cpu, d, 1);
+  };
+};
+
 /** Scalar SIMD-register forms of SCVTF/UCVTF/FCVTZS/FCVTZU: one lane, the rest of Vd zeroed. */
 function scalarForm(b: ExecBuilder): ExecBuilder {
   return (f) => {
     const inner = b({ ...f, q: 0, scalar: 1 });
     const d = f.rd!;
-    const dbl = f.sz === 1;
+    const dbl = f.sz === 1 || (f.immh ?? 0) >= 8;
     return (cpu) => {
       inner(cpu);
       if (!dbl) cpu.vs[4 * d + 1] = 0;
@@ -250,17 +337,55 @@ export const simdFpExec: ExecTable = {
   FABS_vec: signOp(0x7fffffff, 0),
   FNEG_vec: signOp(0xffffffff, 0x80000000),
   FSQRT_vec: fsqrtVec,
-  FCVTZS_vec: toIntVec(false),
-  FCVTZU_vec: toIntVec(true),
+  FCVTZS_vec: toIntVec(false, Rnd.ZERO),
+  FCVTZU_vec: toIntVec(true, Rnd.ZERO),
   SCVTF_vec: fromIntVec(true),
   UCVTF_vec: fromIntVec(false),
   SCVTF_scalar_simd: scalarForm(fromIntVec(true)),
   UCVTF_scalar_simd: scalarForm(fromIntVec(false)),
-  FCVTZS_scalar_simd: scalarForm(toIntVec(false)),
-  FCVTZU_scalar_simd: scalarForm(toIntVec(true)),
+  FCVTZS_scalar_simd: scalarForm(toIntVec(false, Rnd.ZERO)),
+  FCVTZU_scalar_simd: scalarForm(toIntVec(true, Rnd.ZERO)),
+  ...convEntries(),
   FMUL_elem: byElem('mul'),
   FMLA_elem: byElem('mla'),
   FMLS_elem: byElem('mls'),
 };
 
+/** The conversion and rounding entries of table/fp.ts's Advanced SIMD part. */
+function convEntries(): ExecTable {
+  const t: ExecTable = {
+    FRINTN_vec: frintVec(Rnd.TIEEVEN, false),
+    FRINTM_vec: frintVec(Rnd.NEGINF, false),
+    FRINTP_vec: frintVec(Rnd.POSINF, false),
+    FRINTZ_vec: frintVec(Rnd.ZERO, false),
+    FRINTA_vec: frintVec(Rnd.TIEAWAY, false),
+    FRINTX_vec: frintVec(-1, true),
+    FRINTI_vec: frintVec(-1, false),
+    FRINT32Z_vec: frintNVec(32, false),
+    FRINT32X_vec: frintNVec(32, true),
+    FRINT64Z_vec: frintNVec(64, false),
+    FRINT64X_vec: frintNVec(64, true),
+    FCVTN_vec: convVec('narrow', false),
+    FCVTXN_vec: convVec('narrow', true),
+    FCVTL_vec: convVec('long', false),
+    FCVTXN_scalar: fcvtxnScalar,
+    SCVTF_vec_fix: fromIntVec(true, true),
+    UCVTF_vec_fix: fromIntVec(false, true),
+    FCVTZS_vec_fix: toIntVec(false, Rnd.ZERO, true),
+    FCVTZU_vec_fix: toIntVec(true, Rnd.ZERO, true),
+    SCVTF_scalar_fix: scalarForm(fromIntVec(true, true)),
+    UCVTF_scalar_fix: scalarForm(fromIntVec(false, true)),
+    FCVTZS_scalar_fix: scalarForm(toIntVec(false, Rnd.ZERO, true)),
+    FCVTZU_scalar_fix: scalarForm(toIntVec(true, Rnd.ZERO, true)),
+  };
+  const modes: [string, Rnd][] = [['N', Rnd.TIEEVEN], ['M', Rnd.NEGINF], ['P', Rnd.POSINF], ['A', Rnd.TIEAWAY]];
+  for (const [l, mode] of modes) {
+    for (const u of [false, true]) {
+      const name = `FCVT${l}${u ? 'U' : 'S'}`;
+      t[`${name}_vec`] = toIntVec(u, mode);
+      t[`${name}_scalar_simd`] = scalarForm(toIntVec(u, mode));
+    }
+  }
+  return t;
+}
 

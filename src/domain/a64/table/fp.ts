@@ -4,11 +4,13 @@
  * conversions between FP and integer / fixed point). Precision comes from
  * the `ftype` field: 00 single, 01 double, 11 half. Half precision is
  * decoded only for FCVT and FMOV (general); half arithmetic (FEAT_FP16) is
- * not in the table.
+ * not in the table. Also here: the Advanced SIMD FP conversions and
+ * roundings (FCVT*, FRINT*, FCVTL/N/XN, fixed-point SCVTF/UCVTF/FCVTZS/FCVTZU
+ * by immediate), vector and scalar, which decode ahead of simd.ts.
  */
 import type { InsnDef } from '../insn.js';
 import type { Fields } from '../pattern.js';
-import { fpImmText, vfpImm } from './simd.js';
+import { arrangement, fpImmText, vfpImm } from './simd.js';
 import { COND_NAMES as COND, gpr } from './syntax.js';
 
 const FREG = ['s', 'd', '?', 'h'];
@@ -145,4 +147,104 @@ export const fpDefs: InsnDef[] = [
     name: 'FMOV_imm', pattern: '000 11110 ftype:2 1 imm8:8 100 00000 rd:5', guard: sd,
     disasm: (f) => `fmov\t${fr(f.ftype!, f.rd!)}, ${fpImmText(vfpImm(f.imm8!))}`, feature: 'fp',
   },
+  unary('FRINT32Z_scalar', '010000', 'frint32z'),
+  unary('FRINT32X_scalar', '010001', 'frint32x'),
+  unary('FRINT64Z_scalar', '010010', 'frint64z'),
+  unary('FRINT64X_scalar', '010011', 'frint64x'),
+  {
+    name: 'FJCVTZS', pattern: '0 00 11110 01 1 11 110 000000 rn:5 rd:5',
+    disasm: (f) => `fjcvtzs\t${gr(0, f.rd!)}, d${f.rn}`, feature: 'fp',
+  },
+  ...simdFpConvDefs(),
 ];
+
+// ---- Advanced SIMD FP conversions and roundings ----------------------------------------------
+
+function vr(n: number, size: number, q: number): string {
+  return `v${n}.${arrangement(size, q)}`;
+}
+function fv(n: number, f: Fields): string {
+  return vr(n, 2 + f.sz!, f.q!);
+}
+function fpArr(f: Fields): boolean {
+  return f.sz === 0 || f.q === 1;
+}
+function two(m: string, q: number): string {
+  return q ? `${m}2` : m;
+}
+
+/** FP two-register miscellaneous (`0 Q U 01110 a sz 10000 opcode 10 Rn Rd`) and its scalar form (`01 U 11110 ...`). */
+function fmisc(name: string, u: number, a: number, opcode: string, m: string, scalar: boolean, feature = 'asimd'): InsnDef[] {
+  const defs: InsnDef[] = [{
+    name: `${name}_vec`, pattern: `0 q:1 ${u} 01110 ${a} sz:1 10000 ${opcode} 10 rn:5 rd:5`, guard: fpArr,
+    disasm: (f) => `${m}\t${fv(f.rd!, f)}, ${fv(f.rn!, f)}`, feature,
+  }];
+  if (scalar) {
+    defs.push({
+      name: `${name}_scalar_simd`, pattern: `01 ${u} 11110 ${a} sz:1 10000 ${opcode} 10 rn:5 rd:5`,
+      disasm: (f) => `${m}\t${f.sz ? 'd' : 's'}${f.rd}, ${f.sz ? 'd' : 's'}${f.rn}`, feature,
+    });
+  }
+  return defs;
+}
+
+/** Fixed point by immediate (`0 Q U 011110 immh immb opcode 1 Rn Rd`, immh = 01xx single, 1xxx double) and scalar. */
+function fixedVec(name: string, u: number, opcode: string, m: string): InsnDef[] {
+  const sz = (f: Fields): number => (f.immh! >= 8 ? 1 : 0);
+  const fbits = (f: Fields): number => (sz(f) ? 128 : 64) - ((f.immh! << 3) | f.immb!);
+  return [{
+    name: `${name}_vec_fix`, pattern: `0 q:1 ${u} 011110 immh:4 immb:3 ${opcode} 1 rn:5 rd:5`,
+    guard: (f) => f.immh! >= 4 && (f.immh! < 8 || f.q === 1),
+    disasm: (f) => `${m}\t${vr(f.rd!, 2 + sz(f), f.q!)}, ${vr(f.rn!, 2 + sz(f), f.q!)}, #${fbits(f)}`, feature: 'asimd',
+  }, {
+    name: `${name}_scalar_fix`, pattern: `01 ${u} 111110 immh:4 immb:3 ${opcode} 1 rn:5 rd:5`,
+    guard: (f) => f.immh! >= 4,
+    disasm: (f) => `${m}\t${sz(f) ? 'd' : 's'}${f.rd}, ${sz(f) ? 'd' : 's'}${f.rn}, #${fbits(f)}`, feature: 'asimd',
+  }];
+}
+
+function simdFpConvDefs(): InsnDef[] {
+  return [
+    ...fmisc('FRINTN', 0, 0, '11000', 'frintn', false),
+    ...fmisc('FRINTM', 0, 0, '11001', 'frintm', false),
+    ...fmisc('FRINTP', 0, 1, '11000', 'frintp', false),
+    ...fmisc('FRINTZ', 0, 1, '11001', 'frintz', false),
+    ...fmisc('FRINTA', 1, 0, '11000', 'frinta', false),
+    ...fmisc('FRINTX', 1, 0, '11001', 'frintx', false),
+    ...fmisc('FRINTI', 1, 1, '11001', 'frinti', false),
+    ...fmisc('FRINT32Z', 0, 0, '11110', 'frint32z', false),
+    ...fmisc('FRINT32X', 1, 0, '11110', 'frint32x', false),
+    ...fmisc('FRINT64Z', 0, 0, '11111', 'frint64z', false),
+    ...fmisc('FRINT64X', 1, 0, '11111', 'frint64x', false),
+    ...fmisc('FCVTNS', 0, 0, '11010', 'fcvtns', true),
+    ...fmisc('FCVTMS', 0, 0, '11011', 'fcvtms', true),
+    ...fmisc('FCVTAS', 0, 0, '11100', 'fcvtas', true),
+    ...fmisc('FCVTNU', 1, 0, '11010', 'fcvtnu', true),
+    ...fmisc('FCVTMU', 1, 0, '11011', 'fcvtmu', true),
+    ...fmisc('FCVTAU', 1, 0, '11100', 'fcvtau', true),
+    ...fmisc('FCVTPS', 0, 1, '11010', 'fcvtps', true),
+    ...fmisc('FCVTPU', 1, 1, '11010', 'fcvtpu', true),
+    {
+      // FCVTN/FCVTN2: sz 0 single -> half, 1 double -> single.
+      name: 'FCVTN_vec', pattern: '0 q:1 0 01110 0 sz:1 10000 10110 10 rn:5 rd:5',
+      disasm: (f) => `${two('fcvtn', f.q!)}\t${vr(f.rd!, 1 + f.sz!, f.q!)}, ${vr(f.rn!, 2 + f.sz!, 1)}`, feature: 'asimd',
+    },
+    {
+      name: 'FCVTL_vec', pattern: '0 q:1 0 01110 0 sz:1 10000 10111 10 rn:5 rd:5',
+      disasm: (f) => `${two('fcvtl', f.q!)}\t${vr(f.rd!, 2 + f.sz!, 1)}, ${vr(f.rn!, 1 + f.sz!, f.q!)}`, feature: 'asimd',
+    },
+    {
+      name: 'FCVTXN_vec', pattern: '0 q:1 1 01110 0 1 10000 10110 10 rn:5 rd:5',
+      disasm: (f) => `${two('fcvtxn', f.q!)}\t${vr(f.rd!, 2, f.q!)}, ${vr(f.rn!, 3, 1)}`, feature: 'asimd',
+    },
+    {
+      name: 'FCVTXN_scalar', pattern: '01 1 11110 0 1 10000 10110 10 rn:5 rd:5',
+      disasm: (f) => `fcvtxn\ts${f.rd}, d${f.rn}`, feature: 'asimd',
+    },
+    ...fixedVec('SCVTF', 0, '11100', 'scvtf'),
+    ...fixedVec('UCVTF', 1, '11100', 'ucvtf'),
+    ...fixedVec('FCVTZS', 0, '11111', 'fcvtzs'),
+    ...fixedVec('FCVTZU', 1, '11111', 'fcvtzu'),
+  ];
+}
+
