@@ -20,9 +20,15 @@ export const HWCAP = {
   FPHP: 1n << 9n,
   ASIMDHP: 1n << 10n,
   CPUID: 1n << 11n,
+  JSCVT: 1n << 13n,
   LRCPC: 1n << 15n,
   SHA512: 1n << 21n,
   ILRCPC: 1n << 26n,
+} as const;
+
+/** AT_HWCAP2 bits. */
+export const HWCAP2 = {
+  FRINT: 1n << 8n,
 } as const;
 
 export interface CpuIdView {
@@ -65,7 +71,9 @@ export function hwcapFromIds(ids: CpuIdView): { hwcap: bigint; hwcap2: bigint } 
   const lrcpc = fieldOf(ids.isar1, 20);
   if (lrcpc >= 1) h |= HWCAP.LRCPC;
   if (lrcpc >= 2) h |= HWCAP.ILRCPC;
-  return { hwcap: h, hwcap2: 0n };
+  if (fieldOf(ids.isar1, 12) >= 1) h |= HWCAP.JSCVT;
+  const h2 = fieldOf(ids.isar1, 32) >= 1 ? HWCAP2.FRINT : 0n;
+  return { hwcap: h, hwcap2: h2 };
 }
 
 /**
