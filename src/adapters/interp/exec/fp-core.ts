@@ -5,21 +5,23 @@
  * double the word pair starting at 4n+2i, so scalar and vector forms share
  * one implementation.
  *
- * What is exact: +, -, *, /, sqrt in single and double (JS doubles are
- * IEEE binary64; single results go through one Math.fround of an exact or
- * correctly-rounded-once double, which is innocuous for these operations);
- * fused multiply-add (exact BigInt product and sum, one rounding); integer
- * conversions in both directions with all rounding modes; half-precision
- * conversions. NaN rules follow FPProcessNaNs/FPProcessNaNs3 (signalling
- * before quiet, operand order, quieting, FPCR.DN default NaN) and invalid
- * operations give the default NaN.
+ * Every operation is exact as the ARM ARM defines it: one FPRoundBase
+ * (roundBig) rounds exact BigInt values in each FPCR.RMode (and to odd for
+ * FCVTXN) with tininess detected before rounding, FPCR.FZ flushing denormal
+ * inputs (IDC) and tiny results (UFC only), and the cumulative flags IOC,
+ * DZC, OFC, UFC, IXC, IDC. NaN rules follow FPProcessNaNs/FPProcessNaNs3
+ * (signalling before quiet, operand order, quieting, FPCR.DN default NaN).
  *
- * FPSR flags set: IOC (invalid), DZC (divide by zero), OFC (overflow, with
- * IXC), IXC for conversions to integer and FRINTX. Not yet honoured: IXC
- * and UFC for arithmetic results, FPCR.RMode other than round-to-nearest-even
- * for arithmetic and SCVTF/UCVTF/FCVT (FRINTX/FRINTI do use it), FPCR.FZ /
- * FZ16 flush-to-zero (denormals are always honoured), FPCR.AHP, and
- * floating-point exception traps (FPCR.xxE).
+ * Speed: under FPCR = 0 (RN, no flush), +, -, *, /, sqrt run in binary64
+ * (a single result is rounded once more, which is innocuous for these
+ * operations since 53 >= 2*24 + 2) and only inexactness is derived, from
+ * error-free transformations: TwoSum for sums, Dekker's product error, the
+ * remainder a - q*b for quotients and a - r*r for roots (for single operands
+ * the products are exact in binary64). Results near the subnormal range,
+ * infinities, NaNs and any other FPCR setting take the BigInt path.
+ *
+ * Not modelled: floating-point exception traps (FPCR.IOE etc. read as 0),
+ * FPCR.AH/FIZ (FEAT_AFP), half-precision arithmetic (FEAT_FP16, FZ16).
  */
 import { TWO32 } from '../regs.js';
 /**
@@ -278,6 +280,12 @@ const BIG = 2 ** 995;
 
 export const enum Op2 {
   ADD, SUB, MUL, DIV, MAX, MIN, MAXNM, MINNM, NMUL, ABD,
+  /** FMULX: FMUL, but 0 * inf = ±2. */
+  MULX,
+  /** FRECPS: 2 - a*b, fused; 0 * inf gives 2. */
+  RECPS,
+  /** FRSQRTS: (3 - a*b) / 2, fused; 0 * inf gives 1.5. */
+  RSQRTS,
 }
 
 /**
@@ -304,7 +312,7 @@ function arith2Fast(cpu: FpRegs, dbl: boolean, op: Op2, wd: number, a: number, b
       if (op === Op2.ABD) r = Math.abs(r);
       break;
     }
-    case Op2.MUL: case Op2.NMUL: {
+    case Op2.MUL: case Op2.NMUL: case Op2.MULX: {
       const s = a * b;
       r = dbl ? s : Math.fround(s);
       if (r === 0) {
@@ -336,6 +344,7 @@ function arith2Fast(cpu: FpRegs, dbl: boolean, op: Op2, wd: number, a: number, b
       }
       break;
     }
+    case Op2.RECPS: case Op2.RSQRTS: return false;
     default: {
       if (a !== a || b !== b) return false;
       r = op === Op2.MAX || op === Op2.MAXNM ? Math.max(a, b) : Math.min(a, b);
@@ -435,7 +444,8 @@ function arith2Exact(cpu: FpRegs, dbl: boolean, op: Op2, wd: number, wn: number,
   }
   let r: number;
   if (nanA || nanB) {
-    processNaNs(cpu, dbl, wd, wn, wm, -1);
+    // FRECPS/FRSQRTS negate the first operand before NaN processing.
+    processNaNs(cpu, dbl, wd, wn, wm, -1, op === Op2.RECPS || op === Op2.RSQRTS);
     r = NaN;
   } else {
     const fmt = dbl ? FMT64 : FMT32;
@@ -445,6 +455,12 @@ function arith2Exact(cpu: FpRegs, dbl: boolean, op: Op2, wd: number, wn: number,
       case Op2.ADD: r = addExact(cpu, a, b, fmt, mode, fz); break;
       case Op2.SUB: case Op2.ABD: r = addExact(cpu, a, -b, fmt, mode, fz); break;
       case Op2.MUL: case Op2.NMUL: r = mulExact(cpu, a, b, fmt, mode, fz); break;
+      case Op2.MULX:
+        r = (a === 0 && b - b !== 0) || (b === 0 && a - a !== 0) ? (((a < 0 || Object.is(a, -0)) !== (b < 0 || Object.is(b, -0))) ? -2 : 2)
+          : mulExact(cpu, a, b, fmt, mode, fz);
+        break;
+      case Op2.RECPS: r = stepFused(cpu, -a, b, 2, 0, fmt, mode, fz); break;
+      case Op2.RSQRTS: r = stepFused(cpu, -a, b, 3, -1, fmt, mode, fz); break;
       case Op2.DIV: r = divExact(cpu, a, b, fmt, mode, fz); break;
       case Op2.MAX: case Op2.MAXNM: r = Math.max(a, b); break;
       default: r = Math.min(a, b);
@@ -457,6 +473,19 @@ function arith2Exact(cpu: FpRegs, dbl: boolean, op: Op2, wd: number, wn: number,
   const sw = dbl ? wd + 1 : wd;
   if (op === Op2.NMUL) cpu.vs[sw] = cpu.vs[sw]! ^ 0x80000000;
   if (op === Op2.ABD) cpu.vs[sw] = cpu.vs[sw]! & 0x7fffffff;
+}
+
+/**
+ * FPRecipStepFused / FPRSqrtStepFused: (c + a*b) * 2^scale, one rounding, with
+ * a already negated; 0 * inf gives c * 2^scale exactly (2.0 or 1.5).
+ */
+function stepFused(cpu: FpRegs, a: number, b: number, c: number, scale: number, fmt: Fmt, mode: Rnd, fz: boolean): number {
+  const infA = a - a !== 0;
+  const infB = b - b !== 0;
+  if ((infA && b === 0) || (infB && a === 0)) return c * 2 ** scale;
+  if (infA || infB) return a * b;
+  if (a === 0 || b === 0) return c * 2 ** scale;
+  return fmaFinite(cpu, a, b, c, fmt, mode, fz, scale);
 }
 
 /** FSQRT of one lane. */
@@ -482,15 +511,16 @@ export function sqrt1(cpu: FpRegs, dbl: boolean, wd: number, wn: number): void {
 
 // ---- fused multiply-add ------------------------------------------------------------------
 
-/** a*b + c with a single rounding (operands finite and a, b nonzero). */
-function fmaFinite(cpu: FpRegs, a: number, b: number, c: number, fmt: Fmt, mode: Rnd, fz: boolean): number {
+/** (a*b + c) * 2^scale with a single rounding (operands finite and a, b nonzero). */
+function fmaFinite(cpu: FpRegs, a: number, b: number, c: number, fmt: Fmt, mode: Rnd, fz: boolean, scale = 0): number {
   const A = decompose(a);
   const B = decompose(b);
-  const pe = A.e + B.e;
+  const pe = A.e + B.e + scale;
   let pm = A.m * B.m;
   if (A.neg !== B.neg) pm = -pm;
   if (c === 0) return roundBig(cpu, pm < 0n, pm < 0n ? -pm : pm, pe, false, fmt, mode, fz);
   const C = decompose(c);
+  C.e += scale;
   const e = Math.min(pe, C.e);
   const cm = C.neg ? -C.m : C.m;
   const s = (pm << BigInt(pe - e)) + (cm << BigInt(C.e - e));

@@ -354,6 +354,12 @@ export const simdFpExec: ExecTable = {
 /** The conversion and rounding entries of table/fp.ts's Advanced SIMD part. */
 function convEntries(): ExecTable {
   const t: ExecTable = {
+    FMULX_vec: arith(Op2.MULX),
+    FRECPS_vec: arith(Op2.RECPS),
+    FRSQRTS_vec: arith(Op2.RSQRTS),
+    FMULX_scalar_simd: scalarForm(arith(Op2.MULX)),
+    FRECPS_scalar_simd: scalarForm(arith(Op2.RECPS)),
+    FRSQRTS_scalar_simd: scalarForm(arith(Op2.RSQRTS)),
     FRINTN_vec: frintVec(Rnd.TIEEVEN, false),
     FRINTM_vec: frintVec(Rnd.NEGINF, false),
     FRINTP_vec: frintVec(Rnd.POSINF, false),

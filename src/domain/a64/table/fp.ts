@@ -4,8 +4,8 @@
  * conversions between FP and integer / fixed point). Precision comes from
  * the `ftype` field: 00 single, 01 double, 11 half. Half precision is
  * decoded only for FCVT and FMOV (general); half arithmetic (FEAT_FP16) is
- * not in the table. Also here: the Advanced SIMD FP conversions and
- * roundings (FCVT*, FRINT*, FCVTL/N/XN, fixed-point SCVTF/UCVTF/FCVTZS/FCVTZU
+ * not in the table. Also here: FMULX/FRECPS/FRSQRTS and the Advanced SIMD
+ * FP conversions and roundings (FCVT*, FRINT*, FCVTL/N/XN, fixed-point SCVTF/UCVTF/FCVTZS/FCVTZU
  * by immediate), vector and scalar, which decode ahead of simd.ts.
  */
 import type { InsnDef } from '../insn.js';
@@ -203,8 +203,26 @@ function fixedVec(name: string, u: number, opcode: string, m: string): InsnDef[]
   }];
 }
 
+/** FP three-same (`0 Q U 01110 a sz 1 Rm opcode 1 Rn Rd`) and its scalar form (`01 U 11110 ...`). */
+function fsame(name: string, u: number, a: number, opcode: string, m: string): InsnDef[] {
+  return [{
+    name: `${name}_vec`, pattern: `0 q:1 ${u} 01110 ${a} sz:1 1 rm:5 ${opcode} 1 rn:5 rd:5`, guard: fpArr,
+    disasm: (f) => `${m}\t${fv(f.rd!, f)}, ${fv(f.rn!, f)}, ${fv(f.rm!, f)}`, feature: 'asimd',
+  }, {
+    name: `${name}_scalar_simd`, pattern: `01 ${u} 11110 ${a} sz:1 1 rm:5 ${opcode} 1 rn:5 rd:5`,
+    disasm: (f) => {
+      const r = f.sz ? 'd' : 's';
+      return `${m}\t${r}${f.rd}, ${r}${f.rn}, ${r}${f.rm}`;
+    },
+    feature: 'asimd',
+  }];
+}
+
 function simdFpConvDefs(): InsnDef[] {
   return [
+    ...fsame('FMULX', 0, 0, '11011', 'fmulx'),
+    ...fsame('FRECPS', 0, 0, '11111', 'frecps'),
+    ...fsame('FRSQRTS', 0, 1, '11111', 'frsqrts'),
     ...fmisc('FRINTN', 0, 0, '11000', 'frintn', false),
     ...fmisc('FRINTM', 0, 0, '11001', 'frintm', false),
     ...fmisc('FRINTP', 0, 1, '11000', 'frintp', false),
