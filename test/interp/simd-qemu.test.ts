@@ -235,7 +235,7 @@ describe('FP/SIMD semantics match qemu-aarch64', () => {
   it.skipIf(!reference)('Advanced SIMD entries', () => {
     const bad = compare(simdDefs, 40 * scale, 0xc0ffee + seed);
     expect(bad.slice(0, 30)).toEqual([]);
-  }, 120_000);
+  }, 120_000 * scale);
 
   it.skipIf(!reference)('fused multiply-add is fused (one rounding)', () => {
     const next = xorshift32(0xfa + seed);
@@ -251,10 +251,10 @@ describe('FP/SIMD semantics match qemu-aarch64', () => {
     }
     const bad = check(words, states);
     expect(bad.slice(0, 30)).toEqual([]);
-  }, 120_000);
+  }, 120_000 * scale);
 
   it.skipIf(!reference)('scalar FP entries', () => {
     const bad = compare(fpDefs, 60 * scale, 0xf00d + seed);
     expect(bad.slice(0, 30)).toEqual([]);
-  }, 120_000);
+  }, 120_000 * scale);
 });
