@@ -21,6 +21,7 @@ export const HWCAP = {
   ASIMDHP: 1n << 10n,
   CPUID: 1n << 11n,
   JSCVT: 1n << 13n,
+  FCMA: 1n << 14n,
   LRCPC: 1n << 15n,
   SHA512: 1n << 21n,
   ILRCPC: 1n << 26n,
@@ -72,6 +73,7 @@ export function hwcapFromIds(ids: CpuIdView): { hwcap: bigint; hwcap2: bigint } 
   if (lrcpc >= 1) h |= HWCAP.LRCPC;
   if (lrcpc >= 2) h |= HWCAP.ILRCPC;
   if (fieldOf(ids.isar1, 12) >= 1) h |= HWCAP.JSCVT;
+  if (fieldOf(ids.isar1, 16) >= 1) h |= HWCAP.FCMA;
   const h2 = fieldOf(ids.isar1, 32) >= 1 ? HWCAP2.FRINT : 0n;
   return { hwcap: h, hwcap2: h2 };
 }

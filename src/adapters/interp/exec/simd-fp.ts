@@ -10,7 +10,7 @@
  */
 import { fpElemIndex } from '../../../domain/a64/table/simd.js';
 import type { Fields } from '../../../domain/a64/pattern.js';
-import type { Cpu } from '../cpu.js';
+import type { Cpu, Exec } from '../cpu.js';
 import {
   FPSR_IOC, Op2, Rnd, arith2, convertFp, flushIn, fma, fpcrRnd, frint, frintN, fromInt, intOut, isSNaNW, readF, sqrt1, toInt,
   type FpRegsH,
@@ -351,9 +351,93 @@ export const simdFpExec: ExecTable = {
   FMLS_elem: byElem('mls'),
 };
 
+// ---- FEAT_FCMA: complex arithmetic ------------------------------------------------------------
+
+/** Flip the sign of scratch element `w` (word index of a single, or the low word of a double). */
+function negScratch(dbl: boolean, w: number): void {
+  const sw = dbl ? w + 1 : w;
+  SCR.vs[sw] = SCR.vs[sw]! ^ 0x80000000;
+}
+
+/**
+ * FCADD #90/#270: Vd.re = Vn.re -/+ Vm.im, Vd.im = Vn.im +/- Vm.re, each an
+ * FPAdd. The negation is FPNeg on the operand, so it reaches NaNs too.
+ */
+function fcadd(f: Fields): Exec {
+  const dbl = f.size === 3;
+  const step = dbl ? 2 : 1;
+  const pairs = (f.q ? 4 : 2) >> (dbl ? 2 : 1);
+  const rot = f.rot!;
+  const d = f.rd!;
+  const n = f.rn!;
+  const m = f.rm!;
+  const q = f.q!;
+  return (cpu) => {
+    loadScratch(cpu, n, m, d);
+    for (let e = 0; e < pairs; e++) {
+      const re = 2 * e * step;
+      const im = re + step;
+      negScratch(dbl, 4 + (rot ? re : im));
+      arith2(SCR, dbl, Op2.ADD, 8 + re, re, 4 + im);
+      arith2(SCR, dbl, Op2.ADD, 8 + im, im, 4 + re);
+    }
+    storeScratch(cpu, d, q);
+  };
+}
+
+/**
+ * FCMLA #rot: one half of a complex multiply-accumulate. With (a, b) = Vn
+ * and (c, d) = Vm (or the indexed pair of Vm): rot 0 adds (a*c, a*d), 90
+ * (-b*d, b*c), 180 (-a*c, -a*d), 270 (b*d, -b*c); each lane is one FPMulAdd.
+ */
+function fcmla(byElem: boolean): ExecBuilder {
+  return (f) => {
+    const dbl = !byElem && f.size === 3;
+    const step = dbl ? 2 : 1;
+    const pairs = byElem ? 2 : (f.q ? 4 : 2) >> (dbl ? 2 : 1);
+    const rot = f.rot!;
+    const d = f.rd!;
+    const n = f.rn!;
+    const m = byElem ? (f.m! << 4) | f.rm! : f.rm!;
+    const q = byElem ? 1 : f.q!;
+    const idx = byElem ? 2 * f.h! : -1;
+    return (cpu) => {
+      loadScratch(cpu, n, m, d);
+      for (let e = 0; e < pairs; e++) {
+        const re = 2 * e * step;
+        const im = re + step;
+        const mre = 4 + (byElem ? idx : re);
+        const mim = 4 + (byElem ? idx + 1 : im);
+        // element1/element3 come from Vm (negated by rot), element2/element4 from Vn.
+        const src = rot & 1 ? im : re;
+        const e1 = rot & 1 ? mim : mre;
+        const e3 = rot & 1 ? mre : mim;
+        const neg1 = rot === 1 || rot === 2;
+        const neg3 = rot >= 2;
+        if (byElem && e > 0) {
+          // The indexed pair is shared by all lanes: restore it before negating again.
+          loadM(cpu, m);
+        }
+        if (neg1) negScratch(dbl, e1);
+        if (neg3) negScratch(dbl, e3);
+        fma(SCR, dbl, 8 + re, 8 + re, src, e1, false, false);
+        fma(SCR, dbl, 8 + im, 8 + im, src, e3, false, false);
+      }
+      storeScratch(cpu, d, q);
+    };
+  };
+}
+
+function loadM(cpu: Cpu, m: number): void {
+  for (let k = 0; k < 4; k++) SCR.vs[4 + k] = cpu.vs[4 * m + k]!;
+}
+
 /** The conversion and rounding entries of table/fp.ts's Advanced SIMD part. */
 function convEntries(): ExecTable {
   const t: ExecTable = {
+    FCADD_vec: fcadd,
+    FCMLA_vec: fcmla(false),
+    FCMLA_elem: fcmla(true),
     FMULX_vec: arith(Op2.MULX),
     FRECPS_vec: arith(Op2.RECPS),
     FRSQRTS_vec: arith(Op2.RSQRTS),
