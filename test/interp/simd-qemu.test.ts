@@ -82,8 +82,8 @@ function randomState(next: () => number): Uint8Array {
     dv.setUint32(w * 4 + 4, hi >>> 0, true);
   }
   dv.setUint32(8 * 16 + 8 * 8, (next() & 0xf0000000) >>> 0, true);
-  // FPCR: AHP, DN, FZ, RMode (bits 26..22); zero half of the time.
-  dv.setUint32(8 * 16 + 8 * 8 + 4, next() % 2 ? 0 : (next() & 0x07c00000) >>> 0, true);
+  // FPCR: AHP, DN, FZ, RMode (bits 26..22), FZ16 (19); zero half of the time.
+  dv.setUint32(8 * 16 + 8 * 8 + 4, next() % 2 ? 0 : (next() & 0x07c80000) >>> 0, true);
   return buf;
 }
 

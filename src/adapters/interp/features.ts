@@ -34,7 +34,9 @@ export function interpIdRegs(features: Set<string> = implementedFeatures()): IdR
     field(has('sha1') ? 1 : 0, 8) |
     field(has('sha2') ? (has('sha512') ? 2 : 1) : 0, 12) |
     field(has('crc32') ? 1 : 0, 16) |
-    field(has('atomics') ? 2 : 0, 20);
+    field(has('atomics') ? 2 : 0, 20) |
+    // FHM [51:48]: FMLAL/FMLSL, tagged 'asimd' and counted by name.
+    field(has('asimd') && ['FMLAL', 'FMLSL', 'FMLAL2', 'FMLSL2'].every((n) => `${n}_vec` in EXEC_TABLE && `${n}_elem` in EXEC_TABLE) ? 1 : 0, 48);
   // ID_AA64ISAR1_EL1: LRCPC [23:20] (1 = LDAPR, 2 = with LDAPUR/STLUR), JSCVT [15:12], FCMA [19:16], FRINTTS [35:32].
   // JSCVT, FCMA and FRINTTS instructions are tagged 'fp'/'asimd' (they trap like FP), so they count by name.
   const bound = (...names: string[]): boolean => names.every((n) => n in EXEC_TABLE);

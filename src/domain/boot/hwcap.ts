@@ -24,6 +24,7 @@ export const HWCAP = {
   FCMA: 1n << 14n,
   LRCPC: 1n << 15n,
   SHA512: 1n << 21n,
+  ASIMDFHM: 1n << 23n,
   ILRCPC: 1n << 26n,
 } as const;
 
@@ -69,6 +70,7 @@ export function hwcapFromIds(ids: CpuIdView): { hwcap: bigint; hwcap2: bigint } 
   if (sha2 >= 2) h |= HWCAP.SHA512;
   if (fieldOf(ids.isar0, 16) >= 1) h |= HWCAP.CRC32;
   if (fieldOf(ids.isar0, 20) >= 2) h |= HWCAP.ATOMICS;
+  if (fieldOf(ids.isar0, 48) >= 1) h |= HWCAP.ASIMDFHM;
   const lrcpc = fieldOf(ids.isar1, 20);
   if (lrcpc >= 1) h |= HWCAP.LRCPC;
   if (lrcpc >= 2) h |= HWCAP.ILRCPC;

@@ -12,7 +12,7 @@ import { fpElemIndex } from '../../../domain/a64/table/simd.js';
 import type { Fields } from '../../../domain/a64/pattern.js';
 import type { Cpu, Exec } from '../cpu.js';
 import {
-  FPSR_IOC, Op2, Rnd, arith2, convertFp, flushIn, fma, fpcrRnd, frint, frintN, fromInt, intOut, isSNaNW, readF, sqrt1, toInt,
+  FPSR_IOC, Op2, Rnd, arith2, convertFp, f16ToNumber, flushIn, fma, fpcrRnd, frint, frintN, fromInt, intOut, isSNaNW, readF, sqrt1, toInt,
   type FpRegsH,
 } from './fp-core.js';
 import { clearHigh } from './simd-lanes.js';
@@ -432,9 +432,68 @@ function loadM(cpu: Cpu, m: number): void {
   for (let k = 0; k < 4; k++) SCR.vs[4 + k] = cpu.vs[4 * m + k]!;
 }
 
+// ---- FEAT_FHM: FMLAL/FMLSL ----------------------------------------------------------------------
+
+const FPCR_FZ16 = 1 << 19;
+const F32 = new Float32Array(1);
+const F32U = new Uint32Array(F32.buffer);
+
+/**
+ * A half-precision operand as single bits, exactly: FPUnpack with FZ16
+ * (flush without IDC); FPUnpack clears AHP, so this is IEEE half. Infinities
+ * and NaNs keep their kind and payload (a signalling NaN stays signalling,
+ * so FPProcessNaNs3H's order and quieting follow from the single FMA).
+ */
+function halfToSingleBits(h: number, fpcr: number): number {
+  const sign = (h & 0x8000) << 16;
+  const exp = (h >> 10) & 0x1f;
+  if (exp === 0x1f) return (sign | 0x7f800000 | ((h & 0x3ff) << 13)) >>> 0;
+  if (exp === 0 && fpcr & FPCR_FZ16) return sign >>> 0;
+  F32[0] = f16ToNumber(h);
+  return F32U[0]!;
+}
+
+/**
+ * FMLAL/FMLSL (and the "2" forms, reading the upper halves of the sources):
+ * Vd.S[e] = FPMulAddH(Vd.S[e], ±Vn.H[e], Vm.H[e or index]). The half
+ * operands are exact in single, so this is one single FMA.
+ */
+function fmlal(sub: boolean, upper: boolean, byElem: boolean): ExecBuilder {
+  return (f) => {
+    const q = f.q!;
+    const lanes = q ? 4 : 2;
+    const d = f.rd!;
+    const n = f.rn!;
+    const m = f.rm!;
+    const index = byElem ? (f.h! << 2) | (f.l! << 1) | f.m! : -1;
+    const base = upper ? lanes : 0;
+    return (cpu) => {
+      loadScratch(cpu, n, m, d);
+      const vh = cpu.vh;
+      const fpcr = cpu.fpcr;
+      for (let e = 0; e < lanes; e++) {
+        const a = vh[8 * n + base + e]! ^ (sub ? 0x8000 : 0);
+        const b = vh[8 * m + (byElem ? index : base + e)]!;
+        SCR.vs[e] = halfToSingleBits(a, fpcr);
+        SCR.vs[4 + e] = halfToSingleBits(b, fpcr);
+      }
+      for (let e = 0; e < lanes; e++) fma(SCR, false, 8 + e, 8 + e, e, 4 + e, false, false);
+      storeScratch(cpu, d, q);
+    };
+  };
+}
+
 /** The conversion and rounding entries of table/fp.ts's Advanced SIMD part. */
 function convEntries(): ExecTable {
   const t: ExecTable = {
+    FMLAL_vec: fmlal(false, false, false),
+    FMLSL_vec: fmlal(true, false, false),
+    FMLAL2_vec: fmlal(false, true, false),
+    FMLSL2_vec: fmlal(true, true, false),
+    FMLAL_elem: fmlal(false, false, true),
+    FMLSL_elem: fmlal(true, false, true),
+    FMLAL2_elem: fmlal(false, true, true),
+    FMLSL2_elem: fmlal(true, true, true),
     FCADD_vec: fcadd,
     FCMLA_vec: fcmla(false),
     FCMLA_elem: fcmla(true),

@@ -242,9 +242,28 @@ function fcmaDefs(): InsnDef[] {
   ];
 }
 
+/** FEAT_FHM: FMLAL/FMLSL(2), half products accumulated into single lanes (vector and by element). */
+function fhmDefs(): InsnDef[] {
+  const defs: InsnDef[] = [];
+  for (const [name, sub, two2] of [['FMLAL', 0, 0], ['FMLSL', 1, 0], ['FMLAL2', 0, 1], ['FMLSL2', 1, 1]] as const) {
+    const m = name.toLowerCase();
+    const h = (q: number): string => (q ? '4h' : '2h');
+    defs.push({
+      name: `${name}_vec`, pattern: `0 q:1 ${two2} 01110 ${sub} 0 1 rm:5 1 1 ${two2 ? '0 0 1' : '1 0 1'} 1 rn:5 rd:5`,
+      disasm: (f) => `${m}\tv${f.rd}.${f.q ? '4s' : '2s'}, v${f.rn}.${h(f.q!)}, v${f.rm}.${h(f.q!)}`, feature: 'asimd',
+    }, {
+      name: `${name}_elem`, pattern: `0 q:1 ${two2} 01111 1 0 l:1 m:1 rm:4 ${two2} ${sub} 0 0 h:1 0 rn:5 rd:5`,
+      disasm: (f) => `${m}\tv${f.rd}.${f.q ? '4s' : '2s'}, v${f.rn}.${h(f.q!)}, v${f.rm}.h[${(f.h! << 2) | (f.l! << 1) | f.m!}]`,
+      feature: 'asimd',
+    });
+  }
+  return defs;
+}
+
 function simdFpConvDefs(): InsnDef[] {
   return [
     ...fcmaDefs(),
+    ...fhmDefs(),
     ...fsame('FMULX', 0, 0, '11011', 'fmulx'),
     ...fsame('FRECPS', 0, 0, '11111', 'frecps'),
     ...fsame('FRSQRTS', 0, 1, '11111', 'frsqrts'),
