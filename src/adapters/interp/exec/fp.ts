@@ -3,9 +3,11 @@
  * general, immediate), FABS/FNEG/FSQRT, FCVT between H/S/D, FRINT*, the
  * two- and three-source arithmetic (FMADD family fused), FCMP/FCMPE,
  * FCCMP/FCCMPE, FCSEL, and conversions to/from general registers
- * (FCVT[NPMZA][SU], SCVTF/UCVTF, integer and fixed point).
+ * (FCVT[NPMZA][SU], SCVTF/UCVTF, integer and fixed point), FRINT32/64*
+ * (FEAT_FRINTTS) and FJCVTZS (FEAT_JSCVT).
  *
- * The IEEE machinery (rounding modes, flush to zero, flags) is in fp-core.ts. A scalar result zeroes the rest of its 128-bit register.
+ * The IEEE machinery (rounding modes, flush to zero, flags) is in
+ * fp-core.ts. A scalar result zeroes the rest of its 128-bit register.
  */
 import { vfpImm } from '../../../domain/a64/table/simd.js';
 import type { Fields } from '../../../domain/a64/pattern.js';

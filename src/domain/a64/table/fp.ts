@@ -224,21 +224,21 @@ function fcmaSize(f: Fields): boolean {
 }
 function fcmaDefs(): InsnDef[] {
   return [
-  {
-    name: 'FCMLA_vec', pattern: '0 q:1 1 01110 size:2 0 rm:5 110 rot:2 1 rn:5 rd:5', guard: fcmaSize,
-    disasm: (f) => `fcmla\t${vr(f.rd!, f.size!, f.q!)}, ${vr(f.rn!, f.size!, f.q!)}, ${vr(f.rm!, f.size!, f.q!)}, #${90 * f.rot!}`,
-    feature: 'asimd',
-  },
-  {
-    name: 'FCADD_vec', pattern: '0 q:1 1 01110 size:2 0 rm:5 111 rot:1 01 rn:5 rd:5', guard: fcmaSize,
-    disasm: (f) => `fcadd\t${vr(f.rd!, f.size!, f.q!)}, ${vr(f.rn!, f.size!, f.q!)}, ${vr(f.rm!, f.size!, f.q!)}, #${f.rot ? 270 : 90}`,
-    feature: 'asimd',
-  },
-  {
-    // Single lanes only (size 10): the index is H, and L must be 0.
-    name: 'FCMLA_elem', pattern: '0 1 1 01111 10 0 m:1 rm:4 0 rot:2 1 h:1 0 rn:5 rd:5',
-    disasm: (f) => `fcmla\tv${f.rd}.4s, v${f.rn}.4s, v${(f.m! << 4) | f.rm!}.s[${f.h}], #${90 * f.rot!}`, feature: 'asimd',
-  },
+    {
+      name: 'FCMLA_vec', pattern: '0 q:1 1 01110 size:2 0 rm:5 110 rot:2 1 rn:5 rd:5', guard: fcmaSize,
+      disasm: (f) => `fcmla\t${vr(f.rd!, f.size!, f.q!)}, ${vr(f.rn!, f.size!, f.q!)}, ${vr(f.rm!, f.size!, f.q!)}, #${90 * f.rot!}`,
+      feature: 'asimd',
+    },
+    {
+      name: 'FCADD_vec', pattern: '0 q:1 1 01110 size:2 0 rm:5 111 rot:1 01 rn:5 rd:5', guard: fcmaSize,
+      disasm: (f) => `fcadd\t${vr(f.rd!, f.size!, f.q!)}, ${vr(f.rn!, f.size!, f.q!)}, ${vr(f.rm!, f.size!, f.q!)}, #${f.rot ? 270 : 90}`,
+      feature: 'asimd',
+    },
+    {
+      // Single lanes only (size 10): the index is H, and L must be 0.
+      name: 'FCMLA_elem', pattern: '0 1 1 01111 10 0 m:1 rm:4 0 rot:2 1 h:1 0 rn:5 rd:5',
+      disasm: (f) => `fcmla\tv${f.rd}.4s, v${f.rn}.4s, v${(f.m! << 4) | f.rm!}.s[${f.h}], #${90 * f.rot!}`, feature: 'asimd',
+    },
   ];
 }
 
