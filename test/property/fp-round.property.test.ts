@@ -6,11 +6,12 @@
  * encodings, where the encoding after the largest finite number stands for
  * 2^(emax+1)), and the mode picks one. Checked: result bits and FPSR (IOC,
  * DZC, OFC, UFC tiny-before-rounding, IXC, IDC) under every FPCR.RMode with
- * FPCR.FZ on and off, single and double.
+ * FPCR.FZ on and off, single and double; likewise SCVTF/UCVTF from 64-bit
+ * integers with fraction bits and FCVT to single and half precision.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { Op2, arith2, fma, sqrt1, type FpRegs } from '../../src/adapters/interp/exec/fp-core.js';
+import { Op2, arith2, convertFp, fma, fromInt, sqrt1, type FpRegs } from '../../src/adapters/interp/exec/fp-core.js';
 
 interface Q {
   n: bigint;
@@ -27,6 +28,7 @@ interface Format {
 
 const D: Format = { dbl: true, p: 53, emin: -1022, emax: 1023, expBits: 11 };
 const S: Format = { dbl: false, p: 24, emin: -126, emax: 127, expBits: 8 };
+const H: Format = { dbl: false, p: 11, emin: -14, emax: 15, expBits: 5 };
 
 const pow2 = (e: number): Q => (e >= 0 ? { n: 1n << BigInt(e), d: 1n } : { n: 1n, d: 1n << BigInt(-e) });
 
@@ -56,6 +58,12 @@ function bitsOf(f: Format, x: number): bigint {
 
 function fromBits(f: Format, b: bigint): number {
   const dv = new DataView(new ArrayBuffer(8));
+  if (f === H) {
+    // Half: decode by hand (exact in binary64).
+    const v = valueOf(H, b & 0x7fffn);
+    const x = (b & 0x7fffn) === 0x7c00n ? Infinity : Number(v.n) / Number(v.d);
+    return b & 0x8000n ? -x : x;
+  }
   if (f.dbl) {
     dv.setBigUint64(0, b);
     return dv.getFloat64(0);
@@ -250,3 +258,52 @@ describe('FP arithmetic rounds as FPRoundBase does (rational model)', () => {
     }
   }
 });
+
+describe('conversions round as FPRoundBase does (rational model)', () => {
+  const u64 = fc.oneof(
+    fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }),
+    fc.tuple(fc.bigInt({ min: 1n, max: (1n << 30n) }), fc.integer({ min: 0, max: 40 })).map(([m, e]) => BigInt.asUintN(64, m << BigInt(e))),
+    fc.tuple(fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }), fc.integer({ min: 1, max: 40 })).map(([m, k]) => BigInt.asUintN(64, (m >> BigInt(k)) << BigInt(k))),
+  );
+  for (const f of [D, S]) {
+    it(`SCVTF/UCVTF 64-bit with fbits to ${f.dbl ? 'double' : 'single'}: every RMode`, () => {
+      fc.assert(
+        fc.property(u64, fc.boolean(), fc.integer({ min: 0, max: 64 }), fc.integer({ min: 0, max: 3 }), (v, signed, fbits, mode) => {
+          const cpu = regs(mode << 22);
+          const got = fromInt(cpu, Number(v & 0xffffffffn), Number(v >> 32n), 64, signed, fbits, f.dbl);
+          const n = signed ? BigInt.asIntN(64, v) : v;
+          const want = n === 0n ? { r: 0, flags: 0 } : roundRef(f, rational({ n, d: 1n << BigInt(fbits) }), mode, false);
+          expect({ r: got, flags: cpu.fpsr }).toEqual(want);
+        }),
+        RUNS,
+      );
+    });
+  }
+
+  for (const [from, to] of [[D, S], [D, H], [S, H]] as const) {
+    const name = (f: Format): string => (f === D ? 'double' : f === S ? 'single' : 'half');
+    it(`FCVT ${name(from)} -> ${name(to)}: every RMode, FZ on/off`, () => {
+      fc.assert(
+        fc.property(operand(from), fc.integer({ min: 0, max: 3 }), fc.boolean(), (x, mode, fz) => {
+          const buf = new ArrayBuffer(32);
+          const cpu = { ...regs((mode << 22) | (fz ? 1 << 24 : 0)), vs: new Uint32Array(buf), vh: new Uint16Array(buf), vf32: new Float32Array(buf), vf64: new Float64Array(buf) };
+          if (from.dbl) cpu.vf64[0] = x;
+          else cpu.vf32[0] = x;
+          convertFp(cpu, from.dbl ? 1 : 0, to === S ? 0 : 3, 0, to === S ? 4 : 8, -1);
+          const got = to === S ? cpu.vf32[4]! : fromBits(H, BigInt(cpu.vh[8]!));
+          let flags = 0;
+          if (fz && x !== 0 && Math.abs(x) < 2 ** from.emin) {
+            flags = FPSR.IDC;
+            x = x < 0 ? -0 : 0;
+          }
+          // FPRoundCV: a half result is never flushed; a single one is under FZ.
+          const want = x === 0 ? { r: x, flags: 0 } : roundRef(to, rational(toQ(from, x)), mode, fz && to === S);
+          expect({ r: Object.is(got, -0) ? '-0' : got, flags: cpu.fpsr })
+            .toEqual({ r: Object.is(want.r, -0) ? '-0' : want.r, flags: want.flags | flags });
+        }),
+        RUNS,
+      );
+    });
+  }
+});
+
