@@ -3,7 +3,8 @@
  * lanes: three-same arithmetic (FMLA/FMLS fused, FMULX, FRECPS/FRSQRTS),
  * compares (register and zero), FABS/FNEG/FSQRT, FRINT*, FRINT32/64*,
  * conversions to and from integer and fixed point (FCVT[NMPAZ][SU],
- * SCVTF/UCVTF), FCVTN/FCVTL/FCVTXN, FADDP, FMUL/FMLA/FMLS by element,
+ * SCVTF/UCVTF), FCVTN/FCVTL/FCVTXN, FADDP, FMUL/FMLA/FMLS/FMULX by element
+ * (vector and scalar),
  * FEAT_FCMA (FCMLA, FCADD) and FEAT_FHM (FMLAL/FMLSL). Lane arithmetic is
  * fp-core's, so NaN, rounding and flag behaviour equals the scalar forms.
  *
@@ -108,7 +109,7 @@ const faddp: ExecBuilder = (f) => {
 };
 
 /** By element: Vd[i] = Vn[i] op Vm[idx] (FMUL) or Vd[i] ± Vn[i]*Vm[idx] (FMLA/FMLS). */
-function byElem(kind: 'mul' | 'mla' | 'mls'): ExecBuilder {
+function byElem(kind: 'mul' | 'mla' | 'mls' | 'mulx'): ExecBuilder {
   return (f) => {
     const { dbl, lanes, step, q } = lanesOf(f);
     const d = f.rd!;
@@ -119,7 +120,7 @@ function byElem(kind: 'mul' | 'mla' | 'mls'): ExecBuilder {
       loadScratch(cpu, n, m, d);
       for (let i = 0; i < lanes; i++) {
         const w = i * step;
-        if (kind === 'mul') arith2(SCR, dbl, Op2.MUL, 8 + w, w, we);
+        if (kind === 'mul' || kind === 'mulx') arith2(SCR, dbl, kind === 'mul' ? Op2.MUL : Op2.MULX, 8 + w, w, we);
         else fma(SCR, dbl, 8 + w, 8 + w, w, we, false, kind === 'mls');
       }
       storeScratch(cpu, d, q);
@@ -500,6 +501,11 @@ function convEntries(): ExecTable {
     FCMLA_vec: fcmla(false),
     FCMLA_elem: fcmla(true),
     FMULX_vec: arith(Op2.MULX),
+    FMULX_elem: byElem('mulx'),
+    FMUL_elem_scalar: scalarForm(byElem('mul')),
+    FMLA_elem_scalar: scalarForm(byElem('mla')),
+    FMLS_elem_scalar: scalarForm(byElem('mls')),
+    FMULX_elem_scalar: scalarForm(byElem('mulx')),
     FRECPS_vec: arith(Op2.RECPS),
     FRSQRTS_vec: arith(Op2.RSQRTS),
     FMULX_scalar_simd: scalarForm(arith(Op2.MULX)),

@@ -10,7 +10,7 @@
  */
 import type { InsnDef } from '../insn.js';
 import type { Fields } from '../pattern.js';
-import { arrangement, fpImmText, vfpImm } from './simd.js';
+import { arrangement, fpElemIndex, fpImmText, vfpImm } from './simd.js';
 import { COND_NAMES as COND, gpr } from './syntax.js';
 
 const FREG = ['s', 'd', '?', 'h'];
@@ -260,8 +260,31 @@ function fhmDefs(): InsnDef[] {
   return defs;
 }
 
+/** FMULX by element (vector) and the scalar by-element forms of FMUL/FMLA/FMLS/FMULX. */
+function byElemDefs(): InsnDef[] {
+  const elemOk = (f: Fields): boolean => !(f.sz === 1 && f.l === 1);
+  const elem = (f: Fields): string => `v${(f.m! << 4) | f.rm!}.${f.sz ? 'd' : 's'}[${fpElemIndex(f)}]`;
+  const defs: InsnDef[] = [{
+    name: 'FMULX_elem', pattern: '0 q:1 1 01111 1 sz:1 l:1 m:1 rm:4 1001 h:1 0 rn:5 rd:5',
+    guard: (f) => fpArr(f) && elemOk(f),
+    disasm: (f) => `fmulx\t${fv(f.rd!, f)}, ${fv(f.rn!, f)}, ${elem(f)}`, feature: 'asimd',
+  }];
+  for (const [name, u, opcode] of [['FMUL', 0, '1001'], ['FMLA', 0, '0001'], ['FMLS', 0, '0101'], ['FMULX', 1, '1001']] as const) {
+    defs.push({
+      name: `${name}_elem_scalar`, pattern: `01 ${u} 11111 1 sz:1 l:1 m:1 rm:4 ${opcode} h:1 0 rn:5 rd:5`, guard: elemOk,
+      disasm: (f) => {
+        const r = f.sz ? 'd' : 's';
+        return `${name.toLowerCase()}\t${r}${f.rd}, ${r}${f.rn}, ${elem(f)}`;
+      },
+      feature: 'asimd',
+    });
+  }
+  return defs;
+}
+
 function simdFpConvDefs(): InsnDef[] {
   return [
+    ...byElemDefs(),
     ...fcmaDefs(),
     ...fhmDefs(),
     ...fsame('FMULX', 0, 0, '11011', 'fmulx'),
