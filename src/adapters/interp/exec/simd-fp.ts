@@ -4,13 +4,14 @@
  * compares (register and zero), FABS/FNEG/FSQRT, FRINT*, FRINT32/64*,
  * conversions to and from integer and fixed point (FCVT[NMPAZ][SU],
  * SCVTF/UCVTF), FCVTN/FCVTL/FCVTXN, FADDP, FMUL/FMLA/FMLS/FMULX by element
- * (vector and scalar),
- * FEAT_FCMA (FCMLA, FCADD) and FEAT_FHM (FMLAL/FMLSL). Lane arithmetic is
- * fp-core's, so NaN, rounding and flag behaviour equals the scalar forms.
+ * (vector and scalar), FEAT_FCMA (FCMLA, FCADD) and FEAT_FHM (FMLAL/FMLSL).
+ * Lane arithmetic is fp-core's, so NaN, rounding and flag behaviour equals
+ * the scalar forms.
  *
  * Forms whose result lanes read other lanes (FADDP, by element, complex,
  * narrowing/widening) compute in a scratch register file and copy the
- * result, so Vd may alias any source. */
+ * result, so Vd may alias any source.
+ */
 import { fpElemIndex } from '../../../domain/a64/table/simd.js';
 import type { Fields } from '../../../domain/a64/pattern.js';
 import type { Cpu, Exec } from '../cpu.js';
