@@ -104,6 +104,7 @@ describe('guest fixtures: elfuse vs qemu-aarch64', () => {
   });
 
   test('printf-double: FP formatting and strtod', (ctx) => same(ctx, [guest('printf-double')]));
+  test('fp-modes: IEEE results and FPSR flags under every RMode/FZ/DN', (ctx) => same(ctx, [guest('fp-modes')], { timeoutMs: 120_000 }), 150_000);
 
   test('tight-loop: integer loop checksum', (ctx) => same(ctx, [guest('tight-loop'), FULL ? '5000000' : '200000']));
 

@@ -39,10 +39,17 @@ export function interpIdRegs(features: Set<string> = implementedFeatures()): IdR
     field(has('asimdrdm') ? 1 : 0, 28) |
     field(has('sha3') ? 1 : 0, 32) |
     field(has('asimddp') ? 1 : 0, 44) |
-    field(has('flagm') ? (has('flagm2') ? 2 : 1) : 0, 52);
-  // ID_AA64ISAR1_EL1: LRCPC [23:20] (1 = LDAPR, 2 = with LDAPUR/STLUR).
+    field(has('flagm') ? (has('flagm2') ? 2 : 1) : 0, 52) |
+    // FHM [51:48]: FMLAL/FMLSL, tagged 'asimd' and counted by name.
+    field(has('asimd') && ['FMLAL', 'FMLSL', 'FMLAL2', 'FMLSL2'].every((n) => `${n}_vec` in EXEC_TABLE && `${n}_elem` in EXEC_TABLE) ? 1 : 0, 48);
+  // ID_AA64ISAR1_EL1: LRCPC [23:20] (1 = LDAPR, 2 = with LDAPUR/STLUR), JSCVT [15:12], FCMA [19:16], FRINTTS [35:32], SB [39:36].
+  // JSCVT, FCMA and FRINTTS instructions are tagged 'fp'/'asimd' (they trap like FP), so they count by name.
+  const bound = (...names: string[]): boolean => names.every((n) => n in EXEC_TABLE);
   const isar1 = field(has('lrcpc') ? (has('ilrcpc') ? 2 : 1) : 0, 20) |
-    // SB [39:36].
+    field(has('fp') && bound('FJCVTZS') ? 1 : 0, 12) |
+    field(has('asimd') && bound('FCMLA_vec', 'FCMLA_elem', 'FCADD_vec') ? 1 : 0, 16) |
+    field(has('fp') && bound('FRINT32Z_scalar', 'FRINT32X_scalar', 'FRINT64Z_scalar', 'FRINT64X_scalar',
+      'FRINT32Z_vec', 'FRINT32X_vec', 'FRINT64Z_vec', 'FRINT64X_vec') ? 1 : 0, 32) |
     field(has('sb') ? 1 : 0, 36);
   // ID_AA64MMFR0_EL1: PARange [3:0] = 1 (36 bits), TGran4 [31:28] = 0 (4 KiB supported), TGran16/64 absent.
   const mmfr0 = field(1, 0) | field(0xf, 24) | field(0, 28);

@@ -20,8 +20,11 @@ export const HWCAP = {
   FPHP: 1n << 9n,
   ASIMDHP: 1n << 10n,
   CPUID: 1n << 11n,
+  JSCVT: 1n << 13n,
+  FCMA: 1n << 14n,
   LRCPC: 1n << 15n,
   SHA512: 1n << 21n,
+  ASIMDFHM: 1n << 23n,
   ILRCPC: 1n << 26n,
   ASIMDRDM: 1n << 12n,
   SHA3: 1n << 17n,
@@ -33,6 +36,7 @@ export const HWCAP = {
 /** AT_HWCAP2 bits (arch/arm64/include/uapi/asm/hwcap.h). */
 export const HWCAP2 = {
   FLAGM2: 1n << 7n,
+  FRINT: 1n << 8n,
 } as const;
 
 export interface CpuIdView {
@@ -72,6 +76,7 @@ export function hwcapFromIds(ids: CpuIdView): { hwcap: bigint; hwcap2: bigint } 
   if (sha2 >= 2) h |= HWCAP.SHA512;
   if (fieldOf(ids.isar0, 16) >= 1) h |= HWCAP.CRC32;
   if (fieldOf(ids.isar0, 20) >= 2) h |= HWCAP.ATOMICS;
+  if (fieldOf(ids.isar0, 48) >= 1) h |= HWCAP.ASIMDFHM;
   const lrcpc = fieldOf(ids.isar1, 20);
   if (lrcpc >= 1) h |= HWCAP.LRCPC;
   if (lrcpc >= 2) h |= HWCAP.ILRCPC;
@@ -83,6 +88,9 @@ export function hwcapFromIds(ids: CpuIdView): { hwcap: bigint; hwcap2: bigint } 
   if (ts >= 1) h |= HWCAP.FLAGM;
   if (ts >= 2) h2 |= HWCAP2.FLAGM2;
   if (fieldOf(ids.isar1, 36) >= 1) h |= HWCAP.SB;
+  if (fieldOf(ids.isar1, 12) >= 1) h |= HWCAP.JSCVT;
+  if (fieldOf(ids.isar1, 16) >= 1) h |= HWCAP.FCMA;
+  if (fieldOf(ids.isar1, 32) >= 1) h2 |= HWCAP2.FRINT;
   return { hwcap: h, hwcap2: h2 };
 }
 

@@ -5,21 +5,23 @@
  * double the word pair starting at 4n+2i, so scalar and vector forms share
  * one implementation.
  *
- * What is exact: +, -, *, /, sqrt in single and double (JS doubles are
- * IEEE binary64; single results go through one Math.fround of an exact or
- * correctly-rounded-once double, which is innocuous for these operations);
- * fused multiply-add (exact BigInt product and sum, one rounding); integer
- * conversions in both directions with all rounding modes; half-precision
- * conversions. NaN rules follow FPProcessNaNs/FPProcessNaNs3 (signalling
- * before quiet, operand order, quieting, FPCR.DN default NaN) and invalid
- * operations give the default NaN.
+ * Every operation is exact as the ARM ARM defines it: one FPRoundBase
+ * (roundBig) rounds exact BigInt values in each FPCR.RMode (and to odd for
+ * FCVTXN) with tininess detected before rounding, FPCR.FZ flushing denormal
+ * inputs (IDC) and tiny results (UFC only), and the cumulative flags IOC,
+ * DZC, OFC, UFC, IXC, IDC. NaN rules follow FPProcessNaNs/FPProcessNaNs3
+ * (signalling before quiet, operand order, quieting, FPCR.DN default NaN).
  *
- * FPSR flags set: IOC (invalid), DZC (divide by zero), OFC (overflow, with
- * IXC), IXC for conversions to integer and FRINTX. Not yet honoured: IXC
- * and UFC for arithmetic results, FPCR.RMode other than round-to-nearest-even
- * for arithmetic and SCVTF/UCVTF/FCVT (FRINTX/FRINTI do use it), FPCR.FZ /
- * FZ16 flush-to-zero (denormals are always honoured), FPCR.AHP, and
- * floating-point exception traps (FPCR.xxE).
+ * Speed: under FPCR = 0 (RN, no flush), +, -, *, /, sqrt run in binary64
+ * (a single result is rounded once more, which is innocuous for these
+ * operations since 53 >= 2*24 + 2) and only inexactness is derived, from
+ * error-free transformations: TwoSum for sums, Dekker's product error, the
+ * remainder a - q*b for quotients and a - r*r for roots (for single operands
+ * the products are exact in binary64). Results near the subnormal range,
+ * infinities, NaNs and any other FPCR setting take the BigInt path.
+ *
+ * Not modelled: floating-point exception traps (FPCR.IOE etc. read as 0),
+ * FPCR.AH/FIZ (FEAT_AFP), half-precision arithmetic (FEAT_FP16, FZ16).
  */
 import { TWO32 } from '../regs.js';
 /**
@@ -136,74 +138,92 @@ export function invalid(cpu: FpRegs, dbl: boolean, wd: number): void {
   writeDefaultNaN(cpu, dbl, wd);
 }
 
-// ---- two-operand arithmetic ------------------------------------------------------------
+// ---- rounding: FPRoundBase on an exact value -------------------------------------------------
 
-export const enum Op2 {
-  ADD, SUB, MUL, DIV, MAX, MIN, MAXNM, MINNM, NMUL, ABD,
+/** A binary format: precision p (with the hidden bit), normal exponent range [emin, emax]. */
+export interface Fmt {
+  readonly p: number;
+  readonly emin: number;
+  readonly emax: number;
+}
+export const FMT64: Fmt = { p: 53, emin: -1022, emax: 1023 };
+export const FMT32: Fmt = { p: 24, emin: -126, emax: 127 };
+export const FMT16: Fmt = { p: 11, emin: -14, emax: 15 };
+/** FPCR.AHP half precision: exponent 31 is a normal binade, no infinities or NaNs. */
+export const FMT16AHP: Fmt = { p: 11, emin: -14, emax: 16 };
+
+/** FPRounding: 0 TIEEVEN, 1 POSINF, 2 NEGINF, 3 ZERO (the FPCR.RMode values), 4 TIEAWAY, 5 ODD. */
+export const enum Rnd {
+  TIEEVEN = 0, POSINF = 1, NEGINF = 2, ZERO = 3, TIEAWAY = 4, ODD = 5,
 }
 
-function compute2(op: Op2, a: number, b: number): number {
-  switch (op) {
-    case Op2.ADD: return a + b;
-    case Op2.SUB: return a - b;
-    case Op2.MUL: return a * b;
-    case Op2.DIV: return a / b;
-    case Op2.MAX:
-    case Op2.MAXNM: return Math.max(a, b);
-    case Op2.MIN:
-    case Op2.MINNM: return Math.min(a, b);
-    case Op2.NMUL: return -(a * b);
-    case Op2.ABD: return Math.abs(a - b);
-  }
+export const FPSR_IDC = 1 << 7;
+export const FPCR_FZ = 1 << 24;
+export const FPCR_AHP = 1 << 26;
+/** FPCR bits that take arithmetic off the fast (round-to-nearest, denormals honoured) path. */
+const FPCR_SLOW = (3 << 22) | FPCR_FZ;
+
+function bitLength(m: bigint): number {
+  return m.toString(2).length;
 }
 
-/** Vd = Vn op Vm for one lane, with the NaN and flag rules. */
-export function arith2(cpu: FpRegs, dbl: boolean, op: Op2, wd: number, wn: number, wm: number): void {
-  const a = readF(cpu, dbl, wn);
-  const b = readF(cpu, dbl, wm);
-  let r = compute2(op, a, b);
-  if (!dbl) r = Math.fround(r);
-  if (r - r === 0) return writeF(cpu, dbl, wd, r); // finite result: the common case
-  arith2Special(cpu, dbl, op, wd, wn, wm, a, b, r);
+/**
+ * FPRoundBase: round sign * (m + δ) * 2^e to `fmt` in `mode`, where 0 <= δ < 1
+ * and δ > 0 exactly when `sticky` (callers that pass sticky give m at least
+ * p + 2 bits, so δ only breaks ties). m > 0. Sets UFC (tiny before rounding
+ * and inexact), OFC, IXC; with `fz` a tiny result flushes to zero with UFC
+ * only. Returns the rounded value as a number (exact in binary64).
+ */
+export function roundBig(cpu: FpRegs, neg: boolean, m: bigint, e: number, sticky: boolean, fmt: Fmt, mode: Rnd, fz: boolean): number {
+  const p = fmt.p;
+  const top = e + bitLength(m) - 1; // exponent of the exact value
+  if (fz && top < fmt.emin) {
+    cpu.fpsr |= FPSR_UFC;
+    return neg ? -0 : 0;
+  }
+  let lsb = Math.max(top, fmt.emin) - p + 1;
+  const shift = lsb - e;
+  let q: bigint;
+  let inexact = sticky;
+  let up = false;
+  if (shift <= 0) q = m << BigInt(-shift);
+  else {
+    const s = BigInt(shift);
+    q = m >> s;
+    const rem = m - (q << s);
+    const half = 1n << (s - 1n);
+    if (rem !== 0n) inexact = true;
+    if (inexact) {
+      switch (mode) {
+        case Rnd.TIEEVEN: up = rem > half || (rem === half && (sticky || (q & 1n) === 1n)); break;
+        case Rnd.TIEAWAY: up = rem >= half; break;
+        case Rnd.POSINF: up = !neg; break;
+        case Rnd.NEGINF: up = neg; break;
+        case Rnd.ODD: up = (q & 1n) === 0n; break;
+        default: break;
+      }
+    }
+  }
+  if (top < fmt.emin && inexact) cpu.fpsr |= FPSR_UFC;
+  if (up) {
+    q += 1n;
+    if (q === 1n << BigInt(p)) {
+      q >>= 1n;
+      lsb++;
+    }
+  }
+  if (lsb + p - 1 > fmt.emax) {
+    cpu.fpsr |= FPSR_OFC | FPSR_IXC;
+    const toInf = mode === Rnd.TIEEVEN || mode === Rnd.TIEAWAY || (mode === Rnd.POSINF && !neg) || (mode === Rnd.NEGINF && neg);
+    const max = (2 - 2 ** (1 - p)) * 2 ** fmt.emax;
+    const v = toInf ? Infinity : max;
+    return neg ? -v : v;
+  }
+  if (inexact) cpu.fpsr |= FPSR_IXC;
+  let v = Number(q) * 2 ** Math.max(lsb, -1000);
+  if (lsb < -1000) v *= 2 ** (lsb + 1000);
+  return neg ? -v : v;
 }
-
-function arith2Special(cpu: FpRegs, dbl: boolean, op: Op2, wd: number, wn: number, wm: number, a: number, b: number, r: number): void {
-  const nanA = a !== a;
-  const nanB = b !== b;
-  if ((op === Op2.MAXNM || op === Op2.MINNM) && nanA !== nanB) {
-    // One quiet NaN: the number wins; a signalling NaN still propagates.
-    const quietOnly = nanA ? !isSNaNW(cpu, dbl, wn) : !isSNaNW(cpu, dbl, wm);
-    if (quietOnly) return writeF(cpu, dbl, wd, nanA ? b : a);
-  }
-  if (nanA || nanB || r !== r) {
-    if (nanA || nanB) processNaNs(cpu, dbl, wd, wn, wm, -1);
-    else invalid(cpu, dbl, wd);
-    // FNMUL is FPNeg(FPMul()) and FABD is FPAbs(FPSub()): they apply to NaN results too.
-    const sw = dbl ? wd + 1 : wd;
-    if (op === Op2.NMUL) cpu.vs[sw] = cpu.vs[sw]! ^ 0x80000000;
-    if (op === Op2.ABD) cpu.vs[sw] = cpu.vs[sw]! & 0x7fffffff;
-    return;
-  }
-  // Infinite result from finite operands: divide by zero or overflow.
-  if (a - a === 0 && b - b === 0) {
-    if (op === Op2.DIV && b === 0) cpu.fpsr |= FPSR_DZC;
-    else cpu.fpsr |= FPSR_OFC | FPSR_IXC;
-  }
-  writeF(cpu, dbl, wd, r);
-}
-
-/** FSQRT of one lane. */
-export function sqrt1(cpu: FpRegs, dbl: boolean, wd: number, wn: number): void {
-  const a = readF(cpu, dbl, wn);
-  if (a !== a) {
-    processNaNs(cpu, dbl, wd, wn, -1, -1);
-    return;
-  }
-  if (a < 0) return invalid(cpu, dbl, wd);
-  writeF(cpu, dbl, wd, dbl ? Math.sqrt(a) : Math.fround(Math.sqrt(a)));
-}
-
-// ---- fused multiply-add ------------------------------------------------------------------
 
 const F64 = new Float64Array(1);
 const U32 = new Uint32Array(F64.buffer);
@@ -219,56 +239,303 @@ function decompose(x: number): { neg: boolean; m: bigint; e: number } {
   return { neg: hi >>> 31 === 1, m, e: (bexp === 0 ? 1 : bexp) - 1075 };
 }
 
-/** Round sign * m * 2^e (m > 0) to double (p = 53) or single (p = 24), nearest-even, with subnormals. */
-export function roundExact(neg: boolean, m: bigint, e: number, dbl: boolean): number {
-  const p = dbl ? 53 : 24;
-  const emin = dbl ? -1022 : -126;
-  const bl = m.toString(2).length;
-  const top = e + bl - 1;
-  const keep = top >= emin ? p : p - (emin - top);
-  const shift = bl - keep;
-  let q: bigint;
-  if (shift <= 0) q = m << BigInt(-shift);
-  else {
-    const s = BigInt(shift);
-    q = m >> s;
-    const rem = m - (q << s);
-    const half = 1n << (s - 1n);
-    if (rem > half || (rem === half && (q & 1n) === 1n)) q += 1n;
-  }
-  const k = e + shift;
-  // Two steps keep 2^k representable for very small k.
-  let v = Number(q) * 2 ** Math.max(k, -1000);
-  if (k < -1000) v *= 2 ** (k + 1000);
-  if (!dbl) v = Math.fround(v);
-  return neg ? -v : v;
+/** Round a finite number (exact in binary64) to `fmt` under the FPCR (conversions). */
+export function roundNumber(cpu: FpRegs, x: number, fmt: Fmt, mode: Rnd, fz: boolean): number {
+  if (x === 0 || x - x !== 0) return x;
+  const d = decompose(x);
+  return roundBig(cpu, d.neg, d.m, d.e, false, fmt, mode, fz);
 }
 
-/** a*b + c with a single rounding (operands finite and a, b nonzero). */
-function fmaFinite(a: number, b: number, c: number, dbl: boolean): number {
+/** FPUnpack's flush of a denormal input under FPCR.FZ (sets IDC). */
+export function flushIn(cpu: FpRegs, x: number, dbl: boolean): number {
+  if ((cpu.fpcr & FPCR_FZ) !== 0 && x !== 0 && Math.abs(x) < (dbl ? 2 ** -1022 : 2 ** -126)) {
+    cpu.fpsr |= FPSR_IDC;
+    return x < 0 ? -0 : 0;
+  }
+  return x;
+}
+
+// ---- error-free transformations for the fast path --------------------------------------------
+
+/** Veltkamp split constant 2^27 + 1. */
+const SPLIT = 134217729;
+
+/** Rounding error of the binary64 product a*b = p (Dekker); |a|,|b| < 2^995 and no underflow. */
+function productError(a: number, b: number, p: number): number {
+  let t = SPLIT * a;
+  const ah = t - (t - a);
+  const al = a - ah;
+  t = SPLIT * b;
+  const bh = t - (t - b);
+  const bl = b - bh;
+  return ((ah * bh - p) + ah * bl + al * bh) + al * bl;
+}
+
+/** Results this large are normal and their error terms representable; smaller ones take the exact path. */
+const SAFE64 = 2 ** -900;
+const SAFE32 = 2 ** -125;
+const BIG = 2 ** 995;
+
+// ---- two-operand arithmetic ------------------------------------------------------------------
+
+export const enum Op2 {
+  ADD, SUB, MUL, DIV, MAX, MIN, MAXNM, MINNM, NMUL, ABD,
+  /** FMULX: FMUL, but 0 * inf = ±2. */
+  MULX,
+  /** FRECPS: 2 - a*b, fused; 0 * inf gives 2. */
+  RECPS,
+  /** FRSQRTS: (3 - a*b) / 2, fused; 0 * inf gives 1.5. */
+  RSQRTS,
+}
+
+/**
+ * The fast path of one lane under FPCR RMode = RN and FZ = 0: the result is
+ * binary64 arithmetic (rounded once more to single, which is innocuous for
+ * these operations), and IXC comes from an error-free transformation. Returns
+ * false (nothing written) when the exact path must decide: NaNs, infinities,
+ * results near the subnormal range, operands too large to split.
+ */
+function arith2Fast(cpu: FpRegs, dbl: boolean, op: Op2, wd: number, a: number, b: number): boolean {
+  let r: number;
+  let inexact: boolean;
+  switch (op) {
+    case Op2.ADD: case Op2.SUB: case Op2.ABD: {
+      const c = op === Op2.ADD ? b : -b;
+      const s = a + c;
+      r = dbl ? s : Math.fround(s);
+      if (r === 0) inexact = false; // a binary64 sum that rounds to zero is exact
+      else {
+        if (!(Math.abs(r) >= (dbl ? SAFE64 : SAFE32)) || r - r !== 0) return false;
+        const z = s - a;
+        inexact = (a - (s - z)) + (c - z) !== 0 || r !== s;
+      }
+      if (op === Op2.ABD) r = Math.abs(r);
+      break;
+    }
+    case Op2.MUL: case Op2.NMUL: case Op2.MULX: {
+      const s = a * b;
+      r = dbl ? s : Math.fround(s);
+      if (r === 0) {
+        if (a !== 0 && b !== 0) return false;
+        inexact = false;
+      } else {
+        if (!(Math.abs(r) >= (dbl ? SAFE64 : SAFE32)) || r - r !== 0) return false;
+        if (dbl) {
+          if (Math.abs(a) > BIG || Math.abs(b) > BIG) return false;
+          inexact = productError(a, b, s) !== 0;
+        } else inexact = r !== s; // a product of singles is exact in binary64
+      }
+      if (op === Op2.NMUL) r = -r;
+      break;
+    }
+    case Op2.DIV: {
+      const s = a / b;
+      r = dbl ? s : Math.fround(s);
+      if (r === 0) {
+        if (a !== 0 && b - b === 0) return false;
+        inexact = false; // 0/x or x/inf
+      } else {
+        if (!(Math.abs(r) >= (dbl ? SAFE64 : SAFE32)) || r - r !== 0 || b - b !== 0) return false;
+        if (dbl) {
+          if (Math.abs(r) > BIG || Math.abs(b) > BIG || Math.abs(a) < SAFE64) return false;
+          const p = r * b;
+          inexact = p !== a || productError(r, b, p) !== 0;
+        } else inexact = r * b !== a; // exact product of two singles
+      }
+      break;
+    }
+    case Op2.RECPS: case Op2.RSQRTS: return false;
+    default: {
+      if (a !== a || b !== b) return false;
+      r = op === Op2.MAX || op === Op2.MAXNM ? Math.max(a, b) : Math.min(a, b);
+      inexact = false;
+    }
+  }
+  if (inexact) cpu.fpsr |= FPSR_IXC;
+  writeF(cpu, dbl, wd, r);
+  return true;
+}
+
+/** Vd = Vn op Vm for one lane, with the NaN, rounding-mode, flush-to-zero and flag rules. */
+export function arith2(cpu: FpRegs, dbl: boolean, op: Op2, wd: number, wn: number, wm: number): void {
+  if ((cpu.fpcr & FPCR_SLOW) === 0 && arith2Fast(cpu, dbl, op, wd, readF(cpu, dbl, wn), readF(cpu, dbl, wm))) return;
+  arith2Exact(cpu, dbl, op, wd, wn, wm);
+}
+
+/** FPAdd of two zero-or-finite/infinite operands already checked for NaNs. */
+function addExact(cpu: FpRegs, a: number, b: number, fmt: Fmt, mode: Rnd, fz: boolean): number {
+  if (a - a !== 0 || b - b !== 0) {
+    if (a === -b) return NaN; // inf - inf
+    return a - a !== 0 ? a : b;
+  }
+  if (a === 0 && b === 0) return Object.is(a, b) ? a : mode === Rnd.NEGINF ? -0 : 0;
+  if (a === 0) return b;
+  if (b === 0) return a;
   const A = decompose(a);
   const B = decompose(b);
-  const pe = A.e + B.e;
+  const e = Math.min(A.e, B.e);
+  const s = ((A.neg ? -A.m : A.m) << BigInt(A.e - e)) + ((B.neg ? -B.m : B.m) << BigInt(B.e - e));
+  if (s === 0n) return mode === Rnd.NEGINF ? -0 : 0;
+  return roundBig(cpu, s < 0n, s < 0n ? -s : s, e, false, fmt, mode, fz);
+}
+
+function mulExact(cpu: FpRegs, a: number, b: number, fmt: Fmt, mode: Rnd, fz: boolean): number {
+  const inf = a - a !== 0 || b - b !== 0;
+  if (inf && (a === 0 || b === 0)) return NaN;
+  if (inf || a === 0 || b === 0) return a * b;
+  const A = decompose(a);
+  const B = decompose(b);
+  return roundBig(cpu, A.neg !== B.neg, A.m * B.m, A.e + B.e, false, fmt, mode, fz);
+}
+
+function divExact(cpu: FpRegs, a: number, b: number, fmt: Fmt, mode: Rnd, fz: boolean): number {
+  const infA = a - a !== 0;
+  const infB = b - b !== 0;
+  if ((infA && infB) || (a === 0 && b === 0)) return NaN;
+  if (infA || infB || a === 0) return a / b;
+  if (b === 0) {
+    cpu.fpsr |= FPSR_DZC;
+    return a / b;
+  }
+  const A = decompose(a);
+  const B = decompose(b);
+  const k = Math.max(0, fmt.p + 3 + bitLength(B.m) - bitLength(A.m));
+  const n = A.m << BigInt(k);
+  const q = n / B.m;
+  return roundBig(cpu, A.neg !== B.neg, q, A.e - B.e - k, n !== q * B.m, fmt, mode, fz);
+}
+
+function isqrt(n: bigint): bigint {
+  let x = BigInt(Math.ceil(Math.sqrt(Number(n))));
+  x += (x >> 40n) + 2n; // start above the root: Newton then decreases to floor(sqrt(n))
+  for (;;) {
+    const y = (x + n / x) >> 1n;
+    if (y >= x) return x;
+    x = y;
+  }
+}
+
+function sqrtExact(cpu: FpRegs, a: number, fmt: Fmt, mode: Rnd, fz: boolean): number {
+  if (a === 0 || a === Infinity) return a;
+  if (a < 0) return NaN;
+  const A = decompose(a);
+  let m = A.m;
+  let e = A.e;
+  if (e & 1) {
+    m <<= 1n;
+    e -= 1;
+  }
+  const k = Math.max(0, fmt.p + 3 - (bitLength(m) >> 1));
+  const n = m << BigInt(2 * k);
+  const s = isqrt(n);
+  return roundBig(cpu, false, s, (e >> 1) - k, s * s !== n, fmt, mode, fz);
+}
+
+/** The general path: FPCR.RMode and FZ, NaNs, infinities, tiny and huge results. */
+function arith2Exact(cpu: FpRegs, dbl: boolean, op: Op2, wd: number, wn: number, wm: number): void {
+  const a = flushIn(cpu, readF(cpu, dbl, wn), dbl);
+  const b = flushIn(cpu, readF(cpu, dbl, wm), dbl);
+  const nanA = a !== a;
+  const nanB = b !== b;
+  if ((op === Op2.MAXNM || op === Op2.MINNM) && nanA !== nanB) {
+    // One quiet NaN: the number wins; a signalling NaN still propagates.
+    const quietOnly = nanA ? !isSNaNW(cpu, dbl, wn) : !isSNaNW(cpu, dbl, wm);
+    if (quietOnly) return writeF(cpu, dbl, wd, nanA ? b : a);
+  }
+  let r: number;
+  if (nanA || nanB) {
+    // FRECPS/FRSQRTS negate the first operand before NaN processing.
+    processNaNs(cpu, dbl, wd, wn, wm, -1, op === Op2.RECPS || op === Op2.RSQRTS);
+    r = NaN;
+  } else {
+    const fmt = dbl ? FMT64 : FMT32;
+    const mode = fpcrRnd(cpu);
+    const fz = (cpu.fpcr & FPCR_FZ) !== 0;
+    switch (op) {
+      case Op2.ADD: r = addExact(cpu, a, b, fmt, mode, fz); break;
+      case Op2.SUB: case Op2.ABD: r = addExact(cpu, a, -b, fmt, mode, fz); break;
+      case Op2.MUL: case Op2.NMUL: r = mulExact(cpu, a, b, fmt, mode, fz); break;
+      case Op2.MULX:
+        r = (a === 0 && b - b !== 0) || (b === 0 && a - a !== 0) ? (((a < 0 || Object.is(a, -0)) !== (b < 0 || Object.is(b, -0))) ? -2 : 2)
+          : mulExact(cpu, a, b, fmt, mode, fz);
+        break;
+      case Op2.RECPS: r = stepFused(cpu, -a, b, 2, 0, fmt, mode, fz); break;
+      case Op2.RSQRTS: r = stepFused(cpu, -a, b, 3, -1, fmt, mode, fz); break;
+      case Op2.DIV: r = divExact(cpu, a, b, fmt, mode, fz); break;
+      case Op2.MAX: case Op2.MAXNM: r = Math.max(a, b); break;
+      default: r = Math.min(a, b);
+    }
+    if (r !== r) invalid(cpu, dbl, wd);
+    else writeF(cpu, dbl, wd, r);
+  }
+  if (r === r && op !== Op2.NMUL && op !== Op2.ABD) return;
+  // FNMUL is FPNeg(FPMul()) and FABD is FPAbs(FPSub()): they apply to NaN results too.
+  const sw = dbl ? wd + 1 : wd;
+  if (op === Op2.NMUL) cpu.vs[sw] = cpu.vs[sw]! ^ 0x80000000;
+  if (op === Op2.ABD) cpu.vs[sw] = cpu.vs[sw]! & 0x7fffffff;
+}
+
+/**
+ * FPRecipStepFused / FPRSqrtStepFused: (c + a*b) * 2^scale, one rounding, with
+ * a already negated; 0 * inf gives c * 2^scale exactly (2.0 or 1.5).
+ */
+function stepFused(cpu: FpRegs, a: number, b: number, c: number, scale: number, fmt: Fmt, mode: Rnd, fz: boolean): number {
+  const infA = a - a !== 0;
+  const infB = b - b !== 0;
+  if ((infA && b === 0) || (infB && a === 0)) return c * 2 ** scale;
+  if (infA || infB) return a * b;
+  if (a === 0 || b === 0) return c * 2 ** scale;
+  return fmaFinite(cpu, a, b, c, fmt, mode, fz, scale);
+}
+
+/** FSQRT of one lane. */
+export function sqrt1(cpu: FpRegs, dbl: boolean, wd: number, wn: number): void {
+  const a = readF(cpu, dbl, wn);
+  if ((cpu.fpcr & FPCR_SLOW) === 0 && a >= (dbl ? SAFE64 : SAFE32) && a < Infinity) {
+    // sqrt of a normal operand is normal; exact iff r*r == a.
+    const s = Math.sqrt(a);
+    const r = dbl ? s : Math.fround(s);
+    const p = r * r;
+    if (p !== a || (dbl && productError(r, r, p) !== 0)) cpu.fpsr |= FPSR_IXC;
+    return writeF(cpu, dbl, wd, r);
+  }
+  const x = flushIn(cpu, a, dbl);
+  if (x !== x) {
+    processNaNs(cpu, dbl, wd, wn, -1, -1);
+    return;
+  }
+  const r = sqrtExact(cpu, x, dbl ? FMT64 : FMT32, fpcrRnd(cpu), (cpu.fpcr & FPCR_FZ) !== 0);
+  if (r !== r) return invalid(cpu, dbl, wd);
+  writeF(cpu, dbl, wd, r);
+}
+
+// ---- fused multiply-add ------------------------------------------------------------------
+
+/** (a*b + c) * 2^scale with a single rounding (operands finite and a, b nonzero). */
+function fmaFinite(cpu: FpRegs, a: number, b: number, c: number, fmt: Fmt, mode: Rnd, fz: boolean, scale = 0): number {
+  const A = decompose(a);
+  const B = decompose(b);
+  const pe = A.e + B.e + scale;
   let pm = A.m * B.m;
   if (A.neg !== B.neg) pm = -pm;
-  if (c === 0) return roundExact(pm < 0n, pm < 0n ? -pm : pm, pe, dbl);
+  if (c === 0) return roundBig(cpu, pm < 0n, pm < 0n ? -pm : pm, pe, false, fmt, mode, fz);
   const C = decompose(c);
+  C.e += scale;
   const e = Math.min(pe, C.e);
   const cm = C.neg ? -C.m : C.m;
   const s = (pm << BigInt(pe - e)) + (cm << BigInt(C.e - e));
-  if (s === 0n) return 0; // exact cancellation is +0 in round-to-nearest
-  return roundExact(s < 0n, s < 0n ? -s : s, e, dbl);
+  if (s === 0n) return mode === Rnd.NEGINF ? -0 : 0; // exact cancellation
+  return roundBig(cpu, s < 0n, s < 0n ? -s : s, e, false, fmt, mode, fz);
 }
 
 /**
  * FPMulAdd: Vd = (±Va) + (±Vn) * Vm with one rounding. negA/negN implement
- * FMSUB (negN), FNMADD (both) and FNMSUB (negA); wa = -1 means addend +0
- * (not used by A64 but keeps the vector FMLA path uniform).
+ * FMSUB (negN), FNMADD (both) and FNMSUB (negA).
  */
 export function fma(cpu: FpRegs, dbl: boolean, wd: number, wa: number, wn: number, wm: number, negA: boolean, negN: boolean): void {
-  let c = readF(cpu, dbl, wa);
-  let a = readF(cpu, dbl, wn);
-  const b = readF(cpu, dbl, wm);
+  let c = flushIn(cpu, readF(cpu, dbl, wa), dbl);
+  let a = flushIn(cpu, readF(cpu, dbl, wn), dbl);
+  const b = flushIn(cpu, readF(cpu, dbl, wm), dbl);
   if (c !== c || a !== a || b !== b) {
     const infZero = (Math.abs(a) === Infinity && b === 0) || (a === 0 && Math.abs(b) === Infinity);
     if (c !== c && !isSNaNW(cpu, dbl, wa) && infZero) return invalid(cpu, dbl, wd);
@@ -277,22 +544,20 @@ export function fma(cpu: FpRegs, dbl: boolean, wd: number, wa: number, wn: numbe
   }
   if (negA) c = -c;
   if (negN) a = -a;
+  const mode = fpcrRnd(cpu);
   let r: number;
-  if (a === 0 || b === 0 || a - a !== 0 || b - b !== 0) r = a * b + c; // product exact (0, ±inf or invalid)
-  else if (c - c !== 0) r = c;
-  else r = fmaFinite(a, b, c, dbl);
-  if (r !== r) return invalid(cpu, dbl, wd);
-  if (!dbl) r = Math.fround(r);
-  if (r - r !== 0 && c - c === 0 && a - a === 0 && b - b === 0) cpu.fpsr |= FPSR_OFC | FPSR_IXC;
+  if (a === 0 || b === 0 || a - a !== 0 || b - b !== 0) {
+    // The product is exact: zero, infinite or invalid.
+    const p = a * b;
+    if (p !== p || (p - p !== 0 && c === -p)) return invalid(cpu, dbl, wd);
+    if (p === 0 && c === 0) r = Object.is(p, c) ? c : mode === Rnd.NEGINF ? -0 : 0;
+    else r = p - p !== 0 ? p : p === 0 ? c : p + c;
+  } else if (c - c !== 0) r = c;
+  else r = fmaFinite(cpu, a, b, c, dbl ? FMT64 : FMT32, mode, (cpu.fpcr & FPCR_FZ) !== 0);
   writeF(cpu, dbl, wd, r);
 }
 
 // ---- rounding to integral -------------------------------------------------------------------
-
-/** FPRounding: 0 TIEEVEN, 1 POSINF, 2 NEGINF, 3 ZERO, 4 TIEAWAY. */
-export const enum Rnd {
-  TIEEVEN = 0, POSINF = 1, NEGINF = 2, ZERO = 3, TIEAWAY = 4,
-}
 
 /** Round a finite number to an integral value (result keeps the sign of zero). */
 export function roundInt(x: number, mode: Rnd): number {
@@ -323,7 +588,7 @@ export function fpcrRnd(cpu: FpRegs): Rnd {
 
 /** FRINT* of one lane; `exact` sets IXC when the value changes (FRINTX). */
 export function frint(cpu: FpRegs, dbl: boolean, wd: number, wn: number, mode: Rnd, exact: boolean): void {
-  const a = readF(cpu, dbl, wn);
+  const a = flushIn(cpu, readF(cpu, dbl, wn), dbl);
   if (a !== a) {
     processNaNs(cpu, dbl, wd, wn, -1, -1);
     return;
@@ -341,15 +606,17 @@ export const intOut = new Uint32Array(2);
 
 /**
  * FPToFixed: round x * 2^fbits to an integer of `bits` (32/64), saturating.
- * Leaves the two's-complement result in intOut (low, high word).
+ * Leaves the two's-complement result in intOut (low, high word). `dbl` is
+ * the source precision (for the FPCR.FZ flush of denormal inputs).
  */
-export function toInt(cpu: FpRegs, x: number, fbits: number, bits: number, unsigned: boolean, mode: Rnd): void {
+export function toInt(cpu: FpRegs, x: number, fbits: number, bits: number, unsigned: boolean, mode: Rnd, dbl = true): void {
   if (x !== x) {
     cpu.fpsr |= FPSR_IOC;
     intOut[0] = 0;
     intOut[1] = 0;
     return;
   }
+  if (cpu.fpcr & FPCR_FZ) x = flushIn(cpu, x, dbl);
   const v = fbits ? x * 2 ** fbits : x;
   const r = v - v === 0 ? roundInt(v, mode) : v;
   // Exclusive upper bound: 2^63 - 1 and 2^64 - 1 are not doubles.
@@ -375,68 +642,198 @@ export function toInt(cpu: FpRegs, x: number, fbits: number, bits: number, unsig
 // ---- conversions from integer ---------------------------------------------------------------
 
 /**
- * The 64-bit integer (hi:lo) as a double rounded to odd at 53 bits when it
- * does not fit, so that a later rounding to single is correct (round-to-odd
- * with p+2 bits avoids double rounding).
+ * FixedToFP: the integer (lo, hi words; hi ignored for 32-bit) / 2^fbits,
+ * rounded to single or double under the FPCR.
  */
-function int64ToOddDouble(lo: number, hi: number, signed: boolean): number {
-  let neg = false;
-  if (signed && hi & 0x80000000) {
-    neg = true;
-    lo = -lo >>> 0;
-    hi = (~hi + (lo === 0 ? 1 : 0)) >>> 0;
-  }
-  if (hi >= 0x200000) {
-    const bitlen = 64 - Math.clz32(hi);
-    const drop = bitlen - 53;
-    const mask = (1 << drop) - 1;
-    const lost = lo & mask;
-    lo = (lo - lost) >>> 0;
-    if (lost !== 0) lo = (lo | (1 << drop)) >>> 0; // sticky bit: round to odd
-  }
-  const v = hi * TWO32 + lo;
-  return neg ? -v : v;
-}
-
-/** SCVTF/UCVTF: integer (lo, hi words; hi ignored for 32-bit) / 2^fbits to single or double. */
-export function fromInt(lo: number, hi: number, bits: number, signed: boolean, fbits: number, dbl: boolean): number {
-  let v: number;
+export function fromInt(cpu: FpRegs, lo: number, hi: number, bits: number, signed: boolean, fbits: number, dbl: boolean): number {
+  let v: number | undefined;
   if (bits === 32) v = signed ? lo | 0 : lo >>> 0;
-  else if (dbl) v = signed ? (hi | 0) * TWO32 + lo : hi * TWO32 + lo; // one rounding of the exact sum
-  else v = int64ToOddDouble(lo, hi, signed);
-  if (fbits) v /= 2 ** fbits; // exact: a power-of-two scaling that cannot reach the subnormal range
-  return dbl ? v : Math.fround(v);
+  else if (hi < 0x200000 || (signed && hi >= 0xffe00000)) {
+    v = signed ? (hi | 0) * TWO32 + lo : hi * TWO32 + lo; // |v| < 2^53: exact
+  }
+  if (v !== undefined) {
+    if (fbits) v /= 2 ** fbits; // exact: a power-of-two scaling that cannot reach the subnormal range
+    if (dbl) return v;
+    if ((cpu.fpcr & FPCR_SLOW) === 0) {
+      const r = Math.fround(v);
+      if (r !== v) cpu.fpsr |= FPSR_IXC;
+      return r;
+    }
+    return roundNumber(cpu, v, FMT32, fpcrRnd(cpu), (cpu.fpcr & FPCR_FZ) !== 0);
+  }
+  let m = (BigInt(hi) << 32n) | BigInt(lo >>> 0);
+  const neg = signed && hi >>> 31 === 1;
+  if (neg) m = (1n << 64n) - m;
+  return roundBig(cpu, neg, m, -fbits, false, dbl ? FMT64 : FMT32, fpcrRnd(cpu), (cpu.fpcr & FPCR_FZ) !== 0);
 }
 
 // ---- half precision -------------------------------------------------------------------------
 
-/** binary16 bits to a number (exact). NaNs come back as JS NaN; callers handle payloads. */
-export function f16ToNumber(h: number): number {
+/** binary16 bits to a number (exact). NaNs come back as JS NaN; callers handle payloads. `ahp`: exponent 31 is normal. */
+export function f16ToNumber(h: number, ahp = false): number {
   const s = h & 0x8000 ? -1 : 1;
   const e = (h >> 10) & 0x1f;
   const f = h & 0x3ff;
   if (e === 0) return s * f * 2 ** -24;
-  if (e === 31) return f ? NaN : s * Infinity;
+  if (e === 31 && !ahp) return f ? NaN : s * Infinity;
   return s * (1024 + f) * 2 ** (e - 25);
 }
 
-/** A non-NaN number to binary16 bits, round to nearest even; sets OFC/IXC on overflow. */
-export function numberToF16(cpu: FpRegs, x: number): number {
+/**
+ * A non-NaN number to binary16 bits (FPRoundCV: FPCR rounding mode, no
+ * flush to zero). With FPCR.AHP an infinity or overflow saturates to the
+ * largest magnitude and raises IOC instead of OFC.
+ */
+export function numberToF16(cpu: FpRegs, x: number, mode: Rnd = fpcrRnd(cpu)): number {
   const sign = x < 0 || Object.is(x, -0) ? 0x8000 : 0;
-  const a = Math.abs(x);
-  if (a === Infinity) return sign | 0x7c00;
-  if (a >= 65520) {
-    cpu.fpsr |= FPSR_OFC | FPSR_IXC;
-    return sign | 0x7c00;
+  const ahp = (cpu.fpcr & FPCR_AHP) !== 0;
+  if (x === 0) return sign;
+  if (x - x !== 0) {
+    if (!ahp) return sign | 0x7c00;
+    cpu.fpsr |= FPSR_IOC;
+    return sign | 0x7fff;
   }
-  if (a < 2 ** -14) return sign | roundInt(a * 2 ** 24, Rnd.TIEEVEN); // subnormal (may round up to the smallest normal)
+  let r: number;
+  if (ahp) {
+    // Overflow saturates with IOC and no inexact (FPRoundBase's alternative half precision).
+    const d = decompose(x);
+    const save = cpu.fpsr;
+    cpu.fpsr = 0;
+    r = roundBig(cpu, d.neg, d.m, d.e, false, FMT16AHP, mode, false);
+    const raised = cpu.fpsr;
+    cpu.fpsr = save;
+    if (raised & FPSR_OFC) {
+      cpu.fpsr |= FPSR_IOC;
+      return sign | 0x7fff;
+    }
+    cpu.fpsr |= raised;
+  } else r = roundNumber(cpu, x, FMT16, mode, false);
+  const a = Math.abs(r);
+  if (a === Infinity) return sign | 0x7c00;
+  if (a < 2 ** -14) return sign | (a * 2 ** 24); // subnormal
   let e = Math.floor(Math.log2(a));
   if (2 ** e > a) e--;
   if (2 ** (e + 1) <= a) e++;
-  let frac = roundInt((a / 2 ** e - 1) * 1024, Rnd.TIEEVEN);
-  if (frac === 1024) {
-    frac = 0;
-    e++;
-  }
-  return sign | ((e + 15) << 10) | frac;
+  return sign | ((e + 15) << 10) | ((a / 2 ** e - 1) * 1024);
 }
+
+/** A finite or infinite number (not NaN) rounded to single under the FPCR (FCVT, FCVTN). */
+export function toSingle(cpu: FpRegs, x: number): number {
+  if ((cpu.fpcr & FPCR_SLOW) === 0) {
+    const r = Math.fround(x);
+    if (r === x) return r;
+    if (Math.abs(r) >= SAFE32 && r - r === 0) {
+      cpu.fpsr |= FPSR_IXC;
+      return r;
+    }
+  }
+  return roundNumber(cpu, x, FMT32, fpcrRnd(cpu), (cpu.fpcr & FPCR_FZ) !== 0);
+}
+
+// ---- FPConvert between precisions -------------------------------------------------------------
+
+/** The FP registers with a halfword view, for conversions that involve half precision. */
+export interface FpRegsH extends FpRegs {
+  readonly vh: Uint16Array;
+}
+
+/** FPConvertNaN (or FPCR.DN / AHP's zero): source element s of `from`, result element d of `to`. */
+function convertNaN(cpu: FpRegsH, from: number, to: number, s: number, d: number, ahp: boolean): void {
+  const vs = cpu.vs;
+  let sign: number;
+  let hi: number; // payload bits 50..32 (after the quiet bit), left-aligned in 51 bits
+  let lo: number; // payload bits 31..0
+  let snan: boolean;
+  if (from === 1) {
+    sign = vs[s + 1]! >>> 31;
+    snan = (vs[s + 1]! & 0x80000) === 0;
+    hi = vs[s + 1]! & 0x7ffff;
+    lo = vs[s]!;
+  } else if (from === 0) {
+    const b = vs[s]!;
+    sign = b >>> 31;
+    snan = (b & 0x400000) === 0;
+    hi = (b & 0x3fffff) >>> 3;
+    lo = (b << 29) >>> 0;
+  } else {
+    const h = cpu.vh[s]!;
+    sign = h >>> 15;
+    snan = (h & 0x200) === 0;
+    hi = (h & 0x1ff) << 10;
+    lo = 0;
+  }
+  if (to === 3 && ahp) {
+    // Alternative half precision has no NaN: zero, and always Invalid Operation.
+    cpu.fpsr |= FPSR_IOC;
+    cpu.vh[d] = sign << 15;
+    return;
+  }
+  if (snan) cpu.fpsr |= FPSR_IOC;
+  if (cpu.fpcr & FPCR_DN) {
+    if (to === 3) cpu.vh[d] = 0x7e00;
+    else writeDefaultNaN(cpu, to === 1, d);
+    return;
+  }
+  if (to === 1) {
+    vs[d] = lo;
+    vs[d + 1] = ((sign << 31) | 0x7ff80000 | hi) >>> 0;
+  } else if (to === 0) vs[d] = ((sign << 31) | 0x7fc00000 | (hi << 3) | (lo >>> 29)) >>> 0;
+  else cpu.vh[d] = (sign << 15) | 0x7e00 | (hi >>> 10);
+}
+
+/**
+ * FPConvert of one element; from/to are 0 single, 1 double, 3 half. `s`/`d`
+ * index the element in its own view (half: vh, single: vs word, double: the
+ * even vs word of the pair). `mode` -1 is the FPCR rounding mode (FCVTXN
+ * passes round-to-odd). FZ flushes single/double inputs and single/double
+ * results, never half ones (FPUnpackCV/FPRoundCV).
+ */
+export function convertFp(cpu: FpRegsH, from: number, to: number, s: number, d: number, mode: Rnd | -1): void {
+  const ahp = (cpu.fpcr & FPCR_AHP) !== 0;
+  const nan = from === 3 ? !ahp && (cpu.vh[s]! & 0x7fff) > 0x7c00 : expFracNaN(from === 1, cpu.vs, s);
+  if (nan) return convertNaN(cpu, from, to, s, d, ahp);
+  const x = from === 3 ? f16ToNumber(cpu.vh[s]!, ahp) : flushIn(cpu, from === 1 ? cpu.vf64[s >> 1]! : cpu.vf32[s]!, from === 1);
+  if (to === 3) cpu.vh[d] = numberToF16(cpu, x, mode === -1 ? fpcrRnd(cpu) : mode);
+  else if (to === 1) cpu.vf64[d >> 1] = x;
+  else cpu.vf32[d] = mode === -1 ? toSingle(cpu, x) : roundNumber(cpu, x, FMT32, mode, (cpu.fpcr & FPCR_FZ) !== 0);
+}
+
+// ---- FEAT_FRINTTS and FEAT_JSCVT ----------------------------------------------------------------
+
+/**
+ * FRINT32Z/32X/64Z/64X (FPRoundIntN): round to an integral value that must fit
+ * a signed `intsize`-bit integer; NaN, infinity or out of range give
+ * -2^(intsize-1) with Invalid Operation. Unlike FRINTZ, both the Z and X
+ * forms raise Inexact.
+ */
+export function frintN(cpu: FpRegs, dbl: boolean, wd: number, wn: number, mode: Rnd, intsize: number): void {
+  const a = flushIn(cpu, readF(cpu, dbl, wn), dbl);
+  const limit = 2 ** (intsize - 1);
+  const r = a - a === 0 ? roundInt(a, mode) : NaN;
+  if (!(r >= -limit && r < limit)) {
+    cpu.fpsr |= FPSR_IOC;
+    return writeF(cpu, dbl, wd, -limit);
+  }
+  if (r !== a) cpu.fpsr |= FPSR_IXC;
+  writeF(cpu, dbl, wd, r);
+}
+
+/**
+ * FJCVTZS (FPToFixedJS): JavaScript ToInt32 of a double, truncating and
+ * wrapping modulo 2^32. Returns the result; jsZ[0] says whether it was
+ * exact and in range (the Z flag).
+ */
+export function fjcvt(cpu: FpRegs, x: number): number {
+  x = flushIn(cpu, x, true);
+  jsZ[0] = 0;
+  if (x !== x || x - x !== 0) {
+    cpu.fpsr |= FPSR_IOC;
+    return 0;
+  }
+  const t = Math.trunc(x);
+  if (t < -(2 ** 31) || t > 2 ** 31 - 1) cpu.fpsr |= FPSR_IOC;
+  else if (t !== x) cpu.fpsr |= FPSR_IXC;
+  else jsZ[0] = Object.is(x, -0) ? 0 : 1;
+  return x | 0;
+}
+export const jsZ = new Uint8Array(1);

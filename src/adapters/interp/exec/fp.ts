@@ -3,10 +3,11 @@
  * general, immediate), FABS/FNEG/FSQRT, FCVT between H/S/D, FRINT*, the
  * two- and three-source arithmetic (FMADD family fused), FCMP/FCMPE,
  * FCCMP/FCCMPE, FCSEL, and conversions to/from general registers
- * (FCVT[NPMZA][SU], SCVTF/UCVTF, integer and fixed point).
+ * (FCVT[NPMZA][SU], SCVTF/UCVTF, integer and fixed point), FRINT32/64*
+ * (FEAT_FRINTTS) and FJCVTZS (FEAT_JSCVT).
  *
- * The IEEE machinery and the list of FPCR/FPSR features not yet honoured are
- * in fp-core.ts. A scalar result zeroes the rest of its 128-bit register.
+ * The IEEE machinery (rounding modes, flush to zero, flags) is in
+ * fp-core.ts. A scalar result zeroes the rest of its 128-bit register.
  */
 import { vfpImm } from '../../../domain/a64/table/simd.js';
 import type { Fields } from '../../../domain/a64/pattern.js';
@@ -14,12 +15,10 @@ import { type Cpu, type Exec } from '../cpu.js';
 import { XZR_READ, XZR_WRITE } from '../regs.js';
 import { condHolds } from './cond.js';
 import {
-  FPSR_IOC, FPSR_IXC, FPSR_OFC, Op2, Rnd, arith2, f16ToNumber, fma, fpcrRnd, frint, fromInt, intOut, isNaNW, isSNaNW,
-  numberToF16, readF, sqrt1, toInt, writeDefaultNaN, writeF, zeroAbove,
+  FPSR_IOC, Op2, Rnd, arith2, convertFp, fjcvt, flushIn, fma, fpcrRnd, frint, frintN, fromInt, intOut, isSNaNW, jsZ,
+  readF, sqrt1, toInt, writeF, zeroAbove,
 } from './fp-core.js';
 import type { ExecBuilder, ExecTable } from './types.js';
-
-const FPCR_DN = 1 << 25;
 
 /** Bytes of a scalar of ftype (00 single, 01 double, 11 half). */
 const BYTES = [4, 8, 0, 2];
@@ -153,62 +152,40 @@ function frintB(mode: Rnd | -1, exact: boolean): ExecBuilder {
 
 // ---- precision conversion ------------------------------------------------------------------
 
-/** A NaN's sign and payload, left-aligned in 51 bits (hi 19 + lo 32). */
-function convertNaN(cpu: Cpu, from: number, to: number, n: number, d: number): void {
-  const vs = cpu.vs;
-  let sign: number;
-  let hi: number; // payload bits 50..32 (after the quiet bit)
-  let lo: number; // payload bits 31..0
-  let snan: boolean;
-  if (from === 1) {
-    sign = vs[4 * n + 1]! >>> 31;
-    snan = (vs[4 * n + 1]! & 0x80000) === 0;
-    hi = vs[4 * n + 1]! & 0x7ffff;
-    lo = vs[4 * n]!;
-  } else if (from === 0) {
-    const b = vs[4 * n]!;
-    sign = b >>> 31;
-    snan = (b & 0x400000) === 0;
-    hi = (b & 0x3fffff) >>> 3;
-    lo = (b << 29) >>> 0;
-  } else {
-    const h = cpu.vh[8 * n]!;
-    sign = h >>> 15;
-    snan = (h & 0x200) === 0;
-    hi = (h & 0x1ff) << 10;
-    lo = 0;
-  }
-  if (snan) cpu.fpsr |= FPSR_IOC;
-  if (cpu.fpcr & FPCR_DN) {
-    if (to === 3) cpu.vh[8 * d] = 0x7e00;
-    else writeDefaultNaN(cpu, to === 1, 4 * d);
-    return;
-  }
-  if (to === 1) {
-    vs[4 * d] = lo;
-    vs[4 * d + 1] = ((sign << 31) | 0x7ff80000 | hi) >>> 0;
-  } else if (to === 0) vs[4 * d] = ((sign << 31) | 0x7fc00000 | (hi << 3) | (lo >>> 29)) >>> 0;
-  else cpu.vh[8 * d] = (sign << 15) | 0x7e00 | (hi >>> 10);
-}
-
 const fcvt: ExecBuilder = (f) => {
   const from = f.ftype!;
   const to = f.opc!;
   const n = f.rn!;
   const d = f.rd!;
+  const s = from === 3 ? 8 * n : 4 * n;
+  const t = to === 3 ? 8 * d : 4 * d;
   return (cpu) => {
-    const nan = from === 3 ? (cpu.vh[8 * n]! & 0x7fff) > 0x7c00 : isNaNW(cpu, from === 1, 4 * n);
-    if (nan) convertNaN(cpu, from, to, n, d);
-    else {
-      const x = from === 3 ? f16ToNumber(cpu.vh[8 * n]!) : readF(cpu, from === 1, 4 * n);
-      if (to === 3) cpu.vh[8 * d] = numberToF16(cpu, x);
-      else {
-        const r = to === 0 ? Math.fround(x) : x;
-        if (r - r !== 0 && x - x === 0) cpu.fpsr |= FPSR_OFC | FPSR_IXC;
-        writeF(cpu, to === 1, 4 * d, r);
-      }
-    }
+    convertFp(cpu, from, to, s, t, -1);
     zeroAbove(cpu, d, BYTES[to]!);
+  };
+};
+
+/** FRINT32Z/32X/64Z/64X (FEAT_FRINTTS). */
+function frintNB(intsize: number, exact: boolean): ExecBuilder {
+  return (f) => {
+    const dbl = f.ftype === 1;
+    const d = f.rd!;
+    const wn = 4 * f.rn!;
+    return (cpu) => {
+      frintN(cpu, dbl, 4 * d, wn, exact ? fpcrRnd(cpu) : Rnd.ZERO, intsize);
+      zeroAbove(cpu, d, dbl ? 8 : 4);
+    };
+  };
+}
+
+/** FJCVTZS (FEAT_JSCVT): Wd = ToInt32(Dn); NZCV = 0Z00, Z set when exact and in range. */
+const fjcvtzs: ExecBuilder = (f) => {
+  const n = f.rn!;
+  const d = gpWrite(f.rd!);
+  return (cpu) => {
+    cpu.x[2 * d] = fjcvt(cpu, cpu.vf64[2 * n]!);
+    cpu.x[2 * d + 1] = 0;
+    cpu.nzcv = jsZ[0]! << 30;
   };
 };
 
@@ -222,7 +199,7 @@ function toIntB(mode: Rnd, unsigned: boolean, fixedPoint: boolean): ExecBuilder 
     const bits = f.sf ? 64 : 32;
     const fbits = fixedPoint ? 64 - f.scale! : 0;
     return (cpu) => {
-      toInt(cpu, readF(cpu, dbl, 4 * n), fbits, bits, unsigned, mode);
+      toInt(cpu, readF(cpu, dbl, 4 * n), fbits, bits, unsigned, mode, dbl);
       cpu.x[2 * d] = intOut[0]!;
       cpu.x[2 * d + 1] = intOut[1]!;
     };
@@ -237,7 +214,7 @@ function fromIntB(signed: boolean, fixedPoint: boolean): ExecBuilder {
     const bits = f.sf ? 64 : 32;
     const fbits = fixedPoint ? 64 - f.scale! : 0;
     return (cpu) => {
-      writeF(cpu, dbl, 4 * d, fromInt(cpu.x[2 * n]!, cpu.x[2 * n + 1]!, bits, signed, fbits, dbl));
+      writeF(cpu, dbl, 4 * d, fromInt(cpu, cpu.x[2 * n]!, cpu.x[2 * n + 1]!, bits, signed, fbits, dbl));
       zeroAbove(cpu, d, dbl ? 8 : 4);
     };
   };
@@ -247,8 +224,8 @@ function fromIntB(signed: boolean, fixedPoint: boolean): ExecBuilder {
 
 /** FPCompare into NZCV: unordered 0011, equal 0110, less 1000, greater 0010. */
 function compare(cpu: Cpu, dbl: boolean, wn: number, wm: number, zero: boolean, signalAll: boolean): void {
-  const a = readF(cpu, dbl, wn);
-  const b = zero ? 0 : readF(cpu, dbl, wm);
+  const a = flushIn(cpu, readF(cpu, dbl, wn), dbl);
+  const b = zero ? 0 : flushIn(cpu, readF(cpu, dbl, wm), dbl);
   if (a !== a || b !== b) {
     if (signalAll || isSNaNW(cpu, dbl, wn) || (!zero && isSNaNW(cpu, dbl, wm))) cpu.fpsr |= FPSR_IOC;
     cpu.nf = 0;
@@ -348,6 +325,12 @@ export const fpExec: ExecTable = {
   FMSUB: fused(false, true),
   FNMADD: fused(true, true),
   FNMSUB: fused(true, false),
+
+  FRINT32Z_scalar: frintNB(32, false),
+  FRINT32X_scalar: frintNB(32, true),
+  FRINT64Z_scalar: frintNB(64, false),
+  FRINT64X_scalar: frintNB(64, true),
+  FJCVTZS: fjcvtzs,
 
   FCMP: fcmp,
   FCCMP: fccmp,
