@@ -9,6 +9,7 @@
  *   ELFUSE_DIFF_SEED=n        the fixed seed (default 20261122)
  *   ELFUSE_DIFF_CLASSES=a,b   only these classes
  *   ELFUSE_DIFF_CASE=cls:entry:index   rerun one case, as printed for a failure
+ *   ELFUSE_DIFF_UNDER_TEST=qemu   run qemu in place of elfuse: checks the harness itself
  *
  * It runs bin/elfuse.js, so it needs `npm run build` (npm test does it).
  */
@@ -46,7 +47,7 @@ describe.skipIf(!ready)('the interpreter CPU matches qemu-aarch64 bit for bit', 
   // One run for all classes (every guest program mixes them); each class is then its own test.
   beforeAll(() => {
     const t0 = Date.now();
-    report = runDiff(opts, defaultRunners(CLI));
+    report = runDiff(opts, defaultRunners(CLI, process.env.ELFUSE_DIFF_UNDER_TEST === 'qemu'));
     const secs = ((Date.now() - t0) / 1000).toFixed(1);
     const skipped = [...Object.entries(SKIPPED).map(([n, why]) => `${n}: ${why}`), `HINT (some): ${HINT_SKIPPED}`,
       `MRS/MSR (other registers): ${SYSREG_SKIPPED}`, `SYS (some): ${SYS_SKIPPED}`];

@@ -117,8 +117,14 @@ function runner(cmd: string, args: readonly string[]): (elf: string) => RunOutpu
   };
 }
 
-export function defaultRunners(elfuseCli: string): Runners {
-  return { qemu: runner('qemu-aarch64', ['-cpu', 'max']), elfuse: runner(process.execPath, [elfuseCli]) };
+/**
+ * qemu-aarch64 -cpu max and `node <elfuseCli>`. With `selfCheck` both are
+ * qemu: every class must then agree, which shows the guest programs are
+ * deterministic and the comparison sound.
+ */
+export function defaultRunners(elfuseCli: string, selfCheck = false): Runners {
+  const qemu = runner('qemu-aarch64', ['-cpu', 'max']);
+  return { qemu, elfuse: selfCheck ? qemu : runner(process.execPath, [elfuseCli]) };
 }
 
 /** Assemble and link the cases into an ELF in a fresh directory; returns the path and a cleanup. */
