@@ -29,7 +29,7 @@ export interface Case {
   readonly entry: string;
   /** Index within the entry's sample, for rerunning it alone. */
   readonly index: number;
-  /** Instructions run before the one under test (the LDXR that opens a monitor). */
+  /** Instructions run before the one under test (the LDXR/LDXP that opens the exclusive monitor). */
   readonly pre: readonly number[];
   readonly word: number;
   readonly kind: 'plain' | 'branch';
@@ -305,6 +305,14 @@ function build(cls: ClassSpec, entry: string, index: number, r: Raw): Case | nul
     // STXR: half the time a load-exclusive of the same size opens the monitor first
     if (entry === 'STXR' && r.pick[4]! & 1) {
       pre.push(encodePattern(a64().entry('LDXR').pattern, { size: d.fields.size!, o0: 0, rn: plan.rn, rt: 31 }));
+    }
+    // STXP: likewise with an LDXP into two registers the store does not use
+    if (entry === 'STXP' && r.pick[4]! & 1) {
+      const used = new Set([plan.rn, d.fields.rs!, d.fields.rt!, d.fields.rt2!]);
+      const free = Array.from({ length: 31 }, (_, k) => k).filter((k) => !used.has(k));
+      const a = free[r.pick[6]! % free.length]!;
+      const b = free.filter((k) => k !== a)[r.pick[7]! % (free.length - 1)]!;
+      pre.push(encodePattern(a64().entry('LDXP').pattern, { sz: d.fields.sz!, o0: 0, rt2: b, rn: plan.rn, rt: a }));
     }
   }
   return {
