@@ -177,6 +177,19 @@ describe('system registers and PSTATE', () => {
     expect(m.cpu.getX(2)).toBe(0xa0000000n);
   });
 
+  // Found by the differential test (diff-qemu): RES0 and trap-enable bits of FPCR and
+  // FPSR are not stored. Expected values are what qemu-aarch64 -cpu max reads back.
+  test('MSR FPCR / FPSR keep only the implemented bits', () => {
+    const fpcr = { o0: 1, op1: 3, crn: 4, crm: 4, op2: 0 };
+    const fpsr = { o0: 1, op1: 3, crn: 4, crm: 4, op2: 1 };
+    const m = runWords([
+      encode('MSR_reg', { ...fpcr, rt: 1 }), encode('MRS', { ...fpcr, rt: 2 }),
+      encode('MSR_reg', { ...fpsr, rt: 1 }), encode('MRS', { ...fpsr, rt: 3 }),
+    ], (mm) => mm.cpu.setX(1, 0xffffffffffffffffn));
+    expect(m.cpu.getX(2)).toBe(0x07ff0000n); // AHP DN FZ RMode Stride FZ16 Len; IxE RAZ
+    expect(m.cpu.getX(3)).toBe(0xf800009fn); // NZCV QC IDC IXC UFC OFC DZC IOC
+  });
+
   test('MRS CurrentEL reads EL1 (2 << 2)', () => {
     const m = runWords([encode('MRS', { o0: 1, op1: 0, crn: 4, crm: 2, op2: 2, rt: 3 })]);
     expect(m.cpu.getX(3)).toBe(4n);

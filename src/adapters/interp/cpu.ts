@@ -30,7 +30,7 @@ import { EC, ESR_IL, ExitReason, FSC, ISS_WNR, SysReg, sysRegId, type VcpuExit }
 import type { InterpMemory } from './memory.js';
 import { EXEC_TABLE } from './exec/index.js';
 import { Block, MAX_BLOCK, endsBlock, translate, type Decoded } from './jit/block.js';
-import { SP_SLOT, TWO32, UNWIND, XZR_READ, XZR_WRITE } from './regs.js';
+import { FPCR_MASK, FPSR_MASK, SP_SLOT, TWO32, UNWIND, XZR_READ, XZR_WRITE } from './regs.js';
 
 export type Exec = (cpu: Cpu) => void;
 
@@ -469,10 +469,10 @@ export class Cpu {
         this.nzcv = Number(v & 0xf0000000n);
         return;
       case 0xda20:
-        this.fpcr = Number(v & 0xffffffffn);
+        this.fpcr = Number(v & FPCR_MASK);
         return;
       case 0xda21:
-        this.fpsr = Number(v & 0xffffffffn);
+        this.fpsr = Number(v & FPSR_MASK);
         return;
       case 0xda11: // DAIF
         if (this.el === 0) return this.sysTrap(false, op0, op1, crn, crm, op2, rt);

@@ -16,3 +16,13 @@ export const UNWIND: { readonly unwind: true } = Object.freeze({ unwind: true })
 
 /** 2^32: joins and splits the uint32 halves of a register. */
 export const TWO32 = 4294967296;
+
+/**
+ * Writable FPCR bits: AHP, DN, FZ, RMode, Stride, FZ16, Len (bits 26:16).
+ * The trap-enable bits read as zero (FP exception trapping is not
+ * implemented, as the ARM ARM allows) and the rest is RES0, as on
+ * qemu-aarch64 -cpu max.
+ */
+export const FPCR_MASK = 0x07ff0000n;
+/** Writable FPSR bits: N, Z, C, V (kept for AArch32), QC, IDC and the cumulative IXC..IOC flags. */
+export const FPSR_MASK = 0xf800009fn;

@@ -6,6 +6,7 @@
 import { Reg, type RegId, type VcpuExit, type VcpuPort } from '../../ports/vcpu.js';
 import { Cpu, type IdRegs } from './cpu.js';
 import type { InterpMemory } from './memory.js';
+import { FPCR_MASK, FPSR_MASK } from './regs.js';
 
 export class InterpVcpu implements VcpuPort {
   readonly cpu: Cpu;
@@ -39,10 +40,10 @@ export class InterpVcpu implements VcpuPort {
         this.cpu.pc = Number(v);
         return;
       case Reg.FPCR:
-        this.cpu.fpcr = Number(v & 0xffffffffn);
+        this.cpu.fpcr = Number(v & FPCR_MASK);
         return;
       case Reg.FPSR:
-        this.cpu.fpsr = Number(v & 0xffffffffn);
+        this.cpu.fpsr = Number(v & FPSR_MASK);
         return;
       case Reg.CPSR:
         this.cpu.cpsr = Number(v & 0xffffffffn);
