@@ -12,6 +12,7 @@ import { ElfError, parseElf, ET_DYN, type ElfImage } from '../elf/index.js';
 import { errnoMessage } from '../kernel/errno.js';
 import { runGuest, type GuestStatus } from '../kernel/run-loop.js';
 import { Task } from '../kernel/task.js';
+import { watchTerminalResize } from '../kernel/tty.js';
 import { AddressSpace } from '../memory/address-space.js';
 import { FrameAllocator, OutOfMemoryError } from '../memory/frames.js';
 import { GuestMemory } from '../memory/guest-memory.js';
@@ -182,9 +183,11 @@ export async function launchGuest(backend: Backend, host: HostPorts, opts: Launc
   }
 
   const task = new Task({ host, as, mem, execfn: opts.path, verbose: opts.verbose, log: opts.log });
+  const unwatchResize = watchTerminalResize(task);
   try {
     return await runGuest(task, vcpu, { ids, phys, maintenance: as, log: opts.log, verbose: opts.verbose });
   } finally {
+    unwatchResize();
     vcpu.destroy();
   }
 }

@@ -20,6 +20,7 @@ import {
   _NSIG,
   signalDefaultAction,
 } from './linux-abi.js';
+import { raiseSignal } from './process.js';
 import type { SyscallArgs, SyscallImpl } from './syscall-args.js';
 import type { SigAction, Task } from './task.js';
 
@@ -152,6 +153,19 @@ function sysSigaltstack(task: Task, a: SyscallArgs): number {
   }
   task.altStack = next;
   return 0;
+}
+
+/**
+ * A signal from outside the guest (the host terminal's SIGWINCH) marked
+ * pending for the task as kernel/signal.c's send_signal does: discarded when
+ * ignored, the default action applied when it terminates. Returns true when
+ * the signal is pending and not blocked, so a syscall waiting for input
+ * should end early (EINTR) and let it be delivered.
+ */
+export function postSignal(task: Task, sig: number): boolean {
+  raiseSignal(task, sig);
+  const bit = 1n << BigInt(sig - 1);
+  return task.exit !== null || (task.sigpending & ~task.sigmask & bit) !== 0n;
 }
 
 export const signalSyscalls: Readonly<Record<string, SyscallImpl>> = {

@@ -13,6 +13,7 @@ import { fsIoSyscalls } from './fs-io.js';
 import { fsPathSyscalls } from './fs-path.js';
 import { fsStatSyscalls } from './fs-stat.js';
 import { mmSyscalls } from './mm.js';
+import { pollSyscalls } from './poll.js';
 import { processSyscalls } from './process.js';
 import { signalSyscalls } from './signal.js';
 import { Errno } from './errno.js';
@@ -352,6 +353,7 @@ const IMPLEMENTED: Readonly<Record<string, SyscallImpl>> = {
   ...fsStatSyscalls,
   ...fsDirSyscalls,
   ...mmSyscalls,
+  ...pollSyscalls,
   ...processSyscalls,
   ...signalSyscalls,
   ...timeSyscalls,
