@@ -67,3 +67,4 @@ build printf-double printf-double.c c
 build tight-loop tight-loop.c c
 build die-by-signal die-by-signal.c c
 build big-stack big-stack.c c
+build tty tty.c c

@@ -13,7 +13,8 @@
  *
  * Without the addon (not built: no compiler, no Node headers) elfuse still
  * runs: isatty and the window size come from node:tty, and everything else
- * throws HostError('ENOSYS'), which the kernel reports honestly.
+ * throws HostError('ENOSYS'), which the kernel reports honestly (ENOTTY for
+ * the termios ioctls, ENOSYS for poll).
  */
 
 import { createRequire } from 'node:module';
@@ -241,7 +242,13 @@ export class NodeHostTerminal implements HostTerminal {
   }
 
   getWinsize(fd: number): HostWinsize {
-    const n = this.need('TIOCGWINSZ');
+    if (!this.native) {
+      // node:tty knows the size of the process's own terminal, without pixels.
+      const ws = this.windowSize(fd);
+      if (!ws) throw new HostError('ENOTTY', 'TIOCGWINSZ');
+      return { ...ws, xpixel: 0, ypixel: 0 };
+    }
+    const n = this.native;
     return nativeCall('TIOCGWINSZ', () => n.getWinsize(fd));
   }
 
