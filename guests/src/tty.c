@@ -5,9 +5,11 @@
  * TCSANOW/TCSADRAIN/TCSAFLUSH, TIOCGWINSZ, the process-group and session
  * queries (as signs, so no pid is printed), and the VMIN/VTIME and
  * poll/select behaviour of a terminal with no input. Restores the terminal
- * before it exits. */
+ * before it exits. With the argument die-raw it sets raw mode and dies by
+ * SIGTERM instead. */
 #include <errno.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -42,8 +44,17 @@ static double now(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+	/* "die-raw": put the terminal in raw mode, then die by SIGTERM without restoring it. */
+	if (argc > 1 && strcmp(argv[1], "die-raw") == 0) {
+		struct termios raw;
+		tcgetattr(0, &raw);
+		cfmakeraw(&raw);
+		tcsetattr(0, TCSANOW, &raw);
+		raise(SIGTERM);
+		return 0;
+	}
 	printf("isatty: %d %d %d\n", isatty(0), isatty(1), isatty(2));
 	dump_kernel("initial");
 

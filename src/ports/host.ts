@@ -185,6 +185,8 @@ export interface HostTerminal {
   poll(requests: readonly HostPollRequest[], timeoutNs: bigint | null): Promise<number[] | null>;
   /** Ends a pending poll() (a signal arrived for the guest). */
   interrupt(): void;
+  /** Puts back the settings each terminal had before the guest first changed them. */
+  restoreModes(): void;
   /** Calls `listener` whenever the controlling terminal changes size (SIGWINCH); returns an unsubscribe. */
   onResize(listener: () => void): () => void;
 }

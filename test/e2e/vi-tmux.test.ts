@@ -154,3 +154,38 @@ describe('terminal ioctls of a guest program (guests/src/tty.c)', () => {
     expect(elfuse).toBe(await ttyRun('tty-native', [native]));
   }, 240_000);
 });
+
+describe('busybox stty on a real terminal', () => {
+  test('reads and sets the settings like under qemu; a guest killed in raw mode (tty die-raw) leaves the terminal restored', async (ctx) => {
+    requireReferences(ctx, [TMUX_REF, QEMU_REF, BUSYBOX_REF, TTY_REF]);
+    const q = (a: string): string => `'${a.replace(/'/g, `'\\''`)}'`;
+    const elfuse = ELFUSE.map(q).join(' ');
+    const bb = q(BUSYBOX);
+    const script = [
+      `${QEMU} ${bb} stty -a > qemu-a`,
+      `${elfuse} ${bb} stty -a > elfuse-a`,
+      `stty -g > before`,
+      // stty's change outlives the command, as natively
+      `${QEMU} ${bb} stty raw; stty -g > qemu-raw; stty "$(cat before)"`,
+      `${elfuse} ${bb} stty raw; stty -g > elfuse-raw; stty "$(cat before)"`,
+      // raw mode, then killed by SIGTERM before it could restore anything itself
+      `${elfuse} ${q(guest('tty'))} die-raw; echo $? > status`,
+      `stty -g > after`,
+    ].join('; ');
+    const cwd = join(dir, 'stty');
+    execFileSync('mkdir', ['-p', cwd]);
+    const t = new TmuxSession(['sh', '-c', script], { cols: COLS, rows: ROWS, cwd });
+    try {
+      expect(await t.waitExit(120_000)).toBe(0);
+    } finally {
+      t.kill();
+    }
+    const read = (f: string): string => readFileSync(join(cwd, f), 'latin1');
+    expect(read('elfuse-a')).toContain(`rows ${ROWS}; columns ${COLS};`);
+    expect(read('elfuse-a')).toBe(read('qemu-a'));
+    expect(read('elfuse-raw')).toBe(read('qemu-raw'));
+    expect(read('elfuse-raw')).not.toBe(read('before'));
+    expect(read('status')).toBe('143\n');
+    expect(read('after')).toBe(read('before'));
+  }, 240_000);
+});

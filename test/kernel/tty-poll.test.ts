@@ -60,6 +60,7 @@ class FakeTerminal implements HostTerminal {
     this.interrupted++;
     this.pending?.(null);
   };
+  restoreModes = (): void => undefined;
   onResize = (listener: () => void): (() => void) => {
     this.resize = listener;
     return () => (this.resize = null);

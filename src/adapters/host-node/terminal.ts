@@ -70,6 +70,7 @@ interface NativeTty {
   pollNow(spec: Int32Array): number[];
   pollWait(spec: Int32Array, timeoutMs: number, cb: (err: Error | null, bits: number[] | null) => void): void;
   wake(): void;
+  exitNow(code: number): never;
 }
 
 /** VMIN and VTIME are counts, never "disabled" characters. */
@@ -188,6 +189,8 @@ export class NodeHostTerminal implements HostTerminal {
   /** Why the addon is absent, for the HostError the guest's ioctls get. */
   readonly unavailableReason: string;
   private consts: HostTermiosConstants | null = null;
+  /** Each terminal's termios before the guest's first tcsetattr, for restoreModes(). */
+  private readonly original = new Map<number, NativeTermios>();
 
   constructor() {
     const { native, why } = loadNative();
@@ -237,6 +240,8 @@ export class NodeHostTerminal implements HostTerminal {
   setAttr(fd: number, when: HostTcsetWhen, termios: HostTermios): void {
     const n = this.need('tcsetattr');
     const current = nativeCall('tcgetattr', () => n.tcgetattr(fd));
+    if (!this.original.has(fd)) this.original.set(fd, current);
+    if (fd <= 2) this.keepModesOnExit(n);
     const next = termiosToHost(termios, current, this.constants(n));
     nativeCall('tcsetattr', () => n.tcsetattr(fd, WHEN[when], next));
   }
@@ -296,6 +301,34 @@ export class NodeHostTerminal implements HostTerminal {
 
   interrupt(): void {
     this.native?.wake();
+  }
+
+  private keepingModes = false;
+
+  /**
+   * Node puts its stdio terminals back to their startup termios when it exits
+   * (ResetStdio), which would undo what the guest set: `elfuse stty raw` must
+   * leave the terminal raw, as the native command does. So once the guest has
+   * set a stdio terminal, the process ends with _exit(2) after the 'exit'
+   * listeners (stdout and stderr writes are synchronous, nothing is lost).
+   */
+  private keepModesOnExit(n: NativeTty): void {
+    if (this.keepingModes) return;
+    this.keepingModes = true;
+    process.on('exit', (code) => n.exitNow(code)); // elfuse registers no other 'exit' listener
+  }
+
+  restoreModes(): void {
+    const n = this.native;
+    if (!n) return;
+    for (const [fd, t] of this.original) {
+      try {
+        n.tcsetattr(fd, WHEN.now, t);
+      } catch {
+        // the terminal is gone: nothing to restore
+      }
+    }
+    this.original.clear();
   }
 
   /** Node's SIGWINCH listener does not keep the process alive. */

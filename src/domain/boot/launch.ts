@@ -184,10 +184,15 @@ export async function launchGuest(backend: Backend, host: HostPorts, opts: Launc
 
   const task = new Task({ host, as, mem, execfn: opts.path, verbose: opts.verbose, log: opts.log });
   const unwatchResize = watchTerminalResize(task);
+  let status: GuestStatus | undefined;
   try {
-    return await runGuest(task, vcpu, { ids, phys, maintenance: as, log: opts.log, verbose: opts.verbose });
+    status = await runGuest(task, vcpu, { ids, phys, maintenance: as, log: opts.log, verbose: opts.verbose });
+    return status;
   } finally {
     unwatchResize();
+    // A shell restores its terminal after a job killed by a signal; it sees elfuse exit normally
+    // (128+N, or an internal error), so a guest's raw mode would outlive it: restore here.
+    if (status?.kind !== 'exited') host.terminal.restoreModes();
     vcpu.destroy();
   }
 }

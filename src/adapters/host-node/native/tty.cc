@@ -365,6 +365,11 @@ Napi::Value Wake(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// exitNow(code): _exit(2), skipping Node's exit-time reset of the stdio terminals' termios.
+Napi::Value ExitNow(const Napi::CallbackInfo& info) {
+  _exit(info[0].As<Napi::Number>().Int32Value());
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   if (wakePipe[0] < 0) {
     if (pipe(wakePipe) != 0) throw ErrnoError(env, "pipe", errno);
@@ -386,6 +391,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("pollNow", Napi::Function::New(env, PollNow));
   exports.Set("pollWait", Napi::Function::New(env, PollWait));
   exports.Set("wake", Napi::Function::New(env, Wake));
+  exports.Set("exitNow", Napi::Function::New(env, ExitNow));
   return exports;
 }
 
