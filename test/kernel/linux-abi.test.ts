@@ -34,6 +34,7 @@ const NOT_IN_UAPI = new Set([
   'SIZEOF_SIGSET',
   'SIZEOF_TIMESPEC',
   'SIZEOF_TIMEVAL',
+  'SIZEOF_POLLFD',
 ]);
 
 const SIZES: Record<string, string> = {
@@ -49,6 +50,7 @@ const SIZES: Record<string, string> = {
   SIZEOF_SIGSET: 'sigset_t',
   SIZEOF_TIMESPEC: 'struct __kernel_timespec',
   SIZEOF_TIMEVAL: 'struct __kernel_old_timeval',
+  SIZEOF_POLLFD: 'struct pollfd',
 };
 
 const OFFSETS: [string, Record<string, number>][] = [
@@ -71,7 +73,7 @@ function cProgram(): string {
     '#include <stddef.h>',
     ...['asm/stat.h', 'linux/stat.h', 'linux/fcntl.h', 'linux/utsname.h', 'linux/sysinfo.h', 'asm/termbits.h', 'asm/ioctls.h']
       .concat(['asm/signal.h', 'linux/time.h', 'linux/time_types.h', 'linux/resource.h', 'linux/mman.h', 'linux/uio.h', 'linux/random.h'])
-      .concat(['asm-generic/errno.h', 'asm/termios.h'])
+      .concat(['asm-generic/errno.h', 'asm/termios.h', 'linux/poll.h'])
       .map((h) => `#include <${h}>`),
     // Constants the uapi headers keep elsewhere or not at all (man pages give the values).
     '#ifndef F_OK',

@@ -600,14 +600,9 @@ export const TERMIOS_CC = {
   VSUSP: 10, VEOL: 11, VREPRINT: 12, VDISCARD: 13, VWERASE: 14, VLNEXT: 15, VEOL2: 16,
 } as const;
 
-export const TIOCSCTTY = 0x540e;
-export const TIOCOUTQ = 0x5411;
 export const TIOCGSID = 0x5429;
-export const TCSBRK = 0x5409;
-export const TCXONC = 0x540a;
-export const TCFLSH = 0x540b;
 
-// ---- poll(2), select(2): asm-generic/poll.h, linux/posix_types.h ----
+// ---- poll(2), select(2): asm-generic/poll.h ----
 
 export const POLLIN = 0x1;
 export const POLLPRI = 0x2;
@@ -621,4 +616,3 @@ export const POLLWRNORM = 0x100;
 export const POLLWRBAND = 0x200;
 /** struct pollfd { int fd; short events; short revents; } (8 bytes) */
 export const SIZEOF_POLLFD = 8;
-export const FD_SETSIZE = 1024;
