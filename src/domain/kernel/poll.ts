@@ -240,6 +240,16 @@ async function sysPselect6(task: Task, a: SyscallArgs): Promise<number> {
 }
 
 export const pollSyscalls: Readonly<Record<string, SyscallImpl>> = {
-  ppoll: { handler: sysPpoll, support: 'full', args: ['ptr', 'int', 'ptr', 'ptr', 'size'] },
-  pselect6: { handler: sysPselect6, support: 'full', args: ['int', 'ptr', 'ptr', 'ptr', 'ptr', 'ptr'] },
+  ppoll: {
+    handler: sysPpoll,
+    support: 'partial',
+    args: ['ptr', 'int', 'ptr', 'ptr', 'size'],
+    note: 'EINTR only for a signal posted during the wait (no delivery yet); ENOSYS on streams without the terminal addon',
+  },
+  pselect6: {
+    handler: sysPselect6,
+    support: 'partial',
+    args: ['int', 'ptr', 'ptr', 'ptr', 'ptr', 'ptr'],
+    note: 'EINTR only for a signal posted during the wait (no delivery yet); ENOSYS on streams without the terminal addon',
+  },
 };
