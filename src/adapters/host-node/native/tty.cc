@@ -66,8 +66,38 @@ const Speed kSpeeds[] = {
 #ifdef B460800
     {B460800, 460800},
 #endif
+#ifdef B500000
+    {B500000, 500000},
+#endif
+#ifdef B576000
+    {B576000, 576000},
+#endif
 #ifdef B921600
     {B921600, 921600},
+#endif
+#ifdef B1000000
+    {B1000000, 1000000},
+#endif
+#ifdef B1152000
+    {B1152000, 1152000},
+#endif
+#ifdef B1500000
+    {B1500000, 1500000},
+#endif
+#ifdef B2000000
+    {B2000000, 2000000},
+#endif
+#ifdef B2500000
+    {B2500000, 2500000},
+#endif
+#ifdef B3000000
+    {B3000000, 3000000},
+#endif
+#ifdef B3500000
+    {B3500000, 3500000},
+#endif
+#ifdef B4000000
+    {B4000000, 4000000},
 #endif
 };
 
@@ -75,7 +105,11 @@ uint32_t SpeedToBps(speed_t s) {
   for (const Speed& sp : kSpeeds) {
     if (sp.code == s) return sp.bps;
   }
+#if defined(__APPLE__) || defined(__FreeBSD__) || defined(__OpenBSD__) || defined(__NetBSD__)
+  return static_cast<uint32_t>(s);
+#else
   return 38400;
+#endif
 }
 
 bool BpsToSpeed(uint32_t bps, speed_t* out) {
@@ -85,7 +119,12 @@ bool BpsToSpeed(uint32_t bps, speed_t* out) {
       return true;
     }
   }
+#if defined(__APPLE__) || defined(__FreeBSD__) || defined(__OpenBSD__) || defined(__NetBSD__)
+  *out = static_cast<speed_t>(bps);  // BSD speed_t is the rate itself
+  return true;
+#else
   return false;
+#endif
 }
 
 // ---- constants: what the host's <termios.h> calls each flag ----
