@@ -2,11 +2,10 @@
  * A real terminal for e2e tests: one tmux server per session (its own
  * socket, no user config) with one fixed-size pane running a command. Tests
  * type with send-keys, read the screen with capture-pane and the cursor with
- * display-message, and learn the command's exit status from the dead pane
- * (remain-on-exit).
+ * display-message; a wrapping sh writes the command's exit status to a file.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -22,6 +21,7 @@ export interface TmuxOptions {
 export class TmuxSession {
   private readonly socket: string;
   private readonly dir: string;
+  private readonly statusFile: string;
 
   constructor(command: readonly string[], opts: TmuxOptions) {
     this.socket = `elfuse-test-${process.pid}-${counter++}`;
@@ -29,9 +29,14 @@ export class TmuxSession {
     const conf = join(this.dir, 'tmux.conf');
     writeFileSync(conf, 'set -g remain-on-exit on\nset -g status off\nset -g history-limit 0\n');
     const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: this.dir, LC_ALL: 'C', TERM: 'xterm', ...opts.env };
+    // The command's status is written by a wrapping sh rather than read from tmux's
+    // pane_dead_status, which a loaded machine can leave unset for a while.
+    this.statusFile = join(this.dir, 'status');
+    const wrapper = `"$@"; echo $? > '${this.statusFile}'`;
     execFileSync(
       'tmux',
-      ['-L', this.socket, '-f', conf, 'new-session', '-d', '-x', String(opts.cols), '-y', String(opts.rows), '-c', opts.cwd, '--', ...command],
+      ['-L', this.socket, '-f', conf, 'new-session', '-d', '-x', String(opts.cols), '-y', String(opts.rows), '-c', opts.cwd, '--']
+        .concat(['sh', '-c', wrapper, 'sh', ...command]),
       { env, stdio: 'ignore' },
     );
   }
@@ -57,12 +62,19 @@ export class TmuxSession {
 
   /** The exit status once the command has ended, else null. */
   exitStatus(): number | null {
-    const info = this.tmux('display-message', '-p', '#{pane_dead}:#{pane_dead_status}:#{pane_dead_signal}').trim();
-    const [dead, status = '', signal = ''] = info.split(':');
-    if (dead !== '1') return null;
-    if (status !== '') return Number(status);
-    if (signal !== '') return 128 + Number(signal);
-    return null; // dead, status not recorded yet
+    if (!existsSync(this.statusFile)) return null;
+    const text = readFileSync(this.statusFile, 'utf8');
+    return text.endsWith('\n') ? Number(text) : null;
+  }
+
+  /** What is still running in the pane, for failure messages. */
+  private processes(): string {
+    try {
+      const tty = this.tmux('display-message', '-p', '#{pane_tty}').trim();
+      return execFileSync('ps', ['-o', 'pid,stat,etime,args', '-t', tty], { encoding: 'utf8' });
+    } catch {
+      return '(ps failed)';
+    }
   }
 
   /** Polls until `ready` holds; throws with the last screen after `timeoutMs`. */
@@ -71,7 +83,10 @@ export class TmuxSession {
     for (;;) {
       if (ready()) return;
       if (Date.now() > end) {
-        throw new Error(`timed out waiting for ${what}; cursor ${JSON.stringify(this.cursor())}, screen:\n${this.screen().join('\n')}`);
+        throw new Error(
+          `timed out waiting for ${what}; cursor ${JSON.stringify(this.cursor())}, screen:\n${this.screen().join('\n')}\n` +
+            `processes:\n${this.processes()}`,
+        );
       }
       await new Promise((r) => setTimeout(r, 100));
     }

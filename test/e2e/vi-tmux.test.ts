@@ -87,6 +87,8 @@ async function driveVi(name: string, runner: readonly string[]): Promise<ViRun> 
     t.sendKeys('Enter', false);
     const status = await t.waitExit();
     return { checkpoint, file: readFileSync(join(cwd, 'notes.txt'), 'latin1'), status };
+  } catch (e) {
+    throw new Error(`${name}: ${e instanceof Error ? e.message : String(e)}`);
   } finally {
     t.kill();
   }
