@@ -77,3 +77,4 @@ build timers timers.c c
 build mmap mmap.c c
 build identity identity.c c
 build procfs procfs.c c
+build tty tty.c c

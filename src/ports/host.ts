@@ -155,10 +155,78 @@ export interface HostProcess {
   stop(signal: 'SIGSTOP' | 'SIGTSTP' | 'SIGTTIN' | 'SIGTTOU'): void;
 }
 
+/**
+ * A terminal's settings (struct termios), host-neutral: flags by their POSIX
+ * names, so neither side needs the other's bit values. Flags a host does not
+ * have are absent from what it reports and ignored when set.
+ */
+export interface HostTermios {
+  /** Names of the set flags of each field ('ICRNL', 'OPOST', 'CREAD', 'ECHO', ...); CSIZE is `charSize`. */
+  readonly iflag: ReadonlySet<string>;
+  readonly oflag: ReadonlySet<string>;
+  readonly cflag: ReadonlySet<string>;
+  readonly lflag: ReadonlySet<string>;
+  /** Bits per character (CS5..CS8). */
+  readonly charSize: 5 | 6 | 7 | 8;
+  /** Control characters by name ('VINTR', 'VMIN', ...); null: disabled (_POSIX_VDISABLE). VMIN and VTIME are counts. */
+  readonly cc: Readonly<Record<string, number | null>>;
+  /** Line speeds in bits per second. */
+  readonly ispeed: number;
+  readonly ospeed: number;
+}
+
+/** When a new termios takes effect (tcsetattr's TCSANOW, TCSADRAIN, TCSAFLUSH). */
+export type HostTcsetWhen = 'now' | 'drain' | 'flush';
+
+export interface HostWinsize {
+  readonly rows: number;
+  readonly cols: number;
+  readonly xpixel: number;
+  readonly ypixel: number;
+}
+
+/** Readiness bits for HostTerminal.poll: requested (READ, WRITE) and reported (all). */
+export const HostPoll = { READ: 1, WRITE: 2, ERROR: 4, HANGUP: 8, INVALID: 16 } as const;
+
+export interface HostPollRequest {
+  readonly fd: number;
+  /** HostPoll.READ and/or HostPoll.WRITE. */
+  readonly events: number;
+}
+
+/**
+ * The host's terminals, and readiness of any host fd. The termios calls throw
+ * HostError('ENOTTY') for a non-terminal, and HostError('ENOSYS') when the
+ * host cannot reach termios at all.
+ */
 export interface HostTerminal {
   isatty(fd: number): boolean;
   /** Rows and columns of the terminal on `fd`, or null when it is not a terminal. */
   windowSize(fd: number): { readonly rows: number; readonly cols: number } | null;
+  getAttr(fd: number): HostTermios;
+  setAttr(fd: number, when: HostTcsetWhen, termios: HostTermios): void;
+  getWinsize(fd: number): HostWinsize;
+  setWinsize(fd: number, ws: HostWinsize): void;
+  /** Foreground process group (tcgetpgrp, tcsetpgrp) and session (tcgetsid) of the terminal. */
+  getForegroundPgrp(fd: number): number;
+  setForegroundPgrp(fd: number, pgrp: number): void;
+  getSessionId(fd: number): number;
+  /** Bytes waiting to be read (FIONREAD). */
+  inputPending(fd: number): number;
+  /** Readiness of each request now (HostPoll bits, one per request), without waiting. */
+  pollNow(requests: readonly HostPollRequest[]): number[];
+  /**
+   * Waits until a request is ready or `timeoutNs` passes (null: no limit),
+   * without blocking the JavaScript thread. Resolves to the readiness bits,
+   * or to null when `interrupt()` ended the wait early.
+   */
+  poll(requests: readonly HostPollRequest[], timeoutNs: bigint | null): Promise<number[] | null>;
+  /** Ends a pending poll() (a signal arrived for the guest). */
+  interrupt(): void;
+  /** Puts back the settings each terminal had before the guest first changed them. */
+  restoreModes(): void;
+  /** Calls `listener` whenever the controlling terminal changes size (SIGWINCH); returns an unsubscribe. */
+  onResize(listener: () => void): () => void;
 }
 
 export interface HostPorts {

@@ -53,6 +53,7 @@ const NOT_IN_UAPI = new Set([
   'SIZEOF_TMS',
   'SIGCONTEXT_RESERVED_SIZE',
   'USER_HZ',
+  'SIZEOF_POLLFD',
 ]);
 
 const SIZES: Record<string, string> = {
@@ -80,6 +81,7 @@ const SIZES: Record<string, string> = {
   SIZEOF_ITIMERSPEC: 'struct __kernel_itimerspec',
   SIZEOF_TMS: 'struct tms',
   SIGCONTEXT_RESERVED_SIZE: '((struct sigcontext *)0)->__reserved',
+  SIZEOF_POLLFD: 'struct pollfd',
 };
 
 const OFFSETS: [string, Record<string, number>][] = [
@@ -113,6 +115,7 @@ function cProgram(): string {
       .concat(['asm-generic/errno.h', 'asm/termios.h'])
       .concat(['linux/falloc.h', 'linux/fs.h', 'linux/openat2.h', 'linux/close_range.h', 'asm/statfs.h'])
       .concat(['asm/siginfo.h', 'linux/signal.h', 'asm/sigcontext.h', 'asm/ucontext.h', 'linux/times.h'])
+      .concat(['asm-generic/errno.h', 'asm/termios.h', 'linux/poll.h'])
       .map((h) => `#include <${h}>`),
     // Constants the uapi headers keep elsewhere or not at all (man pages give the values).
     '#ifndef F_OK',

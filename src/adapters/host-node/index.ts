@@ -2,10 +2,12 @@
 
 import type { HostPorts } from '../../ports/host.js';
 import { NodeHostFs } from './fs.js';
-import { NodeHostClock, NodeHostProcess, NodeHostRandom, NodeHostTerminal } from './system.js';
+import { NodeHostClock, NodeHostProcess, NodeHostRandom } from './system.js';
+import { NodeHostTerminal } from './terminal.js';
 
 export { NodeHostFs } from './fs.js';
-export { NodeHostClock, NodeHostProcess, NodeHostRandom, NodeHostTerminal } from './system.js';
+export { NodeHostClock, NodeHostProcess, NodeHostRandom } from './system.js';
+export { NodeHostTerminal } from './terminal.js';
 
 export function createNodeHostPorts(): HostPorts {
   return {

@@ -1,13 +1,12 @@
 /**
- * HostClock, HostRandom, HostProcess and HostTerminal on Node's process,
- * node:os, node:crypto and node:tty.
+ * HostClock, HostRandom and HostProcess on Node's process, node:os and
+ * node:crypto (HostTerminal is in terminal.ts).
  */
 import { readFileSync } from 'node:fs';
 
 import { randomFillSync } from 'node:crypto';
 import * as os from 'node:os';
-import * as tty from 'node:tty';
-import type { HostClock, HostProcess, HostRandom, HostTerminal } from '../../ports/host.js';
+import type { HostClock, HostProcess, HostRandom } from '../../ports/host.js';
 import { hostCall } from './errors.js';
 
 /**
@@ -101,23 +100,5 @@ export class NodeHostProcess implements HostProcess {
   loadavg(): readonly [number, number, number] {
     const [one = 0, five = 0, fifteen = 0] = os.loadavg();
     return [one, five, fifteen];
-  }
-}
-
-export class NodeHostTerminal implements HostTerminal {
-  isatty(fd: number): boolean {
-    return tty.isatty(fd);
-  }
-
-  /**
-   * Node exposes the size through its stdout/stderr streams only; every
-   * terminal fd of one process is almost always the same terminal.
-   */
-  windowSize(fd: number): { rows: number; cols: number } | null {
-    if (!tty.isatty(fd)) return null;
-    for (const stream of [process.stdout, process.stderr]) {
-      if (stream.isTTY && stream.columns) return { rows: stream.rows, cols: stream.columns };
-    }
-    return { rows: 24, cols: 80 };
   }
 }

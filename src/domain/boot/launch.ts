@@ -15,6 +15,7 @@ import { Task } from '../kernel/task.js';
 import { procImageFromStack } from '../kernel/procfs.js';
 import { Sysroot } from '../kernel/sysroot.js';
 import { SyscallError } from '../kernel/syscall-args.js';
+import { watchTerminalResize } from '../kernel/tty.js';
 import { AddressSpace } from '../memory/address-space.js';
 import { FrameAllocator, OutOfMemoryError } from '../memory/frames.js';
 import { GuestMemory } from '../memory/guest-memory.js';
@@ -240,12 +241,18 @@ export async function launchGuest(backend: Backend, host: HostPorts, opts: Launc
     image: procImage,
     ...(opts.sysroot !== undefined ? { sysroot: opts.sysroot } : {}),
   });
+  const unwatchResize = watchTerminalResize(task);
+  let status: GuestStatus | undefined;
   try {
-    const status = await runGuest(task, vcpu, { ids, phys, maintenance: as, log: opts.log, verbose: opts.verbose });
+    status = await runGuest(task, vcpu, { ids, phys, maintenance: as, log: opts.log, verbose: opts.verbose });
     // exit_mmap: dirty pages of shared file mappings reach their files.
     as.syncAll();
     return status;
   } finally {
+    unwatchResize();
+    // A shell restores its terminal after a job killed by a signal; it sees elfuse exit normally
+    // (128+N, or an internal error), so a guest's raw mode would outlive it: restore here.
+    if (status?.kind !== 'exited') host.terminal.restoreModes();
     vcpu.destroy();
   }
 }

@@ -8,7 +8,7 @@
  * host fd is never O_APPEND), so F_SETFL can switch it.
  */
 
-import { HostError } from '../../ports/host.js';
+import { HostError, HostPoll } from '../../ports/host.js';
 import { Errno } from './errno.js';
 import type { OpenFile } from './fd-table.js';
 import { OPEN_ONLY_FLAGS } from './fd-table.js';
@@ -40,7 +40,6 @@ import {
   F_SETLK,
   F_SETLKW,
   MAX_RW_COUNT,
-  NCCS,
   O_ACCMODE,
   RLIMIT_FSIZE,
   RLIM_INFINITY,
@@ -56,19 +55,8 @@ import {
   SETFL_MASK,
   SIGPIPE,
   SIZEOF_IOVEC,
-  SIZEOF_TERMIOS,
-  SIZEOF_WINSIZE,
   StructReader,
   StructWriter,
-  TCGETS,
-  TCSETS,
-  TCSETSF,
-  TCSETSW,
-  TIOCGPGRP,
-  TIOCGWINSZ,
-  TIOCSPGRP,
-  TIOCSWINSZ,
-  TermiosOffset,
   UIO_MAXIOV,
 } from './linux-abi.js';
 import { fcntlLock } from './fs-lock.js';
@@ -77,11 +65,10 @@ import { raiseSignal } from './process.js';
 import { SyscallError, type SyscallArgs, type SyscallImpl, type SyscallResult } from './syscall-args.js';
 import { synthRead, synthWrite } from './synthfs.js';
 import type { Task } from './task.js';
+import { TTY_IOCTLS, ttyIoctl } from './tty.js';
 
 /** Largest single host read or write elfuse issues; larger requests loop (files) or return short (streams). */
 const CHUNK = 1 << 20;
-/** How long a blocking read of an empty non-blocking host stream waits before trying again. */
-const STREAM_RETRY_NS = 5_000_000n;
 /** A pipe's default capacity (16 pages): the most one splice moves here. */
 const PIPE_BUF_CAPACITY = 65536;
 const SPLICE_F_NONBLOCK_BIT = 0x2;
@@ -109,19 +96,8 @@ function hostRead(task: Task, file: OpenFile, count: number, pos: bigint | null)
   const fs = task.host.fs;
   if (!file.positional && file.kind !== 'file') {
     const buf = new Uint8Array(Math.min(count, CHUNK));
-    // A blocking description over a non-blocking host fd (an inherited pipe, or a FIFO whose
-    // O_NONBLOCK F_SETFL cleared) waits for data instead of reporting EAGAIN.
-    const attempt = (): Promise<Uint8Array> =>
-      fs.readAsync(file.hostFd, buf, null).then(
-        (n) => buf.subarray(0, n),
-        (err: unknown) => {
-          if (err instanceof HostError && err.code === 'EAGAIN' && !(file.flags & O_NONBLOCK)) {
-            return task.host.clock.sleep(STREAM_RETRY_NS).then(attempt);
-          }
-          throw err;
-        },
-      );
-    return attempt();
+    if (file.flags & O_NONBLOCK && !streamReadable(task, file)) throw new SyscallError(Errno.EAGAIN);
+    return readStream(task, file, buf);
   }
   const buf = new Uint8Array(Math.min(count, MAX_RW_COUNT));
   beforeFileRead(task, file, pos, buf.length);
@@ -135,6 +111,54 @@ function hostRead(task: Task, file: OpenFile, count: number, pos: bigint | null)
     if (!file.positional) break; // a short read from a stream is its answer
   }
   return buf.subarray(0, done);
+}
+
+/**
+ * One read of a stream on a host thread: a terminal's VMIN/VTIME are then
+ * applied by the host kernel, as the guest set them. A host fd that is
+ * non-blocking (its description is shared with another process) says EAGAIN
+ * where the guest asked for a blocking read: wait until it is readable.
+ */
+async function readStream(task: Task, file: OpenFile, buf: Uint8Array): Promise<Uint8Array> {
+  for (;;) {
+    try {
+      const n = await task.host.fs.readAsync(file.hostFd, buf, null);
+      return buf.subarray(0, n);
+    } catch (err) {
+      if (!(err instanceof HostError && err.code === 'EAGAIN') || file.flags & O_NONBLOCK) throw err;
+      await waitReadable(task, file);
+    }
+  }
+}
+
+async function waitReadable(task: Task, file: OpenFile): Promise<void> {
+  try {
+    await task.host.terminal.poll([{ fd: file.hostFd, events: HostPoll.READ }], null);
+  } catch (err) {
+    if (!(err instanceof HostError && err.code === 'ENOSYS')) throw err;
+    await task.host.clock.sleep(10_000_000n); // no readiness from the host: retry shortly
+  }
+}
+
+/** Whether a read of a host stream would not block; true when the host cannot tell. */
+function streamReadable(task: Task, file: OpenFile): boolean {
+  try {
+    const [bits = 0] = task.host.terminal.pollNow([{ fd: file.hostFd, events: HostPoll.READ }]);
+    return bits !== 0;
+  } catch (err) {
+    if (err instanceof HostError && err.code === 'ENOSYS') return true;
+    throw err;
+  }
+}
+
+/** Bytes waiting in a host stream; 0 when the host cannot tell. */
+function hostInputPending(task: Task, file: OpenFile): number {
+  try {
+    return task.host.terminal.inputPending(file.hostFd);
+  } catch (err) {
+    if (err instanceof HostError && err.code === 'ENOSYS') return 0;
+    throw err;
+  }
 }
 
 function hostWrite(task: Task, file: OpenFile, data: Uint8Array, pos: bigint | null): number {
@@ -689,66 +713,14 @@ function sysFcntl(task: Task, a: SyscallArgs): number | Promise<number> {
   }
 }
 
-/**
- * The termios a fresh Linux tty has (tty_std_termios in drivers/tty/tty_io.c):
- * ICRNL|IXON, OPOST|ONLCR, B38400|CS8|CREAD|HUPCL,
- * ISIG|ICANON|ECHO|ECHOE|ECHOK|ECHOCTL|ECHOKE|IEXTEN, and INIT_C_CC.
- */
-function defaultTermios(): Uint8Array {
-  const O = TermiosOffset;
-  const w = new StructWriter(SIZEOF_TERMIOS)
-    .u32(O.c_iflag, 0o2400)
-    .u32(O.c_oflag, 0o5)
-    .u32(O.c_cflag, 0o2277)
-    .u32(O.c_lflag, 0o105073);
-  // VINTR ^C, VQUIT ^\, VERASE DEL, VKILL ^U, VEOF ^D, VTIME 0, VMIN 1, VSWTC 0,
-  // VSTART ^Q, VSTOP ^S, VSUSP ^Z, VEOL 0, VREPRINT ^R, VDISCARD ^O, VWERASE ^W, VLNEXT ^V, VEOL2 0
-  const cc = [0o3, 0o34, 0o177, 0o25, 0o4, 0, 1, 0, 0o21, 0o23, 0o32, 0, 0o22, 0o17, 0o27, 0o26, 0];
-  cc.slice(0, NCCS).forEach((v, i) => w.u8(O.c_cc + i, v));
-  return w.bytes;
-}
-
-function ttyFile(task: Task, fd: number): OpenFile {
-  const file = fileOf(task, fd);
-  if (file.kind !== 'tty') throw new SyscallError(Errno.ENOTTY);
-  return file;
-}
-
-/** ioctl(2): terminal queries, FIONREAD, FIOCLEX/FIONCLEX, FIONBIO; anything else is ENOTTY. */
+/** ioctl(2): the terminal requests (tty.ts), FIONREAD, FIOCLEX/FIONCLEX, FIONBIO; anything else is ENOTTY. */
 function sysIoctl(task: Task, a: SyscallArgs): number {
   const fd = a.fd(0);
   const file = fileOf(task, fd);
   const req = a.uint(1);
   const arg = a.ptr(2);
+  if (TTY_IOCTLS.has(req)) return ttyIoctl(task, fd, req, arg);
   switch (req) {
-    case TCGETS:
-      ttyFile(task, fd);
-      task.mem.write(arg, defaultTermios());
-      return 0;
-    case TCSETS:
-    case TCSETSW:
-    case TCSETSF:
-      // Accepted but not applied to the host terminal (no termios port yet).
-      ttyFile(task, fd);
-      task.mem.read(arg, SIZEOF_TERMIOS);
-      return 0;
-    case TIOCGWINSZ: {
-      ttyFile(task, fd);
-      const ws = task.host.terminal.windowSize(file.hostFd);
-      if (!ws) return -Errno.ENOTTY;
-      task.mem.write(arg, new StructWriter(SIZEOF_WINSIZE).u16(0, ws.rows).u16(2, ws.cols).bytes);
-      return 0;
-    }
-    case TIOCSWINSZ:
-      ttyFile(task, fd);
-      return 0;
-    case TIOCGPGRP:
-      ttyFile(task, fd);
-      task.mem.write(arg, new StructWriter(4).i32(0, task.pid).bytes);
-      return 0;
-    case TIOCSPGRP:
-      ttyFile(task, fd);
-      return 0;
     case FIONREAD:
       return fionread(task, file, arg);
     case FIOCLEX:
@@ -765,13 +737,15 @@ function sysIoctl(task: Task, a: SyscallArgs): number {
   }
 }
 
-/** FIONREAD: bytes left before EOF for files; streams report 0 (no readiness port yet). */
+/** FIONREAD: bytes left before EOF for files; for streams the host's count (0 when the host cannot tell). */
 function fionread(task: Task, file: OpenFile, arg: number): number {
   if (file.kind === 'dir') return -Errno.ENOTTY;
   let avail = 0n;
   if (file.kind === 'file' && file.positional) {
     const left = statOpenFile(task, file).size - file.offset;
     avail = left > 0n ? left : 0n;
+  } else if (file.kind === 'tty' || file.kind === 'fifo' || file.kind === 'socket') {
+    avail = BigInt(hostInputPending(task, file));
   }
   const clamped = avail > 0x7fff_ffffn ? 0x7fff_ffff : Number(avail);
   task.mem.write(arg, new StructWriter(4).i32(0, clamped).bytes);
@@ -815,6 +789,6 @@ export const fsIoSyscalls: Readonly<Record<string, SyscallImpl>> = {
     handler: sysIoctl,
     support: 'partial',
     args: ['fd', 'hex', 'ptr'],
-    note: 'TCGETS returns the default termios; TCSETS* accepted without effect; FIONREAD is 0 on streams',
+    note: 'terminal requests reach the host terminal through its termios addon (ENOTTY without it)',
   },
 };

@@ -721,3 +721,65 @@ export const SIZEOF_ITIMERSPEC = 32;
 /** struct tms: four clock_t in USER_HZ ticks. */
 export const SIZEOF_TMS = 32;
 export const USER_HZ = 100;
+// ---- terminals: asm-generic/termbits.h (arm64 uses it unchanged) ----
+
+/**
+ * The termios flags of each field by name. The host adapter knows the same
+ * names with the host's values; a flag missing on one side is dropped.
+ */
+export const TERMIOS_FLAGS = {
+  c_iflag: {
+    IGNBRK: 0o1, BRKINT: 0o2, IGNPAR: 0o4, PARMRK: 0o10, INPCK: 0o20, ISTRIP: 0o40, INLCR: 0o100,
+    IGNCR: 0o200, ICRNL: 0o400, IUCLC: 0o1000, IXON: 0o2000, IXANY: 0o4000, IXOFF: 0o10000,
+    IMAXBEL: 0o20000, IUTF8: 0o40000,
+  },
+  c_oflag: {
+    OPOST: 0o1, OLCUC: 0o2, ONLCR: 0o4, OCRNL: 0o10, ONOCR: 0o20, ONLRET: 0o40, OFILL: 0o100, OFDEL: 0o200,
+  },
+  c_cflag: {
+    CSTOPB: 0o100, CREAD: 0o200, PARENB: 0o400, PARODD: 0o1000, HUPCL: 0o2000, CLOCAL: 0o4000,
+    CRTSCTS: 0o20000000000,
+  },
+  c_lflag: {
+    ISIG: 0o1, ICANON: 0o2, XCASE: 0o4, ECHO: 0o10, ECHOE: 0o20, ECHOK: 0o40, ECHONL: 0o100,
+    NOFLSH: 0o200, TOSTOP: 0o400, ECHOCTL: 0o1000, ECHOPRT: 0o2000, ECHOKE: 0o4000, FLUSHO: 0o10000,
+    PENDIN: 0o40000, IEXTEN: 0o100000,
+  },
+} as const satisfies Record<string, Record<string, number>>;
+
+/** c_cflag character size: CSIZE mask, CS5 = 0 ... CS8 = 0o60. */
+export const CSIZE = 0o60;
+/** c_cflag line speed: CBAUD (output speed code, CBAUDEX marks codes above 38400) and CIBAUD (input, << IBSHIFT; 0: same). */
+export const CBAUD = 0o10017;
+export const CBAUDEX = 0o10000;
+export const CIBAUD = 0o2003600000;
+export const IBSHIFT = 16;
+/** Bits per second of the B* speed codes 0..15 (B0..B38400) and CBAUDEX|1..15 (B57600..B4000000). */
+export const BAUD_RATES = [0, 50, 75, 110, 134, 150, 200, 300, 600, 1200, 1800, 2400, 4800, 9600, 19200, 38400] as const;
+export const BAUD_RATES_EX = [
+  57600, 115200, 230400, 460800, 500000, 576000, 921600, 1000000, 1152000, 1500000, 2000000, 2500000, 3000000,
+  3500000, 4000000,
+] as const;
+
+/** c_cc indices; a control character of 0 is disabled (_POSIX_VDISABLE). */
+export const TERMIOS_CC = {
+  VINTR: 0, VQUIT: 1, VERASE: 2, VKILL: 3, VEOF: 4, VTIME: 5, VMIN: 6, VSWTC: 7, VSTART: 8, VSTOP: 9,
+  VSUSP: 10, VEOL: 11, VREPRINT: 12, VDISCARD: 13, VWERASE: 14, VLNEXT: 15, VEOL2: 16,
+} as const;
+
+export const TIOCGSID = 0x5429;
+
+// ---- poll(2), select(2): asm-generic/poll.h ----
+
+export const POLLIN = 0x1;
+export const POLLPRI = 0x2;
+export const POLLOUT = 0x4;
+export const POLLERR = 0x8;
+export const POLLHUP = 0x10;
+export const POLLNVAL = 0x20;
+export const POLLRDNORM = 0x40;
+export const POLLRDBAND = 0x80;
+export const POLLWRNORM = 0x100;
+export const POLLWRBAND = 0x200;
+/** struct pollfd { int fd; short events; short revents; } (8 bytes) */
+export const SIZEOF_POLLFD = 8;

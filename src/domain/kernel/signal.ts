@@ -198,39 +198,6 @@ async function sysRtSigsuspend(task: Task, a: SyscallArgs): Promise<number> {
 }
 
 /**
- * ppoll(2) with no file descriptors: glibc's pause(3) on arm64, and a
- * sleep that a signal (under the given temporary mask) ends. Waiting on
- * descriptors is the poll family's job; until elfuse has one, it is ENOSYS.
- */
-async function sysPpoll(task: Task, a: SyscallArgs): Promise<number> {
-  if (a.u64(1) !== 0n) return -Errno.ENOSYS;
-  const tsPtr = a.ptr(2);
-  let timeout: bigint | null = null;
-  if (tsPtr !== 0) {
-    timeout = decodeTimespec(task.mem.read(tsPtr, SIZEOF_TIMESPEC));
-    if (timeout === null || timeout < 0n) return -Errno.EINVAL;
-  }
-  if (a.ptr(3) !== 0) {
-    if (a.u64(4) !== BigInt(SIZEOF_SIGSET)) return -Errno.EINVAL;
-    const mask = readSigset(task, a.ptr(3));
-    task.savedSigmask = task.sigmask;
-    task.sigmask = mask & ~UNBLOCKABLE;
-  }
-  const clock = task.host.clock;
-  const start = clock.monotonicNs();
-  const done = await waitInterruptible(task, timeout === null ? forever() : clock.sleep(timeout));
-  if (done !== null) {
-    if (tsPtr !== 0) task.mem.write(tsPtr, encodeTimespec(0n));
-    return 0;
-  }
-  if (timeout !== null) {
-    const left = timeout - (clock.monotonicNs() - start);
-    task.mem.write(tsPtr, encodeTimespec(left > 0n ? left : 0n));
-  }
-  return -ERESTARTNOHAND;
-}
-
-/**
  * rt_sigtimedwait(2): takes a signal of `set` off the pending queue,
  * waiting up to the timeout (NULL: forever) for one to arrive. Other
  * signals interrupt the wait with EINTR; running out of time is EAGAIN.
@@ -310,12 +277,6 @@ export const signalSyscalls: Readonly<Record<string, SyscallImpl>> = {
     support: 'partial',
     args: ['int', 'int', 'int', 'ptr'],
     note: 'the process itself only',
-  },
-  ppoll: {
-    handler: sysPpoll,
-    support: 'partial',
-    args: ['ptr', 'size', 'ptr', 'ptr', 'size'],
-    note: 'only with no file descriptors (pause, sleeping until a signal); ENOSYS otherwise',
   },
   rt_sigreturn: { handler: (t) => sysRtSigreturn(t), support: 'full', args: [] },
   restart_syscall: {

@@ -16,6 +16,7 @@ import { fsPathSyscalls } from './fs-path.js';
 import { fsStatSyscalls } from './fs-stat.js';
 import { identitySyscalls } from './identity.js';
 import { mmSyscalls } from './mm.js';
+import { pollSyscalls } from './poll.js';
 import { processSyscalls } from './process.js';
 import { signalSyscalls } from './signal.js';
 import { Errno } from './errno.js';
@@ -362,6 +363,7 @@ const IMPLEMENTED: Readonly<Record<string, SyscallImpl>> = joinFamilies({
   fsLockSyscalls,
   identitySyscalls,
   mmSyscalls,
+  pollSyscalls,
   processSyscalls,
   signalSyscalls,
   timeSyscalls,
