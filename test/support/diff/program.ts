@@ -111,7 +111,10 @@ export interface Runners {
 
 function runner(cmd: string, args: readonly string[]): (elf: string) => RunOutput {
   return (elf) => {
-    const r = spawnSync(cmd, [...args, elf], { maxBuffer: 1 << 30, env: { PATH: '/usr/bin:/bin', LC_ALL: 'C' }, timeout: 600_000 });
+    // ELFUSE_INTERP_JIT passes through, so the same cases can run on translated blocks too.
+    const jit = process.env.ELFUSE_INTERP_JIT;
+    const env = { PATH: '/usr/bin:/bin', LC_ALL: 'C', ...(jit !== undefined ? { ELFUSE_INTERP_JIT: jit } : {}) };
+    const r = spawnSync(cmd, [...args, elf], { maxBuffer: 1 << 30, env, timeout: 600_000 });
     const status = r.error ? String(r.error) : r.signal ? `signal ${r.signal}` : `exit ${r.status}`;
     return { ok: !r.error && r.status === 0, status: `${status}${r.stderr?.length ? `: ${r.stderr.toString().slice(0, 300)}` : ''}`, out: r.stdout ?? Buffer.alloc(0) };
   };
