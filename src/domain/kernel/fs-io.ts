@@ -96,7 +96,9 @@ function hostRead(task: Task, file: OpenFile, count: number, pos: bigint | null)
   const fs = task.host.fs;
   if (!file.positional && file.kind !== 'file') {
     const buf = new Uint8Array(Math.min(count, CHUNK));
-    if (file.flags & O_NONBLOCK && !streamReadable(task, file)) throw new SyscallError(Errno.EAGAIN);
+    // A non-blocking host fd answers for itself (EAGAIN, or 0 at a FIFO without writers); a
+    // blocking one (a tty or an inherited pipe) is asked for readiness first, so it never waits.
+    if (file.flags & O_NONBLOCK && !file.hostNonBlock && !streamReadable(task, file)) throw new SyscallError(Errno.EAGAIN);
     return readStream(task, file, buf);
   }
   const buf = new Uint8Array(Math.min(count, MAX_RW_COUNT));
