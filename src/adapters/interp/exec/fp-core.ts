@@ -225,6 +225,7 @@ export function roundBig(cpu: FpRegs, neg: boolean, m: bigint, e: number, sticky
   return neg ? -v : v;
 }
 
+/** Bits of one binary64: decompose() and the round-to-odd step of the fast FMA. */
 const F64 = new Float64Array(1);
 const U32 = new Uint32Array(F64.buffer);
 
@@ -511,8 +512,89 @@ export function sqrt1(cpu: FpRegs, dbl: boolean, wd: number, wn: number): void {
 
 // ---- fused multiply-add ------------------------------------------------------------------
 
+/** The binary64 one ulp from x (finite, nonzero) towards +inf (`up`) or -inf. */
+function nextAfter(x: number, up: boolean): number {
+  F64[0] = x;
+  if ((x > 0) === up) {
+    U32[0] = (U32[0]! + 1) >>> 0;
+    if (U32[0] === 0) U32[1] = U32[1]! + 1;
+  } else {
+    if (U32[0] === 0) U32[1] = U32[1]! - 1;
+    U32[0] = (U32[0]! - 1) >>> 0;
+  }
+  return F64[0]!;
+}
+
+/**
+ * Binary64 FMA under RN without FZ, without BigInt (Boldo and Melquiond,
+ * "Emulation of FMA and correctly rounded sums: proved algorithms using
+ * rounding to odd"): the product split exactly into uh + ul (Dekker), c + uh
+ * exactly into th + tl (TwoSum), v = tl + ul rounded to odd, and the result
+ * RN(th + v). The operand bounds keep every step free of overflow and
+ * underflow, and the result normal; outside them (or for a tiny result) it
+ * returns null and the exact path decides. Sets IXC when the result is not
+ * exact: when tl + ul or th + v had a rounding error.
+ */
+function fmaFast64(cpu: FpRegs, a: number, b: number, c: number): number | null {
+  const aa = Math.abs(a);
+  const ab = Math.abs(b);
+  const ac = Math.abs(c);
+  if (!(aa >= 2 ** -400 && aa <= 2 ** 400 && ab >= 2 ** -400 && ab <= 2 ** 400 && ac <= 2 ** 800 && (c === 0 || ac >= 2 ** -400))) {
+    return null;
+  }
+  const uh = a * b;
+  const ul = productError(a, b, uh);
+  const th = c + uh;
+  let bb = th - c;
+  const tl = c - (th - bb) + (uh - bb);
+  const s = tl + ul;
+  bb = s - tl;
+  const e2 = tl - (s - bb) + (ul - bb);
+  let v = s;
+  if (e2 !== 0) {
+    // Round to odd: keep s if its last bit is odd, else take the neighbour towards the exact sum.
+    F64[0] = s;
+    if ((U32[0]! & 1) === 0) v = nextAfter(s, e2 > 0);
+  }
+  const r = th + v;
+  if (!(Math.abs(r) >= SAFE64)) return null;
+  bb = r - th;
+  const e3 = th - (r - bb) + (v - bb);
+  if (e2 !== 0 || e3 !== 0) cpu.fpsr |= FPSR_IXC;
+  return r;
+}
+
+/**
+ * Binary32 FMA under RN without FZ: the product of two singles is exact in
+ * binary64, so a*b + c is s + e exactly (TwoSum). Rounding s to single
+ * differs from rounding s + e only when s is a midpoint between two singles
+ * and e is nonzero: then e says which side the exact value is on. Results
+ * near the subnormal or overflow range return null (exact path).
+ */
+function fmaFast32(cpu: FpRegs, a: number, b: number, c: number): number | null {
+  const p = a * b;
+  const s = p + c;
+  const bb = s - p;
+  const e = p - (s - bb) + (c - bb);
+  const as = Math.abs(s);
+  if (!(as >= SAFE32 && as < 2 ** 127)) return null;
+  let r = Math.fround(s);
+  const d = s - r;
+  if (e !== 0 && d !== 0) {
+    // s is a midpoint exactly when the single on its other side is r + 2d.
+    const other = r + 2 * d;
+    if (Math.fround(other) === other && e > 0 === d > 0) r = other;
+  }
+  if (e !== 0 || r !== s) cpu.fpsr |= FPSR_IXC;
+  return r;
+}
+
 /** (a*b + c) * 2^scale with a single rounding (operands finite and a, b nonzero). */
 function fmaFinite(cpu: FpRegs, a: number, b: number, c: number, fmt: Fmt, mode: Rnd, fz: boolean, scale = 0): number {
+  if (mode === Rnd.TIEEVEN && !fz && scale === 0) {
+    const fast = fmt === FMT64 ? fmaFast64(cpu, a, b, c) : fmt === FMT32 ? fmaFast32(cpu, a, b, c) : null;
+    if (fast !== null) return fast;
+  }
   const A = decompose(a);
   const B = decompose(b);
   const pe = A.e + B.e + scale;
