@@ -215,7 +215,7 @@ describe('--sysroot', () => {
   });
 
   test('PT_INTERP resolves through the sysroot (and is then refused: no interpreter loading yet)', async (ctx) => {
-    if (!hasTools('aarch64-linux-gnu-gcc')) ctx.skip();
+    if (!hasTools('aarch64-linux-gnu-gcc')) ctx.skip('needs aarch64-linux-gnu-gcc to link a dynamic guest (.ci/run installs it)');
     const root = join(dir, 'dynroot');
     mkdirSync(join(root, 'lib'), { recursive: true });
     const exe = join(dir, 'dyn');

@@ -68,7 +68,8 @@ describe('job control', () => {
 
   test('SIGSTOP stops the process until SIGCONT, as under qemu (the host kernel)', async (ctx) => {
     requireReferences(ctx, [QEMU_REF, GUESTS_REF]);
-    if (!existsSync('/proc/self/stat')) ctx.skip();
+    // The test reads the stopped state of the host process from its /proc/<pid>/stat.
+    if (!existsSync('/proc/self/stat')) ctx.skip('needs a host /proc to see a process stopped');
     const qemu = await stopAndContinue('qemu-aarch64', [guest('signals'), 'stop']);
     const elfuse = await stopAndContinue(process.execPath, [join(ROOT, 'bin/elfuse.js'), '--backend', 'interp', guest('signals'), 'stop']);
     expect(elfuse).toEqual(qemu);
