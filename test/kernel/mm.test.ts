@@ -62,6 +62,16 @@ describe('MAP_SHARED file mappings', () => {
     const va2 = Number(await h.sys('mmap', 0, PAGE, 1, MAP_SHARED, fd, 0));
     expect(new TextDecoder().decode(h.read(va2 + 100, 6))).toBe('MAPPED');
   });
+
+  it('fallocate PUNCH_HOLE zeroes show in the mapping, as written zeros do', async () => {
+    const { h, fd } = await sharedFile(2 * PAGE);
+    const va = Number(await h.sys('mmap', 0, 2 * PAGE, RW, MAP_SHARED, fd, 0));
+    expect(h.read(va + PAGE + 1, 1)[0]).toBe(((PAGE + 1) * 7 + 3) & 0xff);
+    // FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE over [PAGE, PAGE + 100)
+    expect(await h.sys('fallocate', fd, 3, PAGE, 100)).toBe(0n);
+    expect(Array.from(h.read(va + PAGE, 100)).every((b) => b === 0)).toBe(true);
+    expect(h.read(va + PAGE + 100, 1)[0]).toBe(((PAGE + 100) * 7 + 3) & 0xff);
+  });
 });
 
 describe('mremap, msync, mincore arguments', () => {

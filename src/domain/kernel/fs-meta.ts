@@ -41,6 +41,7 @@ import {
 import { OFFSET_MAX } from './file-locks.js';
 import { SyscallError, type SyscallArgs, type SyscallImpl } from './syscall-args.js';
 import type { Task } from './task.js';
+import { afterFileWrite } from './mm.js';
 
 /** The process umask, read without changing it. */
 export function currentUmask(task: Task): number {
@@ -305,7 +306,11 @@ function sysFallocate(task: Task, a: SyscallArgs): number {
     const zeroEnd = mode & FALLOC_FL_KEEP_SIZE && end > size ? size : end;
     for (let at = offset; at < zeroEnd; ) {
       const n = zeroEnd - at > 1n << 20n ? 1 << 20 : Number(zeroEnd - at);
-      at += BigInt(fs.write(file.hostFd, new Uint8Array(n), at));
+      const zeros = new Uint8Array(n);
+      const done = fs.write(file.hostFd, zeros, at);
+      // Pages of the file mapped MAP_SHARED see the zeros too, as with write(2).
+      afterFileWrite(task, file, at, zeros.subarray(0, done));
+      at += BigInt(done);
     }
   }
   if (!(mode & FALLOC_FL_KEEP_SIZE) && end > size) fs.ftruncate(file.hostFd, end);
