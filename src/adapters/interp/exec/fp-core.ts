@@ -322,7 +322,8 @@ function arith2Fast(cpu: FpRegs, dbl: boolean, op: Op2, wd: number, a: number, b
       } else {
         if (!(Math.abs(r) >= (dbl ? SAFE64 : SAFE32)) || r - r !== 0) return false;
         if (dbl) {
-          if (Math.abs(a) > BIG || Math.abs(b) > BIG) return false;
+          // The split product must not overflow either: near DBL_MAX its error term would.
+          if (Math.abs(a) > BIG || Math.abs(b) > BIG || Math.abs(s) > BIG) return false;
           inexact = productError(a, b, s) !== 0;
         } else inexact = r !== s; // a product of singles is exact in binary64
       }
@@ -338,7 +339,8 @@ function arith2Fast(cpu: FpRegs, dbl: boolean, op: Op2, wd: number, a: number, b
       } else {
         if (!(Math.abs(r) >= (dbl ? SAFE64 : SAFE32)) || r - r !== 0 || b - b !== 0) return false;
         if (dbl) {
-          if (Math.abs(r) > BIG || Math.abs(b) > BIG || Math.abs(a) < SAFE64) return false;
+          // r * b is about a: near DBL_MAX the split product's error term would overflow.
+          if (Math.abs(r) > BIG || Math.abs(b) > BIG || Math.abs(a) > BIG || Math.abs(a) < SAFE64) return false;
           const p = r * b;
           inexact = p !== a || productError(r, b, p) !== 0;
         } else inexact = r * b !== a; // exact product of two singles
@@ -492,7 +494,8 @@ function stepFused(cpu: FpRegs, a: number, b: number, c: number, scale: number, 
 /** FSQRT of one lane. */
 export function sqrt1(cpu: FpRegs, dbl: boolean, wd: number, wn: number): void {
   const a = readF(cpu, dbl, wn);
-  if ((cpu.fpcr & FPCR_SLOW) === 0 && a >= (dbl ? SAFE64 : SAFE32) && a < Infinity) {
+  // Below BIG the check r*r == a cannot overflow in its split product.
+  if ((cpu.fpcr & FPCR_SLOW) === 0 && a >= (dbl ? SAFE64 : SAFE32) && a < (dbl ? BIG : Infinity)) {
     // sqrt of a normal operand is normal; exact iff r*r == a.
     const s = Math.sqrt(a);
     const r = dbl ? s : Math.fround(s);
