@@ -4,7 +4,7 @@
  * (AddWithCarry, DecodeBitMasks, the bitfield and move-wide operations).
  */
 import { describe, expect, it } from 'vitest';
-import { CODE, DATA, runAsm, type Machine, regs, flags } from './harness.js';
+import { CODE, DATA, runAsm, regs, flags } from './harness.js';
 
 const SP0 = BigInt(DATA + 0x8000); // the harness's initial SP
 const M64 = (1n << 64n) - 1n;

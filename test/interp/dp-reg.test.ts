@@ -4,7 +4,7 @@
  * (CRC-32 and CRC-32C of "123456789").
  */
 import { describe, expect, it } from 'vitest';
-import { DATA, runAsm, type Machine, regs, flags } from './harness.js';
+import { DATA, runAsm, regs, flags } from './harness.js';
 
 const SP0 = BigInt(DATA + 0x8000);
 const M64 = (1n << 64n) - 1n;

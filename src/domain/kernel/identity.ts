@@ -72,7 +72,7 @@ function storeGids(task: Task, ids: IdSet): void {
 }
 
 /** setuid(2)/setgid(2): privileged sets all three; otherwise only the effective id, to the real or saved one. */
-function setId(task: Task, id: number, cur: IdSet, privileged_: boolean): IdSet {
+function setId(id: number, cur: IdSet, privileged_: boolean): IdSet {
   checkId(id);
   if (privileged_) return { r: id, e: id, s: id, fs: id };
   if (id === cur.r || id === cur.s) return { ...cur, e: id, fs: id };
@@ -338,8 +338,8 @@ function sysSetpriority(task: Task, a: SyscallArgs): number {
 const ids = (args: SyscallImpl['args']) => ({ support: 'full' as const, args });
 
 export const identitySyscalls: Readonly<Record<string, SyscallImpl>> = {
-  setuid: { handler: (t, a) => (storeUids(t, setId(t, a.uint(0), uids(t), privileged(t))), 0), ...ids(['int']) },
-  setgid: { handler: (t, a) => (storeGids(t, setId(t, a.uint(0), gids(t), privileged(t))), 0), ...ids(['int']) },
+  setuid: { handler: (t, a) => (storeUids(t, setId(a.uint(0), uids(t), privileged(t))), 0), ...ids(['int']) },
+  setgid: { handler: (t, a) => (storeGids(t, setId(a.uint(0), gids(t), privileged(t))), 0), ...ids(['int']) },
   setreuid: { handler: (t, a) => (storeUids(t, setReId(a.uint(0), a.uint(1), uids(t), privileged(t))), 0), ...ids(['int', 'int']) },
   setregid: { handler: (t, a) => (storeGids(t, setReId(a.uint(0), a.uint(1), gids(t), privileged(t))), 0), ...ids(['int', 'int']) },
   setresuid: {

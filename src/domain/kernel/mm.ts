@@ -136,7 +136,7 @@ class HostFileSource implements PageSource {
 }
 
 /** The file a mapping reads from, or an errno (do_mmap's checks, in its order). */
-function mappableFile(task: Task, file: OpenFile, prot: number, flags: number): number {
+function mappableFile(file: OpenFile, prot: number, flags: number): number {
   if (file.kind === 'dir' || file.kind === 'fifo' || file.kind === 'socket' || file.kind === 'tty') return -Errno.ENODEV;
   const type = flags & MAP_TYPE;
   if (type === MAP_SHARED_VALIDATE && flags & ~VALIDATED_FLAGS) return -Errno.EOPNOTSUPP;
@@ -162,7 +162,7 @@ function sysMmap(task: Task, a: SyscallArgs): number {
   if (!(length > 0)) return -Errno.EINVAL;
   const type = flags & MAP_TYPE;
   if (type !== MAP_SHARED && type !== MAP_PRIVATE && type !== MAP_SHARED_VALIDATE) return -Errno.EINVAL;
-  const bad = mappableFile(task, file, prot, flags);
+  const bad = mappableFile(file, prot, flags);
   if (bad < 0) return bad;
   // proc files have no mmap (ENODEV, as do_mmap says when f_op->mmap is missing).
   if (file.synth && file.kind !== 'chr') return -Errno.ENODEV;

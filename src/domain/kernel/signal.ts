@@ -27,7 +27,6 @@ import {
   SigactionOffset,
   StackTOffset,
   decodeTimespec,
-  encodeTimespec,
   StructReader,
   StructWriter,
   _NSIG,

@@ -7,7 +7,6 @@
 import type { MemoryPort } from '../../ports/memory.js';
 
 export { PAGE_SIZE } from '../kernel/linux-abi.js';
-import { PAGE_SIZE } from '../kernel/linux-abi.js';
 export const PAGE_SHIFT = 12;
 
 export class PhysMem {

@@ -201,10 +201,6 @@ function memPlan(name: string, f: Record<string, number>, x: bigint[], pick: num
   return { rn, offset: BigInt(f.imm9!), align: 1 };
 }
 
-function setX(x: Val[], n: number, v: Val): void {
-  if (n !== 31) x[n] = v;
-}
-
 const setImm = (f: Record<string, number>, name: string, v: number): void => {
   if (name in f) f[name] = v;
 };

@@ -298,10 +298,6 @@ const regShiftN = (signed: boolean, round: boolean, saturating: boolean) => (bit
     return saturating ? satN(cpu, v, bits, signed) : v;
   };
 
-/** Same-shape entries with a BigInt op and a number op built from one factory pair. */
-const dual = (signed: boolean, scalar: boolean, k: readonly [(bits: number) => BigOp, (bits: number) => NumOp]): ExecBuilder =>
-  same3(signed, scalar, k[0], k[1]);
-
 /** Unary same-size op (Vm unused). */
 function unaryBig(signed: boolean, scalar: boolean, op: (bits: number) => BigOp, dSigned = signed, num?: (bits: number) => NumOp): ExecBuilder {
   return (f) => bigLanes({ ...sameShape(f, scalar, signed, f.size!, signed, dSigned), m: -1 }, op(8 << f.size!), num?.(8 << f.size!));

@@ -13,7 +13,7 @@
  */
 import { expandSimdImm, imm5Size, immhSize, intElemRegIndex, vfpImm } from '../../../domain/a64/table/simd.js';
 import type { Fields } from '../../../domain/a64/pattern.js';
-import { type Cpu, type Exec } from '../cpu.js';
+import { type Cpu } from '../cpu.js';
 import { TWO32, XZR_READ, XZR_WRITE } from '../regs.js';
 import { simdFpExec } from './simd-fp.js';
 import { simdLdstExec } from './simd-ldst.js';

@@ -8,7 +8,7 @@ import type { Fields } from '../pattern.js';
 
 // ---- operand printing (shared with the load/store table) ---------------------
 
-import { COND_NAMES, gpr, gprSp, hexImm, target } from './syntax.js';
+import { COND_NAMES, gpr, hexImm, target } from './syntax.js';
 
 const f0 = (f: Fields, k: string): number => f[k] ?? 0;
 

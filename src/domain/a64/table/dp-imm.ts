@@ -10,7 +10,7 @@
 import type { InsnDef } from '../insn.js';
 import type { Fields } from '../pattern.js';
 
-import { condName, hexImm, reg } from './syntax.js';
+import { hexImm, reg } from './syntax.js';
 
 /** Field accessor: table fields always exist for the entry that decoded them. */
 function fv(f: Fields, name: string): number {
