@@ -1,12 +1,12 @@
 #!/usr/bin/env node
-// Builds the small native terminal addon (src/adapters/host-node/native/)
-// with node-gyp. Part of `npm run build`, so both `npm install` (prepare) and
-// `npm test` build it in a fresh clone, also after `npm ci --ignore-scripts`.
+// Builds the native addons (src/adapters/host-node/native/) with node-gyp:
+// elfuse_posix (the *at(2) file calls every path operation goes through) and
+// elfuse_tty (termios, window size, readiness). Part of `npm run build`, so
+// both `npm install` (prepare) and `npm test` build them in a fresh clone,
+// also after `npm ci --ignore-scripts`.
 //
-// The addon is optional: when it cannot be built (no C++ compiler, no Node
-// headers) this prints why and exits 0, and elfuse runs without it (the
-// termios ioctls then fail with an honest errno, see terminal.ts).
-// ELFUSE_REQUIRE_NATIVE=1 turns a failed build into an error (CI).
+// elfuse cannot run without elfuse_posix: when the build fails, this says in
+// one paragraph what to install and exits 1.
 
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const dir = join(root, 'src/adapters/host-node/native');
-const output = join(dir, 'build/Release/elfuse_tty.node');
+const outputs = ['elfuse_posix', 'elfuse_tty'].map((name) => join(dir, `build/Release/${name}.node`));
 
 // Inside npm scripts npm names its bundled node-gyp; run directly, use the copy
 // bundled with the npm next to this node, else whatever is on PATH.
@@ -35,11 +35,15 @@ const result = spawnSync(cmd, [...args, '--directory', dir, '--loglevel', 'warn'
   cwd: root,
 });
 
-if (result.status === 0 && existsSync(output)) process.exit(0);
+if (result.status === 0 && outputs.every((o) => existsSync(o))) process.exit(0);
 
 const why = result.error ? result.error.message : `node-gyp exited with ${result.status ?? result.signal}`;
+const install =
+  process.platform === 'darwin'
+    ? 'the Xcode command line tools (xcode-select --install) and python3'
+    : 'a C++ compiler, make and python3 (Debian/Ubuntu: apt-get install g++ make python3)';
 process.stderr.write(
-  `build-native: the terminal addon was not built (${why}); elfuse still runs, ` +
-    'but termios ioctls and poll on terminals are unavailable\n',
+  `build-native: elfuse's native addon could not be built (${why}). ` +
+    `elfuse needs it for every file operation; install ${install}, then run npm install again.\n`,
 );
-process.exit(process.env.ELFUSE_REQUIRE_NATIVE === '1' ? 1 : 0);
+process.exit(1);

@@ -1,8 +1,8 @@
 /**
  * Host ports: the narrow view of the host OS that the Linux personality in
  * src/domain/kernel/ uses (filesystem, clock, randomness, process identity,
- * terminal). No Node types: paths are strings, data is Uint8Array, times are
- * bigint nanoseconds. Every failure is thrown as a `HostError` carrying the
+ * terminal). No Node types: paths are byte strings (HostPath), data is
+ * Uint8Array, times are bigint nanoseconds. Every failure is thrown as a `HostError` carrying the
  * host's error code string; the kernel translates it to a Linux errno in one
  * place (src/domain/kernel/errno.ts).
  */
@@ -17,6 +17,13 @@ export class HostError extends Error {
     this.name = 'HostError';
   }
 }
+
+/**
+ * A host path or file name as raw bytes: a string whose every character is
+ * one byte (0–255), never decoded as UTF-8, so a name that is not valid UTF-8
+ * (Linux allows any byte but '/' and NUL) survives every call unchanged.
+ */
+export type HostPath = string;
 
 export type HostFileType = 'file' | 'dir' | 'symlink' | 'chr' | 'blk' | 'fifo' | 'socket' | 'unknown';
 
@@ -39,7 +46,7 @@ export interface HostStat {
 }
 
 export interface HostDirEntry {
-  readonly name: string;
+  readonly name: HostPath;
   readonly type: HostFileType;
   readonly ino: bigint;
 }
@@ -57,13 +64,40 @@ export interface HostOpenFlags {
   readonly noCtty?: boolean;
   readonly sync?: boolean;
   readonly dsync?: boolean;
+  /**
+   * A handle that names the object without opening it for I/O (Linux's
+   * O_PATH): no permission on the object itself is needed, and with
+   * `noFollow` a symlink is opened as itself. `access` is then ignored.
+   */
+  readonly pathOnly?: boolean;
 }
 
 /** access(2) mode bits (F_OK 0, X_OK 1, W_OK 2, R_OK 4 on every POSIX host). */
 export type HostAccessMode = number;
 
+/** A time for utimensat: nanoseconds since the epoch, or the current time, or unchanged. */
+export type HostTime = bigint | 'now' | 'omit';
+
+/** How renameat treats an existing target: replace it, fail (EEXIST), or swap the two atomically. */
+export type HostRenameMode = 'replace' | 'noreplace' | 'exchange';
+
+/**
+ * The host's files, the *at(2) way: every path call takes a directory fd
+ * and a name relative to it, and never follows a final symlink unless it
+ * says so. The kernel (src/domain/kernel/namei.ts) walks guest paths one
+ * component at a time with these calls, so the host never follows a
+ * symlink or `..` on its own. An empty name means the object `dirfd`
+ * itself refers to (Linux's AT_EMPTY_PATH). Fds returned are close-on-exec.
+ */
 export interface HostFs {
-  open(path: string, flags: HostOpenFlags, mode: number): number;
+  /**
+   * Opens a directory named by the user on elfuse's command line (the
+   * sysroot, the host root "/", the starting directory), absolute or
+   * relative to elfuse's own cwd, following symlinks: the handles the
+   * kernel's walks start from. Never used for a guest's path.
+   */
+  openRoot(path: HostPath): number;
+  openat(dirfd: number, name: HostPath, flags: HostOpenFlags, mode: number): number;
   close(fd: number): void;
   /** Synchronous read; `position` null reads at the host fd's own offset (pipes, ttys). */
   read(fd: number, buf: Uint8Array, position: bigint | null): number;
@@ -72,36 +106,36 @@ export interface HostFs {
   /** `nonBlocking`: report EAGAIN instead of waiting until the host fd takes the data. */
   write(fd: number, data: Uint8Array, position: bigint | null, nonBlocking?: boolean): number;
   fstat(fd: number): HostStat;
-  stat(path: string): HostStat;
-  lstat(path: string): HostStat;
-  readlink(path: string): string;
-  /** Directory entries without '.' and '..'. */
-  readdir(path: string): HostDirEntry[];
-  access(path: string, mode: HostAccessMode): void;
-  mkdir(path: string, mode: number): void;
-  unlink(path: string): void;
-  rmdir(path: string): void;
-  rename(from: string, to: string): void;
+  /** fstatat(2): `noFollow` stats a final symlink itself. */
+  statat(dirfd: number, name: HostPath, noFollow: boolean): HostStat;
+  readlinkat(dirfd: number, name: HostPath): HostPath;
+  /** Entries of the directory `fd` refers to, in the host's order, without '.' and '..'. */
+  readdir(fd: number): HostDirEntry[];
+  /** faccessat(2) with the real ids; `noFollow` checks a final symlink itself. */
+  accessat(dirfd: number, name: HostPath, mode: HostAccessMode, noFollow: boolean): void;
+  mkdirat(dirfd: number, name: HostPath, mode: number): void;
+  /** Creates a FIFO with exactly `mode` (the caller applies the umask). */
+  mkfifoat(dirfd: number, name: HostPath, mode: number): void;
+  unlinkat(dirfd: number, name: HostPath, removeDir: boolean): void;
+  /** renameat2(2); 'noreplace' and 'exchange' are atomic on the host. */
+  renameat(oldDirfd: number, oldName: HostPath, newDirfd: number, newName: HostPath, mode: HostRenameMode): void;
+  /** linkat(2) of the object itself (a final symlink is linked, not followed). */
+  linkat(oldDirfd: number, oldName: HostPath, newDirfd: number, newName: HostPath): void;
+  symlinkat(target: HostPath, dirfd: number, name: HostPath): void;
+  /** `noFollow` on a symlink: EOPNOTSUPP where the host cannot change a link's mode (Linux). */
+  chmodat(dirfd: number, name: HostPath, mode: number, noFollow: boolean): void;
+  /** uid/gid -1 leave that id unchanged. */
+  chownat(dirfd: number, name: HostPath, uid: number, gid: number, noFollow: boolean): void;
+  /** Sets access and modification times, to the nanosecond where the host keeps it. */
+  utimensat(dirfd: number, name: HostPath, atime: HostTime, mtime: HostTime, noFollow: boolean): void;
   ftruncate(fd: number, length: bigint): void;
   fsync(fd: number): void;
   fdatasync(fd: number): void;
-  truncate(path: string, length: bigint): void;
-  chmod(path: string, mode: number): void;
   fchmod(fd: number, mode: number): void;
-  /** uid/gid -1 leave that id unchanged; `noFollow` changes a symlink itself (lchown). */
-  chown(path: string, uid: number, gid: number, noFollow: boolean): void;
   fchown(fd: number, uid: number, gid: number): void;
-  /** Sets access and modification times (nanoseconds; the host may keep less precision). */
-  utimes(path: string, atimeNs: bigint, mtimeNs: bigint, noFollow: boolean): void;
-  futimes(fd: number, atimeNs: bigint, mtimeNs: bigint): void;
-  symlink(target: string, path: string): void;
-  /** link(2): a hard link to `existing` itself (a symlink is not followed). */
-  link(existing: string, newPath: string): void;
-  /** The canonical path with every symlink resolved. */
-  realpath(path: string): string;
-  /** Creates a FIFO with exactly `mode` (the caller applies the umask). */
-  mkfifo(path: string, mode: number): void;
-  statfs(path: string): HostStatfs;
+  fstatfs(fd: number): HostStatfs;
+  /** Sets or clears O_NONBLOCK on the host's open file description (shared with whoever shares it, as on Linux). */
+  setNonBlocking(fd: number, on: boolean): void;
 }
 
 /** statfs(2) fields the host reports (f_type is the host's own filesystem magic). */
@@ -138,8 +172,8 @@ export interface HostProcess {
   /** Supplementary group ids (getgroups(2)); absent means none. */
   groups?(): readonly number[];
   hostname(): string;
-  cwd(): string;
-  chdir(path: string): void;
+  /** The directory elfuse was started in (a host path): the guest's first working directory. */
+  cwd(): HostPath;
   /** Sets the umask and returns the previous one. */
   umask(mask: number): number;
   /** Host memory totals, for sysinfo(2). */

@@ -179,10 +179,16 @@ describe('--sysroot', () => {
     copyFileSync(guest('procfs'), join(root, 'bin/procfs'));
     writeFileSync(join(root, 'etc/marker'), 'inside the sysroot\n');
     writeFileSync(join(dir, 'host-secret'), 'the host file\n');
+    // A host decoy the sysroot shadows: the guest's name for it is the sysroot's file.
+    mkdirSync(join(dir, 'decoy'));
+    writeFileSync(join(dir, 'decoy/secret.txt'), 'HOST DECOY\n');
+    mkdirSync(join(root, dir, 'decoy'), { recursive: true });
+    writeFileSync(join(root, dir, 'decoy/secret.txt'), 'the sysroot copy\n');
     symlinkSync('/etc/marker', join(root, 'usr/share/abs-link'));
     symlinkSync('../../etc/marker', join(root, 'usr/share/rel-link'));
-    symlinkSync(`../../../../../../../../..${dir}/host-secret`, join(root, 'etc/escape-rel'));
-    symlinkSync(`${dir}/host-secret`, join(root, 'etc/escape-abs'));
+    symlinkSync(`../../../../../../../../..${dir}/decoy/secret.txt`, join(root, 'etc/escape-rel'));
+    symlinkSync(`${dir}/decoy/secret.txt`, join(root, 'etc/escape-abs'));
+    symlinkSync(`${dir}/host-secret`, join(root, 'etc/host-link'));
     symlinkSync('/etc', join(root, 'etc-link'));
     const sys = (args: string[], cwd?: string) => runElfuse(['--sysroot', root, ...args], cwd ? { cwd } : {});
 
@@ -192,15 +198,13 @@ describe('--sysroot', () => {
     expect(await cat('/usr/share/rel-link')).toBe('inside the sysroot\n');
     expect(await cat('/etc-link/marker')).toBe('inside the sysroot\n');
     expect(await cat('/../../../etc/marker')).toBe('inside the sysroot\n');
-    // Symlinks aimed at a host file resolve inside the sysroot, where it does not exist.
-    for (const link of ['/etc/escape-rel', '/etc/escape-abs']) {
-      const r = await sys(['/bin/cat-file', link]);
-      expect(r.stdout.toString()).toBe('');
-      expect(r.stderr.toString()).toContain('No such file or directory');
-      expect(r.status).toBe(1);
-    }
-    // Not in the sysroot at all: the host's file.
+    // Symlinks aimed at a host file the sysroot shadows resolve to the sysroot's file, never the host's.
+    expect(await cat('/etc/escape-rel')).toBe('the sysroot copy\n');
+    expect(await cat('/etc/escape-abs')).toBe('the sysroot copy\n');
+    expect(await cat(`${dir}/decoy/secret.txt`)).toBe('the sysroot copy\n');
+    // A path the sysroot has no entry for is the host's, named directly or through a link.
     expect(await cat(`${dir}/host-secret`)).toBe('the host file\n');
+    expect(await cat('/etc/host-link')).toBe('the host file\n');
 
     // /proc/self/exe and getcwd give guest paths; relative `..` from inside stops at the top.
     const r = await sys(['/bin/procfs', 'proc'], join(root, 'etc'));
@@ -224,6 +228,8 @@ describe('--sysroot', () => {
     const r = await runElfuse(['--sysroot', root, exe]);
     expect(r.status).toBe(126);
     expect(r.stderr.toString()).toContain(`interpreter /lib/ld-linux-aarch64.so.1 at ${root}/lib/ld-linux-aarch64.so.1`);
+    const missing = await runElfuse(['--sysroot', join(dir, 'sysroot'), exe]);
+    expect(missing.stderr.toString()).toContain(`interpreter /lib/ld-linux-aarch64.so.1 not found in the sysroot ${join(dir, 'sysroot')} or on the host`);
   });
 
   test('a missing sysroot is a usage error', async (ctx) => {

@@ -15,6 +15,8 @@ import { SCRATCH, le, makeHarness, type KernelHarness } from './harness.js';
 
 const BUF = SCRATCH + 0x4000;
 const DIR_FD = 7;
+/** The made-up host fd behind the guest's DIR_FD. */
+const DIR_HOST_FD = 9999;
 
 /** A host whose directory /d lists `names` in their current order. */
 function hostWithDir(names: string[]): HostPorts {
@@ -23,11 +25,10 @@ function hostWithDir(names: string[]): HostPorts {
     dev: 1n, ino, mode: 0o40755, nlink: 2, uid: 0, gid: 0, rdev: 0n, size: 0n, blksize: 4096, blocks: 0n,
     atimeNs: 0n, mtimeNs: 0n, ctimeNs: 0n, birthtimeNs: 0n,
   });
-  const fs: HostFs = {
-    ...real.fs,
-    stat: (path: string) => st(path === '/d' ? 2n : 1n),
-    readdir: (): HostDirEntry[] => names.map((name, i) => ({ name, type: 'file', ino: BigInt(100 + i) })),
-  };
+  const fs: HostFs = Object.create(real.fs) as HostFs;
+  fs.fstat = (fd: number) => (fd === DIR_HOST_FD ? st(2n) : real.fs.fstat(fd));
+  fs.readdir = (fd: number): HostDirEntry[] =>
+    fd === DIR_HOST_FD ? names.map((name, i) => ({ name, type: 'file', ino: BigInt(100 + i) })) : real.fs.readdir(fd);
   return { ...real, fs };
 }
 
@@ -53,7 +54,7 @@ async function getdents(h: KernelHarness, size: number): Promise<Rec[]> {
 
 function setup(names: string[]): KernelHarness {
   const h = makeHarness({ host: hostWithDir(names) });
-  h.task.fds.installAt(DIR_FD, new OpenFile(-1, '/d', 0, 'dir', false), false);
+  h.task.fds.installAt(DIR_FD, new OpenFile(DIR_HOST_FD, '/d', 0, 'dir', false), false);
   return h;
 }
 

@@ -17,11 +17,11 @@
  */
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createNodeHostPorts } from '../../src/adapters/host-node/index.js';
-import { HostError, type HostPorts, type HostProcess } from '../../src/ports/host.js';
+import type { HostPorts, HostProcess } from '../../src/ports/host.js';
 import { errnoName } from '../../src/domain/kernel/errno.js';
 import { SYSCALL_TABLE } from '../../src/domain/kernel/syscall-table.js';
 import { makeHarness, SCRATCH, SCRATCH_SIZE, UNMAPPED, type KernelHarness } from '../kernel/harness.js';
@@ -49,11 +49,6 @@ function sandboxedPorts(): HostPorts {
   const proc: HostProcess = Object.create(real.process) as HostProcess;
   proc.stop = (signal) => {
     stops.push(signal);
-  };
-  proc.chdir = (path: string) => {
-    const target = resolve(real.process.cwd(), path);
-    if (target !== sandbox && !target.startsWith(`${sandbox}/`)) throw new HostError('EACCES', 'chdir');
-    real.process.chdir(path);
   };
   return { ...real, process: proc };
 }

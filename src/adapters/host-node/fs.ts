@@ -1,64 +1,74 @@
 /**
- * HostFs on node:fs. Regular files use the synchronous API (a local disk
- * read is short); pipes, ttys and sockets are read with the callback API so
- * a guest waiting for input never blocks the JavaScript thread.
+ * HostFs on Node.js: path calls through the native POSIX addon's *at
+ * functions (posix.ts), byte-exact names, nothing followed unless asked;
+ * reads and writes on node:fs. Regular files use the synchronous API (a
+ * local disk read is short); pipes, ttys and sockets are read with the
+ * callback API so a guest waiting for input never blocks the JavaScript
+ * thread.
  */
 
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import { HostError } from '../../ports/host.js';
-import type { HostDirEntry, HostFileType, HostFs, HostOpenFlags, HostStat, HostStatfs } from '../../ports/host.js';
+import {
+  type HostDirEntry,
+  type HostFileType,
+  type HostFs,
+  type HostOpenFlags,
+  type HostPath,
+  type HostRenameMode,
+  type HostStat,
+  type HostStatfs,
+  type HostTime,
+} from '../../ports/host.js';
 import { hostCall, toHostError } from './errors.js';
+import { native, posix, type NativePosix, type PosixConstants } from './posix.js';
 
-const C = fs.constants;
-
-function nodeOpenFlags(f: HostOpenFlags): number {
-  let flags = f.access === 'r' ? C.O_RDONLY : f.access === 'w' ? C.O_WRONLY : C.O_RDWR;
-  const optional: [boolean | undefined, number | undefined][] = [
-    [f.create, C.O_CREAT],
-    [f.exclusive, C.O_EXCL],
-    [f.truncate, C.O_TRUNC],
-    [f.append, C.O_APPEND],
-    [f.directory, C.O_DIRECTORY],
-    [f.noFollow, C.O_NOFOLLOW],
-    [f.nonBlock, C.O_NONBLOCK],
-    [f.noCtty, C.O_NOCTTY],
-    [f.sync, C.O_SYNC],
-    [f.dsync, C.O_DSYNC],
+function hostOpenFlags(c: PosixConstants, f: HostOpenFlags): number {
+  if (f.pathOnly) {
+    // O_PATH names the object without opening it (Linux). macOS has none: a directory is
+    // opened for reading, a symlink itself through O_SYMLINK.
+    if (c.O_PATH !== 0) return c.O_PATH | (f.noFollow ? c.O_NOFOLLOW : 0) | (f.directory ? c.O_DIRECTORY : 0);
+    return c.O_RDONLY | (f.noFollow ? c.O_SYMLINK : 0) | (f.directory ? c.O_DIRECTORY : 0);
+  }
+  let flags = f.access === 'r' ? c.O_RDONLY : f.access === 'w' ? c.O_WRONLY : c.O_RDWR;
+  const optional: [boolean | undefined, number][] = [
+    [f.create, c.O_CREAT],
+    [f.exclusive, c.O_EXCL],
+    [f.truncate, c.O_TRUNC],
+    [f.append, c.O_APPEND],
+    [f.directory, c.O_DIRECTORY],
+    [f.noFollow, c.O_NOFOLLOW],
+    [f.nonBlock, c.O_NONBLOCK],
+    [f.noCtty, c.O_NOCTTY],
+    [f.sync, c.O_SYNC],
+    [f.dsync, c.O_DSYNC],
   ];
-  for (const [wanted, bit] of optional) if (wanted && bit !== undefined) flags |= bit;
+  for (const [wanted, bit] of optional) if (wanted) flags |= bit;
   return flags;
 }
 
-function toHostStat(st: fs.BigIntStats): HostStat {
+const statSlots = new BigInt64Array(14);
+
+function statFromSlots(s: BigInt64Array): HostStat {
   return {
-    dev: st.dev,
-    ino: st.ino,
-    mode: Number(st.mode),
-    nlink: Number(st.nlink),
-    uid: Number(st.uid),
-    gid: Number(st.gid),
-    rdev: st.rdev,
-    size: st.size,
-    blksize: Number(st.blksize),
-    blocks: st.blocks,
-    atimeNs: st.atimeNs,
-    mtimeNs: st.mtimeNs,
-    ctimeNs: st.ctimeNs,
-    birthtimeNs: st.birthtimeNs,
+    dev: BigInt.asUintN(64, s[0]!),
+    ino: BigInt.asUintN(64, s[1]!),
+    mode: Number(s[2]!),
+    nlink: Number(s[3]!),
+    uid: Number(s[4]!),
+    gid: Number(s[5]!),
+    rdev: BigInt.asUintN(64, s[6]!),
+    size: s[7]!,
+    blksize: Number(s[8]!),
+    blocks: s[9]!,
+    atimeNs: s[10]!,
+    mtimeNs: s[11]!,
+    ctimeNs: s[12]!,
+    birthtimeNs: s[13]!,
   };
 }
 
-function direntType(d: fs.Dirent): HostFileType {
-  if (d.isFile()) return 'file';
-  if (d.isDirectory()) return 'dir';
-  if (d.isSymbolicLink()) return 'symlink';
-  if (d.isCharacterDevice()) return 'chr';
-  if (d.isBlockDevice()) return 'blk';
-  if (d.isFIFO()) return 'fifo';
-  if (d.isSocket()) return 'socket';
-  return 'unknown';
-}
+/** DT_* values, the same on Linux and macOS. */
+const DT_TYPES: Readonly<Record<number, HostFileType>> = { 1: 'fifo', 2: 'chr', 4: 'dir', 6: 'blk', 8: 'file', 10: 'symlink', 12: 'socket' };
 
 /** Node's writeSync takes a number position; offsets past 2^53 do not occur on real files. */
 function numberPosition(position: bigint | null): number | null {
@@ -67,16 +77,34 @@ function numberPosition(position: bigint | null): number | null {
 
 const sleeper = new Int32Array(new SharedArrayBuffer(4));
 
-/** mkfifo(1) where both Linux and macOS keep it, so an empty PATH does not matter. */
-const MKFIFO = fs.existsSync('/usr/bin/mkfifo') ? '/usr/bin/mkfifo' : 'mkfifo';
+const RENAME_HOW: Readonly<Record<HostRenameMode, number>> = { replace: 0, noreplace: 1, exchange: 2 };
 
 export class NodeHostFs implements HostFs {
-  open(path: string, flags: HostOpenFlags, mode: number): number {
-    return hostCall('open', () => fs.openSync(path, nodeOpenFlags(flags), mode));
+  private readonly n: NativePosix;
+  private readonly c: PosixConstants;
+
+  constructor() {
+    this.n = posix();
+    this.c = this.n.constants;
+  }
+
+  /** AT_SYMLINK_NOFOLLOW when asked, AT_EMPTY_PATH for an empty name. */
+  private atFlags(name: HostPath, noFollow: boolean): number {
+    return (noFollow ? this.c.AT_SYMLINK_NOFOLLOW : 0) | (name === '' ? this.c.AT_EMPTY_PATH : 0);
+  }
+
+  openRoot(path: HostPath): number {
+    const c = this.c;
+    const flags = c.O_PATH !== 0 ? c.O_PATH | c.O_DIRECTORY : c.O_RDONLY | c.O_DIRECTORY;
+    return native('open', () => this.n.openat(c.AT_FDCWD, path, flags, 0));
+  }
+
+  openat(dirfd: number, name: HostPath, flags: HostOpenFlags, mode: number): number {
+    return native('openat', () => this.n.openat(dirfd, name === '' ? '.' : name, hostOpenFlags(this.c, flags), mode));
   }
 
   close(fd: number): void {
-    hostCall('close', () => fs.closeSync(fd));
+    native('close', () => this.n.close(fd));
   }
 
   read(fd: number, buf: Uint8Array, position: bigint | null): number {
@@ -107,55 +135,62 @@ export class NodeHostFs implements HostFs {
   }
 
   fstat(fd: number): HostStat {
-    return hostCall('fstat', () => toHostStat(fs.fstatSync(fd, { bigint: true })));
+    native('fstat', () => this.n.fstat(fd, statSlots));
+    return statFromSlots(statSlots);
   }
 
-  stat(path: string): HostStat {
-    return hostCall('stat', () => toHostStat(fs.statSync(path, { bigint: true })));
+  statat(dirfd: number, name: HostPath, noFollow: boolean): HostStat {
+    native('fstatat', () => this.n.fstatat(dirfd, name, this.atFlags(name, noFollow), statSlots));
+    return statFromSlots(statSlots);
   }
 
-  lstat(path: string): HostStat {
-    return hostCall('lstat', () => toHostStat(fs.lstatSync(path, { bigint: true })));
+  readlinkat(dirfd: number, name: HostPath): HostPath {
+    return native('readlinkat', () => this.n.readlinkat(dirfd, name));
   }
 
-  readlink(path: string): string {
-    return hostCall('readlink', () => fs.readlinkSync(path));
+  readdir(fd: number): HostDirEntry[] {
+    const [names, types, inos] = native('readdir', () => this.n.readdir(fd));
+    return names.map((name, i) => ({ name, type: DT_TYPES[types[i]!] ?? 'unknown', ino: inos[i]! }));
   }
 
-  readdir(path: string): HostDirEntry[] {
-    // opendir/readdir keep the host filesystem's own order (readdirSync sorts by name).
-    const entries = hostCall('readdir', () => {
-      const dir = fs.opendirSync(path);
-      const out: fs.Dirent[] = [];
-      try {
-        for (let d = dir.readSync(); d !== null; d = dir.readSync()) out.push(d);
-      } finally {
-        dir.closeSync();
-      }
-      return out;
-    });
-    const base = path.endsWith('/') ? path : `${path}/`;
-    return entries.map((d) => ({ name: d.name, type: direntType(d), ino: inodeOf(base + d.name) }));
+  accessat(dirfd: number, name: HostPath, mode: number, noFollow: boolean): void {
+    native('faccessat', () => this.n.faccessat(dirfd, name, mode, this.atFlags(name, noFollow)));
   }
 
-  access(path: string, mode: number): void {
-    hostCall('access', () => fs.accessSync(path, mode));
+  mkdirat(dirfd: number, name: HostPath, mode: number): void {
+    native('mkdirat', () => this.n.mkdirat(dirfd, name, mode));
   }
 
-  mkdir(path: string, mode: number): void {
-    hostCall('mkdir', () => fs.mkdirSync(path, mode));
+  mkfifoat(dirfd: number, name: HostPath, mode: number): void {
+    native('mkfifoat', () => this.n.mknodat(dirfd, name, 0o010000 | (mode & 0o7777)));
   }
 
-  unlink(path: string): void {
-    hostCall('unlink', () => fs.unlinkSync(path));
+  unlinkat(dirfd: number, name: HostPath, removeDir: boolean): void {
+    native('unlinkat', () => this.n.unlinkat(dirfd, name, removeDir ? this.c.AT_REMOVEDIR : 0));
   }
 
-  rmdir(path: string): void {
-    hostCall('rmdir', () => fs.rmdirSync(path));
+  renameat(oldDirfd: number, oldName: HostPath, newDirfd: number, newName: HostPath, mode: HostRenameMode): void {
+    native('renameat', () => this.n.renameat(oldDirfd, oldName, newDirfd, newName, RENAME_HOW[mode]));
   }
 
-  rename(from: string, to: string): void {
-    hostCall('rename', () => fs.renameSync(from, to));
+  linkat(oldDirfd: number, oldName: HostPath, newDirfd: number, newName: HostPath): void {
+    native('linkat', () => this.n.linkat(oldDirfd, oldName, newDirfd, newName, oldName === '' ? this.c.AT_EMPTY_PATH : 0));
+  }
+
+  symlinkat(target: HostPath, dirfd: number, name: HostPath): void {
+    native('symlinkat', () => this.n.symlinkat(target, dirfd, name));
+  }
+
+  chmodat(dirfd: number, name: HostPath, mode: number, noFollow: boolean): void {
+    native('fchmodat', () => this.n.fchmodat(dirfd, name, mode, this.atFlags(name, noFollow)));
+  }
+
+  chownat(dirfd: number, name: HostPath, uid: number, gid: number, noFollow: boolean): void {
+    native('fchownat', () => this.n.fchownat(dirfd, name, uid, gid, this.atFlags(name, noFollow)));
+  }
+
+  utimensat(dirfd: number, name: HostPath, atime: HostTime, mtime: HostTime, noFollow: boolean): void {
+    native('utimensat', () => this.n.utimensat(dirfd, name, atime, mtime, this.atFlags(name, noFollow)));
   }
 
   ftruncate(fd: number, length: bigint): void {
@@ -170,108 +205,20 @@ export class NodeHostFs implements HostFs {
     hostCall('fdatasync', () => fs.fdatasyncSync(fd));
   }
 
-  truncate(path: string, length: bigint): void {
-    hostCall('truncate', () => fs.truncateSync(path, Number(length)));
-  }
-
-  chmod(path: string, mode: number): void {
-    hostCall('chmod', () => fs.chmodSync(path, mode));
-  }
-
   fchmod(fd: number, mode: number): void {
     hostCall('fchmod', () => fs.fchmodSync(fd, mode));
-  }
-
-  chown(path: string, uid: number, gid: number, noFollow: boolean): void {
-    hostCall('chown', () => (noFollow ? fs.lchownSync(path, uid, gid) : fs.chownSync(path, uid, gid)));
   }
 
   fchown(fd: number, uid: number, gid: number): void {
     hostCall('fchown', () => fs.fchownSync(fd, uid, gid));
   }
 
-  utimes(path: string, atimeNs: bigint, mtimeNs: bigint, noFollow: boolean): void {
-    const a = seconds(atimeNs);
-    const m = seconds(mtimeNs);
-    hostCall('utimes', () => (noFollow ? fs.lutimesSync(path, a, m) : fs.utimesSync(path, a, m)));
+  setNonBlocking(fd: number, on: boolean): void {
+    native('fcntl', () => this.n.setNonBlock(fd, on));
   }
 
-  futimes(fd: number, atimeNs: bigint, mtimeNs: bigint): void {
-    const a = seconds(atimeNs);
-    const m = seconds(mtimeNs);
-    hostCall('futimes', () => fs.futimesSync(fd, a, m));
-  }
-
-  symlink(target: string, path: string): void {
-    hostCall('symlink', () => fs.symlinkSync(target, path));
-  }
-
-  link(existing: string, newPath: string): void {
-    hostCall('link', () => fs.linkSync(existing, newPath));
-  }
-
-  realpath(path: string): string {
-    return hostCall('realpath', () => fs.realpathSync.native(path));
-  }
-
-  /**
-   * Node has no mkfifo, so the host's mkfifo(1) makes it. The caller has
-   * already checked the parent and the name, so a failure here is rare;
-   * its message is mapped back to an errno code.
-   */
-  mkfifo(path: string, mode: number): void {
-    const r = spawnSync(MKFIFO, ['-m', (mode & 0o7777).toString(8), '--', path], { encoding: 'utf8' });
-    if (r.error) throw new HostError('EPERM', 'mkfifo');
-    if (r.status === 0) return;
-    const msg = r.stderr;
-    const code = /File exists/.test(msg)
-      ? 'EEXIST'
-      : /No such file/.test(msg)
-        ? 'ENOENT'
-        : /Not a directory/.test(msg)
-          ? 'ENOTDIR'
-          : /Permission denied/.test(msg)
-            ? 'EACCES'
-            : /Read-only/.test(msg)
-              ? 'EROFS'
-              : 'EIO';
-    throw new HostError(code, 'mkfifo');
-  }
-
-  statfs(path: string): HostStatfs {
-    return hostCall('statfs', () => {
-      const st = fs.statfsSync(path, { bigint: true });
-      return {
-        type: st.type,
-        bsize: st.bsize,
-        blocks: st.blocks,
-        bfree: st.bfree,
-        bavail: st.bavail,
-        files: st.files,
-        ffree: st.ffree,
-      };
-    });
-  }
-}
-
-/**
- * Node takes times as float seconds and libuv truncates them to whole
- * microseconds; adding half a microsecond makes that a rounding, so any
- * microsecond-exact time survives the float. Node reads a negative time as
- * "now", so times before 1970 are refused rather than silently changed.
- */
-function seconds(ns: bigint): number {
-  if (ns < 0n) throw new HostError('EINVAL', 'utimes');
-  const sec = ns / 1_000_000_000n;
-  const nsec = ns % 1_000_000_000n;
-  return Number(sec) + (Number(nsec) + 500) / 1e9;
-}
-
-/** Node's Dirent has no d_ino, so lstat each entry; one removed meanwhile reads as inode 0. */
-function inodeOf(path: string): bigint {
-  try {
-    return fs.lstatSync(path, { bigint: true }).ino;
-  } catch {
-    return 0n;
+  fstatfs(fd: number): HostStatfs {
+    const [type, bsize, blocks, bfree, bavail, files, ffree] = native('fstatfs', () => this.n.fstatfs(fd));
+    return { type, bsize, blocks, bfree, bavail, files, ffree };
   }
 }

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { randomFillSync } from 'node:crypto';
 import * as os from 'node:os';
 import type { HostClock, HostProcess, HostRandom } from '../../ports/host.js';
-import { hostCall } from './errors.js';
+import { native, posix } from './posix.js';
 
 /**
  * Realtime is the wall clock at start plus monotonic time since, which gives
@@ -73,11 +73,7 @@ export class NodeHostProcess implements HostProcess {
   }
 
   cwd(): string {
-    return process.cwd();
-  }
-
-  chdir(path: string): void {
-    hostCall('chdir', () => process.chdir(path));
+    return native('getcwd', () => posix().getcwd());
   }
 
   umask(mask: number): number {

@@ -9,11 +9,13 @@ import { HostError, type HostPorts } from '../../ports/host.js';
 import { MEM_RWX } from '../../ports/memory.js';
 import { Reg } from '../../ports/vcpu.js';
 import { ElfError, parseElf, ET_DYN, type ElfImage } from '../elf/index.js';
-import { errnoMessage } from '../kernel/errno.js';
+import { errnoMessage, errnoName } from '../kernel/errno.js';
 import { runGuest, type GuestStatus } from '../kernel/run-loop.js';
 import { Task } from '../kernel/task.js';
 import { procImageFromStack } from '../kernel/procfs.js';
-import { Sysroot } from '../kernel/sysroot.js';
+import { FsContext } from '../kernel/fs-context.js';
+import { hostPathOf } from '../kernel/fs-util.js';
+import { walkPath } from '../kernel/namei.js';
 import { SyscallError } from '../kernel/syscall-args.js';
 import { watchTerminalResize } from '../kernel/tty.js';
 import { AddressSpace } from '../memory/address-space.js';
@@ -58,17 +60,37 @@ export class LaunchError extends Error {
 export const RAM_BYTES = 2 * 1024 * 1024 * 1024 - 4096 * 16;
 
 const EM_X86_64 = 62;
+const utf8 = new TextEncoder();
 const S_IFMT = 0o170000;
 const S_IFDIR = 0o040000;
 
-function readExecutable(host: HostPorts, path: string): Uint8Array {
-  let fd: number;
+/**
+ * Opens the program through the guest's view (a guest path, looked up in the
+ * sysroot first when there is one) and reads it. Errors are a shell's:
+ * 127 not found, 126 anything else.
+ */
+function readExecutable(host: HostPorts, ctx: FsContext, path: string): { bytes: Uint8Array; guestPath: string } {
+  const fail = (err: number | string): never => {
+    const code = typeof err === 'number' ? errnoName(err) : err;
+    if (code === 'ENOENT' || code === 'ENOTDIR') throw new LaunchError(`${path}: No such file or directory`, 127);
+    throw new LaunchError(`${path}: ${errnoMessage(err)}`, 126);
+  };
+  let fd = -1;
+  let guestPath = path;
   try {
-    fd = host.fs.open(path, { access: 'r' }, 0);
+    const t = walkPath(ctx, ctx.cwd, hostPathOf(utf8.encode(path)), { follow: true });
+    if (t.kind !== 'host') return fail('EACCES'); // /proc and /dev hold no programs
+    try {
+      if (t.st === null) return fail('ENOENT');
+      fd = host.fs.openat(t.dirFd, t.name, { access: 'r', noFollow: true }, 0);
+      guestPath = t.guestPath;
+    } finally {
+      t.release();
+    }
   } catch (e) {
-    if (!(e instanceof HostError)) throw e;
-    if (e.code === 'ENOENT' || e.code === 'ENOTDIR') throw new LaunchError(`${path}: No such file or directory`, 127);
-    throw new LaunchError(`${path}: ${errnoMessage(e.code)}`, 126);
+    if (e instanceof SyscallError) return fail(e.errno);
+    if (e instanceof HostError) return fail(e.code);
+    throw e;
   }
   try {
     const st = host.fs.fstat(fd);
@@ -83,7 +105,7 @@ function readExecutable(host: HostPorts, path: string): Uint8Array {
       if (n <= 0) break;
       done += n;
     }
-    return bytes.subarray(0, done);
+    return { bytes: bytes.subarray(0, done), guestPath };
   } catch (e) {
     if (e instanceof HostError) throw new LaunchError(`${path}: ${errnoMessage(e.code)}`, 126);
     throw e;
@@ -92,29 +114,24 @@ function readExecutable(host: HostPorts, path: string): Uint8Array {
   }
 }
 
-/** A lexically normalised absolute path: `path` against `cwd`, without '.', '..' or '//'. */
-function absolutePath(cwd: string, path: string): string {
-  const out: string[] = [];
-  for (const c of (path.startsWith('/') ? path : `${cwd}/${path}`).split('/')) {
-    if (c === '' || c === '.') continue;
-    if (c === '..') out.pop();
-    else out.push(c);
-  }
-  return `/${out.join('/')}`;
-}
-
-/** The host path of a guest path: under the sysroot first when there is one (ELOOP is "not found"). */
-function throughSysroot(root: Sysroot | null, path: string): string {
-  if (!root || !path.startsWith('/')) return path;
+/** Where a guest path was found, for a message: the host file behind it, or why it was not. */
+function interpreterWhere(ctx: FsContext, interp: string): string {
   try {
-    return root.resolve(path, true);
+    const t = walkPath(ctx, ctx.root, hostPathOf(utf8.encode(interp)), { follow: true });
+    if (t.kind !== 'host') return 'in /proc or /dev';
+    try {
+      if (t.st === null) return ctx.sysroot === null ? 'not found' : `not found in the sysroot ${ctx.sysroot} or on the host`;
+      return t.layer === 'sysroot' ? `at ${ctx.sysroot}${t.guestPath}` : `at ${t.guestPath} on the host`;
+    } finally {
+      t.release();
+    }
   } catch (e) {
-    if (e instanceof SyscallError) return path;
+    if (e instanceof SyscallError || e instanceof HostError) return 'not found';
     throw e;
   }
 }
 
-function parseExecutable(bytes: Uint8Array, path: string, root: Sysroot | null): ElfImage {
+function parseExecutable(bytes: Uint8Array, path: string, ctx: FsContext): ElfImage {
   let elf: ElfImage;
   try {
     elf = parseElf(bytes);
@@ -129,17 +146,18 @@ function parseExecutable(bytes: Uint8Array, path: string, root: Sysroot | null):
   }
   if (elf.interp !== undefined) {
     // PT_INTERP is a guest path: it resolves through the sysroot like any other.
-    const interp = throughSysroot(root, elf.interp);
-    const where = interp === elf.interp ? '' : ` at ${interp}`;
-    throw new LaunchError(`${path}: dynamically linked (interpreter ${elf.interp}${where}); loading an ELF interpreter is not supported yet`, 126);
+    throw new LaunchError(
+      `${path}: dynamically linked (interpreter ${elf.interp} ${interpreterWhere(ctx, elf.interp)}); loading an ELF interpreter is not supported yet`,
+      126,
+    );
   }
   return elf;
 }
 
-function loadImage(as: AddressSpace, elf: ElfImage, bytes: Uint8Array, path: string, hostPath: string): LoadedImage {
+function loadImage(as: AddressSpace, elf: ElfImage, bytes: Uint8Array, path: string, guestPath: string): LoadedImage {
   const base = elf.header.type === ET_DYN ? as.layout.pieBase : 0;
   try {
-    return loadElf(as, elf, bytes, { base, name: hostPath });
+    return loadElf(as, elf, bytes, { base, name: guestPath });
   } catch (e) {
     if (e instanceof LoadError || e instanceof OutOfMemoryError) throw new LaunchError(`${path}: cannot load: ${e.message}`, 126);
     throw e;
@@ -147,11 +165,10 @@ function loadImage(as: AddressSpace, elf: ElfImage, bytes: Uint8Array, path: str
 }
 
 export async function launchGuest(backend: Backend, host: HostPorts, opts: LaunchOptions): Promise<GuestStatus> {
-  const root = opts.sysroot === undefined ? null : new Sysroot(host.fs, opts.sysroot);
-  // The program path is a guest path too: an absolute one is looked up in the sysroot first.
-  const hostPath = absolutePath(host.process.cwd(), throughSysroot(root, opts.path));
-  const bytes = readExecutable(host, hostPath === opts.path || !root ? opts.path : hostPath);
-  const elf = parseExecutable(bytes, opts.path, root);
+  // The guest's filesystem view; the program path is a guest path in it too.
+  const ctx = new FsContext(host.fs, { ...(opts.sysroot !== undefined ? { sysroot: opts.sysroot } : {}), hostCwd: host.process.cwd() });
+  const { bytes, guestPath } = readExecutable(host, ctx, opts.path);
+  const elf = parseExecutable(bytes, opts.path, ctx);
 
   // Guest-physical memory: one slab at IPA 0, as the C original maps it.
   const ramBytes = opts.ramBytes ?? RAM_BYTES;
@@ -173,7 +190,7 @@ export async function launchGuest(backend: Backend, host: HostPorts, opts: Launc
   const ids = readCpuIds(vcpu);
   const { hwcap, hwcap2 } = hwcapFromIds(ids);
 
-  const image = loadImage(as, elf, bytes, opts.path, hostPath);
+  const image = loadImage(as, elf, bytes, opts.path, guestPath);
   as.setBrk(image.brkStart);
   const random16 = new Uint8Array(16);
   host.random.fill(random16);
@@ -207,8 +224,8 @@ export async function launchGuest(backend: Backend, host: HostPorts, opts: Launc
   vcpu.setReg(Reg.PC, BigInt(SHIM_CODE));
   vcpu.setReg(Reg.CPSR, CPSR_EL1H_MASKED);
 
-  if (opts.verbose && root) {
-    opts.log(`elfuse: sysroot ${root.root}${root.foldsCase ? ' (case-folding volume: case-colliding names get token names)' : ''}`);
+  if (opts.verbose && ctx.sysroot !== null) {
+    opts.log(`elfuse: sysroot ${ctx.sysroot}${ctx.foldsCase ? ' (case-folding volume: case-colliding names get token names)' : ''}`);
   }
   if (opts.verbose) {
     opts.log(
@@ -219,7 +236,7 @@ export async function launchGuest(backend: Backend, host: HostPorts, opts: Launc
 
   const bias = image.loadBias;
   const procImage = procImageFromStack(mem, sp, {
-    exePath: root ? root.toGuest(hostPath) : hostPath,
+    exePath: guestPath,
     hwcap,
     hwcap2,
     midr: ids.midr,
@@ -239,7 +256,7 @@ export async function launchGuest(backend: Backend, host: HostPorts, opts: Launc
     verbose: opts.verbose,
     log: opts.log,
     image: procImage,
-    ...(opts.sysroot !== undefined ? { sysroot: opts.sysroot } : {}),
+    fsContext: ctx,
   });
   const unwatchResize = watchTerminalResize(task);
   let status: GuestStatus | undefined;

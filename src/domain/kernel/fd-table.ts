@@ -2,12 +2,15 @@
  * The Linux file-descriptor table: small integers (lowest free first, as
  * fs/file.c alloc_fd does) with a per-descriptor FD_CLOEXEC bit, pointing at
  * shared open file descriptions (struct file). A description owns the host
- * fd, the status flags F_GETFL reports and the file offset, which elfuse
- * tracks itself because Node has no lseek: seekable files are read and
- * written positionally, streams (pipes, ttys, sockets) at the host's offset.
+ * fd (an O_PATH description too: it holds the object without opening it
+ * for I/O), the status flags F_GETFL reports and the file offset, which
+ * elfuse tracks itself because Node has no lseek: seekable files are read
+ * and written positionally, streams (pipes, ttys, sockets) at the host's
+ * offset.
  */
 
-import type { HostDirEntry } from '../../ports/host.js';
+import type { HostDirEntry, HostPath } from '../../ports/host.js';
+import type { Layer } from './namei.js';
 import type { SynthFile } from './synthfs.js';
 import { O_ACCMODE, O_CLOEXEC, O_CREAT, O_EXCL, O_NOCTTY, O_TRUNC, O_WRONLY, O_RDONLY, O_RDWR } from './linux-abi.js';
 
@@ -39,15 +42,17 @@ export class OpenFile {
   lockKey: string | null = null;
   /** A /proc or /dev node elfuse makes up (hostFd is -1); see synthfs.ts. */
   synth: SynthFile | null = null;
+  /** Which layer of the guest's filesystem the object was found in (fs-context.ts): relative lookups from a directory start there. */
+  layer: Layer = 'host';
 
   constructor(
     /**
-     * Host fd, or -1 for an O_PATH description that has no host fd. Replaced
-     * only when F_SETFL O_NONBLOCK reopens a named FIFO (fs-io.ts).
+     * Host fd, or -1 for a made-up /proc or /dev node. Replaced only when
+     * F_SETFL O_NONBLOCK reopens a named FIFO (fs-io.ts).
      */
     public hostFd: number,
-    /** Host path the description was opened with (for *at(2) relative lookups and diagnostics). */
-    readonly path: string,
+    /** The guest's path of the object when it was opened, as bytes (/proc/self/fd, fchdir, getcwd). */
+    readonly path: HostPath,
     /** Access mode and status flags, Linux values (what F_GETFL returns). */
     public flags: number,
     readonly kind: FileKind,

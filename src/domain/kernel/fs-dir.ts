@@ -15,7 +15,8 @@
 import type { HostDirEntry } from '../../ports/host.js';
 import { Errno } from './errno.js';
 import type { DirCookies, OpenFile } from './fd-table.js';
-import { direntType, encodeUtf8, fileOf } from './fs-util.js';
+import { dirRefOf, direntType, fileOf, pathBytes } from './fs-util.js';
+import { joinGuest, walkPath, type DirRef } from './namei.js';
 import { LinuxDirent64Offset, StructWriter, linuxDirent64Reclen } from './linux-abi.js';
 import type { SyscallArgs, SyscallImpl } from './syscall-args.js';
 import { synthEntries } from './synthfs.js';
@@ -23,21 +24,46 @@ import type { Task } from './task.js';
 
 /**
  * The directory as it is now: '.' and '..' first, as a Linux filesystem
- * lists them, then the entries (of a /proc or /dev node, or of the host
- * directory, with names restored under a case-folding sysroot).
+ * lists them, then the entries of a /proc or /dev node, or of the host
+ * directory. A directory of the sysroot shows the names the host's
+ * directory of the same guest path adds (fs-context.ts: those are the
+ * names a lookup there finds on the host), with case tokens turned back
+ * into Linux names.
  */
 function listing(task: Task, dir: OpenFile): HostDirEntry[] {
   if (dir.synth) return synthEntries(dir.synth.node, dir.path);
   const fs = task.host.fs;
-  const self = fs.stat(dir.path);
-  // The sysroot's top is "/" to the guest: its '..' is itself, as at the real root.
-  const atTop = task.root !== null && dir.path.replace(/\/+$/, '') === task.root.root;
-  const parent = atTop ? self : fs.stat(dir.path.endsWith('/') ? `${dir.path}..` : `${dir.path}/..`);
-  return [
-    { name: '.', type: 'dir', ino: self.ino },
-    { name: '..', type: 'dir', ino: parent.ino },
-    ...(task.root?.contains(dir.path) ? task.root.guestEntries(fs.readdir(dir.path)) : fs.readdir(dir.path)),
-  ];
+  const ctx = task.fsContext;
+  const self = fs.fstat(dir.hostFd);
+  const ref = dirRefOf(task, dir);
+  try {
+    let entries: HostDirEntry[];
+    if (dir.layer === 'sysroot') {
+      const host = ref.host(ctx);
+      entries = ctx.guestEntries(fs.readdir(dir.hostFd), host === null ? [] : fs.readdir(host));
+    } else {
+      entries = fs.readdir(dir.hostFd);
+    }
+    return [{ name: '.', type: 'dir', ino: self.ino }, { name: '..', type: 'dir', ino: parentIno(task, ref, self.ino) }, ...entries];
+  } finally {
+    ref.dispose(fs);
+  }
+}
+
+/** The inode of the guest's parent directory (the root is its own parent), found by the guest's walk. */
+function parentIno(task: Task, ref: DirRef, selfIno: bigint): bigint {
+  if (ref.guest.length === 0) return selfIno;
+  try {
+    const t = walkPath(task.fsContext, task.fsContext.root, joinGuest(ref.guest.slice(0, -1)), { follow: true });
+    if (t.kind !== 'host') return selfIno;
+    try {
+      return t.st?.ino ?? selfIno;
+    } finally {
+      t.release();
+    }
+  } catch {
+    return selfIno; // the parent is gone or unreachable; Linux would still know it
+  }
 }
 
 /**
@@ -61,7 +87,7 @@ export function newDirCookies(): DirCookies {
 }
 
 function encodeDirent(entry: HostDirEntry, nextCookie: number): Uint8Array {
-  const name = encodeUtf8(entry.name);
+  const name = pathBytes(entry.name);
   const O = LinuxDirent64Offset;
   const reclen = linuxDirent64Reclen(name.length);
   const w = new StructWriter(reclen)

@@ -12,7 +12,7 @@ import { HostError, HostPoll } from '../../ports/host.js';
 import { Errno } from './errno.js';
 import type { OpenFile } from './fd-table.js';
 import { OPEN_ONLY_FLAGS } from './fd-table.js';
-import { fileOf, hostOpenFlags, statOpenFile } from './fs-util.js';
+import { fileOf, statOpenFile } from './fs-util.js';
 import {
   CLOSE_RANGE_CLOEXEC,
   CLOSE_RANGE_UNSHARE,
@@ -40,7 +40,6 @@ import {
   F_SETLK,
   F_SETLKW,
   MAX_RW_COUNT,
-  O_ACCMODE,
   RLIMIT_FSIZE,
   RLIM_INFINITY,
   SIGXFSZ,
@@ -598,7 +597,7 @@ function sysSplice(task: Task, a: SyscallArgs) {
   };
   if (inPipe && flags & SPLICE_F_NONBLOCK_BIT && !(inF.flags & O_NONBLOCK)) {
     // One non-blocking attempt, then the description's own mode again.
-    if (!inF.hostNonBlock) reopenNonBlocking(task, inF);
+    if (!inF.hostNonBlock) setHostNonBlocking(task, inF);
     inF.flags |= O_NONBLOCK;
     const restore = (): void => {
       inF.flags &= ~O_NONBLOCK;
@@ -647,30 +646,19 @@ function sysDup3(task: Task, a: SyscallArgs): number {
 }
 
 /**
- * F_SETFL O_NONBLOCK on a FIFO opened blocking: open the same FIFO again
- * non-blocking and swap host fds. Opening the new end before closing the
- * old keeps the pipe's reader and writer counts from touching zero. A write
- * end without a reader cannot be opened non-blocking (ENXIO); it then stays
- * blocking on the host, as do pipes and ttys that have no path.
+ * F_SETFL O_NONBLOCK on a FIFO: set on the host's description itself, so
+ * the host answers EAGAIN where Linux would. Pipes and ttys inherited from
+ * the host keep their host mode (their description is shared with other
+ * host processes); a blocking read of them waits for readiness instead.
  */
-function reopenNonBlocking(task: Task, file: OpenFile): void {
+function setHostNonBlocking(task: Task, file: OpenFile): void {
   if (file.kind !== 'fifo' || !file.ownsHostFd || file.hostFd < 0) return;
-  const fs = task.host.fs;
-  let fd: number;
   try {
-    fd = fs.open(file.path, hostOpenFlags((file.flags & O_ACCMODE) | O_NONBLOCK), 0);
+    task.host.fs.setNonBlocking(file.hostFd, true);
+    file.hostNonBlock = true;
   } catch {
-    return;
+    // the description stays blocking; reads then poll for readiness first
   }
-  const before = fs.fstat(file.hostFd);
-  const after = fs.fstat(fd);
-  if (before.dev !== after.dev || before.ino !== after.ino) {
-    fs.close(fd); // the name now points elsewhere
-    return;
-  }
-  fs.close(file.hostFd);
-  file.hostFd = fd;
-  file.hostNonBlock = true;
 }
 
 /** The only fcntl commands an O_PATH descriptor allows (check_fcntl_cmd in fs/fcntl.c). */
@@ -697,11 +685,10 @@ function sysFcntl(task: Task, a: SyscallArgs): number | Promise<number> {
     case F_GETFL:
       return file.flags & ~OPEN_ONLY_FLAGS;
     case F_SETFL:
-      // O_APPEND takes effect (elfuse does the appending). Node cannot change a host fd's
-      // mode, so O_NONBLOCK takes effect where elfuse can arrange it: a named FIFO is
-      // reopened non-blocking, and a blocking read retries a non-blocking host fd.
+      // O_APPEND takes effect (elfuse does the appending); O_NONBLOCK on a FIFO's host
+      // description, and a blocking read retries a non-blocking host fd.
       file.flags = (file.flags & ~SETFL_MASK) | (a.int(2) & SETFL_MASK);
-      if (file.flags & O_NONBLOCK && !file.hostNonBlock) reopenNonBlocking(task, file);
+      if (file.flags & O_NONBLOCK && !file.hostNonBlock) setHostNonBlocking(task, file);
       return 0;
     case F_GETLK:
     case F_SETLK:

@@ -8,7 +8,9 @@
 
 import { Errno } from './errno.js';
 import type { OpenFile } from './fd-table.js';
-import { changeablePath, fileOf, readPath, statOpenFile } from './fs-util.js';
+import type { HostPath, HostStat, HostStatfs, HostTime } from '../../ports/host.js';
+import { emptyPathTarget } from './fs-path.js';
+import { fileOf, readPath, statOpenFile, withHostTarget, withTarget } from './fs-util.js';
 import {
   AT_EMPTY_PATH,
   AT_FDCWD,
@@ -28,7 +30,6 @@ import {
   S_IFCHR,
   S_IFDIR,
   S_IFIFO,
-  S_IFLNK,
   S_IFMT,
   S_IFREG,
   S_IFSOCK,
@@ -50,33 +51,13 @@ export function currentUmask(task: Task): number {
   return mask;
 }
 
-function parentOf(path: string): string {
-  const trimmed = path.replace(/\/+$/, '');
-  const slash = trimmed.lastIndexOf('/');
-  if (slash < 0) return '.';
-  return slash === 0 ? '/' : trimmed.slice(0, slash);
-}
-
-function exists(task: Task, path: string): boolean {
-  try {
-    task.host.fs.lstat(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** filename_create's checks: the parent must be a directory (ENOENT, ENOTDIR) and the name free (EEXIST). */
-function checkCreatable(task: Task, path: string): void {
-  const parent = task.host.fs.stat(parentOf(path));
-  if ((parent.mode & S_IFMT) !== S_IFDIR) throw new SyscallError(Errno.ENOTDIR);
-  if (exists(task, path)) throw new SyscallError(Errno.EEXIST);
-}
+const isDir = (st: HostStat | null): boolean => st !== null && (st.mode & S_IFMT) === S_IFDIR;
 
 /**
  * mknodat(2): regular files and FIFOs. Device nodes need CAP_MKNOD, which a
  * non-root guest lacks (EPERM); for root they are refused the same way,
- * since Node cannot make them. Sockets are made by bind(2), not here (EOPNOTSUPP).
+ * since elfuse does not make host device nodes. Sockets are made by bind(2),
+ * not here (EOPNOTSUPP). The host applies the umask (the guest's).
  */
 function sysMknodat(task: Task, a: SyscallArgs): number {
   const mode = a.uint(2);
@@ -86,58 +67,66 @@ function sysMknodat(task: Task, a: SyscallArgs): number {
   if (type !== 0 && type !== S_IFREG && type !== S_IFCHR && type !== S_IFBLK && type !== S_IFIFO && type !== S_IFSOCK) {
     return -Errno.EINVAL;
   }
-  const path = changeablePath(task, a.fd(0), readPath(task, a.ptr(1)), Errno.EEXIST);
   const perm = mode & 0o7777;
-  checkCreatable(task, path);
-  switch (type) {
-    case 0:
-    case S_IFREG:
-      task.host.fs.close(task.host.fs.open(path, { access: 'w', create: true, exclusive: true }, perm));
-      return 0;
-    case S_IFIFO:
-      task.host.fs.mkfifo(path, perm & ~currentUmask(task));
-      return 0;
-    case S_IFCHR:
-    case S_IFBLK:
-      return -Errno.EPERM;
-    default:
-      return -Errno.EOPNOTSUPP;
-  }
+  return withHostTarget(task, a.fd(0), readPath(task, a.ptr(1)), { follow: false }, Errno.EEXIST, (t) => {
+    // filename_create: the name must be free.
+    if (t.st !== null || t.lastType !== 'normal') return -Errno.EEXIST;
+    switch (type) {
+      case 0:
+      case S_IFREG:
+        task.host.fs.close(task.host.fs.openat(t.dirFd, t.name, { access: 'w', create: true, exclusive: true, noFollow: true }, perm));
+        return 0;
+      case S_IFIFO:
+        task.host.fs.mkfifoat(t.dirFd, t.name, perm);
+        return 0;
+      case S_IFCHR:
+      case S_IFBLK:
+        return -Errno.EPERM;
+      default:
+        return -Errno.EOPNOTSUPP;
+    }
+  });
 }
 
-/** symlinkat(2) */
+/** symlinkat(2): the target is stored as given; elfuse resolves it inside the guest's view when it is followed. */
 function sysSymlinkat(task: Task, a: SyscallArgs): number {
   const target = readPath(task, a.ptr(0));
-  const path = changeablePath(task, a.fd(1), readPath(task, a.ptr(2)), Errno.EEXIST);
-  task.host.fs.symlink(target, path);
-  return 0;
+  return withHostTarget(task, a.fd(1), readPath(task, a.ptr(2)), { follow: false }, Errno.EEXIST, (t) => {
+    if (t.st !== null || t.lastType !== 'normal') return -Errno.EEXIST;
+    task.host.fs.symlinkat(target, t.dirFd, t.name);
+    return 0;
+  });
 }
 
 /**
  * linkat(2). AT_EMPTY_PATH links the file dirfd refers to (allowed for a
  * file this process opened, as since Linux 6.10); AT_SYMLINK_FOLLOW links
- * a symlink's target instead of the symlink.
+ * a symlink's target (found by elfuse's walk) instead of the symlink. The
+ * host is only ever asked to link the object itself.
  */
 function sysLinkat(task: Task, a: SyscallArgs): number {
   const flags = a.int(4);
   if (flags & ~(AT_SYMLINK_FOLLOW | AT_EMPTY_PATH)) return -Errno.EINVAL;
   const oldName = readPath(task, a.ptr(1), (flags & AT_EMPTY_PATH) !== 0);
-  let from: string;
+  const newName = readPath(task, a.ptr(3));
+  const linkTo = (fromFd: number, fromName: HostPath): number =>
+    withHostTarget(task, a.fd(2), newName, { follow: false }, Errno.EEXIST, (to) => {
+      if (to.st !== null || to.lastType !== 'normal') return -Errno.EEXIST;
+      task.host.fs.linkat(fromFd, fromName, to.dirFd, to.name);
+      return 0;
+    });
   if (oldName === '') {
     if (a.fd(0) === AT_FDCWD) return -Errno.ENOENT;
     const file = fileOf(task, a.fd(0));
-    if (file.unlinked) return -Errno.ENOENT;
-    from = file.path;
-    if ((statOpenFile(task, file).mode & S_IFMT) === S_IFDIR) return -Errno.EPERM;
-  } else {
-    from = changeablePath(task, a.fd(0), oldName, Errno.EPERM);
+    if (file.unlinked || file.synth) return -Errno.ENOENT;
+    if (isDir(statOpenFile(task, file))) return -Errno.EPERM;
+    return linkTo(file.hostFd, '');
   }
-  const to = changeablePath(task, a.fd(2), readPath(task, a.ptr(3)), Errno.EEXIST);
-  if (flags & AT_SYMLINK_FOLLOW && (task.host.fs.lstat(from).mode & S_IFMT) === S_IFLNK) {
-    from = task.host.fs.realpath(from);
-  }
-  task.host.fs.link(from, to);
-  return 0;
+  return withHostTarget(task, a.fd(0), oldName, { follow: (flags & AT_SYMLINK_FOLLOW) !== 0 }, Errno.EPERM, (from) => {
+    if (from.st === null) return -Errno.ENOENT;
+    if (isDir(from.st)) return -Errno.EPERM;
+    return linkTo(from.dirFd, from.name);
+  });
 }
 
 /** A descriptor that must refer to an opened file, not an O_PATH handle (fdget, not fdget_raw). */
@@ -147,10 +136,14 @@ function realFile(task: Task, fd: number): OpenFile {
   return file;
 }
 
-/** fchmodat(2): the syscall has no flags argument (glibc emulates AT_SYMLINK_NOFOLLOW elsewhere). */
+/** fchmodat(2): the syscall has no flags argument, so a final symlink is followed (by elfuse's walk). */
 function sysFchmodat(task: Task, a: SyscallArgs): number {
-  task.host.fs.chmod(changeablePath(task, a.fd(0), readPath(task, a.ptr(1)), Errno.EPERM, true), a.uint(2) & 0o7777);
-  return 0;
+  const mode = a.uint(2) & 0o7777;
+  return withHostTarget(task, a.fd(0), readPath(task, a.ptr(1)), { follow: true }, Errno.EPERM, (t) => {
+    if (t.st === null) return -Errno.ENOENT;
+    task.host.fs.chmodat(t.dirFd, t.name, mode, true);
+    return 0;
+  });
 }
 
 /** fchmod(2) */
@@ -165,7 +158,7 @@ function ownerId(a: SyscallArgs, i: number): number {
   return id === 0xffff_ffff ? -1 : id;
 }
 
-/** fchownat(2): AT_EMPTY_PATH with "" changes dirfd's file. */
+/** fchownat(2): AT_EMPTY_PATH with "" changes dirfd's object itself (an O_PATH handle of a symlink: the link). */
 function sysFchownat(task: Task, a: SyscallArgs): number {
   const flags = a.int(4);
   if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH)) return -Errno.EINVAL;
@@ -173,14 +166,17 @@ function sysFchownat(task: Task, a: SyscallArgs): number {
   const uid = ownerId(a, 2);
   const gid = ownerId(a, 3);
   if (name === '') {
-    const file = a.fd(0) === AT_FDCWD ? null : fileOf(task, a.fd(0));
-    if (file && file.hostFd >= 0) task.host.fs.fchown(file.hostFd, uid, gid);
-    else task.host.fs.chown(file ? file.path : '.', uid, gid, false);
+    const e = emptyPathTarget(task, a.fd(0));
+    if (e.file?.synth) return -Errno.EPERM;
+    task.host.fs.chownat(e.dirFd, e.name, uid, gid, true);
     return 0;
   }
-  const noFollow = (flags & AT_SYMLINK_NOFOLLOW) !== 0;
-  task.host.fs.chown(changeablePath(task, a.fd(0), name, Errno.EPERM, !noFollow), uid, gid, noFollow);
-  return 0;
+  const follow = (flags & AT_SYMLINK_NOFOLLOW) === 0;
+  return withHostTarget(task, a.fd(0), name, { follow }, Errno.EPERM, (t) => {
+    if (t.st === null) return -Errno.ENOENT;
+    task.host.fs.chownat(t.dirFd, t.name, uid, gid, true);
+    return 0;
+  });
 }
 
 /** fchown(2) */
@@ -189,22 +185,21 @@ function sysFchown(task: Task, a: SyscallArgs): number {
   return 0;
 }
 
-type TimeSpec = { kind: 'now' } | { kind: 'omit' } | { kind: 'set'; ns: bigint };
-
-function readTimespec(r: StructReader, off: number): TimeSpec {
+/** A struct timespec of utimensat: a time, UTIME_NOW or UTIME_OMIT. */
+function readTimespec(r: StructReader, off: number): HostTime {
   const sec = r.i64(off);
   const nsec = r.i64(off + 8);
-  if (nsec === BigInt(UTIME_NOW)) return { kind: 'now' };
-  if (nsec === BigInt(UTIME_OMIT)) return { kind: 'omit' };
+  if (nsec === BigInt(UTIME_NOW)) return 'now';
+  if (nsec === BigInt(UTIME_OMIT)) return 'omit';
   if (nsec < 0n || nsec >= 1_000_000_000n) throw new SyscallError(Errno.EINVAL);
-  return { kind: 'set', ns: sec * 1_000_000_000n + nsec };
+  return sec * 1_000_000_000n + nsec;
 }
 
 /**
  * utimensat(2) (fs/utimes.c do_utimes): a NULL path means dirfd itself (flags
- * must then be 0); both UTIME_OMIT succeed before any lookup. The host sets
- * both times at once, so an omitted one is written back as it was.
- * Deliberate difference: the host keeps microseconds (see the Node adapter).
+ * must then be 0, and it must be opened for I/O); "" with AT_EMPTY_PATH its
+ * object; both UTIME_OMIT succeed before any lookup. Nanoseconds, UTIME_NOW
+ * and UTIME_OMIT go to the host as they are.
  */
 function sysUtimensat(task: Task, a: SyscallArgs): number {
   const dirfd = a.fd(0);
@@ -212,47 +207,52 @@ function sysUtimensat(task: Task, a: SyscallArgs): number {
   const timesPtr = a.ptr(2);
   const flags = a.int(3);
   if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH)) return -Errno.EINVAL;
-  let atime: TimeSpec = { kind: 'now' };
-  let mtime: TimeSpec = { kind: 'now' };
+  let atime: HostTime = 'now';
+  let mtime: HostTime = 'now';
   if (timesPtr !== 0) {
     const r = new StructReader(task.mem.read(timesPtr, 2 * SIZEOF_TIMESPEC));
     atime = readTimespec(r, 0);
     mtime = readTimespec(r, SIZEOF_TIMESPEC);
-    if (atime.kind === 'omit' && mtime.kind === 'omit') return 0;
-  }
-  let target: { fd: number } | { path: string; noFollow: boolean };
-  if (pathPtr === 0 && dirfd !== AT_FDCWD) {
-    if (flags) return -Errno.EINVAL;
-    target = { fd: realFile(task, dirfd).hostFd };
-  } else {
-    const name = readPath(task, pathPtr, (flags & AT_EMPTY_PATH) !== 0);
-    if (name === '') {
-      const file = dirfd === AT_FDCWD ? null : fileOf(task, dirfd);
-      target = file && file.hostFd >= 0 ? { fd: file.hostFd } : { path: file ? file.path : '.', noFollow: false };
-    } else {
-      const noFollow = (flags & AT_SYMLINK_NOFOLLOW) !== 0;
-      target = { path: changeablePath(task, dirfd, name, Errno.EPERM, !noFollow), noFollow };
-    }
+    if (atime === 'omit' && mtime === 'omit') return 0;
   }
   const fs = task.host.fs;
-  const st = 'fd' in target ? fs.fstat(target.fd) : target.noFollow ? fs.lstat(target.path) : fs.stat(target.path);
-  const now = task.host.clock.realtimeNs();
-  const pick = (t: TimeSpec, current: bigint): bigint => (t.kind === 'now' ? now : t.kind === 'omit' ? current : t.ns);
-  const at = pick(atime, st.atimeNs);
-  const mt = pick(mtime, st.mtimeNs);
-  if ('fd' in target) fs.futimes(target.fd, at, mt);
-  else fs.utimes(target.path, at, mt, target.noFollow);
-  return 0;
+  if (pathPtr === 0 && dirfd !== AT_FDCWD) {
+    if (flags) return -Errno.EINVAL;
+    fs.utimensat(realFile(task, dirfd).hostFd, '', atime, mtime, true);
+    return 0;
+  }
+  const name = readPath(task, pathPtr, (flags & AT_EMPTY_PATH) !== 0);
+  if (name === '') {
+    const e = emptyPathTarget(task, dirfd);
+    if (e.file?.synth) return -Errno.EPERM;
+    fs.utimensat(e.dirFd, e.name, atime, mtime, true);
+    return 0;
+  }
+  const follow = (flags & AT_SYMLINK_NOFOLLOW) === 0;
+  return withHostTarget(task, dirfd, name, { follow }, Errno.EPERM, (t) => {
+    if (t.st === null) return -Errno.ENOENT;
+    fs.utimensat(t.dirFd, t.name, atime, mtime, true);
+    return 0;
+  });
 }
 
-/** truncate(2) */
+/** truncate(2): do_sys_truncate's checks (EISDIR, EINVAL for anything but a regular file), then the host's. */
 function sysTruncate(task: Task, a: SyscallArgs): number {
-  const path = changeablePath(task, AT_FDCWD, readPath(task, a.ptr(0)), Errno.EPERM, true);
   const length = a.i64(1);
-  if (length < 0n) return -Errno.EINVAL;
-  if ((task.host.fs.stat(path).mode & S_IFMT) === S_IFDIR) return -Errno.EISDIR;
-  task.host.fs.truncate(path, length);
-  return 0;
+  return withHostTarget(task, AT_FDCWD, readPath(task, a.ptr(0)), { follow: true }, Errno.EPERM, (t) => {
+    if (t.st === null) return -Errno.ENOENT;
+    if (isDir(t.st)) return -Errno.EISDIR;
+    if ((t.st.mode & S_IFMT) !== S_IFREG) return -Errno.EINVAL;
+    if (length < 0n) return -Errno.EINVAL;
+    const fs = task.host.fs;
+    const fd = fs.openat(t.dirFd, t.name, { access: 'w', noFollow: true }, 0);
+    try {
+      fs.ftruncate(fd, length);
+    } finally {
+      fs.close(fd);
+    }
+    return 0;
+  });
 }
 
 /** ftruncate(2): EINVAL unless a regular file open for writing (do_sys_ftruncate). */
@@ -348,9 +348,17 @@ function sysSyncfs(task: Task, a: SyscallArgs): number {
   return 0;
 }
 
+/** f_type of elfuse's made-up filesystems: procfs for /proc, tmpfs (devtmpfs) for /dev. */
+const PROC_SUPER_MAGIC = 0x9fa0n;
+const TMPFS_MAGIC = 0x01021994n;
+
+function synthStatfs(path: HostPath): HostStatfs {
+  const type = path === '/proc' || path.startsWith('/proc/') ? PROC_SUPER_MAGIC : TMPFS_MAGIC;
+  return { type, bsize: 4096n, blocks: 0n, bfree: 0n, bavail: 0n, files: 0n, ffree: 0n };
+}
+
 /** struct statfs from the host's answer; f_namelen 255 and f_frsize = f_bsize, as Linux's disk filesystems report. */
-function encodeStatfs(task: Task, path: string): Uint8Array {
-  const st = task.host.fs.statfs(path);
+function encodeStatfs(st: HostStatfs): Uint8Array {
   const O = StatfsOffset;
   return new StructWriter(SIZEOF_STATFS)
     .i64(O.f_type, st.type)
@@ -365,18 +373,28 @@ function encodeStatfs(task: Task, path: string): Uint8Array {
     .i64(O.f_flags, BigInt(ST_VALID)).bytes;
 }
 
-/** statfs(2) */
+/** statfs(2): of the filesystem the object lives on, asked through a handle on it. */
 function sysStatfs(task: Task, a: SyscallArgs): number {
-  const path = readPath(task, a.ptr(0));
-  task.mem.write(a.ptr(1), encodeStatfs(task, path));
+  const fs = task.host.fs;
+  const st = withTarget(task, AT_FDCWD, readPath(task, a.ptr(0)), { follow: true }, (t) => {
+    if (t.kind === 'synth') return synthStatfs(t.path);
+    if (t.st === null) throw new SyscallError(Errno.ENOENT);
+    const fd = fs.openat(t.dirFd, t.name, { access: 'r', pathOnly: true, noFollow: true }, 0);
+    try {
+      return fs.fstatfs(fd);
+    } finally {
+      fs.close(fd);
+    }
+  });
+  task.mem.write(a.ptr(1), encodeStatfs(st));
   return 0;
 }
 
-/** fstatfs(2): works on O_PATH descriptors too. An unlinked file asks about its directory. */
+/** fstatfs(2): works on O_PATH descriptors too. */
 function sysFstatfs(task: Task, a: SyscallArgs): number {
   const file = fileOf(task, a.fd(0));
-  const path = file.unlinked ? parentOf(file.path) : file.ownsHostFd ? file.path : '.';
-  task.mem.write(a.ptr(1), encodeStatfs(task, path));
+  const st = file.synth ? synthStatfs(file.path) : task.host.fs.fstatfs(file.hostFd);
+  task.mem.write(a.ptr(1), encodeStatfs(st));
   return 0;
 }
 
@@ -400,9 +418,9 @@ export const fsMetaSyscalls: Readonly<Record<string, SyscallImpl>> = {
   fchown: { handler: sysFchown, support: 'full', args: ['fd', 'int', 'int'] },
   utimensat: {
     handler: sysUtimensat,
-    support: 'partial',
+    support: 'full',
     args: ['dirfd', 'str', 'ptr', 'hex'],
-    note: 'the host keeps microseconds; times before 1970 are EINVAL',
+    note: 'nanoseconds where the host filesystem keeps them',
   },
   truncate: { handler: sysTruncate, support: 'full', args: ['str', 'int'] },
   ftruncate: { handler: sysFtruncate, support: 'full', args: ['fd', 'int'] },

@@ -2,17 +2,19 @@
  * Path-based family (fs/open.c, fs/namei.c, fs/stat.c readlinkat, fs/d_path.c
  * getcwd): openat, openat2 (with its RESOLVE_* walk), faccessat/faccessat2,
  * readlinkat, getcwd, chdir, fchdir, mkdirat, unlinkat, renameat/renameat2.
- * Paths resolve on the host; the guest's cwd is the host process's cwd.
+ * Every path is walked by namei.ts inside the guest's view (fs-context.ts);
+ * the host call then names one component relative to a directory fd and
+ * follows nothing.
  */
 
-import { HostError } from '../../ports/host.js';
+import { HostError, type HostPath, type HostStat } from '../../ports/host.js';
 import { Errno } from './errno.js';
 import { OpenFile, type FileKind } from './fd-table.js';
-import { changeablePath, encodeUtf8, fileOf, guestPathOf, hostOpenFlags, lookupAt, readPath, resolveAt } from './fs-util.js';
-import { openSynth, synthStat } from './synthfs.js';
+import { fileOf, hostOpenFlags, pathBytes, readPath, withHostTarget, withTarget } from './fs-util.js';
+import { DirRef, components, type HostTarget, type WalkOptions } from './namei.js';
+import { openSynth, synthStat, type SynthNode } from './synthfs.js';
 import {
   AT_FDCWD,
-  MAXSYMLINKS,
   OPEN_HOW_SIZE_VER0,
   O_ACCMODE,
   O_CREAT,
@@ -56,7 +58,7 @@ import {
 import { SyscallError, type SyscallArgs, type SyscallImpl } from './syscall-args.js';
 import type { Task } from './task.js';
 
-function kindOfMode(task: Task, hostFd: number, mode: number): FileKind {
+export function kindOfMode(task: Task, hostFd: number, mode: number): FileKind {
   switch (mode & S_IFMT) {
     case S_IFREG:
       return 'file';
@@ -73,23 +75,39 @@ function kindOfMode(task: Task, hostFd: number, mode: number): FileKind {
   }
 }
 
+const isLink = (st: HostStat | null): boolean => st !== null && (st.mode & S_IFMT) === S_IFLNK;
+const isDir = (st: HostStat | null): boolean => st !== null && (st.mode & S_IFMT) === S_IFDIR;
+
 /**
- * O_PATH opens nothing on the host: the description is just the path
- * (fstat, fchdir and *at lookups work; read/write see EBADF).
+ * O_PATH: a handle on the object without opening it for I/O (fstat, fchdir,
+ * *at lookups and AT_EMPTY_PATH work; read and write see EBADF). With
+ * O_NOFOLLOW a final symlink is the handle's object.
  */
-function openPathOnly(task: Task, path: string, flags: number): OpenFile {
-  const st = flags & O_NOFOLLOW ? task.host.fs.lstat(path) : task.host.fs.stat(path);
-  if (flags & O_DIRECTORY && (st.mode & S_IFMT) !== S_IFDIR) throw new SyscallError(Errno.ENOTDIR);
-  return new OpenFile(-1, path, O_PATH | (flags & (O_DIRECTORY | O_NOFOLLOW)), 'path');
+function openPathOnly(task: Task, t: HostTarget, flags: number): OpenFile {
+  if (t.st === null) throw new SyscallError(Errno.ENOENT);
+  if (flags & O_DIRECTORY && !isDir(t.st)) throw new SyscallError(Errno.ENOTDIR);
+  const hostFd = task.host.fs.openat(t.dirFd, t.name, { access: 'r', pathOnly: true, noFollow: true }, 0);
+  const file = new OpenFile(hostFd, t.guestPath, O_PATH | (flags & (O_DIRECTORY | O_NOFOLLOW)), 'path');
+  file.layer = t.layer;
+  return file;
 }
 
-function openHost(task: Task, path: string, flags: number, mode: number): OpenFile {
-  const hostFd = task.host.fs.open(path, hostOpenFlags(flags), mode);
+/** The open itself, once the walk has found (or placed) the final name; the host follows nothing. */
+function openHost(task: Task, t: HostTarget, flags: number, mode: number): OpenFile {
+  if (t.st === null) {
+    if (!(flags & O_CREAT)) throw new SyscallError(Errno.ENOENT);
+    if (t.trailingSlash) throw new SyscallError(Errno.EISDIR);
+  } else if (isDir(t.st) && (flags & O_ACCMODE) !== O_RDONLY) {
+    throw new SyscallError(Errno.EISDIR);
+  }
+  const hostFlags = { ...hostOpenFlags(flags), noFollow: true };
+  const hostFd = task.host.fs.openat(t.dirFd, t.name, hostFlags, mode);
   try {
     const kind = kindOfMode(task, hostFd, task.host.fs.fstat(hostFd).mode);
     // 64-bit Linux always adds O_LARGEFILE (force_o_largefile in fs/open.c), and F_GETFL shows it.
-    const file = new OpenFile(hostFd, path, flags | O_LARGEFILE, kind);
+    const file = new OpenFile(hostFd, t.guestPath, flags | O_LARGEFILE, kind);
     file.hostNonBlock = (flags & O_NONBLOCK) !== 0;
+    file.layer = t.layer;
     return file;
   } catch (err) {
     task.host.fs.close(hostFd);
@@ -100,29 +118,35 @@ function openHost(task: Task, path: string, flags: number, mode: number): OpenFi
 let tmpfileCounter = 0;
 
 /**
- * O_TMPFILE: an unnamed regular file in directory `dir`. Node has no
- * O_TMPFILE, so elfuse creates a uniquely named file and unlinks it at once;
- * the open description is then what Linux gives. Deliberate difference: such
- * a file cannot be given a name later with linkat(AT_EMPTY_PATH).
+ * O_TMPFILE: an unnamed regular file in the directory `t` names. elfuse
+ * creates a uniquely named file there and unlinks it at once (macOS has no
+ * O_TMPFILE); the open description is then what Linux gives. Deliberate
+ * difference: such a file cannot be given a name later with linkat(AT_EMPTY_PATH).
  */
-function openTmpfile(task: Task, dir: string, flags: number, mode: number): OpenFile {
-  const st = task.host.fs.stat(dir);
-  if ((st.mode & S_IFMT) !== S_IFDIR) throw new SyscallError(Errno.ENOTDIR);
-  const base = dir.endsWith('/') ? dir : `${dir}/`;
-  for (;;) {
-    const name = `${base}.elfuse-tmpfile-${task.pid}-${++tmpfileCounter}`;
-    let hostFd: number;
-    try {
-      const hostFlags = hostOpenFlags((flags & O_ACCMODE) | O_CREAT | O_EXCL);
-      hostFd = task.host.fs.open(name, hostFlags, mode);
-    } catch (err) {
-      if (err instanceof HostError && err.code === 'EEXIST') continue;
-      throw err;
+function openTmpfile(task: Task, t: HostTarget, flags: number, mode: number): OpenFile {
+  if (t.st === null) throw new SyscallError(Errno.ENOENT);
+  if (!isDir(t.st)) throw new SyscallError(Errno.ENOTDIR);
+  const fs = task.host.fs;
+  const dirFd = fs.openat(t.dirFd, t.name, { access: 'r', directory: true, noFollow: true, pathOnly: true }, 0);
+  try {
+    for (;;) {
+      const name = `.elfuse-tmpfile-${task.pid}-${++tmpfileCounter}`;
+      let hostFd: number;
+      try {
+        const hostFlags = { ...hostOpenFlags((flags & O_ACCMODE) | O_CREAT | O_EXCL), noFollow: true };
+        hostFd = fs.openat(dirFd, name, hostFlags, mode);
+      } catch (err) {
+        if (err instanceof HostError && err.code === 'EEXIST') continue;
+        throw err;
+      }
+      fs.unlinkat(dirFd, name, false);
+      const file = new OpenFile(hostFd, `${t.guestPath === '/' ? '' : t.guestPath}/${name}`, (flags & ~O_CREAT) | O_LARGEFILE, 'file');
+      file.unlinked = true;
+      file.layer = t.layer;
+      return file;
     }
-    task.host.fs.unlink(name);
-    const file = new OpenFile(hostFd, name, (flags & ~O_CREAT) | O_LARGEFILE, 'file');
-    file.unlinked = true;
-    return file;
+  } finally {
+    fs.close(dirFd);
   }
 }
 
@@ -133,20 +157,37 @@ function checkTmpfileFlags(flags: number): void {
   if (acc !== O_WRONLY && acc !== O_RDWR) throw new SyscallError(Errno.EINVAL);
 }
 
-/** The open shared by openat and openat2, once `path` is the host path to open. */
-function openResolved(task: Task, path: string, flags: number, mode: number): number {
+/** A /proc or /dev node: made-up contents, never created or truncated. */
+function openSynthTarget(task: Task, node: SynthNode, path: HostPath, flags: number): OpenFile {
+  if (flags & __O_TMPFILE) throw new SyscallError(Errno.EOPNOTSUPP);
+  if (flags & O_CREAT && flags & O_EXCL) throw new SyscallError(Errno.EEXIST);
+  // Truncating is a write too, which proc files refuse.
+  const wantsWrite = !(flags & O_PATH) && ((flags & O_ACCMODE) !== O_RDONLY || (flags & O_TRUNC) !== 0);
+  return openSynth(task, node, path, flags | O_LARGEFILE, wantsWrite, (flags & O_DIRECTORY) !== 0);
+}
+
+/**
+ * The open shared by openat and openat2: checks the flags, walks the path
+ * (with openat2's restrictions in `resolve`) and installs the description
+ * at the lowest free fd, reserved first so a full table never leaves a
+ * host fd open.
+ */
+function openPath(task: Task, dirfd: number, path: HostPath, flags: number, mode: number, resolve: Omit<WalkOptions, 'follow'> = {}): number {
   if (flags & __O_TMPFILE && !(flags & O_PATH)) checkTmpfileFlags(flags);
   // Since Linux 6.4, O_CREAT|O_DIRECTORY is refused instead of creating a regular file.
   else if ((flags & (O_CREAT | O_DIRECTORY)) === (O_CREAT | O_DIRECTORY) && !(flags & O_PATH)) {
     throw new SyscallError(Errno.EINVAL);
   }
-  // Reserve the number first so a full table does not leave a host fd open.
   const fd = task.fds.lowestFree(0, task.fdLimit);
   if (fd < 0) return -Errno.EMFILE;
-  let file: OpenFile;
-  if (flags & O_PATH) file = openPathOnly(task, path, flags);
-  else if (flags & __O_TMPFILE) file = openTmpfile(task, path, flags, mode);
-  else file = openHost(task, path, flags, mode);
+  // O_CREAT|O_EXCL never follows a final symlink (it fails with EEXIST instead).
+  const follow = !(flags & O_NOFOLLOW) && (flags & (O_CREAT | O_EXCL)) !== (O_CREAT | O_EXCL);
+  const file = withTarget(task, dirfd, path, { ...resolve, follow }, (t) => {
+    if (t.kind === 'synth') return openSynthTarget(task, t.node, t.path, flags);
+    if (flags & O_PATH) return openPathOnly(task, t, flags);
+    if (flags & __O_TMPFILE) return openTmpfile(task, t, flags, mode);
+    return openHost(task, t, flags, mode);
+  });
   task.fds.installAt(fd, file, (flags & O_CLOEXEC) !== 0);
   return fd;
 }
@@ -154,25 +195,10 @@ function openResolved(task: Task, path: string, flags: number, mode: number): nu
 /**
  * openat(2): unknown flag bits are ignored, as Linux's openat does (openat2
  * refuses them). /proc and /dev are synthetic (synthfs.ts); other paths open
- * on the host, inside the sysroot when there is one.
+ * on the host, in the sysroot or the host's layer (fs-context.ts).
  */
 function sysOpenat(task: Task, a: SyscallArgs): number {
-  const flags = a.int(2);
-  // O_CREAT|O_EXCL never follows a final symlink (it fails with EEXIST instead).
-  const follow = !(flags & O_NOFOLLOW) && (flags & (O_CREAT | O_EXCL)) !== (O_CREAT | O_EXCL);
-  const target = lookupAt(task, a.fd(0), readPath(task, a.ptr(1)), follow);
-  if (target.synth) {
-    if (flags & __O_TMPFILE) return -Errno.EOPNOTSUPP;
-    if (flags & O_CREAT && flags & O_EXCL) return -Errno.EEXIST;
-    const fd = task.fds.lowestFree(0, task.fdLimit);
-    if (fd < 0) return -Errno.EMFILE;
-    // Truncating is a write too, which proc files refuse.
-    const wantsWrite = !(flags & O_PATH) && ((flags & O_ACCMODE) !== O_RDONLY || (flags & O_TRUNC) !== 0);
-    const file = openSynth(task, target.synth, target.path, flags | O_LARGEFILE, wantsWrite, (flags & O_DIRECTORY) !== 0);
-    task.fds.installAt(fd, file, (flags & O_CLOEXEC) !== 0);
-    return fd;
-  }
-  return openResolved(task, target.hostPath, flags, a.uint(3) & S_IALLUGO);
+  return openPath(task, a.fd(0), readPath(task, a.ptr(1)), a.int(2), a.uint(3) & S_IALLUGO);
 }
 
 const VALID_RESOLVE =
@@ -183,8 +209,11 @@ const PAGE_SIZE = 4096;
 
 /**
  * openat2(2): struct open_how, checked as build_open_flags does (unknown
- * bits are errors here), then the resolve restrictions applied by a
- * component-by-component walk (resolveScoped).
+ * bits are errors here), then the resolve restrictions applied by the same
+ * walk as every path (namei.ts): RESOLVE_BENEATH and RESOLVE_IN_ROOT make
+ * dirfd the walk's root, RESOLVE_NO_SYMLINKS refuses every symlink,
+ * RESOLVE_NO_XDEV every change of device. RESOLVE_NO_MAGICLINKS needs
+ * nothing: elfuse's /proc links are not magic.
  */
 function sysOpenat2(task: Task, a: SyscallArgs): number {
   const dirfd = a.fd(0);
@@ -212,84 +241,22 @@ function sysOpenat2(task: Task, a: SyscallArgs): number {
   if (flags & O_PATH && flags & ~O_PATH_FLAGS) return -Errno.EINVAL;
   if (resolve & RESOLVE_BENEATH && resolve & RESOLVE_IN_ROOT) return -Errno.EINVAL;
   if (resolve & RESOLVE_CACHED && flags & (O_TRUNC | O_CREAT | __O_TMPFILE)) return -Errno.EAGAIN;
-  const scoped = resolve & (RESOLVE_NO_XDEV | RESOLVE_NO_SYMLINKS | RESOLVE_BENEATH | RESOLVE_IN_ROOT);
-  const path = scoped
-    ? resolveScoped(task, dirfd, name, resolve, !(flags & O_NOFOLLOW) && !(flags & O_CREAT && flags & O_EXCL))
-    : resolveAt(task, dirfd, name);
-  return openResolved(task, path, flags, Number(mode64));
+  return openPath(task, dirfd, name, flags, Number(mode64), {
+    beneath: (resolve & RESOLVE_BENEATH) !== 0,
+    inRoot: (resolve & RESOLVE_IN_ROOT) !== 0,
+    noSymlinks: (resolve & RESOLVE_NO_SYMLINKS) !== 0,
+    noXdev: (resolve & RESOLVE_NO_XDEV) !== 0,
+  });
 }
 
 /**
- * Path walk with openat2's restrictions (fs/namei.c with LOOKUP_BENEATH,
- * LOOKUP_IN_ROOT, LOOKUP_NO_SYMLINKS, LOOKUP_NO_XDEV): every component is
- * looked at on the host, symlinks are expanded here, and the result has
- * no symlink left except possibly an unfollowed last component.
- * RESOLVE_NO_MAGICLINKS needs nothing: elfuse has no magic links.
+ * The object an AT_EMPTY_PATH call with "" names: the one `dirfd` refers
+ * to, or the working directory for AT_FDCWD. Made-up nodes have no host fd.
  */
-function resolveScoped(task: Task, dirfd: number, name: string, resolve: number, followLast: boolean): string {
-  const fs = task.host.fs;
-  const beneath = (resolve & RESOLVE_BENEATH) !== 0;
-  const inRoot = (resolve & RESOLVE_IN_ROOT) !== 0;
-  const root = dirfd === AT_FDCWD ? '.' : resolveAt(task, dirfd, '');
-  const rootDev = fs.stat(root).dev;
-  let base = root;
-  if (name.startsWith('/')) {
-    if (beneath) throw new SyscallError(Errno.EXDEV);
-    if (!inRoot) base = '/';
-  }
-  const parts: string[] = [];
-  const queue = name.split('/').filter((c) => c !== '');
-  const trailingSlash = name.endsWith('/');
-  let links = 0;
-  const join = (extra?: string): string => {
-    const all = extra === undefined ? parts : [...parts, extra];
-    if (all.length === 0) return base;
-    return (base.endsWith('/') ? base : `${base}/`) + all.join('/');
-  };
-  while (queue.length > 0) {
-    const c = queue.shift() ?? '';
-    if (c === '.') continue;
-    if (c === '..') {
-      if (parts.length === 0) {
-        if (beneath) throw new SyscallError(Errno.EXDEV);
-        if (inRoot || base === '/') continue;
-        // Above the start of a relative walk: keep the '..' literally.
-        base = join('..');
-        continue;
-      }
-      parts.pop();
-      continue;
-    }
-    const here = join(c);
-    const last = queue.length === 0;
-    let st;
-    try {
-      st = fs.lstat(here);
-    } catch (err) {
-      if (last && err instanceof HostError && err.code === 'ENOENT') {
-        parts.push(c);
-        break;
-      }
-      throw err;
-    }
-    if ((st.mode & S_IFMT) === S_IFLNK && (!last || followLast || trailingSlash)) {
-      if (resolve & RESOLVE_NO_SYMLINKS) throw new SyscallError(Errno.ELOOP);
-      if (++links > MAXSYMLINKS) throw new SyscallError(Errno.ELOOP);
-      const target = fs.readlink(here);
-      if (target.startsWith('/')) {
-        if (beneath) throw new SyscallError(Errno.EXDEV);
-        parts.length = 0;
-        if (!inRoot) base = '/';
-      }
-      queue.unshift(...target.split('/').filter((t) => t !== ''));
-      continue;
-    }
-    if (resolve & RESOLVE_NO_XDEV && st.dev !== rootDev) throw new SyscallError(Errno.EXDEV);
-    if (!last && (st.mode & S_IFMT) !== S_IFDIR) throw new SyscallError(Errno.ENOTDIR);
-    parts.push(c);
-  }
-  const out = join();
-  return trailingSlash && !out.endsWith('/') ? `${out}/` : out;
+export function emptyPathTarget(task: Task, dirfd: number): { readonly dirFd: number; readonly name: HostPath; readonly file: OpenFile | null } {
+  if (dirfd === AT_FDCWD) return { dirFd: task.fsContext.cwd.createFd(task.fsContext), name: '.', file: null };
+  const file = fileOf(task, dirfd);
+  return { dirFd: file.hostFd, name: '', file };
 }
 
 /** faccessat2(2); faccessat(2) is the same with flags 0. AT_EACCESS is moot: real and effective ids match. */
@@ -297,26 +264,30 @@ function access(task: Task, dirfd: number, pathPtr: number, mode: number, flags:
   if (mode & ~7) return -Errno.EINVAL;
   if (flags & ~(AT_EACCESS | AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH)) return -Errno.EINVAL;
   const name = readPath(task, pathPtr, (flags & AT_EMPTY_PATH) !== 0);
-  let path: string;
   if (name === '') {
     // AT_EMPTY_PATH with "": the file dirfd refers to (the cwd for AT_FDCWD).
-    path = dirfd === AT_FDCWD ? '.' : fileOf(task, dirfd).path;
-  } else {
-    const target = lookupAt(task, dirfd, name, (flags & AT_SYMLINK_NOFOLLOW) === 0);
-    if (target.synth) {
-      // Permission bits of the node against the caller; root passes everything but execute of a non-executable.
-      const st = synthStat(task, target.synth, target.path);
-      if (task.euid === 0) return mode & 1 && !(st.mode & 0o111) ? -Errno.EACCES : 0;
-      const granted = st.uid === task.euid ? (st.mode >> 6) & 7 : st.gid === task.egid ? (st.mode >> 3) & 7 : st.mode & 7;
-      return (mode & ~granted) === 0 ? 0 : -Errno.EACCES;
-    }
-    path = target.hostPath;
-    if (path === '') return -Errno.ENOENT;
+    const e = emptyPathTarget(task, dirfd);
+    if (e.file?.synth) return synthAccess(task, e.file.synth.node, e.file.path, mode);
+    task.host.fs.accessat(e.dirFd, e.name, mode, true);
+    return 0;
   }
-  // AT_SYMLINK_NOFOLLOW: a symlink itself is always accessible if it exists.
-  if (flags & AT_SYMLINK_NOFOLLOW && (task.host.fs.lstat(path).mode & S_IFMT) === S_IFLNK) return 0;
-  task.host.fs.access(path, mode);
-  return 0;
+  const noFollow = (flags & AT_SYMLINK_NOFOLLOW) !== 0;
+  return withTarget(task, dirfd, name, { follow: !noFollow }, (t) => {
+    if (t.kind === 'synth') return synthAccess(task, t.node, t.path, mode);
+    if (t.st === null) return -Errno.ENOENT;
+    // AT_SYMLINK_NOFOLLOW: a symlink itself is always accessible if it exists.
+    if (isLink(t.st)) return 0;
+    task.host.fs.accessat(t.dirFd, t.name, mode, true);
+    return 0;
+  });
+}
+
+/** Permission bits of a made-up node against the caller; root passes everything but execute of a non-executable. */
+function synthAccess(task: Task, node: SynthNode, path: HostPath, mode: number): number {
+  const st = synthStat(task, node, path);
+  if (task.euid === 0) return mode & 1 && !(st.mode & 0o111) ? -Errno.EACCES : 0;
+  const granted = st.uid === task.euid ? (st.mode >> 6) & 7 : st.gid === task.egid ? (st.mode >> 3) & 7 : st.mode & 7;
+  return (mode & ~granted) === 0 ? 0 : -Errno.EACCES;
 }
 
 function sysFaccessat(task: Task, a: SyscallArgs): number {
@@ -332,30 +303,37 @@ function sysReadlinkat(task: Task, a: SyscallArgs): number {
   const bufsiz = a.int(3);
   if (bufsiz <= 0) return -Errno.EINVAL;
   const name = readPath(task, a.ptr(1), true);
-  let target: string;
+  let target: HostPath;
   if (name === '') {
     // Since 2.6.39 "" means the symlink dirfd refers to (opened O_PATH|O_NOFOLLOW).
     if (a.fd(0) === AT_FDCWD) return -Errno.ENOENT;
     const file = fileOf(task, a.fd(0));
-    if ((task.host.fs.lstat(file.path).mode & S_IFMT) !== S_IFLNK) return -Errno.ENOENT;
-    target = task.host.fs.readlink(file.path);
-  } else {
-    const found = lookupAt(task, a.fd(0), name, false);
-    if (found.synth) {
-      if (found.synth.type !== 'link') return -Errno.EINVAL;
-      target = found.synth.target();
+    if (file.synth) {
+      if (file.synth.node.type !== 'link') return -Errno.ENOENT;
+      target = file.synth.node.target();
     } else {
-      target = task.host.fs.readlink(found.hostPath);
+      if (!isLink(task.host.fs.fstat(file.hostFd))) return -Errno.ENOENT;
+      target = task.host.fs.readlinkat(file.hostFd, '');
     }
+  } else {
+    target = withTarget(task, a.fd(0), name, { follow: false }, (t) => {
+      if (t.kind === 'synth') {
+        if (t.node.type !== 'link') throw new SyscallError(Errno.EINVAL);
+        return t.node.target();
+      }
+      if (t.st === null) throw new SyscallError(Errno.ENOENT);
+      if (!isLink(t.st)) throw new SyscallError(Errno.EINVAL);
+      return task.host.fs.readlinkat(t.dirFd, t.name);
+    });
   }
-  const bytes = encodeUtf8(target).subarray(0, bufsiz);
+  const bytes = pathBytes(target).subarray(0, bufsiz);
   task.mem.write(a.ptr(2), bytes);
   return bytes.length;
 }
 
-/** getcwd(2): returns the length including the NUL; ERANGE when it does not fit. Inside the sysroot, the guest's name. */
+/** getcwd(2): the length including the NUL; ERANGE when it does not fit. The guest's path of its working directory. */
 function sysGetcwd(task: Task, a: SyscallArgs): number {
-  const cwd = encodeUtf8(guestPathOf(task, task.host.process.cwd()));
+  const cwd = pathBytes(task.fsContext.cwdGuestPath);
   const size = a.size(1);
   if (cwd.length + 1 > size) return -Errno.ERANGE;
   const out = new Uint8Array(cwd.length + 1);
@@ -364,53 +342,76 @@ function sysGetcwd(task: Task, a: SyscallArgs): number {
   return out.length;
 }
 
-/** chdir(2) */
+const X_OK = 1;
+
+/** chdir(2): the directory must allow search (EACCES), as set_fs_pwd's caller checks. */
 function sysChdir(task: Task, a: SyscallArgs): number {
-  task.host.process.chdir(resolveAt(task, AT_FDCWD, readPath(task, a.ptr(0)), true));
+  const ctx = task.fsContext;
+  const ref = withTarget(task, AT_FDCWD, readPath(task, a.ptr(0)), { follow: true }, (t) => {
+    // /proc and /dev are not somewhere the guest's cwd can be (a known gap).
+    if (t.kind === 'synth') throw new SyscallError(t.node.type === 'dir' ? Errno.ENOSYS : Errno.ENOTDIR);
+    if (t.st === null) throw new SyscallError(Errno.ENOENT);
+    if (!isDir(t.st)) throw new SyscallError(Errno.ENOTDIR);
+    task.host.fs.accessat(t.dirFd, t.name, X_OK, true);
+    return ctx.openDirRef(t);
+  });
+  ctx.setCwd(ref);
   return 0;
 }
 
-/** fchdir(2) */
+/** fchdir(2): to the directory the fd refers to; an O_PATH handle of a symlink is not one (ENOTDIR). */
 function sysFchdir(task: Task, a: SyscallArgs): number {
   const file = fileOf(task, a.fd(0));
+  if (file.synth) return -Errno.ENOTDIR;
   if (file.kind !== 'dir' && file.kind !== 'path') return -Errno.ENOTDIR;
-  task.host.process.chdir(file.path);
+  const fs = task.host.fs;
+  if (!isDir(fs.fstat(file.hostFd))) return -Errno.ENOTDIR;
+  fs.accessat(file.hostFd, '', X_OK, true);
+  const ctx = task.fsContext;
+  const fd = fs.openat(file.hostFd, '.', { access: 'r', directory: true, pathOnly: true }, 0);
+  const guest = components(file.path);
+  ctx.setCwd(file.layer === 'sysroot' ? new DirRef(guest, fd, undefined, true, false) : new DirRef(guest, null, fd, false, true));
   return 0;
 }
 
 /** mkdirat(2); the host applies the umask. */
 function sysMkdirat(task: Task, a: SyscallArgs): number {
-  task.host.fs.mkdir(changeablePath(task, a.fd(0), readPath(task, a.ptr(1)), Errno.EEXIST), a.uint(2) & 0o7777);
-  return 0;
+  const mode = a.uint(2) & 0o7777;
+  return withHostTarget(task, a.fd(0), readPath(task, a.ptr(1)), { follow: false }, Errno.EEXIST, (t) => {
+    if (t.st !== null) return -Errno.EEXIST;
+    task.host.fs.mkdirat(t.dirFd, t.name, mode);
+    return 0;
+  });
 }
 
 /** unlinkat(2). Linux says EISDIR for unlink on a directory where macOS says EPERM. */
 function sysUnlinkat(task: Task, a: SyscallArgs): number {
   const flags = a.int(2);
   if (flags & ~AT_REMOVEDIR) return -Errno.EINVAL;
-  const path = changeablePath(task, a.fd(0), readPath(task, a.ptr(1)), Errno.EPERM);
-  if (flags & AT_REMOVEDIR) {
-    task.host.fs.rmdir(path);
-    return 0;
-  }
-  try {
-    task.host.fs.unlink(path);
-    return 0;
-  } catch (err) {
-    if (err instanceof HostError && err.code === 'EPERM' && (task.host.fs.lstat(path).mode & S_IFMT) === S_IFDIR) {
-      return -Errno.EISDIR;
+  const rmdir = (flags & AT_REMOVEDIR) !== 0;
+  return withHostTarget(task, a.fd(0), readPath(task, a.ptr(1)), { follow: false }, Errno.EPERM, (t) => {
+    if (rmdir) {
+      // do_rmdir: '.' is EINVAL, '..' ENOTEMPTY, the root EBUSY.
+      if (t.lastType === 'dot') return -Errno.EINVAL;
+      if (t.lastType === 'dotdot') return -Errno.ENOTEMPTY;
+      if (t.lastType === 'root') return -Errno.EBUSY;
+      if (t.st === null) return -Errno.ENOENT;
+      task.host.fs.unlinkat(t.dirFd, t.name, true);
+    } else {
+      if (t.lastType !== 'normal') return -Errno.EISDIR;
+      if (t.st === null) return -Errno.ENOENT;
+      if (isDir(t.st)) return -Errno.EISDIR;
+      task.host.fs.unlinkat(t.dirFd, t.name, false);
     }
-    throw err;
-  }
+    // A sysroot name gone must not uncover the host's name under it.
+    if (t.layer === 'sysroot') task.fsContext.whiteout(t.parent, t.name);
+    return 0;
+  });
 }
 
-let exchangeCounter = 0;
-
 /**
- * renameat2(2). The checks are do_renameat2's, in its order. Node has only
- * rename(2), so RENAME_NOREPLACE looks before it renames and
- * RENAME_EXCHANGE is three renames through a temporary name: the results
- * are Linux's, but neither is atomic against other host processes.
+ * renameat2(2). The checks are do_renameat2's, in its order.
+ * RENAME_NOREPLACE and RENAME_EXCHANGE are the host's own, atomic.
  * RENAME_WHITEOUT needs CAP_MKNOD (EPERM) and then a filesystem that has
  * whiteouts; elfuse answers as one that has not (EINVAL).
  */
@@ -418,47 +419,21 @@ function rename(task: Task, a: SyscallArgs, flags: number): number {
   if (flags & ~(RENAME_NOREPLACE | RENAME_EXCHANGE | RENAME_WHITEOUT)) return -Errno.EINVAL;
   if (flags & (RENAME_NOREPLACE | RENAME_WHITEOUT) && flags & RENAME_EXCHANGE) return -Errno.EINVAL;
   if (flags & RENAME_WHITEOUT && task.euid !== 0) return -Errno.EPERM;
-  // Nothing in /proc or /dev can be renamed (EPERM); elsewhere the host paths, inside any sysroot.
-  const from = changeablePath(task, a.fd(0), readPath(task, a.ptr(1)), Errno.EPERM);
-  const to = changeablePath(task, a.fd(2), readPath(task, a.ptr(3)), Errno.EPERM);
-  const fs = task.host.fs;
-  if (flags === 0) {
-    fs.rename(from, to);
-    return 0;
-  }
-  fs.lstat(from); // ENOENT for a missing source comes first
-  if (flags & RENAME_WHITEOUT) return -Errno.EINVAL;
-  if (flags & RENAME_NOREPLACE) {
-    if (lexists(task, to)) return -Errno.EEXIST;
-    fs.rename(from, to);
-    return 0;
-  }
-  fs.lstat(to); // RENAME_EXCHANGE: both must exist
-  const fromSt = fs.lstat(from);
-  const toSt = fs.lstat(to);
-  if (fromSt.dev === toSt.dev && fromSt.ino === toSt.ino) return 0;
-  if (fromSt.dev !== toSt.dev) return -Errno.EXDEV;
-  const slash = from.lastIndexOf('/');
-  const tmp = `${slash < 0 ? '' : from.slice(0, slash + 1)}.elfuse-exchange-${task.pid}-${++exchangeCounter}`;
-  fs.rename(from, tmp);
-  try {
-    fs.rename(to, from);
-  } catch (err) {
-    fs.rename(tmp, from);
-    throw err;
-  }
-  fs.rename(tmp, to);
-  return 0;
-}
-
-function lexists(task: Task, path: string): boolean {
-  try {
-    task.host.fs.lstat(path);
-    return true;
-  } catch (err) {
-    if (err instanceof HostError && err.code === 'ENOENT') return false;
-    throw err;
-  }
+  const oldName = readPath(task, a.ptr(1));
+  const newName = readPath(task, a.ptr(3));
+  // Nothing in /proc or /dev can be renamed (EPERM); elsewhere both names, in whichever layer holds them.
+  return withHostTarget(task, a.fd(0), oldName, { follow: false }, Errno.EPERM, (from) =>
+    withHostTarget(task, a.fd(2), newName, { follow: false }, Errno.EPERM, (to) => {
+      if (from.lastType !== 'normal' || to.lastType !== 'normal') return -Errno.EBUSY;
+      if (from.st === null) return -Errno.ENOENT;
+      if (flags & RENAME_WHITEOUT) return -Errno.EINVAL;
+      if (flags & RENAME_EXCHANGE && to.st === null) return -Errno.ENOENT;
+      const mode = flags & RENAME_EXCHANGE ? 'exchange' : flags & RENAME_NOREPLACE ? 'noreplace' : 'replace';
+      task.host.fs.renameat(from.dirFd, from.name, to.dirFd, to.name, mode);
+      if (from.layer === 'sysroot' && mode !== 'exchange') task.fsContext.whiteout(from.parent, from.name);
+      return 0;
+    }),
+  );
 }
 
 export const fsPathSyscalls: Readonly<Record<string, SyscallImpl>> = {
@@ -466,7 +441,7 @@ export const fsPathSyscalls: Readonly<Record<string, SyscallImpl>> = {
     handler: sysOpenat,
     support: 'partial',
     args: ['dirfd', 'str', 'oflags', 'mode'],
-    note: 'O_TMPFILE files are created and unlinked (no linkat later); O_PATH keeps only the path',
+    note: 'O_TMPFILE files are created and unlinked (no linkat later)',
   },
   faccessat: { handler: sysFaccessat, support: 'full', args: ['dirfd', 'str', 'int'] },
   faccessat2: { handler: sysFaccessat2, support: 'full', args: ['dirfd', 'str', 'int', 'hex'] },
@@ -481,7 +456,7 @@ export const fsPathSyscalls: Readonly<Record<string, SyscallImpl>> = {
     handler: (task, a) => rename(task, a, a.uint(4)),
     support: 'partial',
     args: ['dirfd', 'str', 'dirfd', 'str', 'hex'],
-    note: 'NOREPLACE and EXCHANGE are not atomic against other host processes; WHITEOUT is EINVAL',
+    note: 'WHITEOUT is EINVAL (no whiteouts)',
   },
   openat2: {
     handler: sysOpenat2,

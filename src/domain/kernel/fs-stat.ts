@@ -5,11 +5,11 @@
 
 import type { HostStat } from '../../ports/host.js';
 import { Errno } from './errno.js';
-import { fileOf, kstatFromHost, lookupAt, readPath, statOpenFile } from './fs-util.js';
+import { emptyPathTarget } from './fs-path.js';
+import { fileOf, kstatFromHost, readPath, statOpenFile, withTarget } from './fs-util.js';
 import { synthStat } from './synthfs.js';
 import {
   AT_EMPTY_PATH,
-  AT_FDCWD,
   AT_NO_AUTOMOUNT,
   AT_STATX_SYNC_TYPE,
   AT_SYMLINK_NOFOLLOW,
@@ -17,7 +17,7 @@ import {
   encodeStat,
   encodeStatx,
 } from './linux-abi.js';
-import type { SyscallArgs, SyscallImpl } from './syscall-args.js';
+import { SyscallError, type SyscallArgs, type SyscallImpl } from './syscall-args.js';
 import type { Task } from './task.js';
 
 /**
@@ -26,11 +26,16 @@ import type { Task } from './task.js';
  */
 function statAt(task: Task, dirfd: number, pathPtr: number, flags: number): HostStat {
   const path = readPath(task, pathPtr, (flags & AT_EMPTY_PATH) !== 0);
-  if (path === '') return dirfd === AT_FDCWD ? task.host.fs.stat('.') : statOpenFile(task, fileOf(task, dirfd));
+  if (path === '') {
+    const e = emptyPathTarget(task, dirfd);
+    return e.file ? statOpenFile(task, e.file) : task.host.fs.statat(e.dirFd, e.name, true);
+  }
   const follow = (flags & AT_SYMLINK_NOFOLLOW) === 0;
-  const target = lookupAt(task, dirfd, path, follow);
-  if (target.synth) return synthStat(task, target.synth, target.path);
-  return follow ? task.host.fs.stat(target.hostPath) : task.host.fs.lstat(target.hostPath);
+  return withTarget(task, dirfd, path, { follow }, (t) => {
+    if (t.kind === 'synth') return synthStat(task, t.node, t.path);
+    if (t.st === null) throw new SyscallError(Errno.ENOENT);
+    return t.st;
+  });
 }
 
 /** fstat(2) */

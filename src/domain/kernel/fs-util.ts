@@ -5,11 +5,12 @@
  * stat into the kernel's KStat.
  */
 
-import type { HostFileType, HostOpenFlags, HostStat } from '../../ports/host.js';
+import { HostError, type HostFileType, type HostOpenFlags, type HostPath, type HostStat } from '../../ports/host.js';
 import { Errno } from './errno.js';
 import type { OpenFile } from './fd-table.js';
 import {
   AT_FDCWD,
+  MAXSYMLINKS,
   DT_BLK,
   DT_CHR,
   DT_DIR,
@@ -26,6 +27,7 @@ import {
   O_NOCTTY,
   O_NOFOLLOW,
   O_NONBLOCK,
+  O_PATH,
   O_RDONLY,
   O_RDWR,
   O_TRUNC,
@@ -34,28 +36,58 @@ import {
   type KStat,
 } from './linux-abi.js';
 import { SyscallError } from './syscall-args.js';
-import { synthAt, synthStat, type SynthNode } from './synthfs.js';
+import { DirRef, components, walkPath, type HostTarget, type WalkOptions } from './namei.js';
+import { synthAt, synthLookup, synthStat, type SynthNode } from './synthfs.js';
 import type { Task } from './task.js';
 
 /** PATH_MAX from linux/limits.h, including the NUL. */
 export const PATH_MAX = 4096;
 
-const utf8 = new TextDecoder();
+const S_IFMT = 0o170000;
+const S_IFDIR = 0o040000;
+const S_IFLNK = 0o120000;
+
+/** Retries of an operation whose target another process turned into a symlink after the walk. */
+const MAX_RACE_RETRIES = 8;
+
 const utf8Encoder = new TextEncoder();
 
 export function encodeUtf8(text: string): Uint8Array {
   return utf8Encoder.encode(text);
 }
 
+/** Bytes as a HostPath (one character per byte, never decoded). */
+export function hostPathOf(bytes: Uint8Array): HostPath {
+  let out = '';
+  for (let i = 0; i < bytes.length; i += 8192) out += String.fromCharCode(...bytes.subarray(i, i + 8192));
+  return out;
+}
+
+/** A HostPath's bytes. */
+export function pathBytes(path: HostPath): Uint8Array {
+  const out = new Uint8Array(path.length);
+  for (let i = 0; i < path.length; i++) out[i] = path.charCodeAt(i);
+  return out;
+}
+
+/** A HostPath for a message: UTF-8 where it is, the rest as \xNN. */
+export function displayPath(path: HostPath): string {
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(pathBytes(path));
+  } catch {
+    return path.replace(/[\x80-\xff]/g, (c) => `\\x${c.charCodeAt(0).toString(16)}`);
+  }
+}
+
 /**
- * The guest C string at `ptr` as a host path (getname() in fs/namei.c):
+ * The guest C string at `ptr` as a path (getname() in fs/namei.c), as bytes:
  * EFAULT on a bad pointer (thrown by the memory accessor), ENAMETOOLONG past
  * PATH_MAX, ENOENT for "" unless the caller allows an empty path.
  */
-export function readPath(task: Task, ptr: number, allowEmpty = false): string {
+export function readPath(task: Task, ptr: number, allowEmpty = false): HostPath {
   const bytes = readCStringChecked(task, ptr, PATH_MAX);
   if (bytes.length === 0 && !allowEmpty) throw new SyscallError(Errno.ENOENT);
-  return utf8.decode(bytes);
+  return hostPathOf(bytes);
 }
 
 /** A guest C string of at most maxLen - 1 bytes, else ENAMETOOLONG. */
@@ -72,71 +104,147 @@ export function fileOf(task: Task, fd: number): OpenFile {
   return file;
 }
 
+/** What a guest path names: a synthetic /proc or /dev node, or a host object (namei.ts). */
+export type PathTarget = { readonly kind: 'synth'; readonly node: SynthNode; readonly path: HostPath } | HostTarget;
+
+/** The directory an open description refers to, as a walk's starting point (ENOTDIR otherwise). */
+export function dirRefOf(task: Task, file: OpenFile): DirRef {
+  if (file.hostFd < 0 || !isDirectory(task, file)) throw new SyscallError(Errno.ENOTDIR);
+  const guest = components(file.path);
+  return file.layer === 'sysroot' ? new DirRef(guest, file.hostFd, undefined, false, false) : new DirRef(guest, null, file.hostFd, false, false);
+}
+
+function isDirectory(task: Task, file: OpenFile): boolean {
+  if (file.kind === 'dir') return true;
+  return file.kind === 'path' && (task.host.fs.fstat(file.hostFd).mode & S_IFMT) === S_IFDIR;
+}
+
 /**
- * The host path `path` names relative to `dirfd` (the *at(2) rules):
- * absolute paths and AT_FDCWD pass through (the guest's cwd is the host
- * process's cwd); otherwise dirfd must be an open directory (EBADF,
- * ENOTDIR). With a sysroot, absolute paths, and relative ones from a
- * directory inside the sysroot, resolve under it (see sysroot.ts); a final
- * symlink is resolved there too when `followFinal` says the call follows it.
+ * The one lookup for path-taking syscalls (the *at(2) rules): absolute
+ * paths from the guest root, relative ones from the cwd (AT_FDCWD) or the
+ * directory `dirfd` refers to (EBADF, ENOTDIR). /proc and /dev are made up
+ * (synthfs.ts); a symlink there may lead back out (/proc/self/exe).
  */
-export function resolveAt(task: Task, dirfd: number, path: string, followFinal = false): string {
-  const root = task.root;
-  if (path.startsWith('/')) return root ? root.resolve(path, followFinal) : path;
-  let base: string;
-  if (dirfd === AT_FDCWD) {
-    if (!root) return path;
-    base = task.host.process.cwd();
+export function lookupAt(task: Task, dirfd: number, path: HostPath, opts: WalkOptions, hops = 0): PathTarget {
+  // Each trip through /proc that leads back out (/proc/self/cwd/...) counts as a symlink.
+  if (hops > MAXSYMLINKS) throw new SyscallError(Errno.ELOOP);
+  const ctx = task.fsContext;
+  let start: DirRef;
+  let adhoc: DirRef | null = null;
+  if (path.startsWith('/')) {
+    start = ctx.root;
+    if (dirfd !== AT_FDCWD && (opts.beneath || opts.inRoot)) {
+      adhoc = dirRefOf(task, fileOf(task, dirfd));
+      start = adhoc;
+    }
+  } else if (dirfd === AT_FDCWD) {
+    start = ctx.cwd;
   } else {
     const dir = fileOf(task, dirfd);
-    if (dir.kind !== 'dir' && !isPathDir(task, dir)) throw new SyscallError(Errno.ENOTDIR);
-    if (path === '') return dir.path;
-    base = dir.path;
-    if (!root) return base.endsWith('/') ? base + path : `${base}/${path}`;
+    if (dir.synth) {
+      const found = synthAt(task, dir, path, opts.follow);
+      if ('node' in found) return { kind: 'synth', node: found.node, path: found.path };
+      return lookupAt(task, AT_FDCWD, found.redirect, opts, hops + 1);
+    }
+    adhoc = dirRefOf(task, dir);
+    start = adhoc;
   }
-  // Relative to a directory inside the sysroot: `..` and symlinks stay inside it.
-  if (root.contains(base)) return root.resolve(`${root.toGuest(base)}/${path}`, followFinal, false);
-  if (path === '') return base;
-  if (dirfd === AT_FDCWD) return path;
-  return base.endsWith('/') ? base + path : `${base}/${path}`;
+  let t: HostTarget | { kind: 'synth'; path: HostPath };
+  try {
+    t = walkPath(ctx, start, path, opts);
+  } catch (err) {
+    adhoc?.dispose(task.host.fs);
+    throw err;
+  }
+  if (t.kind === 'synth') {
+    adhoc?.dispose(task.host.fs);
+    const found = synthLookup(task, t.path, opts.follow);
+    if (!('node' in found)) return lookupAt(task, AT_FDCWD, found.redirect, opts, hops + 1);
+    if (found.node.type === 'host') return hostNodeTarget(task, found.node.hostPath, found.path);
+    return { kind: 'synth', node: found.node, path: found.path };
+  }
+  if (!adhoc) return t;
+  const release = t.release;
+  const owned = adhoc;
+  return {
+    ...t,
+    release: () => {
+      release();
+      owned.dispose(task.host.fs);
+    },
+  };
 }
 
-/** What a guest path names: a synthetic /proc or /dev node, or a host path. */
-export type PathTarget = { readonly synth: SynthNode; readonly path: string } | { readonly synth?: undefined; readonly hostPath: string };
+/** lstat of a host path outside the guest's view (the host's /dev/null, /dev/tty), by its parent directory. */
+export function statHostPath(task: Task, hostPath: HostPath): HostStat {
+  const fs = task.host.fs;
+  const slash = hostPath.lastIndexOf('/');
+  const dirFd = fs.openRoot(hostPath.slice(0, slash) || '/');
+  try {
+    return fs.statat(dirFd, hostPath.slice(slash + 1), false);
+  } finally {
+    fs.close(dirFd);
+  }
+}
 
 /**
- * The one lookup for path-taking syscalls: /proc and /dev first (synthfs.ts,
- * which may lead back out, as /proc/self/exe does), else resolveAt.
+ * A node of /dev that is a host file (/dev/tty, the controlling terminal):
+ * the host's own path, opened by its parent directory as any target.
  */
-export function lookupAt(task: Task, dirfd: number, path: string, followFinal: boolean): PathTarget {
-  const found = synthAt(task, dirfd, path, followFinal);
-  if (!found) return { hostPath: resolveAt(task, dirfd, path, followFinal) };
-  if ('redirect' in found) return { hostPath: resolveAt(task, AT_FDCWD, found.redirect, followFinal) };
-  if (found.node.type === 'host') return { hostPath: found.node.hostPath };
-  return { synth: found.node, path: found.path };
+function hostNodeTarget(task: Task, hostPath: HostPath, guestPath: HostPath): HostTarget {
+  const fs = task.host.fs;
+  const slash = hostPath.lastIndexOf('/');
+  const dirFd = fs.openRoot(hostPath.slice(0, slash) || '/');
+  const name = hostPath.slice(slash + 1);
+  try {
+    const parent = new DirRef(components(hostPath.slice(0, slash)), null, dirFd, false, true);
+    return {
+      kind: 'host',
+      dirFd,
+      name,
+      st: fs.statat(dirFd, name, true),
+      layer: 'host',
+      guestPath,
+      parent,
+      lastType: 'normal',
+      trailingSlash: false,
+      release: () => parent.dispose(fs),
+    };
+  } catch (err) {
+    fs.close(dirFd);
+    throw err;
+  }
 }
 
 /**
- * The host path a name-changing call (mkdir, unlink, rename) works on. /proc
- * and /dev are made up, so nothing there can be created or removed: an
- * existing node answers `existing` (EEXIST for mkdir, EPERM for removal, as
- * proc does), a missing one ENOENT, and the host's own /dev is never touched.
+ * Looks `path` up and runs `op` on what it names, closing what the walk
+ * opened afterwards. An operation that follows a final symlink asks the
+ * host with O_NOFOLLOW/AT_SYMLINK_NOFOLLOW on a name the walk saw as no
+ * symlink; if another process swapped one in meanwhile the host says ELOOP,
+ * and the lookup is done again.
  */
-export function changeablePath(task: Task, dirfd: number, path: string, existing: number, followFinal = false): string {
-  const target = lookupAt(task, dirfd, path, followFinal);
-  if (target.synth) throw new SyscallError(existing);
-  return target.hostPath;
+export function withTarget<T>(task: Task, dirfd: number, path: HostPath, opts: WalkOptions, op: (t: PathTarget) => T): T {
+  for (let tries = 0; ; tries++) {
+    const t = lookupAt(task, dirfd, path, opts);
+    try {
+      return op(t);
+    } catch (err) {
+      const raced =
+        t.kind === 'host' && opts.follow && (t.st === null || (t.st.mode & S_IFMT) !== S_IFLNK) && err instanceof HostError && err.code === 'ELOOP';
+      if (!raced || tries >= MAX_RACE_RETRIES) throw err;
+    } finally {
+      if (t.kind === 'host') t.release();
+    }
+  }
 }
 
-/** The guest's name for a host path: inside the sysroot, the path under it. */
-export function guestPathOf(task: Task, hostPath: string): string {
-  return task.root ? task.root.toGuest(hostPath) : hostPath;
-}
-
-/** An O_PATH description may name a directory too. */
-function isPathDir(task: Task, file: OpenFile): boolean {
-  if (file.kind !== 'path') return false;
-  return (task.host.fs.stat(file.path).mode & 0o170000) === 0o040000;
+/** Like withTarget, for calls that change names: nothing in /proc or /dev can be created or removed. */
+export function withHostTarget<T>(task: Task, dirfd: number, path: HostPath, opts: WalkOptions, existing: number, op: (t: HostTarget) => T): T {
+  return withTarget(task, dirfd, path, opts, (t) => {
+    // An existing node answers `existing` (EEXIST for mkdir, EPERM for removal, as proc does).
+    if (t.kind === 'synth') throw new SyscallError(existing);
+    return op(t);
+  });
 }
 
 /** Linux O_* bits to the host port's flags; EINVAL for access mode 3 (not supported here). */
@@ -154,6 +262,7 @@ export function hostOpenFlags(flags: number): HostOpenFlags {
     directory: (flags & O_DIRECTORY) !== 0,
     noFollow: (flags & O_NOFOLLOW) !== 0,
     nonBlock: (flags & O_NONBLOCK) !== 0,
+    pathOnly: (flags & O_PATH) !== 0,
     noCtty: (flags & O_NOCTTY) !== 0,
     sync: (flags & __O_SYNC) !== 0,
     dsync: (flags & O_DSYNC) !== 0,
@@ -179,11 +288,9 @@ export function kstatFromHost(st: HostStat): KStat {
   };
 }
 
-/** stat of whatever the description refers to; O_PATH descriptions have only a path. */
+/** stat of whatever the description refers to (an O_PATH|O_NOFOLLOW description of a symlink: the link). */
 export function statOpenFile(task: Task, file: OpenFile): HostStat {
   if (file.synth) return synthStat(task, file.synth.node, file.path);
-  // An O_PATH|O_NOFOLLOW description of a symlink refers to the link itself.
-  if (file.hostFd < 0) return file.flags & O_NOFOLLOW ? task.host.fs.lstat(file.path) : task.host.fs.stat(file.path);
   return task.host.fs.fstat(file.hostFd);
 }
 

@@ -11,7 +11,8 @@ import type { GuestMemory } from '../memory/guest-memory.js';
 import { HWCAP } from '../boot/hwcap.js';
 import { MAP_SHARED, PROT_EXEC, PROT_READ, PROT_WRITE } from './linux-abi.js';
 import type { OpenFile } from './fd-table.js';
-import { guestPathOf } from './fs-util.js';
+import { statHostPath, withTarget } from './fs-util.js';
+import { AT_FDCWD } from './linux-abi.js';
 import { UTS_RELEASE, UTS_VERSION } from './process.js';
 import { dirNode, text, type SynthNode } from './synthfs.js';
 import type { Task } from './task.js';
@@ -86,13 +87,15 @@ export function mapsText(task: Task): string {
       if (v.obj) offset = BigInt(v.offset);
       else if (seg) offset = BigInt(seg.offset + (v.start - seg.start));
       try {
-        const st = task.host.fs.stat(name);
-        dev = `${(Number(st.dev >> 8n) & 0xfff).toString(16).padStart(2, '0')}:${(Number(st.dev) & 0xff).toString(16).padStart(2, '0')}`;
-        ino = st.ino;
+        // The name is a guest path: looked up in the guest's view, as any path.
+        const st = withTarget(task, AT_FDCWD, name, { follow: true }, (t) => (t.kind === 'host' ? t.st : null));
+        if (st) {
+          dev = `${(Number(st.dev >> 8n) & 0xfff).toString(16).padStart(2, '0')}:${(Number(st.dev) & 0xff).toString(16).padStart(2, '0')}`;
+          ino = st.ino;
+        }
       } catch {
         // the file is gone: Linux would still show it; keep dev and inode 0
       }
-      name = guestPathOf(task, name);
     }
     const head = `${v.start.toString(16).padStart(8, '0')}-${v.end.toString(16).padStart(8, '0')} ${perms} ${offset.toString(16).padStart(8, '0')} ${dev} ${ino} `;
     out += name === '' ? `${head}\n` : `${head.padEnd(73)}${name}\n`;
@@ -254,10 +257,9 @@ function guestRange(task: Task, start: number, end: number): Uint8Array {
 /** The link text of /proc/self/fd/N: a path, or "type:[inode]" for what has none. */
 function fdLinkTarget(task: Task, file: OpenFile): string {
   if (file.synth || file.kind === 'file' || file.kind === 'dir' || file.kind === 'path' || file.kind === 'chr') {
-    if (file.path.startsWith('/dev/fd/')) return stdioTarget(task, file);
-    // A file opened by a relative name: the kernel's d_path is absolute (from the cwd of now, here).
-    const path = file.path.startsWith('/') ? file.path : `${task.host.process.cwd()}/${file.path}`;
-    return guestPathOf(task, lexicalPath(path));
+    if (!file.ownsHostFd) return stdioTarget(task, file);
+    // The walk recorded the object's canonical guest path (d_path).
+    return file.path;
   }
   return stdioTarget(task, file);
 }
@@ -274,7 +276,7 @@ function stdioTarget(task: Task, file: OpenFile): string {
   if (file.kind === 'chr') {
     // An inherited character device is usually /dev/null (a daemon's or a test runner's stdin).
     try {
-      const devNull = task.host.fs.stat('/dev/null');
+      const devNull = statHostPath(task, '/dev/null');
       if (devNull.ino === ino && devNull.dev === dev) return '/dev/null';
     } catch {
       // no /dev/null on the host
@@ -285,20 +287,9 @@ function stdioTarget(task: Task, file: OpenFile): string {
   return `anon_inode:[${file.kind}]`;
 }
 
-/** An absolute path without '.', '..' or repeated slashes. */
-function lexicalPath(path: string): string {
-  const out: string[] = [];
-  for (const c of path.split('/')) {
-    if (c === '' || c === '.') continue;
-    if (c === '..') out.pop();
-    else out.push(c);
-  }
-  return `/${out.join('/')}`;
-}
-
 /** Whether following the fd link should reopen a path, or hand back the description itself. */
 function fdLinkIsPath(file: OpenFile): boolean {
-  return !file.path.startsWith('/dev/fd/') && (file.synth !== null || file.kind === 'file' || file.kind === 'dir' || file.kind === 'path' || file.kind === 'chr');
+  return file.ownsHostFd && (file.synth !== null || file.kind === 'file' || file.kind === 'dir' || file.kind === 'path' || file.kind === 'chr');
 }
 
 function fdDir(task: Task): SynthNode {
@@ -366,7 +357,7 @@ function pidDir(task: Task): SynthNode {
         write: (data) => task.setComm(data),
       }),
     ],
-    ['cwd', () => ({ type: 'link', target: () => guestPathOf(task, task.host.process.cwd()) })],
+    ['cwd', () => ({ type: 'link', target: () => task.fsContext.cwdGuestPath })],
     ['environ', bytes(() => guestRange(task, task.image?.envStart ?? 0, task.image?.envEnd ?? 0))],
     ['exe', () => ({ type: 'link', target: () => task.image?.exePath ?? task.execfn })],
     ['fd', () => fdDir(task)],

@@ -13,6 +13,7 @@
 
 import type { HostDirEntry, HostFileType, HostStat } from '../../ports/host.js';
 import { Errno } from './errno.js';
+import { statHostPath } from './fs-util.js';
 import { OpenFile } from './fd-table.js';
 import { O_PATH, S_IFCHR, S_IFDIR, S_IFLNK, S_IFREG } from './linux-abi.js';
 import { SyscallError } from './syscall-args.js';
@@ -82,19 +83,19 @@ export function isSynthPath(path: string): boolean {
 }
 
 /**
- * Looks the absolute guest path up in the synthetic trees: null when it is
- * not in one; ENOENT/ENOTDIR when it is but names nothing; a redirect when a
- * symlink leads out of them (/proc/self/exe, /proc/self/cwd/...).
+ * Looks the absolute guest path up in the synthetic trees (the path walk
+ * hands over every path that enters /proc or /dev): ENOENT/ENOTDIR when it
+ * names nothing; a redirect when it leads out of them (`..` above /proc, a
+ * symlink such as /proc/self/exe or /proc/self/cwd/...).
  */
-export function synthLookup(task: Task, path: string, followFinal: boolean): SynthLookup | null {
-  if (!isSynthPath(path)) return null;
+export function synthLookup(task: Task, path: string, followFinal: boolean): SynthLookup {
   let comps = normalise(path);
   const trailingSlash = /[^/]\/+$/.test(path);
   for (let hops = 0; ; hops++) {
     if (hops > 40) throw new SyscallError(Errno.ELOOP);
-    const rootName = comps[0] as string;
-    const rootOf = roots.get(rootName);
-    if (!rootOf) return { redirect: `/${comps.join('/')}` };
+    const rootName = comps[0];
+    const rootOf = rootName === undefined ? undefined : roots.get(rootName);
+    if (!rootOf) return { redirect: `/${comps.join('/')}${trailingSlash ? '/' : ''}` };
     let node = rootOf(task);
     let restarted = false;
     for (let i = 1; i < comps.length; i++) {
@@ -141,7 +142,7 @@ function inodeOf(path: string): bigint {
 
 /** The stat of a synthetic node at `path`. Files report size 0, as proc's seq files do. */
 export function synthStat(task: Task, node: SynthNode, path: string): HostStat {
-  if (node.type === 'host') return task.host.fs.stat(node.hostPath);
+  if (node.type === 'host') return statHostPath(task, node.hostPath);
   const now = task.host.clock.realtimeNs();
   const root = normalise(path)[0] ?? 'proc';
   let mode: number;
@@ -280,16 +281,9 @@ function entryType(node: SynthNode): HostFileType {
   }
 }
 
-/**
- * The synthetic lookup for an *at(2) path: absolute paths, and paths
- * relative to a directory fd opened in /proc or /dev. null when the path is
- * an ordinary one.
- */
-export function synthAt(task: Task, dirfd: number, path: string, followFinal: boolean): SynthLookup | null {
-  if (path.startsWith('/')) return synthLookup(task, path, followFinal);
-  const dir = dirfd >= 0 ? task.fds.get(dirfd) : undefined;
-  if (!dir?.synth) return null;
-  if (dir.synth.node.type !== 'dir') throw new SyscallError(Errno.ENOTDIR);
+/** A lookup relative to a directory opened in /proc or /dev. */
+export function synthAt(task: Task, dir: OpenFile, path: string, followFinal: boolean): SynthLookup {
+  if (!dir.synth || dir.synth.node.type !== 'dir') throw new SyscallError(Errno.ENOTDIR);
   if (path === '') return { node: dir.synth.node, path: dir.path };
   return synthLookup(task, `${dir.path}/${path}`, followFinal);
 }

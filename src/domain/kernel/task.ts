@@ -11,7 +11,7 @@ import type { AddressSpace } from '../memory/address-space.js';
 import type { GuestMemory } from '../memory/guest-memory.js';
 import { FdTable, OpenFile } from './fd-table.js';
 import { FileLocks, inodeKey } from './file-locks.js';
-import { Sysroot } from './sysroot.js';
+import { FsContext } from './fs-context.js';
 import type { ProcImage } from './procfs.js';
 import { O_RDONLY, O_WRONLY, RLIMIT_NOFILE, RLIMIT_STACK, RLIM_INFINITY, RLIM_NLIMITS, _NSIG, O_RDWR } from './linux-abi.js';
 
@@ -73,7 +73,10 @@ export interface TaskOptions {
   verbose?: boolean;
   log?: (line: string) => void;
   execfn?: string;
+  /** --sysroot (host path, absolute and canonical), when fsContext is not given. */
   sysroot?: string;
+  /** The filesystem view (root, cwd, sysroot); made from `sysroot` and the host's cwd when absent. */
+  fsContext?: FsContext;
   /** Where exec put argv, envp and auxv, and the CPU it advertised (for /proc/self). */
   image?: ProcImage;
 }
@@ -154,9 +157,8 @@ export class Task {
   readonly verbose: boolean;
   readonly log: (line: string) => void;
   readonly execfn: string;
-  readonly sysroot: string | undefined;
-  /** The sysroot paths resolve under (--sysroot), or null. */
-  readonly root: Sysroot | null;
+  /** The filesystem view: guest root (sysroot over the host), working directory (fs-context.ts). */
+  readonly fsContext: FsContext;
   readonly image: ProcImage | null;
   /** The task name (comm): the executable's basename, PR_SET_NAME, /proc/self/comm; at most 15 bytes. */
   comm: string;
@@ -192,8 +194,9 @@ export class Task {
     this.verbose = opts.verbose ?? false;
     this.log = opts.log ?? (() => undefined);
     this.execfn = opts.execfn ?? '';
-    this.sysroot = opts.sysroot;
-    this.root = opts.sysroot === undefined ? null : new Sysroot(opts.host.fs, opts.sysroot);
+    this.fsContext =
+      opts.fsContext ??
+      new FsContext(opts.host.fs, { ...(opts.sysroot !== undefined ? { sysroot: opts.sysroot } : {}), hostCwd: opts.host.process.cwd() });
     this.image = opts.image ?? null;
     this.comm = '';
     this.setComm(new TextEncoder().encode(this.execfn.slice(this.execfn.lastIndexOf('/') + 1)));
@@ -237,10 +240,11 @@ export class Task {
     }
   }
 
-  /** The lock-table key of the inode behind `file` (null if it cannot be stat'ed any more). */
+  /** The lock-table key of the inode behind `file` (null for a made-up node or one that cannot be stat'ed). */
   private inodeKeyOf(file: OpenFile): string | null {
+    if (file.hostFd < 0) return null;
     try {
-      const st = file.hostFd >= 0 ? this.host.fs.fstat(file.hostFd) : this.host.fs.stat(file.path);
+      const st = this.host.fs.fstat(file.hostFd);
       return inodeKey(st.dev, st.ino);
     } catch {
       return null;

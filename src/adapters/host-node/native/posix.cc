@@ -1,0 +1,521 @@
+// elfuse_posix: the POSIX file calls Node does not expose, for the HostFs
+// adapter (src/adapters/host-node/fs.ts).
+//
+// Every path call takes a directory fd and a name, the *at(2) way, so the
+// kernel in src/domain/kernel/namei.ts can walk a guest path one component
+// at a time without the host ever following a symlink or `..` on its own.
+//
+// Names travel as bytes: a JavaScript string whose every character is one
+// byte (0-255, "latin1"), never decoded as UTF-8, so a file name that is not
+// valid UTF-8 survives every call unchanged.
+//
+// Deliberately thin: flags and constants are the host's own numbers (see
+// constants()); the adapter maps the port's neutral flags to them. Errors are
+// thrown as JavaScript Errors carrying the host errno number in `errno`.
+
+#include <napi.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+#if defined(__linux__)
+#include <sys/statfs.h>
+#include <sys/syscall.h>
+#else
+#include <sys/mount.h>
+#include <sys/param.h>
+#endif
+
+#include <string>
+#include <vector>
+
+namespace {
+
+Napi::Error ErrnoError(Napi::Env env, const char* op, int err) {
+  Napi::Error e = Napi::Error::New(env, op);
+  e.Set("errno", Napi::Number::New(env, err));
+  e.Set("syscall", Napi::String::New(env, op));
+  return e;
+}
+
+int IntArg(const Napi::CallbackInfo& info, size_t i) {
+  if (info.Length() <= i || !info[i].IsNumber()) {
+    throw Napi::TypeError::New(info.Env(), "expected a number argument");
+  }
+  return info[i].As<Napi::Number>().Int32Value();
+}
+
+uint32_t UintArg(const Napi::CallbackInfo& info, size_t i) {
+  if (info.Length() <= i || !info[i].IsNumber()) {
+    throw Napi::TypeError::New(info.Env(), "expected a number argument");
+  }
+  return info[i].As<Napi::Number>().Uint32Value();
+}
+
+// A name as bytes: each character of the JavaScript string is one byte.
+std::string BytesArg(const Napi::CallbackInfo& info, size_t i) {
+  if (info.Length() <= i || !info[i].IsString()) {
+    throw Napi::TypeError::New(info.Env(), "expected a string argument");
+  }
+  napi_env env = info.Env();
+  napi_value v = info[i];
+  size_t len = 0;
+  napi_status s = napi_get_value_string_latin1(env, v, nullptr, 0, &len);
+  if (s != napi_ok) throw Napi::Error::New(info.Env(), "bad string");
+  std::string out(len, '\0');
+  size_t got = 0;
+  s = napi_get_value_string_latin1(env, v, &out[0], len + 1, &got);
+  if (s != napi_ok) throw Napi::Error::New(info.Env(), "bad string");
+  out.resize(got);
+  // A NUL inside would silently shorten the name the host sees.
+  if (out.find('\0') != std::string::npos) {
+    throw ErrnoError(info.Env(), "name", EINVAL);
+  }
+  return out;
+}
+
+Napi::Value Bytes(Napi::Env env, const char* data, size_t len) {
+  napi_value v;
+  napi_status s = napi_create_string_latin1(env, data, len, &v);
+  if (s != napi_ok) throw Napi::Error::New(env, "string");
+  return Napi::Value(env, v);
+}
+
+// The stat fields the port reports, in a BigInt64Array the caller owns:
+// dev ino mode nlink uid gid rdev size blksize blocks atime mtime ctime btime (ns).
+constexpr size_t kStatSlots = 14;
+
+int64_t Ns(time_t sec, long nsec) { return (int64_t)sec * 1000000000LL + nsec; }
+
+void FillStat(const struct stat& st, int64_t* out) {
+  out[0] = (int64_t)st.st_dev;
+  out[1] = (int64_t)st.st_ino;
+  out[2] = (int64_t)st.st_mode;
+  out[3] = (int64_t)st.st_nlink;
+  out[4] = (int64_t)st.st_uid;
+  out[5] = (int64_t)st.st_gid;
+  out[6] = (int64_t)st.st_rdev;
+  out[7] = (int64_t)st.st_size;
+  out[8] = (int64_t)st.st_blksize;
+  out[9] = (int64_t)st.st_blocks;
+#if defined(__APPLE__)
+  out[10] = Ns(st.st_atimespec.tv_sec, st.st_atimespec.tv_nsec);
+  out[11] = Ns(st.st_mtimespec.tv_sec, st.st_mtimespec.tv_nsec);
+  out[12] = Ns(st.st_ctimespec.tv_sec, st.st_ctimespec.tv_nsec);
+  out[13] = Ns(st.st_birthtimespec.tv_sec, st.st_birthtimespec.tv_nsec);
+#else
+  out[10] = Ns(st.st_atim.tv_sec, st.st_atim.tv_nsec);
+  out[11] = Ns(st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
+  out[12] = Ns(st.st_ctim.tv_sec, st.st_ctim.tv_nsec);
+  out[13] = 0;
+#endif
+}
+
+int64_t* StatOut(const Napi::CallbackInfo& info, size_t i) {
+  if (info.Length() <= i || !info[i].IsTypedArray()) {
+    throw Napi::TypeError::New(info.Env(), "expected a BigInt64Array");
+  }
+  Napi::TypedArray ta = info[i].As<Napi::TypedArray>();
+  if (ta.TypedArrayType() != napi_bigint64_array || ta.ElementLength() < kStatSlots) {
+    throw Napi::TypeError::New(info.Env(), "expected a BigInt64Array of 14 slots");
+  }
+  Napi::BigInt64Array arr = info[i].As<Napi::BigInt64Array>();
+  return arr.Data();
+}
+
+// openat(dirfd, name, hostFlags, mode) -> fd. O_CLOEXEC is always added: a
+// host fd must never leak into a program elfuse starts.
+Napi::Value OpenAt(const Napi::CallbackInfo& info) {
+  int dirfd = IntArg(info, 0);
+  std::string name = BytesArg(info, 1);
+  int flags = IntArg(info, 2) | O_CLOEXEC;
+  mode_t mode = (mode_t)UintArg(info, 3);
+  int fd;
+  do {
+    fd = openat(dirfd, name.c_str(), flags, mode);
+  } while (fd < 0 && errno == EINTR);
+  if (fd < 0) throw ErrnoError(info.Env(), "openat", errno);
+  return Napi::Number::New(info.Env(), fd);
+}
+
+// fstatat(dirfd, name, hostAtFlags, out)
+Napi::Value FstatAt(const Napi::CallbackInfo& info) {
+  int dirfd = IntArg(info, 0);
+  std::string name = BytesArg(info, 1);
+  int flags = IntArg(info, 2);
+  int64_t* out = StatOut(info, 3);
+  struct stat st;
+  if (fstatat(dirfd, name.c_str(), &st, flags) != 0) throw ErrnoError(info.Env(), "fstatat", errno);
+  FillStat(st, out);
+  return info.Env().Undefined();
+}
+
+// fstat(fd, out)
+Napi::Value Fstat(const Napi::CallbackInfo& info) {
+  int fd = IntArg(info, 0);
+  int64_t* out = StatOut(info, 1);
+  struct stat st;
+  if (fstat(fd, &st) != 0) throw ErrnoError(info.Env(), "fstat", errno);
+  FillStat(st, out);
+  return info.Env().Undefined();
+}
+
+// readlinkat(dirfd, name) -> bytes. "" with an O_PATH fd of a symlink reads that link.
+Napi::Value ReadlinkAt(const Napi::CallbackInfo& info) {
+  int dirfd = IntArg(info, 0);
+  std::string name = BytesArg(info, 1);
+  std::vector<char> buf(PATH_MAX);
+  for (;;) {
+    ssize_t n = readlinkat(dirfd, name.c_str(), buf.data(), buf.size());
+    if (n < 0) throw ErrnoError(info.Env(), "readlinkat", errno);
+    if ((size_t)n < buf.size()) return Bytes(info.Env(), buf.data(), (size_t)n);
+    buf.resize(buf.size() * 2);  // a link longer than PATH_MAX (possible on some hosts)
+  }
+}
+
+Napi::Value MkdirAt(const Napi::CallbackInfo& info) {
+  int dirfd = IntArg(info, 0);
+  std::string name = BytesArg(info, 1);
+  if (mkdirat(dirfd, name.c_str(), (mode_t)UintArg(info, 2)) != 0) throw ErrnoError(info.Env(), "mkdirat", errno);
+  return info.Env().Undefined();
+}
+
+// mknodat(dirfd, name, mode): FIFOs and regular files only (mode carries S_IFIFO/S_IFREG).
+Napi::Value MknodAt(const Napi::CallbackInfo& info) {
+  int dirfd = IntArg(info, 0);
+  std::string name = BytesArg(info, 1);
+  mode_t mode = (mode_t)UintArg(info, 2);
+  int r;
+  if ((mode & S_IFMT) == S_IFIFO) {
+    r = mkfifoat(dirfd, name.c_str(), mode & 07777);
+  } else {
+    r = mknodat(dirfd, name.c_str(), mode, 0);
+  }
+  if (r != 0) throw ErrnoError(info.Env(), "mknodat", errno);
+  return info.Env().Undefined();
+}
+
+Napi::Value UnlinkAt(const Napi::CallbackInfo& info) {
+  int dirfd = IntArg(info, 0);
+  std::string name = BytesArg(info, 1);
+  if (unlinkat(dirfd, name.c_str(), IntArg(info, 2)) != 0) throw ErrnoError(info.Env(), "unlinkat", errno);
+  return info.Env().Undefined();
+}
+
+// renameat2(olddirfd, old, newdirfd, new, how): how 0 plain, 1 no-replace, 2 exchange.
+// Both are atomic on the host: Linux's renameat2, macOS's renameatx_np.
+Napi::Value RenameAt(const Napi::CallbackInfo& info) {
+  int olddirfd = IntArg(info, 0);
+  std::string from = BytesArg(info, 1);
+  int newdirfd = IntArg(info, 2);
+  std::string to = BytesArg(info, 3);
+  int how = IntArg(info, 4);
+  int r;
+  if (how == 0) {
+    r = renameat(olddirfd, from.c_str(), newdirfd, to.c_str());
+  } else {
+#if defined(__linux__) && defined(SYS_renameat2)
+    unsigned flags = how == 1 ? 1u /* RENAME_NOREPLACE */ : 2u /* RENAME_EXCHANGE */;
+    r = (int)syscall(SYS_renameat2, olddirfd, from.c_str(), newdirfd, to.c_str(), flags);
+#elif defined(__APPLE__)
+    unsigned flags = how == 1 ? RENAME_EXCL : RENAME_SWAP;
+    r = renameatx_np(olddirfd, from.c_str(), newdirfd, to.c_str(), flags);
+#else
+    errno = ENOSYS;
+    r = -1;
+#endif
+  }
+  if (r != 0) throw ErrnoError(info.Env(), "renameat", errno);
+  return info.Env().Undefined();
+}
+
+// linkat(olddirfd, old, newdirfd, new, hostAtFlags): never AT_SYMLINK_FOLLOW from the caller.
+Napi::Value LinkAt(const Napi::CallbackInfo& info) {
+  int olddirfd = IntArg(info, 0);
+  std::string from = BytesArg(info, 1);
+  int newdirfd = IntArg(info, 2);
+  std::string to = BytesArg(info, 3);
+  int flags = IntArg(info, 4);
+  if (linkat(olddirfd, from.c_str(), newdirfd, to.c_str(), flags) != 0) throw ErrnoError(info.Env(), "linkat", errno);
+  return info.Env().Undefined();
+}
+
+Napi::Value SymlinkAt(const Napi::CallbackInfo& info) {
+  std::string target = BytesArg(info, 0);
+  int dirfd = IntArg(info, 1);
+  std::string name = BytesArg(info, 2);
+  if (symlinkat(target.c_str(), dirfd, name.c_str()) != 0) throw ErrnoError(info.Env(), "symlinkat", errno);
+  return info.Env().Undefined();
+}
+
+#if defined(__linux__)
+// chmod of the object an O_PATH fd refers to, through its /proc/self/fd magic
+// link (which names that inode exactly: no path is walked). Used where the
+// host lacks fchmodat2 for AT_SYMLINK_NOFOLLOW / AT_EMPTY_PATH.
+int ChmodByPathFd(int fd, mode_t mode) {
+  struct stat st;
+  if (fstat(fd, &st) != 0) return -1;
+  if (S_ISLNK(st.st_mode)) {
+    errno = EOPNOTSUPP;  // Linux cannot change a symlink's mode
+    return -1;
+  }
+  char proc[64];
+  snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
+  return chmod(proc, mode);
+}
+#endif
+
+// fchmodat(dirfd, name, mode, hostAtFlags): AT_SYMLINK_NOFOLLOW and AT_EMPTY_PATH honoured.
+Napi::Value FchmodAt(const Napi::CallbackInfo& info) {
+  int dirfd = IntArg(info, 0);
+  std::string name = BytesArg(info, 1);
+  mode_t mode = (mode_t)UintArg(info, 2);
+  int flags = IntArg(info, 3);
+  int r;
+#if defined(__linux__)
+  if (flags == 0) {
+    r = fchmodat(dirfd, name.c_str(), mode, 0);
+  } else {
+#ifdef SYS_fchmodat2
+    r = (int)syscall(SYS_fchmodat2, dirfd, name.c_str(), mode, flags);
+#else
+    r = (int)syscall(452, dirfd, name.c_str(), mode, flags);
+#endif
+    if (r != 0 && errno == ENOSYS) {
+      int fd = name.empty() ? dup(dirfd) : openat(dirfd, name.c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC);
+      if (fd < 0) throw ErrnoError(info.Env(), "fchmodat", errno);
+      r = ChmodByPathFd(fd, mode);
+      int saved = errno;
+      close(fd);
+      errno = saved;
+    }
+  }
+#else
+  r = fchmodat(dirfd, name.c_str(), mode, flags);
+#endif
+  if (r != 0) throw ErrnoError(info.Env(), "fchmodat", errno);
+  return info.Env().Undefined();
+}
+
+// fchownat(dirfd, name, uid, gid, hostAtFlags); -1 leaves an id unchanged.
+Napi::Value FchownAt(const Napi::CallbackInfo& info) {
+  int dirfd = IntArg(info, 0);
+  std::string name = BytesArg(info, 1);
+  uid_t uid = (uid_t)IntArg(info, 2);
+  gid_t gid = (gid_t)IntArg(info, 3);
+  if (fchownat(dirfd, name.c_str(), uid, gid, IntArg(info, 4)) != 0) throw ErrnoError(info.Env(), "fchownat", errno);
+  return info.Env().Undefined();
+}
+
+// A time as the caller gives it: a BigInt of nanoseconds, or "now" / "omit".
+struct timespec TimeArg(const Napi::CallbackInfo& info, size_t i) {
+  struct timespec ts;
+  if (info[i].IsString()) {
+    std::string s = info[i].As<Napi::String>().Utf8Value();
+    ts.tv_sec = 0;
+    ts.tv_nsec = s == "now" ? UTIME_NOW : UTIME_OMIT;
+    return ts;
+  }
+  bool lossless = false;
+  int64_t ns = info[i].As<Napi::BigInt>().Int64Value(&lossless);
+  int64_t sec = ns / 1000000000LL;
+  int64_t rem = ns % 1000000000LL;
+  if (rem < 0) {
+    rem += 1000000000LL;
+    sec -= 1;
+  }
+  ts.tv_sec = (time_t)sec;
+  ts.tv_nsec = (long)rem;
+  return ts;
+}
+
+// utimensat(dirfd, name, atime, mtime, hostAtFlags): nanoseconds, UTIME_NOW/UTIME_OMIT native.
+Napi::Value UtimensAt(const Napi::CallbackInfo& info) {
+  int dirfd = IntArg(info, 0);
+  std::string name = BytesArg(info, 1);
+  struct timespec ts[2] = {TimeArg(info, 2), TimeArg(info, 3)};
+  int flags = IntArg(info, 4);
+  int r;
+  if (name.empty() && !(flags & AT_EMPTY_PATH)) {
+    r = futimens(dirfd, ts);
+  } else {
+    r = utimensat(dirfd, name.c_str(), ts, flags);
+  }
+  if (r != 0) throw ErrnoError(info.Env(), "utimensat", errno);
+  return info.Env().Undefined();
+}
+
+// faccessat(dirfd, name, mode, hostAtFlags): the real ids, AT_SYMLINK_NOFOLLOW honoured.
+Napi::Value FaccessAt(const Napi::CallbackInfo& info) {
+  int dirfd = IntArg(info, 0);
+  std::string name = BytesArg(info, 1);
+  int mode = IntArg(info, 2);
+  int flags = IntArg(info, 3);
+  int r;
+#if defined(__linux__) && defined(SYS_faccessat2)
+  r = (int)syscall(SYS_faccessat2, dirfd, name.c_str(), mode, flags);
+  if (r != 0 && errno == ENOSYS) r = faccessat(dirfd, name.c_str(), mode, flags);
+#else
+  r = faccessat(dirfd, name.c_str(), mode, flags);
+#endif
+  if (r != 0) throw ErrnoError(info.Env(), "faccessat", errno);
+  return info.Env().Undefined();
+}
+
+// readdir(fd) -> [names[], types[], inos[]] of the directory fd refers to, in the
+// host's order, without "." and "..". types are DT_* values (the same on Linux and macOS).
+Napi::Value ReadDir(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int dirfd = IntArg(info, 0);
+  // A fresh description, so the caller's offset is untouched and O_PATH fds work too.
+  int fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) throw ErrnoError(env, "readdir", errno);
+  DIR* d = fdopendir(fd);
+  if (d == nullptr) {
+    int e = errno;
+    close(fd);
+    throw ErrnoError(env, "readdir", e);
+  }
+  Napi::Array names = Napi::Array::New(env);
+  Napi::Array types = Napi::Array::New(env);
+  Napi::Array inos = Napi::Array::New(env);
+  uint32_t n = 0;
+  for (;;) {
+    errno = 0;
+    struct dirent* e = readdir(d);
+    if (e == nullptr) {
+      int err = errno;
+      closedir(d);
+      if (err != 0) throw ErrnoError(env, "readdir", err);
+      break;
+    }
+    const char* nm = e->d_name;
+    if (nm[0] == '.' && (nm[1] == 0 || (nm[1] == '.' && nm[2] == 0))) continue;
+    names.Set(n, Bytes(env, nm, strlen(nm)));
+    types.Set(n, Napi::Number::New(env, e->d_type));
+    inos.Set(n, Napi::BigInt::New(env, (uint64_t)e->d_ino));
+    n++;
+  }
+  Napi::Array out = Napi::Array::New(env, 3);
+  out.Set(0u, names);
+  out.Set(1u, types);
+  out.Set(2u, inos);
+  return out;
+}
+
+// fstatfs(fd) -> [type, bsize, blocks, bfree, bavail, files, ffree] as BigInts.
+Napi::Value Fstatfs(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int fd = IntArg(info, 0);
+  struct statfs s;
+  if (fstatfs(fd, &s) != 0) throw ErrnoError(env, "fstatfs", errno);
+  Napi::Array out = Napi::Array::New(env, 7);
+  out.Set(0u, Napi::BigInt::New(env, (uint64_t)s.f_type));
+  out.Set(1u, Napi::BigInt::New(env, (uint64_t)s.f_bsize));
+  out.Set(2u, Napi::BigInt::New(env, (uint64_t)s.f_blocks));
+  out.Set(3u, Napi::BigInt::New(env, (uint64_t)s.f_bfree));
+  out.Set(4u, Napi::BigInt::New(env, (uint64_t)s.f_bavail));
+  out.Set(5u, Napi::BigInt::New(env, (uint64_t)s.f_files));
+  out.Set(6u, Napi::BigInt::New(env, (uint64_t)s.f_ffree));
+  return out;
+}
+
+// setNonBlock(fd, on): O_NONBLOCK on the open file description, as F_SETFL sets it.
+Napi::Value SetNonBlock(const Napi::CallbackInfo& info) {
+  int fd = IntArg(info, 0);
+  bool on = info.Length() > 1 && info[1].ToBoolean().Value();
+  int fl = fcntl(fd, F_GETFL);
+  if (fl < 0) throw ErrnoError(info.Env(), "fcntl", errno);
+  int want = on ? (fl | O_NONBLOCK) : (fl & ~O_NONBLOCK);
+  if (want != fl && fcntl(fd, F_SETFL, want) != 0) throw ErrnoError(info.Env(), "fcntl", errno);
+  return info.Env().Undefined();
+}
+
+// getcwd() -> bytes: elfuse's own working directory, undecoded.
+Napi::Value Getcwd(const Napi::CallbackInfo& info) {
+  std::vector<char> buf(PATH_MAX);
+  while (getcwd(buf.data(), buf.size()) == nullptr) {
+    if (errno != ERANGE) throw ErrnoError(info.Env(), "getcwd", errno);
+    buf.resize(buf.size() * 2);
+  }
+  return Bytes(info.Env(), buf.data(), strlen(buf.data()));
+}
+
+Napi::Value Close(const Napi::CallbackInfo& info) {
+  if (close(IntArg(info, 0)) != 0 && errno != EINTR) throw ErrnoError(info.Env(), "close", errno);
+  return info.Env().Undefined();
+}
+
+Napi::Object Constants(Napi::Env env) {
+  Napi::Object c = Napi::Object::New(env);
+  auto set = [&](const char* name, long v) { c.Set(name, Napi::Number::New(env, (double)v)); };
+  set("O_RDONLY", O_RDONLY);
+  set("O_WRONLY", O_WRONLY);
+  set("O_RDWR", O_RDWR);
+  set("O_CREAT", O_CREAT);
+  set("O_EXCL", O_EXCL);
+  set("O_TRUNC", O_TRUNC);
+  set("O_APPEND", O_APPEND);
+  set("O_NONBLOCK", O_NONBLOCK);
+  set("O_NOCTTY", O_NOCTTY);
+  set("O_DIRECTORY", O_DIRECTORY);
+  set("O_NOFOLLOW", O_NOFOLLOW);
+  set("O_CLOEXEC", O_CLOEXEC);
+  set("O_SYNC", O_SYNC);
+  set("O_DSYNC", O_DSYNC);
+#ifdef O_PATH
+  set("O_PATH", O_PATH);
+#else
+  set("O_PATH", 0);
+#endif
+#ifdef O_SYMLINK
+  set("O_SYMLINK", O_SYMLINK);
+#else
+  set("O_SYMLINK", 0);
+#endif
+  set("AT_FDCWD", AT_FDCWD);
+  set("AT_SYMLINK_NOFOLLOW", AT_SYMLINK_NOFOLLOW);
+  set("AT_REMOVEDIR", AT_REMOVEDIR);
+#ifdef AT_EMPTY_PATH
+  set("AT_EMPTY_PATH", AT_EMPTY_PATH);
+#else
+  set("AT_EMPTY_PATH", 0);
+#endif
+  return c;
+}
+
+}  // namespace
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("constants", Constants(env));
+  exports.Set("openat", Napi::Function::New(env, OpenAt));
+  exports.Set("fstatat", Napi::Function::New(env, FstatAt));
+  exports.Set("fstat", Napi::Function::New(env, Fstat));
+  exports.Set("readlinkat", Napi::Function::New(env, ReadlinkAt));
+  exports.Set("mkdirat", Napi::Function::New(env, MkdirAt));
+  exports.Set("mknodat", Napi::Function::New(env, MknodAt));
+  exports.Set("unlinkat", Napi::Function::New(env, UnlinkAt));
+  exports.Set("renameat", Napi::Function::New(env, RenameAt));
+  exports.Set("linkat", Napi::Function::New(env, LinkAt));
+  exports.Set("symlinkat", Napi::Function::New(env, SymlinkAt));
+  exports.Set("fchmodat", Napi::Function::New(env, FchmodAt));
+  exports.Set("fchownat", Napi::Function::New(env, FchownAt));
+  exports.Set("utimensat", Napi::Function::New(env, UtimensAt));
+  exports.Set("faccessat", Napi::Function::New(env, FaccessAt));
+  exports.Set("readdir", Napi::Function::New(env, ReadDir));
+  exports.Set("fstatfs", Napi::Function::New(env, Fstatfs));
+ exports.Set("setNonBlock", Napi::Function::New(env, SetNonBlock));
+  exports.Set("getcwd", Napi::Function::New(env, Getcwd));
+  exports.Set("close", Napi::Function::New(env, Close));
+  return exports;
+}
+
+NODE_API_MODULE(elfuse_posix, Init)

@@ -1,0 +1,97 @@
+/**
+ * Loads the native POSIX addon (native/posix.cc) once and turns its errors,
+ * which carry the host errno number, into the port's HostError. elfuse
+ * cannot run without it: every path operation goes through its *at calls.
+ */
+
+import { createRequire } from 'node:module';
+import { constants as osConstants } from 'node:os';
+import { HostError } from '../../ports/host.js';
+
+/** The host's own values of the flags the adapter passes through. */
+export interface PosixConstants {
+  readonly O_RDONLY: number;
+  readonly O_WRONLY: number;
+  readonly O_RDWR: number;
+  readonly O_CREAT: number;
+  readonly O_EXCL: number;
+  readonly O_TRUNC: number;
+  readonly O_APPEND: number;
+  readonly O_NONBLOCK: number;
+  readonly O_NOCTTY: number;
+  readonly O_DIRECTORY: number;
+  readonly O_NOFOLLOW: number;
+  readonly O_CLOEXEC: number;
+  readonly O_SYNC: number;
+  readonly O_DSYNC: number;
+  /** 0 where the host has no O_PATH (macOS). */
+  readonly O_PATH: number;
+  /** macOS's way to open a symlink itself; 0 elsewhere. */
+  readonly O_SYMLINK: number;
+  readonly AT_FDCWD: number;
+  readonly AT_SYMLINK_NOFOLLOW: number;
+  readonly AT_REMOVEDIR: number;
+  readonly AT_EMPTY_PATH: number;
+}
+
+export interface NativePosix {
+  readonly constants: PosixConstants;
+  openat(dirfd: number, name: string, flags: number, mode: number): number;
+  fstatat(dirfd: number, name: string, flags: number, out: BigInt64Array): void;
+  fstat(fd: number, out: BigInt64Array): void;
+  readlinkat(dirfd: number, name: string): string;
+  mkdirat(dirfd: number, name: string, mode: number): void;
+  mknodat(dirfd: number, name: string, mode: number): void;
+  unlinkat(dirfd: number, name: string, flags: number): void;
+  /** how: 0 replace, 1 no-replace, 2 exchange. */
+  renameat(olddirfd: number, oldName: string, newdirfd: number, newName: string, how: number): void;
+  linkat(olddirfd: number, oldName: string, newdirfd: number, newName: string, flags: number): void;
+  symlinkat(target: string, dirfd: number, name: string): void;
+  fchmodat(dirfd: number, name: string, mode: number, flags: number): void;
+  fchownat(dirfd: number, name: string, uid: number, gid: number, flags: number): void;
+  utimensat(dirfd: number, name: string, atime: bigint | 'now' | 'omit', mtime: bigint | 'now' | 'omit', flags: number): void;
+  faccessat(dirfd: number, name: string, mode: number, flags: number): void;
+  readdir(fd: number): [string[], number[], bigint[]];
+  fstatfs(fd: number): [bigint, bigint, bigint, bigint, bigint, bigint, bigint];
+  getcwd(): string;
+  setNonBlock(fd: number, on: boolean): void;
+  close(fd: number): void;
+}
+
+/** Raised when the addon is missing: an installation problem, reported in one line. */
+export class NativeAddonMissing extends Error {}
+
+let loaded: NativePosix | null = null;
+
+export function posix(): NativePosix {
+  if (loaded) return loaded;
+  const require = createRequire(import.meta.url);
+  // From src (tests run the TypeScript) or from dist (the built CLI).
+  const candidates = ['./native/build/Release/elfuse_posix.node', '../../../src/adapters/host-node/native/build/Release/elfuse_posix.node'];
+  let why = 'not built';
+  for (const path of candidates) {
+    try {
+      loaded = require(path) as NativePosix;
+      return loaded;
+    } catch (err) {
+      const code = (err as { code?: unknown }).code;
+      if (code !== 'MODULE_NOT_FOUND') why = (err as Error).message;
+    }
+  }
+  throw new NativeAddonMissing(
+    `the native addon elfuse_posix is ${why === 'not built' ? 'not built' : `unusable (${why})`}: run npm install in the elfuse directory (it needs a C++ compiler, make and python3)`,
+  );
+}
+
+const errnoNames = new Map<number, string>(Object.entries(osConstants.errno).map(([name, n]) => [n, name]));
+
+/** Calls the addon; a host errno becomes HostError with the host's name for it. */
+export function native<T>(operation: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    const errno = (err as { errno?: unknown } | null)?.errno;
+    if (typeof errno === 'number') throw new HostError(errnoNames.get(errno) ?? 'EIO', operation);
+    throw err;
+  }
+}
