@@ -79,3 +79,4 @@ build identity identity.c c
 build procfs procfs.c c
 build tty tty.c c
 build sysroot-escape sysroot-escape.c c
+build closed-stdio closed-stdio.c c

@@ -9,7 +9,7 @@ import { BackendUnavailable } from '../ports/backend.js';
 import type { HostPorts } from '../ports/host.js';
 import { launchGuest, LaunchError, type GuestStatus } from '../domain/boot/launch.js';
 import { buildContainer, TYPES, type BackendFactory } from './container.js';
-import { rawArgs, rawEnviron } from './host-args.js';
+import { closedStdio, rawArgs, rawEnviron } from './host-args.js';
 import { parseCli, UsageError } from './options.js';
 import { checkSysroot, createSysroot } from './sysroot.js';
 
@@ -73,6 +73,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       path: opts.elfPath,
       argv: rawArgs([opts.elfPath, ...opts.guestArgs]),
       envp: rawEnviron(),
+      closedStdio: closedStdio(),
       verbose: opts.verbose,
       ...(sysroot !== undefined ? { sysroot } : {}),
       log: (line) => process.stderr.write(`${line}\n`),

@@ -39,11 +39,27 @@ export function rawArgs(strings: readonly string[]): (string | Uint8Array)[] {
   return same ? tail : [...strings];
 }
 
-/** The environment in the host's order, as raw "NAME=value" bytes where possible. */
+/** Set by bin/elfuse: the standard streams that were closed when elfuse started (see there). */
+export const CLOSED_STDIO_VAR = 'ELFUSE_CLOSED_STDIO';
+
+/** The standard streams (0, 1, 2) the launcher found closed. */
+export function closedStdio(env: NodeJS.ProcessEnv = process.env): number[] {
+  const v = env[CLOSED_STDIO_VAR] ?? '';
+  return v
+    .split(',')
+    .map(Number)
+    .filter((fd) => v !== '' && (fd === 0 || fd === 1 || fd === 2));
+}
+
+/**
+ * The environment in the host's order, as raw "NAME=value" bytes where
+ * possible, without the launcher's own note to elfuse.
+ */
 export function rawEnviron(): (string | Uint8Array)[] {
+  const prefix = `${CLOSED_STDIO_VAR}=`;
   const env = readProc('environ');
-  if (env) return env;
+  if (env) return env.filter((kv) => !Buffer.from(kv.subarray(0, prefix.length)).equals(Buffer.from(prefix)));
   return Object.entries(process.env)
-    .filter((kv): kv is [string, string] => kv[1] !== undefined)
+    .filter((kv): kv is [string, string] => kv[1] !== undefined && kv[0] !== CLOSED_STDIO_VAR)
     .map(([k, v]) => `${k}=${v}`);
 }

@@ -37,6 +37,8 @@ export interface LaunchOptions {
   /** The guest's argv (argv[0] included) and environment, as strings or raw bytes. */
   argv: (string | Uint8Array)[];
   envp: (string | Uint8Array)[];
+  /** Standard streams (0, 1, 2) that were closed when elfuse started: closed for the guest too. */
+  closedStdio?: readonly number[];
   verbose: boolean;
   /** Diagnostic sink (stderr), one line per call. */
   log: (line: string) => void;
@@ -257,6 +259,7 @@ export async function launchGuest(backend: Backend, host: HostPorts, opts: Launc
     log: opts.log,
     image: procImage,
     fsContext: ctx,
+    closedStdio: opts.closedStdio ?? [],
   });
   const unwatchResize = watchTerminalResize(task);
   let status: GuestStatus | undefined;

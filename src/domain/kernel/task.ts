@@ -77,6 +77,8 @@ export interface TaskOptions {
   sysroot?: string;
   /** The filesystem view (root, cwd, sysroot); made from `sysroot` and the host's cwd when absent. */
   fsContext?: FsContext;
+  /** Standard streams that were closed when elfuse started: not in the guest's fd table. */
+  closedStdio?: readonly number[];
   /** Where exec put argv, envp and auxv, and the CPU it advertised (for /proc/self). */
   image?: ProcImage;
 }
@@ -214,13 +216,14 @@ export class Task {
         if (key !== null) this.locks.dropRecords(key, this);
       },
     );
-    this.installStdio();
+    this.installStdio(opts.closedStdio ?? []);
   }
 
-  /** fds 0, 1, 2 are the host's own stdin, stdout and stderr. */
-  private installStdio(): void {
+  /** fds 0, 1, 2 are the host's own stdin, stdout and stderr, unless they were closed. */
+  private installStdio(closed: readonly number[]): void {
     const modes = [O_RDONLY, O_WRONLY, O_WRONLY];
     modes.forEach((accmode, fd) => {
+      if (closed.includes(fd)) return;
       const kind = this.host.terminal.isatty(fd) ? 'tty' : this.stdioKind(fd);
       // A tty is opened O_RDWR by login; report that like Linux does.
       const flags = kind === 'tty' ? O_RDWR : accmode;
