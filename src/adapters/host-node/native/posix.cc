@@ -16,6 +16,10 @@
 #include <napi.h>
 
 #include <dirent.h>
+#include <signal.h>
+#include <sys/file.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -439,6 +443,229 @@ Napi::Value SetNonBlock(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+
+// ---- descriptors shared with other processes: offsets, status flags, pipes, locks ----
+
+// lseek(fd, offset (BigInt), whence) -> BigInt: the host's offset of the
+// open file description, shared with every process that shares it.
+Napi::Value Lseek(const Napi::CallbackInfo& info) {
+  int fd = IntArg(info, 0);
+  bool lossless = false;
+  int64_t off = info[1].As<Napi::BigInt>().Int64Value(&lossless);
+  int whence = IntArg(info, 2);
+  off_t r = lseek(fd, (off_t)off, whence);
+  if (r < 0) throw ErrnoError(info.Env(), "lseek", errno);
+  return Napi::BigInt::New(info.Env(), (int64_t)r);
+}
+
+// getfl(fd) -> the description's status flags (host values).
+Napi::Value GetFl(const Napi::CallbackInfo& info) {
+  int fl = fcntl(IntArg(info, 0), F_GETFL);
+  if (fl < 0) throw ErrnoError(info.Env(), "fcntl", errno);
+  return Napi::Number::New(info.Env(), fl);
+}
+
+// setfl(fd, flags): F_SETFL (the host changes only O_APPEND, O_NONBLOCK and the like).
+Napi::Value SetFl(const Napi::CallbackInfo& info) {
+  if (fcntl(IntArg(info, 0), F_SETFL, IntArg(info, 1)) != 0) throw ErrnoError(info.Env(), "fcntl", errno);
+  return info.Env().Undefined();
+}
+
+// pipe2(nonblock) -> [read end, write end], close-on-exec.
+Napi::Value Pipe2(const Napi::CallbackInfo& info) {
+  bool nonblock = info.Length() > 0 && info[0].ToBoolean().Value();
+  int fds[2];
+#if defined(__linux__)
+  if (pipe2(fds, O_CLOEXEC | (nonblock ? O_NONBLOCK : 0)) != 0) throw ErrnoError(info.Env(), "pipe2", errno);
+#else
+  if (pipe(fds) != 0) throw ErrnoError(info.Env(), "pipe", errno);
+  for (int fd : fds) {
+    fcntl(fd, F_SETFD, FD_CLOEXEC);
+    if (nonblock) fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+  }
+#endif
+  Napi::Array out = Napi::Array::New(info.Env(), 2);
+  out.Set(0u, Napi::Number::New(info.Env(), fds[0]));
+  out.Set(1u, Napi::Number::New(info.Env(), fds[1]));
+  return out;
+}
+
+// flock(fd, op): op is LOCK_SH/LOCK_EX/LOCK_UN, always with LOCK_NB: a lock
+// that must wait is retried by the caller, so the JavaScript thread never blocks.
+Napi::Value Flock(const Napi::CallbackInfo& info) {
+  int op = IntArg(info, 1);
+  int hostOp = (op == 1 ? LOCK_SH : op == 2 ? LOCK_EX : LOCK_UN) | LOCK_NB;
+  if (flock(IntArg(info, 0), hostOp) != 0) throw ErrnoError(info.Env(), "flock", errno);
+  return info.Env().Undefined();
+}
+
+// recordLock(fd, kind, type, start, len) where kind is 0 F_GETLK, 1 F_SETLK,
+// 2 F_OFD_GETLK, 3 F_OFD_SETLK and type 0 read, 1 write, 2 unlock (the port's
+// values); whence is always SEEK_SET (the caller resolves it). Returns, for
+// the GETLK kinds, [type, start, len, pid] of a conflicting lock or null.
+Napi::Value RecordLock(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int fd = IntArg(info, 0);
+  int kind = IntArg(info, 1);
+  int type = IntArg(info, 2);
+  bool lossless = false;
+  struct flock fl;
+  memset(&fl, 0, sizeof fl);
+  fl.l_type = (short)(type == 0 ? F_RDLCK : type == 1 ? F_WRLCK : F_UNLCK);
+  fl.l_whence = SEEK_SET;
+  fl.l_start = (off_t)info[3].As<Napi::BigInt>().Int64Value(&lossless);
+  fl.l_len = (off_t)info[4].As<Napi::BigInt>().Int64Value(&lossless);
+  int cmd;
+  switch (kind) {
+    case 0: cmd = F_GETLK; break;
+    case 1: cmd = F_SETLK; break;
+#if defined(F_OFD_GETLK)
+    case 2: cmd = F_OFD_GETLK; break;
+    case 3: cmd = F_OFD_SETLK; break;
+#endif
+    default: throw ErrnoError(env, "fcntl", EINVAL);
+  }
+  if (fcntl(fd, cmd, &fl) != 0) throw ErrnoError(env, "fcntl", errno);
+  if (kind == 1 || kind == 3) return env.Undefined();
+  if (fl.l_type == F_UNLCK) return env.Null();
+  Napi::Array out = Napi::Array::New(env, 4);
+  out.Set(0u, Napi::Number::New(env, fl.l_type == F_RDLCK ? 0 : 1));
+  out.Set(1u, Napi::BigInt::New(env, (int64_t)fl.l_start));
+  out.Set(2u, Napi::BigInt::New(env, (int64_t)fl.l_len));
+  out.Set(3u, Napi::Number::New(env, fl.l_pid));
+  return out;
+}
+
+// ---- processes ----
+
+Napi::Value Kill(const Napi::CallbackInfo& info) {
+  if (kill((pid_t)IntArg(info, 0), IntArg(info, 1)) != 0) throw ErrnoError(info.Env(), "kill", errno);
+  return info.Env().Undefined();
+}
+
+Napi::Value Getpgid(const Napi::CallbackInfo& info) {
+  pid_t r = getpgid((pid_t)IntArg(info, 0));
+  if (r < 0) throw ErrnoError(info.Env(), "getpgid", errno);
+  return Napi::Number::New(info.Env(), r);
+}
+
+Napi::Value Setpgid(const Napi::CallbackInfo& info) {
+  if (setpgid((pid_t)IntArg(info, 0), (pid_t)IntArg(info, 1)) != 0) throw ErrnoError(info.Env(), "setpgid", errno);
+  return info.Env().Undefined();
+}
+
+Napi::Value Getsid(const Napi::CallbackInfo& info) {
+  pid_t r = getsid((pid_t)IntArg(info, 0));
+  if (r < 0) throw ErrnoError(info.Env(), "getsid", errno);
+  return Napi::Number::New(info.Env(), r);
+}
+
+Napi::Value Setsid(const Napi::CallbackInfo& info) {
+  pid_t r = setsid();
+  if (r < 0) throw ErrnoError(info.Env(), "setsid", errno);
+  return Napi::Number::New(info.Env(), r);
+}
+
+// getppid(): live (Node's process.ppid is read once, before any reparenting).
+Napi::Value Getppid(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), getppid());
+}
+
+// ---- a control channel between elfuse processes, with descriptors passed along ----
+
+// socketpair() -> [a, b]: a connected AF_UNIX stream pair, close-on-exec.
+Napi::Value SocketPair(const Napi::CallbackInfo& info) {
+  int sv[2];
+#if defined(SOCK_CLOEXEC)
+  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) throw ErrnoError(info.Env(), "socketpair", errno);
+#else
+  if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) != 0) throw ErrnoError(info.Env(), "socketpair", errno);
+  fcntl(sv[0], F_SETFD, FD_CLOEXEC);
+  fcntl(sv[1], F_SETFD, FD_CLOEXEC);
+#endif
+  Napi::Array out = Napi::Array::New(info.Env(), 2);
+  out.Set(0u, Napi::Number::New(info.Env(), sv[0]));
+  out.Set(1u, Napi::Number::New(info.Env(), sv[1]));
+  return out;
+}
+
+// sendFds(sock, bytes, fds[]) -> bytes sent: one sendmsg with SCM_RIGHTS.
+Napi::Value SendFds(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int sock = IntArg(info, 0);
+  Napi::Uint8Array data = info[1].As<Napi::Uint8Array>();
+  Napi::Array list = info[2].As<Napi::Array>();
+  std::vector<int> fds(list.Length());
+  for (uint32_t i = 0; i < list.Length(); i++) fds[i] = list.Get(i).As<Napi::Number>().Int32Value();
+  struct iovec iov = {data.Data(), data.ByteLength()};
+  struct msghdr msg;
+  memset(&msg, 0, sizeof msg);
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  std::vector<char> control(CMSG_SPACE(sizeof(int) * (fds.empty() ? 1 : fds.size())));
+  if (!fds.empty()) {
+    msg.msg_control = control.data();
+    msg.msg_controllen = CMSG_SPACE(sizeof(int) * fds.size());
+    struct cmsghdr* c = CMSG_FIRSTHDR(&msg);
+    c->cmsg_level = SOL_SOCKET;
+    c->cmsg_type = SCM_RIGHTS;
+    c->cmsg_len = CMSG_LEN(sizeof(int) * fds.size());
+    memcpy(CMSG_DATA(c), fds.data(), sizeof(int) * fds.size());
+  }
+  ssize_t n;
+  do {
+    n = sendmsg(sock, &msg, 0);
+  } while (n < 0 && errno == EINTR);
+  if (n < 0) throw ErrnoError(env, "sendmsg", errno);
+  return Napi::Number::New(env, (double)n);
+}
+
+// recvFds(sock, buf) -> [n, fds[]]: one recvmsg; received descriptors are close-on-exec.
+Napi::Value RecvFds(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int sock = IntArg(info, 0);
+  Napi::Uint8Array data = info[1].As<Napi::Uint8Array>();
+  struct iovec iov = {data.Data(), data.ByteLength()};
+  struct msghdr msg;
+  memset(&msg, 0, sizeof msg);
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  std::vector<char> control(CMSG_SPACE(sizeof(int) * 253));
+  msg.msg_control = control.data();
+  msg.msg_controllen = control.size();
+  int flags = 0;
+#if defined(MSG_CMSG_CLOEXEC)
+  flags |= MSG_CMSG_CLOEXEC;
+#endif
+  ssize_t n;
+  do {
+    n = recvmsg(sock, &msg, flags);
+  } while (n < 0 && errno == EINTR);
+  if (n < 0) throw ErrnoError(env, "recvmsg", errno);
+  Napi::Array fds = Napi::Array::New(env);
+  uint32_t k = 0;
+  for (struct cmsghdr* c = CMSG_FIRSTHDR(&msg); c != nullptr; c = CMSG_NXTHDR(&msg, c)) {
+    if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) continue;
+    size_t count = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+    int* p = (int*)CMSG_DATA(c);
+    for (size_t i = 0; i < count; i++) {
+#if !defined(MSG_CMSG_CLOEXEC)
+      fcntl(p[i], F_SETFD, FD_CLOEXEC);
+#endif
+      fds.Set(k++, Napi::Number::New(env, p[i]));
+    }
+  }
+  Napi::Array out = Napi::Array::New(env, 2);
+  out.Set(0u, Napi::Number::New(env, (double)n));
+  out.Set(1u, fds);
+  return out;
+}
+
+// isOpen(fd): whether fd names an open file description in this process.
+Napi::Value IsOpen(const Napi::CallbackInfo& info) {
+  return Napi::Boolean::New(info.Env(), fcntl(IntArg(info, 0), F_GETFD) >= 0);
+}
+
 // getcwd() -> bytes: elfuse's own working directory, undecoded.
 Napi::Value Getcwd(const Napi::CallbackInfo& info) {
   std::vector<char> buf(PATH_MAX);
@@ -481,6 +708,16 @@ Napi::Object Constants(Napi::Env env) {
 #else
   set("O_SYMLINK", 0);
 #endif
+  set("SEEK_SET", SEEK_SET);
+  set("SEEK_CUR", SEEK_CUR);
+  set("SEEK_END", SEEK_END);
+#ifdef SEEK_DATA
+  set("SEEK_DATA", SEEK_DATA);
+  set("SEEK_HOLE", SEEK_HOLE);
+#else
+  set("SEEK_DATA", -1);
+  set("SEEK_HOLE", -1);
+#endif
   set("AT_FDCWD", AT_FDCWD);
   set("AT_SYMLINK_NOFOLLOW", AT_SYMLINK_NOFOLLOW);
   set("AT_REMOVEDIR", AT_REMOVEDIR);
@@ -514,6 +751,22 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("fstatfs", Napi::Function::New(env, Fstatfs));
  exports.Set("setNonBlock", Napi::Function::New(env, SetNonBlock));
   exports.Set("getcwd", Napi::Function::New(env, Getcwd));
+  exports.Set("lseek", Napi::Function::New(env, Lseek));
+  exports.Set("getfl", Napi::Function::New(env, GetFl));
+  exports.Set("setfl", Napi::Function::New(env, SetFl));
+  exports.Set("pipe2", Napi::Function::New(env, Pipe2));
+  exports.Set("flock", Napi::Function::New(env, Flock));
+  exports.Set("recordLock", Napi::Function::New(env, RecordLock));
+  exports.Set("kill", Napi::Function::New(env, Kill));
+  exports.Set("getpgid", Napi::Function::New(env, Getpgid));
+  exports.Set("setpgid", Napi::Function::New(env, Setpgid));
+  exports.Set("getsid", Napi::Function::New(env, Getsid));
+  exports.Set("setsid", Napi::Function::New(env, Setsid));
+  exports.Set("getppid", Napi::Function::New(env, Getppid));
+  exports.Set("socketpair", Napi::Function::New(env, SocketPair));
+  exports.Set("sendFds", Napi::Function::New(env, SendFds));
+  exports.Set("recvFds", Napi::Function::New(env, RecvFds));
+  exports.Set("isOpen", Napi::Function::New(env, IsOpen));
   exports.Set("close", Napi::Function::New(env, Close));
   return exports;
 }
