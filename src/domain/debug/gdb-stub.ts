@@ -88,6 +88,8 @@ export class GdbStub implements DebugClient {
   private owesStopReply = false;
   private closed = false;
   private killed = false;
+  /** GDB's multiprocess extension: thread ids are p<pid>.<tid>. */
+  private multiprocess = false;
   /** Host files opened through vFile:open. */
   private readonly hostFds = new Set<number>();
   private readonly log: (line: string) => void;
@@ -121,7 +123,8 @@ export class GdbStub implements DebugClient {
     if (this.closed) return;
     if (!this.killed) {
       // In all-stop mode the exit answers the pending resume; send it regardless, GDB reads it next.
-      this.send(status.kind === 'exited' ? `W${hexByte(status.code)}` : `X${hexByte(gdbSignal(status.signal))}`);
+      const proc = this.multiprocess ? `;process:${this.session.pid.toString(16)}` : '';
+      this.send(status.kind === 'exited' ? `W${hexByte(status.code)}${proc}` : `X${hexByte(gdbSignal(status.signal))}${proc}`);
     }
     this.close();
   }
@@ -291,10 +294,9 @@ export class GdbStub implements DebugClient {
     if (text === 'vCont?') return 'vCont;c;C;s;S';
     if (text.startsWith('vCont;')) {
       // One thread: the first action that applies to it (or to all) decides.
-      const tid = this.session.threads()[0]!;
       for (const part of text.slice(6).split(';')) {
         const [action = '', thread] = part.split(':');
-        if (thread !== undefined && thread !== '-1' && parseHex(thread) !== tid) continue;
+        if (thread !== undefined && !this.threadOk(thread)) continue;
         const kind = action[0];
         if (kind === 'c' || kind === 's') return this.resume(kind === 's' ? 'step' : 'continue', 0);
         if (kind === 'C' || kind === 'S') {
@@ -400,8 +402,10 @@ export class GdbStub implements DebugClient {
     const s = this.session;
     const tids = s.threads();
     if (text.startsWith('qSupported')) {
+      this.multiprocess = /[:;]multiprocess\+/.test(text);
       return [
         `PacketSize=${PACKET_SIZE.toString(16)}`,
+        ...(this.multiprocess ? ['multiprocess+'] : []),
         'qXfer:features:read+',
         'qXfer:auxv:read+',
         'qXfer:exec-file:read+',
@@ -416,10 +420,11 @@ export class GdbStub implements DebugClient {
       return null;
     }
     if (text.startsWith('qXfer:')) return this.xfer(text);
-    if (text === 'qfThreadInfo') return `m${tids.map((t) => t.toString(16)).join(',')}`;
+    if (text === 'qfThreadInfo') return `m${tids.map((t) => this.threadId(t)).join(',')}`;
     if (text === 'qsThreadInfo') return 'l';
-    if (text === 'qC') return `QC${tids[0]!.toString(16)}`;
-    if (text.startsWith('qAttached')) return '1';
+    if (text === 'qC') return `QC${this.threadId(tids[0]!)}`;
+    // A guest started stopped for the debugger is killed when GDB quits; one it attached to runs on.
+    if (text.startsWith('qAttached')) return s.attachedToRunning ? '1' : '0';
     if (text.startsWith('qSymbol')) return 'OK';
     if (text.startsWith('QPassSignals') || text.startsWith('QProgramSignals')) return 'OK';
     if (text === 'QListThreadsInStopReply') return 'OK';
@@ -496,14 +501,25 @@ export class GdbStub implements DebugClient {
 
   private stopReply(stop: StopEvent): string {
     const tid = this.session.threads()[0]!;
-    let reply = `T${hexByte(gdbSignal(stop.signal))}thread:${tid.toString(16)};`;
+    let reply = `T${hexByte(gdbSignal(stop.signal))}thread:${this.threadId(tid)};`;
     if (stop.watch) reply += `${stop.watch.type}:${stop.watch.addr.toString(16)};`;
     return reply;
   }
 
+  private threadId(tid: number): string {
+    return this.multiprocess ? `p${this.session.pid.toString(16)}.${tid.toString(16)}` : tid.toString(16);
+  }
+
+  /** Whether a thread-id in a packet names (some of) this process's threads. */
   private threadOk(spec: string): boolean {
-    if (spec === '-1' || spec === '0' || spec === '') return true;
-    const tid = parseHex(spec);
+    let t = spec;
+    const m = /^p(-1|[0-9a-fA-F]+)(?:\.(.*))?$/.exec(spec);
+    if (m) {
+      if (m[1] !== '-1' && m[1] !== '0' && parseHex(m[1]) !== this.session.pid) return false;
+      t = m[2] ?? '-1';
+    }
+    if (t === '-1' || t === '0' || t === '') return true;
+    const tid = parseHex(t);
     return tid !== null && this.session.threads().includes(tid);
   }
 

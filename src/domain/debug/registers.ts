@@ -69,7 +69,6 @@ const FPU_TYPES = `  <vector id="v2d" type="ieee_double" count="2"/>
   <vector id="v4f" type="ieee_single" count="4"/>
   <vector id="v4u" type="uint32" count="4"/>
   <vector id="v4i" type="int32" count="4"/>
-  <vector id="v8f" type="ieee_half" count="8"/>
   <vector id="v8u" type="uint16" count="8"/>
   <vector id="v8i" type="int16" count="8"/>
   <vector id="v16u" type="uint8" count="16"/>
@@ -78,7 +77,7 @@ const FPU_TYPES = `  <vector id="v2d" type="ieee_double" count="2"/>
   <vector id="v1i" type="int128" count="1"/>
   <union id="vnd"><field name="f" type="v2d"/><field name="u" type="v2u"/><field name="s" type="v2i"/></union>
   <union id="vns"><field name="f" type="v4f"/><field name="u" type="v4u"/><field name="s" type="v4i"/></union>
-  <union id="vnh"><field name="f" type="v8f"/><field name="u" type="v8u"/><field name="s" type="v8i"/></union>
+  <union id="vnh"><field name="u" type="v8u"/><field name="s" type="v8i"/></union>
   <union id="vnb"><field name="u" type="v16u"/><field name="s" type="v16i"/></union>
   <union id="vnq"><field name="u" type="v1u"/><field name="s" type="v1i"/></union>
   <union id="aarch64v"><field name="d" type="vnd"/><field name="s" type="vns"/><field name="h" type="vnh"/><field name="b" type="vnb"/><field name="q" type="vnq"/></union>

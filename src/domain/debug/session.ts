@@ -141,10 +141,15 @@ export class DebugSession implements RunHooks {
     return [this.target.task.tid];
   }
 
+  /** The debugger attached to a guest that was already running (not started stopped for it). */
+  attachedToRunning = false;
+
   /** Attach the front end; a guest already running stops at its next EL0 instruction. */
   attach(client: DebugClient): void {
     this.client = client;
-    if (this.started) this.interrupt('attach');
+    if (!this.started) return;
+    this.attachedToRunning = true;
+    this.interrupt('attach');
   }
 
   /** Ctrl-C: stop the running guest as soon as it is at EL0 (SIGINT). */
