@@ -81,7 +81,7 @@ describe('gdb-multiarch against elfuse and qemu-aarch64 -g', () => {
     expect(out).toMatch(/^d0 +\{f = 0x400a000000000000, .*\} \{f = 3.25, /m);
     expect(out).toContain('$7 = 40\n$8 = 7\n');
     expect(out).toContain('<counter>:\t0x00000028\t');
-    expect(out).toContain('[Inferior 1 (Remote target) exited with code 050]');
+    expect(out).toContain('[Inferior 1 (process N) exited with code 050]');
     expect(elfuse.guest.status).toBe(40);
     expect(elfuse.guest.stdout).toBe(qemu.guest.stdout);
   });
