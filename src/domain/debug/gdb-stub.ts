@@ -272,7 +272,9 @@ export class GdbStub implements DebugClient {
         this.close();
         return null;
       case 'k':
+        // GDB expects no reply; gdbserver and LLDB send the exit status anyway.
         this.killed = true;
+        this.send(`X09${this.multiprocess ? `;process:${this.session.pid.toString(16)}` : ''}`);
         this.resumeWith({ action: 'kill' });
         this.close();
         return null;

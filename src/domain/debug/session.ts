@@ -429,7 +429,10 @@ export class DebugSession implements RunHooks {
     if (this.swBreaks.has(addr)) return true;
     if (addr % 4 !== 0) return false;
     const orig = this.readMemory(addr, 4);
-    if (orig.length !== 4 || !this.poke(addr, BRK0)) return false;
+    // Nothing mapped there: nothing can run there either, so the breakpoint is accepted and
+    // never hit (as qemu does; LLDB probes address 0 for a dynamic loader breakpoint).
+    if (orig.length !== 4) return true;
+    if (!this.poke(addr, BRK0)) return false;
     this.swBreaks.set(addr, orig);
     return true;
   }
