@@ -63,6 +63,7 @@ build() {
 }
 
 build hello-asm hello-asm.S asm strip
+build trace-loop trace-loop.S asm
 build hello hello.c c strip
 build echo-args echo-args.c c
 build exit42 exit42.c c
