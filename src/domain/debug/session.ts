@@ -148,6 +148,7 @@ export class DebugSession implements RunHooks {
   attach(client: DebugClient): void {
     this.client = client;
     if (!this.started) return;
+    this.target.vcpu.setTrapDebugExceptions(true); // a detach turned it off
     this.attachedToRunning = true;
     this.interrupt('attach');
   }
