@@ -56,7 +56,12 @@ describe('RSP framing', () => {
   });
 
   it('hex helpers agree', () => {
-    fc.assert(fc.property(fc.uint8Array({ maxLength: 100 }), (b) => expect(Array.from(fromHex(toHex(b)) ?? [])).toEqual(Array.from(b))), { seed: 6 });
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 100 }), (b) => {
+        expect(Array.from(fromHex(toHex(b)) ?? [])).toEqual(Array.from(b));
+      }),
+      { seed: 6 },
+    );
     expect(fromHex('abc')).toBe(null);
     expect(fromHex('zz')).toBe(null);
   });
