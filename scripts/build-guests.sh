@@ -86,3 +86,4 @@ build procfs procfs.c c
 build tty tty.c c
 build gdb-target gdb-target.c debug
 build gdb-target-pie gdb-target.c pie-debug
+build strace-me strace-me.c c

@@ -75,6 +75,7 @@ export async function runGuest(task: Task, vcpu: VcpuPort, opts: RunOptions): Pr
   const hooks = opts.hooks;
   if (hooks) await hooks.start();
   const status = await runLoop(task, vcpu, opts, hooks);
+  if (opts.verbose) opts.log(status.kind === 'exited' ? `+++ exited with ${status.code} +++` : `+++ killed by ${signalName(status.signal)}${status.core ? ' (core dumped)' : ''} +++`);
   if (hooks) await hooks.end(status);
   return status;
 }
