@@ -173,9 +173,23 @@ describe('gdb-multiarch against elfuse where qemu-aarch64 7.2 has no support', (
 
   test('Ctrl-C stops a guest that loops without system calls', async (ctx) => {
     requireReferences(ctx, [GDB_REF, GUESTS_REF]);
-    const r = await gdbSession('elfuse', [TARGET, 'spin'], ['continue', 'p counter > 0', 'bt 1', 'kill'], { file: TARGET, interruptAfterMs: 4000 });
+    // The loop has long been translated to JavaScript when the breakpoint goes in: the code cache must drop it.
+    const r = await gdbSession(
+      'elfuse',
+      [TARGET, 'spin'],
+      ['continue', 'p counter > 0', 'bt 1', 'break 44', 'continue', 'set var $c = counter', 'continue', 'p counter - $c', 'delete', 'stepi', 'stepi', 'stepi', 'stepi', 'stepi', 'info registers pc', 'kill'],
+      { file: TARGET, interruptAfterMs: 4000 },
+    );
     expect(r.gdb.stdout, r.gdb.stderr).toContain('Program received signal SIGINT, Interrupt.\nspin () at ');
     expect(r.gdb.stdout).toContain('$1 = 1\n');
+    // One iteration between two stops at the breakpoint; single steps through the translated loop.
+    expect(r.gdb.stdout).toContain('Breakpoint 1, spin () at ');
+    expect(r.gdb.stdout).toContain('$2 = 1\n');
+    // Five single steps from the breakpoint: five instructions further, one at a time.
+    const bp = Number(/Breakpoint 1 at (0x[0-9a-f]+):/.exec(r.gdb.stdout)![1]);
+    const stepped = [...r.gdb.stdout.matchAll(/^(0x[0-9a-f]+)\t44\t/gm)].map((m) => Number(m[1]));
+    expect(stepped).toEqual([4, 8, 12, 16, 20].map((d) => bp + d));
+    expect(r.gdb.stdout).toMatch(new RegExp(`^pc +0x${(bp + 20).toString(16)} `, 'm'));
     expect(r.gdb.stdout).toContain('[Inferior 1 (process N) killed]');
     expect(r.guest.status).toBe(137);
   });
