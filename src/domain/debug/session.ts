@@ -121,6 +121,9 @@ export class DebugSession implements RunHooks {
   lastStop: StopEvent | null = null;
   /** Where the guest's registers are while stopped. */
   private ctx: UserContext;
+  /** The guest's registers live at EL0, and while the vCPU is in the shim (made once: the trace steps every instruction). */
+  private readonly el0Ctx: UserContext;
+  private readonly shimCtx: UserContext;
   private started = false;
 
   constructor(
@@ -129,7 +132,9 @@ export class DebugSession implements RunHooks {
   ) {
     this.observer = opts.observer ?? null;
     this.entryPending = opts.stopOnEntry;
-    this.ctx = userContextOf(target.vcpu, 'shim');
+    this.el0Ctx = userContextOf(target.vcpu, 'el0');
+    this.shimCtx = userContextOf(target.vcpu, 'shim');
+    this.ctx = this.shimCtx;
   }
 
   get pid(): number {
@@ -174,13 +179,13 @@ export class DebugSession implements RunHooks {
     if (this.entryPending || this.observer) this.armStep();
   }
 
-  async exit(exit: VcpuExit): Promise<boolean> {
+  /** Synchronous unless the guest stops for the client (the trace's steps must not cost a promise each). */
+  exit(exit: VcpuExit): Promise<boolean> | boolean {
     const v = this.target.vcpu;
     if (exit.reason === 0 /* CANCELED */) {
       if (this.interruptPending === null) return false;
       if (this.atEl0()) {
-        await this.stop({ kind: this.interruptPending === 'attach' ? 'attach' : 'interrupt', signal: this.interruptPending === 'attach' ? SIGTRAP : SIGINT });
-        return true;
+        return this.stopped({ kind: this.interruptPending === 'attach' ? 'attach' : 'interrupt', signal: this.interruptPending === 'attach' ? SIGTRAP : SIGINT });
       }
       // Inside the shim: step to the guest's next instruction and stop there.
       this.armStep();
@@ -191,26 +196,29 @@ export class DebugSession implements RunHooks {
       case EC.SOFTWARE_STEP_LOWER:
         return this.stepExit();
       case EC.BREAKPOINT_LOWER:
-        await this.stop({ kind: 'hwbreak', signal: SIGTRAP });
-        return true;
+        return this.stopped({ kind: 'hwbreak', signal: SIGTRAP });
       case EC.WATCHPOINT_LOWER:
-        await this.stop({ kind: 'watch', signal: SIGTRAP, watch: this.watchHit(exit.virtualAddress) });
-        return true;
+        return this.stopped({ kind: 'watch', signal: SIGTRAP, watch: this.watchHit(exit.virtualAddress) });
       case EC.HVC64: {
         if ((exit.syndrome & 0xffff) !== HVC.EL0_SYNC || this.swBreaks.size === 0) return false;
         const esr = Number(v.getSysReg(SysReg.ESR_EL1));
         if (esr >>> 26 !== EC.BRK64 || (esr & 0xffff) !== 0) return false;
         if (!this.swBreaks.has(Number(v.getSysReg(SysReg.ELR_EL1)))) return false;
-        await this.stop({ kind: 'swbreak', signal: SIGTRAP });
-        return true;
+        return this.stopped({ kind: 'swbreak', signal: SIGTRAP });
       }
       default:
         return false;
     }
   }
 
+  /** Stop for the client; the exit is handled either way. */
+  private async stopped(event: StopEvent): Promise<boolean> {
+    await this.stop(event);
+    return true;
+  }
+
   /** A single-step exit: at EL1 keep stepping through the shim; at EL0 an instruction is next. */
-  private async stepExit(): Promise<boolean> {
+  private stepExit(): Promise<boolean> | boolean {
     const v = this.target.vcpu;
     if (!this.atEl0()) {
       const elr = v.getSysReg(SysReg.ELR_EL1);
@@ -225,24 +233,22 @@ export class DebugSession implements RunHooks {
       return true;
     }
     this.returnPc = null;
-    const ctx = userContextOf(v, 'el0');
+    const ctx = this.el0Ctx;
     this.observer?.beforeInstruction(ctx.pc, ctx);
-    if (this.client && this.entryPending) {
-      await this.stop({ kind: 'entry', signal: SIGTRAP });
-    } else if (this.client && this.interruptPending) {
-      await this.stop({ kind: this.interruptPending === 'attach' ? 'attach' : 'interrupt', signal: this.interruptPending === 'attach' ? SIGTRAP : SIGINT });
-    } else if (this.client && this.stepRequested) {
-      await this.stop({ kind: 'step', signal: SIGTRAP });
-    } else {
-      this.entryPending = false;
-      this.interruptPending = null;
-      if (!this.observer) this.setStepping(false);
-      else {
-        v.setReg(Reg.CPSR, v.getReg(Reg.CPSR) | PSTATE_SS);
-        // Tracing steps every instruction: let host I/O, timers and the debugger's Ctrl-C in now and then.
-        if (++this.steps % YIELD_EVERY === 0) await this.target.task.host.clock.sleep(0n);
-      }
+    if (this.client && this.entryPending) return this.stopped({ kind: 'entry', signal: SIGTRAP });
+    if (this.client && this.interruptPending) {
+      return this.stopped({ kind: this.interruptPending === 'attach' ? 'attach' : 'interrupt', signal: this.interruptPending === 'attach' ? SIGTRAP : SIGINT });
     }
+    if (this.client && this.stepRequested) return this.stopped({ kind: 'step', signal: SIGTRAP });
+    this.entryPending = false;
+    this.interruptPending = null;
+    if (!this.observer) {
+      this.setStepping(false);
+      return true;
+    }
+    v.setReg(Reg.CPSR, v.getReg(Reg.CPSR) | PSTATE_SS);
+    // Tracing steps every instruction: let host I/O, timers and the debugger's Ctrl-C in now and then.
+    if (++this.steps % YIELD_EVERY === 0) return this.target.task.host.clock.sleep(0n).then(() => true);
     return true;
   }
 
@@ -287,7 +293,7 @@ export class DebugSession implements RunHooks {
   private async stop(event: StopEvent, ctx?: UserContext): Promise<Resume | null> {
     const client = this.client;
     if (!client) return null;
-    this.ctx = ctx ?? userContextOf(this.target.vcpu, this.atEl0() ? 'el0' : 'shim');
+    this.ctx = ctx ?? (this.atEl0() ? this.el0Ctx : this.shimCtx);
     this.stepRequested = false;
     this.entryPending = false;
     this.interruptPending = null;

@@ -57,14 +57,14 @@ interface Snapshot {
   nzcv: bigint;
   fpsr: bigint;
   fpcr: bigint;
-  v: string[];
+  v: Uint8Array[];
 }
 
 function snapshot(ctx: UserContext): Snapshot {
   const x: bigint[] = [];
   for (let i = 0; i < 31; i++) x.push(ctx.getX(i));
-  const v: string[] = [];
-  for (let i = 0; i < 32; i++) v.push(Array.from(ctx.getV(i), (b) => b.toString(16).padStart(2, '0')).reverse().join(''));
+  const v: Uint8Array[] = [];
+  for (let i = 0; i < 32; i++) v.push(ctx.getV(i));
   return { x, sp: ctx.sp, nzcv: (ctx.pstate >> 28n) & 0xfn, fpsr: ctx.fpsr, fpcr: ctx.fpcr, v };
 }
 
@@ -79,7 +79,9 @@ function changes(a: Snapshot, b: Snapshot): string {
   if (b.fpsr !== a.fpsr) out.push(`fpsr=${h(b.fpsr)}`);
   if (b.fpcr !== a.fpcr) out.push(`fpcr=${h(b.fpcr)}`);
   b.v.forEach((v, i) => {
-    if (v !== a.v[i]) out.push(`v${i}=0x${v}`);
+    const old = a.v[i]!;
+    if (v.every((byte, k) => byte === old[k])) return;
+    out.push(`v${i}=0x${Array.from(v, (byte) => byte.toString(16).padStart(2, '0')).reverse().join('')}`);
   });
   return out.join(' ');
 }
@@ -88,6 +90,7 @@ export class InstructionTrace implements StepObserver {
   private readonly ranges: Range[];
   private readonly symbols: ElfSymbol[];
   private pending: string | null = null;
+  private readonly lines = new Map<number, { word: number; text: string }>();
   private before: Snapshot | null = null;
   private buffer: string[] = [];
   private buffered = 0;
@@ -112,16 +115,22 @@ export class InstructionTrace implements StepObserver {
       this.pending = null;
     }
     if (!this.wanted(pc)) return;
-    const bytes = this.read(Number(pc), 4);
-    const addr = `0x${pc.toString(16).padStart(16, '0')}`;
-    if (bytes.length < 4) {
-      this.pending = `${addr}: ????????  (not readable)`;
-    } else {
-      const word = (bytes[0]! | (bytes[1]! << 8) | (bytes[2]! << 16) | (bytes[3]! << 24)) >>> 0;
-      const sym = this.symbolAt(Number(pc));
-      this.pending = `${addr}: ${hex32(word).replace(/^0x/, '')}  ${disassemble(word, pc).replace(/\t/g, ' ')}${sym ? `  <${sym}>` : ''}`;
-    }
+    this.pending = this.line(Number(pc));
     this.before = now;
+  }
+
+  /** The line for the instruction at `a`, from a cache by address checked against the word in memory (loops repeat). */
+  private line(a: number): string {
+    const bytes = this.read(a, 4);
+    if (bytes.length < 4) return `0x${a.toString(16).padStart(16, '0')}: ????????  (not readable)`;
+    const word = (bytes[0]! | (bytes[1]! << 8) | (bytes[2]! << 16) | (bytes[3]! << 24)) >>> 0;
+    const hit = this.lines.get(a);
+    if (hit && hit.word === word) return hit.text;
+    const sym = this.symbolAt(a);
+    const text = `0x${a.toString(16).padStart(16, '0')}: ${hex32(word).replace(/^0x/, '')}  ${disassemble(word, BigInt(a)).replace(/\t/g, ' ')}${sym ? `  <${sym}>` : ''}`;
+    if (this.lines.size >= 1 << 16) this.lines.clear();
+    this.lines.set(a, { word, text });
+    return text;
   }
 
   end(): void {

@@ -86,7 +86,8 @@ async function runLoop(task: Task, vcpu: VcpuPort, opts: RunOptions, hooks: RunH
   for (;;) {
     const pending = vcpu.run();
     const exit: VcpuExit = pending instanceof Promise ? await pending : pending;
-    if (hooks && (await hooks.exit(exit))) {
+    const handled = hooks ? hooks.exit(exit) : false;
+    if (handled === true || (handled instanceof Promise && (await handled))) {
       if (task.exit) return statusOf(task, vcpu);
       postMaintenance(opts);
       continue;
