@@ -517,6 +517,17 @@ export class DebugSession implements RunHooks {
     return true;
   }
 
+  /**
+   * For fork(2), once elfuse has it: the child's memory is a copy with this
+   * session's BRK instructions in it. The debugger follows the parent (as
+   * gdbserver without fork events does), so before the child runs, these
+   * original bytes go back into its copy; its fresh vCPU has no debug
+   * registers armed and no trap, so nothing else of the session follows it.
+   */
+  childMemoryFixups(): { addr: number; bytes: Uint8Array }[] {
+    return [...this.swBreaks].map(([addr, bytes]) => ({ addr, bytes: bytes.slice() }));
+  }
+
   /** MDSCR_EL1.MDE on while any hardware breakpoint or watchpoint is armed. */
   private updateMonitor(): void {
     const on = this.hwBreaks.size > 0 || this.watches.length > 0;
