@@ -56,10 +56,11 @@ function collect(child: ChildProcess, timeoutMs: number): Promise<Finished> {
 export type Runner = 'elfuse' | 'qemu';
 
 /** Starts the guest under a debug server on `port`, stopped before its first instruction. */
-export function serve(runner: Runner, port: number, guestArgs: readonly string[], extra: readonly string[] = []): ChildProcess {
+export function serve(runner: Runner, port: number, guestArgs: readonly string[], opts: { stopOnEntry?: boolean } = {}): ChildProcess {
   const env = { PATH: '/usr/bin:/bin', LC_ALL: 'C', HOME: '/' };
   if (runner === 'elfuse') {
-    return spawn(process.execPath, [ELFUSE_CLI, '--backend', 'interp', '--gdb', String(port), '--gdb-stop-on-entry', ...extra, ...guestArgs], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const stop = opts.stopOnEntry === false ? [] : ['--gdb-stop-on-entry'];
+    return spawn(process.execPath, [ELFUSE_CLI, '--backend', 'interp', '--gdb', String(port), ...stop, ...guestArgs], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   }
   return spawn(QEMU, ['-g', String(port), ...guestArgs], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
 }
@@ -70,6 +71,8 @@ export interface GdbRun {
 }
 
 export interface SessionOptions {
+  /** elfuse only: start the guest at once; GDB attaches to it where it runs (after attachAfterMs). */
+  attachAfterMs?: number;
   /** The program file GDB loads (none: GDB finds it through the stub). */
   file?: string;
   /** Send SIGINT to gdb this long after it starts (Ctrl-C). */
@@ -80,8 +83,9 @@ export interface SessionOptions {
 /** One batch session: `commands` run after `target remote`; GDB's output and the guest's end. */
 export async function gdbSession(runner: Runner, guestArgs: readonly string[], commands: readonly string[], opts: SessionOptions = {}): Promise<GdbRun> {
   const port = await freePort();
-  const guest = serve(runner, port, guestArgs);
+  const guest = serve(runner, port, guestArgs, { stopOnEntry: opts.attachAfterMs === undefined });
   const guestDone = collect(guest, opts.timeoutMs ?? 60_000);
+  if (opts.attachAfterMs !== undefined) await new Promise((r) => setTimeout(r, opts.attachAfterMs));
   const script = join(tmpdir(), `elfuse-gdb-${process.pid}-${port}.gdb`);
   writeFileSync(script, ['set pagination off', 'set confirm off', 'set width 0', 'set tcp connect-timeout 30', `target remote 127.0.0.1:${port}`, ...commands, ''].join('\n'));
   const args = ['-batch', '-nx', '-x', script];

@@ -171,6 +171,21 @@ describe('gdb-multiarch against elfuse where qemu-aarch64 7.2 has no support', (
     expect(r.gdb.stdout, r.gdb.stderr).toContain('$1 = 11\n$2 = 1\n$3 = (void *) 0x1234\n');
   });
 
+  test('without --gdb-stop-on-entry the program runs, and a debugger attaches where it is and detaches', async (ctx) => {
+    requireReferences(ctx, [GDB_REF, GUESTS_REF]);
+    const r = await gdbSession('elfuse', [TARGET, 'spin'], ['bt 1', 'p counter > 0', 'break 44', 'continue', 'delete', 'detach'], {
+      file: TARGET,
+      attachAfterMs: 2000,
+      timeoutMs: 8000,
+    });
+    expect(r.gdb.stdout, r.gdb.stderr).toMatch(/^#0 {2}spin \(\) at /m);
+    expect(r.gdb.stdout).toContain('$1 = 1\n');
+    expect(r.gdb.stdout).toContain('Breakpoint 1, spin () at ');
+    expect(r.gdb.stdout).toContain('[Inferior 1 (process N) detached]');
+    // Detached, the program spins on until the harness kills it.
+    expect(r.guest.status).toBe(137);
+  });
+
   test('Ctrl-C stops a guest that loops without system calls', async (ctx) => {
     requireReferences(ctx, [GDB_REF, GUESTS_REF]);
     // The loop has long been translated to JavaScript when the breakpoint goes in: the code cache must drop it.
