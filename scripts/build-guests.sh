@@ -24,13 +24,16 @@ mkdir -p "$out" "$stamps"
 toolchain="$("${cross}gcc" --version | head -n1)"
 
 # build NAME SOURCE KIND [strip]: KIND is c, pie (a static-PIE C program: ET_DYN
-# loaded at a bias, relocating itself) or asm.
+# loaded at a bias, relocating itself), debug / pie-debug (the same at -O0 -g,
+# for the debugger tests) or asm.
 build() {
   local name="$1" source="$2" kind="$3" strip="${4:-}"
   local recipe stamp
   case "$kind" in
     c) recipe="${cross}gcc ${cflags[*]} -o $name $source" ;;
     pie) recipe="${cross}gcc ${cflags[*]:1} -static-pie -o $name $source" ;;
+    debug) recipe="${cross}gcc ${cflags[*]} -O0 -g -o $name $source" ;;
+    pie-debug) recipe="${cross}gcc ${cflags[*]:1} -O0 -g -static-pie -o $name $source" ;;
     asm) recipe="${cross}as + ${cross}ld -static -n" ;;
   esac
   stamp="$( { cat "$src/$source"; echo "$recipe|$strip|$toolchain"; } | sha256sum | cut -d' ' -f1)"
@@ -43,6 +46,8 @@ build() {
     c) "${cross}gcc" "${cflags[@]}" -o "$tmp" "$src/$source" ;;
     # Not with -static: "-static -static-pie" links a PIE that crashes on start.
     pie) "${cross}gcc" "${cflags[@]:1}" -static-pie -o "$tmp" "$src/$source" ;;
+    debug) "${cross}gcc" "${cflags[@]}" -O0 -g -o "$tmp" "$src/$source" ;;
+    pie-debug) "${cross}gcc" "${cflags[@]:1}" -O0 -g -static-pie -o "$tmp" "$src/$source" ;;
     asm)
       "${cross}as" -o "$tmp.o" "$src/$source"
       # -n: no page alignment of sections, keeps the file tiny
@@ -58,6 +63,7 @@ build() {
 }
 
 build hello-asm hello-asm.S asm strip
+build trace-loop trace-loop.S asm
 build hello hello.c c strip
 build echo-args echo-args.c c
 build exit42 exit42.c c
@@ -80,3 +86,6 @@ build procfs procfs.c c
 build tty tty.c c
 build sysroot-escape sysroot-escape.c c
 build closed-stdio closed-stdio.c c
+build gdb-target gdb-target.c debug
+build gdb-target-pie gdb-target.c pie-debug
+build strace-me strace-me.c c

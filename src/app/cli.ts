@@ -12,6 +12,7 @@ import { buildContainer, TYPES, type BackendFactory } from './container.js';
 import { closedStdio, rawArgs, rawEnviron } from './host-args.js';
 import { parseCli, UsageError } from './options.js';
 import { checkSysroot, createSysroot } from './sysroot.js';
+import { debugAttachment } from './debug.js';
 
 /** Exit statuses of elfuse's own failures (the conventions of env(1) and shells). */
 export const EXIT_INTERNAL = 125;
@@ -66,6 +67,17 @@ export async function main(argv: readonly string[]): Promise<number> {
     }
     throw e;
   }
+  let debug;
+  try {
+    debug = await debugAttachment(opts, container, opts.verbose);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      err(e.message);
+      backend.destroy();
+      return EXIT_USAGE;
+    }
+    throw e;
+  }
   const stats = process.env.ELFUSE_STATS === '1';
   const started = process.hrtime.bigint();
   try {
@@ -76,6 +88,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       closedStdio: closedStdio(),
       verbose: opts.verbose,
       ...(sysroot !== undefined ? { sysroot } : {}),
+      ...(debug ? { attach: debug.attach } : {}),
       log: (line) => process.stderr.write(`${line}\n`),
     });
     if (stats) {
@@ -88,10 +101,15 @@ export async function main(argv: readonly string[]): Promise<number> {
       err(e.message);
       return e.exitCode;
     }
+    if (e instanceof UsageError) {
+      err(e.message);
+      return EXIT_USAGE;
+    }
     err(`internal error: ${e instanceof Error ? e.message : String(e)}`);
     if (opts.verbose && e instanceof Error && e.stack) process.stderr.write(`${e.stack}\n`);
     return EXIT_INTERNAL;
   } finally {
+    debug?.close();
     backend.destroy();
   }
 }

@@ -8,6 +8,8 @@ import { Container, inject, injectable } from 'inversify';
 import { InterpBackend, type InterpOptions } from '../adapters/interp/backend.js';
 import { createHvfBackend, hvfUnavailableReason, type HostPlatform } from '../adapters/hvf/backend.js';
 import { createNodeHostPorts } from '../adapters/host-node/index.js';
+import { nodeDebugServer } from '../adapters/host-node/debug-server.js';
+import type { DebugServerPort } from '../ports/debug.js';
 import type { Backend } from '../ports/backend.js';
 import { BackendUnavailable } from '../ports/backend.js';
 import type { HostPorts } from '../ports/host.js';
@@ -18,6 +20,7 @@ export const TYPES = {
   BackendFactory: Symbol.for('elfuse.BackendFactory'),
   HostPorts: Symbol.for('elfuse.HostPorts'),
   Launcher: Symbol.for('elfuse.Launcher'),
+  DebugServer: Symbol.for('elfuse.DebugServer'),
 } as const;
 
 export type BackendFactory = (requested: BackendName | undefined) => Backend;
@@ -59,6 +62,7 @@ export function buildContainer(host: HostPlatform): Container {
     return (requested) => sel.create(requested);
   });
   c.bind<HostPorts>(TYPES.HostPorts).toDynamicValue(() => createNodeHostPorts()).inSingletonScope();
+  c.bind<DebugServerPort>(TYPES.DebugServer).toConstantValue(nodeDebugServer);
   return c;
 }
 

@@ -17,22 +17,31 @@ export interface CliOptions {
   sysroot?: string;
   /** --create-sysroot, as given. */
   createSysroot?: string;
+  /** --gdb [HOST:]PORT and --gdb-stop-on-entry. */
+  gdb?: { host: string; port: number; stopOnEntry: boolean };
+  /** --trace FILE, --trace-only SPEC..., --trace-regs. */
+  trace?: { file: string; only: string[]; regs: boolean };
 }
 
 /** A usage error: printed as one line, exit status 2. */
 export class UsageError extends Error {}
-
-const NOT_YET = 'is not supported yet';
 
 function parseTimeout(v: string): number {
   if (!/^\d+$/.test(v)) throw new InvalidArgumentError('expected a whole number of seconds');
   return Number(v);
 }
 
-function parsePort(v: string): number {
-  const n = Number(v);
-  if (!/^\d+$/.test(v) || n < 1 || n > 65535) throw new InvalidArgumentError('expected a TCP port (1-65535)');
-  return n;
+/** --gdb PORT or HOST:PORT (loopback unless a host is named). */
+function parseGdbAddress(v: string): { host: string; port: number } {
+  const m = /^(?:(.+):)?(\d+)$/.exec(v);
+  const port = m ? Number(m[2]) : NaN;
+  if (!m || port < 1 || port > 65535) throw new InvalidArgumentError('expected a TCP port (1-65535) or HOST:PORT');
+  const host = (m[1] ?? '127.0.0.1').replace(/^\[(.*)\]$/, '$1');
+  return { host, port };
+}
+
+function collect(v: string, previous: string[]): string[] {
+  return [...previous, v];
 }
 
 export function buildCommand(version: string): Command {
@@ -41,13 +50,16 @@ export function buildCommand(version: string): Command {
     .description('Run a Linux AArch64 ELF executable as a native command.')
     .version(version, '-V, --version', 'print the version and exit')
     .helpOption('-h, --help', 'print this help and exit')
-    .option('-v, --verbose', 'trace system calls and loader decisions on stderr', false)
+    .option('-v, --verbose', 'trace system calls (strace format) and loader decisions on stderr', false)
     .option('-t, --timeout <seconds>', 'longest single vCPU run before the host regains control (0 disables)', parseTimeout, 10)
     .option('--sysroot <path>', 'resolve guest absolute paths under PATH first')
     .option('--create-sysroot <path>', 'create a case-sensitive sysroot volume at PATH and use it')
     .option('--no-rosetta', 'never run x86_64 guests through Rosetta (also ELFUSE_NO_ROSETTA=1)')
-    .option('--gdb <port>', 'serve the GDB remote protocol on PORT', parsePort)
-    .option('--gdb-stop-on-entry', 'with --gdb: stop before the first guest instruction', false)
+    .option('--gdb <[host:]port>', 'serve the GDB remote protocol on PORT (127.0.0.1; HOST:PORT, e.g. 0.0.0.0:1234, listens elsewhere)', parseGdbAddress)
+    .option('--gdb-stop-on-entry', 'with --gdb: wait for the debugger and stop before the first guest instruction', false)
+    .option('--trace <file>', 'write every guest instruction (address, encoding, disassembly) to FILE; very slow (about 150x)')
+    .option('--trace-only <range|symbol>', 'with --trace: only instructions in START-END or in a function (repeatable)', collect, [])
+    .option('--trace-regs', 'with --trace: also list the registers each instruction changed', false)
     .addOption(new Option('--backend <name>', 'execution backend').choices(['interp', 'hvf']))
     .argument('<elf-path>', 'the guest executable')
     .argument('[args...]', 'arguments for the guest')
@@ -80,13 +92,16 @@ export function parseCli(argv: readonly string[], version: string, env: Readonly
     sysroot?: string;
     createSysroot?: string;
     rosetta: boolean;
-    gdb?: number;
+    gdb?: { host: string; port: number };
     gdbStopOnEntry: boolean;
+    trace?: string;
+    traceOnly: string[];
+    traceRegs: boolean;
     backend?: BackendName;
   }>();
   if (o.sysroot !== undefined && o.createSysroot !== undefined) throw new UsageError('--sysroot and --create-sysroot are mutually exclusive');
-  if (o.gdb !== undefined) throw new UsageError(`--gdb ${NOT_YET}`);
-  if (o.gdbStopOnEntry) throw new UsageError(`--gdb-stop-on-entry ${NOT_YET}`);
+  if (o.gdbStopOnEntry && o.gdb === undefined) throw new UsageError('--gdb-stop-on-entry needs --gdb PORT');
+  if ((o.traceOnly.length > 0 || o.traceRegs) && o.trace === undefined) throw new UsageError('--trace-only and --trace-regs need --trace FILE');
   const [elfPath, guestArgs] = cmd.processedArgs as [string, string[] | undefined];
   return {
     backend: o.backend,
@@ -97,5 +112,7 @@ export function parseCli(argv: readonly string[], version: string, env: Readonly
     guestArgs: guestArgs ?? [],
     ...(o.sysroot !== undefined ? { sysroot: o.sysroot } : {}),
     ...(o.createSysroot !== undefined ? { createSysroot: o.createSysroot } : {}),
+    ...(o.gdb !== undefined ? { gdb: { ...o.gdb, stopOnEntry: o.gdbStopOnEntry } } : {}),
+    ...(o.trace !== undefined ? { trace: { file: o.trace, only: o.traceOnly, regs: o.traceRegs } } : {}),
   };
 }

@@ -25,6 +25,13 @@ export interface MemoryPort {
    * inside one mapped region; otherwise throws RangeError.
    */
   view(ipa: number, length: number): Uint8Array;
+  /**
+   * Make instruction fetches see host writes to [ipa, ipa+size) (a debugger's
+   * breakpoint instruction) without the guest's own cache maintenance. On HVF
+   * this is sys_icache_invalidate on the host alias, which invalidates by
+   * physical line for every core; the interpreter drops its decoded blocks.
+   */
+  invalidateICache(ipa: number, size: number): void;
   /** Largest guest-physical address width the backend supports, in bits. */
   readonly maxIpaBits: number;
 }

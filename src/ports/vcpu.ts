@@ -56,6 +56,36 @@ export const SysReg = {
   ID_AA64MMFR0_EL1: 0xc038,
   ID_AA64MMFR1_EL1: 0xc039,
   ID_AA64MMFR2_EL1: 0xc03a,
+  /** Monitor debug system control: SS (bit 0) software step, MDE (bit 15) breakpoints and watchpoints. */
+  MDSCR_EL1: 0x8012,
+} as const;
+
+/** hv_sys_reg_t of breakpoint value/control and watchpoint value/control register n (0..15). */
+export const DBGBVR = (n: number): number => sysRegId(2, 0, 0, n, 4);
+export const DBGBCR = (n: number): number => sysRegId(2, 0, 0, n, 5);
+export const DBGWVR = (n: number): number => sysRegId(2, 0, 0, n, 6);
+export const DBGWCR = (n: number): number => sysRegId(2, 0, 0, n, 7);
+
+/** MDSCR_EL1 bits. */
+export const MDSCR_SS = 1n;
+export const MDSCR_MDE = 1n << 15n;
+/** PSTATE.SS in SPSR/CPSR layout: the software-step state machine (1 = active-not-pending). */
+export const PSTATE_SS = 1n << 21n;
+
+/**
+ * DBGBCR/DBGWCR fields the backends honour: E (enable), PMC/PAC (bits 2:1,
+ * which ELs match: 0b10 EL0 only), BAS (byte-address select), LSC (watchpoint
+ * on load 0b01, store 0b10, either 0b11) and MASK (watch 2^MASK aligned bytes).
+ */
+export const DBGCR = {
+  E: 1,
+  EL0_ONLY: 0b10 << 1,
+  /** Breakpoint BAS for an A64 instruction (all four bytes). */
+  BAS_A64: 0b1111 << 5,
+  LSC_LOAD: 0b01 << 3,
+  LSC_STORE: 0b10 << 3,
+  BAS_SHIFT: 5,
+  MASK_SHIFT: 24,
 } as const;
 
 /** hv_exit_reason_t */
@@ -92,6 +122,16 @@ export interface VcpuPort {
   run(): VcpuExit | Promise<VcpuExit>;
   /** Make a running (or the next) run() return CANCELED (hv_vcpus_exit). */
   requestExit(): void;
+  /**
+   * hv_vcpu_set_trap_debug_exceptions: when on, breakpoint, watchpoint and
+   * software-step exceptions (armed through MDSCR_EL1, PSTATE.SS and the
+   * DBGBCR/DBGWCR registers) leave run() as EXCEPTION exits with EC 0x30, 0x34
+   * or 0x32 instead of going to the guest's VBAR_EL1. A watchpoint exit
+   * carries the data address in virtualAddress and leaves the PC at the
+   * accessing instruction, which has not run; a breakpoint or step exit
+   * leaves the PC at the instruction about to run.
+   */
+  setTrapDebugExceptions(enabled: boolean): void;
   /** Guest instructions retired so far, when the backend can count them. */
   instructionsRetired(): number | undefined;
   destroy(): void;
@@ -115,8 +155,16 @@ export const EC = {
   SP_ALIGN: 0x26,
   FP_EXC64: 0x2c,
   SERROR: 0x2f,
+  /** Debug exceptions taken to the host (trapped, so always "from a lower EL"). */
+  BREAKPOINT_LOWER: 0x30,
+  SOFTWARE_STEP_LOWER: 0x32,
+  WATCHPOINT_LOWER: 0x34,
   BRK64: 0x3c,
 } as const;
+
+/** ISS of debug exceptions: the fault status code "debug exception", and the step syndrome's ISV. */
+export const DEBUG_FSC = 0x22;
+export const STEP_ISV = 1 << 24;
 
 /** ESR.IL: the trapped instruction was 32 bits wide. */
 export const ESR_IL = 1 << 25;

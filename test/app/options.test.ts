@@ -32,6 +32,18 @@ describe('command line', () => {
     expect(parse(['./p'], { ELFUSE_NO_ROSETTA: '1' })!.noRosetta).toBe(true);
   });
 
+  it('takes --gdb [HOST:]PORT (loopback by default) and the trace options', () => {
+    expect(parse(['--gdb', '1234', './p'])!.gdb).toEqual({ host: '127.0.0.1', port: 1234, stopOnEntry: false });
+    expect(parse(['--gdb', '0.0.0.0:1234', '--gdb-stop-on-entry', './p'])!.gdb).toEqual({ host: '0.0.0.0', port: 1234, stopOnEntry: true });
+    expect(parse(['--gdb', '[::1]:99', './p'])!.gdb).toEqual({ host: '::1', port: 99, stopOnEntry: false });
+    expect(parse(['--trace', 't.txt', '--trace-only', 'main', '--trace-only', '0x10-0x20', '--trace-regs', './p'])!.trace).toEqual({
+      file: 't.txt',
+      only: ['main', '0x10-0x20'],
+      regs: true,
+    });
+    expect(parse(['./p'])!.gdb).toBeUndefined();
+  });
+
   it('takes --sysroot and --create-sysroot', () => {
     expect(parse(['--sysroot', '/s', './p'])!.sysroot).toBe('/s');
     expect(parse(['--create-sysroot', '/c', './p'])!.createSysroot).toBe('/c');
@@ -40,8 +52,9 @@ describe('command line', () => {
 
   it.each([
     [['--sysroot', '/s', '--create-sysroot', '/t', './p'], /mutually exclusive/],
-    [['--gdb', '1234', './p'], /--gdb is not supported yet/],
-    [['--gdb-stop-on-entry', './p'], /--gdb-stop-on-entry is not supported yet/],
+    [['--gdb-stop-on-entry', './p'], /--gdb-stop-on-entry needs --gdb PORT/],
+    [['--trace-regs', './p'], /need --trace FILE/],
+    [['--gdb', 'host:', './p'], /TCP port/],
     [['--timeout', 'soon', './p'], /whole number/],
     [['--gdb', '99999', './p'], /TCP port/],
     [['--backend', 'kvm', './p'], /kvm/],

@@ -24,6 +24,8 @@ class SlabRam implements MemoryPort {
   map(): void {}
   unmap(): void {}
   protect(): void {}
+  invalidateICache(): void {}
+
   view(ipa: number, length: number): Uint8Array {
     return this.bytes.subarray(ipa, ipa + length);
   }

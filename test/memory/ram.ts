@@ -18,6 +18,8 @@ export class ArrayRam implements MemoryPort {
   map(): void {}
   unmap(): void {}
   protect(): void {}
+  invalidateICache(): void {}
+
   view(ipa: number, length: number): Uint8Array {
     if (ipa < 0 || ipa + length > this.bytes.length) throw new RangeError('not mapped');
     return this.bytes.subarray(ipa, ipa + length);

@@ -26,11 +26,12 @@
  *   the new PC.
  */
 import { a64 } from '../../domain/a64/decoder.js';
-import { EC, ESR_IL, ExitReason, FSC, ISS_WNR, SysReg, sysRegId, type VcpuExit } from '../../ports/vcpu.js';
+import { DEBUG_FSC, EC, ESR_IL, ExitReason, FSC, ISS_WNR, STEP_ISV, SysReg, sysRegId, type VcpuExit } from '../../ports/vcpu.js';
 import type { InterpMemory } from './memory.js';
 import { EXEC_TABLE } from './exec/index.js';
 import { Block, MAX_BLOCK, endsBlock, translate, type Decoded } from './jit/block.js';
 import { FPCR_MASK, FPSR_MASK, SP_SLOT, TWO32, UNWIND, XZR_READ, XZR_WRITE } from './regs.js';
+import { DebugUnit } from './debug.js';
 
 export type Exec = (cpu: Cpu) => void;
 
@@ -61,6 +62,9 @@ const SCTLR_WXN = 1 << 19;
 const SCTLR_UCT = 1 << 15;
 const SCTLR_DZE = 1 << 14;
 const SCTLR_UCI = 1 << 26;
+
+/** PSTATE.SS in SPSR layout. */
+const PSTATE_SS_BIT = 21;
 
 /** Counter frequency, as on Apple silicon. */
 export const CNTFRQ = 24_000_000;
@@ -100,6 +104,8 @@ export class Cpu {
   readonly vd = new BigUint64Array(this.vbuf);
   fpcr = 0;
   fpsr = 0;
+  /** PSTATE.SS: software-step state (1 = active-not-pending: one instruction may run). */
+  ss = 0;
 
   tpidrEl0Lo = 0;
   tpidrEl0Hi = 0;
@@ -144,6 +150,10 @@ export class Cpu {
   loopDone = 0;
   private fpTrapped = false;
 
+  // ---- debug ------------------------------------------------------------------
+  /** Breakpoints, watchpoints and software step as MDSCR_EL1 and the DBG* registers arm them. */
+  readonly debug = new DebugUnit();
+
   // ---- run control ----------------------------------------------------------
   private exit: VcpuExit | null = null;
   private exitRequested = false;
@@ -161,6 +171,7 @@ export class Cpu {
     this.ram32 = new Uint32Array(0);
     this.dv = new DataView(this.ram.buffer);
     this.attachRam();
+    mem.icacheListeners.add(() => this.icacheFlush());
     // A fresh vCPU: EL1h, interrupts masked, MMU off.
     this.sys.set(SysReg.SCTLR_EL1, 0n);
   }
@@ -212,11 +223,12 @@ export class Cpu {
 
   /** PSTATE in SPSR layout. */
   get cpsr(): number {
-    return ((this.nzcv | (this.daif << 6) | (this.el << 2) | this.spsel) >>> 0);
+    return ((this.nzcv | (this.ss << PSTATE_SS_BIT) | (this.daif << 6) | (this.el << 2) | this.spsel) >>> 0);
   }
 
   set cpsr(v: number) {
     this.nzcv = v;
+    this.ss = (v >>> PSTATE_SS_BIT) & 1;
     this.daif = (v >>> 6) & 0xf;
     const el = (v >>> 2) & 3;
     this.switchMode(el === 0 ? 0 : 1, el === 0 ? 0 : v & 1);
@@ -269,6 +281,8 @@ export class Cpu {
         return this.ids.pfr0;
       case SysReg.ID_AA64MMFR0_EL1:
         return this.ids.mmfr0;
+      case SysReg.ID_AA64DFR0_EL1:
+        return DebugUnit.DFR0;
       default:
         return this.sys.get(id) ?? 0n;
     }
@@ -301,7 +315,24 @@ export class Cpu {
         return;
       default:
         this.sys.set(id, v);
+        if (DebugUnit.isDebugReg(id)) this.debugChanged();
     }
+  }
+
+  /** hv_vcpu_set_trap_debug_exceptions. */
+  setTrapDebugExceptions(on: boolean): void {
+    this.debug.trap = on;
+    this.debugChanged();
+  }
+
+  /**
+   * Re-read the debug registers. Blocks are split at breakpoint addresses
+   * and watched pages are kept out of the TLB, so both caches start again.
+   */
+  private debugChanged(): void {
+    this.debug.configure((id) => this.sys.get(id) ?? 0n);
+    this.tlbFlush();
+    this.icacheFlush();
   }
 
   /** FP/SIMD instructions trap (EC 0x07) unless CPACR_EL1.FPEN allows this EL. */
@@ -325,7 +356,11 @@ export class Cpu {
     this.unwindNext = this.pc;
     this.sys.set(SysReg.ESR_EL1, BigInt(((ec << 26) | ESR_IL | (iss & 0x1ffffff)) >>> 0));
     if (far !== undefined) this.sys.set(SysReg.FAR_EL1, BigInt(far));
+    // Software step: an SVC completes the stepped instruction (SPSR.SS = 0); an
+    // instruction that faults has not run, so it stays to be stepped (SS kept).
+    if (ec === EC.SVC64) this.ss = 0;
     this.sys.set(SysReg.SPSR_EL1, BigInt(this.cpsr));
+    this.ss = 0;
     this.sys.set(SysReg.ELR_EL1, BigInt(ret));
     const offset = this.el === 0 ? 0x400 : this.spsel ? 0x200 : 0x000;
     this.switchMode(1, 1);
@@ -380,6 +415,7 @@ export class Cpu {
    */
   private completeAndUnwind(): never {
     this.unwindNext = this.pc;
+    this.ss = 0;
     throw UNWIND;
   }
 
@@ -563,7 +599,7 @@ export class Cpu {
    * Translate the page of `va` for `acc` at the current EL and fill the TLB, or
    * take the fault. Returns the physical page base.
    */
-  private refill(va: number, acc: number): number {
+  private refill(va: number, acc: number, size = 1): number {
     const vpn = Math.floor(va / PAGE_SIZE);
     if (!(this.sctlr & SCTLR_M)) {
       // MMU off: flat, every access allowed (the EL1 boot shim runs like this).
@@ -623,11 +659,16 @@ export class Cpu {
       if (!allowed) return this.translationFault(va, acc, FSC.PERMISSION + level);
       if (pa + PAGE_SIZE > this.ramSize) return this.stage2Fault(va, pa, acc);
       const i = (vpn & TLB_MASK) + this.tlbOff;
-      if (canRead) {
+      // A page with watched bytes stays out of the TLB for the watched access kind, so each such access comes here.
+      const watched = this.debug.watchPages.size === 0 ? 0 : (this.debug.watchPages.get(vpn) ?? 0);
+      if (watched !== 0 && acc !== ACC_EXEC && this.debug.watchHit(va, size, acc === ACC_WRITE, this.el)) {
+        return this.watchpointHit(va, pa + (va & PAGE_MASK), acc);
+      }
+      if (canRead && (watched & 1) === 0) {
         this.rTag[i] = vpn;
         this.rBase[i] = pa;
       }
-      if (canWrite) {
+      if (canWrite && (watched & 2) === 0) {
         this.wTag[i] = vpn;
         this.wBase[i] = pa;
       }
@@ -664,36 +705,53 @@ export class Cpu {
     throw UNWIND;
   }
 
-  /** Physical address of `va` for reading (translating on a TLB miss). */
-  private paRead(va: number): number {
+  /**
+   * A watchpoint matched: like a trapped debug exception on HVF, leave run()
+   * with EC 0x34, the data address, and the PC at the accessing instruction,
+   * which has had no effect.
+   */
+  private watchpointHit(va: number, pa: number, acc: number): never {
+    this.unwindNext = this.pc - 4;
+    this.exit = {
+      reason: ExitReason.EXCEPTION,
+      syndrome: ((EC.WATCHPOINT_LOWER << 26) | ESR_IL | (acc === ACC_WRITE ? ISS_WNR : 0) | DEBUG_FSC) >>> 0,
+      virtualAddress: BigInt(va),
+      physicalAddress: BigInt(pa),
+    };
+    this.pc -= 4;
+    throw UNWIND;
+  }
+
+  /** Physical address of `va` for reading `size` bytes (translating on a TLB miss). */
+  private paRead(va: number, size: number): number {
     const vpn = Math.floor(va / PAGE_SIZE);
     const i = (vpn & TLB_MASK) + this.tlbOff;
     if (this.rTag[i] === vpn) return this.rBase[i]! + (va & PAGE_MASK);
-    return this.refill(va, ACC_READ) + (va & PAGE_MASK);
+    return this.refill(va, ACC_READ, size) + (va & PAGE_MASK);
   }
 
-  private paWrite(va: number): number {
+  private paWrite(va: number, size: number): number {
     const vpn = Math.floor(va / PAGE_SIZE);
     const i = (vpn & TLB_MASK) + this.tlbOff;
     if (this.wTag[i] === vpn) return this.wBase[i]! + (va & PAGE_MASK);
-    return this.refill(va, ACC_WRITE) + (va & PAGE_MASK);
+    return this.refill(va, ACC_WRITE, size) + (va & PAGE_MASK);
   }
 
   // ---- data access ----------------------------------------------------------
   // Addresses are numbers; an address at or above 2^48 faults in refill().
 
   read8(va: number): number {
-    return this.ram[this.paRead(va)]!;
+    return this.ram[this.paRead(va, 1)]!;
   }
 
   read16(va: number): number {
     if ((va & PAGE_MASK) > PAGE_SIZE - 2) return this.read8(va) | (this.read8(va + 1) << 8);
-    return this.dv.getUint16(this.paRead(va), true);
+    return this.dv.getUint16(this.paRead(va, 2), true);
   }
 
   read32(va: number): number {
     if ((va & PAGE_MASK) > PAGE_SIZE - 4) return (this.read16(va) | (this.read16(va + 2) << 16)) >>> 0;
-    const pa = this.paRead(va);
+    const pa = this.paRead(va, 4);
     return (pa & 3) === 0 ? this.ram32[pa >>> 2]! : this.dv.getUint32(pa, true);
   }
 
@@ -704,7 +762,7 @@ export class Cpu {
       this.hi = this.read32(va + 4);
       return lo;
     }
-    const pa = this.paRead(va);
+    const pa = this.paRead(va, 8);
     if ((pa & 3) === 0) {
       this.hi = this.ram32[(pa >>> 2) + 1]!;
       return this.ram32[pa >>> 2]!;
@@ -714,39 +772,39 @@ export class Cpu {
   }
 
   write8(va: number, v: number): void {
-    this.ram[this.paWrite(va)] = v;
+    this.ram[this.paWrite(va, 1)] = v;
   }
 
   write16(va: number, v: number): void {
     if ((va & PAGE_MASK) > PAGE_SIZE - 2) {
-      this.paWrite(va + 1); // fault before any byte is written
+      this.paWrite(va + 1, 1); // fault before any byte is written
       this.write8(va, v);
       this.write8(va + 1, v >>> 8);
       return;
     }
-    this.dv.setUint16(this.paWrite(va), v, true);
+    this.dv.setUint16(this.paWrite(va, 2), v, true);
   }
 
   write32(va: number, v: number): void {
     if ((va & PAGE_MASK) > PAGE_SIZE - 4) {
-      this.paWrite(va + 3);
+      this.paWrite(va + 3, 1);
       for (let k = 0; k < 4; k++) this.write8(va + k, v >>> (8 * k));
       return;
     }
-    const pa = this.paWrite(va);
+    const pa = this.paWrite(va, 4);
     if ((pa & 3) === 0) this.ram32[pa >>> 2] = v;
     else this.dv.setUint32(pa, v, true);
   }
 
   write64(va: number, lo: number, hi: number): void {
     if ((va & PAGE_MASK) > PAGE_SIZE - 8) {
-      this.paWrite(va);
-      this.paWrite(va + 7);
+      this.paWrite(va, PAGE_SIZE - (va & PAGE_MASK));
+      this.paWrite(va + 7, 1);
       this.write32(va, lo);
       this.write32(va + 4, hi);
       return;
     }
-    const pa = this.paWrite(va);
+    const pa = this.paWrite(va, 8);
     if ((pa & 3) === 0) {
       this.ram32[pa >>> 2] = lo;
       this.ram32[(pa >>> 2) + 1] = hi;
@@ -758,13 +816,13 @@ export class Cpu {
 
   /** Check that [va, va+size) is writable without writing (for multi-part stores). */
   probeWrite(va: number, size: number): void {
-    this.paWrite(va);
-    this.paWrite(va + size - 1);
+    this.paWrite(va, size);
+    this.paWrite(va + size - 1, 1);
   }
 
   probeRead(va: number, size: number): void {
-    this.paRead(va);
-    this.paRead(va + size - 1);
+    this.paRead(va, size);
+    this.paRead(va + size - 1, 1);
   }
 
   // ---- exclusive monitor ------------------------------------------------------
@@ -834,12 +892,39 @@ export class Cpu {
   /** Decode the block starting at `pc` (physical page `pa`, offset `off`). */
   private buildBlock(pc: number, pa: number, off: number): Block {
     const insns: Decoded[] = [];
+    const bps = this.debug.anyBreakpoint;
+    if (bps && this.debug.breakpointAddress(pc)) return this.breakpointBlock(pc, this.decodeWord(this.ram32[(pa + off) >>> 2]!));
     for (let o = off; o < PAGE_SIZE && insns.length < MAX_BLOCK; o += 4) {
+      // A breakpoint address always starts a block, where the check below runs.
+      if (bps && o > off && this.debug.breakpointAddress(pc + o - off)) break;
       const d = this.decodeWord(this.ram32[(pa + o) >>> 2]!);
       insns.push(d);
       if (endsBlock(d)) break;
     }
     return new Block(pc, insns, insns.map((d) => d.fn));
+  }
+
+  /**
+   * A one-instruction block at a breakpoint address: at an EL the breakpoint
+   * matches it leaves run() before the instruction (EC 0x30), as a trapped
+   * breakpoint exception does; otherwise it runs the instruction.
+   */
+  private breakpointBlock(va: number, d: Decoded): Block {
+    const insn = d.fn;
+    const fn: Exec = (cpu) => {
+      if (!cpu.debug.breakpointAt(va, cpu.el)) return insn(cpu);
+      cpu.debugExit(EC.BREAKPOINT_LOWER, DEBUG_FSC, va);
+    };
+    return new Block(va, [{ fn, name: null, fields: null }], [fn]);
+  }
+
+  /** Leave run() with a trapped debug exception; the PC is `pc`, the instruction there has not run. */
+  private debugExit(ec: number, iss: number, pc: number): never {
+    this.unwindNext = pc;
+    this.loopDone = -1; // nothing of this block retired (the run loop counts at least one)
+    this.pc = pc;
+    this.exit = { reason: ExitReason.EXCEPTION, syndrome: ((ec << 26) | ESR_IL | iss) >>> 0, virtualAddress: 0n, physicalAddress: 0n };
+    throw UNWIND;
   }
 
   /** hv_vcpu_run: execute until an exit or the end of the slice. */
@@ -849,6 +934,7 @@ export class Cpu {
       this.exitRequested = false;
       return { reason: ExitReason.CANCELED, syndrome: 0, virtualAddress: 0n, physicalAddress: 0n };
     }
+    if (this.debug.stepping) return this.runStep();
     let budget = this.slice;
     while (budget > 0) {
       const start = budget;
@@ -922,6 +1008,56 @@ export class Cpu {
       throw e;
     }
     return budget;
+  }
+
+  /**
+   * run() while software step is active: one instruction at a time, with
+   * the ARM ARM's state machine. PSTATE.SS = 0 (active-pending) takes the
+   * step exception before the next instruction; PSTATE.SS = 1
+   * (active-not-pending) lets one instruction run, which leaves SS = 0. An
+   * exception entry clears SS (SPSR.SS says whether the instruction still has
+   * to be stepped) and ERET restores it from SPSR, so an ERET with SPSR.SS = 1
+   * runs one instruction of the context it returns to before the step exit.
+   */
+  private runStep(): VcpuExit {
+    for (;;) {
+      const pc = this.pc;
+      if (this.ss === 0) return this.stepExit(pc);
+      try {
+        if (this.debug.anyBreakpoint && this.debug.breakpointAt(pc, this.el)) this.debugExit(EC.BREAKPOINT_LOWER, DEBUG_FSC, pc);
+        this.codePageFor(pc);
+        const d = this.decodeWord(this.ram32[(this.cpPa + (pc - this.cpBase)) >>> 2]!);
+        this.pc = pc + 4;
+        d.fn(this);
+        this.ss = 0;
+        this.retired++;
+      } catch (e) {
+        if (e !== UNWIND) throw e;
+        this.loopDone = 0;
+        const exit = this.exit as VcpuExit | null;
+        if (exit === null) {
+          this.retired++; // an exception entry, ERET or context change: SS is set as the architecture says
+          continue;
+        }
+        const ec = exit.syndrome >>> 26;
+        if (ec === EC.HVC64) {
+          // The HVC completed: back from the host, the next instruction is stepped.
+          this.ss = 0;
+          this.retired++;
+        }
+        return exit;
+      }
+    }
+  }
+
+  private stepExit(pc: number): VcpuExit {
+    this.pc = pc;
+    return {
+      reason: ExitReason.EXCEPTION,
+      syndrome: ((EC.SOFTWARE_STEP_LOWER << 26) | ESR_IL | STEP_ISV | DEBUG_FSC) >>> 0,
+      virtualAddress: 0n,
+      physicalAddress: 0n,
+    };
   }
 
   requestExit(): void {

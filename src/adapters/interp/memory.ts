@@ -20,6 +20,8 @@ const PAGE = 4096;
 export class InterpMemory implements MemoryPort {
   readonly maxIpaBits = 36;
   private readonly regions: PhysRegion[] = [];
+  /** Called by invalidateICache: the CPUs drop decoded code for the range. */
+  readonly icacheListeners = new Set<(ipa: number, size: number) => void>();
   /** The region mapped at IPA 0 (the RAM slab), if any. */
   ram: PhysRegion | undefined;
 
@@ -55,6 +57,10 @@ export class InterpMemory implements MemoryPort {
     if (!r || ipa + length > r.ipa + r.size) throw new RangeError(`guest-physical range 0x${ipa.toString(16)}+${length} is not mapped`);
     const off = ipa - r.ipa;
     return r.bytes.subarray(off, off + length);
+  }
+
+  invalidateICache(ipa: number, size: number): void {
+    for (const listener of this.icacheListeners) listener(ipa, size);
   }
 
 }

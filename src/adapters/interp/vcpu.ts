@@ -73,6 +73,10 @@ export class InterpVcpu implements VcpuPort {
     return this.cpu.run();
   }
 
+  setTrapDebugExceptions(enabled: boolean): void {
+    this.cpu.setTrapDebugExceptions(enabled);
+  }
+
   requestExit(): void {
     this.cpu.requestExit();
   }

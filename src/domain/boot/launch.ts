@@ -10,7 +10,8 @@ import { MEM_RWX } from '../../ports/memory.js';
 import { Reg } from '../../ports/vcpu.js';
 import { ElfError, parseElf, ET_DYN, type ElfImage } from '../elf/index.js';
 import { errnoMessage, errnoName } from '../kernel/errno.js';
-import { runGuest, type GuestStatus } from '../kernel/run-loop.js';
+import { runGuest, type GuestStatus, type RunHooks } from '../kernel/run-loop.js';
+import type { DebugTarget } from '../debug/session.js';
 import { Task } from '../kernel/task.js';
 import { procImageFromStack } from '../kernel/procfs.js';
 import { FsContext } from '../kernel/fs-context.js';
@@ -46,6 +47,8 @@ export interface LaunchOptions {
   sysroot?: string;
   /** Guest RAM in bytes (guest-physical slab); defaults to RAM_BYTES. */
   ramBytes?: number;
+  /** A debugger or tracer (--gdb, --trace): builds the run loop's hooks for the booted guest. */
+  attach?: (target: DebugTarget) => RunHooks;
 }
 
 /** A launch that failed for a reason the user must see, with its exit status. */
@@ -264,7 +267,8 @@ export async function launchGuest(backend: Backend, host: HostPorts, opts: Launc
   const unwatchResize = watchTerminalResize(task);
   let status: GuestStatus | undefined;
   try {
-    status = await runGuest(task, vcpu, { ids, phys, maintenance: as, log: opts.log, verbose: opts.verbose });
+    const hooks = opts.attach?.({ task, vcpu, memory: backend.memory, as, exePath: guestPath, elf: bytes, loadBias: bias });
+    status = await runGuest(task, vcpu, { ids, phys, maintenance: as, log: opts.log, verbose: opts.verbose, ...(hooks ? { hooks } : {}) });
     // exit_mmap: dirty pages of shared file mappings reach their files.
     as.syncAll();
     return status;

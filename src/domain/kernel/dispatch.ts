@@ -4,14 +4,15 @@
  * Linux errno in this one place (GuestFault → EFAULT, GuestTooLong →
  * ENAMETOOLONG, HostError → its Linux errno, SyscallError → its errno,
  * guest RAM exhaustion → ENOMEM).
- * Under --verbose it prints one strace-like line per call and reports
- * syscalls elfuse does not implement.
+ * Under --verbose it prints one line per call in strace's format (decoded
+ * flags, C-escaped strings cut at 32 bytes, the result at column 40, errors
+ * with their message) and reports syscalls elfuse does not implement.
  */
 
 import { HostError } from '../../ports/host.js';
 import { GuestFault, GuestTooLong } from '../memory/fault.js';
 import { OutOfMemoryError } from '../memory/frames.js';
-import { Errno, errnoName, linuxErrnoFromHostCode } from './errno.js';
+import { Errno, errnoMessage, errnoName, linuxErrnoFromHostCode } from './errno.js';
 import { AT_FDCWD, O_ACCMODE, O_RDONLY, O_RDWR, O_WRONLY } from './linux-abi.js';
 import { SyscallArgs, SyscallError, type ArgFormat, type SyscallResult } from './syscall-args.js';
 import { syscallEntry, type SyscallEntry } from './syscall-table.js';
@@ -55,21 +56,119 @@ function errnoOf(err: unknown): number {
 
 function finish(task: Task, entry: SyscallEntry, a: SyscallArgs, value: SyscallResult): bigint {
   const result = BigInt(value);
-  if (task.verbose) task.log(`${entry.name}(${formatArgs(task, entry, a)}) = ${formatResult(result, entry.ret === 'ptr')}`);
+  if (task.verbose) {
+    const call = `${entry.name}(${formatArgs(task, entry, a, result)})`;
+    // A call that ends the process has no result (strace's "= ?").
+    const shown = task.exit && (entry.name === 'exit' || entry.name === 'exit_group') ? '?' : formatResult(result, entry.ret === 'ptr');
+    task.log(`${call.padEnd(STRACE_COLUMN)} = ${shown}`);
+  }
   return result;
 }
+
+/** strace puts " = result" at column 40. */
+const STRACE_COLUMN = 39;
+/** strace -s default: at most 32 bytes of a string or buffer. */
+const STRACE_STRSIZE = 32;
 
 function formatResult(result: bigint, address: boolean): string {
   if (result < 0n && result >= -4095n) {
     const nr = Number(-result);
-    return `-1 ${errnoName(nr) ?? `errno ${nr}`}`;
+    const name = errnoName(nr);
+    return name ? `-1 ${name} (${errnoMessage(nr)})` : `-1 errno ${nr}`;
   }
   // Counts, fds and ids in decimal; addresses (mmap, brk) in hex, as strace shows them.
   return address ? `0x${BigInt.asUintN(64, result).toString(16)}` : String(result);
 }
 
-function formatArgs(task: Task, entry: SyscallEntry, a: SyscallArgs): string {
-  return (entry.args ?? []).map((format, i) => formatArg(task, format, a, i)).join(', ');
+function formatArgs(task: Task, entry: SyscallEntry, a: SyscallArgs, result: bigint): string {
+  const formats = entry.args ?? [];
+  const shown = formats.map((format, i) =>
+    format === 'mode' && formats[i - 1] === 'oflags' && !(a.int(i - 1) & (O_CREAT | O_TMPFILE_BIT)) ? null : formatArg(task, format, a, i, result),
+  );
+  return shown.filter((x) => x !== null).join(', ');
+}
+
+/** open's mode is shown only when the flags use it, as strace does. */
+const O_CREAT = 0o100;
+const O_TMPFILE_BIT = 0o20000000;
+
+const PROT_NAMES: readonly (readonly [number, string])[] = [
+  [1, 'PROT_READ'],
+  [2, 'PROT_WRITE'],
+  [4, 'PROT_EXEC'],
+  [0x10, 'PROT_BTI'],
+  [0x20, 'PROT_MTE'],
+  [0x01000000, 'PROT_GROWSDOWN'],
+  [0x02000000, 'PROT_GROWSUP'],
+];
+
+const MMAP_FLAG_NAMES: readonly (readonly [number, string])[] = [
+  [0x10, 'MAP_FIXED'],
+  [0x20, 'MAP_ANONYMOUS'],
+  [0x100, 'MAP_GROWSDOWN'],
+  [0x800, 'MAP_DENYWRITE'],
+  [0x1000, 'MAP_EXECUTABLE'],
+  [0x2000, 'MAP_LOCKED'],
+  [0x4000, 'MAP_NORESERVE'],
+  [0x8000, 'MAP_POPULATE'],
+  [0x10000, 'MAP_NONBLOCK'],
+  [0x20000, 'MAP_STACK'],
+  [0x40000, 'MAP_HUGETLB'],
+  [0x80000, 'MAP_SYNC'],
+  [0x100000, 'MAP_FIXED_NOREPLACE'],
+];
+
+/** A flag set as strace shows it: names joined by |, leftover bits in hex, or `none`. */
+function formatBits(value: number, names: readonly (readonly [number, string])[], none: string): string {
+  const parts: string[] = [];
+  let rest = value >>> 0;
+  for (const [bit, name] of names) {
+    if ((rest & bit) !== bit) continue;
+    parts.push(name);
+    rest = (rest & ~bit) >>> 0;
+  }
+  if (rest) parts.push(`0x${rest.toString(16)}`);
+  return parts.length ? parts.join('|') : none;
+}
+
+function formatMmapFlags(flags: number): string {
+  const type = flags & 0xf;
+  const kind = type === 1 ? 'MAP_SHARED' : type === 2 ? 'MAP_PRIVATE' : type === 3 ? 'MAP_SHARED_VALIDATE' : `0x${type.toString(16)}`;
+  const rest = formatBits(flags & ~0xf, MMAP_FLAG_NAMES, '');
+  return rest ? `${kind}|${rest}` : kind;
+}
+
+const C_ESCAPES: Readonly<Record<number, string>> = { 0x0a: '\\n', 0x09: '\\t', 0x0d: '\\r', 0x0b: '\\v', 0x0c: '\\f', 0x22: '\\"', 0x5c: '\\\\' };
+
+/** Bytes as strace quotes them: C escapes, octal for other unprintables, cut at STRACE_STRSIZE with "...". */
+function quote(bytes: Uint8Array, more: boolean): string {
+  const shown = bytes.subarray(0, STRACE_STRSIZE);
+  let out = '"';
+  for (let i = 0; i < shown.length; i++) {
+    const c = shown[i]!;
+    const escape = C_ESCAPES[c];
+    if (escape !== undefined) {
+      out += escape;
+    } else if (c >= 0x20 && c < 0x7f) {
+      out += String.fromCharCode(c);
+    } else {
+      // Shortest octal, unless an octal digit follows (then three digits keep it unambiguous).
+      const next = i + 1 < shown.length ? shown[i + 1]! : -1;
+      out += '\\' + (next >= 0x30 && next <= 0x37 ? c.toString(8).padStart(3, '0') : c.toString(8));
+    }
+  }
+  return out + '"' + (more || bytes.length > STRACE_STRSIZE ? '...' : '');
+}
+
+/** A buffer argument: its first bytes, or its address when they cannot be read. */
+function formatBuffer(task: Task, ptr: number, len: bigint): string {
+  if (len < 0n) return ptr === 0 ? 'NULL' : `0x${ptr.toString(16)}`;
+  const n = Number(len > BigInt(STRACE_STRSIZE) ? BigInt(STRACE_STRSIZE) : len);
+  try {
+    return quote(task.mem.read(ptr, n), len > BigInt(n));
+  } catch {
+    return ptr === 0 ? 'NULL' : `0x${ptr.toString(16)}`;
+  }
 }
 
 const OPEN_FLAG_NAMES: readonly (readonly [number, string])[] = [
@@ -103,19 +202,17 @@ function formatOpenFlags(flags: number): string {
   return parts.join('|');
 }
 
-/** A guest string for the trace, cut at 64 bytes like strace -s; unreadable pointers show as addresses. */
+/** A guest string, as strace shows it; unreadable pointers show as addresses. */
 function formatString(task: Task, ptr: number): string {
   if (ptr === 0) return 'NULL';
   try {
-    const bytes = task.mem.readCString(ptr, 4096);
-    const text = new TextDecoder().decode(bytes.subarray(0, 64));
-    return JSON.stringify(text) + (bytes.length > 64 ? '...' : '');
+    return quote(task.mem.readCString(ptr, 4096), false);
   } catch {
     return `0x${ptr.toString(16)}`;
   }
 }
 
-function formatArg(task: Task, format: ArgFormat, a: SyscallArgs, i: number): string {
+function formatArg(task: Task, format: ArgFormat, a: SyscallArgs, i: number, result: bigint): string {
   switch (format) {
     case 'int':
     case 'fd':
@@ -134,5 +231,13 @@ function formatArg(task: Task, format: ArgFormat, a: SyscallArgs, i: number): st
       return formatOpenFlags(a.int(i));
     case 'str':
       return formatString(task, a.ptr(i));
+    case 'wbuf':
+      return formatBuffer(task, a.ptr(i), a.u64(i + 1));
+    case 'rbuf':
+      return formatBuffer(task, a.ptr(i), result < 0n ? -1n : result);
+    case 'prot':
+      return formatBits(a.int(i), PROT_NAMES, 'PROT_NONE');
+    case 'mmapflags':
+      return formatMmapFlags(a.int(i));
   }
 }

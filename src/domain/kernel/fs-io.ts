@@ -745,8 +745,8 @@ type Handler = (task: Task, a: SyscallArgs) => SyscallResult | Promise<SyscallRe
 const full = (handler: Handler, args: SyscallImpl['args']): SyscallImpl => ({ handler, support: 'full', args });
 
 export const fsIoSyscalls: Readonly<Record<string, SyscallImpl>> = {
-  read: full(sysRead, ['fd', 'ptr', 'size']),
-  write: full(sysWrite, ['fd', 'ptr', 'size']),
+  read: full(sysRead, ['fd', 'rbuf', 'size']),
+  write: full(sysWrite, ['fd', 'wbuf', 'size']),
   readv: full(sysReadv, ['fd', 'ptr', 'int']),
   preadv: full((t, a) => sysPreadv(t, a, false), ['fd', 'ptr', 'int', 'int']),
   pwritev: full((t, a) => sysPwritev(t, a, false), ['fd', 'ptr', 'int', 'int']),
@@ -762,8 +762,8 @@ export const fsIoSyscalls: Readonly<Record<string, SyscallImpl>> = {
     note: 'copies through elfuse (no page moving); at most 64 KiB per call',
   },
   writev: full(sysWritev, ['fd', 'ptr', 'int']),
-  pread64: full(sysPread64, ['fd', 'ptr', 'size', 'int']),
-  pwrite64: full(sysPwrite64, ['fd', 'ptr', 'size', 'int']),
+  pread64: full(sysPread64, ['fd', 'rbuf', 'size', 'int']),
+  pwrite64: full(sysPwrite64, ['fd', 'wbuf', 'size', 'int']),
   lseek: full(sysLseek, ['fd', 'int', 'int']),
   close: full(sysClose, ['fd']),
   dup: full(sysDup, ['fd']),

@@ -21,7 +21,7 @@ import type { PhysMem } from '../memory/phys.js';
 import { dispatchSyscall } from './dispatch.js';
 import { BUS_ADRALN, BUS_ADRERR, ILL_ILLOPC, RLIMIT_STACK, SIGBUS, SIGILL, SIGKILL, SIGSEGV, SIGTRAP, TRAP_BRKPT, signalName } from './linux-abi.js';
 import { deliverSignals, forceSignal, segvCode, signalPending, userContextOf, type SyscallReturn } from './signal-deliver.js';
-import type { SigInfo, Task } from './task.js';
+import type { SigInfo, Task, UserContext } from './task.js';
 
 export type GuestStatus = ({ kind: 'exited'; code: number } | { kind: 'signaled'; signal: number; core: boolean }) & {
   /** Guest instructions retired, when the backend counts them. */
@@ -42,6 +42,25 @@ export interface RunOptions {
   maintenance: MaintenanceState;
   verbose: boolean;
   log: (line: string) => void;
+  /** A debugger or tracer watching the guest (src/domain/debug). */
+  hooks?: RunHooks;
+}
+
+/**
+ * What the run loop tells an attached debugger (the GDB stub, the
+ * instruction trace): the start, every exit before the loop answers it,
+ * each signal delivery, and the end. A hook may await (a debugger waiting
+ * for its user); without hooks the loop does nothing more than before.
+ */
+export interface RunHooks {
+  /** Before the first instruction (the vCPU is at the shim's boot code). */
+  start(): Promise<void> | void;
+  /** An exit; true when the hook has handled it (its own debug event) and the loop must only resume. */
+  exit(exit: VcpuExit): Promise<boolean> | boolean;
+  /** Pending signals are about to be delivered to the guest whose registers `ctx` holds. */
+  signals(ctx: UserContext): Promise<void> | void;
+  /** The guest has ended. */
+  end(status: GuestStatus): Promise<void> | void;
 }
 
 /** An unexpected exit: a bug in the shim, the host or the backend, never a guest error. */
@@ -53,17 +72,34 @@ const hex = (v: number | bigint): string => '0x' + v.toString(16);
 const PSTATE_MODE_MASK = 0xfn;
 
 export async function runGuest(task: Task, vcpu: VcpuPort, opts: RunOptions): Promise<GuestStatus> {
+  const hooks = opts.hooks;
+  if (hooks) await hooks.start();
+  const status = await runLoop(task, vcpu, opts, hooks);
+  if (opts.verbose) opts.log(status.kind === 'exited' ? `+++ exited with ${status.code} +++` : `+++ killed by ${signalName(status.signal)}${status.core ? ' (core dumped)' : ''} +++`);
+  if (hooks) await hooks.end(status);
+  return status;
+}
+
+async function runLoop(task: Task, vcpu: VcpuPort, opts: RunOptions, hooks: RunHooks | undefined): Promise<GuestStatus> {
   task.kick = () => vcpu.requestExit();
   task.userContext = userContextOf(vcpu, 'shim');
   for (;;) {
     const pending = vcpu.run();
     const exit: VcpuExit = pending instanceof Promise ? await pending : pending;
+    const handled = hooks ? hooks.exit(exit) : false;
+    if (handled === true || (handled instanceof Promise && (await handled))) {
+      if (task.exit) return statusOf(task, vcpu);
+      postMaintenance(opts);
+      continue;
+    }
     if (exit.reason === ExitReason.CANCELED) {
       await task.host.clock.sleep(0n); // let host I/O and timers run between slices
       // An asynchronous signal interrupts the guest where the slice stopped, if that
       // was in guest code; inside the shim it waits for the next exit.
       if (signalPending(task) && (vcpu.getReg(Reg.CPSR) & PSTATE_MODE_MASK) === 0n) {
-        deliverSignals(task, userContextOf(vcpu, 'el0'), null);
+        const ctx = userContextOf(vcpu, 'el0');
+        if (hooks) await hooks.signals(ctx);
+        deliverSignals(task, ctx, null);
         if (task.exit) return statusOf(task, vcpu);
       }
       continue;
@@ -73,6 +109,7 @@ export async function runGuest(task: Task, vcpu: VcpuPort, opts: RunOptions): Pr
     const ec = exit.syndrome >>> 26;
     const imm = exit.syndrome & 0xffff;
     const sys = ec === EC.HVC64 && imm === HVC.EL0_SYNC ? await handleEl0Sync(task, vcpu, opts) : null;
+    if (hooks && !task.exit && signalPending(task)) await hooks.signals(task.userContext);
     if (!task.exit) deliverSignals(task, task.userContext, sys);
     if (task.exit) return statusOf(task, vcpu);
     postMaintenance(opts);

@@ -54,7 +54,12 @@ export type SyscallHandler = (task: Task, a: SyscallArgs) => SyscallResult | Pro
  * (AT_FDCWD by name), a hex value or pointer, a size, a guest C string, open
  * flags, an octal mode.
  */
-export type ArgFormat = 'int' | 'fd' | 'dirfd' | 'hex' | 'ptr' | 'size' | 'str' | 'oflags' | 'mode';
+/**
+ * How --verbose shows an argument, as strace does: 'wbuf' is data the call
+ * reads (its length is the next argument), 'rbuf' data it fills (its length
+ * is the result); 'prot' and 'mmapflags' are decoded flag sets.
+ */
+export type ArgFormat = 'int' | 'fd' | 'dirfd' | 'hex' | 'ptr' | 'size' | 'str' | 'oflags' | 'mode' | 'wbuf' | 'rbuf' | 'prot' | 'mmapflags';
 
 export type SupportLevel = 'full' | 'partial' | 'stub-errno';
 
