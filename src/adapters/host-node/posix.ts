@@ -32,6 +32,12 @@ export interface PosixConstants {
   readonly AT_SYMLINK_NOFOLLOW: number;
   readonly AT_REMOVEDIR: number;
   readonly AT_EMPTY_PATH: number;
+  readonly SEEK_SET: number;
+  readonly SEEK_CUR: number;
+  readonly SEEK_END: number;
+  /** -1 where the host has none. */
+  readonly SEEK_DATA: number;
+  readonly SEEK_HOLE: number;
 }
 
 export interface NativePosix {
@@ -55,6 +61,24 @@ export interface NativePosix {
   fstatfs(fd: number): [bigint, bigint, bigint, bigint, bigint, bigint, bigint];
   getcwd(): string;
   setNonBlock(fd: number, on: boolean): void;
+  lseek(fd: number, offset: bigint, whence: number): bigint;
+  getfl(fd: number): number;
+  setfl(fd: number, flags: number): void;
+  pipe2(nonblock: boolean): [number, number];
+  /** op: 1 LOCK_SH, 2 LOCK_EX, 8 LOCK_UN (never waits). */
+  flock(fd: number, op: number): void;
+  /** kind: 0 F_GETLK, 1 F_SETLK, 2 F_OFD_GETLK, 3 F_OFD_SETLK; type: 0 read, 1 write, 2 unlock. */
+  recordLock(fd: number, kind: number, type: number, start: bigint, len: bigint): [number, bigint, bigint, number] | null | undefined;
+  kill(pid: number, sig: number): void;
+  getpgid(pid: number): number;
+  setpgid(pid: number, pgid: number): void;
+  getsid(pid: number): number;
+  setsid(): number;
+  getppid(): number;
+  socketpair(): [number, number];
+  sendFds(sock: number, data: Uint8Array, fds: number[]): number;
+  recvFds(sock: number, buf: Uint8Array): [number, number[]];
+  isOpen(fd: number): boolean;
   close(fd: number): void;
 }
 
