@@ -2,10 +2,12 @@
  * Property: the fork state survives its codec. For random states,
  * decode(encode(s)) equals s and encoding that again gives the same bytes;
  * any truncation, extension or byte flip of an encoding decodes to a
- * ForkStateError or to some state, never to another kind of failure.
+ * ForkStateError or to some state, never to another kind of failure. The
+ * control channel's messages round-trip the same way.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { ChannelMessageError, decodeMessage, encodeMessage, type ChannelMessage } from '../../src/domain/fork/messages.js';
 import { ForkStateError, NSIG, V_BYTES, X_REGS, decodeForkState, encodeForkState, type ForkState } from '../../src/domain/fork/state.js';
 
 const u64 = fc.bigInt({ min: 0n, max: (1n << 64n) - 1n });
@@ -159,5 +161,34 @@ describe('fork state', () => {
     other[12] = 2; // the version follows the 4-byte length and the 8-byte magic
     expect(() => decodeForkState(other)).toThrow(/version 2/);
     expect(() => encodeForkState({ ...sample, thread: { ...sample.thread, regs: { ...sample.thread.regs, x: [] } } })).toThrow(ForkStateError);
+  });
+});
+
+describe('channel messages', () => {
+  const rusage = fc.record({ utimeUs: fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }), stimeUs: fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }), maxrssKb: fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }) });
+  const message: fc.Arbitrary<ChannelMessage> = fc.oneof(
+    fc.record({ kind: fc.constant('state' as const), bytes: fc.uint8Array({ maxLength: 64 }) }),
+    fc.record({ kind: fc.constant('exited' as const), status: fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 }), rusage }),
+    fc.record({ kind: fc.constant('killed' as const), signal: fc.nat({ max: 64 }), core: fc.boolean(), rusage }),
+    fc.record({ kind: fc.constant('stopped' as const), signal: fc.nat({ max: 64 }) }),
+    fc.record({ kind: fc.constant('continued' as const) }),
+    fc.record({ kind: fc.constant('released' as const) }),
+    fc.record({
+      kind: fc.constant('signal' as const),
+      info: fc.record({ signo: fc.nat({ max: 64 }), code: fc.integer({ min: -60, max: 10 }), pid: fc.nat(), uid: fc.nat({ max: 0xffff_ffff }), value: fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }) }),
+    }),
+  );
+  it('decode(encode(m)) is m; a wrong length or type is a ChannelMessageError', () => {
+    fc.assert(
+      fc.property(message, fc.uint8Array({ minLength: 1, maxLength: 40 }), (m, junk) => {
+        expect(decodeMessage(encodeMessage(m))).toEqual(m);
+        try {
+          decodeMessage(junk);
+        } catch (e) {
+          expect(e).toBeInstanceOf(ChannelMessageError);
+        }
+      }),
+      { numRuns: 500 },
+    );
   });
 });

@@ -1,0 +1,123 @@
+/**
+ * What elfuse processes say to each other over their control channel
+ * (ports/processes.ts). A parent sends its forked child the fork state
+ * first; a child reports what a parent's wait4/waitid and SIGCHLD need to
+ * know (exit with status and resource usage, death by a signal, stop,
+ * continue, and the execve or exit that releases a vfork parent); either
+ * side sends the other a signal with its real siginfo (sender pid and uid,
+ * sigqueue value), which a bare host signal could not carry.
+ *
+ * Encoding: one type byte, then the fields as little-endian integers.
+ */
+
+export interface Rusage {
+  /** User and system CPU time, microseconds. */
+  readonly utimeUs: bigint;
+  readonly stimeUs: bigint;
+  /** Peak resident set, KiB. */
+  readonly maxrssKb: bigint;
+}
+
+export interface SignalInfoMessage {
+  readonly signo: number;
+  readonly code: number;
+  readonly pid: number;
+  readonly uid: number;
+  readonly value: bigint;
+}
+
+export type ChannelMessage =
+  | { readonly kind: 'state'; readonly bytes: Uint8Array }
+  | { readonly kind: 'exited'; readonly status: number; readonly rusage: Rusage }
+  | { readonly kind: 'killed'; readonly signal: number; readonly core: boolean; readonly rusage: Rusage }
+  | { readonly kind: 'stopped'; readonly signal: number }
+  | { readonly kind: 'continued' }
+  /** A vfork child's execve succeeded (or it is about to exit): the parent may run again. */
+  | { readonly kind: 'released' }
+  | { readonly kind: 'signal'; readonly info: SignalInfoMessage };
+
+const KINDS = ['state', 'exited', 'killed', 'stopped', 'continued', 'released', 'signal'] as const;
+
+export class ChannelMessageError extends Error {}
+
+export function encodeMessage(m: ChannelMessage): Uint8Array {
+  const type = KINDS.indexOf(m.kind);
+  switch (m.kind) {
+    case 'state': {
+      const out = new Uint8Array(1 + m.bytes.length);
+      out[0] = type;
+      out.set(m.bytes, 1);
+      return out;
+    }
+    case 'exited':
+    case 'killed': {
+      const v = new DataView(new ArrayBuffer(1 + 4 + 1 + 24));
+      v.setUint8(0, type);
+      v.setInt32(1, m.kind === 'exited' ? m.status : m.signal, true);
+      v.setUint8(5, m.kind === 'killed' && m.core ? 1 : 0);
+      v.setBigUint64(6, m.rusage.utimeUs, true);
+      v.setBigUint64(14, m.rusage.stimeUs, true);
+      v.setBigUint64(22, m.rusage.maxrssKb, true);
+      return new Uint8Array(v.buffer);
+    }
+    case 'stopped': {
+      const v = new DataView(new ArrayBuffer(5));
+      v.setUint8(0, type);
+      v.setInt32(1, m.signal, true);
+      return new Uint8Array(v.buffer);
+    }
+    case 'continued':
+    case 'released':
+      return new Uint8Array([type]);
+    case 'signal': {
+      const v = new DataView(new ArrayBuffer(1 + 16 + 8));
+      v.setUint8(0, type);
+      v.setInt32(1, m.info.signo, true);
+      v.setInt32(5, m.info.code, true);
+      v.setInt32(9, m.info.pid, true);
+      v.setUint32(13, m.info.uid, true);
+      v.setBigUint64(17, BigInt.asUintN(64, m.info.value), true);
+      return new Uint8Array(v.buffer);
+    }
+  }
+}
+
+export function decodeMessage(bytes: Uint8Array): ChannelMessage {
+  const kind = KINDS[bytes[0] ?? 255];
+  const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const need = (n: number): void => {
+    if (bytes.length !== n) throw new ChannelMessageError(`channel message ${kind ?? bytes[0]}: ${bytes.length} bytes, expected ${n}`);
+  };
+  switch (kind) {
+    case 'state':
+      return { kind, bytes: bytes.slice(1) };
+    case 'exited':
+    case 'killed': {
+      need(30);
+      const rusage = { utimeUs: v.getBigUint64(6, true), stimeUs: v.getBigUint64(14, true), maxrssKb: v.getBigUint64(22, true) };
+      const n = v.getInt32(1, true);
+      return kind === 'exited' ? { kind, status: n, rusage } : { kind, signal: n, core: v.getUint8(5) === 1, rusage };
+    }
+    case 'stopped':
+      need(5);
+      return { kind, signal: v.getInt32(1, true) };
+    case 'continued':
+    case 'released':
+      need(1);
+      return { kind };
+    case 'signal':
+      need(25);
+      return {
+        kind,
+        info: {
+          signo: v.getInt32(1, true),
+          code: v.getInt32(5, true),
+          pid: v.getInt32(9, true),
+          uid: v.getUint32(13, true),
+          value: v.getBigUint64(17, true),
+        },
+      };
+    default:
+      throw new ChannelMessageError(`channel message: unknown type ${bytes[0]}`);
+  }
+}
