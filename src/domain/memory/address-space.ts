@@ -241,9 +241,13 @@ export class AddressSpace {
     return obj;
   }
 
-  /** Whether any file is mapped (read/write then keep the page cache coherent). */
+  /**
+   * Whether any file has cached pages (read/write then keep them coherent).
+   * Only shared mappings cache pages in the object: a file mapped only
+   * privately (the executable's segments) needs no coherence work.
+   */
   get hasFileObjects(): boolean {
-    for (const o of this.objects.values()) if (o.source) return true;
+    for (const o of this.objects.values()) if (o.source && o.pages.size > 0) return true;
     return false;
   }
 
