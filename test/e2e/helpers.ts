@@ -21,7 +21,7 @@ export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const GUEST_BIN = join(ROOT, 'guests/bin');
 export const BUSYBOX = join(ROOT, '.cache/arm64/busybox-static/bin/busybox');
 export const QEMU = 'qemu-aarch64';
-const ELFUSE_CLI = process.env.ELFUSE_E2E_CLI ?? join(ROOT, 'bin/elfuse.js');
+export const ELFUSE_CLI = process.env.ELFUSE_E2E_CLI ?? join(ROOT, 'bin/elfuse.js');
 
 /** Heavier cases (bigger files, longer loops) run only when this is set, as in CI. */
 export const FULL = process.env.ELFUSE_FULL === '1';
