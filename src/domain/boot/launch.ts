@@ -24,7 +24,7 @@ import { GuestMemory } from '../memory/guest-memory.js';
 import { PageTable } from '../memory/page-table.js';
 import { PhysMem } from '../memory/phys.js';
 import { buildAuxv } from './auxv.js';
-import { printable, quoted } from '../printable.js';
+import { printable } from '../printable.js';
 import { hwcapFromIds, readCpuIds, type CpuIdView } from './hwcap.js';
 import { loadElf, LoadError, type ElfFile, type LoadedImage } from './loader.js';
 import { bootBlock, buildShim, CPSR_EL1H_MASKED, SHIM_CODE, SHIM_DATA, SHIM_END, SHIM_STACK_TOP } from './shim.js';
@@ -198,10 +198,10 @@ function parseExecutable(file: ElfSource, shown: string, root: Sysroot | null): 
   }
   if (elf.interp !== undefined) {
     // PT_INTERP is a guest path: it resolves through the sysroot like any other. It is the
-    // file's text, so it is quoted: it must not forge lines or reach the terminal raw.
+    // file's text, so it is escaped: it must not forge lines or reach the terminal raw.
     const interp = throughSysroot(root, elf.interp);
-    const where = interp === elf.interp ? '' : ` at ${quoted(interp)}`;
-    throw new LaunchError(`${shown}: dynamically linked (interpreter ${quoted(elf.interp)}${where}); loading an ELF interpreter is not supported yet`, 126);
+    const where = interp === elf.interp ? '' : ` at ${printable(interp)}`;
+    throw new LaunchError(`${shown}: dynamically linked (interpreter ${printable(elf.interp)}${where}); loading an ELF interpreter is not supported yet`, 126);
   }
   return elf;
 }
