@@ -79,3 +79,4 @@ build identity identity.c c
 build procfs procfs.c c
 build tty tty.c c
 build map-count map-count.c c
+build big-write big-write.c c

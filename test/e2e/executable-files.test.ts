@@ -11,7 +11,7 @@ import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { ELFUSE_CLI, GUESTS_REF, QEMU_REF, guest, requireReferences, run, runElfuse, runQemu, type RunResult } from './helpers.js';
+import { GUESTS_REF, QEMU_REF, guest, requireReferences, runElfuse, runElfuseMeasured, runQemu, type RunResult } from './helpers.js';
 import { TINY_BASE, exitCode, tinyElf, writeThenExit } from '../support/tiny-elf.js';
 
 let dir = '';
@@ -49,15 +49,6 @@ function sparseElf(name: string, size: number): string {
   return path;
 }
 
-/** Peak RSS of the elfuse process in MiB, reported by Node itself as it exits. */
-const RSS_HOOK = "process.on('exit', () => process.stderr.write(`elfuse-maxrss-kb: ${process.resourceUsage().maxRSS}\\n`));";
-
-async function runMeasured(args: string[]): Promise<{ r: RunResult; rssMiB: number }> {
-  const r = await run(process.execPath, ['--import', `data:text/javascript,${encodeURIComponent(RSS_HOOK)}`, ELFUSE_CLI, '--backend', 'interp', ...args]);
-  const m = /elfuse-maxrss-kb: (\d+)/.exec(r.stderr.toString());
-  return { r, rssMiB: m ? Number(m[1]) / 1024 : NaN };
-}
-
 /** One line on stderr (not a stack trace) naming the file, status 126, nothing on stdout. */
 function expectRefusal(r: RunResult, file: string, reason: RegExp): void {
   const text = r.stderr.toString('latin1');
@@ -83,13 +74,13 @@ describe('huge executables are mapped, not read', () => {
   ] as const)('a %s sparse executable runs as under qemu-aarch64, in little memory', async ([, size], ctx) => {
     requireReferences(ctx, [QEMU_REF]);
     const path = sparseElf(`big-${size}`, size);
-    const { r, rssMiB } = await runMeasured([path]);
+    const r = await runElfuseMeasured([path]);
     const q = await runQemu([path]);
     expect(q.status, q.stderr.toString()).toBe(42);
     expect(r.stderr.toString()).not.toMatch(/internal error|elfuse:/);
     expect(r.status, r.stderr.toString()).toBe(q.status);
     expect(r.stdout.toString()).toBe(q.stdout.toString());
-    expect(rssMiB).toBeLessThan(RSS_BOUND_MIB);
+    expect(r.rssMiB).toBeLessThan(RSS_BOUND_MIB);
   });
 });
 

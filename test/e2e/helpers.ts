@@ -100,6 +100,17 @@ export function runElfuse(args: readonly string[], opts: RunOptions = {}): Promi
   return run(process.execPath, [ELFUSE_CLI, '--backend', 'interp', ...args], opts);
 }
 
+/** Node's own report of the elfuse process's peak RSS, printed on stderr as it exits. */
+const RSS_HOOK = "process.on('exit', () => process.stderr.write(`elfuse-maxrss-kb: ${process.resourceUsage().maxRSS}\\n`));";
+
+/** runElfuse, plus the elfuse process's peak RSS in MiB (the report is taken out of stderr). */
+export async function runElfuseMeasured(args: readonly string[], opts: RunOptions = {}): Promise<RunResult & { rssMiB: number }> {
+  const r = await run(process.execPath, ['--import', `data:text/javascript,${encodeURIComponent(RSS_HOOK)}`, ELFUSE_CLI, '--backend', 'interp', ...args], opts);
+  const text = r.stderr.toString('latin1');
+  const m = /elfuse-maxrss-kb: (\d+)\n/.exec(text);
+  return { ...r, stderr: Buffer.from(text.replace(/elfuse-maxrss-kb: \d+\n/, ''), 'latin1'), rssMiB: m ? Number(m[1]) / 1024 : NaN };
+}
+
 /** `qemu-aarch64 ARGS...` (the reference). */
 export function runQemu(args: readonly string[], opts: RunOptions = {}): Promise<RunResult> {
   return run(QEMU, args, opts);

@@ -306,6 +306,24 @@ export class AddressSpace {
   }
 
   /**
+   * pageAccess for a read that may not allocate: a page of anonymous memory
+   * (private, or shmem with no page yet) that was never touched reads as
+   * zeros, as Linux maps its shared zero page, so 'zero' is returned and no
+   * frame is spent. Every other page is brought in as pageAccess does (a
+   * file's bytes must be read). Null when the guest could not read it.
+   */
+  readAccess(va: number): PageAccess | 'zero' | null {
+    const v = this.vmaAt(va);
+    if (!v || (v.prot & PROT_MASK) === PROT_NONE) return null;
+    const have = this.frameOf.get(vpnOf(va));
+    if (have === undefined) {
+      if (!v.obj) return 'zero';
+      if (!v.obj.source && isShared(v) && !v.obj.pages.has(vpnOf(v.offset + (pageDown(va) - v.start)))) return 'zero';
+    }
+    return this.pageAccess(va, false);
+  }
+
+  /**
    * A user translation fault at `va` (do_page_fault): a mapped page that is not
    * present yet is brought in and mapped, and an access just below a
    * MAP_GROWSDOWN mapping grows it first (within `stackLimit`, RLIMIT_STACK).
