@@ -217,6 +217,9 @@ function loadImage(as: AddressSpace, elf: ElfImage, file: ElfFile, shown: string
   }
 }
 
+/** The shim's code page: the same bytes for every guest, assembled once. */
+let shimCode: Uint8Array | undefined;
+
 /** A guest built and ready to run: the machine, the loaded image and the process, before its first instruction. */
 export interface PreparedGuest {
   readonly task: Task;
@@ -260,7 +263,7 @@ export function prepareGuest(backend: Backend, host: HostPorts, opts: LaunchOpti
     const mem = new GuestMemory(space);
 
     // The shim: code page (with vectors), data page + EL1 stack, identity-mapped, EL1-only.
-    phys.view(SHIM_CODE, 0x1000).set(buildShim());
+    phys.view(SHIM_CODE, 0x1000).set((shimCode ??= buildShim()));
     space.mapKernel(SHIM_CODE, SHIM_CODE, 0x1000, { exec: true });
     space.mapKernel(SHIM_DATA, SHIM_DATA, SHIM_STACK_TOP - SHIM_DATA, { exec: false });
 
