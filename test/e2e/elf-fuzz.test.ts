@@ -7,7 +7,7 @@
  * "elfuse: " line on stderr; never 125 (internal error) or a stack trace.
  * A mutant that runs past the limit is stopped by this harness: that is
  * not a failure of the contract, but the test reports each one.
- * A fixed seed; 300 runs in CI (ELFUSE_FULL=1), 30 otherwise.
+ * A fixed seed; 200 runs in CI (ELFUSE_FULL=1), 30 otherwise.
  */
 import { closeSync, ftruncateSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -18,7 +18,7 @@ import { FULL, GUESTS_REF, guest, requireReferences, runElfuse, type RunResult }
 import { anywhereMutant, headerMutant, readMutant, truncatedMutant, type Mutant, type Seed } from '../support/elf-fuzz.js';
 import { tinyElf, writeThenExit } from '../support/tiny-elf.js';
 
-const RUNS = FULL ? 300 : 30;
+const RUNS = FULL ? 200 : 30;
 const LIMIT_MS = 5_000;
 
 let dir = '';

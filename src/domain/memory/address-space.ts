@@ -1,8 +1,9 @@
 /**
  * AddressSpace: the guest's virtual memory, what Linux calls the mm. It owns
- * the VMA list, the data frames behind each user page, the brk area, the
- * kernel-only mappings of the EL1 shim, and the PageTable that makes all of
- * it visible to the vCPU. The mm syscalls (mmap, munmap, mprotect, mremap,
+ * the VMAs (in a VmaTree: each call costs O(log n) in their number; at most
+ * vm.max_map_count of them), the data frames behind each user page, the brk
+ * area, the kernel-only mappings of the EL1 shim, and the PageTable that
+ * makes all of it visible to the vCPU. The mm syscalls (mmap, munmap, mprotect, mremap,
  * brk, and the page work of msync, mincore and madvise) are implemented here
  * with Linux's semantics and return a result or -errno.
  *
