@@ -5,6 +5,9 @@
 //   cpubench     our integer + floating-point mix (guests/src/cpubench.c, -O2)
 //   sha256sum    Debian busybox-static hashing a 20 MB pseudo-random file
 //   gzip -c      Debian busybox-static compressing the same file
+//   map-count    30,000 mprotects of alternate pages of one mapping (60,000
+//                VMAs) and 60,000 one-page mappings of alternating protection
+//                (guests/src/map-count.c): the cost of mm calls with many VMAs
 // Wall time is the best of 3 runs (hyperfine when installed); CPU time
 // (user + system) is the mean over the same runs, which is the fairer
 // figure on a loaded machine. A separate run
@@ -162,6 +165,8 @@ function main() {
   const rows = [
     bench(`tight-loop N=${loopN}`, [join(root, 'guests/bin/tight-loop'), loopN]),
     bench(`cpubench scale ${cpuScale}`, [join(root, 'guests/bin/cpubench'), cpuScale]),
+    bench('map-count mprotect 30000 (60,000 VMAs)', [join(root, 'guests/bin/map-count'), 'mprotect', '30000']),
+    bench('map-count mmap 60000', [join(root, 'guests/bin/map-count'), 'mmap', '60000']),
   ];
   if (existsSync(busybox)) {
     const file = randomFile();

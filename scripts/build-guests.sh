@@ -89,3 +89,5 @@ build closed-stdio closed-stdio.c c
 build gdb-target gdb-target.c debug
 build gdb-target-pie gdb-target.c pie-debug
 build strace-me strace-me.c c
+build map-count map-count.c c
+build big-write big-write.c c

@@ -71,14 +71,46 @@ export function buildCommand(version: string): Command {
 }
 
 /**
+ * The index in argv of the ELF path (the first operand), found with the
+ * command's own option table: options before it, the guest's arguments after
+ * it. Commander is given only what precedes the guest's arguments, since it
+ * spreads the rest into one call (130,000 arguments, which Linux allows,
+ * overflow the stack).
+ */
+function operandIndex(cmd: Command, argv: readonly string[]): number {
+  const takesValue = (o: Option | undefined): boolean => o !== undefined && o.required;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--') return i + 1;
+    if (a.startsWith('--')) {
+      // --name value, unless written --name=value.
+      if (!a.includes('=') && takesValue(cmd.options.find((o) => o.long === a))) i++;
+      continue;
+    }
+    if (a.length > 1 && a.startsWith('-')) {
+      // Clustered short flags (-vt 5, -vt5): the first that takes a value ends the cluster.
+      for (let k = 1; k < a.length; k++) {
+        if (!takesValue(cmd.options.find((o) => o.short === `-${a[k]}`))) continue;
+        if (k === a.length - 1) i++;
+        break;
+      }
+      continue;
+    }
+    return i;
+  }
+  return argv.length;
+}
+
+/**
  * Parse argv (without node and script). Returns null when commander already
  * handled --help/--version. Throws UsageError for bad input.
  */
 export function parseCli(argv: readonly string[], version: string, env: Readonly<Record<string, string | undefined>>, out: (s: string) => void): CliOptions | null {
   const cmd = buildCommand(version);
   cmd.configureOutput({ writeOut: out, writeErr: () => {} });
+  const at = operandIndex(cmd, argv);
   try {
-    cmd.parse([...argv], { from: 'user' });
+    cmd.parse(argv.slice(0, at + 1), { from: 'user' });
   } catch (e) {
     if (e instanceof CommanderError) {
       if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return null;
@@ -102,14 +134,15 @@ export function parseCli(argv: readonly string[], version: string, env: Readonly
   if (o.sysroot !== undefined && o.createSysroot !== undefined) throw new UsageError('--sysroot and --create-sysroot are mutually exclusive');
   if (o.gdbStopOnEntry && o.gdb === undefined) throw new UsageError('--gdb-stop-on-entry needs --gdb PORT');
   if ((o.traceOnly.length > 0 || o.traceRegs) && o.trace === undefined) throw new UsageError('--trace-only and --trace-regs need --trace FILE');
-  const [elfPath, guestArgs] = cmd.processedArgs as [string, string[] | undefined];
+  const [elfPath] = cmd.processedArgs as [string];
+  const guestArgs = argv.slice(at + 1);
   return {
     backend: o.backend,
     verbose: o.verbose,
     timeoutSeconds: o.timeout,
     noRosetta: !o.rosetta || env.ELFUSE_NO_ROSETTA === '1',
     elfPath,
-    guestArgs: guestArgs ?? [],
+    guestArgs,
     ...(o.sysroot !== undefined ? { sysroot: o.sysroot } : {}),
     ...(o.createSysroot !== undefined ? { createSysroot: o.createSysroot } : {}),
     ...(o.gdb !== undefined ? { gdb: { ...o.gdb, stopOnEntry: o.gdbStopOnEntry } } : {}),

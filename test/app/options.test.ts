@@ -1,5 +1,7 @@
+import fc from 'fast-check';
+import { CommanderError } from 'commander';
 import { describe, expect, it } from 'vitest';
-import { parseCli, UsageError } from '../../src/app/options.js';
+import { buildCommand, parseCli, UsageError } from '../../src/app/options.js';
 
 const parse = (argv: string[], env: Record<string, string> = {}) => parseCli(argv, '9.9.9', env, () => {});
 
@@ -73,5 +75,53 @@ describe('command line', () => {
     expect(parseCli(['-h'], '9.9.9', {}, (s) => (out += s))).toBeNull();
     expect(out).toContain('Usage: elfuse [options] <elf-path> [args...]');
     expect(out).toContain('--sysroot');
+  });
+
+  it('takes 130,000 guest arguments (within Linux ARG_MAX) without overflowing the stack', () => {
+    const args = Array.from({ length: 130_000 }, (_, i) => `a${i}`);
+    const o = parse(['-v', './p', ...args]);
+    expect(o!.elfPath).toBe('./p');
+    expect(o!.guestArgs).toHaveLength(130_000);
+    expect(o!.guestArgs[129_999]).toBe('a129999');
+    expect(o!.verbose).toBe(true);
+  });
+
+  it('finds the ELF path after clustered and attached option values', () => {
+    expect(parse(['-vt5', './p', '-t', '1'])).toMatchObject({ verbose: true, timeoutSeconds: 5, elfPath: './p', guestArgs: ['-t', '1'] });
+    expect(parse(['-vt', '7', './p'])).toMatchObject({ verbose: true, timeoutSeconds: 7, elfPath: './p', guestArgs: [] });
+    expect(parse(['--timeout=3', './p', '-v'])).toMatchObject({ verbose: false, timeoutSeconds: 3, guestArgs: ['-v'] });
+    expect(parse(['--sysroot', '-odd-dir', './p'])).toMatchObject({ sysroot: '-odd-dir', elfPath: './p' });
+  });
+
+  it('splits any command line exactly where commander itself does (commander on the whole argv is the reference)', () => {
+    const token = fc.constantFrom('-v', '--verbose', '-t', '-t3', '--timeout', '--timeout=2', '-vt', '-vt4', '4', '--backend', 'interp', '--no-rosetta', '--sysroot', '/s', '--', '-x', './p', 'arg');
+    fc.assert(
+      fc.property(fc.array(token, { maxLength: 10 }), (argv) => {
+        const reference = (): unknown => {
+          const cmd = buildCommand('9.9.9');
+          cmd.configureOutput({ writeOut: () => {}, writeErr: () => {} });
+          try {
+            cmd.parse([...argv], { from: 'user' });
+          } catch (e) {
+            if (e instanceof CommanderError) return 'error';
+            throw e;
+          }
+          const [elfPath, guestArgs] = cmd.processedArgs as [string, string[] | undefined];
+          const o = cmd.opts<{ verbose: boolean; timeout: number; sysroot?: string }>();
+          return { elfPath, guestArgs: guestArgs ?? [], verbose: o.verbose, timeoutSeconds: o.timeout, sysroot: o.sysroot };
+        };
+        const ours = (): unknown => {
+          try {
+            const o = parse(argv);
+            return o && { elfPath: o.elfPath, guestArgs: o.guestArgs, verbose: o.verbose, timeoutSeconds: o.timeoutSeconds, sysroot: o.sysroot };
+          } catch (e) {
+            if (e instanceof UsageError) return 'error';
+            throw e;
+          }
+        };
+        expect(ours()).toEqual(reference());
+      }),
+      { numRuns: 3000, seed: 0x13 },
+    );
   });
 });

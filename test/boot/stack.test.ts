@@ -3,6 +3,7 @@
  * fs/binfmt_elf.c create_elf_tables(), then parsed back the way a C
  * runtime's _start does (argc, argv, envp, auxv).
  */
+import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import {
   ARM64_MINSIGSTKSZ,
@@ -19,7 +20,7 @@ import {
   buildAuxv,
 } from '../../src/domain/boot/auxv.js';
 import { LoadError } from '../../src/domain/boot/loader.js';
-import { buildInitialStack } from '../../src/domain/boot/stack.js';
+import { argumentsFit, buildInitialStack } from '../../src/domain/boot/stack.js';
 import { MAP_GROWSDOWN, PROT_READ, PROT_WRITE } from '../../src/domain/kernel/linux-abi.js';
 import { memStack } from '../memory/ram.js';
 
@@ -121,5 +122,46 @@ describe('buildInitialStack', () => {
     const t = memStack();
     const huge = Array.from({ length: 21 }, () => big);
     expect(() => buildInitialStack(t.as, t.mem, { argv: huge, envp: [], execfn: 'e', platform: 'aarch64', random16, auxv })).toThrow(LoadError);
+  });
+
+  it('fits exactly what this Linux kernel execs under an 8 MiB stack rlimit, and refuses one byte more with E2BIG', (ctx) => {
+    // The reference is the host kernel: execve of /bin/true with the same strings and no environment.
+    const rlimit = spawnSync('sh', ['-c', 'ulimit -s'], { encoding: 'utf8' }).stdout.trim();
+    if (rlimit !== '8192') ctx.skip(`the host stack rlimit is ${rlimit} KiB, not 8192: the kernel's limit would differ`);
+    const enc = (t: string): Uint8Array => new TextEncoder().encode(`${t}\0`);
+    const file = '/bin/true';
+    const chunk = 'y'.repeat(99_999);
+    // 2 MiB = the strings ("/bin/true" twice, 20 chunks, the last argument) plus the 22 argv pointers,
+    // which the kernel counts too (without them the boundary would be 176 bytes higher).
+    const last = 2 * 1024 * 1024 - 22 * 8 - 2 * file.length - 2 - 20 * (chunk.length + 1) - 1;
+    for (const [extra, fits] of [
+      [0, true],
+      [1, false],
+    ] as const) {
+      const args = [...Array.from({ length: 20 }, () => chunk), 'z'.repeat(last + extra)];
+      const native = spawnSync(file, args, { env: {} });
+      expect(native.error ? (native.error as NodeJS.ErrnoException).code : 'ran').toBe(fits ? 'ran' : 'E2BIG');
+      const argv = [file, ...args].map(enc);
+      expect(argumentsFit(argv, [], enc(file), 8 * 1024 * 1024)).toBe(fits);
+      const s = memStack();
+      const build = (): number => buildInitialStack(s.as, s.mem, { argv: [file, ...args], envp: [], execfn: file, platform: 'aarch64', random16, auxv });
+      if (fits) expect(build()).toBeGreaterThan(0);
+      else expect(build).toThrow(LoadError);
+    }
+  });
+
+  it('refuses a single string longer than MAX_ARG_STRLEN, as this Linux kernel does', () => {
+    const enc = (t: string): Uint8Array => new TextEncoder().encode(`${t}\0`);
+    for (const [len, fits] of [
+      [131_071, true],
+      [131_072, false],
+    ] as const) {
+      const arg = 'q'.repeat(len);
+      const native = spawnSync('/bin/true', [arg], { env: {} });
+      expect(native.error ? (native.error as NodeJS.ErrnoException).code : 'ran').toBe(fits ? 'ran' : 'E2BIG');
+      expect(argumentsFit([enc('/bin/true'), enc(arg)], [], enc('/bin/true'), 8 * 1024 * 1024)).toBe(fits);
+      const envFits = argumentsFit([enc('/bin/true')], [enc(`V=${arg.slice(2)}`)], enc('/bin/true'), 8 * 1024 * 1024);
+      expect(envFits).toBe(fits);
+    }
   });
 });

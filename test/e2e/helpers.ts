@@ -21,7 +21,7 @@ export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const GUEST_BIN = join(ROOT, 'guests/bin');
 export const BUSYBOX = join(ROOT, '.cache/arm64/busybox-static/bin/busybox');
 export const QEMU = 'qemu-aarch64';
-const ELFUSE_CLI = process.env.ELFUSE_E2E_CLI ?? join(ROOT, 'bin/elfuse.js');
+export const ELFUSE_CLI = process.env.ELFUSE_E2E_CLI ?? join(ROOT, 'bin/elfuse.js');
 
 /** Heavier cases (bigger files, longer loops) run only when this is set, as in CI. */
 export const FULL = process.env.ELFUSE_FULL === '1';
@@ -98,6 +98,17 @@ function signalNumber(signal: NodeJS.Signals | null): number {
 export function runElfuse(args: readonly string[], opts: RunOptions = {}): Promise<RunResult> {
   if (process.env.ELFUSE_E2E_UNDER_TEST === 'qemu') return runQemu(args, opts);
   return run(process.execPath, [ELFUSE_CLI, '--backend', 'interp', ...args], opts);
+}
+
+/** Node's own report of the elfuse process's peak RSS, printed on stderr as it exits. */
+const RSS_HOOK = "process.on('exit', () => process.stderr.write(`elfuse-maxrss-kb: ${process.resourceUsage().maxRSS}\\n`));";
+
+/** runElfuse, plus the elfuse process's peak RSS in MiB (the report is taken out of stderr). */
+export async function runElfuseMeasured(args: readonly string[], opts: RunOptions = {}): Promise<RunResult & { rssMiB: number }> {
+  const r = await run(process.execPath, ['--import', `data:text/javascript,${encodeURIComponent(RSS_HOOK)}`, ELFUSE_CLI, '--backend', 'interp', ...args], opts);
+  const text = r.stderr.toString('latin1');
+  const m = /elfuse-maxrss-kb: (\d+)\n/.exec(text);
+  return { ...r, stderr: Buffer.from(text.replace(/elfuse-maxrss-kb: \d+\n/, ''), 'latin1'), rssMiB: m ? Number(m[1]) / 1024 : NaN };
 }
 
 /** `qemu-aarch64 ARGS...` (the reference). */

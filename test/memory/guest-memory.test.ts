@@ -4,7 +4,7 @@
  * every bad pointer is a GuestFault carrying the first bad address.
  */
 import { describe, expect, it } from 'vitest';
-import { MAP_ANONYMOUS, MAP_FIXED, MAP_POPULATE, MAP_PRIVATE, PROT_NONE, PROT_READ, PROT_WRITE } from '../../src/domain/kernel/linux-abi.js';
+import { MAP_ANONYMOUS, MAP_FIXED, MAP_POPULATE, MAP_PRIVATE, MAP_SHARED, PROT_NONE, PROT_READ, PROT_WRITE } from '../../src/domain/kernel/linux-abi.js';
 import { GuestFault, GuestTooLong } from '../../src/domain/memory/fault.js';
 import { memStack } from './ram.js';
 
@@ -110,5 +110,40 @@ describe('GuestMemory', () => {
     as.mmapAnonymous(A + PAGE, PAGE, PROT_READ, FIXED);
     expect(() => mem.write(A + PAGE - 2, new Uint8Array([1, 2, 3, 4]))).toThrow(GuestFault);
     expect(mem.read(A + PAGE - 2, 2)).toEqual(new Uint8Array(2));
+  });
+
+  it('reads untouched anonymous pages (private and shared) as zeros without giving them frames', () => {
+    const { as, mem, frames } = memStack();
+    const len = 256 * PAGE;
+    as.mmapAnonymous(A, len, RW, FIXED);
+    as.mmapAnonymous(A + len, 4 * PAGE, RW, MAP_SHARED | MAP_ANONYMOUS | MAP_FIXED);
+    mem.write(A + 100 * PAGE + 3, new Uint8Array([7]));
+    mem.write(A + len + PAGE, new Uint8Array([9]));
+    const used = frames.inUse;
+    const all = mem.read(A, len + 4 * PAGE);
+    expect(frames.inUse).toBe(used);
+    expect(as.frameAt(A)).toBeUndefined();
+    const expected = new Uint8Array(len + 4 * PAGE);
+    expected[100 * PAGE + 3] = 7;
+    expected[len + PAGE] = 9;
+    expect(Buffer.from(all).equals(Buffer.from(expected))).toBe(true);
+    expect(mem.readCString(A + 5)).toEqual(new Uint8Array(0));
+  });
+
+  it('still reads a file mapping\'s bytes from the file when it was never touched', () => {
+    const { as, mem } = memStack();
+    const file = Uint8Array.from({ length: 2 * PAGE }, (_, i) => (i * 7 + 1) & 0xff);
+    const obj = as.fileObject('file:test', () => ({
+      read: (buf: Uint8Array, off: number) => {
+        const part = file.subarray(off, off + buf.length);
+        buf.set(part);
+        return part.length;
+      },
+      write: () => {},
+      size: () => file.length,
+      release: () => {},
+    }));
+    expect(as.mmap(A, 2 * PAGE, PROT_READ, MAP_PRIVATE | MAP_FIXED, { obj, offset: 0 })).toBe(A);
+    expect(mem.read(A, 2 * PAGE)).toEqual(file);
   });
 });

@@ -158,3 +158,74 @@ describe('AddressSpace against a flat page model', () => {
     );
   });
 });
+
+describe('AddressSpace at a small vm.max_map_count', () => {
+  it('refuses only at the limit, never goes past it by more than one VMA, and a refused call changes no page it should not', () => {
+    const small = fc.oneof(
+      range.chain(({ i, n }) => prot.map((p) => ({ k: 'mmap' as const, i, n, prot: p }))),
+      range.map(({ i, n }) => ({ k: 'munmap' as const, i, n })),
+      range.chain(({ i, n }) => prot.map((p) => ({ k: 'mprotect' as const, i, n, prot: p }))),
+    );
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 6 }), fc.array(small, { minLength: 1, maxLength: 40 }), (limit, ops) => {
+        const { as } = memStack();
+        as.maxMapCount = limit;
+        const model: (number | null)[] = new Array<number | null>(N).fill(null);
+        const view = (): (number | null)[] => Array.from({ length: N }, (_, k) => as.vmaAt(W + k * PAGE)?.prot ?? null);
+        for (const o of ops) {
+          const va = W + o.i * PAGE;
+          const before = as.mapCount;
+          if (o.k === 'mmap') {
+            const r = as.mmapAnonymous(va, o.n * PAGE, o.prot, ANON);
+            if (r === -Errno.ENOMEM) {
+              // do_mmap refuses above the limit; a MAP_FIXED that splits a VMA in three, at it.
+              const inside = model[o.i] !== null && o.i > 0 && model[o.i - 1] !== null && o.i + o.n < N && model[o.i + o.n] !== null;
+              expect(before > limit || (before >= limit && inside)).toBe(true);
+            } else {
+              expect(r).toBe(va);
+              for (let k = o.i; k < o.i + o.n; k++) model[k] = o.prot;
+            }
+          } else if (o.k === 'munmap') {
+            const r = as.munmap(va, o.n * PAGE);
+            if (r === -Errno.ENOMEM) expect(before).toBeGreaterThanOrEqual(limit);
+            else {
+              expect(r).toBe(0);
+              for (let k = o.i; k < o.i + o.n; k++) model[k] = null;
+            }
+          } else {
+            let hole = o.i;
+            while (hole < o.i + o.n && model[hole] !== null) hole++;
+            const r = as.mprotect(va, o.n * PAGE, o.prot);
+            const got = view();
+            if (r === -Errno.ENOMEM && hole === o.i + o.n) {
+              // Refused at a split: the pages changed so far are a prefix of the range.
+              expect(as.mapCount).toBeGreaterThanOrEqual(limit);
+              let k = o.i;
+              while (k < o.i + o.n && got[k] === o.prot) k++;
+              for (let j = k; j < o.i + o.n; j++) expect(got[j]).toBe(model[j]);
+              for (let j = o.i; j < k; j++) model[j] = o.prot;
+            } else {
+              // As without a limit: up to the first hole, then ENOMEM if there is one.
+              for (let j = o.i; j < hole; j++) {
+                if (got[j] !== o.prot) {
+                  // A refusal at a split can also come before the hole.
+                  expect(r).toBe(-Errno.ENOMEM);
+                  expect(as.mapCount).toBeGreaterThanOrEqual(limit);
+                  for (let m = j; m < hole; m++) expect(got[m]).toBe(model[m]);
+                  hole = j;
+                  break;
+                }
+              }
+              for (let j = o.i; j < hole; j++) model[j] = o.prot;
+              if (hole === o.i + o.n) expect(r).toBe(0);
+              else expect(r).toBe(-Errno.ENOMEM);
+            }
+          }
+          expect(as.mapCount).toBeLessThanOrEqual(limit + 1);
+          expect(view()).toEqual(model);
+        }
+      }),
+      { numRuns: 400, seed: 0x65530 },
+    );
+  });
+});

@@ -39,18 +39,40 @@ export interface InitialStackSpec {
 
 /** setup_arg_pages(): the stack VMA extends 128 KiB below the arguments. */
 const STACK_EXPAND = 128 * 1024;
+/** _STK_LIM (8 MiB): the string space is at most 3/4 of it. */
+const STK_LIM = 8 * 1024 * 1024;
+/** ARG_MAX (32 pages): the string space is never less, even with a small stack rlimit. */
+const ARG_MAX = 32 * 4096;
+/** MAX_ARG_STRLEN (32 pages): the longest single argument or environment string, NUL included. */
+const MAX_ARG_STRLEN = 32 * 4096;
 
-function cstring(s: string | Uint8Array): Uint8Array {
-  const body = typeof s === 'string' ? new TextEncoder().encode(s) : s;
-  const out = new Uint8Array(body.length + 1);
-  out.set(body);
-  return out;
+/**
+ * fs/exec.c bprm_stack_limits() and copy_strings(): the argument and
+ * environment strings (the exec'd file name included) and the argv/envp
+ * pointers must fit in a quarter of the stack rlimit (at most 6 MiB, at
+ * least 128 KiB), and no string may exceed MAX_ARG_STRLEN; otherwise E2BIG.
+ */
+export function argumentsFit(argv: readonly Uint8Array[], envp: readonly Uint8Array[], execfn: Uint8Array, stackRlimit: number): boolean {
+  const limit = Math.max(Math.min((STK_LIM / 4) * 3, Math.floor(stackRlimit / 4)), ARG_MAX);
+  // argc 0 still leaves room for the one pointer execve adds.
+  const pointers = (Math.max(argv.length, 1) + envp.length) * 8;
+  if (limit <= pointers) return false;
+  let strings = execfn.length;
+  for (const list of [argv, envp]) {
+    for (const s of list) {
+      if (s.length > MAX_ARG_STRLEN) return false;
+      strings += s.length;
+    }
+  }
+  return strings <= limit - pointers;
 }
 
-function u64le(values: readonly bigint[]): Uint8Array {
-  const out = new Uint8Array(values.length * 8);
-  const dv = new DataView(out.buffer);
-  values.forEach((v, i) => dv.setBigUint64(i * 8, BigInt.asUintN(64, v), true));
+const utf8 = new TextEncoder();
+
+function cstring(s: string | Uint8Array): Uint8Array {
+  if (typeof s === 'string') return utf8.encode(`${s}\0`);
+  const out = new Uint8Array(s.length + 1);
+  out.set(s);
   return out;
 }
 
@@ -61,6 +83,7 @@ export function buildInitialStack(as: AddressSpace, mem: GuestMemory, spec: Init
   const argv = spec.argv.map(cstring);
   const envp = spec.envp.map(cstring);
   const platform = cstring(spec.platform);
+  if (!argumentsFit(argv, envp, execfn, STACK_RLIMIT)) throw new LoadError(Errno.E2BIG, 'argument list too long');
 
   // fs/exec.c: strings are copied downward from one pointer below the top.
   let p = STACK_TOP - 8;
@@ -68,8 +91,6 @@ export function buildInitialStack(as: AddressSpace, mem: GuestMemory, spec: Init
   const execfnVa = place(execfn);
   const envpVa = [...envp].reverse().map(place).reverse();
   const argvVa = [...argv].reverse().map(place).reverse();
-  // get_arg_page(): the strings may take at most a quarter of the stack rlimit.
-  if (STACK_TOP - p > STACK_RLIMIT / 4) throw new LoadError(Errno.E2BIG, 'argument list too long');
 
   // create_elf_tables(): arch_align_stack (no randomization), platform, random bytes.
   p -= p % 16;
@@ -90,19 +111,34 @@ export function buildInitialStack(as: AddressSpace, mem: GuestMemory, spec: Init
   const r = as.mmapAnonymous(bottom, STACK_TOP - bottom, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_GROWSDOWN, '[stack]');
   if (r < 0) throw new LoadError(-r, 'cannot map the initial stack');
 
-  mem.write(execfnVa, execfn);
-  envp.forEach((s, i) => mem.write(envpVa[i]!, s));
-  argv.forEach((s, i) => mem.write(argvVa[i]!, s));
+  // The strings are contiguous from argv[0] up to execfn's NUL: one write.
+  const strings = new Uint8Array(execfnVa + execfn.length - (argvVa[0] ?? envpVa[0] ?? execfnVa));
+  const stringsVa = execfnVa + execfn.length - strings.length;
+  strings.set(execfn, execfnVa - stringsVa);
+  envp.forEach((s, i) => strings.set(s, envpVa[i]! - stringsVa));
+  argv.forEach((s, i) => strings.set(s, argvVa[i]! - stringsVa));
+  mem.write(stringsVa, strings);
   mem.write(platformVa, platform);
   mem.write(randomVa, spec.random16);
-  const words: bigint[] = [
-    BigInt(argv.length),
-    ...argvVa.map(BigInt),
-    0n,
-    ...envpVa.map(BigInt),
-    0n,
-    ...auxv.flatMap(([t, v]) => [BigInt(t), v]),
-  ];
-  mem.write(sp, u64le(words));
+  // argc, argv[], NULL, envp[], NULL, auxv pairs: addresses are below 2^48, so two u32 halves each.
+  const table = new Uint8Array(tableWords * 8);
+  const dv = new DataView(table.buffer);
+  let at = 0;
+  const put = (v: number): void => {
+    dv.setUint32(at, v % 2 ** 32, true);
+    dv.setUint32(at + 4, Math.floor(v / 2 ** 32), true);
+    at += 8;
+  };
+  put(argv.length);
+  for (const va of argvVa) put(va);
+  put(0);
+  for (const va of envpVa) put(va);
+  put(0);
+  for (const [t, v] of auxv) {
+    put(t);
+    dv.setBigUint64(at, BigInt.asUintN(64, v), true);
+    at += 8;
+  }
+  mem.write(sp, table);
   return sp;
 }

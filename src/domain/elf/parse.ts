@@ -3,10 +3,12 @@
  * (little-endian, ELF64, EM_AARCH64, ET_EXEC or ET_DYN, program headers that
  * a loader can map) or an ElfError out, never anything else. The checks
  * mirror what fs/binfmt_elf.c refuses with ENOEXEC, plus the segment sanity
- * the loader relies on.
+ * the loader relies on. Only the ELF header, the program header table and
+ * the PT_INTERP string are read (through an ElfSource), never the whole file.
  */
 import { PAGE_SIZE } from '../kernel/linux-abi.js';
 import { ElfError } from './errors.js';
+import { bytesSource, type ElfSource } from './source.js';
 import {
   EM_AARCH64,
   ELF64_EHDR_SIZE,
@@ -65,7 +67,9 @@ function u64(dv: DataView, off: number): number {
   return dv.getUint32(off + 4, true) * 2 ** 32 + dv.getUint32(off, true);
 }
 
-function parseHeader(bytes: Uint8Array, dv: DataView): ElfHeader {
+function parseHeader(file: ElfSource): ElfHeader {
+  const bytes = file.read(0, ELF64_EHDR_SIZE);
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (bytes.length < 4 || bytes[0] !== 0x7f || bytes[1] !== 0x45 || bytes[2] !== 0x4c || bytes[3] !== 0x46) {
     throw new ElfError('bad-magic', 'not an ELF file (bad magic number)');
   }
@@ -94,19 +98,22 @@ function parseHeader(bytes: Uint8Array, dv: DataView): ElfHeader {
   };
 }
 
-function parsePhdrs(bytes: Uint8Array, dv: DataView, h: ElfHeader): ProgramHeader[] {
+function parsePhdrs(file: ElfSource, h: ElfHeader): ProgramHeader[] {
   if (h.phnum === 0) throw new ElfError('no-load', 'no program headers (no PT_LOAD segment)');
   if (h.phentsize !== ELF64_PHDR_SIZE) {
     throw new ElfError('bad-phdr-size', `bad program header size ${h.phentsize} (need ${ELF64_PHDR_SIZE})`);
   }
   const size = h.phnum * ELF64_PHDR_SIZE;
   if (size > MAX_PHDR_BYTES) throw new ElfError('bad-phdr-size', `too many program headers (${h.phnum})`);
-  if (h.phoff + size > bytes.length) {
-    throw new ElfError('truncated-phdrs', `truncated program headers (${h.phnum} at offset ${hex(h.phoff)}, file is ${bytes.length} bytes)`);
+  if (h.phoff + size > file.size) {
+    throw new ElfError('truncated-phdrs', `truncated program headers (${h.phnum} at offset ${hex(h.phoff)}, file is ${file.size} bytes)`);
   }
+  const table = file.read(h.phoff, size);
+  if (table.length < size) throw new ElfError('truncated-phdrs', `truncated program headers (read ${table.length} of ${size} bytes at offset ${hex(h.phoff)})`);
+  const dv = new DataView(table.buffer, table.byteOffset, table.byteLength);
   const phdrs: ProgramHeader[] = [];
   for (let i = 0; i < h.phnum; i++) {
-    const o = h.phoff + i * ELF64_PHDR_SIZE;
+    const o = i * ELF64_PHDR_SIZE;
     phdrs.push({
       type: dv.getUint32(o, true),
       flags: dv.getUint32(o + 4, true),
@@ -149,20 +156,22 @@ function sortedLoads(phdrs: readonly ProgramHeader[]): ProgramHeader[] {
   return loads;
 }
 
-function parseInterp(bytes: Uint8Array, p: ProgramHeader): string {
+function parseInterp(file: ElfSource, p: ProgramHeader): string {
   // binfmt_elf: the path must be NUL-terminated and no longer than PATH_MAX.
   if (p.filesz < 2 || p.filesz > PATH_MAX) throw new ElfError('bad-interp', `bad PT_INTERP size ${p.filesz}`);
-  const raw = bytes.subarray(p.offset, p.offset + p.filesz);
+  const raw = file.read(p.offset, p.filesz);
+  if (raw.length < p.filesz) throw new ElfError('segment-outside-file', `PT_INTERP lies outside the file (read ${raw.length} of ${p.filesz} bytes)`);
   if (raw[raw.length - 1] !== 0) throw new ElfError('bad-interp', 'PT_INTERP path is not NUL-terminated');
   const nul = raw.indexOf(0);
   return new TextDecoder().decode(raw.subarray(0, nul));
 }
 
-export function parseElf(bytes: Uint8Array): ElfImage {
-  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const header = parseHeader(bytes, dv);
-  const phdrs = parsePhdrs(bytes, dv, header);
-  phdrs.forEach((p, i) => checkSegment(p, i, bytes.length));
+/** Parse and validate an executable given as its bytes or as an ElfSource (read only where needed). */
+export function parseElf(input: Uint8Array | ElfSource): ElfImage {
+  const file = input instanceof Uint8Array ? bytesSource(input) : input;
+  const header = parseHeader(file);
+  const phdrs = parsePhdrs(file, header);
+  phdrs.forEach((p, i) => checkSegment(p, i, file.size));
   const loads = sortedLoads(phdrs);
 
   const first = (type: number): ProgramHeader | undefined => phdrs.find((p) => p.type === type);
@@ -180,7 +189,7 @@ export function parseElf(bytes: Uint8Array): ElfImage {
     header,
     phdrs,
     loads,
-    interp: interpHdr && parseInterp(bytes, interpHdr),
+    interp: interpHdr && parseInterp(file, interpHdr),
     tls,
     phdrVaddr: first(PT_PHDR)?.vaddr,
     dynamicVaddr: first(PT_DYNAMIC)?.vaddr,

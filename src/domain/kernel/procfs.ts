@@ -45,7 +45,19 @@ export function procImageFromStack(
   sp: number,
   rest: Pick<ProcImage, 'exePath' | 'hwcap' | 'hwcap2' | 'midr' | 'startCode' | 'endCode' | 'segments'>,
 ): ProcImage {
-  const word = (va: number): number => Number(new DataView(mem.read(va, 8).buffer.slice(0)).getBigUint64(0, true));
+  // The pointer table is read a page at a time (a big argv has hundreds of thousands of
+  // words); sp is 16-byte aligned, so no word crosses a page.
+  let pageVa = -1;
+  let page: DataView<ArrayBufferLike> = new DataView(new ArrayBuffer(0));
+  const word = (va: number): number => {
+    const base = va - (va % 4096);
+    if (base !== pageVa) {
+      const bytes = mem.read(base, 4096);
+      page = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+      pageVa = base;
+    }
+    return page.getUint32(va - base, true) + page.getUint32(va - base + 4, true) * 2 ** 32;
+  };
   const strEnd = (va: number): number => va + mem.readCString(va, 1 << 17).length + 1;
   const argc = word(sp);
   let p = sp + 8;

@@ -1,8 +1,9 @@
 /**
  * AddressSpace: the guest's virtual memory, what Linux calls the mm. It owns
- * the VMA list, the data frames behind each user page, the brk area, the
- * kernel-only mappings of the EL1 shim, and the PageTable that makes all of
- * it visible to the vCPU. The mm syscalls (mmap, munmap, mprotect, mremap,
+ * the VMAs (in a VmaTree: each call costs O(log n) in their number; at most
+ * vm.max_map_count of them), the data frames behind each user page, the brk
+ * area, the kernel-only mappings of the EL1 shim, and the PageTable that
+ * makes all of it visible to the vCPU. The mm syscalls (mmap, munmap, mprotect, mremap,
  * brk, and the page work of msync, mincore and madvise) are implemented here
  * with Linux's semantics and return a result or -errno.
  *
@@ -50,6 +51,7 @@ import { OutOfMemoryError, type FrameAllocator } from './frames.js';
 import { ELF_ET_DYN_BASE, MMAP_BASE, MMAP_MIN_ADDR, STACK_GUARD_GAP, STACK_TOP, TASK_SIZE, pageDown, pageUp } from './layout.js';
 import { PageTable, type PagePerms } from './page-table.js';
 import { PAGE_SIZE, type PhysMem } from './phys.js';
+import { VmaTree } from './vma-tree.js';
 
 /** The bytes behind a file mapping, as the kernel layer reaches the host file. */
 export interface PageSource {
@@ -149,6 +151,23 @@ function isShared(v: Vma): boolean {
 
 const vpnOf = (va: number): number => Math.floor(va / PAGE_SIZE);
 
+/** vm.max_map_count's default (DEFAULT_MAX_MAP_COUNT): the most VMAs a process may have. */
+export const MAX_MAP_COUNT = 65530;
+
+/** Whether `a` (below) and `b` (above) could be one VMA, as vma_merge allows. */
+function alike(a: Vma, b: Vma): boolean {
+  return (
+    a.end === b.start &&
+    a.prot === b.prot &&
+    a.flags === b.flags &&
+    a.name === b.name &&
+    a.wantExec === b.wantExec &&
+    a.obj === b.obj &&
+    a.noWrite === b.noWrite &&
+    (b.obj === undefined || a.offset + (a.end - a.start) === b.offset)
+  );
+}
+
 export class AddressSpace {
   readonly pageTable: PageTable;
   /** Code may have changed under an executable VA: the instruction cache must be invalidated. */
@@ -159,8 +178,13 @@ export class AddressSpace {
    * __vm_enough_memory refuses an allocation bigger than RAM + swap.
    */
   commitLimit = Number.POSITIVE_INFINITY;
-  /** Sorted by start, non-overlapping. */
-  private vmaList: Vma[] = [];
+  /**
+   * vm.max_map_count: mmap fails with ENOMEM above it, and so does any
+   * munmap, mprotect or MAP_FIXED that would split a VMA at it (mm/vma.c).
+   */
+  maxMapCount = MAX_MAP_COUNT;
+  /** Non-overlapping, in address order. */
+  private readonly tree = new VmaTree<Vma>();
   /** Virtual page number → frame PA, for present user pages (private, or an object's cached page). */
   private readonly frameOf = new Map<number, number>();
   /** Objects by key (a file's identity), so every mapping of a file shares its page cache. */
@@ -195,8 +219,14 @@ export class AddressSpace {
     this.pageTable.dirty = v;
   }
 
+  /** Every VMA, in address order (a fresh array: O(n)). */
   get vmas(): readonly Vma[] {
-    return this.vmaList;
+    return this.tree.toArray();
+  }
+
+  /** The number of VMAs (mm->map_count). */
+  get mapCount(): number {
+    return this.tree.size;
   }
 
   get brkBase(): number {
@@ -215,16 +245,7 @@ export class AddressSpace {
   }
 
   vmaAt(va: number): Vma | undefined {
-    let lo = 0;
-    let hi = this.vmaList.length - 1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >> 1;
-      const v = this.vmaList[mid]!;
-      if (va < v.start) hi = mid - 1;
-      else if (va >= v.end) lo = mid + 1;
-      else return v;
-    }
-    return undefined;
+    return this.tree.find(va);
   }
 
   /** The frame behind the user page holding `va`, if it is present. */
@@ -241,9 +262,13 @@ export class AddressSpace {
     return obj;
   }
 
-  /** Whether any file is mapped (read/write then keep the page cache coherent). */
+  /**
+   * Whether any file has cached pages (read/write then keep them coherent).
+   * Only shared mappings cache pages in the object: a file mapped only
+   * privately (the executable's segments) needs no coherence work.
+   */
   get hasFileObjects(): boolean {
-    for (const o of this.objects.values()) if (o.source) return true;
+    for (const o of this.objects.values()) if (o.source && o.pages.size > 0) return true;
     return false;
   }
 
@@ -279,6 +304,24 @@ export class AddressSpace {
     if (typeof pa !== 'number') return null;
     // arm64 maps PROT_WRITE and PROT_EXEC pages readable too; what the guest can load, the kernel can copy in.
     return { pa: pa - (va % PAGE_SIZE), read: true, write: canWrite };
+  }
+
+  /**
+   * pageAccess for a read that may not allocate: a page of anonymous memory
+   * (private, or shmem with no page yet) that was never touched reads as
+   * zeros, as Linux maps its shared zero page, so 'zero' is returned and no
+   * frame is spent. Every other page is brought in as pageAccess does (a
+   * file's bytes must be read). Null when the guest could not read it.
+   */
+  readAccess(va: number): PageAccess | 'zero' | null {
+    const v = this.vmaAt(va);
+    if (!v || (v.prot & PROT_MASK) === PROT_NONE) return null;
+    const have = this.frameOf.get(vpnOf(va));
+    if (have === undefined) {
+      if (!v.obj) return 'zero';
+      if (!v.obj.source && isShared(v) && !v.obj.pages.has(vpnOf(v.offset + (pageDown(va) - v.start)))) return 'zero';
+    }
+    return this.pageAccess(va, false);
   }
 
   /**
@@ -321,7 +364,8 @@ export class AddressSpace {
     const len = pageUp(length);
     if (len > TASK_SIZE) return -Errno.ENOMEM;
     if (anon && type === MAP_SHARED && flags & MAP_GROWSDOWN) return -Errno.EINVAL;
-    const offset = opts.offset ?? 0;
+    // do_mmap: too many mappings already (only above the limit: the last one may still be made).
+    if (this.tree.size > this.maxMapCount) return -Errno.ENOMEM;
 
     let start: number;
     const noReplace = (flags & MAP_FIXED_NOREPLACE) !== 0;
@@ -340,7 +384,16 @@ export class AddressSpace {
     }
     const privateWritable = type === MAP_PRIVATE && (prot & PROT_WRITE) !== 0;
     if (privateWritable && !(flags & MAP_NORESERVE) && len > this.commitLimit) return -Errno.ENOMEM;
+    // Replacing the middle of a VMA splits it in three.
+    if (this.splitsInMiddle(start, start + len)) return -Errno.ENOMEM;
+    this.establish(start, len, prot, flags, type, opts);
+    return start;
+  }
 
+  /** Create the mapping at [start, start+len), replacing what is there (the checks are done). */
+  private establish(start: number, len: number, prot: number, flags: number, type: number, opts: MmapOptions): void {
+    const anon = (flags & MAP_ANONYMOUS) !== 0 || opts.obj === undefined;
+    const offset = opts.offset ?? 0;
     let obj = anon ? undefined : opts.obj;
     if (anon && type === MAP_SHARED) {
       obj = new MemObject(`shmem:${++this.shmemCount}`, null);
@@ -362,7 +415,13 @@ export class AddressSpace {
     });
     if (obj) obj.mappedPages--;
     if (flags & MAP_POPULATE) this.populate(start, start + len, (prot & PROT_WRITE) !== 0);
-    return start;
+  }
+
+  /** An unmap of [start, end) would split one VMA in three while the count is at the limit. */
+  private splitsInMiddle(start: number, end: number): boolean {
+    if (this.tree.size < this.maxMapCount) return false;
+    const v = this.tree.find(start);
+    return v !== undefined && v.start < start && end < v.end;
   }
 
   /** munmap(2): unmapping nothing is not an error. */
@@ -370,6 +429,7 @@ export class AddressSpace {
     if (addr % PAGE_SIZE || !(length > 0)) return -Errno.EINVAL;
     const len = pageUp(length);
     if (addr > TASK_SIZE || len > TASK_SIZE - addr) return -Errno.EINVAL;
+    if (this.splitsInMiddle(addr, addr + len)) return -Errno.ENOMEM;
     this.removeRange(addr, addr + len);
     return 0;
   }
@@ -384,33 +444,57 @@ export class AddressSpace {
     if (end > TASK_SIZE || end < addr) return -Errno.ENOMEM;
     // do_mprotect_pkey walks the VMAs from addr and stops at the first hole or refusal
     // with an error, leaving what it already changed changed.
-    let stop = addr;
-    let error = 0;
-    for (const v of this.inRange(addr, end)) {
-      if (v.start > stop) break;
+    for (let at = addr; at < end; ) {
+      const v = this.tree.firstEndingAfter(at);
+      if (!v || v.start > at) return -Errno.ENOMEM;
       // A shared file opened read-only cannot become writable (mprotect_fixup's VM_MAYWRITE).
-      if (prot & PROT_WRITE && v.noWrite) {
-        error = -Errno.EACCES;
-        break;
-      }
-      stop = Math.min(v.end, end);
+      if (prot & PROT_WRITE && v.noWrite) return -Errno.EACCES;
+      const hi = Math.min(v.end, end);
+      const r = this.protectPart(v, at, hi, prot);
+      if (r < 0) return r;
+      at = hi;
     }
-    if (stop < end && error === 0) error = -Errno.ENOMEM;
-    if (stop > addr) this.protectRange(addr, stop, prot);
-    return error;
+    return 0;
   }
 
-  private protectRange(addr: number, end: number, prot: number): void {
-    this.splitAt(addr);
-    this.splitAt(end);
-    this.vmaList = this.vmaList.map((v) => {
-      if (v.end <= addr || v.start >= end) return v;
-      if (isExec(v) || prot & PROT_EXEC) this.icacheDirty = true;
-      const nv = { ...v, prot, wantExec: (prot & PROT_WRITE) !== 0 && (prot & PROT_EXEC) !== 0 };
-      this.applyPtes(nv, v.start, v.end);
-      return nv;
-    });
-    this.merge();
+  /**
+   * mprotect_fixup on [lo, hi) of `v`: nothing if the protection is the same;
+   * else the part merges into a neighbour that then matches, or is split
+   * off, each split refused at the VMA limit (the first split stays done
+   * when the second is refused, as Linux leaves it).
+   */
+  private protectPart(v: Vma, lo: number, hi: number, prot: number): number {
+    if (v.prot === prot) return 0;
+    const part: Vma = {
+      ...v,
+      start: lo,
+      end: hi,
+      offset: v.obj ? v.offset + (lo - v.start) : 0,
+      prot,
+      wantExec: (prot & PROT_WRITE) !== 0 && (prot & PROT_EXEC) !== 0,
+    };
+    const prev = lo === v.start ? this.tree.prev(v) : undefined;
+    const next = hi === v.end ? this.tree.next(v) : undefined;
+    const merges = (prev !== undefined && alike(prev, part)) || (next !== undefined && alike(part, next));
+    if (!merges) {
+      if (lo > v.start) {
+        if (this.tree.size >= this.maxMapCount) return -Errno.ENOMEM;
+        this.splitAt(lo);
+      }
+      if (hi < v.end) {
+        if (this.tree.size >= this.maxMapCount) return -Errno.ENOMEM;
+        this.splitAt(hi);
+      }
+    } else {
+      this.splitAt(lo);
+      this.splitAt(hi);
+    }
+    const old = this.tree.find(lo)!;
+    if (isExec(old) || prot & PROT_EXEC) this.icacheDirty = true;
+    this.tree.replace(old, part);
+    this.applyPtes(part, lo, hi);
+    this.mergeAround(part);
+    return 0;
   }
 
   /** Set where the brk area starts (the page after the highest PT_LOAD end). */
@@ -444,14 +528,16 @@ export class AddressSpace {
    */
   growStack(va: number, limit: number): boolean {
     if (!(va >= MMAP_MIN_ADDR && va < TASK_SIZE) || this.vmaAt(va)) return false;
-    const i = this.vmaList.findIndex((v) => v.start > va);
-    const stack = i < 0 ? undefined : this.vmaList[i];
+    // va lies in no VMA, so the first one ending above it starts above it.
+    const stack = this.tree.firstEndingAfter(va);
     if (!stack || !(stack.flags & MAP_GROWSDOWN)) return false;
     const start = pageDown(va);
     if (stack.end - start > limit) return false;
-    const below = i > 0 ? this.vmaList[i - 1] : undefined;
+    const below = this.tree.prev(stack);
     if (below && below.prot !== PROT_NONE && below.end > start - STACK_GUARD_GAP) return false;
-    return this.mmap(start, stack.start - start, stack.prot, stack.flags | MAP_FIXED, { name: stack.name }) === start;
+    // The stack VMA grows (it merges with the new pages): no new VMA, so no limit applies.
+    this.establish(start, stack.start - start, stack.prot, stack.flags | MAP_FIXED, stack.flags & MAP_TYPE, { name: stack.name });
+    return true;
   }
 
   /**
@@ -477,6 +563,8 @@ export class AddressSpace {
     }
     const v = this.vmaAt(oldAddr);
     if (!v) return -Errno.EFAULT;
+    // check_mremap_params: a move may split two VMAs in three before it unmaps.
+    if (flags & (MREMAP_FIXED | MREMAP_DONTUNMAP) && this.tree.size + 2 >= this.maxMapCount - 3) return -Errno.ENOMEM;
     if (oldLen === 0) {
       // A second mapping of the same shared pages; private memory cannot be duplicated.
       if (!isShared(v) || !(flags & MREMAP_MAYMOVE)) return -Errno.EINVAL;
@@ -508,8 +596,9 @@ export class AddressSpace {
     // Grow: in place when the VMA ends where the range does and the pages after it are free.
     if (oldAddr + oldLen === v.end && !(flags & MREMAP_DONTUNMAP) && oldAddr + newLen <= TASK_SIZE && this.isFree(v.end, oldAddr + newLen)) {
       if (v.obj) v.obj.mappedPages += (oldAddr + newLen - v.end) / PAGE_SIZE;
-      this.vmaList = this.vmaList.map((x) => (x === v ? { ...v, end: oldAddr + newLen } : x));
-      this.merge();
+      const grown = { ...v, end: oldAddr + newLen };
+      this.tree.replace(v, grown);
+      this.mergeAround(grown);
       return oldAddr;
     }
     if (!(flags & MREMAP_MAYMOVE)) return -Errno.ENOMEM;
@@ -583,18 +672,16 @@ export class AddressSpace {
 
   /** The mapped VMAs that meet [start, end), in order. */
   inRange(start: number, end: number): Vma[] {
-    return this.vmaList.filter((v) => v.start < end && start < v.end);
+    return this.tree.range(start, end);
   }
 
   isCovered(start: number, end: number): boolean {
-    let at = start;
-    for (const v of this.vmaList) {
-      if (v.end <= at) continue;
-      if (v.start > at) return false;
+    for (let at = start; at < end; ) {
+      const v = this.tree.firstEndingAfter(at);
+      if (!v || v.start > at) return false;
       at = v.end;
-      if (at >= end) return true;
     }
-    return false;
+    return true;
   }
 
   /** write(2) of the file `key` at `offset`: the cached pages show the new bytes (one page cache). */
@@ -624,14 +711,14 @@ export class AddressSpace {
   /** The highest free range of `len` bytes below mmapBase (top-down, like Linux), or -ENOMEM. */
   findFree(length: number): number {
     const len = pageUp(length);
-    let hi = MMAP_BASE;
-    for (let i = this.vmaList.length - 1; i >= 0; i--) {
-      const v = this.vmaList[i]!;
-      if (v.start >= hi) continue;
-      if (hi - v.end >= len) return hi - len;
-      hi = v.start;
-    }
-    return hi - len >= MMAP_MIN_ADDR ? hi - len : -Errno.ENOMEM;
+    // The highest VMA below mmap_base: the room above it, then the gaps below, then below the lowest.
+    const top = this.tree.lastStartingBefore(MMAP_BASE);
+    if (!top) return MMAP_BASE - len >= MMAP_MIN_ADDR ? MMAP_BASE - len : -Errno.ENOMEM;
+    if (MMAP_BASE - top.end >= len) return MMAP_BASE - len;
+    const gap = this.tree.highestGapBelow(len, top.start);
+    if (gap >= 0) return gap;
+    const first = this.tree.first()!;
+    return first.start - len >= MMAP_MIN_ADDR ? first.start - len : -Errno.ENOMEM;
   }
 
   /** Map EL1-only pages (the shim) identity-style below mmap_min_addr, where no user mapping can go. */
@@ -658,7 +745,7 @@ export class AddressSpace {
 
   /** Drop every user mapping and the brk area (execve, exit); dirty shared file pages are written back. */
   clear(): void {
-    for (const v of [...this.vmaList]) this.removeRange(v.start, v.end);
+    for (const v of this.tree.toArray()) this.removeRange(v.start, v.end);
     this.brkStart = 0;
     this.brkCur = 0;
   }
@@ -745,7 +832,9 @@ export class AddressSpace {
     if (!src) return;
     // The page tables keep no dirty bit the host can see, so a page mapped writable counts as dirty.
     const inRange = [...obj.pages].filter(([idx]) => idx * PAGE_SIZE < offset + len && offset < (idx + 1) * PAGE_SIZE);
-    const entries = inRange.filter(([idx, p]) => p.dirty || this.writableMapped(obj, idx));
+    if (inRange.length === 0) return;
+    const writers = this.tree.toArray().filter((v) => v.obj === obj && isShared(v) && (v.prot & PROT_WRITE) !== 0);
+    const entries = inRange.filter(([idx, p]) => p.dirty || this.writableMapped(writers, idx));
     if (entries.length === 0) return;
     const size = src.size();
     for (const [idx, p] of entries.sort((a, b) => a[0] - b[0])) {
@@ -756,9 +845,9 @@ export class AddressSpace {
     }
   }
 
-  private writableMapped(obj: MemObject, idx: number): boolean {
-    return this.vmaList.some((v) => {
-      if (v.obj !== obj || !isShared(v) || !(v.prot & PROT_WRITE)) return false;
+  /** Whether object page `idx` is present in one of `writers` (the object's writable shared VMAs). */
+  private writableMapped(writers: readonly Vma[], idx: number): boolean {
+    return writers.some((v) => {
       const va = v.start + idx * PAGE_SIZE - v.offset;
       return va >= v.start && va < v.end && this.frameOf.has(vpnOf(va));
     });
@@ -804,12 +893,12 @@ export class AddressSpace {
     }
   }
 
+  /** Add a VMA over a free range, merged with alike neighbours (vma_merge_new_range). */
   private insert(vma: Vma): void {
-    const at = this.vmaList.findIndex((v) => v.start > vma.start);
-    this.vmaList.splice(at < 0 ? this.vmaList.length : at, 0, vma);
+    this.tree.insert(vma);
     if (vma.obj) vma.obj.mappedPages += (vma.end - vma.start) / PAGE_SIZE;
     if (isExec(vma)) this.icacheDirty = true;
-    this.merge();
+    this.mergeAround(vma);
   }
 
   /**
@@ -819,6 +908,8 @@ export class AddressSpace {
    */
   private move(from: number, len: number, to: number, newLen: number, keepOld: boolean): number {
     if (to < 0) return to;
+    // move_vma: room for splitting the old range in three and the new VMA.
+    if (this.tree.size >= this.maxMapCount - 3) return -Errno.ENOMEM;
     this.splitAt(from);
     this.splitAt(from + len);
     const v = this.vmaAt(from)!;
@@ -827,7 +918,7 @@ export class AddressSpace {
     for (const [vpn] of present) this.frameOf.delete(vpn);
     const shift = to - from;
     if (!keepOld) {
-      this.vmaList = this.vmaList.filter((x) => x !== v);
+      this.tree.remove(v);
       if (v.obj) v.obj.mappedPages -= len / PAGE_SIZE;
     }
     if (isExec(v) || v.wantExec) this.icacheDirty = true;
@@ -837,12 +928,11 @@ export class AddressSpace {
       this.frameOf.set(vpn + shift / PAGE_SIZE, pa);
       if ((moved.prot & PROT_MASK) !== PROT_NONE) this.pageTable.map(vpn * PAGE_SIZE + shift, pa, PAGE_SIZE, userPerms(moved.prot));
     }
-    this.merge();
     return to;
   }
 
   private overlaps(start: number, end: number): boolean {
-    return this.vmaList.some((v) => v.start < end && start < v.end);
+    return this.tree.overlaps(start, end);
   }
 
   private isFree(start: number, end: number): boolean {
@@ -852,10 +942,10 @@ export class AddressSpace {
 
   /** Split the VMA strictly containing `addr` in two at `addr`. */
   private splitAt(addr: number): void {
-    const i = this.vmaList.findIndex((v) => v.start < addr && addr < v.end);
-    if (i < 0) return;
-    const v = this.vmaList[i]!;
-    this.vmaList.splice(i, 1, { ...v, end: addr }, { ...v, start: addr, offset: v.obj ? v.offset + (addr - v.start) : 0 });
+    const v = this.tree.find(addr);
+    if (!v || v.start === addr) return;
+    this.tree.replace(v, { ...v, end: addr });
+    this.tree.insert({ ...v, start: addr, offset: v.obj ? v.offset + (addr - v.start) : 0 });
   }
 
   /** Unmap [start, end): VMAs are cut at its edges, pages unmapped, frames freed, objects released. */
@@ -863,22 +953,17 @@ export class AddressSpace {
     if (!this.overlaps(start, end)) return;
     this.splitAt(start);
     this.splitAt(end);
-    const keep: Vma[] = [];
-    for (const v of this.vmaList) {
-      if (v.end <= start || v.start >= end) {
-        keep.push(v);
-        continue;
-      }
+    for (const v of this.tree.range(start, end)) {
       if (isExec(v) || v.wantExec) this.icacheDirty = true;
       if (v.obj && isShared(v)) this.writeBack(v.obj, v.offset, v.end - v.start);
       this.dropPresent(v, v.start, v.end);
       this.pageTable.unmap(v.start, v.end - v.start);
+      this.tree.remove(v);
       if (v.obj) {
         v.obj.mappedPages -= (v.end - v.start) / PAGE_SIZE;
         if (v.obj.mappedPages === 0) this.releaseObject(v.obj);
       }
     }
-    this.vmaList = keep;
   }
 
   /** No mapping refers to `obj` any more: write back, free its pages, let the file go. */
@@ -890,23 +975,19 @@ export class AddressSpace {
     obj.source?.release();
   }
 
-  /** Merge neighbouring anonymous private VMAs that are alike, as Linux's vma_merge does. */
-  private merge(): void {
-    const out: Vma[] = [];
-    for (const v of this.vmaList) {
-      const prev = out[out.length - 1];
-      const alike =
-        prev !== undefined &&
-        prev.end === v.start &&
-        prev.prot === v.prot &&
-        prev.flags === v.flags &&
-        prev.name === v.name &&
-        prev.wantExec === v.wantExec &&
-        prev.obj === v.obj &&
-        (v.obj === undefined || prev.offset + (prev.end - prev.start) === v.offset);
-      if (alike) out[out.length - 1] = { ...prev, end: v.end };
-      else out.push(v);
+  /** Merge `v` with its neighbours where they are alike, as vma_merge does around a changed range. */
+  private mergeAround(v: Vma): void {
+    let cur = v;
+    const prev = this.tree.prev(cur);
+    if (prev && alike(prev, cur)) {
+      this.tree.remove(cur);
+      cur = { ...prev, end: cur.end };
+      this.tree.replace(prev, cur);
     }
-    this.vmaList = out;
+    const next = this.tree.next(cur);
+    if (next && alike(cur, next)) {
+      this.tree.remove(next);
+      this.tree.replace(cur, { ...cur, end: next.end });
+    }
   }
 }

@@ -4,13 +4,18 @@
  * AddressSpace's user view of each page, so it is allowed exactly when the
  * guest itself could make it at EL0; anything else throws GuestFault with
  * the first bad address, which the syscall layer returns as -EFAULT.
- * Ranges may cross pages whose frames are not contiguous.
+ * Ranges may cross pages whose frames are not contiguous. Reads of
+ * anonymous pages never touched give zeros without allocating them, so
+ * write(2) of a huge untouched buffer costs no guest memory.
  */
 import type { AddressSpace } from './address-space.js';
 import { GuestFault, GuestTooLong } from './fault.js';
 import type { PhysMem } from './phys.js';
 import { PAGE_SIZE } from './phys.js';
 import { TASK_SIZE } from './layout.js';
+
+/** What translate() returns for a page that reads as zeros and has no frame. */
+const ZERO_PAGE = -1;
 
 /** MAX_ARG_STRINGS bounds execve's argv/envp in fs/exec.c. */
 const MAX_ARG_STRINGS = 0x7fffffff;
@@ -26,8 +31,11 @@ export class GuestMemory {
   read(va: number, len: number): Uint8Array {
     // Check before allocating, so a huge bogus length faults instead of exhausting the host.
     this.eachChunk(va, len, false, () => {});
+    // A fresh array is zeroed (and the host commits it only where written): zero pages are skipped.
     const out = new Uint8Array(len);
-    this.eachChunk(va, len, false, (pa, off, n) => out.set(this.phys.view(pa, n), off));
+    this.eachChunk(va, len, false, (pa, off, n) => {
+      if (pa !== ZERO_PAGE) out.set(this.phys.view(pa, n), off);
+    });
     return out;
   }
 
@@ -44,7 +52,7 @@ export class GuestMemory {
     for (let cur = va; total < maxLen; ) {
       const pa = this.translate(cur, false);
       const n = Math.min(PAGE_SIZE - (cur % PAGE_SIZE), maxLen - total);
-      const chunk = this.phys.view(pa, n);
+      const chunk = pa === ZERO_PAGE ? new Uint8Array(n) : this.phys.view(pa, n);
       const nul = chunk.indexOf(0);
       if (nul >= 0) {
         parts.push(chunk.slice(0, nul));
@@ -90,9 +98,11 @@ export class GuestMemory {
     throw new GuestTooLong(va, 'array', maxCount);
   }
 
+  /** The PA of `va` for this access, or ZERO_PAGE for a read of an untouched anonymous page. */
   private translate(va: number, write: boolean): number {
     if (!(va >= 0 && va < TASK_SIZE)) throw new GuestFault(va, write);
-    const acc = this.as.pageAccess(va, write);
+    const acc = write ? this.as.pageAccess(va, true) : this.as.readAccess(va);
+    if (acc === 'zero') return ZERO_PAGE;
     if (!acc || (write ? !acc.write : !acc.read)) throw new GuestFault(va, write);
     return acc.pa + (va % PAGE_SIZE);
   }
