@@ -78,3 +78,4 @@ build mmap mmap.c c
 build identity identity.c c
 build procfs procfs.c c
 build tty tty.c c
+build waits waits.c c

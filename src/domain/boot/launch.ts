@@ -15,6 +15,7 @@ import { Task } from '../kernel/task.js';
 import { procImageFromStack } from '../kernel/procfs.js';
 import { Sysroot } from '../kernel/sysroot.js';
 import { SyscallError } from '../kernel/syscall-args.js';
+import { watchHostSignals } from '../kernel/signal-deliver.js';
 import { watchTerminalResize } from '../kernel/tty.js';
 import { AddressSpace } from '../memory/address-space.js';
 import { FrameAllocator, OutOfMemoryError } from '../memory/frames.js';
@@ -242,6 +243,7 @@ export async function launchGuest(backend: Backend, host: HostPorts, opts: Launc
     ...(opts.sysroot !== undefined ? { sysroot: opts.sysroot } : {}),
   });
   const unwatchResize = watchTerminalResize(task);
+  const unwatchSignals = watchHostSignals(task);
   let status: GuestStatus | undefined;
   try {
     status = await runGuest(task, vcpu, { ids, phys, maintenance: as, log: opts.log, verbose: opts.verbose });
@@ -250,6 +252,7 @@ export async function launchGuest(backend: Backend, host: HostPorts, opts: Launc
     return status;
   } finally {
     unwatchResize();
+    unwatchSignals();
     // A shell restores its terminal after a job killed by a signal; it sees elfuse exit normally
     // (128+N, or an internal error), so a guest's raw mode would outlive it: restore here.
     if (status?.kind !== 'exited') host.terminal.restoreModes();
