@@ -41,7 +41,6 @@ import {
   SIGIO,
   SIGILL,
   SIGKILL,
-  SIGPIPE,
   SIGPWR,
   SIGQUIT,
   SIGRTMIN,
@@ -57,7 +56,6 @@ import {
   SIGUSR2,
   SIGVTALRM,
   SIGXCPU,
-  SIGXFSZ,
   SIG_DFL,
   SIG_IGN,
   SIZEOF_SIGINFO,
@@ -220,9 +218,12 @@ export function postHostSignal(task: Task, sig: number): boolean {
 /**
  * Signals the elfuse process itself may receive from outside whose Linux
  * default is to end the process. SIGWINCH comes through the terminal
- * (tty.ts); faults, SIGABRT, SIGTRAP and SIGSYS stay the host's own.
+ * (tty.ts); faults, SIGABRT, SIGTRAP and SIGSYS stay the host's own; so do
+ * SIGPIPE and SIGXFSZ, which elfuse's own writes raise on the host: the
+ * write's EPIPE or EFBIG already becomes the guest's signal (fs-io.ts), and
+ * a second, host copy would run its handler twice.
  */
-const HOST_SIGNALS = [SIGHUP, SIGINT, SIGQUIT, SIGUSR1, SIGUSR2, SIGPIPE, SIGALRM, SIGTERM, SIGXCPU, SIGXFSZ, SIGVTALRM, SIGIO, SIGPWR];
+const HOST_SIGNALS = [SIGHUP, SIGINT, SIGQUIT, SIGUSR1, SIGUSR2, SIGALRM, SIGTERM, SIGXCPU, SIGVTALRM, SIGIO, SIGPWR];
 
 /**
  * Hands the host's signals to the guest as Linux would deliver them to a
