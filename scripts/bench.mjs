@@ -5,6 +5,8 @@
 //   cpubench     our integer + floating-point mix (guests/src/cpubench.c, -O2)
 //   sha256sum    Debian busybox-static hashing a 20 MB pseudo-random file
 //   gzip -c      Debian busybox-static compressing the same file
+//   dd bs=1      Debian busybox-static copying /dev/zero to /dev/null a byte
+//                at a time: two system calls per byte, the syscall path
 // Wall time is the best of 3 runs (hyperfine when installed); CPU time
 // (user + system) is the mean over the same runs, which is the fairer
 // figure on a loaded machine. A separate run
@@ -15,6 +17,7 @@
 //
 // Knobs: ELFUSE_BENCH_RUNS (3), ELFUSE_BENCH_LOOP_N (20000000),
 //        ELFUSE_BENCH_FILE_MB (20), ELFUSE_BENCH_CPU_SCALE (1),
+//        ELFUSE_BENCH_DD_N (200000),
 //        ELFUSE_BENCH_CLI (see below).
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -27,6 +30,7 @@ const runs = Number(process.env.ELFUSE_BENCH_RUNS ?? 3);
 const loopN = process.env.ELFUSE_BENCH_LOOP_N ?? '20000000';
 const fileMB = Number(process.env.ELFUSE_BENCH_FILE_MB ?? 20);
 const cpuScale = process.env.ELFUSE_BENCH_CPU_SCALE ?? '1';
+const ddBytes = process.env.ELFUSE_BENCH_DD_N ?? '200000';
 // ELFUSE_BENCH_CLI: another script in place of bin/elfuse.js (to check this script itself).
 const elfuseCli = process.env.ELFUSE_BENCH_CLI ?? join(root, 'bin/elfuse.js');
 const busybox = join(root, '.cache/arm64/busybox-static/bin/busybox');
@@ -167,6 +171,7 @@ function main() {
     const file = randomFile();
     rows.push(bench(`busybox sha256sum ${fileMB} MB`, [busybox, 'sha256sum', file]));
     rows.push(bench(`busybox gzip -c ${fileMB} MB`, [busybox, 'gzip', '-c', file]));
+    rows.push(bench(`busybox dd bs=1 count=${ddBytes}`, [busybox, 'dd', 'if=/dev/zero', 'of=/dev/null', 'bs=1', `count=${ddBytes}`]));
   } else {
     console.error('bench: busybox missing, sha256sum skipped: run bash scripts/fetch-arm64-debs.sh');
   }

@@ -82,7 +82,7 @@ static int wait_for_signal(const char *mode)
 	handle(SIGUSR1, on_usr1);
 	int r;
 	if (strcmp(mode, "pause") == 0 || strcmp(mode, "pause-ignore") == 0) {
-		if (mode[5] == '-')
+		if (strcmp(mode, "pause-ignore") == 0)
 			signal(SIGHUP, SIG_IGN);
 		ready();
 		r = pause();
