@@ -8,6 +8,8 @@
 //   map-count    30,000 mprotects of alternate pages of one mapping (60,000
 //                VMAs) and 60,000 one-page mappings of alternating protection
 //                (guests/src/map-count.c): the cost of mm calls with many VMAs
+//   dd bs=1      Debian busybox-static copying /dev/zero to /dev/null a byte
+//                at a time: two system calls per byte, the syscall path
 // Wall time is the best of 3 runs (hyperfine when installed); CPU time
 // (user + system) is the mean over the same runs, which is the fairer
 // figure on a loaded machine. A separate run
@@ -18,6 +20,7 @@
 //
 // Knobs: ELFUSE_BENCH_RUNS (3), ELFUSE_BENCH_LOOP_N (20000000),
 //        ELFUSE_BENCH_FILE_MB (20), ELFUSE_BENCH_CPU_SCALE (1),
+//        ELFUSE_BENCH_DD_N (200000),
 //        ELFUSE_BENCH_CLI (see below).
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -30,6 +33,7 @@ const runs = Number(process.env.ELFUSE_BENCH_RUNS ?? 3);
 const loopN = process.env.ELFUSE_BENCH_LOOP_N ?? '20000000';
 const fileMB = Number(process.env.ELFUSE_BENCH_FILE_MB ?? 20);
 const cpuScale = process.env.ELFUSE_BENCH_CPU_SCALE ?? '1';
+const ddBytes = process.env.ELFUSE_BENCH_DD_N ?? '200000';
 // ELFUSE_BENCH_CLI: another script in place of bin/elfuse.js (to check this script itself).
 const elfuseCli = process.env.ELFUSE_BENCH_CLI ?? join(root, 'bin/elfuse.js');
 const busybox = join(root, '.cache/arm64/busybox-static/bin/busybox');
@@ -172,6 +176,7 @@ function main() {
     const file = randomFile();
     rows.push(bench(`busybox sha256sum ${fileMB} MB`, [busybox, 'sha256sum', file]));
     rows.push(bench(`busybox gzip -c ${fileMB} MB`, [busybox, 'gzip', '-c', file]));
+    rows.push(bench(`busybox dd bs=1 count=${ddBytes}`, [busybox, 'dd', 'if=/dev/zero', 'of=/dev/null', 'bs=1', `count=${ddBytes}`]));
   } else {
     console.error('bench: busybox missing, sha256sum skipped: run bash scripts/fetch-arm64-debs.sh');
   }

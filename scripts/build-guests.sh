@@ -91,3 +91,4 @@ build gdb-target-pie gdb-target.c pie-debug
 build strace-me strace-me.c c
 build map-count map-count.c c
 build big-write big-write.c c
+build waits waits.c c

@@ -6,7 +6,8 @@
  * queries (as signs, so no pid is printed), and the VMIN/VTIME and
  * poll/select behaviour of a terminal with no input. Restores the terminal
  * before it exits. With the argument die-raw it sets raw mode and dies by
- * SIGTERM instead. */
+ * SIGTERM instead; with wait-raw it sets raw mode and waits in pause() for
+ * whatever signal comes. */
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
@@ -53,6 +54,15 @@ int main(int argc, char **argv)
 		cfmakeraw(&raw);
 		tcsetattr(0, TCSANOW, &raw);
 		raise(SIGTERM);
+		return 0;
+	}
+	/* "wait-raw": raw mode, then wait for a signal from outside (default actions). */
+	if (argc > 1 && strcmp(argv[1], "wait-raw") == 0) {
+		struct termios raw;
+		tcgetattr(0, &raw);
+		cfmakeraw(&raw);
+		tcsetattr(0, TCSANOW, &raw);
+		pause();
 		return 0;
 	}
 	printf("isatty: %d %d %d\n", isatty(0), isatty(1), isatty(2));

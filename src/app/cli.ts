@@ -1,12 +1,15 @@
 /**
  * elfuse's command-line entry: parse options, build the container, launch the
  * guest, and turn its fate into this process's exit status (the guest's own
- * status, or 128+N if a signal N killed it, as a shell reports it).
+ * status, or 128+N if a signal N killed it, as a shell reports it). A guest
+ * ended by a signal sent to elfuse from outside (SIGHUP, SIGTERM...) ends
+ * elfuse by that same signal, as the native program would have died.
  * User errors print one line and never a stack trace.
  */
 import { readFileSync } from 'node:fs';
 import { BackendUnavailable } from '../ports/backend.js';
 import type { HostPorts } from '../ports/host.js';
+import { signalName } from '../domain/kernel/linux-abi.js';
 import { launchGuest, LaunchError, type GuestStatus } from '../domain/boot/launch.js';
 import { buildContainer, TYPES, type BackendFactory } from './container.js';
 import { closedStdio, rawArgs, rawEnviron } from './host-args.js';
@@ -79,6 +82,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     throw e;
   }
   const stats = process.env.ELFUSE_STATS === '1';
+  let killedBy: string | null = null;
   const started = process.hrtime.bigint();
   try {
     const status = await launchGuest(backend, host, {
@@ -95,6 +99,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       const secs = Number(process.hrtime.bigint() - started) / 1e9;
       process.stderr.write(`elfuse-stats: instructions=${status.instructions ?? 'unknown'} seconds=${secs.toFixed(3)}\n`);
     }
+    if (status.kind === 'signaled' && status.byHost) killedBy = signalName(status.signal);
     return statusToExitCode(status);
   } catch (e) {
     if (e instanceof LaunchError) {
@@ -111,6 +116,8 @@ export async function main(argv: readonly string[]): Promise<number> {
   } finally {
     debug?.close();
     backend.destroy();
+    // The terminal is restored already (launchGuest): die as the native program would have.
+    if (killedBy !== null) host.signals.dieBy(killedBy);
   }
 }
 

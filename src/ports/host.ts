@@ -187,6 +187,33 @@ export interface HostProcess {
    * (an orphaned process group ignores the terminal stop signals).
    */
   stop(signal: 'SIGSTOP' | 'SIGTSTP' | 'SIGTTIN' | 'SIGTTOU'): void;
+  /**
+   * Keeps this process running until the returned release is called, even when
+   * nothing else the host knows of is pending: the guest waits for a signal
+   * (pause, sigsuspend) and only the guest knows it. Holds nest.
+   */
+  keepAlive(): () => void;
+}
+
+/**
+ * Signals sent to this process from outside (a terminal hangup, kill(1),
+ * Ctrl-C), by their POSIX names ('SIGHUP'): the host maps names to its own
+ * numbers, which differ between Linux and macOS.
+ */
+export interface HostSignals {
+  /**
+   * Calls `listener` with the name of each signal of `names` this process
+   * receives; while subscribed, they no longer end or stop it. Names the host
+   * lacks, or cannot safely catch, are left alone. Returns the unsubscribe.
+   */
+  subscribe(names: readonly string[], listener: (name: string) => void): () => void;
+  /**
+   * Ends this process by the signal `name`, with the host's default action,
+   * so its parent sees death by that signal as for a native program killed
+   * by it (exit status 128+N where the host's default does not kill). Never
+   * returns.
+   */
+  dieBy(name: string): never;
 }
 
 /**
@@ -269,4 +296,5 @@ export interface HostPorts {
   readonly random: HostRandom;
   readonly process: HostProcess;
   readonly terminal: HostTerminal;
+  readonly signals: HostSignals;
 }

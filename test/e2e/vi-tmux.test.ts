@@ -190,4 +190,39 @@ describe('busybox stty on a real terminal', () => {
     expect(read('status')).toBe('143\n');
     expect(read('after')).toBe(read('before'));
   }, 240_000);
+
+  // A native program killed this way leaves the terminal raw; elfuse restores it first, then
+  // dies by the same signal, so the shell sees the status the native program would give.
+  test('a signal from outside that kills a guest waiting in raw mode (tty wait-raw) leaves the terminal restored', async (ctx) => {
+    requireReferences(ctx, [TMUX_REF, TTY_REF]);
+    const q = (a: string): string => `'${a.replace(/'/g, `'\\''`)}'`;
+    const elfuse = ELFUSE.map(q).join(' ');
+    const signals = ['HUP', 'TERM', 'USR1'];
+    const script = ['stty -g > before'];
+    for (const sig of signals) {
+      script.push(
+        // An asynchronous command's stdin is /dev/null unless redirected.
+        `${elfuse} ${q(guest('tty'))} wait-raw </dev/tty & pid=$!`,
+        `i=0; while [ "$(stty -g)" = "$(cat before)" ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i+1)); done`,
+        `stty -g > during-${sig}`,
+        `kill -${sig} $pid; wait $pid; echo $? > status-${sig}`,
+        `stty -g > after-${sig}; stty "$(cat before)"`,
+      );
+    }
+    const cwd = join(dir, 'signal-raw');
+    execFileSync('mkdir', ['-p', cwd]);
+    const t = new TmuxSession(['sh', '-c', script.join('\n')], { cols: COLS, rows: ROWS, cwd });
+    try {
+      expect(await t.waitExit(120_000)).toBe(0);
+    } finally {
+      t.kill();
+    }
+    const read = (f: string): string => readFileSync(join(cwd, f), 'latin1');
+    const status = { HUP: '129\n', TERM: '143\n', USR1: '138\n' } as Record<string, string>;
+    for (const sig of signals) {
+      expect(read(`during-${sig}`), `SIG${sig}: the guest set raw mode`).not.toBe(read('before'));
+      expect(read(`status-${sig}`), `SIG${sig}: elfuse died by it`).toBe(status[sig]);
+      expect(read(`after-${sig}`), `SIG${sig}: terminal restored`).toBe(read('before'));
+    }
+  }, 240_000);
 });

@@ -127,11 +127,21 @@ describe('signals', () => {
     expect(h.task.exit).toBeNull();
     expect(await h.sys('kill', 1, 15)).toBe(err(Errno.ESRCH));
     expect(await h.sys('kill', process.pid, 65)).toBe(err(Errno.EINVAL));
+    // Blocked, SIGABRT stays pending; once unblocked, delivery applies the default action.
+    h.task.sigmask = 1n << 5n;
     expect(await h.sys('tgkill', process.pid, process.pid, 6 /* SIGABRT */)).toBe(0n);
-    // Pending now; the run loop delivers it before the guest runs again, and the default action kills.
     expect(h.task.sigpending).toBe(1n << 5n);
+    expect(h.task.exit).toBeNull();
+    h.task.sigmask = 0n;
     deliverSignals(h.task, {} as UserContext, null);
     expect(h.task.exit).toEqual({ signal: 6, core: true });
+  });
+
+  it('an unblocked signal whose default action ends the process ends it when sent (complete_signal)', async () => {
+    const h = makeHarness();
+    expect(await h.sys('kill', process.pid, 15 /* SIGTERM */)).toBe(0n);
+    expect(h.task.exit).toEqual({ signal: 15, core: false });
+    expect(h.task.sigpending).toBe(0n);
   });
 });
 

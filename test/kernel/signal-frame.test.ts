@@ -172,8 +172,10 @@ describe('delivery and rt_sigreturn', () => {
     const pstateAt = Number(frame) + abi.SIZEOF_SIGINFO + abi.UcontextOffset.uc_mcontext + abi.SigcontextOffset.pstate;
     h.write(pstateAt, new abi.StructWriter(8).u64(0, 0x5n).bytes); // EL1h
     await h.sys('rt_sigreturn');
-    expect(h.task.sigpending & (1n << BigInt(abi.SIGSEGV - 1))).not.toBe(0n);
+    // SIGSEGV left to its default action ends the process at once.
+    expect(h.task.exit).toEqual({ signal: abi.SIGSEGV, core: true });
     const other = await setup();
+    other.h.task.sigactions[abi.SIGSEGV - 1]!.handler = HANDLER; // a handler: it stays pending with its siginfo
     other.ctx.sp = BigInt(SCRATCH + 8);
     await other.h.sys('rt_sigreturn');
     expect(other.h.task.sigqueue.get(abi.SIGSEGV)?.[0]?.addr).toBe(BigInt(SCRATCH + 8));
@@ -218,14 +220,18 @@ describe('delivery and rt_sigreturn', () => {
 describe('signals from the host', () => {
   it('are posted as SI_USER from pid 0; the result says whether the default action will end the guest', async () => {
     const { h } = await setup();
-    expect(postHostSignal(h.task, abi.SIGINT)).toBe(true);
-    expect(h.task.sigqueue.get(abi.SIGINT)).toEqual([{ signo: abi.SIGINT, code: abi.SI_USER, pid: 0, uid: 0 }]);
     expect(postHostSignal(h.task, abi.SIGWINCH)).toBe(false); // ignored by default: dropped
     expect(h.task.sigpending & (1n << BigInt(abi.SIGWINCH - 1))).toBe(0n);
     expect(postHostSignal(h.task, SIGUSR1)).toBe(false); // the guest handles it
+    expect(h.task.sigqueue.get(SIGUSR1)).toEqual([{ signo: SIGUSR1, code: abi.SI_USER, pid: 0, uid: 0, fromHost: true }]);
     h.task.sigmask = 1n << BigInt(abi.SIGTERM - 1);
     expect(postHostSignal(h.task, abi.SIGTERM)).toBe(false); // blocked: stays pending
+    expect(h.task.sigpending & (1n << BigInt(abi.SIGTERM - 1))).not.toBe(0n);
     expect(postHostSignal(h.task, 0)).toBe(false);
+    expect(h.task.exit).toBeNull();
+    // Left to its default action, it ends the guest at once, marked as the host's doing.
+    expect(postHostSignal(h.task, abi.SIGINT)).toBe(true);
+    expect(h.task.exit).toEqual({ signal: abi.SIGINT, core: false, byHost: true });
   });
 
   it('stop the vCPU slice so the signal is delivered promptly', async () => {

@@ -3,10 +3,12 @@
 import type { HostPorts } from '../../ports/host.js';
 import { NodeHostFs } from './fs.js';
 import { NodeHostClock, NodeHostProcess, NodeHostRandom } from './system.js';
+import { NodeHostSignals } from './signals.js';
 import { NodeHostTerminal } from './terminal.js';
 
 export { NodeHostFs } from './fs.js';
 export { NodeHostClock, NodeHostProcess, NodeHostRandom } from './system.js';
+export { NodeHostSignals } from './signals.js';
 export { NodeHostTerminal } from './terminal.js';
 
 export function createNodeHostPorts(): HostPorts {
@@ -16,5 +18,6 @@ export function createNodeHostPorts(): HostPorts {
     random: new NodeHostRandom(),
     process: new NodeHostProcess(),
     terminal: new NodeHostTerminal(),
+    signals: new NodeHostSignals(),
   };
 }

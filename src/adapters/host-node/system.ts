@@ -1,6 +1,6 @@
 /**
  * HostClock, HostRandom and HostProcess on Node's process, node:os and
- * node:crypto (HostTerminal is in terminal.ts).
+ * node:crypto (HostTerminal is in terminal.ts, HostSignals in signals.ts).
  */
 import { readFileSync } from 'node:fs';
 
@@ -8,6 +8,9 @@ import { randomFillSync } from 'node:crypto';
 import * as os from 'node:os';
 import type { HostClock, HostProcess, HostRandom } from '../../ports/host.js';
 import { native, posix } from './posix.js';
+
+/** The longest delay setTimeout accepts (a signed 32-bit count of milliseconds, about 24.8 days). */
+const MAX_TIMEOUT_MS = 2_147_483_647n;
 
 /**
  * Realtime is the wall clock at start plus monotonic time since, which gives
@@ -32,9 +35,19 @@ export class NodeHostClock implements HostClock {
 
   sleep(ns: bigint): Promise<void> {
     if (ns <= 0n) return new Promise((resolve) => setImmediate(resolve));
-    // setTimeout has millisecond granularity: round up so the guest never wakes early.
-    const ms = Number((ns + 999_999n) / 1_000_000n);
-    return new Promise((resolve) => setTimeout(resolve, ms));
+    const deadline = process.hrtime.bigint() + ns;
+    return new Promise((resolve) => {
+      // setTimeout takes at most 2^31-1 ms (a longer delay becomes 1 ms, with a warning), has
+      // millisecond granularity and counts from the loop's cached time, which may be stale: so
+      // wait in pieces of at most that long, rounded up, until the monotonic clock says so.
+      const wait = (): void => {
+        const left = deadline - process.hrtime.bigint();
+        if (left <= 0n) return resolve();
+        const ms = (left + 999_999n) / 1_000_000n;
+        setTimeout(wait, Number(ms < MAX_TIMEOUT_MS ? ms : MAX_TIMEOUT_MS));
+      };
+      wait();
+    });
   }
 }
 
@@ -91,6 +104,23 @@ export class NodeHostProcess implements HostProcess {
   stop(signal: 'SIGSTOP' | 'SIGTSTP' | 'SIGTTIN' | 'SIGTTOU'): void {
     // Delivered to ourselves, so the process is stopped before kill returns.
     process.kill(process.pid, signal);
+  }
+
+  /** One long interval timer, ref'd while someone holds it: Node stays up as long as it is. */
+  private keeper: ReturnType<typeof setInterval> | null = null;
+  private holds = 0;
+
+  keepAlive(): () => void {
+    if (this.holds++ === 0) {
+      this.keeper ??= setInterval(() => undefined, Number(MAX_TIMEOUT_MS));
+      this.keeper.ref();
+    }
+    let held = true;
+    return () => {
+      if (!held) return;
+      held = false;
+      if (--this.holds === 0) this.keeper?.unref();
+    };
   }
 
   loadavg(): readonly [number, number, number] {

@@ -173,6 +173,10 @@ function nativeCall<T>(operation: string, fn: () => T): T {
   }
 }
 
+/** The longest timeout poll(2) takes: INT_MAX milliseconds. */
+const POLL_MAX_MS = 2_147_483_647n;
+const POLL_MAX_NS = POLL_MAX_MS * 1_000_000n;
+
 const WHEN: Record<HostTcsetWhen, number> = { now: 0, drain: 1, flush: 2 };
 
 function pollSpec(requests: readonly HostPollRequest[]): Int32Array {
@@ -289,13 +293,21 @@ export class NodeHostTerminal implements HostTerminal {
 
   poll(requests: readonly HostPollRequest[], timeoutNs: bigint | null): Promise<number[] | null> {
     const n = this.need('poll');
-    // poll(2) takes milliseconds: round up so the guest never wakes early; cap at INT_MAX.
-    const ms = timeoutNs === null ? -1 : Number(timeoutNs >= 2_147_483_647_000_000n ? 2_147_483_647n : (timeoutNs + 999_999n) / 1_000_000n);
+    const spec = pollSpec(requests);
+    const deadline = timeoutNs === null ? null : process.hrtime.bigint() + timeoutNs;
     return new Promise((resolve, reject) => {
-      n.pollWait(pollSpec(requests), ms, (err, bits) => {
-        if (err) reject(nativeError('poll', err));
-        else resolve(bits);
-      });
+      // poll(2) takes milliseconds as an int: round up so the guest never wakes early, and wait
+      // again for what is left when the timeout is longer than INT_MAX ms (about 24.8 days).
+      const wait = (): void => {
+        const left = deadline === null ? -1n : deadline - process.hrtime.bigint();
+        const ms = left < 0n ? (deadline === null ? -1 : 0) : Number(left >= POLL_MAX_NS ? POLL_MAX_MS : (left + 999_999n) / 1_000_000n);
+        n.pollWait(spec, ms, (err, bits) => {
+          if (err) reject(nativeError('poll', err));
+          else if (bits !== null && ms === Number(POLL_MAX_MS) && bits.every((b) => b === 0)) wait();
+          else resolve(bits);
+        });
+      };
+      wait();
     });
   }
 

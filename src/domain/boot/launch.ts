@@ -20,6 +20,7 @@ import { FsContext } from '../kernel/fs-context.js';
 import { hostPathOf } from '../kernel/fs-util.js';
 import { walkPath } from '../kernel/namei.js';
 import { SyscallError } from '../kernel/syscall-args.js';
+import { watchHostSignals } from '../kernel/signal-deliver.js';
 import { watchTerminalResize } from '../kernel/tty.js';
 import { AddressSpace, type PageSource } from '../memory/address-space.js';
 import { FrameAllocator, OutOfMemoryError } from '../memory/frames.js';
@@ -405,6 +406,7 @@ export function prepareGuest(backend: Backend, host: HostPorts, opts: LaunchOpti
 export async function launchGuest(backend: Backend, host: HostPorts, opts: LaunchOptions): Promise<GuestStatus> {
   const { task, vcpu, as, phys, ids, image, guestPath, elfBytes } = prepareGuest(backend, host, opts);
   const unwatchResize = watchTerminalResize(task);
+  const unwatchSignals = watchHostSignals(task);
   let status: GuestStatus | undefined;
   try {
     const hooks = opts.attach?.({ task, vcpu, memory: backend.memory, as, exePath: guestPath, elf: elfBytes ?? new Uint8Array(0), loadBias: image.loadBias });
@@ -414,6 +416,7 @@ export async function launchGuest(backend: Backend, host: HostPorts, opts: Launc
     return status;
   } finally {
     unwatchResize();
+    unwatchSignals();
     // A shell restores its terminal after a job killed by a signal; it sees elfuse exit normally
     // (128+N, or an internal error), so a guest's raw mode would outlive it: restore here.
     if (status?.kind !== 'exited') host.terminal.restoreModes();

@@ -38,8 +38,8 @@ export const UTS_VERSION = '#1 SMP PREEMPT_DYNAMIC';
  * Sends `sig` to the task itself from kill(2) (SI_USER) or tkill/tgkill
  * (SI_TKILL), with the sender's pid and uid, as send_signal does.
  */
-export function raiseSignal(task: Task, sig: number, code = SI_USER): void {
-  postSignal(task, sig, { signo: sig, code, pid: task.pid, uid: task.uid });
+export function raiseSignal(task: Task, sig: number, code = SI_USER): number {
+  return postSignal(task, sig, { signo: sig, code, pid: task.pid, uid: task.uid });
 }
 
 /** exit(2) and exit_group(2): one thread per process for now, so both end the process. */
@@ -145,8 +145,8 @@ function checkSignal(sig: number): void {
 /** Sending to self: signal 0 only checks that the target exists. */
 function sendToSelf(task: Task, sig: number, code = SI_USER): number {
   checkSignal(sig);
-  if (sig !== 0) raiseSignal(task, sig, code);
-  return 0;
+  // tkill/tgkill of a real-time signal can fail with EAGAIN at RLIMIT_SIGPENDING.
+  return sig === 0 ? 0 : raiseSignal(task, sig, code);
 }
 
 /**

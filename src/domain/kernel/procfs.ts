@@ -171,7 +171,7 @@ function statusText(task: Task): string {
     `VmLib:\t${kB(0)}`,
     `VmSwap:\t${kB(0)}`,
     'Threads:\t1',
-    `SigQ:\t0/${task.rlimits[11]?.cur ?? 0n}`,
+    `SigQ:\t${task.sigqueueUsed}/${task.rlimits[11]?.cur ?? 0n}`,
     `SigPnd:\t${hex16(task.sigpending)}`,
     `ShdPnd:\t${hex16(0n)}`,
     `SigBlk:\t${hex16(task.sigmask)}`,

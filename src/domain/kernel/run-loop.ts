@@ -11,7 +11,14 @@
  *
  * The loop never blocks the JavaScript thread: a syscall that must wait
  * returns a promise, and a vCPU time slice ends with CANCELED so the event
- * loop turns between slices.
+ * loop turns between slices. A guest that makes system calls in a loop
+ * never reaches the end of a slice, so the loop also turns the event loop
+ * at a syscall when TURN_NS has passed since it last did: host timers,
+ * readiness and signals are seen within about TURN_NS, or one slice, of
+ * guest time, however the guest mixes instructions and syscalls. While a
+ * syscall waits, the host process is kept alive (a wait for a signal has
+ * nothing the host can see), and the wait is abandoned if a signal ends
+ * the process meanwhile.
  */
 import { EC, ExitReason, FSC, Reg, SysReg, type VcpuExit, type VcpuPort } from '../../ports/vcpu.js';
 import { disassemble, hex32 } from '../a64/disasm.js';
@@ -23,7 +30,7 @@ import { BUS_ADRALN, BUS_ADRERR, ILL_ILLOPC, RLIMIT_STACK, SIGBUS, SIGILL, SIGKI
 import { deliverSignals, forceSignal, segvCode, signalPending, userContextOf, type SyscallReturn } from './signal-deliver.js';
 import type { SigInfo, Task, UserContext } from './task.js';
 
-export type GuestStatus = ({ kind: 'exited'; code: number } | { kind: 'signaled'; signal: number; core: boolean }) & {
+export type GuestStatus = ({ kind: 'exited'; code: number } | { kind: 'signaled'; signal: number; core: boolean; byHost?: boolean }) & {
   /** Guest instructions retired, when the backend counts them. */
   instructions?: number;
 };
@@ -71,6 +78,17 @@ const hex = (v: number | bigint): string => '0x' + v.toString(16);
 /** PSTATE.M[3:0] of EL0t: where a slice may be interrupted to deliver a signal. */
 const PSTATE_MODE_MASK = 0xfn;
 
+/**
+ * Longest stretch of syscalls between two turns of the host event loop: 10 ms.
+ * Shorter than a 4M-instruction slice of translated code (about 20 ms), so
+ * a 100 ms interval timer is late by at most a tenth of its period; a turn
+ * costs a few microseconds (plus GC tasks V8 deferred to it, work it does
+ * anyway), 100 times a second. The clock is read every TURN_CHECK exits
+ * only: reading it (about 70 ns) at each would cost 1% of a syscall's 8 µs.
+ */
+const TURN_NS = 10_000_000n;
+const TURN_CHECK = 16;
+
 export async function runGuest(task: Task, vcpu: VcpuPort, opts: RunOptions): Promise<GuestStatus> {
   const hooks = opts.hooks;
   if (hooks) await hooks.start();
@@ -83,6 +101,9 @@ export async function runGuest(task: Task, vcpu: VcpuPort, opts: RunOptions): Pr
 async function runLoop(task: Task, vcpu: VcpuPort, opts: RunOptions, hooks: RunHooks | undefined): Promise<GuestStatus> {
   task.kick = () => vcpu.requestExit();
   task.userContext = userContextOf(vcpu, 'shim');
+  const clock = task.host.clock;
+  let turnBy = clock.monotonicNs() + TURN_NS;
+  let untilCheck = TURN_CHECK;
   for (;;) {
     const pending = vcpu.run();
     const exit: VcpuExit = pending instanceof Promise ? await pending : pending;
@@ -93,7 +114,9 @@ async function runLoop(task: Task, vcpu: VcpuPort, opts: RunOptions, hooks: RunH
       continue;
     }
     if (exit.reason === ExitReason.CANCELED) {
-      await task.host.clock.sleep(0n); // let host I/O and timers run between slices
+      await clock.sleep(0n); // let host I/O and timers run between slices
+      turnBy = clock.monotonicNs() + TURN_NS;
+      if (task.exit) return statusOf(task, vcpu);
       // An asynchronous signal interrupts the guest where the slice stopped, if that
       // was in guest code; inside the shim it waits for the next exit.
       if (signalPending(task) && (vcpu.getReg(Reg.CPSR) & PSTATE_MODE_MASK) === 0n) {
@@ -113,7 +136,29 @@ async function runLoop(task: Task, vcpu: VcpuPort, opts: RunOptions, hooks: RunH
     if (!task.exit) deliverSignals(task, task.userContext, sys);
     if (task.exit) return statusOf(task, vcpu);
     postMaintenance(opts);
+    // Last, once the syscall's result and restart are settled: what the turn makes pending
+    // (a timer's signal) is delivered on this same return to the guest.
+    if (--untilCheck === 0) {
+      untilCheck = TURN_CHECK;
+      if (clock.monotonicNs() >= turnBy) {
+        await turnHostLoop(task, opts);
+        turnBy = clock.monotonicNs() + TURN_NS;
+        if (task.exit) return statusOf(task, vcpu);
+      }
+    }
   }
+}
+
+/**
+ * Lets host timers, I/O and signals run while the vCPU is in the shim on its
+ * way back to the guest, then delivers what they made pending, as Linux
+ * does on the return to user space (the syscall's result is already final).
+ */
+async function turnHostLoop(task: Task, opts: RunOptions): Promise<void> {
+  await task.host.clock.sleep(0n);
+  if (task.exit || !signalPending(task)) return;
+  deliverSignals(task, task.userContext!, null);
+  postMaintenance(opts);
 }
 
 function statusOf(task: Task, vcpu: VcpuPort): GuestStatus {
@@ -121,7 +166,7 @@ function statusOf(task: Task, vcpu: VcpuPort): GuestStatus {
   const instructions = vcpu.instructionsRetired();
   const extra = instructions === undefined ? {} : { instructions };
   if ('status' in e) return { kind: 'exited', code: e.status & 0xff, ...extra };
-  return { kind: 'signaled', signal: e.signal, core: e.core, ...extra };
+  return { kind: 'signaled', signal: e.signal, core: e.core, ...(e.byHost ? { byHost: true } : {}), ...extra };
 }
 
 /** Exits other than the shim's EL0 HVCs mean something is broken below the guest. */
@@ -221,10 +266,35 @@ async function syscall(task: Task, vcpu: VcpuPort): Promise<SyscallReturn | null
   const nr = Number(vcpu.getReg(8));
   const args = [vcpu.getReg(0), vcpu.getReg(1), vcpu.getReg(2), vcpu.getReg(3), vcpu.getReg(4), vcpu.getReg(5)];
   const pending = dispatchSyscall(task, nr, args);
-  const result = pending instanceof Promise ? await pending : pending;
-  if (task.exit) return null;
+  const result = pending instanceof Promise ? await waitForSyscall(task, pending) : pending;
+  if (task.exit || result === null) return null;
   vcpu.setReg(0, BigInt.asUintN(64, BigInt(result)));
   return nr === NR_RT_SIGRETURN ? null : { result: BigInt(result), origX0: args[0]! };
+}
+
+/**
+ * Waits for a syscall that returned a promise. The host process stays alive
+ * meanwhile (pause() has nothing pending that the host knows of), and a
+ * signal that ends the process ends the wait too (null): a host operation
+ * that cannot be interrupted (a read of a pipe) is left to finish unseen.
+ */
+async function waitForSyscall(task: Task, pending: Promise<number | bigint>): Promise<number | bigint | null> {
+  if (task.exit) return null;
+  const release = task.host.process.keepAlive();
+  let stop = (): void => undefined;
+  const ended = new Promise<null>((resolve) => {
+    const check = (): void => {
+      if (task.exit) resolve(null);
+    };
+    task.signalWaiters.add(check);
+    stop = () => task.signalWaiters.delete(check);
+  });
+  try {
+    return await Promise.race([pending, ended]);
+  } finally {
+    stop();
+    release();
+  }
 }
 
 /** EL0 MRS of an ID register: Linux emulates it; anything else is SIGILL. */

@@ -22,6 +22,7 @@ import { GuestFault } from '../memory/fault.js';
 import { Errno, ERESTARTSYS } from './errno.js';
 import {
   MINSIGSTKSZ,
+  RLIMIT_SIGPENDING,
   SA_NODEFER,
   SA_ONSTACK,
   SA_RESETHAND,
@@ -31,19 +32,30 @@ import {
   SEGV_ACCERR,
   SEGV_MAPERR,
   SI_USER,
+  SIGALRM,
   SIGBUS,
   SIGCONT,
   SIGFPE,
+  SIGHUP,
+  SIGINT,
+  SIGIO,
   SIGILL,
   SIGKILL,
+  SIGPWR,
+  SIGQUIT,
   SIGRTMIN,
   SIGSEGV,
   SIGSTOP,
   SIGSYS,
+  SIGTERM,
   SIGTRAP,
   SIGTSTP,
   SIGTTIN,
   SIGTTOU,
+  SIGUSR1,
+  SIGUSR2,
+  SIGVTALRM,
+  SIGXCPU,
   SIG_DFL,
   SIG_IGN,
   SIZEOF_SIGINFO,
@@ -96,22 +108,75 @@ function wake(task: Task): void {
  * self, timers and host signals forwarded by the front end. An ignored,
  * unblocked signal is dropped at once; a standard signal already pending
  * is not queued twice; real-time signals queue with their siginfo.
+ *
+ * Each queued siginfo takes a slot of RLIMIT_SIGPENDING (__sigqueue_alloc).
+ * At the limit a standard signal from the kernel or kill(2) (si_code >= 0)
+ * is queued anyway; another standard signal, or a real-time one from
+ * kill(2), is still made pending but loses its siginfo (the handler sees
+ * SI_USER from pid 0); any other real-time signal is refused with EAGAIN,
+ * which is what this returns (0 otherwise). A POSIX timer's siginfo has
+ * its slot from timer_create on (reserveSigqueue).
  */
-export function postSignal(task: Task, sig: number, info: SigInfo): void {
-  if (sig < 1 || sig > _NSIG || task.exit) return;
+export function postSignal(task: Task, sig: number, info: SigInfo): number {
+  if (sig < 1 || sig > _NSIG || task.exit) return 0;
   const bit = sigbit(sig);
   // prepare_signal: SIGCONT discards pending stop signals, and a stop signal a pending SIGCONT.
   if (sig === SIGCONT) dropPending(task, STOP_SIGNALS);
   else if (bit & STOP_SIGNALS) dropPending(task, sigbit(SIGCONT));
   const blocked = (task.sigmask & bit) !== 0n;
   // sig_ignored: a blocked signal is kept, since the handler may change before it is unblocked.
-  if (!blocked && !(bit & UNBLOCKABLE) && isIgnored(task, sig)) return;
-  if (sig < SIGRTMIN && task.sigpending & bit) return; // legacy_queue: standard signals coalesce
+  if (!blocked && !(bit & UNBLOCKABLE) && isIgnored(task, sig)) return 0;
+  if (sig < SIGRTMIN && task.sigpending & bit) return 0; // legacy_queue: standard signals coalesce
+  // SIGKILL needs no siginfo: it is never seen by a handler.
+  if (sig !== SIGKILL) {
+    const overLimit = !info.preallocated && BigInt(task.sigqueueUsed) >= sigpendingLimit(task);
+    if (!overLimit || (sig < SIGRTMIN && info.code >= 0)) {
+      if (!info.preallocated) task.sigqueueUsed++;
+      const queue = task.sigqueue.get(sig);
+      if (queue) queue.push(info);
+      else task.sigqueue.set(sig, [info]);
+    } else if (sig >= SIGRTMIN && info.code !== SI_USER) return -Errno.EAGAIN;
+  }
   task.sigpending |= bit;
-  const queue = task.sigqueue.get(sig);
-  if (queue) queue.push(info);
-  else task.sigqueue.set(sig, [info]);
-  if (!blocked || bit & task.sigwaitSet) wake(task);
+  // complete_signal: an unblocked signal whose action is to end the process ends it now, so
+  // no wait, however long, stands between it and its effect.
+  if (!blocked && isFatal(task, sig)) terminate(task, sig, dequeueSignal(task, sig));
+  if (!blocked || bit & task.sigwaitSet || task.exit) wake(task);
+  return 0;
+}
+
+/** sig_fatal(): SIGKILL, or a signal left to a default action that ends the process. */
+function isFatal(task: Task, sig: number): boolean {
+  if (sig === SIGKILL) return true;
+  if ((task.sigactions[sig - 1]?.handler ?? SIG_DFL) !== SIG_DFL) return false;
+  const def = signalDefaultAction(sig);
+  return def === 'term' || def === 'core';
+}
+
+/** The process ends by `sig`'s default action (do_group_exit with the signal as exit code). */
+function terminate(task: Task, sig: number, info: SigInfo): void {
+  if (task.exit) return;
+  task.trace(`elfuse: killed by ${signalName(sig)}`);
+  task.exit = { signal: sig, core: signalDefaultAction(sig) === 'core', ...(info.fromHost ? { byHost: true } : {}) };
+}
+
+function sigpendingLimit(task: Task): bigint {
+  return task.rlimits[RLIMIT_SIGPENDING]?.cur ?? 0n;
+}
+
+/**
+ * Takes a slot of RLIMIT_SIGPENDING for a POSIX timer's own siginfo
+ * (timer_create preallocates it); false at the limit, where timer_create
+ * fails with EAGAIN. releaseSigqueue gives it back at timer_delete.
+ */
+export function reserveSigqueue(task: Task): boolean {
+  if (BigInt(task.sigqueueUsed) >= sigpendingLimit(task)) return false;
+  task.sigqueueUsed++;
+  return true;
+}
+
+export function releaseSigqueue(task: Task): void {
+  task.sigqueueUsed--;
 }
 
 /**
@@ -140,15 +205,38 @@ export function segvCode(task: Task, addr: bigint): number {
  * SIGTERM, SIGHUP... that the elfuse process received and forwards. It is
  * posted like a kill(2) from a process elfuse cannot name (SI_USER, si_pid
  * 0) and delivered at the next vCPU exit. Returns true when its default
- * action will end the guest, so a front end whose guest waits in a host
- * operation that cannot be interrupted may end at once, as Linux would.
+ * action ends the guest.
  */
 export function postHostSignal(task: Task, sig: number): boolean {
   if (sig < 1 || sig > _NSIG) return false;
-  postSignal(task, sig, { signo: sig, code: SI_USER, pid: 0, uid: 0 });
+  postSignal(task, sig, { signo: sig, code: SI_USER, pid: 0, uid: 0, fromHost: true });
   const def = signalDefaultAction(sig);
   const unblocked = (task.sigmask & sigbit(sig)) === 0n;
   return unblocked && task.sigactions[sig - 1]?.handler === SIG_DFL && (def === 'term' || def === 'core');
+}
+
+/**
+ * Signals the elfuse process itself may receive from outside whose Linux
+ * default is to end the process. SIGWINCH comes through the terminal
+ * (tty.ts); faults, SIGABRT, SIGTRAP and SIGSYS stay the host's own; so do
+ * SIGPIPE and SIGXFSZ, which elfuse's own writes raise on the host: the
+ * write's EPIPE or EFBIG already becomes the guest's signal (fs-io.ts), and
+ * a second, host copy would run its handler twice.
+ */
+const HOST_SIGNALS = [SIGHUP, SIGINT, SIGQUIT, SIGUSR1, SIGUSR2, SIGALRM, SIGTERM, SIGXCPU, SIGVTALRM, SIGIO, SIGPWR];
+
+/**
+ * Hands the host's signals to the guest as Linux would deliver them to a
+ * native program: its handler runs, an ignored one is dropped, and a
+ * default action ends the guest by that signal (GuestStatus.byHost, so the
+ * front end can end the same way). Returns the unsubscribe.
+ */
+export function watchHostSignals(task: Task): () => void {
+  const byName = new Map(HOST_SIGNALS.map((sig) => [signalName(sig), sig]));
+  return task.host.signals.subscribe([...byName.keys()], (name) => {
+    const sig = byName.get(name);
+    if (sig !== undefined) postHostSignal(task, sig);
+  });
 }
 
 /** Forgets a pending signal and its queued siginfo (a disposition changed to ignore). */
@@ -160,6 +248,7 @@ function dropPending(task: Task, set: bigint): void {
   for (let sig = 1; sig <= _NSIG; sig++) {
     if (!(set & task.sigpending & sigbit(sig))) continue;
     task.sigpending &= ~sigbit(sig);
+    for (const info of task.sigqueue.get(sig) ?? []) if (!info.preallocated) task.sigqueueUsed--;
     task.sigqueue.delete(sig);
   }
 }
@@ -176,9 +265,12 @@ export function nextSignal(set: bigint): number {
 
 /** Takes the oldest siginfo of `sig` off the queue (dequeue_signal). */
 export function dequeueSignal(task: Task, sig: number): SigInfo {
-  const queue = task.sigqueue.get(sig) ?? [];
-  const info = queue.shift() ?? { signo: sig, code: 0x80 /* SI_KERNEL */ };
-  if (queue.length === 0) {
+  const queue = task.sigqueue.get(sig);
+  const queued = queue?.shift();
+  if (queued && !queued.preallocated) task.sigqueueUsed--;
+  // Pending without a siginfo (SIGKILL, or sent at RLIMIT_SIGPENDING): collect_signal's zeroed SI_USER.
+  const info = queued ?? { signo: sig, code: SI_USER, pid: 0, uid: 0 };
+  if (!queue || queue.length === 0) {
     task.sigqueue.delete(sig);
     task.sigpending &= ~sigbit(sig);
   }
@@ -318,8 +410,7 @@ export function deliverSignals(task: Task, ctx: UserContext, syscall: SyscallRet
         task.host.process.stop(signalName(sig) as 'SIGSTOP' | 'SIGTSTP' | 'SIGTTIN' | 'SIGTTOU');
         continue;
       }
-      task.trace(`elfuse: killed by ${signalName(sig)}`);
-      task.exit = { signal: sig, core: def === 'core' };
+      terminate(task, sig, info);
       break;
     }
     if (restart) {

@@ -254,8 +254,7 @@ function sigqueueinfo(task: Task, tgid: number, tid: number | null, sig: number,
   if (sig < 0 || sig > _NSIG) return -Errno.EINVAL;
   if (tgid !== task.pid || (tid !== null && tid !== task.tid)) return -Errno.ESRCH;
   const info = readUserSiginfo(task, ptr, sig);
-  if (sig !== 0) postSignal(task, sig, info);
-  return 0;
+  return sig === 0 ? 0 : postSignal(task, sig, info);
 }
 
 export const signalSyscalls: Readonly<Record<string, SyscallImpl>> = {

@@ -57,6 +57,10 @@ export interface SigInfo {
   esr?: number;
   /** Called when the signal is taken off the queue (POSIX timers count overruns until then). */
   onDequeue?: (info: SigInfo) => void;
+  /** A POSIX timer's own siginfo, whose RLIMIT_SIGPENDING slot was taken at timer_create. */
+  preallocated?: boolean;
+  /** Sent to the elfuse process from outside (postHostSignal). */
+  fromHost?: boolean;
 }
 
 export interface Rlimit {
@@ -64,7 +68,8 @@ export interface Rlimit {
   max: bigint;
 }
 
-export type ExitState = { readonly status: number } | { readonly signal: number; readonly core: boolean } | null;
+/** How the process ended; `byHost` marks a signal that came from outside elfuse (postHostSignal). */
+export type ExitState = { readonly status: number } | { readonly signal: number; readonly core: boolean; readonly byHost?: boolean } | null;
 
 export interface TaskOptions {
   mem: GuestMemory;
@@ -133,6 +138,8 @@ export class Task {
   altStack: { sp: bigint; flags: number; size: bigint } = { sp: 0n, flags: 2, size: 0n };
   /** siginfo of each pending signal, oldest first: standard signals coalesce to one, real-time ones queue. */
   readonly sigqueue = new Map<number, SigInfo[]>();
+  /** Siginfo slots held against RLIMIT_SIGPENDING: queued signals and one per POSIX timer. */
+  sigqueueUsed = 0;
   /** Interruptible waits to wake when a signal becomes deliverable (signal_wake_up). */
   readonly signalWaiters = new Set<() => void>();
   /** Stops the running vCPU slice so a newly pending signal is delivered soon; the run loop sets it. */

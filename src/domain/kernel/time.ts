@@ -50,7 +50,7 @@ import {
   encodeTimespec,
   encodeTimeval,
 } from './linux-abi.js';
-import { ERESTARTNOHAND, ERESTART_RESTARTBLOCK, postSignal, waitInterruptible } from './signal-deliver.js';
+import { ERESTARTNOHAND, ERESTART_RESTARTBLOCK, postSignal, releaseSigqueue, reserveSigqueue, waitInterruptible } from './signal-deliver.js';
 import { SyscallError, type SyscallArgs, type SyscallImpl } from './syscall-args.js';
 import type { SigInfo, Task } from './task.js';
 
@@ -352,8 +352,15 @@ function sysTimerCreate(task: Task, a: SyscallArgs): number {
     } else if (notify !== SIGEV_SIGNAL && notify !== SIGEV_THREAD && notify !== SIGEV_NONE) return -Errno.EINVAL;
     if (notify !== SIGEV_NONE && (signo <= 0 || signo > _NSIG)) return -Errno.EINVAL;
   }
+  // The timer's siginfo is allocated now, against RLIMIT_SIGPENDING: at the limit there is no timer.
+  if (!reserveSigqueue(task)) return -Errno.EAGAIN;
   const pt: PosixTimer = { timer: new KTimer(task, source, (missed) => fire(task, id, pt, missed)), notify, signo, value, queued: null, overrun: 0, overrunLast: 0 };
-  task.mem.write(a.ptr(2), new StructWriter(4).i32(0, id).bytes);
+  try {
+    task.mem.write(a.ptr(2), new StructWriter(4).i32(0, id).bytes);
+  } catch (err) {
+    releaseSigqueue(task);
+    throw err;
+  }
   state.posix.set(id, pt);
   state.nextId = (id + 1) & 0x7fffffff;
   return 0;
@@ -369,6 +376,7 @@ function fire(task: Task, id: number, pt: PosixTimer, missed: number): void {
     timerId: id,
     value: pt.value,
     overrun: 0,
+    preallocated: true,
     onDequeue: (taken) => {
       // The overrun count goes out with the signal and starts again (posixtimer_deliver_signal).
       taken.overrun = pt.overrun;
@@ -428,6 +436,7 @@ function sysTimerDelete(task: Task, a: SyscallArgs): number {
     }
   }
   timersOf(task).posix.delete(id);
+  releaseSigqueue(task);
   return 0;
 }
 
