@@ -152,6 +152,8 @@ export class DebugSession implements RunHooks {
   /** Attach the front end; a guest already running stops at its next EL0 instruction. */
   attach(client: DebugClient): void {
     this.client = client;
+    // Traced: a fatal signal waits for the debugger instead of ending the guest when sent.
+    this.target.task.ptraced = true;
     if (!this.started) return;
     this.target.vcpu.setTrapDebugExceptions(true); // a detach turned it off
     this.attachedToRunning = true;
@@ -281,6 +283,7 @@ export class DebugSession implements RunHooks {
     this.observer?.end();
     this.client?.exited(status);
     this.client = null;
+    this.target.task.ptraced = false;
   }
 
   // ---- stopping and resuming -------------------------------------------------
@@ -353,6 +356,7 @@ export class DebugSession implements RunHooks {
     for (const addr of [...this.hwBreaks.keys()]) this.removeHwBreak(addr);
     for (const w of [...this.watches]) this.removeWatch(w.addr, w.len, w.type);
     this.client = null;
+    this.target.task.ptraced = false;
     this.stepRequested = false;
     if (this.observer) return this.armStep();
     this.setStepping(false);

@@ -139,8 +139,9 @@ export function postSignal(task: Task, sig: number, info: SigInfo): number {
   }
   task.sigpending |= bit;
   // complete_signal: an unblocked signal whose action is to end the process ends it now, so
-  // no wait, however long, stands between it and its effect.
-  if (!blocked && isFatal(task, sig)) terminate(task, sig, dequeueSignal(task, sig));
+  // no wait, however long, stands between it and its effect; a traced process (a debugger
+  // attached) reports it to the debugger first, at delivery, unless it is SIGKILL.
+  if (!blocked && isFatal(task, sig) && (sig === SIGKILL || !task.ptraced)) terminate(task, sig, dequeueSignal(task, sig));
   if (!blocked || bit & task.sigwaitSet || task.exit) wake(task);
   return 0;
 }

@@ -160,6 +160,9 @@ export class Task {
   robustList = { head: 0n, len: 0n };
   readonly rlimits: Rlimit[];
 
+  /** A debugger is attached (ptrace's PT_PTRACED): a fatal signal is reported to it before it takes effect. */
+  ptraced = false;
+
   /** Set by exit/exit_group/fatal signals; the run loop stops the guest when non-null. */
   exit: ExitState = null;
 
