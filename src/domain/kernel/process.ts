@@ -39,7 +39,7 @@ export const UTS_VERSION = '#1 SMP PREEMPT_DYNAMIC';
  * (SI_TKILL), with the sender's pid and uid, as send_signal does.
  */
 export function raiseSignal(task: Task, sig: number, code = SI_USER): number {
-  return postSignal(task, sig, { signo: sig, code, pid: task.pid, uid: task.uid });
+  return postSignal(task, sig, { signo: sig, code, pid: task.pid, uid: task.cred.uid });
 }
 
 /** exit(2) and exit_group(2): one thread per process for now, so both end the process. */
@@ -87,17 +87,17 @@ function encodeRlimit(r: Rlimit): Uint8Array {
 function prlimit(task: Task, pid: number, resource: number, newPtr: number, oldPtr: number): number {
   if (pid !== 0 && pid !== task.pid) return -Errno.ESRCH;
   if (resource < 0 || resource >= RLIM_NLIMITS) return -Errno.EINVAL;
-  const current = task.rlimits[resource];
+  const current = task.tg.rlimits[resource];
   if (!current) return -Errno.EINVAL;
   let next: Rlimit | null = null;
   if (newPtr !== 0) {
     const r = new StructReader(task.mem.read(newPtr, SIZEOF_RLIMIT));
     next = { cur: r.u64(0), max: r.u64(8) };
     if (next.cur > next.max) return -Errno.EINVAL;
-    if (next.max > current.max && task.euid !== 0) return -Errno.EPERM;
+    if (next.max > current.max && task.cred.euid !== 0) return -Errno.EPERM;
   }
   if (oldPtr !== 0) task.mem.write(oldPtr, encodeRlimit(current));
-  if (next) task.rlimits[resource] = next;
+  if (next) task.tg.rlimits[resource] = next;
   return 0;
 }
 
@@ -187,12 +187,12 @@ export const processSyscalls: Readonly<Record<string, SyscallImpl>> = {
   getpid: id((t) => t.pid),
   getppid: id((t) => t.ppid),
   gettid: id((t) => t.tid),
-  getuid: id((t) => t.uid),
-  geteuid: id((t) => t.euid),
-  getgid: id((t) => t.gid),
-  getegid: id((t) => t.egid),
-  getresuid: { handler: (t, a) => writeIds(t, a, [t.uid, t.euid, t.suid]), support: 'full', args: ['ptr', 'ptr', 'ptr'] },
-  getresgid: { handler: (t, a) => writeIds(t, a, [t.gid, t.egid, t.sgid]), support: 'full', args: ['ptr', 'ptr', 'ptr'] },
+  getuid: id((t) => t.cred.uid),
+  geteuid: id((t) => t.cred.euid),
+  getgid: id((t) => t.cred.gid),
+  getegid: id((t) => t.cred.egid),
+  getresuid: { handler: (t, a) => writeIds(t, a, [t.cred.uid, t.cred.euid, t.cred.suid]), support: 'full', args: ['ptr', 'ptr', 'ptr'] },
+  getresgid: { handler: (t, a) => writeIds(t, a, [t.cred.gid, t.cred.egid, t.cred.sgid]), support: 'full', args: ['ptr', 'ptr', 'ptr'] },
   set_tid_address: { handler: sysSetTidAddress, support: 'full', args: ['ptr'] },
   set_robust_list: { handler: sysSetRobustList, support: 'full', args: ['ptr', 'size'] },
   uname: { handler: sysUname, support: 'full', args: ['ptr'] },

@@ -205,7 +205,7 @@ async function handleEl0Sync(task: Task, vcpu: VcpuPort, opts: RunOptions): Prom
       // below the stack, brings the page in as Linux's page-fault path does; the shim then
       // returns to the faulting instruction, which runs again. Past a mapped file's end: SIGBUS.
       if ((fsc & 0x3c) === FSC.TRANSLATION && far < 1n << 48n) {
-        const limit = task.rlimits[RLIMIT_STACK]?.cur ?? 0n;
+        const limit = task.tg.rlimits[RLIMIT_STACK]?.cur ?? 0n;
         const access = { write: ec === EC.DATA_ABORT_LOWER && (iss & (1 << 6)) !== 0, exec: ec === EC.INSN_ABORT_LOWER };
         const r = opts.maintenance.fault(Number(far), access, limit > 1n << 48n ? 2 ** 48 : Number(limit));
         if (r === 'mapped') return null;

@@ -178,7 +178,7 @@ const TRAMPOLINE = new Uint8Array(new Uint32Array([0xd2801168, 0xd4000001]).buff
  * have unmapped or replaced it with MAP_FIXED.
  */
 export function sigreturnTrampoline(task: Task): number {
-  const va = task.sigtramp;
+  const va = task.mm.sigtramp;
   if (va !== 0) {
     const vma = task.as.vmaAt(va);
     if (vma && vma.prot === (PROT_READ | PROT_EXEC)) {
@@ -194,6 +194,6 @@ export function sigreturnTrampoline(task: Task): number {
   if (mapped < 0) return 0;
   task.as.poke(mapped, TRAMPOLINE);
   task.as.icacheDirty = true;
-  task.sigtramp = mapped;
+  task.mm.sigtramp = mapped;
   return mapped;
 }

@@ -95,12 +95,12 @@ function sysRtSigaction(task: Task, a: SyscallArgs): number {
   const next = actPtr === 0 ? null : decodeSigaction(task.mem.read(actPtr, SIZEOF_SIGACTION));
   if (next && (sig === SIGKILL || sig === SIGSTOP)) return -Errno.EINVAL;
   const index = sig - 1;
-  const old = task.sigactions[index];
+  const old = task.tg.sigactions[index];
   if (!old) return -Errno.EINVAL;
   if (next) {
     // Map the sigreturn trampoline now, while a syscall return will flush the TLB and I-cache for it.
     if (next.handler > SIG_IGN && !(next.flags & BigInt(SA_RESTORER))) sigreturnTrampoline(task);
-    task.sigactions[index] = next;
+    task.tg.sigactions[index] = next;
     if (ignores(sig, next)) discardSignal(task, sig);
   }
   if (oldPtr !== 0) task.mem.write(oldPtr, encodeSigaction(old));

@@ -254,20 +254,18 @@ interface PosixTimer {
   overrunLast: number;
 }
 
-interface TimerState {
+/** The interval and POSIX timers of a process (signal_struct's), made on first use. */
+export interface TimerState {
   /** ITIMER_REAL, ITIMER_VIRTUAL, ITIMER_PROF */
   itimers: KTimer[];
   posix: Map<number, PosixTimer>;
   nextId: number;
 }
 
-/** Timer state of each task (Linux's signal_struct timers); created on first use. */
-const timerStates = new WeakMap<Task, TimerState>();
-
 const ITIMER_SIGNALS = [SIGALRM, SIGVTALRM, SIGPROF];
 
 function timersOf(task: Task): TimerState {
-  let state = timerStates.get(task);
+  let state = task.tg.timers;
   if (!state) {
     const itimers = ITIMER_SIGNALS.map(
       (sig, which) =>
@@ -275,7 +273,7 @@ function timersOf(task: Task): TimerState {
         new KTimer(task, which === ITIMER_REAL ? 'monotonic' : 'cpu', () => postSignal(task, sig, { signo: sig, code: SI_KERNEL })),
     );
     state = { itimers, posix: new Map(), nextId: 0 };
-    timerStates.set(task, state);
+    task.tg.timers = state;
   }
   return state;
 }
