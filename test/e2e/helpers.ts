@@ -114,7 +114,12 @@ export const QEMU_BINFMT = join(ROOT, 'scripts/qemu-binfmt.sh');
  * /bin/bash by its path: opts.env's PATH is often a directory of guest links.
  */
 export function runQemuExec(args: readonly string[], opts: RunOptions = {}): Promise<RunResult> {
-  return run('/bin/bash', [QEMU_BINFMT, 'qemu', ...args], opts);
+  const [cmd = '', ...rest] = qemuExecArgv(args);
+  return run(cmd, rest, opts);
+}
+
+export function qemuExecArgv(args: readonly string[]): string[] {
+  return ['/bin/bash', QEMU_BINFMT, 'qemu', ...args];
 }
 
 /**
@@ -123,8 +128,14 @@ export function runQemuExec(args: readonly string[], opts: RunOptions = {}): Pro
  * fails with status 126 and a line is appended to `guardLog`.
  */
 export function runElfuseGuarded(guardLog: string, args: readonly string[], opts: RunOptions = {}): Promise<RunResult> {
-  if (process.env.ELFUSE_E2E_UNDER_TEST === 'qemu') return runQemuExec(args, opts);
-  return run('/bin/bash', [QEMU_BINFMT, 'guard', guardLog, process.execPath, ELFUSE_CLI, '--backend', 'interp', ...args], opts);
+  const [cmd = '', ...rest] = elfuseGuardedArgv(guardLog, args);
+  return run(cmd, rest, opts);
+}
+
+/** The command line of runElfuseGuarded (qemu's under ELFUSE_E2E_UNDER_TEST=qemu). */
+export function elfuseGuardedArgv(guardLog: string, args: readonly string[]): string[] {
+  if (process.env.ELFUSE_E2E_UNDER_TEST === 'qemu') return qemuExecArgv(args);
+  return ['/bin/bash', QEMU_BINFMT, 'guard', guardLog, process.execPath, ELFUSE_CLI, '--backend', 'interp', ...args];
 }
 
 /** Runs the same guest command line under both and returns both results. */

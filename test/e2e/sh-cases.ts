@@ -36,8 +36,6 @@ export interface ShCase {
   status: number;
   /** Compared too when given: only for messages that do not depend on timing. */
   stderr?: string;
-  /** Runs no fork, clone, execve, wait4 or pipe2: can pass before issue 8. */
-  singleProcess?: boolean;
 }
 
 const lines = (...l: string[]): string => l.join('\n');
@@ -56,14 +54,12 @@ export const SH_CASES: readonly ShCase[] = [
     script: 'echo one; false',
     stdout: 'one\n',
     status: 1,
-    singleProcess: true,
   },
   {
     name: 'set -e stops at the first failing command',
     script: 'set -e; echo a; if false; then :; fi; false || echo b; false; echo never',
     stdout: 'a\nb\n',
     status: 1,
-    singleProcess: true,
   },
   {
     name: 'functions: arguments, local, return status, recursion',
@@ -86,7 +82,6 @@ export const SH_CASES: readonly ShCase[] = [
     ),
     stdout: 'foo tar.gz foo.tar 10 def\n5\n3 q p q r\ngz\n',
     status: 0,
-    singleProcess: true,
   },
   // --- pipelines and their exit status ---
   {
