@@ -10,7 +10,8 @@
 # 2. Each check: a copy of it in .cache/clean/run, given what a CI machine of
 #    this project has before .ci/run starts, taken from this machine:
 #    - Node 20 and npm as the nodesource `nodejs` package installs them (its
-#      files, copied, and the shared libraries node needs to start; nothing
+#      files and /usr/lib/node_modules, copied, and the shared libraries node
+#      needs to start; nothing
 #      else of its dependencies, so .ci/run must install python3 and
 #      ca-certificates itself), root's and the global npmrc;
 #    - the apt sources, resolv.conf and the local CA certificates;
@@ -82,6 +83,11 @@ pkg="$(dpkg -S "$(readlink -f "$node_bin")" 2>/dev/null | cut -d: -f1 | head -n1
 if [[ -n "$pkg" ]]; then
   dpkg -L "$pkg" | while read -r f; do [[ -f "$f" || -L "$f" ]] && echo "${f#/}"; done >"$cache/node-files"
   tar -C / -cf - -T "$cache/node-files" | tar -C "$run" -xf -
+  # npm may have been updated since the package was installed: its tree as it is
+  if [[ -d /usr/lib/node_modules ]]; then
+    rm -rf "$run/usr/lib/node_modules"
+    cp -a /usr/lib/node_modules "$run/usr/lib/node_modules"
+  fi
 else
   # not from a package: the binary and npm next to it
   prefix="$(dirname "$(dirname "$(readlink -f "$node_bin")")")"
