@@ -60,8 +60,11 @@ rm -rf "$run"
 cp -a "$base" "$run"
 rm -f "$run/.complete"
 
-# The machine's apt sources (bookworm, -updates, -security) and name server.
+# The machine's apt sources (bookworm, -updates, -security), name server and
+# /etc/hosts (which a debootstrap leaves out and every installed or container
+# Debian has; test/kernel/procfs-identity.test.ts relies on it).
 cp /etc/resolv.conf "$run/etc/resolv.conf"
+cp /etc/hosts "$run/etc/hosts"
 if [[ -f /etc/apt/sources.list.d/debian.sources ]]; then
   cp /etc/apt/sources.list.d/debian.sources "$run/etc/apt/sources.list.d/"
   rm -f "$run/etc/apt/sources.list"
