@@ -93,7 +93,9 @@ mode() {
   esac
 }
 
-# A system-wide entry for aarch64 ELF files whose interpreter is a qemu-aarch64.
+# A system-wide entry for aarch64 ELF files whose interpreter is qemu's
+# (qemu-aarch64, qemu-aarch64-static, or qemu-user-binfmt's
+# /usr/libexec/qemu-binfmt/aarch64-binfmt-P).
 system_entry() {
   local entry
   [[ -f "$BINFMT/status" ]] || return 1
@@ -101,7 +103,7 @@ system_entry() {
     [[ "$entry" == */register || "$entry" == */status ]] && continue
     grep -qx enabled "$entry" 2>/dev/null || continue
     grep -qx "magic $MAGIC_HEX" "$entry" || continue
-    grep -q '^interpreter .*qemu-aarch64' "$entry" || continue
+    grep -q '^interpreter .*qemu' "$entry" || continue
     echo "$entry"
     return 0
   done
@@ -118,6 +120,8 @@ system_setup() {
   if [[ ! -f "$BINFMT/status" ]]; then
     mount -t binfmt_misc binfmt_misc "$BINFMT" || die "cannot mount binfmt_misc on $BINFMT"
   fi
+  [[ ! -e "$BINFMT/qemu-aarch64" ]] ||
+    die "$BINFMT/qemu-aarch64 exists but is disabled or not for aarch64 ELF files: echo -1 > $BINFMT/qemu-aarch64 removes it"
   register qemu-aarch64 "$(qemu_path)"
   echo "qemu-binfmt: system mode, registered $BINFMT/qemu-aarch64"
 }
