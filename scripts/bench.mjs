@@ -47,11 +47,8 @@ const runs = Number(process.env.ELFUSE_BENCH_RUNS ?? 3);
 const loopN = process.env.ELFUSE_BENCH_LOOP_N ?? '20000000';
 const fileMB = Number(process.env.ELFUSE_BENCH_FILE_MB ?? 20);
 const cpuScale = process.env.ELFUSE_BENCH_CPU_SCALE ?? '1';
-//        ELFUSE_BENCH_DD_N (200000),
-//        ELFUSE_BENCH_CLI (see below), ELFUSE_BENCH_ONLY=sh|cpu (only the
-//        multi-process rows, or only the others).
-import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+const ddBytes = process.env.ELFUSE_BENCH_DD_N ?? '200000';
+const only = process.env.ELFUSE_BENCH_ONLY ?? '';
 // ELFUSE_BENCH_CLI: another script in place of bin/elfuse.js (to check this script itself).
 const elfuseCli = process.env.ELFUSE_BENCH_CLI ?? join(root, 'bin/elfuse.js');
 const busybox = join(root, '.cache/arm64/busybox-static/bin/busybox');
