@@ -46,7 +46,8 @@ export interface MaintenanceState {
 export interface RunOptions {
   ids: CpuIdView;
   phys: PhysMem;
-  maintenance: MaintenanceState;
+  /** The address space's maintenance flags and fault resolution; the task's own when absent (execve replaces it). */
+  maintenance?: MaintenanceState;
   verbose: boolean;
   log: (line: string) => void;
   /** A debugger or tracer watching the guest (src/domain/debug). */
@@ -110,7 +111,7 @@ async function runLoop(task: Task, vcpu: VcpuPort, opts: RunOptions, hooks: RunH
     const handled = hooks ? hooks.exit(exit) : false;
     if (handled === true || (handled instanceof Promise && (await handled))) {
       if (task.exit) return statusOf(task, vcpu);
-      postMaintenance(opts);
+      postMaintenance(task, opts);
       continue;
     }
     if (exit.reason === ExitReason.CANCELED) {
@@ -135,7 +136,7 @@ async function runLoop(task: Task, vcpu: VcpuPort, opts: RunOptions, hooks: RunH
     if (hooks && !task.exit && signalPending(task)) await hooks.signals(task.userContext);
     if (!task.exit) deliverSignals(task, task.userContext, sys);
     if (task.exit) return statusOf(task, vcpu);
-    postMaintenance(opts);
+    postMaintenance(task, opts);
     // Last, once the syscall's result and restart are settled: what the turn makes pending
     // (a timer's signal) is delivered on this same return to the guest.
     if (--untilCheck === 0) {
@@ -158,7 +159,7 @@ async function turnHostLoop(task: Task, opts: RunOptions): Promise<void> {
   await task.host.clock.sleep(0n);
   if (task.exit || !signalPending(task)) return;
   deliverSignals(task, task.userContext!, null);
-  postMaintenance(opts);
+  postMaintenance(task, opts);
 }
 
 function statusOf(task: Task, vcpu: VcpuPort): GuestStatus {
@@ -207,7 +208,7 @@ async function handleEl0Sync(task: Task, vcpu: VcpuPort, opts: RunOptions): Prom
       if ((fsc & 0x3c) === FSC.TRANSLATION && far < 1n << 48n) {
         const limit = task.tg.rlimits[RLIMIT_STACK]?.cur ?? 0n;
         const access = { write: ec === EC.DATA_ABORT_LOWER && (iss & (1 << 6)) !== 0, exec: ec === EC.INSN_ABORT_LOWER };
-        const r = opts.maintenance.fault(Number(far), access, limit > 1n << 48n ? 2 ** 48 : Number(limit));
+        const r = (opts.maintenance ?? task.as).fault(Number(far), access, limit > 1n << 48n ? 2 ** 48 : Number(limit));
         if (r === 'mapped') return null;
         if (r === 'bus') {
           // Past the end of a mapped file (filemap_fault): SIGBUS with BUS_ADRERR.
@@ -337,8 +338,8 @@ function fatalSignal(task: Task, vcpu: VcpuPort, info: SigInfo, detail: string):
   forceSignal(task, info.signo, info);
 }
 
-function postMaintenance(opts: RunOptions): void {
-  const m = opts.maintenance;
+function postMaintenance(task: Task, opts: RunOptions): void {
+  const m = opts.maintenance ?? task.as;
   if (m.tlbDirty) opts.phys.write64(SHIM_DATA + MAILBOX.TLB_FLUSH, 1, 0);
   if (m.icacheDirty) opts.phys.write64(SHIM_DATA + MAILBOX.IC_FLUSH, 1, 0);
   m.tlbDirty = false;

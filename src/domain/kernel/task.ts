@@ -12,6 +12,7 @@ import type { GuestMemory } from '../memory/guest-memory.js';
 import { FdTable, OpenFile } from './fd-table.js';
 import { FileLocks, inodeKey } from './file-locks.js';
 import { FsContext } from './fs-context.js';
+import type { Machine } from '../boot/machine.js';
 import { MmStruct } from './mm-struct.js';
 import { Cred, ThreadGroup } from './thread-group.js';
 import type { ProcImage } from './procfs.js';
@@ -86,6 +87,8 @@ export interface TaskOptions {
   fsContext?: FsContext;
   /** Standard streams that were closed when elfuse started: not in the guest's fd table. */
   closedStdio?: readonly number[];
+  /** The machine the process runs on (execve loads into it again); absent in kernel unit tests. */
+  machine?: Machine;
   /** The thread group to join or restore (a fork child's); a new one from the host's ids when absent. */
   tg?: ThreadGroup;
   /** Whether fds 0-2 are the host's own (false: a fork child fills its table from the fork state). */
@@ -103,8 +106,11 @@ export interface TaskOptions {
  */
 export class Task {
   readonly host: HostPorts;
+  /** The VM this process runs on: RAM, frames, vCPU (boot/machine.ts); null in kernel unit tests. */
+  readonly machine: Machine | null;
   readonly tg: ThreadGroup;
-  readonly mm: MmStruct;
+  /** Replaced by execve. */
+  mm: MmStruct;
   /** The fd table and the locks this process holds (files_struct). */
   readonly files: { readonly table: FdTable; readonly locks: FileLocks };
 
@@ -151,6 +157,7 @@ export class Task {
 
   constructor(opts: TaskOptions) {
     this.host = opts.host;
+    this.machine = opts.machine ?? null;
     const proc = opts.host.process;
     // One guest process is one host process, so it shows the host's pid and ids.
     this.tid = proc.pid;
