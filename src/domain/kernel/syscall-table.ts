@@ -8,6 +8,7 @@
  * tracing and the unimplemented-syscall report.
  */
 
+import { execSyscalls } from './exec.js';
 import { fsDirSyscalls } from './fs-dir.js';
 import { fsIoSyscalls } from './fs-io.js';
 import { fsLockSyscalls } from './fs-lock.js';
@@ -355,6 +356,7 @@ const STUBS: Readonly<Record<string, SyscallImpl>> = {
  * is a mistake (one would silently win), so it stops elfuse at load.
  */
 const IMPLEMENTED: Readonly<Record<string, SyscallImpl>> = joinFamilies({
+  execSyscalls,
   fsIoSyscalls,
   fsPathSyscalls,
   fsStatSyscalls,

@@ -438,6 +438,29 @@ function sysTimerDelete(task: Task, a: SyscallArgs): number {
   return 0;
 }
 
+/**
+ * execve keeps the interval timers and drops the POSIX ones (timer_create(2):
+ * "not preserved across execve"), with any of their signals still queued.
+ */
+export function dropPosixTimers(task: Task): void {
+  const state = task.tg.timers;
+  if (!state) return;
+  for (const [id, pt] of [...state.posix]) {
+    pt.timer.arm(null, 0n);
+    if (pt.queued) {
+      const queue = task.sigqueue.get(pt.signo) ?? [];
+      const at = queue.indexOf(pt.queued);
+      if (at >= 0) queue.splice(at, 1);
+      if (queue.length === 0 && at >= 0) {
+        task.sigqueue.delete(pt.signo);
+        task.sigpending &= ~(1n << BigInt(pt.signo - 1));
+      }
+    }
+    state.posix.delete(id);
+    releaseSigqueue(task);
+  }
+}
+
 export const timeSyscalls: Readonly<Record<string, SyscallImpl>> = {
   clock_gettime: { handler: sysClockGettime, support: 'full', args: ['int', 'ptr'] },
   clock_getres: { handler: sysClockGetres, support: 'full', args: ['int', 'ptr'] },
