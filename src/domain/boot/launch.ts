@@ -150,13 +150,24 @@ export function prepareGuest(backend: Backend, host: HostPorts, opts: LaunchOpti
 }
 
 export async function launchGuest(backend: Backend, host: HostPorts, opts: LaunchOptions): Promise<GuestStatus> {
-  const { task, vcpu, as, phys, ids, image, guestPath, elfBytes } = prepareGuest(backend, host, opts);
+  const { task, machine, vcpu, as, image, guestPath, elfBytes } = prepareGuest(backend, host, opts);
+  const hooks = opts.attach?.({ task, vcpu, memory: backend.memory, as, exePath: guestPath, elf: elfBytes ?? new Uint8Array(0), loadBias: image.loadBias });
+  return runTask(task, machine, { log: opts.log, verbose: opts.verbose, ...(hooks ? { hooks } : {}) });
+}
+
+/**
+ * Run a process on its machine until it ends (the first program, or a fork
+ * child): terminal resizes and the host's signals reach it while it runs;
+ * afterwards its shared file pages are written back and the terminal is
+ * restored when it died of a signal.
+ */
+export async function runTask(task: Task, machine: Machine, opts: { log: (line: string) => void; verbose: boolean; hooks?: RunHooks }): Promise<GuestStatus> {
+  const host = task.host;
   const unwatchResize = watchTerminalResize(task);
   const unwatchSignals = watchHostSignals(task);
   let status: GuestStatus | undefined;
   try {
-    const hooks = opts.attach?.({ task, vcpu, memory: backend.memory, as, exePath: guestPath, elf: elfBytes ?? new Uint8Array(0), loadBias: image.loadBias });
-    status = await runGuest(task, vcpu, { ids, phys, log: opts.log, verbose: opts.verbose, ...(hooks ? { hooks } : {}) });
+    status = await runGuest(task, machine.vcpu, { ids: machine.ids, phys: machine.phys, log: opts.log, verbose: opts.verbose, ...(opts.hooks ? { hooks: opts.hooks } : {}) });
     // exit_mmap: dirty pages of shared file mappings reach their files (execve may have replaced the first image).
     task.as.syncAll();
     return status;
@@ -166,6 +177,6 @@ export async function launchGuest(backend: Backend, host: HostPorts, opts: Launc
     // A shell restores its terminal after a job killed by a signal; it sees elfuse exit normally
     // (128+N, or an internal error), so a guest's raw mode would outlive it: restore here.
     if (status?.kind !== 'exited') host.terminal.restoreModes();
-    vcpu.destroy();
+    machine.vcpu.destroy();
   }
 }

@@ -78,6 +78,8 @@ export class HostExecFile implements ElfFile {
   pageSource(): PageSource {
     this.refs++;
     return {
+      hostFd: this.fd,
+      writable: false,
       read: (buf, offset) => this.readInto(buf, offset),
       // Private mappings only: nothing is ever written back.
       write: () => {},

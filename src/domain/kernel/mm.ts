@@ -101,6 +101,14 @@ class HostFileSource implements PageSource {
     this.file = file;
   }
 
+  get hostFd(): number {
+    return this.file.hostFd;
+  }
+
+  get writable(): boolean {
+    return this.file.writable;
+  }
+
   read(buf: Uint8Array, offset: number): number {
     let done = 0;
     while (done < buf.length) {

@@ -68,7 +68,10 @@ export function encodeSiginfo(info: SigInfo): Uint8Array {
     w.i32(O.si_tid, info.timerId).i32(O.si_overrun, info.overrun ?? 0).u64(O.si_value, info.value ?? 0n);
   } else {
     w.i32(O.si_pid, info.pid ?? 0).u32(O.si_uid, info.uid ?? 0);
-    if (info.value !== undefined) w.u64(O.si_value, info.value);
+    if (info.status !== undefined) {
+      // SIGCHLD's _sigchld member: status, then utime and stime.
+      w.i32(O.si_status, info.status).u64(O.si_utime, info.utime ?? 0n).u64(O.si_stime, info.stime ?? 0n);
+    } else if (info.value !== undefined) w.u64(O.si_value, info.value);
   }
   return w.bytes;
 }

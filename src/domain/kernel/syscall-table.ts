@@ -9,6 +9,9 @@
  */
 
 import { execSyscalls } from './exec.js';
+import { forkSyscalls } from './fork.js';
+import { pipeSyscalls } from './pipe.js';
+import { waitSyscalls } from './wait.js';
 import { fsDirSyscalls } from './fs-dir.js';
 import { fsIoSyscalls } from './fs-io.js';
 import { fsLockSyscalls } from './fs-lock.js';
@@ -357,6 +360,9 @@ const STUBS: Readonly<Record<string, SyscallImpl>> = {
  */
 const IMPLEMENTED: Readonly<Record<string, SyscallImpl>> = joinFamilies({
   execSyscalls,
+  forkSyscalls,
+  pipeSyscalls,
+  waitSyscalls,
   fsIoSyscalls,
   fsPathSyscalls,
   fsStatSyscalls,

@@ -64,6 +64,10 @@ export interface SigInfo {
   preallocated?: boolean;
   /** Sent to the elfuse process from outside (postHostSignal). */
   fromHost?: boolean;
+  /** SIGCHLD: the child's exit status or signal (si_status) and its CPU times in clock ticks. */
+  status?: number;
+  utime?: bigint;
+  stime?: bigint;
 }
 
 export interface Rlimit {

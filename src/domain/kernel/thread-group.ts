@@ -9,6 +9,7 @@
 
 import type { Rlimit, SigAction } from './task.js';
 import type { TimerState } from './time.js';
+import { Children } from './wait.js';
 import { RLIMIT_NOFILE, RLIMIT_STACK, RLIM_INFINITY, RLIM_NLIMITS, SIGCHLD, _NSIG } from './linux-abi.js';
 
 /** struct cred: real, effective, saved and filesystem ids, and the supplementary groups. */
@@ -73,6 +74,8 @@ export class ThreadGroup {
   exitSignal = SIGCHLD;
   /** personality(2). */
   personality = 0;
+  /** This process's children (fork.ts, wait.ts). */
+  readonly children = new Children();
   /** Interval and POSIX timers (time.ts); not inherited by a fork child. */
   timers: TimerState | null = null;
 
