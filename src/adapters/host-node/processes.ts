@@ -8,7 +8,7 @@
  */
 
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import * as net from 'node:net';
 import { constants as osConstants } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -147,6 +147,31 @@ export class NodeHostProcesses implements HostProcesses {
 
   getppid(): number {
     return posix().getppid();
+  }
+
+  /** Linux: the processes whose /proc/PID/stat names the group (field 5). Elsewhere: the group's leader alone. */
+  groupMembers(pgid: number): number[] {
+    if (process.platform !== 'linux') {
+      try {
+        posix().kill(pgid, 0);
+        return [pgid];
+      } catch {
+        return [];
+      }
+    }
+    const out: number[] = [];
+    for (const name of readdirSync('/proc')) {
+      if (!/^\d+$/.test(name)) continue;
+      try {
+        const stat = readFileSync(`/proc/${name}/stat`, 'latin1');
+        // pid (comm) state ppid pgrp ...: comm may hold spaces and parentheses, so count from its end.
+        const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        if (Number(fields[2]) === pgid) out.push(Number(name));
+      } catch {
+        // gone meanwhile
+      }
+    }
+    return out;
   }
 
   getpgid(pid: number): number {

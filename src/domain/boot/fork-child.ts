@@ -21,6 +21,7 @@ import { withTarget } from '../kernel/fs-util.js';
 import { AT_FDCWD } from '../kernel/linux-abi.js';
 import type { Layer } from '../kernel/namei.js';
 import type { ProcImage } from '../kernel/procfs.js';
+import { postSignal } from '../kernel/signal-deliver.js';
 import { openSynth } from '../kernel/synthfs.js';
 import { Task } from '../kernel/task.js';
 import { Cred, ThreadGroup } from '../kernel/thread-group.js';
@@ -56,19 +57,48 @@ function fdPageSource(fs: HostFs, fd: number, writable: boolean): PageSource {
   };
 }
 
-/** The first message: the fork state. */
-function firstMessage(channel: ProcessChannel): Promise<Uint8Array> {
-  return new Promise((resolve, reject) => {
-    let done = false;
+/**
+ * The parent's messages, kept until the child is ready for them: the fork
+ * state comes first, and a signal may follow at once (kill right after
+ * fork), before the child can take it.
+ */
+class Inbox {
+  private readonly kept: Uint8Array[] = [];
+  private handler: ((m: Uint8Array) => void) | null = null;
+  private waiting: ((m: Uint8Array) => void) | null = null;
+  private closed = false;
+  private fail: ((e: Error) => void) | null = null;
+
+  constructor(channel: ProcessChannel) {
     channel.onMessage((m) => {
-      if (done) return;
-      done = true;
-      resolve(m);
+      if (this.waiting) {
+        const w = this.waiting;
+        this.waiting = null;
+        w(m);
+      } else if (this.handler) this.handler(m);
+      else this.kept.push(m);
     });
     channel.onClose(() => {
-      if (!done) reject(new Error('fork: the parent went away before sending the fork state'));
+      this.closed = true;
+      this.fail?.(new Error('fork: the parent went away before sending the fork state'));
     });
-  });
+  }
+
+  next(): Promise<Uint8Array> {
+    const m = this.kept.shift();
+    if (m) return Promise.resolve(m);
+    if (this.closed) return Promise.reject(new Error('fork: the parent went away before sending the fork state'));
+    return new Promise((resolve, reject) => {
+      this.waiting = resolve;
+      this.fail = reject;
+    });
+  }
+
+  /** From now on every message goes to `handler`, those kept so far first. */
+  deliverTo(handler: (m: Uint8Array) => void): void {
+    this.handler = handler;
+    for (const m of this.kept.splice(0)) handler(m);
+  }
 }
 
 export interface ForkedGuest {
@@ -124,7 +154,8 @@ function procImage(state: ForkState, m: Machine): ProcImage | null {
 export async function startForkedGuest(backend: Backend, host: HostPorts, opts: { verbose: boolean; log: (line: string) => void }): Promise<ForkedGuest> {
   const channel = host.processes.parentChannel();
   if (!channel) throw new Error('fork: this process was not started as a fork child');
-  const msg = decodeMessage(await firstMessage(channel));
+  const inbox = new Inbox(channel);
+  const msg = decodeMessage(await inbox.next());
   if (msg.kind !== 'state') throw new Error(`fork: expected the fork state, got ${msg.kind}`);
   const state = decodeForkState(msg.bytes);
 
@@ -206,6 +237,20 @@ export async function startForkedGuest(backend: Backend, host: HostPorts, opts: 
       // a bad address: Linux ignores the failed write as well
     }
   }
+  // From now on the parent's messages are signals (kill from the parent, with its siginfo).
+  inbox.deliverTo((bytes) => {
+    let m;
+    try {
+      m = decodeMessage(bytes);
+    } catch {
+      return;
+    }
+    if (m.kind === 'signal') postSignal(task, m.info.signo, { signo: m.info.signo, code: m.info.code, pid: m.info.pid, uid: m.info.uid, value: m.info.value });
+  });
+  task.reportToParent = (what, sig) => {
+    const msg = what === 'stopped' ? encodeMessage({ kind: 'stopped', signal: sig }) : encodeMessage({ kind: what });
+    void channel.send(msg);
+  };
   if (opts.verbose) opts.log(`elfuse: fork child ${task.pid}: ${state.mm.vmas.length} mappings, ${state.mm.pages.length} pages, ${state.files.fds.length} fds`);
   return { task, machine: m, channel };
 }

@@ -181,6 +181,8 @@ function doExecve(task: Task, dirfd: number, path: HostPath, argvPtr: number, en
   const base = execfn.slice(execfn.lastIndexOf('/') + 1);
   task.setComm(pathBytes(base));
   enterEl0(machine, prog.as, { sp: BigInt(prog.sp), pc: BigInt(prog.image.entry), pstate: 0n }, false);
+  // A vfork parent waits for this (mm_release's complete_vfork_done).
+  task.reportToParent?.('released', 0);
   task.trace(`elfuse: execve ${printable(displayPath(file))}: entry 0x${prog.image.entry.toString(16)}`);
   return 0;
 }

@@ -258,7 +258,7 @@ async function doClone(task: Task, req: CloneRequest): Promise<number> {
   } catch {
     // keep 0
   }
-  const child = new ChildProcess(pid, req.exitSignal, pgid);
+  const child = new ChildProcess(pid, req.exitSignal, pgid, spawned.channel);
   task.tg.children.byPid.set(pid, child);
   let released: (() => void) | null = null;
   const release = new Promise<void>((r) => (released = r));

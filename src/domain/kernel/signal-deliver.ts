@@ -48,6 +48,7 @@ import {
   SIGSTOP,
   SIGSYS,
   SIGTERM,
+  SIGURG,
   SIGTRAP,
   SIGTSTP,
   SIGTTIN,
@@ -224,7 +225,7 @@ export function postHostSignal(task: Task, sig: number): boolean {
  * write's EPIPE or EFBIG already becomes the guest's signal (fs-io.ts), and
  * a second, host copy would run its handler twice.
  */
-const HOST_SIGNALS = [SIGHUP, SIGINT, SIGQUIT, SIGUSR1, SIGUSR2, SIGALRM, SIGTERM, SIGXCPU, SIGVTALRM, SIGIO, SIGPWR];
+const HOST_SIGNALS = [SIGHUP, SIGINT, SIGQUIT, SIGUSR1, SIGUSR2, SIGALRM, SIGTERM, SIGXCPU, SIGVTALRM, SIGIO, SIGPWR, SIGTSTP, SIGTTIN, SIGTTOU, SIGCONT, SIGURG];
 
 /**
  * Hands the host's signals to the guest as Linux would deliver them to a
@@ -408,7 +409,10 @@ export function deliverSignals(task: Task, ctx: UserContext, syscall: SyscallRet
       if (def === 'stop') {
         // The guest is this host process: stopping it stops the guest, and a SIGCONT resumes both.
         task.trace(`elfuse: stopped by ${signalName(sig)}`);
+        // do_signal_stop: the parent's wait(WUNTRACED) and SIGCHLD hear of it, and of the continue.
+        task.reportToParent?.('stopped', sig);
         task.host.process.stop(signalName(sig) as 'SIGSTOP' | 'SIGTSTP' | 'SIGTTIN' | 'SIGTTOU');
+        task.reportToParent?.('continued', SIGCONT);
         continue;
       }
       terminate(task, sig, info);

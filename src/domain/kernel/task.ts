@@ -146,6 +146,9 @@ export class Task {
   clearChildTid = 0n;
   robustList = { head: 0n, len: 0n };
 
+  /** A fork child tells its parent of stops and continues through this (boot/fork-child.ts); null in a first process. */
+  reportToParent: ((what: 'stopped' | 'continued' | 'released', sig: number) => void) | null = null;
+
   /** A debugger is attached (ptrace's PT_PTRACED): a fatal signal is reported to it before it takes effect. */
   ptraced = false;
 

@@ -10,7 +10,7 @@
  * from outside) is a zombie with the status the host gives.
  */
 
-import type { HostExit } from '../../ports/processes.js';
+import type { HostExit, ProcessChannel } from '../../ports/processes.js';
 import { decodeMessage, type ChannelMessage, type Rusage } from '../fork/messages.js';
 import { Errno } from './errno.js';
 import {
@@ -66,6 +66,8 @@ export class ChildProcess {
     readonly pid: number,
     readonly exitSignal: number,
     pgid: number,
+    /** The control channel to the child's elfuse process (signals with their siginfo go through it). */
+    readonly channel: ProcessChannel | null = null,
   ) {
     this.pgid = pgid;
   }
