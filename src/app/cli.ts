@@ -16,7 +16,7 @@ import { closedStdio, rawArgs, rawEnviron } from './host-args.js';
 import { parseCli, UsageError } from './options.js';
 import { checkSysroot, createSysroot } from './sysroot.js';
 import { debugAttachment } from './debug.js';
-import { isForkChild, runForkChild } from './fork-child.js';
+import { flushChannels, isForkChild, runForkChild } from './fork-child.js';
 
 /** Exit statuses of elfuse's own failures (the conventions of env(1) and shells). */
 export const EXIT_INTERNAL = 125;
@@ -145,7 +145,11 @@ async function forkChildMain(): Promise<number> {
 // would keep Node alive. stdout/stderr writes are synchronous for files, pipes
 // and terminals on POSIX hosts, so nothing is lost.
 main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
+  // A fork's state may still be on its way to the child: it must arrive before this process goes.
+  async (code) => {
+    await flushChannels();
+    process.exit(code);
+  },
   (e: unknown) => {
     err(`internal error: ${e instanceof Error ? e.message : String(e)}`);
     process.exit(EXIT_INTERNAL);

@@ -8,8 +8,13 @@
 import type { HostPorts } from '../ports/host.js';
 import { reportExit, startForkedGuest } from '../domain/boot/fork-child.js';
 import { runTask, type GuestStatus } from '../domain/boot/launch.js';
-import { FORK_CHILD_VAR } from '../adapters/host-node/processes.js';
+import { FORK_CHILD_VAR, NodeHostProcesses } from '../adapters/host-node/processes.js';
 import type { BackendFactory } from './container.js';
+
+/** Every channel message this process sent has reached the host (its children's fork states, its last words). */
+export async function flushChannels(): Promise<void> {
+  await new NodeHostProcesses().flush();
+}
 
 export function isForkChild(): boolean {
   return process.env[FORK_CHILD_VAR] !== undefined;

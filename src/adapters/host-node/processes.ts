@@ -20,6 +20,9 @@ const osSignals = osConstants.signals as Readonly<Record<string, number>>;
 /** The environment variable a fork child finds its channel's fd in. */
 export const FORK_CHILD_VAR = 'ELFUSE_FORK_CHILD';
 
+/** Messages on their way out, on every channel: an exiting process waits for them (flush). */
+const inFlight = new Set<Promise<void>>();
+
 class SocketChannel implements ProcessChannel {
   private readonly socket: net.Socket;
   private pending: Buffer = Buffer.alloc(0);
@@ -56,10 +59,15 @@ class SocketChannel implements ProcessChannel {
   send(message: Uint8Array): Promise<void> {
     const head = Buffer.alloc(4);
     head.writeUInt32LE(message.length, 0);
-    return new Promise((resolve) => {
+    const sent = new Promise<void>((resolve) => {
       if (this.closed) return resolve();
       this.socket.write(Buffer.concat([head, message]), () => resolve());
+      // The other side gone: the message can never arrive, and nobody waits for it.
+      this.socket.once('close', () => resolve());
     });
+    inFlight.add(sent);
+    void sent.then(() => inFlight.delete(sent));
+    return sent;
   }
 
   onMessage(listener: (message: Uint8Array) => void): void {
@@ -147,6 +155,10 @@ export class NodeHostProcesses implements HostProcesses {
 
   getppid(): number {
     return posix().getppid();
+  }
+
+  async flush(): Promise<void> {
+    while (inFlight.size > 0) await Promise.all([...inFlight]);
   }
 
   /** Linux: the processes whose /proc/PID/stat names the group (field 5). Elsewhere: the group's leader alone. */
