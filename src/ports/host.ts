@@ -218,6 +218,12 @@ export interface HostSignals {
    * returns.
    */
   dieBy(name: string): never;
+  /**
+   * Ignores (or puts back the default action of) a signal the process does
+   * not subscribe to: the host kernel's terminal job control (SIGTTIN,
+   * SIGTTOU) treats an ignored signal differently from a default one.
+   */
+  setIgnored(name: string, ignored: boolean): void;
 }
 
 /**

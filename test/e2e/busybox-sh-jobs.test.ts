@@ -107,8 +107,7 @@ async function session(name: string, argv: (rt: ShRoot) => string[]): Promise<Jo
   }
 }
 
-// fork/execve/wait land with issue 8; this switch goes then.
-describe.skipIf(process.env.ELFUSE_PROCESSES !== '1')('busybox sh -i job control in a real terminal (tmux)', () => {
+describe('busybox sh -i job control in a real terminal (tmux)', () => {
   test('sleep 100, Ctrl-Z, jobs, bg, fg, Ctrl-C: the same screen and statuses as under qemu-aarch64', async (ctx) => {
     requireReferences(ctx, [TMUX_REF, BUSYBOX_REF]);
     requireQemuExec(ctx);

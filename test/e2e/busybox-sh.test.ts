@@ -32,8 +32,7 @@ import { expand, makeShRoot, removeShRoot, runShCase, type ShRoot } from './sh-h
 let r: ShRoot | undefined;
 afterAll(() => removeShRoot(r));
 
-// fork/execve/wait land with issue 8; this switch goes then.
-describe.skipIf(process.env.ELFUSE_PROCESSES !== '1')('busybox sh scripts: elfuse against qemu-aarch64', () => {
+describe('busybox sh scripts: elfuse against qemu-aarch64', () => {
   for (const c of SH_CASES) {
     test(c.name, async (ctx) => {
       requireReferences(ctx, [BUSYBOX_REF]);

@@ -30,11 +30,14 @@ class SocketChannel implements ProcessChannel {
   private readonly closeListeners: (() => void)[] = [];
   private queued: Uint8Array[] = [];
   private closed = false;
+  /** Sends not yet handed to the host: settled when the other side goes. */
+  private readonly unsent = new Set<() => void>();
 
   constructor(fd: number) {
     this.socket = new net.Socket({ fd, readable: true, writable: true });
     this.socket.on('data', (chunk: Buffer) => this.feed(chunk));
     const gone = (): void => {
+      for (const settle of [...this.unsent]) settle();
       if (this.closed) return;
       this.closed = true;
       for (const l of this.closeListeners) l();
@@ -61,9 +64,13 @@ class SocketChannel implements ProcessChannel {
     head.writeUInt32LE(message.length, 0);
     const sent = new Promise<void>((resolve) => {
       if (this.closed) return resolve();
-      this.socket.write(Buffer.concat([head, message]), () => resolve());
-      // The other side gone: the message can never arrive, and nobody waits for it.
-      this.socket.once('close', () => resolve());
+      // The other side gone first: the message can never arrive, and nobody waits for it.
+      const settle = (): void => {
+        this.unsent.delete(settle);
+        resolve();
+      };
+      this.unsent.add(settle);
+      this.socket.write(Buffer.concat([head, message]), settle);
     });
     inFlight.add(sent);
     void sent.then(() => inFlight.delete(sent));

@@ -15,7 +15,7 @@ import { runGuest, type GuestStatus, type RunHooks } from '../kernel/run-loop.js
 import type { DebugTarget } from '../debug/session.js';
 import { Task } from '../kernel/task.js';
 import { FsContext } from '../kernel/fs-context.js';
-import { watchHostSignals } from '../kernel/signal-deliver.js';
+import { syncJobControlSignals, watchHostSignals } from '../kernel/signal-deliver.js';
 import { watchTerminalResize } from '../kernel/tty.js';
 import type { AddressSpace } from '../memory/address-space.js';
 import type { PhysMem } from '../memory/phys.js';
@@ -165,6 +165,7 @@ export async function runTask(task: Task, machine: Machine, opts: { log: (line: 
   const host = task.host;
   const unwatchResize = watchTerminalResize(task);
   const unwatchSignals = watchHostSignals(task);
+  syncJobControlSignals(task);
   let status: GuestStatus | undefined;
   try {
     status = await runGuest(task, machine.vcpu, { ids: machine.ids, phys: machine.phys, log: opts.log, verbose: opts.verbose, ...(opts.hooks ? { hooks: opts.hooks } : {}) });

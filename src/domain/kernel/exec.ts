@@ -26,6 +26,7 @@ import { AT_EMPTY_PATH, AT_FDCWD, AT_SYMLINK_NOFOLLOW, SIG_DFL, SIG_IGN } from '
 import { MmStruct } from './mm-struct.js';
 import { SyscallError, type SyscallArgs, type SyscallImpl } from './syscall-args.js';
 import type { Task } from './task.js';
+import { syncJobControlSignals } from './signal-deliver.js';
 import { dropPosixTimers } from './time.js';
 
 /** MAX_ARG_STRLEN: one argument or environment string, NUL included (32 pages). */
@@ -172,6 +173,7 @@ function doExecve(task: Task, dirfd: number, path: HostPath, argvPtr: number, en
     action.restorer = 0n;
     action.mask = 0n;
   }
+  syncJobControlSignals(task);
   task.altStack = { sp: 0n, flags: 2 /* SS_DISABLE */, size: 0n };
   dropPosixTimers(task);
   task.restartBlock = null;

@@ -225,7 +225,22 @@ export function postHostSignal(task: Task, sig: number): boolean {
  * write's EPIPE or EFBIG already becomes the guest's signal (fs-io.ts), and
  * a second, host copy would run its handler twice.
  */
-const HOST_SIGNALS = [SIGHUP, SIGINT, SIGQUIT, SIGUSR1, SIGUSR2, SIGALRM, SIGTERM, SIGXCPU, SIGVTALRM, SIGIO, SIGPWR, SIGTSTP, SIGTTIN, SIGTTOU, SIGCONT, SIGURG];
+const HOST_SIGNALS = [SIGHUP, SIGINT, SIGQUIT, SIGUSR1, SIGUSR2, SIGALRM, SIGTERM, SIGXCPU, SIGVTALRM, SIGIO, SIGPWR, SIGTSTP, SIGCONT, SIGURG];
+
+/**
+ * The terminal's background-access signals are the host kernel's to send
+ * (a background read or tcsetpgrp of the real terminal): the host process
+ * ignores them exactly when the guest ignores or blocks them, as the host's
+ * tty_check_change then lets the call through; otherwise their default
+ * stops the elfuse process, and so the guest. Catching them instead would
+ * turn a restarted ioctl into an endless SIGTTOU.
+ */
+export function syncJobControlSignals(task: Task): void {
+  for (const sig of [SIGTTIN, SIGTTOU]) {
+    const ignored = task.tg.sigactions[sig - 1]?.handler === SIG_IGN || (task.sigmask & sigbit(sig)) !== 0n;
+    task.host.signals.setIgnored(signalName(sig), ignored);
+  }
+}
 
 /**
  * Hands the host's signals to the guest as Linux would deliver them to a
