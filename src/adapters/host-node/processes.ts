@@ -8,12 +8,12 @@
  */
 
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import * as net from 'node:net';
 import { constants as osConstants } from 'node:os';
-import { fileURLToPath } from 'node:url';
 import { FORK_FIRST_FD, type HostExit, type HostProcesses, type ProcessChannel, type SpawnedProcess } from '../../ports/processes.js';
 import { native, posix } from './posix.js';
+import { selfCommand } from './install-root.js';
 
 const osSignals = osConstants.signals as Readonly<Record<string, number>>;
 
@@ -100,15 +100,6 @@ class SocketChannel implements ProcessChannel {
   }
 }
 
-/** The CLI script a child runs: the built one, whether this module runs from dist or from src (tests). */
-function cliScript(): string {
-  for (const rel of ['../../app/cli.js', '../../../dist/app/cli.js']) {
-    const path = fileURLToPath(new URL(rel, import.meta.url));
-    if (existsSync(path)) return path;
-  }
-  throw new Error('elfuse is not built (no dist/app/cli.js): run npm run build');
-}
-
 export class NodeHostProcesses implements HostProcesses {
   private parent: ProcessChannel | null | undefined;
 
@@ -121,7 +112,8 @@ export class NodeHostProcesses implements HostProcesses {
     stdio.push(...fds);
     const env: NodeJS.ProcessEnv = { ...process.env, [FORK_CHILD_VAR]: '3' };
     delete env['ELFUSE_CLOSED_STDIO'];
-    const child = spawn(process.execPath, [...process.execArgv, cliScript()], { stdio, env });
+    const self = selfCommand();
+    const child = spawn(self.file, self.args, { stdio, env });
     n.close(theirs as number);
     const channel = new SocketChannel(mine as number);
     const exitListeners: ((how: HostExit) => void)[] = [];
