@@ -6,15 +6,15 @@
 // decoder tables and assembling the shim on every run, and every fork child
 // pays it too. So the build bundles dist/app/cli.js into one script
 // (esbuild) and has node run it once with --build-snapshot: the heap after
-// loading, with those tables made, is saved as dist/elfuse.blob. bin/elfuse
+// loading, with those tables made, is saved as dist/elfuse.blob. dist/elfuse
 // then starts `node --snapshot-blob dist/elfuse.blob -- ARGS`, which only
 // deserialises the heap (see docs/performance.md for the figures).
 //
 // A snapshot only works in the node binary that made it, so the build records
-// that binary's path in dist/elfuse.node; bin/elfuse uses the snapshot only
+// that binary's path in dist/elfuse.node; dist/elfuse (native/launch.c) uses it only
 // with that node, and only while the node file is not newer than the blob.
 // Without esbuild (an install without dev dependencies) or when node cannot
-// build the snapshot, this says so and bin/elfuse runs dist/app/cli.js.
+// build the snapshot, this says so and dist/elfuse runs bin/elfuse.js.
 
 import { spawnSync } from 'node:child_process';
 import { rmSync, writeFileSync } from 'node:fs';
@@ -30,7 +30,7 @@ const nodeFile = join(dist, 'elfuse.node');
 for (const f of [bundle, blob, nodeFile]) rmSync(f, { force: true });
 
 function skip(why) {
-  process.stderr.write(`bundle: no startup snapshot (${why}); bin/elfuse runs dist/app/cli.js, slower to start\n`);
+  process.stderr.write(`bundle: no startup snapshot (${why}); dist/elfuse runs bin/elfuse.js, slower to start\n`);
   process.exit(0);
 }
 

@@ -167,7 +167,7 @@ if (startupSnapshot.isBuildingSnapshot()) {
   // scripts/bundle.mjs builds dist/elfuse.blob from this module: everything
   // loaded and compiled, and the tables every run builds first (the A64
   // decoder, the shim's code) already made. Nothing of the host is touched
-  // here: the snapshot runs later, elsewhere. bin/elfuse starts it as
+  // here: the snapshot runs later, elsewhere. dist/elfuse (native/launch.c) starts it as
   // `node --snapshot-blob dist/elfuse.blob -- ARGS`, so the arguments follow argv[0].
   a64();
   warmBootCaches();

@@ -8,7 +8,7 @@
  * Overrides, for checking the harness itself:
  *   ELFUSE_E2E_UNDER_TEST=qemu  runElfuse runs qemu-aarch64 instead, so the
  *                               differential tests must all pass trivially;
- *   ELFUSE_E2E_CLI=path         the script run by node instead of the bin/elfuse
+ *   ELFUSE_E2E_CLI=path         the script run by node instead of the dist/elfuse
  *                               launcher (which starts the startup snapshot).
  */
 import { spawn, spawnSync } from 'node:child_process';
@@ -23,8 +23,8 @@ export const GUEST_BIN = join(ROOT, 'guests/bin');
 export const BUSYBOX = join(ROOT, '.cache/arm64/busybox-static/bin/busybox');
 export const QEMU = 'qemu-aarch64';
 export const ELFUSE_CLI = process.env.ELFUSE_E2E_CLI ?? join(ROOT, 'bin/elfuse.js');
-/** elfuse as a user starts it: the bin/elfuse launcher (the startup snapshot once built), or `node ELFUSE_E2E_CLI`. */
-export const ELFUSE_COMMAND: readonly string[] = process.env.ELFUSE_E2E_CLI ? [process.execPath, process.env.ELFUSE_E2E_CLI] : [join(ROOT, 'bin/elfuse')];
+/** elfuse as a user starts it: the dist/elfuse command (the startup snapshot once built), or `node ELFUSE_E2E_CLI`. */
+export const ELFUSE_COMMAND: readonly string[] = process.env.ELFUSE_E2E_CLI ? [process.execPath, process.env.ELFUSE_E2E_CLI] : [join(ROOT, 'dist/elfuse')];
 
 /** Heavier cases (bigger files, longer loops) run only when this is set, as in CI. */
 export const FULL = process.env.ELFUSE_FULL === '1';
@@ -97,7 +97,7 @@ function signalNumber(signal: NodeJS.Signals | null): number {
   return constants.signals[signal] ?? 0;
 }
 
-/** `bin/elfuse --backend interp ARGS...` */
+/** `dist/elfuse --backend interp ARGS...` */
 export function runElfuse(args: readonly string[], opts: RunOptions = {}): Promise<RunResult> {
   if (process.env.ELFUSE_E2E_UNDER_TEST === 'qemu') return runQemu(args, opts);
   const [cmd = '', ...rest] = ELFUSE_COMMAND;
@@ -138,7 +138,7 @@ export function qemuExecArgv(args: readonly string[]): string[] {
 }
 
 /**
- * `bin/elfuse --backend interp ARGS...` under the binfmt tripwire:
+ * `dist/elfuse --backend interp ARGS...` under the binfmt tripwire:
  * should elfuse ever ask the host kernel to exec an aarch64 file, that exec
  * fails with status 126 and a line is appended to `guardLog`.
  */

@@ -1,7 +1,7 @@
 /**
  * Where this elfuse installation lives, and how to start another process
  * of it (a fork child). elfuse runs in one of three shapes:
- *  - from a V8 startup snapshot (dist/elfuse.blob, what bin/elfuse uses
+ *  - from a V8 startup snapshot (dist/elfuse.blob, what the dist/elfuse command uses
  *    when the build made one): `node --snapshot-blob dist/elfuse.blob --`;
  *  - from the compiled modules (dist/app/cli.js);
  *  - from the TypeScript sources, in the tests.
