@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Builds the native addons (src/adapters/host-node/native/) with node-gyp:
 // elfuse_posix (the *at(2) file calls every path operation goes through) and
-// elfuse_tty (termios, window size, readiness). Part of `npm run build`, so
+// elfuse_tty (termios, window size, readiness), and the `elfuse` command
+// (launch.c), copied to dist/elfuse. Part of `npm run build`, so
 // both `npm install` (prepare) and `npm test` build them in a fresh clone,
 // also after `npm ci --ignore-scripts`.
 //
@@ -9,13 +10,15 @@
 // one paragraph what to install and exits 1.
 
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const dir = join(root, 'src/adapters/host-node/native');
 const outputs = ['elfuse_posix', 'elfuse_tty'].map((name) => join(dir, `build/Release/${name}.node`));
+// The command itself (launch.c), installed as dist/elfuse: the package's bin.
+const launcher = join(dir, 'build/Release/elfuse');
 
 // Inside npm scripts npm names its bundled node-gyp; run directly, use the copy
 // bundled with the npm next to this node, else whatever is on PATH.
@@ -35,7 +38,11 @@ const result = spawnSync(cmd, [...args, '--directory', dir, '--loglevel', 'warn'
   cwd: root,
 });
 
-if (result.status === 0 && outputs.every((o) => existsSync(o))) process.exit(0);
+if (result.status === 0 && outputs.every((o) => existsSync(o)) && existsSync(launcher)) {
+  mkdirSync(join(root, 'dist'), { recursive: true });
+  copyFileSync(launcher, join(root, 'dist/elfuse'));
+  process.exit(0);
+}
 
 const why = result.error ? result.error.message : `node-gyp exited with ${result.status ?? result.signal}`;
 const install =

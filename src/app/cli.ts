@@ -7,6 +7,11 @@
  * User errors print one line and never a stack trace.
  */
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { startupSnapshot } from 'node:v8';
+import { installRoot } from '../adapters/host-node/install-root.js';
+import { a64 } from '../domain/a64/decoder.js';
+import { warmBootCaches } from '../domain/boot/machine.js';
 import { BackendUnavailable } from '../ports/backend.js';
 import type { HostPorts } from '../ports/host.js';
 import { signalName } from '../domain/kernel/linux-abi.js';
@@ -23,7 +28,7 @@ export const EXIT_INTERNAL = 125;
 export const EXIT_USAGE = 2;
 
 function packageVersion(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  const pkg = JSON.parse(readFileSync(join(installRoot(), 'package.json'), 'utf8')) as { version: string };
   return pkg.version;
 }
 
@@ -144,14 +149,29 @@ async function forkChildMain(): Promise<number> {
 // process.exit, not exitCode: a guest may leave a host read pending (stdin), which
 // would keep Node alive. stdout/stderr writes are synchronous for files, pipes
 // and terminals on POSIX hosts, so nothing is lost.
-main(process.argv.slice(2)).then(
-  // A fork's state may still be on its way to the child: it must arrive before this process goes.
-  async (code) => {
-    await flushChannels();
-    process.exit(code);
-  },
-  (e: unknown) => {
-    err(`internal error: ${e instanceof Error ? e.message : String(e)}`);
-    process.exit(EXIT_INTERNAL);
-  },
-);
+function start(argv: readonly string[]): void {
+  main(argv).then(
+    // A fork's state may still be on its way to the child: it must arrive before this process goes.
+    async (code) => {
+      await flushChannels();
+      process.exit(code);
+    },
+    (e: unknown) => {
+      err(`internal error: ${e instanceof Error ? e.message : String(e)}`);
+      process.exit(EXIT_INTERNAL);
+    },
+  );
+}
+
+if (startupSnapshot.isBuildingSnapshot()) {
+  // scripts/bundle.mjs builds dist/elfuse.blob from this module: everything
+  // loaded and compiled, and the tables every run builds first (the A64
+  // decoder, the shim's code) already made. Nothing of the host is touched
+  // here: the snapshot runs later, elsewhere. dist/elfuse (native/launch.c) starts it as
+  // `node --snapshot-blob dist/elfuse.blob -- ARGS`, so the arguments follow argv[0].
+  a64();
+  warmBootCaches();
+  startupSnapshot.setDeserializeMainFunction(() => start(process.argv.slice(1)));
+} else {
+  start(process.argv.slice(2));
+}

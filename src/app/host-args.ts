@@ -39,7 +39,7 @@ export function rawArgs(strings: readonly string[]): (string | Uint8Array)[] {
   return same ? tail : [...strings];
 }
 
-/** Set by bin/elfuse: the standard streams that were closed when elfuse started (see there). */
+/** Set by the elfuse command (native/launch.c): the standard streams that were closed when elfuse started (see launch.c). */
 export const CLOSED_STDIO_VAR = 'ELFUSE_CLOSED_STDIO';
 
 /** The standard streams (0, 1, 2) the launcher found closed. */

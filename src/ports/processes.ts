@@ -32,13 +32,16 @@ export interface SpawnedProcess {
 
 export interface HostProcesses {
   /**
-   * Starts a new elfuse process that restores a forked guest. It gets this
-   * process's fds 0-2 (closed ones stay closed), the channel, and `fds`, in
-   * order, as the host fds it finds at `FORK_FIRST_FD` on.
+   * Starts a new elfuse process that restores a forked guest (or hands the
+   * fork to one started ahead). It gets this process's fds 0-2 (closed ones
+   * stay closed), this process's process group, the channel, and `fds`,
+   * which it finds with inheritedFd.
    */
   spawnForkChild(fds: readonly number[]): SpawnedProcess;
   /** In a process started by spawnForkChild: the channel to its parent; otherwise null. */
   parentChannel(): ProcessChannel | null;
+  /** In a fork child, once parentChannel answered: its own host fd for `fds[slot]` of spawnForkChild. */
+  inheritedFd(slot: number): number;
   /** kill(2) of a host process or group (negative pid); the signal by its POSIX name, or 0 to probe. */
   kill(pid: number, signal: string | 0): void;
   getppid(): number;
@@ -51,6 +54,3 @@ export interface HostProcesses {
   getsid(pid: number): number;
   setsid(): number;
 }
-
-/** The first host fd a fork child finds the descriptions passed to it at (0-2 are stdio, 3 the channel). */
-export const FORK_FIRST_FD = 4;

@@ -2,7 +2,7 @@
  * A standard stream closed when elfuse starts (`prog >&-`) is closed for the
  * guest too: EBADF, and the lowest free fd for its next open, as under
  * qemu-aarch64. Node replaces closed standard streams with /dev/null before
- * any JavaScript runs, so this goes through the bin/elfuse launcher, which
+ * any JavaScript runs, so this goes through the dist/elfuse command, which
  * notes them first.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -26,7 +26,7 @@ describe('closed standard streams', () => {
   for (const redirect of ['<&-', '>&-', '2>&-', '<&- >&- 2>&-', '']) {
     test(`"${redirect}" looks as it does under qemu-aarch64`, async (ctx) => {
       requireReferences(ctx, [QEMU_REF, GUESTS_REF]);
-      const elfuse = await report(join(ROOT, 'bin/elfuse'), redirect);
+      const elfuse = await report(join(ROOT, 'dist/elfuse'), redirect);
       expect(elfuse).toBe(await report(QEMU, redirect));
       if (/(^| )>&-/.test(redirect)) expect(elfuse).toContain('1 EBADF');
     });

@@ -8,7 +8,8 @@
  * Overrides, for checking the harness itself:
  *   ELFUSE_E2E_UNDER_TEST=qemu  runElfuse runs qemu-aarch64 instead, so the
  *                               differential tests must all pass trivially;
- *   ELFUSE_E2E_CLI=path         the script run by node instead of bin/elfuse.js.
+ *   ELFUSE_E2E_CLI=path         the script run by node instead of the dist/elfuse
+ *                               launcher (which starts the startup snapshot).
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -22,6 +23,8 @@ export const GUEST_BIN = join(ROOT, 'guests/bin');
 export const BUSYBOX = join(ROOT, '.cache/arm64/busybox-static/bin/busybox');
 export const QEMU = 'qemu-aarch64';
 export const ELFUSE_CLI = process.env.ELFUSE_E2E_CLI ?? join(ROOT, 'bin/elfuse.js');
+/** elfuse as a user starts it: the dist/elfuse command (the startup snapshot once built), or `node ELFUSE_E2E_CLI`. */
+export const ELFUSE_COMMAND: readonly string[] = process.env.ELFUSE_E2E_CLI ? [process.execPath, process.env.ELFUSE_E2E_CLI] : [join(ROOT, 'dist/elfuse')];
 
 /** Heavier cases (bigger files, longer loops) run only when this is set, as in CI. */
 export const FULL = process.env.ELFUSE_FULL === '1';
@@ -94,10 +97,11 @@ function signalNumber(signal: NodeJS.Signals | null): number {
   return constants.signals[signal] ?? 0;
 }
 
-/** `node bin/elfuse.js --backend interp ARGS...` */
+/** `dist/elfuse --backend interp ARGS...` */
 export function runElfuse(args: readonly string[], opts: RunOptions = {}): Promise<RunResult> {
   if (process.env.ELFUSE_E2E_UNDER_TEST === 'qemu') return runQemu(args, opts);
-  return run(process.execPath, [ELFUSE_CLI, '--backend', 'interp', ...args], opts);
+  const [cmd = '', ...rest] = ELFUSE_COMMAND;
+  return run(cmd, [...rest, '--backend', 'interp', ...args], opts);
 }
 
 /** Node's own report of the elfuse process's peak RSS, printed on stderr as it exits. */
@@ -134,7 +138,7 @@ export function qemuExecArgv(args: readonly string[]): string[] {
 }
 
 /**
- * `node bin/elfuse.js --backend interp ARGS...` under the binfmt tripwire:
+ * `dist/elfuse --backend interp ARGS...` under the binfmt tripwire:
  * should elfuse ever ask the host kernel to exec an aarch64 file, that exec
  * fails with status 126 and a line is appended to `guardLog`.
  */
@@ -146,7 +150,7 @@ export function runElfuseGuarded(guardLog: string, args: readonly string[], opts
 /** The command line of runElfuseGuarded (qemu's under ELFUSE_E2E_UNDER_TEST=qemu). */
 export function elfuseGuardedArgv(guardLog: string, args: readonly string[]): string[] {
   if (process.env.ELFUSE_E2E_UNDER_TEST === 'qemu') return qemuExecArgv(args);
-  return ['/bin/bash', QEMU_BINFMT, 'guard', guardLog, process.execPath, ELFUSE_CLI, '--backend', 'interp', ...args];
+  return ['/bin/bash', QEMU_BINFMT, 'guard', guardLog, ...ELFUSE_COMMAND, '--backend', 'interp', ...args];
 }
 
 /** Runs the same guest command line under both and returns both results. */

@@ -75,7 +75,8 @@ function numberPosition(position: bigint | null): number | null {
   return position === null ? null : Number(position);
 }
 
-const sleeper = new Int32Array(new SharedArrayBuffer(4));
+/** For Atomics.wait; made on first use (a startup snapshot cannot hold a SharedArrayBuffer). */
+let sleeper: Int32Array | undefined;
 
 const RENAME_HOW: Readonly<Record<HostRenameMode, number>> = { replace: 0, noreplace: 1, exchange: 2 };
 
@@ -129,7 +130,7 @@ export class NodeHostFs implements HostFs {
         return fs.writeSync(fd, data, 0, data.length, numberPosition(position));
       } catch (err) {
         if ((err as { code?: unknown }).code !== 'EAGAIN' || nonBlocking) throw toHostError('write', err);
-        Atomics.wait(sleeper, 0, 0, 1);
+        Atomics.wait((sleeper ??= new Int32Array(new SharedArrayBuffer(4))), 0, 0, 1);
       }
     }
   }

@@ -7,6 +7,7 @@
 import { createRequire } from 'node:module';
 import { constants as osConstants } from 'node:os';
 import { HostError } from '../../ports/host.js';
+import { addonPath } from './install-root.js';
 
 /** The host's own values of the flags the adapter passes through. */
 export interface PosixConstants {
@@ -90,9 +91,8 @@ let loaded: NativePosix | null = null;
 
 export function posix(): NativePosix {
   if (loaded) return loaded;
-  const require = createRequire(import.meta.url);
-  // From src (tests run the TypeScript) or from dist (the built CLI).
-  const candidates = ['./native/build/Release/elfuse_posix.node', '../../../src/adapters/host-node/native/build/Release/elfuse_posix.node'];
+  const require = createRequire(addonPath('elfuse_posix'));
+  const candidates = [addonPath('elfuse_posix')];
   let why = 'not built';
   for (const path of candidates) {
     try {

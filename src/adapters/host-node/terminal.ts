@@ -20,6 +20,7 @@
 import { createRequire } from 'node:module';
 import { constants as osConstants } from 'node:os';
 import * as tty from 'node:tty';
+import { addonPath } from './install-root.js';
 import {
   HostError,
   HostPoll,
@@ -133,17 +134,14 @@ export function termiosToHost(t: HostTermios, current: NativeTermios, k: HostTer
   return out;
 }
 
-/** Where the addon may be: ELFUSE_TTY_ADDON (empty: none), next to this module (src), or from dist. */
+/** Where the addon may be: ELFUSE_TTY_ADDON (empty: none), or the installation's build. */
 function loadNative(): { native: NativeTty | null; why: string } {
-  const require = createRequire(import.meta.url);
+  const require = createRequire(addonPath('elfuse_tty'));
   const override = process.env.ELFUSE_TTY_ADDON;
   const candidates =
     override !== undefined
       ? [override]
-      : [
-          './native/build/Release/elfuse_tty.node',
-          '../../../src/adapters/host-node/native/build/Release/elfuse_tty.node',
-        ];
+      : [addonPath('elfuse_tty')];
   let why = 'terminal addon not built (npm run build)';
   for (const path of candidates) {
     if (path === '') return { native: null, why: 'terminal addon disabled (ELFUSE_TTY_ADDON is empty)' };

@@ -139,6 +139,8 @@ export class Cpu {
   // ---- decode caches --------------------------------------------------------
   private readonly execByWord = new Map<number, Decoded>();
   private codePages: (Block | undefined)[][] = [];
+  /** Physical page numbers with a block page, so a flush visits only those (RAM has 512k pages). */
+  private codeTouched: number[] = [];
   /**
    * Executions before a block is translated; Infinity keeps every block on
    * closures (the reference the translator is tested against).
@@ -185,6 +187,7 @@ export class Cpu {
     this.ram32 = new Uint32Array(r.bytes.buffer, r.bytes.byteOffset, r.size >>> 2);
     this.dv = new DataView(r.bytes.buffer, r.bytes.byteOffset, r.size);
     this.codePages = new Array<(Block | undefined)[]>(r.size / PAGE_SIZE);
+    this.codeTouched = [];
     this.tlbFlush();
   }
 
@@ -592,7 +595,9 @@ export class Cpu {
 
   /** Drop decoded pages. Closures per instruction word stay valid: they do not depend on the address. */
   icacheFlush(): void {
-    this.codePages.fill(undefined as unknown as (Block | undefined)[]);
+    const pages = this.codePages;
+    for (const ppn of this.codeTouched) pages[ppn] = undefined as unknown as (Block | undefined)[];
+    this.codeTouched.length = 0;
   }
 
   /**
@@ -883,6 +888,7 @@ export class Cpu {
     if (!page) {
       page = new Array<Block | undefined>(PAGE_SIZE / 4).fill(undefined);
       this.codePages[ppn] = page;
+      this.codeTouched.push(ppn);
     }
     this.cpBlocks = page;
     this.cpBase = vpn * PAGE_SIZE;

@@ -14,7 +14,6 @@ import type { HostFs, HostPorts } from '../../ports/host.js';
 import type { ProcessChannel } from '../../ports/processes.js';
 import { decodeMessage, encodeMessage, type Rusage } from '../fork/messages.js';
 import { decodeForkState, type ForkState } from '../fork/state.js';
-import { forkSlotFd } from '../kernel/fork.js';
 import { FsContext } from '../kernel/fs-context.js';
 import { OpenFile, type FileKind } from '../kernel/fd-table.js';
 import { withTarget } from '../kernel/fs-util.js';
@@ -117,7 +116,7 @@ function restoreFiles(task: Task, state: ForkState): void {
         return null;
       }
     }
-    const hostFd = d.ownsHostFd ? forkSlotFd(d.slot) : d.slot;
+    const hostFd = d.ownsHostFd ? task.host.processes.inheritedFd(d.slot) : d.slot;
     const file = new OpenFile(hostFd, d.path, d.flags, d.kind as FileKind, d.ownsHostFd);
     file.layer = d.layer as Layer;
     file.unlinked = d.unlinked;
@@ -172,7 +171,7 @@ export async function startForkedGuest(backend: Backend, host: HostPorts, opts: 
     (_v, i) => {
       const slot = state.mm.vmas[i]?.fileSlot ?? -1;
       if (slot < 0) return undefined;
-      const fd = forkSlotFd(slot);
+      const fd = host.processes.inheritedFd(slot);
       let key = objects.get(fd);
       if (key === undefined) {
         const st = host.fs.fstat(fd);

@@ -54,6 +54,11 @@ export interface Machine {
 /** The shim's code page: the same bytes for every guest, assembled once. */
 let shimCode: Uint8Array | undefined;
 
+/** Builds what every boot needs and no host state decides (for a startup snapshot). */
+export function warmBootCaches(): void {
+  shimCode ??= buildShim();
+}
+
 /** Maps the RAM, writes the shim and creates the vCPU. */
 export function bootMachine(backend: Backend, opts: { ramBytes?: number; commitLimit: number }): Machine {
   // Guest-physical memory: one slab at IPA 0, as the C original maps it.

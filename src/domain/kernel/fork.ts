@@ -13,7 +13,6 @@
  * Threads (CLONE_VM without CLONE_VFORK, CLONE_THREAD) come with issue 10.
  */
 
-import { FORK_FIRST_FD } from '../../ports/processes.js';
 import { encodeMessage, decodeMessage } from '../fork/messages.js';
 import { encodeForkState, type ForkDescription, type ForkState, type ForkVma } from '../fork/state.js';
 import { Errno } from './errno.js';
@@ -213,11 +212,6 @@ function currentUmask(task: Task): number {
   const mask = task.host.process.umask(0);
   task.host.process.umask(mask);
   return mask;
-}
-
-/** The child's first host fd of a slot, as spawnForkChild lays them out. */
-export function forkSlotFd(slot: number): number {
-  return FORK_FIRST_FD + slot;
 }
 
 async function doClone(task: Task, req: CloneRequest): Promise<number> {
