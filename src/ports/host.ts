@@ -300,6 +300,38 @@ export interface HostTerminal {
   onResize(listener: () => void): () => void;
 }
 
+/** A SysV shared memory segment's IPC_STAT fields, as the host reports them. */
+export interface HostShmStat {
+  readonly key: number;
+  readonly uid: number;
+  readonly gid: number;
+  readonly cuid: number;
+  readonly cgid: number;
+  readonly mode: number;
+  readonly segsz: number;
+  readonly atime: number;
+  readonly dtime: number;
+  readonly ctime: number;
+  readonly cpid: number;
+  readonly lpid: number;
+  readonly nattch: number;
+}
+
+/**
+ * Host shared memory: anonymous shared objects (a memfd) and the host's SysV
+ * segments (the guest shares the host's IPC namespace, as a native process
+ * would). Errors are HostError.
+ */
+export interface HostShm {
+  /** A new anonymous shared object of `size` bytes; returns its host fd (close-on-exec). */
+  memfd(size: number): number;
+  /** shmget with Linux's IPC_CREAT/IPC_EXCL/mode bits; returns the segment id. */
+  shmget(key: number, size: number, flags: number): number;
+  shmStat(id: number): HostShmStat;
+  shmSet(id: number, uid: number, gid: number, mode: number): void;
+  shmRmid(id: number): void;
+}
+
 export interface HostPorts {
   readonly fs: HostFs;
   readonly clock: HostClock;
@@ -309,4 +341,6 @@ export interface HostPorts {
   readonly signals: HostSignals;
   /** Other elfuse processes: fork children, process groups, sessions (ports/processes.ts). */
   readonly processes: HostProcesses;
+  /** Host shared memory; absent where the backend cannot map it (shared memory is then private to the process). */
+  readonly shm?: HostShm;
 }

@@ -25,6 +25,13 @@ class SlabRam implements MemoryPort {
   unmap(): void {}
   protect(): void {}
   invalidateICache(): void {}
+  readonly sharing = false;
+  mapShared(): void {
+    throw new RangeError('no host shared memory in this test RAM');
+  }
+  unmapShared(): void {
+    throw new RangeError('no host shared memory in this test RAM');
+  }
 
   view(ipa: number, length: number): Uint8Array {
     return this.bytes.subarray(ipa, ipa + length);

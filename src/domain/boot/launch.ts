@@ -94,7 +94,7 @@ export function prepareGuest(backend: Backend, host: HostPorts, opts: LaunchOpti
   let machine: Machine | undefined;
   let prog: Program | undefined;
   try {
-    machine = bootMachine(backend, { ...(opts.ramBytes !== undefined ? { ramBytes: opts.ramBytes } : {}), commitLimit: Number(host.process.memory().totalBytes) });
+    machine = bootMachine(backend, { ...(opts.ramBytes !== undefined ? { ramBytes: opts.ramBytes } : {}), commitLimit: Number(host.process.memory().totalBytes), ...(host.shm ? { shm: host.shm, fs: host.fs } : {}) });
     prog = loadProgram(machine, ctx, host, {
       path: guestPathOfArg(opts.path),
       shown,

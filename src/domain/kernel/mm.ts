@@ -180,7 +180,10 @@ function sysMmap(task: Task, a: SyscallArgs): number {
   const key = fileKey(task, file);
   if (key === null) return -Errno.EBADF;
   const obj = task.as.fileObject(key, () => new HostFileSource(task, file));
-  if (obj.source instanceof HostFileSource) obj.source.upgrade(file);
+  if (obj.source instanceof HostFileSource) {
+    obj.source.upgrade(file);
+    if (obj.source.writable) task.as.hostWritable(obj, obj.source.hostFd);
+  }
   const va = task.as.mmap(addr, length, prot, flags & ~MAP_ANONYMOUS, {
     name: file.path,
     obj,

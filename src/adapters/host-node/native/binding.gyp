@@ -13,6 +13,6 @@
   },
   "targets": [
     { "target_name": "elfuse_tty", "sources": ["tty.cc"] },
-    { "target_name": "elfuse_posix", "sources": ["posix.cc"] }
+    { "target_name": "elfuse_posix", "sources": ["posix.cc", "shm.cc"] }
   ]
 }
