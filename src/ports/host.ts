@@ -307,7 +307,9 @@ export interface HostShmStat {
   readonly gid: number;
   readonly cuid: number;
   readonly cgid: number;
+  /** The permission bits with SHM_DEST (0o1000) and SHM_LOCKED (0o2000). */
   readonly mode: number;
+  readonly seq: number;
   readonly segsz: number;
   readonly atime: number;
   readonly dtime: number;

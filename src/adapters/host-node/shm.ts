@@ -44,8 +44,8 @@ export class NodeHostShm implements HostShm {
     return native('shmget', () => addon().shmGet(key, size, flags));
   }
   shmStat(id: number): HostShmStat {
-    const [key, uid, gid, cuid, cgid, mode, segsz, atime, dtime, ctime, cpid, lpid, nattch] = native('shmctl', () => addon().shmStat(id));
-    return { key: key!, uid: uid!, gid: gid!, cuid: cuid!, cgid: cgid!, mode: mode!, segsz: segsz!, atime: atime!, dtime: dtime!, ctime: ctime!, cpid: cpid!, lpid: lpid!, nattch: nattch! };
+    const [key, uid, gid, cuid, cgid, mode, segsz, atime, dtime, ctime, cpid, lpid, nattch, seq] = native('shmctl', () => addon().shmStat(id));
+    return { key: key!, uid: uid!, gid: gid!, cuid: cuid!, cgid: cgid!, mode: mode!, segsz: segsz!, atime: atime!, dtime: dtime!, ctime: ctime!, cpid: cpid!, lpid: lpid!, nattch: nattch!, seq: seq! };
   }
   shmSet(id: number, uid: number, gid: number, mode: number): void {
     native('shmctl', () => addon().shmSet(id, uid, gid, mode));

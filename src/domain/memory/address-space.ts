@@ -915,6 +915,20 @@ export class AddressSpace {
     this.brkCur = image.brkCur;
   }
 
+  /**
+   * shmdt(2): the attach whose first page is at `addr` (a SysV object mapped
+   * from its offset 0) goes, every VMA of it within the segment's size
+   * (mprotect may have split it). EINVAL when no attach starts there.
+   */
+  shmdt(addr: number): number {
+    const v = this.vmaAt(addr);
+    const obj = v?.obj;
+    if (!v || !obj || v.start !== addr || v.offset !== 0 || obj.host?.ref.kind !== 'sysv') return -Errno.EINVAL;
+    const end = addr + (obj.host.size ?? v.end - v.start);
+    for (const w of this.inRange(addr, end)) if (w.obj === obj) this.removeRange(w.start, w.end);
+    return 0;
+  }
+
   /** Drop every user mapping and the brk area (execve, exit); dirty shared file pages are written back. */
   clear(): void {
     for (const v of this.tree.toArray()) this.removeRange(v.start, v.end);

@@ -115,6 +115,11 @@ Napi::Value ShmAttach(const Napi::CallbackInfo& info) {
     Anonymous(at, (size_t)size);
     throw ShmErrno(info.Env(), "shmat", err);
   }
+#ifdef MADV_DONTFORK
+  // The host's own fork before it execs a program (a fork child's elfuse) must not attach it too:
+  // that would count an attach, and its exec a detach, the guest never made.
+  madvise(at, (size_t)size, MADV_DONTFORK);
+#endif
   return info.Env().Undefined();
 }
 
@@ -165,32 +170,35 @@ Napi::Value ShmGet(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), id);
 }
 
-// shmStat(id) -> [key, uid, gid, cuid, cgid, mode, segsz, atime, dtime, ctime, cpid, lpid, nattch]
+// shmStat(id) -> [key, uid, gid, cuid, cgid, mode, segsz, atime, dtime, ctime, cpid, lpid, nattch, seq]
 Napi::Value ShmStat(const Napi::CallbackInfo& info) {
   int id = (int)NumArg(info, 0);
   struct shmid_ds ds;
   if (shmctl(id, IPC_STAT, &ds) != 0) throw ShmErrno(info.Env(), "shmctl", errno);
   Napi::Env env = info.Env();
-  Napi::Array out = Napi::Array::New(env, 13);
+  Napi::Array out = Napi::Array::New(env, 14);
 #if defined(__linux__)
   double key = (double)ds.shm_perm.__key;
+  double seq = (double)ds.shm_perm.__seq;
 #else
   double key = (double)ds.shm_perm._key;
+  double seq = (double)ds.shm_perm._seq;
 #endif
-  double vals[13] = {key,
+  double vals[14] = {key,
                      (double)ds.shm_perm.uid,
                      (double)ds.shm_perm.gid,
                      (double)ds.shm_perm.cuid,
                      (double)ds.shm_perm.cgid,
-                     (double)(ds.shm_perm.mode & 0777),
+                     (double)ds.shm_perm.mode,
                      (double)ds.shm_segsz,
                      (double)ds.shm_atime,
                      (double)ds.shm_dtime,
                      (double)ds.shm_ctime,
                      (double)ds.shm_cpid,
                      (double)ds.shm_lpid,
-                     (double)ds.shm_nattch};
-  for (uint32_t i = 0; i < 13; i++) out.Set(i, Napi::Number::New(env, vals[i]));
+                     (double)ds.shm_nattch,
+                     seq};
+  for (uint32_t i = 0; i < 14; i++) out.Set(i, Napi::Number::New(env, vals[i]));
   return out;
 }
 
