@@ -335,6 +335,25 @@ static int sysv(void) {
   printf("shmget size 0 private: %s\n", shmget(IPC_PRIVATE, 0, IPC_CREAT | 0600) < 0 ? strerror(errno) : "ok");
   printf("shmctl bad id: %s\n", shmctl(-1, IPC_STAT, &ds) == 0 ? "ok" : strerror(errno));
   printf("shmdt not attached: %s\n", shmdt(area) == 0 ? "ok" : strerror(errno));
+
+  /* The statistics commands: the host's limits, and our segment found by index with SHM_STAT. */
+  struct shminfo si;
+  int maxidx = shmctl(0, IPC_INFO, (struct shmid_ds *)&si);
+  printf("IPC_INFO: %s shmmax %lu shmmin %lu shmmni %lu shmseg %lu shmall %lu\n", maxidx >= 0 ? "ok" : strerror(errno), si.shmmax, si.shmmin,
+         si.shmmni, si.shmseg, si.shmall);
+  struct shm_info info;
+  printf("SHM_INFO: %s\n", shmctl(0, SHM_INFO, (struct shmid_ds *)&info) >= 0 && info.used_ids >= 0 ? "ok" : strerror(errno));
+  int mine = shmget(IPC_PRIVATE, 12345, IPC_CREAT | 0600);
+  maxidx = shmctl(0, SHM_INFO, (struct shmid_ds *)&info);
+  int found = 0;
+  for (int i = 0; i <= maxidx; i++) {
+    int got = shmctl(i, SHM_STAT, &ds);
+    if (got == mine) found = 1, printf("SHM_STAT found it: segsz %lu nattch %lu\n", (unsigned long)ds.shm_segsz, (unsigned long)ds.shm_nattch);
+  }
+  printf("SHM_STAT found it: %d\n", found);
+  printf("SHM_STAT past the table: %s\n", shmctl(maxidx + 1, SHM_STAT, &ds) < 0 ? strerror(errno) : "ok");
+  printf("SHM_LOCK: %s\n", shmctl(mine, SHM_LOCK, NULL) == 0 ? "ok" : strerror(errno));
+  shmctl(mine, IPC_RMID, NULL);
   return 0;
 }
 

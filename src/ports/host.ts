@@ -319,6 +319,27 @@ export interface HostShmStat {
   readonly nattch: number;
 }
 
+/** IPC_INFO: the host's limits, and the highest segment index in use. */
+export interface HostShmLimits {
+  readonly maxIndex: number;
+  readonly shmmax: bigint;
+  readonly shmmin: bigint;
+  readonly shmmni: bigint;
+  readonly shmseg: bigint;
+  readonly shmall: bigint;
+}
+
+/** SHM_INFO: the host's usage, and the highest segment index in use. */
+export interface HostShmUsage {
+  readonly maxIndex: number;
+  readonly usedIds: number;
+  readonly tot: bigint;
+  readonly rss: bigint;
+  readonly swp: bigint;
+  readonly swapAttempts: bigint;
+  readonly swapSuccesses: bigint;
+}
+
 /**
  * Host shared memory: anonymous shared objects (a memfd) and the host's SysV
  * segments (the guest shares the host's IPC namespace, as a native process
@@ -332,6 +353,10 @@ export interface HostShm {
   shmStat(id: number): HostShmStat;
   shmSet(id: number, uid: number, gid: number, mode: number): void;
   shmRmid(id: number): void;
+  shmLimits(): HostShmLimits;
+  shmUsage(): HostShmUsage;
+  /** SHM_STAT (SHM_STAT_ANY with `any`): the id of the segment at `index`. */
+  shmIdAt(index: number, any: boolean): number;
 }
 
 export interface HostPorts {

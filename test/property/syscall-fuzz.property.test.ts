@@ -88,6 +88,10 @@ function sandboxedPorts(): HostPorts {
     shmStat: (id) => realShm.shmStat(own(id)),
     shmSet: (id, uid, gid, mode) => realShm.shmSet(own(id), uid, gid, mode),
     shmRmid: (id) => realShm.shmRmid(own(id)),
+    shmLimits: () => realShm.shmLimits(),
+    shmUsage: () => realShm.shmUsage(),
+    // SHM_STAT by index reads the host's table: only the fuzz's own segments answer.
+    shmIdAt: (index, any) => own(realShm.shmIdAt(index, any)),
   };
   return { ...real, process: proc, processes, shm };
 }

@@ -3,7 +3,7 @@
  * as host memory the addon owns (so a range of it can be replaced by a shared
  * mapping), memfds, and the host's SysV segments.
  */
-import type { HostShm, HostShmStat } from '../../ports/host.js';
+import type { HostShm, HostShmLimits, HostShmStat, HostShmUsage } from '../../ports/host.js';
 import type { HostSharedRef } from '../../ports/memory.js';
 import type { InterpHostRam } from '../interp/memory.js';
 import { native, posix } from './posix.js';
@@ -18,6 +18,8 @@ interface NativeShm {
   shmStat(id: number): number[];
   shmSet(id: number, uid: number, gid: number, mode: number): void;
   shmRmid(id: number): void;
+  shmInfo(which: number): bigint[];
+  shmStatIndex(index: number, any: boolean): number;
 }
 
 const addon = (): NativeShm => posix() as unknown as NativeShm;
@@ -52,5 +54,16 @@ export class NodeHostShm implements HostShm {
   }
   shmRmid(id: number): void {
     native('shmctl', () => addon().shmRmid(id));
+  }
+  shmLimits(): HostShmLimits {
+    const [maxIndex, shmmax, shmmin, shmmni, shmseg, shmall] = native('shmctl', () => addon().shmInfo(0));
+    return { maxIndex: Number(maxIndex!), shmmax: shmmax!, shmmin: shmmin!, shmmni: shmmni!, shmseg: shmseg!, shmall: shmall! };
+  }
+  shmUsage(): HostShmUsage {
+    const [maxIndex, usedIds, tot, rss, swp, swapAttempts, swapSuccesses] = native('shmctl', () => addon().shmInfo(1));
+    return { maxIndex: Number(maxIndex!), usedIds: Number(usedIds!), tot: tot!, rss: rss!, swp: swp!, swapAttempts: swapAttempts!, swapSuccesses: swapSuccesses! };
+  }
+  shmIdAt(index: number, any: boolean): number {
+    return native('shmctl', () => addon().shmStatIndex(index, any));
   }
 }

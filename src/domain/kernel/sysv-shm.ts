@@ -9,8 +9,9 @@
  * A failure of the host (EINVAL for an id that is gone, EACCES, EEXIST,
  * ENOENT) is thrown as HostError, which dispatch turns into the same errno.
  *
- * Not done: the shmctl statistics commands (IPC_INFO, SHM_INFO, SHM_STAT,
- * SHM_STAT_ANY) are EINVAL; SHM_LOCK/SHM_UNLOCK only check the segment.
+ * The statistics commands (IPC_INFO, SHM_INFO, SHM_STAT, SHM_STAT_ANY)
+ * report the host's table. SHM_LOCK/SHM_UNLOCK only check the segment
+ * (nothing here is swapped).
  */
 
 import { Errno } from './errno.js';
@@ -40,6 +41,9 @@ export const SHM_EXEC = 0o100000;
 export const SHMLBA = PAGE_SIZE;
 /** struct shmid64_ds (asm-generic/shmbuf.h) on arm64. */
 export const SHMID_DS_SIZE = 112;
+/** struct shminfo64 and struct shm_info on arm64. */
+export const SHMINFO64_SIZE = 72;
+export const SHM_INFO_SIZE = 48;
 
 const pageUp = (n: number): number => Math.ceil(n / PAGE_SIZE) * PAGE_SIZE;
 
@@ -150,12 +154,29 @@ function sysShmctl(task: Task, a: SyscallArgs): number {
       if (id < 0) return -Errno.EINVAL;
       shm.shmStat(id);
       return 0;
-    case IPC_INFO:
-    case SHM_INFO:
+    case IPC_INFO: {
+      // struct shminfo64: shmmax, shmmin, shmmni, shmseg, shmall and four unused longs.
+      const l = shm.shmLimits();
+      const w = new StructWriter(SHMINFO64_SIZE);
+      [l.shmmax, l.shmmin, l.shmmni, l.shmseg, l.shmall].forEach((v, i) => w.u64(8 * i, v));
+      task.mem.write(buf, w.bytes);
+      return l.maxIndex;
+    }
+    case SHM_INFO: {
+      // struct shm_info: int used_ids, then shm_tot, shm_rss, shm_swp, swap_attempts, swap_successes.
+      const u = shm.shmUsage();
+      const w = new StructWriter(SHM_INFO_SIZE).i32(0, u.usedIds);
+      [u.tot, u.rss, u.swp, u.swapAttempts, u.swapSuccesses].forEach((v, i) => w.u64(8 + 8 * i, v));
+      task.mem.write(buf, w.bytes);
+      return u.maxIndex;
+    }
     case SHM_STAT:
-    case SHM_STAT_ANY:
-      task.trace(`elfuse: shmctl: command ${cmd} (the ipc statistics) is not supported`);
-      return -Errno.EINVAL;
+    case SHM_STAT_ANY: {
+      // The index-th slot of the host's table: its struct, and the id as the result.
+      const shmid = shm.shmIdAt(id, cmd === SHM_STAT_ANY);
+      task.mem.write(buf, shmidDs(shm.shmStat(shmid)));
+      return shmid;
+    }
     default:
       return -Errno.EINVAL;
   }
@@ -165,10 +186,5 @@ export const sysvShmSyscalls: Readonly<Record<string, SyscallImpl>> = {
   shmget: { handler: sysShmget, support: 'full', args: ['hex', 'size', 'hex'], note: 'the host IPC namespace: segments are the host kernel\'s' },
   shmat: { handler: sysShmat, support: 'full', args: ['int', 'ptr', 'hex'], ret: 'ptr' },
   shmdt: { handler: sysShmdt, support: 'full', args: ['ptr'] },
-  shmctl: {
-    handler: sysShmctl,
-    support: 'partial',
-    args: ['int', 'int', 'ptr'],
-    note: 'IPC_STAT, IPC_SET, IPC_RMID on the host segment; IPC_INFO, SHM_INFO and SHM_STAT are EINVAL',
-  },
+  shmctl: { handler: sysShmctl, support: 'full', args: ['int', 'int', 'ptr'], note: 'SHM_LOCK/SHM_UNLOCK lock nothing' },
 };

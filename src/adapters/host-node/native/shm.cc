@@ -202,6 +202,52 @@ Napi::Value ShmStat(const Napi::CallbackInfo& info) {
   return out;
 }
 
+// shmInfo(which) -> bigints: IPC_INFO (0): [maxIndex, shmmax, shmmin, shmmni, shmseg, shmall];
+// SHM_INFO (1): [maxIndex, used_ids, shm_tot, shm_rss, shm_swp, swap_attempts, swap_successes].
+Napi::Value ShmInfo(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int which = (int)NumArg(info, 0);
+  Napi::Array out = Napi::Array::New(env);
+#if defined(__linux__)
+  if (which == 0) {
+    struct shminfo si;
+    int r = shmctl(0, IPC_INFO, reinterpret_cast<struct shmid_ds*>(&si));
+    if (r < 0) throw ShmErrno(env, "shmctl", errno);
+    uint64_t v[6] = {(uint64_t)r, si.shmmax, si.shmmin, si.shmmni, si.shmseg, si.shmall};
+    for (uint32_t i = 0; i < 6; i++) out.Set(i, Napi::BigInt::New(env, v[i]));
+  } else {
+    struct shm_info si;
+    int r = shmctl(0, SHM_INFO, reinterpret_cast<struct shmid_ds*>(&si));
+    if (r < 0) throw ShmErrno(env, "shmctl", errno);
+    uint64_t v[7] = {(uint64_t)r, (uint64_t)si.used_ids, si.shm_tot, si.shm_rss, si.shm_swp, si.swap_attempts, si.swap_successes};
+    for (uint32_t i = 0; i < 7; i++) out.Set(i, Napi::BigInt::New(env, v[i]));
+  }
+  return out;
+#else
+  (void)which;
+  throw ShmErrno(env, "shmctl", EINVAL);
+#endif
+}
+
+// shmStatIndex(index, any) -> id: SHM_STAT (SHM_STAT_ANY) of the index-th slot; shmStat(id) then reads it.
+Napi::Value ShmStatIndex(const Napi::CallbackInfo& info) {
+  int index = (int)NumArg(info, 0);
+  bool any = info.Length() > 1 && info[1].ToBoolean().Value();
+#if defined(__linux__)
+  struct shmid_ds ds;
+#ifndef SHM_STAT_ANY
+#define SHM_STAT_ANY 15
+#endif
+  int id = shmctl(index, any ? SHM_STAT_ANY : SHM_STAT, &ds);
+  if (id < 0) throw ShmErrno(info.Env(), "shmctl", errno);
+  return Napi::Number::New(info.Env(), id);
+#else
+  (void)index;
+  (void)any;
+  throw ShmErrno(info.Env(), "shmctl", EINVAL);
+#endif
+}
+
 // shmSet(id, uid, gid, mode): IPC_SET.
 Napi::Value ShmSet(const Napi::CallbackInfo& info) {
   int id = (int)NumArg(info, 0);
@@ -232,5 +278,7 @@ void InitShm(Napi::Env env, Napi::Object exports) {
   exports.Set("shmGet", Napi::Function::New(env, ShmGet));
   exports.Set("shmStat", Napi::Function::New(env, ShmStat));
   exports.Set("shmSet", Napi::Function::New(env, ShmSet));
+  exports.Set("shmInfo", Napi::Function::New(env, ShmInfo));
+  exports.Set("shmStatIndex", Napi::Function::New(env, ShmStatIndex));
   exports.Set("shmRmid", Napi::Function::New(env, ShmRmid));
 }
