@@ -7,7 +7,7 @@ import 'reflect-metadata';
 import { Container, inject, injectable } from 'inversify';
 import { InterpBackend, type InterpOptions } from '../adapters/interp/backend.js';
 import { createHvfBackend, hvfUnavailableReason, type HostPlatform } from '../adapters/hvf/backend.js';
-import { createNodeHostPorts } from '../adapters/host-node/index.js';
+import { createNodeHostPorts, NodeHostRam } from '../adapters/host-node/index.js';
 import { nodeDebugServer } from '../adapters/host-node/debug-server.js';
 import type { DebugServerPort } from '../ports/debug.js';
 import type { Backend } from '../ports/backend.js';
@@ -37,7 +37,7 @@ export class BackendSelector {
   create(requested: BackendName | undefined): Backend {
     const name = requested ?? this.defaultBackend();
     if (name === 'hvf') return createHvfBackend(this.host);
-    return new InterpBackend(interpOptions(process.env.ELFUSE_INTERP_JIT));
+    return new InterpBackend({ ...interpOptions(process.env.ELFUSE_INTERP_JIT), hostRam: new NodeHostRam() });
   }
 }
 

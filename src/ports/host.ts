@@ -300,6 +300,65 @@ export interface HostTerminal {
   onResize(listener: () => void): () => void;
 }
 
+/** A SysV shared memory segment's IPC_STAT fields, as the host reports them. */
+export interface HostShmStat {
+  readonly key: number;
+  readonly uid: number;
+  readonly gid: number;
+  readonly cuid: number;
+  readonly cgid: number;
+  /** The permission bits with SHM_DEST (0o1000) and SHM_LOCKED (0o2000). */
+  readonly mode: number;
+  readonly seq: number;
+  readonly segsz: number;
+  readonly atime: number;
+  readonly dtime: number;
+  readonly ctime: number;
+  readonly cpid: number;
+  readonly lpid: number;
+  readonly nattch: number;
+}
+
+/** IPC_INFO: the host's limits, and the highest segment index in use. */
+export interface HostShmLimits {
+  readonly maxIndex: number;
+  readonly shmmax: bigint;
+  readonly shmmin: bigint;
+  readonly shmmni: bigint;
+  readonly shmseg: bigint;
+  readonly shmall: bigint;
+}
+
+/** SHM_INFO: the host's usage, and the highest segment index in use. */
+export interface HostShmUsage {
+  readonly maxIndex: number;
+  readonly usedIds: number;
+  readonly tot: bigint;
+  readonly rss: bigint;
+  readonly swp: bigint;
+  readonly swapAttempts: bigint;
+  readonly swapSuccesses: bigint;
+}
+
+/**
+ * Host shared memory: anonymous shared objects (a memfd) and the host's SysV
+ * segments (the guest shares the host's IPC namespace, as a native process
+ * would). Errors are HostError.
+ */
+export interface HostShm {
+  /** A new anonymous shared object of `size` bytes; returns its host fd (close-on-exec). */
+  memfd(size: number): number;
+  /** shmget with Linux's IPC_CREAT/IPC_EXCL/mode bits; returns the segment id. */
+  shmget(key: number, size: number, flags: number): number;
+  shmStat(id: number): HostShmStat;
+  shmSet(id: number, uid: number, gid: number, mode: number): void;
+  shmRmid(id: number): void;
+  shmLimits(): HostShmLimits;
+  shmUsage(): HostShmUsage;
+  /** SHM_STAT (SHM_STAT_ANY with `any`): the id of the segment at `index`. */
+  shmIdAt(index: number, any: boolean): number;
+}
+
 export interface HostPorts {
   readonly fs: HostFs;
   readonly clock: HostClock;
@@ -309,4 +368,6 @@ export interface HostPorts {
   readonly signals: HostSignals;
   /** Other elfuse processes: fork children, process groups, sessions (ports/processes.ts). */
   readonly processes: HostProcesses;
+  /** Host shared memory; absent where the backend cannot map it (shared memory is then private to the process). */
+  readonly shm?: HostShm;
 }

@@ -2,10 +2,13 @@
  * Test support for the syscall layer: a real Task over a small guest memory
  * (the domain's AddressSpace/GuestMemory on an ArrayBuffer slab) and the real
  * Node host ports, plus a `sys(name, ...args)` caller that goes through
- * dispatch exactly as the run loop does.
+ * dispatch exactly as the run loop does. With `sharing`, guest RAM is the
+ * interpreter's over host memory, so shared memory is the host's (memfds,
+ * mapped files, SysV segments) as in a real run.
  */
 import type { MemoryPort } from '../../src/ports/memory.js';
-import { createNodeHostPorts } from '../../src/adapters/host-node/index.js';
+import { createNodeHostPorts, NodeHostRam } from '../../src/adapters/host-node/index.js';
+import { InterpMemory } from '../../src/adapters/interp/memory.js';
 import { PhysMem } from '../../src/domain/memory/phys.js';
 import { FrameAllocator } from '../../src/domain/memory/frames.js';
 import { AddressSpace } from '../../src/domain/memory/address-space.js';
@@ -25,6 +28,13 @@ class SlabRam implements MemoryPort {
   unmap(): void {}
   protect(): void {}
   invalidateICache(): void {}
+  readonly sharing = false;
+  mapShared(): void {
+    throw new RangeError('no host shared memory in this test RAM');
+  }
+  unmapShared(): void {
+    throw new RangeError('no host shared memory in this test RAM');
+  }
 
   view(ipa: number, length: number): Uint8Array {
     return this.bytes.subarray(ipa, ipa + length);
@@ -48,12 +58,22 @@ export interface KernelHarness {
   write(va: number, bytes: Uint8Array): void;
 }
 
-export function makeHarness(opts: { verbose?: boolean; host?: HostPorts; sysroot?: string } = {}): KernelHarness {
+export function makeHarness(opts: { verbose?: boolean; host?: HostPorts; sysroot?: string; sharing?: boolean } = {}): KernelHarness {
   const ramSize = 16 * 1024 * 1024;
-  const phys = new PhysMem(new SlabRam(ramSize), ramSize);
+  let ram: MemoryPort = new SlabRam(ramSize);
+  if (opts.sharing) {
+    ram = new InterpMemory(new NodeHostRam());
+    ram.map(0, ramSize, 7);
+  }
+  const phys = new PhysMem(ram, ramSize);
   const as = new AddressSpace(phys, new FrameAllocator(0x10000, ramSize, phys));
   const mem = new GuestMemory(as);
   const host = opts.host ?? createNodeHostPorts();
+  if (opts.sharing) {
+    const fs = host.fs;
+    if (!host.shm) throw new Error('sharing needs host ports with shm');
+    as.sharing = { port: ram, shm: host.shm, close: (fd) => fs.close(fd) };
+  }
   const lines: string[] = [];
   const task = new Task({
     mem,

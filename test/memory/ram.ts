@@ -19,6 +19,13 @@ export class ArrayRam implements MemoryPort {
   unmap(): void {}
   protect(): void {}
   invalidateICache(): void {}
+  readonly sharing = false;
+  mapShared(): void {
+    throw new RangeError('no host shared memory in this test RAM');
+  }
+  unmapShared(): void {
+    throw new RangeError('no host shared memory in this test RAM');
+  }
 
   view(ipa: number, length: number): Uint8Array {
     if (ipa < 0 || ipa + length > this.bytes.length) throw new RangeError('not mapped');

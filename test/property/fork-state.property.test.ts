@@ -8,7 +8,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ChannelMessageError, decodeMessage, encodeMessage, type ChannelMessage } from '../../src/domain/fork/messages.js';
-import { ForkStateError, NSIG, V_BYTES, X_REGS, decodeForkState, encodeForkState, type ForkState } from '../../src/domain/fork/state.js';
+import { FORK_STATE_VERSION, ForkStateError, NSIG, V_BYTES, X_REGS, decodeForkState, encodeForkState, type ForkState } from '../../src/domain/fork/state.js';
 
 const u64 = fc.bigInt({ min: 0n, max: (1n << 64n) - 1n });
 const u32 = fc.nat({ max: 0xffff_ffff });
@@ -71,30 +71,45 @@ const state: fc.Arbitrary<ForkState> = fc.record({
     execfn: bytestr,
     exePath: bytestr,
   }),
-  mm: fc.record({
-    vmas: fc.array(
+  mm: fc
+    .array(
       fc.record({
-        start: page,
-        end: page,
-        prot: fc.nat({ max: 7 }),
-        flags: u32,
-        name: bytestr,
-        wantExec: fc.boolean(),
-        offset: fc.nat(),
-        noWrite: fc.boolean(),
-        fileSlot: fc.integer({ min: -1, max: 100 }),
+        kind: fc.constantFrom('file' as const, 'memfd' as const, 'sysv' as const),
+        slot: fc.integer({ min: -1, max: 1000 }),
+        shmid: fc.integer({ min: -1, max: 2 ** 31 - 1 }),
+        size: fc.nat(),
+        writable: fc.boolean(),
+        key: fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 }),
       }),
-      { maxLength: 6 },
+      { maxLength: 4 },
+    )
+    .chain((objects) =>
+      fc.record({
+        objects: fc.constant(objects),
+        vmas: fc.array(
+          fc.record({
+            start: page,
+            end: page,
+            prot: fc.nat({ max: 7 }),
+            flags: u32,
+            name: bytestr,
+            wantExec: fc.boolean(),
+            offset: fc.nat(),
+            noWrite: fc.boolean(),
+            object: fc.integer({ min: -1, max: objects.length - 1 }),
+          }),
+          { maxLength: 6 },
+        ),
+        pages: fc.array(fc.record({ va: page, data: pageData }), { maxLength: 3 }),
+        brkStart: addr,
+        brkCur: addr,
+        layout: table,
+        sigtramp: addr,
+        image: table,
+        auxv: fc.uint8Array({ maxLength: 64 }),
+        segments: fc.array(fc.record({ start: page, end: page, offset: fc.nat() }), { maxLength: 4 }),
+      }),
     ),
-    pages: fc.array(fc.record({ va: page, data: pageData }), { maxLength: 3 }),
-    brkStart: addr,
-    brkCur: addr,
-    layout: table,
-    sigtramp: addr,
-    image: table,
-    auxv: fc.uint8Array({ maxLength: 64 }),
-    segments: fc.array(fc.record({ start: page, end: page, offset: fc.nat() }), { maxLength: 4 }),
-  }),
   files: fc
     .array(
       fc.record({
@@ -161,9 +176,20 @@ describe('fork state', () => {
     const sample = fc.sample(state, { numRuns: 1, seed: 1 })[0]!;
     const bytes = encodeForkState(sample);
     const other = bytes.slice();
-    other[12] = 2; // the version follows the 4-byte length and the 8-byte magic
-    expect(() => decodeForkState(other)).toThrow(/version 2/);
+    other[12] = FORK_STATE_VERSION + 1; // the version follows the 4-byte length and the 8-byte magic
+    expect(() => decodeForkState(other)).toThrow(new RegExp(`version ${FORK_STATE_VERSION + 1}`));
     expect(() => encodeForkState({ ...sample, thread: { ...sample.thread, regs: { ...sample.thread.regs, x: [] } } })).toThrow(ForkStateError);
+    // A mapping may only name an object of the table.
+    const vma = { start: 0x1000, end: 0x2000, prot: 3, flags: 1, name: '', wantExec: false, offset: 0, noWrite: false, object: sample.mm.objects.length };
+    expect(() => encodeForkState({ ...sample, mm: { ...sample.mm, vmas: [vma] } })).toThrow(/mapping object/);
+    // An unknown object kind on the wire is refused.
+    const one = { ...sample, mm: { ...sample.mm, vmas: [], objects: [{ kind: 'sysv' as const, slot: -1, shmid: 7, size: 8192, writable: true, key: 0 }] } };
+    const enc = encodeForkState(one);
+    const kindAt = Buffer.from(enc).indexOf(Buffer.from([1, 0, 0, 0, 2, 0xff, 0xff, 0xff, 0xff, 7, 0, 0, 0])) + 4;
+    expect(kindAt).toBeGreaterThan(4);
+    const badKind = enc.slice();
+    badKind[kindAt] = 9;
+    expect(() => decodeForkState(badKind)).toThrow(/shared object kind/);
   });
 });
 
@@ -176,6 +202,7 @@ describe('channel messages', () => {
     fc.record({ kind: fc.constant('stopped' as const), signal: fc.nat({ max: 64 }) }),
     fc.record({ kind: fc.constant('continued' as const) }),
     fc.record({ kind: fc.constant('released' as const) }),
+    fc.record({ kind: fc.constant('attached' as const) }),
     fc.record({
       kind: fc.constant('signal' as const),
       info: fc.record({ signo: fc.nat({ max: 64 }), code: fc.integer({ min: -60, max: 10 }), pid: fc.nat(), uid: fc.nat({ max: 0xffff_ffff }), value: fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }) }),

@@ -14,7 +14,13 @@
  * the kernel surviving bad input, not about letting it loose on the host.
  * Stopping the process (SIGSTOP to self would stop the test runner) is
  * replaced by a recorder. 100,000 cases with a fixed seed in CI; afterwards
- * no host fd the guest's calls opened is left open.
+ * no host fd the guest's calls opened is left open (memfds of shared
+ * memory included).
+ *
+ * Shared memory is the host's, as in a real run (the harness's `sharing`):
+ * SysV calls reach only segments the fuzz created (every key becomes
+ * IPC_PRIVATE, other ids are EINVAL), and once the address space is gone no
+ * created segment is still attached; the test removes them afterwards.
  */
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -22,7 +28,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createNodeHostPorts } from '../../src/adapters/host-node/index.js';
-import { HostError, type HostPorts, type HostProcess } from '../../src/ports/host.js';
+import { HostError, type HostPorts, type HostProcess, type HostShm } from '../../src/ports/host.js';
 import type { HostProcesses } from '../../src/ports/processes.js';
 import { errnoName } from '../../src/domain/kernel/errno.js';
 import { SYSCALL_TABLE } from '../../src/domain/kernel/syscall-table.js';
@@ -66,8 +72,32 @@ function sandboxedPorts(): HostPorts {
     throw new HostError('EPERM', 'setsid');
   };
   processes.groupMembers = () => [];
-  return { ...real, process: proc, processes };
+  // SysV segments: only the fuzz's own, so no fuzzed id reaches another program's segment.
+  const realShm = real.shm!;
+  const own = (id: number): number => {
+    if (!createdSegments.has(id)) throw new HostError('EINVAL', 'shmctl');
+    return id;
+  };
+  const shm: HostShm = {
+    memfd: (size) => realShm.memfd(size),
+    shmget: (_key, size, flags) => {
+      const id = realShm.shmget(0, size, flags | 0o1000);
+      createdSegments.add(id);
+      return id;
+    },
+    shmStat: (id) => realShm.shmStat(own(id)),
+    shmSet: (id, uid, gid, mode) => realShm.shmSet(own(id), uid, gid, mode),
+    shmRmid: (id) => realShm.shmRmid(own(id)),
+    shmLimits: () => realShm.shmLimits(),
+    shmUsage: () => realShm.shmUsage(),
+    // SHM_STAT by index reads the host's table: only the fuzz's own segments answer.
+    shmIdAt: (index, any) => own(realShm.shmIdAt(index, any)),
+  };
+  return { ...real, process: proc, processes, shm };
 }
+
+/** Host SysV segments the fuzz created (all IPC_PRIVATE). */
+const createdSegments = new Set<number>();
 
 beforeAll(() => {
   parent = mkdtempSync(join(tmpdir(), 'elfuse-fuzz-'));
@@ -90,6 +120,14 @@ const TWO64 = 1n << 64n;
 /** 100,000 fixed-seed cases in CI (ELFUSE_FULL=1), fewer in a plain `npm test`; ELFUSE_FUZZ_RUNS overrides. */
 const RUNS = Number(process.env.ELFUSE_FUZZ_RUNS ?? (process.env.ELFUSE_FULL === '1' ? 100_000 : 6000));
 
+/** Stands for the k-th SysV segment the fuzz created (host ids are large: random numbers would never name one). */
+const SEGMENT_ARG = 0x5e6d_0000_0000n;
+const segmentArg = (v: bigint): bigint => {
+  if (v < SEGMENT_ARG || v >= SEGMENT_ARG + 8n || createdSegments.size === 0) return v;
+  const ids = [...createdSegments];
+  return BigInt(ids[Number(v - SEGMENT_ARG) % ids.length]!);
+};
+
 /** One argument: a pointer, a length, an fd, flags or plain noise. */
 const arg = fc.oneof(
   fc.constantFrom(0n, 1n, 2n, 3n, 4n, 8n, 16n, 4096n, TWO64 - 1n, TWO64 - 100n /* AT_FDCWD */, 1n << 63n, 1n << 48n),
@@ -99,6 +137,7 @@ const arg = fc.oneof(
   fc.integer({ min: 0, max: 40 }).map(BigInt),
   fc.integer({ min: 0, max: 0xffffffff }).map(BigInt),
   fc.bigInt({ min: 0n, max: TWO64 - 1n }),
+  fc.integer({ min: 0, max: 7 }).map((k) => SEGMENT_ARG + BigInt(k)),
 );
 
 /** Guest scratch memory: names from [a-z] with NULs, and some plausible small integers. */
@@ -144,7 +183,7 @@ describe('syscall fuzz', () => {
   });
 
   it('every call returns a value or a Linux errno, and nothing leaves the sandbox', async () => {
-    const h = makeHarness({ host: sandboxedPorts() });
+    const h = makeHarness({ host: sandboxedPorts(), sharing: true });
     // Counted once the harness stands: its host ports open fds of their own once (the terminal
     // addon's wake pipe), and its FsContext holds two (the host's "/" and the cwd).
     const hostFdsBefore = readdirSync('/proc/self/fd').length;
@@ -159,7 +198,7 @@ describe('syscall fuzz', () => {
         async (name, args, seed) => {
           fillScratch(h, seed);
           h.task.exit = null;
-          const outcome = await settle(h.sys(name, ...args), 200);
+          const outcome = await settle(h.sys(name, ...args.map(segmentArg)), 200);
           counts.set(name, (counts.get(name) ?? 0) + 1);
           if (outcome === 'blocked') return;
           const signed = BigInt.asIntN(64, outcome);
@@ -173,6 +212,18 @@ describe('syscall fuzz', () => {
     // No host fd outlives the guest's: close everything the guest holds, then count.
     for (const fd of h.task.fds.openFds()) await h.sys('close', fd);
     h.task.fsContext.dispose();
+    // exit_mmap: every mapping goes, shared ones let their memfds and SysV attaches go.
+    h.task.as.clear();
+    const attached = [...createdSegments].flatMap((id) => {
+      try {
+        const n = h.host.shm!.shmStat(id).nattch;
+        h.host.shm!.shmRmid(id);
+        return n > 0 ? [`segment ${id}: ${n} attaches`] : [];
+      } catch {
+        return []; // removed by the guest and gone
+      }
+    });
+    expect(attached, 'SysV segments still attached after the address space went').toEqual([]);
     await new Promise((r) => setTimeout(r, 250)); // let calls still blocked in the host settle
     expect(readdirSync('/proc/self/fd').length).toBe(hostFdsBefore - 2);
     // The sandbox's parent holds only the sandbox and the untouched canary.

@@ -6,12 +6,14 @@ import { NodeHostClock, NodeHostProcess, NodeHostRandom } from './system.js';
 import { NodeHostSignals } from './signals.js';
 import { NodeHostTerminal } from './terminal.js';
 import { NodeHostProcesses } from './processes.js';
+import { NodeHostShm } from './shm.js';
 
 export { NodeHostFs } from './fs.js';
 export { NodeHostClock, NodeHostProcess, NodeHostRandom } from './system.js';
 export { NodeHostSignals } from './signals.js';
 export { NodeHostTerminal } from './terminal.js';
 export { NodeHostProcesses } from './processes.js';
+export { NodeHostRam, NodeHostShm } from './shm.js';
 
 export function createNodeHostPorts(): HostPorts {
   return {
@@ -22,5 +24,6 @@ export function createNodeHostPorts(): HostPorts {
     terminal: new NodeHostTerminal(),
     signals: new NodeHostSignals(),
     processes: new NodeHostProcesses(),
+    shm: new NodeHostShm(),
   };
 }

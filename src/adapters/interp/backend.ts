@@ -6,7 +6,7 @@
 import { BackendUnavailable, type Backend } from '../../ports/backend.js';
 import type { VcpuPort } from '../../ports/vcpu.js';
 import { interpIdRegs } from './features.js';
-import { InterpMemory } from './memory.js';
+import { InterpMemory, type InterpHostRam } from './memory.js';
 import { InterpVcpu } from './vcpu.js';
 
 let live = false;
@@ -14,17 +14,20 @@ let live = false;
 export interface InterpOptions {
   /** Block executions before translation to JavaScript; Infinity turns the translator off. */
   jitThreshold?: number;
+  /** Guest RAM in host memory that shared objects can be mapped over; without it, RAM is a plain ArrayBuffer and mapShared fails. */
+  hostRam?: InterpHostRam;
 }
 
 export class InterpBackend implements Backend {
   readonly name = 'interp' as const;
-  readonly memory = new InterpMemory();
+  readonly memory: InterpMemory;
   private readonly vcpus: InterpVcpu[] = [];
   private destroyed = false;
 
   constructor(private readonly options: InterpOptions = {}) {
     if (live) throw new BackendUnavailable('a VM already exists in this process (one VM per process, as with HVF)');
     live = true;
+    this.memory = new InterpMemory(options.hostRam);
   }
 
   createVcpu(): VcpuPort {

@@ -25,7 +25,7 @@ import { openSynth } from '../kernel/synthfs.js';
 import { Task } from '../kernel/task.js';
 import { Cred, ThreadGroup } from '../kernel/thread-group.js';
 import type { GuestStatus } from '../kernel/run-loop.js';
-import type { PageSource } from '../memory/address-space.js';
+import type { MemObject, PageSource } from '../memory/address-space.js';
 import { bootMachine, enterEl0, newAddressSpace, type Machine } from './machine.js';
 
 /** A mapped file's pages, read through a host fd the parent passed. */
@@ -158,9 +158,11 @@ export async function startForkedGuest(backend: Backend, host: HostPorts, opts: 
   if (msg.kind !== 'state') throw new Error(`fork: expected the fork state, got ${msg.kind}`);
   const state = decodeForkState(msg.bytes);
 
-  const m = bootMachine(backend, { commitLimit: Number(host.process.memory().totalBytes) });
+  const m = bootMachine(backend, { commitLimit: Number(host.process.memory().totalBytes), ...(host.shm ? { shm: host.shm, fs: host.fs } : {}) });
   const { as, mem } = newAddressSpace(m);
-  const objects = new Map<number, string>();
+  // One object per entry of the parent's table, so the VMAs of one object share it again.
+  const objects = new Map<number, MemObject | undefined>();
+  let sysvAttached = false;
   as.restoreFork(
     {
       vmas: state.mm.vmas.map((v) => ({ start: v.start, end: v.end, prot: v.prot, flags: v.flags, name: v.name, wantExec: v.wantExec, offset: v.offset, noWrite: v.noWrite })),
@@ -169,18 +171,31 @@ export async function startForkedGuest(backend: Backend, host: HostPorts, opts: 
       brkCur: state.mm.brkCur,
     },
     (_v, i) => {
-      const slot = state.mm.vmas[i]?.fileSlot ?? -1;
-      if (slot < 0) return undefined;
-      const fd = host.processes.inheritedFd(slot);
-      let key = objects.get(fd);
-      if (key === undefined) {
+      const index = state.mm.vmas[i]?.object ?? -1;
+      const o = state.mm.objects[index];
+      if (!o) return undefined;
+      if (objects.has(index)) return objects.get(index);
+      let obj: MemObject | undefined;
+      if (o.kind === 'file') {
+        const fd = host.processes.inheritedFd(o.slot);
         const st = host.fs.fstat(fd);
-        key = `${st.dev}:${st.ino}`;
-        objects.set(fd, key);
+        obj = as.fileObject(`file:${st.dev}:${st.ino}`, () => fdPageSource(host.fs, fd, o.writable));
+      } else if (o.kind === 'memfd') {
+        obj = as.newShmem(o.size, host.processes.inheritedFd(o.slot));
+      } else {
+        try {
+          obj = as.newSysv(o.shmid, o.size, o.key, !o.writable);
+          sysvAttached = true;
+        } catch (e) {
+          opts.log(`elfuse: fork child: SysV segment ${o.shmid} could not be attached again (${e instanceof Error ? e.message : String(e)})`);
+        }
       }
-      return as.fileObject(key, () => fdPageSource(host.fs, fd, true));
+      objects.set(index, obj);
+      return obj;
     },
   );
+  // The parent's fork returns once this process holds its SysV attaches, so the counts are Linux's.
+  if (sysvAttached) void channel.send(encodeMessage({ kind: 'attached' }));
 
   const p = state.process;
   const cred = new Cred();

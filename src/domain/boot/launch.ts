@@ -94,7 +94,7 @@ export function prepareGuest(backend: Backend, host: HostPorts, opts: LaunchOpti
   let machine: Machine | undefined;
   let prog: Program | undefined;
   try {
-    machine = bootMachine(backend, { ...(opts.ramBytes !== undefined ? { ramBytes: opts.ramBytes } : {}), commitLimit: Number(host.process.memory().totalBytes) });
+    machine = bootMachine(backend, { ...(opts.ramBytes !== undefined ? { ramBytes: opts.ramBytes } : {}), commitLimit: Number(host.process.memory().totalBytes), ...(host.shm ? { shm: host.shm, fs: host.fs } : {}) });
     prog = loadProgram(machine, ctx, host, {
       path: guestPathOfArg(opts.path),
       shown,
@@ -169,8 +169,9 @@ export async function runTask(task: Task, machine: Machine, opts: { log: (line: 
   let status: GuestStatus | undefined;
   try {
     status = await runGuest(task, machine.vcpu, { ids: machine.ids, phys: machine.phys, log: opts.log, verbose: opts.verbose, ...(opts.hooks ? { hooks: opts.hooks } : {}) });
-    // exit_mmap: dirty pages of shared file mappings reach their files (execve may have replaced the first image).
-    task.as.syncAll();
+    // exit_mmap: dirty pages of shared file mappings reach their files (execve may have replaced the
+    // first image) and host shared memory is let go (SysV detaches), before the parent hears of the exit.
+    task.as.clear();
     return status;
   } finally {
     unwatchResize();

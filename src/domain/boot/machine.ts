@@ -15,6 +15,7 @@
  */
 
 import type { Backend } from '../../ports/backend.js';
+import type { HostFs, HostShm } from '../../ports/host.js';
 import { MEM_RWX } from '../../ports/memory.js';
 import { Reg, SysReg, type VcpuPort } from '../../ports/vcpu.js';
 import { AddressSpace } from '../memory/address-space.js';
@@ -49,6 +50,8 @@ export interface Machine {
   readonly hwcap2: bigint;
   /** Heuristic overcommit: one private writable mapping may not exceed the host's RAM. */
   readonly commitLimit: number;
+  /** Host shared memory, when both the backend and the host have it. */
+  readonly sharing?: { readonly shm: HostShm; readonly fs: HostFs };
 }
 
 /** The shim's code page: the same bytes for every guest, assembled once. */
@@ -60,7 +63,7 @@ export function warmBootCaches(): void {
 }
 
 /** Maps the RAM, writes the shim and creates the vCPU. */
-export function bootMachine(backend: Backend, opts: { ramBytes?: number; commitLimit: number }): Machine {
+export function bootMachine(backend: Backend, opts: { ramBytes?: number; commitLimit: number; shm?: HostShm; fs?: HostFs }): Machine {
   // Guest-physical memory: one slab at IPA 0, as the C original maps it.
   const ramBytes = opts.ramBytes ?? RAM_BYTES;
   backend.memory.map(0, ramBytes, MEM_RWX);
@@ -70,7 +73,8 @@ export function bootMachine(backend: Backend, opts: { ramBytes?: number; commitL
   const vcpu = backend.createVcpu();
   const ids = readCpuIds(vcpu);
   const { hwcap, hwcap2 } = hwcapFromIds(ids);
-  return { backend, phys, frames, vcpu, ids, hwcap, hwcap2, commitLimit: opts.commitLimit };
+  const sharing = backend.memory.sharing && opts.shm && opts.fs ? { shm: opts.shm, fs: opts.fs } : undefined;
+  return { backend, phys, frames, vcpu, ids, hwcap, hwcap2, commitLimit: opts.commitLimit, ...(sharing ? { sharing } : {}) };
 }
 
 /** A new, empty address space on the machine, with the shim mapped (EL1-only) as every one has it. */
@@ -78,6 +82,10 @@ export function newAddressSpace(m: Machine): { as: AddressSpace; mem: GuestMemor
   const pt = new PageTable(m.phys, m.frames);
   const as = new AddressSpace(m.phys, m.frames, pt);
   as.commitLimit = m.commitLimit;
+  if (m.sharing) {
+    const fs = m.sharing.fs;
+    as.sharing = { port: m.backend.memory, shm: m.sharing.shm, close: (fd) => fs.close(fd) };
+  }
   // The shim: code page (with vectors), data page + EL1 stack, identity-mapped, EL1-only.
   as.mapKernel(SHIM_CODE, SHIM_CODE, 0x1000, { exec: true });
   as.mapKernel(SHIM_DATA, SHIM_DATA, SHIM_STACK_TOP - SHIM_DATA, { exec: false });

@@ -34,9 +34,11 @@ export type ChannelMessage =
   | { readonly kind: 'continued' }
   /** A vfork child's execve succeeded (or it is about to exit): the parent may run again. */
   | { readonly kind: 'released' }
+  /** A fork child holds its SysV shared memory attaches again: the parent's fork may return. */
+  | { readonly kind: 'attached' }
   | { readonly kind: 'signal'; readonly info: SignalInfoMessage };
 
-const KINDS = ['state', 'exited', 'killed', 'stopped', 'continued', 'released', 'signal'] as const;
+const KINDS = ['state', 'exited', 'killed', 'stopped', 'continued', 'released', 'signal', 'attached'] as const;
 
 export class ChannelMessageError extends Error {}
 
@@ -68,6 +70,7 @@ export function encodeMessage(m: ChannelMessage): Uint8Array {
     }
     case 'continued':
     case 'released':
+    case 'attached':
       return new Uint8Array([type]);
     case 'signal': {
       const v = new DataView(new ArrayBuffer(1 + 16 + 8));
@@ -103,6 +106,7 @@ export function decodeMessage(bytes: Uint8Array): ChannelMessage {
       return { kind, signal: v.getInt32(1, true) };
     case 'continued':
     case 'released':
+    case 'attached':
       need(1);
       return { kind };
     case 'signal':

@@ -8,7 +8,9 @@
  * What the child inherits is Linux's list (fork(2), kernel/fork.c
  * copy_process): the calling thread's registers, FP/SIMD state, signal mask
  * and alternate stack; the signal dispositions; the address space (here:
- * its mappings and the pages the parent has touched); the fd table (the
+ * its mappings and the private pages the parent has touched; shared memory
+ * travels as a reference to its host object, never as pages: see
+ * ForkSharedObject); the fd table (the
  * open file descriptions travel as host fds, passed beside this state; the
  * state says which guest fds share which description); the working
  * directory, umask and sysroot; the credentials, rlimits, nice value and
@@ -26,7 +28,7 @@
  */
 
 export const FORK_STATE_MAGIC = 'ELFUSEFK';
-export const FORK_STATE_VERSION = 1;
+export const FORK_STATE_VERSION = 2;
 
 export class ForkStateError extends Error {}
 
@@ -99,12 +101,34 @@ export interface ForkVma {
   readonly wantExec: boolean;
   readonly offset: number;
   readonly noWrite: boolean;
-  /** The file behind a file mapping: an index into `files.descriptions`' host slots (-1: anonymous). */
-  readonly fileSlot: number;
+  /** The object the pages come from: an index into `ForkMm.objects` (-1: private anonymous memory). */
+  readonly object: number;
+}
+
+/**
+ * A memory object the child maps by reference, so parent and child share
+ * its pages: a file (its host fd travels in `slot`), shared anonymous memory
+ * (its host memfd in `slot`), or one attach of a host SysV segment (`shmid`:
+ * the child attaches it again before the parent's fork returns). Every VMA
+ * of one object names the same entry.
+ */
+export interface ForkSharedObject {
+  readonly kind: 'file' | 'memfd' | 'sysv';
+  /** The host fd slot (file, memfd); -1 for sysv. */
+  readonly slot: number;
+  /** The SysV segment id; -1 otherwise. */
+  readonly shmid: number;
+  /** memfd and sysv: the object's size in bytes (pages past it are SIGBUS); 0 for a file. */
+  readonly size: number;
+  /** file: the descriptor is open for writing (the pages are shared writable); sysv: attached SHM_RDONLY when false. */
+  readonly writable: boolean;
+  /** sysv: the segment's key (the VMA's name). */
+  readonly key: number;
 }
 
 export interface ForkMm {
   readonly vmas: readonly ForkVma[];
+  readonly objects: readonly ForkSharedObject[];
   /** Pages the parent touched, with their contents (private memory is copied). */
   readonly pages: readonly { readonly va: number; readonly data: Uint8Array }[];
   readonly brkStart: number;
@@ -321,8 +345,14 @@ function check(s: ForkState): ForkState {
   if (s.process.sigactions.length !== NSIG) bad('signal actions');
   for (const p of s.mm.pages) if (p.data.length !== 4096 || p.va % 4096 !== 0) bad('page');
   for (const e of s.files.fds) if (e.description >= s.files.descriptions.length) bad('fd description');
+  for (const v of s.mm.vmas) if (v.object < -1 || v.object >= s.mm.objects.length) bad('mapping object');
   return s;
 }
+
+const SHARED_KINDS = ['file', 'memfd', 'sysv'] as const;
+const badKind = (): never => {
+  throw new ForkStateError('fork state: bad shared object kind');
+};
 
 /** The one field sequence of a ForkState; `s` is undefined when decoding. */
 function codec(c: Codec, s: ForkState | undefined): ForkState {
@@ -386,7 +416,15 @@ function codec(c: Codec, s: ForkState | undefined): ForkState {
       wantExec: c.bool(v?.wantExec ?? false),
       offset: c.f64(v?.offset ?? 0),
       noWrite: c.bool(v?.noWrite ?? false),
-      fileSlot: c.i32(v?.fileSlot ?? -1),
+      object: c.i32(v?.object ?? -1),
+    })),
+    objects: c.list(m?.objects ?? [], (o) => ({
+      kind: SHARED_KINDS[c.u8(SHARED_KINDS.indexOf(o?.kind ?? 'file'))] ?? badKind(),
+      slot: c.i32(o?.slot ?? -1),
+      shmid: c.i32(o?.shmid ?? -1),
+      size: c.f64(o?.size ?? 0),
+      writable: c.bool(o?.writable ?? false),
+      key: c.i32(o?.key ?? 0),
     })),
     pages: c.list(m?.pages ?? [], (pg) => ({ va: c.f64(pg?.va ?? 0), data: c.bytes(pg?.data ?? new Uint8Array(0)) })),
     brkStart: c.f64(m?.brkStart ?? 0),

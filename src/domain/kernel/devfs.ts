@@ -1,7 +1,9 @@
 /**
  * /dev as the guest sees it: the memory devices of drivers/char/mem.c and
  * random.c (null, zero, full, random, urandom) made up here, with Linux's
- * device numbers; /dev/tty is the host's controlling terminal; stdin,
+ * device numbers; /dev/tty is the host's controlling terminal; /dev/shm is
+ * the host's directory (shm_open's objects, shared with other processes
+ * by name, as the host's tmpfs is the kernel's shmem); stdin,
  * stdout, stderr and fd are the symlinks into /proc/self/fd that udev and
  * systemd create. Anything else under /dev does not exist.
  */
@@ -50,6 +52,7 @@ const DEV_ENTRIES = new Map<string, () => SynthNode>([
   ['stderr', link('/proc/self/fd/2')],
   ['stdin', link('/proc/self/fd/0')],
   ['stdout', link('/proc/self/fd/1')],
+  ['shm', () => ({ type: 'host', hostPath: '/dev/shm' })],
   ['tty', () => ({ type: 'host', hostPath: '/dev/tty' })],
   ['urandom', dev(1, 9, RANDOM_OPS)],
   ['zero', dev(1, 5, ZERO_OPS)],

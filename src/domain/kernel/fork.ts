@@ -14,7 +14,8 @@
  */
 
 import { encodeMessage, decodeMessage } from '../fork/messages.js';
-import { encodeForkState, type ForkDescription, type ForkState, type ForkVma } from '../fork/state.js';
+import { encodeForkState, type ForkDescription, type ForkSharedObject, type ForkState, type ForkVma } from '../fork/state.js';
+import type { MemObject } from '../memory/address-space.js';
 import { Errno } from './errno.js';
 import type { OpenFile } from './fd-table.js';
 import {
@@ -94,35 +95,58 @@ function captureFiles(task: Task, fds: number[]): ForkState['files'] {
   return { descriptions, fds: entries };
 }
 
-/** The mappings, the pages the parent touched, and the host fds of mapped files. */
+/**
+ * The mappings, the private pages the parent touched, and the objects the
+ * child maps by reference (files and memfds as host fds passed along, SysV
+ * segments by id), so shared memory stays shared.
+ */
 function captureMm(task: Task, fds: number[]): ForkState['mm'] {
   const img = task.as.forkImage();
-  const fileSlots = new Map<number, number>();
-  const vmas: ForkVma[] = img.vmas.map((v) => {
-    let fileSlot = -1;
-    const hostFd = v.obj?.source?.hostFd;
-    if (hostFd !== undefined) {
-      fileSlot = fileSlots.get(hostFd) ?? fds.length;
-      if (!fileSlots.has(hostFd)) {
-        fileSlots.set(hostFd, fileSlot);
-        fds.push(hostFd);
-      }
+  const fdSlots = new Map<number, number>();
+  const slotOf = (hostFd: number): number => {
+    let slot = fdSlots.get(hostFd);
+    if (slot === undefined) {
+      slot = fds.length;
+      fdSlots.set(hostFd, slot);
+      fds.push(hostFd);
     }
-    return {
-      start: v.start,
-      end: v.end,
-      prot: v.prot,
-      flags: v.flags,
-      name: v.name,
-      wantExec: v.wantExec,
-      offset: v.offset,
-      noWrite: v.noWrite ?? false,
-      fileSlot,
-    };
-  });
+    return slot;
+  };
+  const objects: ForkSharedObject[] = [];
+  const indexOf = new Map<MemObject, number>();
+  const objectOf = (obj: MemObject | undefined): number => {
+    if (!obj) return -1;
+    const have = indexOf.get(obj);
+    if (have !== undefined) return have;
+    const ref = obj.host?.ref;
+    let entry: ForkSharedObject | undefined;
+    if (obj.source?.hostFd !== undefined) {
+      entry = { kind: 'file', slot: slotOf(obj.source.hostFd), shmid: -1, size: 0, writable: obj.source.writable ?? false, key: 0 };
+    } else if (ref?.kind === 'fd') {
+      entry = { kind: 'memfd', slot: slotOf(ref.fd), shmid: -1, size: obj.host?.size ?? 0, writable: true, key: 0 };
+    } else if (ref?.kind === 'sysv') {
+      entry = { kind: 'sysv', slot: -1, shmid: ref.shmid, size: obj.host?.size ?? 0, writable: !ref.readonly, key: obj.host?.sysvKey ?? 0 };
+    }
+    // Shared anonymous memory in this process's own frames (no host sharing) is copied: -1.
+    const index = entry ? objects.push(entry) - 1 : -1;
+    indexOf.set(obj, index);
+    return index;
+  };
+  const vmas: ForkVma[] = img.vmas.map((v) => ({
+    start: v.start,
+    end: v.end,
+    prot: v.prot,
+    flags: v.flags,
+    name: v.name,
+    wantExec: v.wantExec,
+    offset: v.offset,
+    noWrite: v.noWrite ?? false,
+    object: objectOf(v.obj),
+  }));
   const image = task.mm.image;
   return {
     vmas,
+    objects,
     pages: img.pages,
     brkStart: img.brkStart,
     brkCur: img.brkCur,
@@ -256,13 +280,18 @@ async function doClone(task: Task, req: CloneRequest): Promise<number> {
   task.tg.children.byPid.set(pid, child);
   let released: (() => void) | null = null;
   const release = new Promise<void>((r) => (released = r));
+  let attached: (() => void) | null = null;
+  const attach = new Promise<void>((r) => (attached = r));
   spawned.channel.onMessage((bytes) => {
     const kind = decodeMessage(bytes).kind;
     if (kind === 'released' || kind === 'exited' || kind === 'killed') released?.();
+    if (kind !== 'stopped' && kind !== 'continued' && kind !== 'signal') attached?.();
+    if (kind === 'attached') return;
     childMessage(task, child, bytes);
   });
   spawned.onExit((how) => {
     released?.();
+    attached?.();
     childHostExit(task, child, how);
   });
   void spawned.channel.send(encodeMessage({ kind: 'state', bytes: encodeForkState(state) }));
@@ -270,6 +299,8 @@ async function doClone(task: Task, req: CloneRequest): Promise<number> {
   task.trace(`elfuse: clone: child ${pid}`);
   // vfork: the parent waits until the child has exec'd or exited (TASK_KILLABLE: no signal ends it early).
   if (flags & CLONE_VFORK) await release;
+  // SysV segments count their attaches: fork returns once the child holds its own (dup_mmap's shm_open).
+  else if (state.mm.objects.some((o) => o.kind === 'sysv')) await attach;
   return pid;
 }
 

@@ -187,8 +187,19 @@ export function statHostPath(task: Task, hostPath: HostPath): HostStat {
   }
 }
 
+/** lstat of a name that may not exist yet (a file created in /dev/shm): null when it does not. */
+function statOrNull(fs: Task['host']['fs'], dirFd: number, name: string): HostStat | null {
+  try {
+    return fs.statat(dirFd, name, true);
+  } catch (err) {
+    if (err instanceof HostError && err.code === 'ENOENT') return null;
+    throw err;
+  }
+}
+
 /**
- * A node of /dev that is a host file (/dev/tty, the controlling terminal):
+ * A node of /dev that is a host file (/dev/tty, the controlling terminal) or
+ * lies in a host directory (/dev/shm, where shm_open makes its objects):
  * the host's own path, opened by its parent directory as any target.
  */
 function hostNodeTarget(task: Task, hostPath: HostPath, guestPath: HostPath): HostTarget {
@@ -202,7 +213,7 @@ function hostNodeTarget(task: Task, hostPath: HostPath, guestPath: HostPath): Ho
       kind: 'host',
       dirFd,
       name,
-      st: fs.statat(dirFd, name, true),
+      st: statOrNull(fs, dirFd, name),
       layer: 'host',
       guestPath,
       parent,

@@ -6,19 +6,22 @@
  * PageSource through which a mapped file's pages are read from and written
  * back to the host file.
  *
- * What elfuse guarantees for MAP_SHARED file mappings, within this process:
- * every mapping of one file (identified by device and inode) shows the same
+ * MAP_SHARED file mappings map the host file itself when the backend can
+ * map host memory (AddressSpace's HostBacking; see ARCHITECTURE.md, "Shared
+ * memory"): every mapping of the file, in this process, its fork children
+ * and any other host process, shows the same pages, coherent with read(2)
+ * and write(2) at once, with nothing to write back. Without host sharing
+ * (a MemoryPort that cannot map host memory), within this process: every
+ * mapping of one file (identified by device and inode) shows the same
  * pages; write/pwrite64/writev/pwritev of the file through any descriptor
  * update the mapped pages at once; read/pread64/readv/preadv of the file
  * first write back the mapped pages of the range that were written through
  * a syscall or are mapped writable (both go through fs-io's hostRead and
  * hostWrite); those pages reach the file on msync (any flags), munmap,
  * mremap shrink, exit and execve, never past the file's size at that
- * moment. Not guaranteed: changes made to the file by other processes or by
- * truncate are not seen by pages already cached, and a page past a new end
- * of file does not become SIGBUS. MAP_PRIVATE file pages are copies taken
- * at first touch (Linux keeps showing file changes until the page is
- * written).
+ * moment, and changes made by other processes are not seen. MAP_PRIVATE
+ * file pages are copies taken at first touch (Linux keeps showing file
+ * changes until the page is written).
  */
 
 import { Errno } from './errno.js';
@@ -180,7 +183,10 @@ function sysMmap(task: Task, a: SyscallArgs): number {
   const key = fileKey(task, file);
   if (key === null) return -Errno.EBADF;
   const obj = task.as.fileObject(key, () => new HostFileSource(task, file));
-  if (obj.source instanceof HostFileSource) obj.source.upgrade(file);
+  if (obj.source instanceof HostFileSource) {
+    obj.source.upgrade(file);
+    if (obj.source.writable) task.as.hostWritable(obj, obj.source.hostFd);
+  }
   const va = task.as.mmap(addr, length, prot, flags & ~MAP_ANONYMOUS, {
     name: file.path,
     obj,
@@ -324,7 +330,7 @@ export const mmSyscalls: Readonly<Record<string, SyscallImpl>> = {
     support: 'full',
     args: ['ptr', 'size', 'prot', 'mmapflags', 'fd', 'int'],
     ret: 'ptr',
-    note: 'pages are allocated on first touch; MAP_SHARED file pages are written back on msync, munmap and exit',
+    note: 'pages are allocated on first touch; MAP_SHARED memory is host shared memory (the file itself, a memfd), shared with fork children and other processes',
   },
   munmap: { handler: (task, a) => task.as.munmap(a.ptr(0), a.size(1)), support: 'full', args: ['ptr', 'size'] },
   mprotect: { handler: (task, a) => task.as.mprotect(a.ptr(0), a.size(1), a.int(2)), support: 'full', args: ['ptr', 'size', 'prot'] },

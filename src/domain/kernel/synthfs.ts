@@ -99,6 +99,8 @@ export function synthLookup(task: Task, path: string, followFinal: boolean): Syn
     let node = rootOf(task);
     let restarted = false;
     for (let i = 1; i < comps.length; i++) {
+      // A host directory standing in for a node (/dev/shm): the rest of the path is the host's.
+      if (node.type === 'host') return { node: { type: 'host', hostPath: [node.hostPath, ...comps.slice(i)].join('/') }, path: `/${comps.join('/')}` };
       if (node.type !== 'dir') throw new SyscallError(node.type === 'link' ? Errno.ENOENT : Errno.ENOTDIR);
       const next = node.child(comps[i] as string);
       if (!next) throw new SyscallError(Errno.ENOENT);

@@ -23,6 +23,7 @@ import { mmSyscalls } from './mm.js';
 import { pollSyscalls } from './poll.js';
 import { processSyscalls } from './process.js';
 import { signalSyscalls } from './signal.js';
+import { sysvShmSyscalls } from './sysv-shm.js';
 import { Errno } from './errno.js';
 import type { ArgFormat, SupportLevel, SyscallHandler, SyscallImpl } from './syscall-args.js';
 import { timeSyscalls } from './time.js';
@@ -371,6 +372,7 @@ const IMPLEMENTED: Readonly<Record<string, SyscallImpl>> = joinFamilies({
   fsLockSyscalls,
   identitySyscalls,
   mmSyscalls,
+  sysvShmSyscalls,
   pollSyscalls,
   processSyscalls,
   signalSyscalls,

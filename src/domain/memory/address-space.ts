@@ -46,6 +46,8 @@ import {
   PROT_READ,
   PROT_WRITE,
 } from '../kernel/linux-abi.js';
+import type { HostShm } from '../../ports/host.js';
+import type { HostSharedRef, MemoryPort } from '../../ports/memory.js';
 import { GuestFault } from './fault.js';
 import { OutOfMemoryError, type FrameAllocator } from './frames.js';
 import { ELF_ET_DYN_BASE, MMAP_BASE, MMAP_MIN_ADDR, STACK_GUARD_GAP, STACK_TOP, TASK_SIZE, pageDown, pageUp } from './layout.js';
@@ -76,9 +78,35 @@ interface CachedPage {
 }
 
 /**
+ * Host shared memory behind an object: its pages live in windows of
+ * guest-physical memory (runs of frames) over which the MemoryPort maps the
+ * host object, so other host processes mapping the object see the same bytes.
+ */
+export interface HostBacking {
+  /** The host object; for an fd, the window's offset is added to `offset`. */
+  ref: HostSharedRef;
+  /** Bytes per window (a page multiple): each window maps that much of the object, made at first touch. */
+  readonly window: number;
+  /** Window index → guest-physical base. */
+  readonly windows: Map<number, number>;
+  /** The object's fixed size (shared anonymous memory, SysV); a file's is asked of the file. Pages past it are SIGBUS. */
+  readonly size?: number;
+  /** SysV segment: its key, for the VMA's name and shmdt. */
+  readonly sysvKey?: number;
+  /** The last mapping went away (a memfd is closed). */
+  readonly release?: () => void;
+}
+
+/** Window size of fd-backed objects: large enough for few host mappings, small enough to waste few frames. */
+export const SHARED_WINDOW = 256 * 1024;
+
+/**
  * A shared memory object: the page cache of one file, or shmem (shared
- * anonymous memory, source null). Pages are indexed by page number in the
- * object and live until no VMA refers to the object any more.
+ * anonymous memory, source null), or a SysV segment. Pages are indexed by
+ * page number in the object and live until no VMA refers to the object any
+ * more. With `host`, the pages are the host object's own (nothing to write
+ * back, shared with other host processes); without it (a backend that cannot
+ * map host memory), they are frames of this process.
  */
 export class MemObject {
   readonly pages = new Map<number, CachedPage>();
@@ -87,7 +115,16 @@ export class MemObject {
   constructor(
     readonly key: string,
     readonly source: PageSource | null,
+    public host?: HostBacking,
   ) {}
+}
+
+/** Host shared memory for an address space: the port that maps it and the host that makes it. */
+export interface SharingHost {
+  readonly port: MemoryPort;
+  readonly shm: HostShm;
+  /** Close a host fd (a memfd whose last mapping went). */
+  readonly close: (fd: number) => void;
 }
 
 export interface Vma {
@@ -194,6 +231,8 @@ export class AddressSpace {
   /** Objects by key (a file's identity), so every mapping of a file shares its page cache. */
   private readonly objects = new Map<string, MemObject>();
   private shmemCount = 0;
+  /** Host shared memory; without it shared objects live in this process's frames. */
+  sharing: SharingHost | undefined;
   private readonly kernelRanges: { start: number; end: number }[] = [];
   private brkStart = 0;
   private brkCur = 0;
@@ -261,8 +300,83 @@ export class AddressSpace {
   fileObject(key: string, open: () => PageSource): MemObject {
     const have = this.objects.get(key);
     if (have) return have;
-    const obj = new MemObject(key, open());
+    const source = open();
+    const obj = new MemObject(key, source);
+    if (this.sharing && source.hostFd !== undefined) {
+      obj.host = { ref: { kind: 'fd', fd: source.hostFd, offset: 0, shared: source.writable ?? false }, window: SHARED_WINDOW, windows: new Map() };
+    }
     this.objects.set(key, obj);
+    return obj;
+  }
+
+  /**
+   * The file object's source now writes through a writable descriptor
+   * (HostFileSource.upgrade): windows mapped through a read-only one are
+   * mapped again, shared, at the same guest-physical addresses.
+   */
+  hostWritable(obj: MemObject, fd: number): void {
+    const h = obj.host;
+    if (!h || h.ref.kind !== 'fd' || h.ref.shared || !this.sharing) return;
+    h.ref = { kind: 'fd', fd, offset: 0, shared: true };
+    for (const [w, base] of h.windows) {
+      this.sharing.port.unmapShared(base, h.window);
+      this.sharing.port.mapShared(base, h.window, { ...h.ref, offset: w * h.window });
+    }
+  }
+
+  /**
+   * A new shmem object of `size` bytes (shared anonymous memory): a host memfd
+   * when the host can share memory, else frames of this process. `fd` is an
+   * existing memfd (a fork child's, passed by its parent).
+   */
+  newShmem(size: number, fd?: number): MemObject {
+    const key = `shmem:${++this.shmemCount}`;
+    let obj: MemObject | undefined;
+    const sh = this.sharing;
+    if (sh) {
+      try {
+        const hostFd = fd ?? sh.shm.memfd(pageUp(size));
+        obj = new MemObject(key, null, {
+          ref: { kind: 'fd', fd: hostFd, offset: 0, shared: true },
+          window: SHARED_WINDOW,
+          windows: new Map(),
+          size: pageUp(size),
+          release: () => sh.close(hostFd),
+        });
+      } catch {
+        // No memfd (a host limit): the memory stays this process's, as without sharing.
+      }
+    }
+    obj ??= new MemObject(key, null);
+    this.objects.set(key, obj);
+    return obj;
+  }
+
+  /**
+   * An object for one attach of SysV segment `shmid` (`size` bytes): the
+   * segment is attached on the host at once, so its attach count is right.
+   * Throws the HostError of a failed attach.
+   */
+  newSysv(shmid: number, size: number, key: number, readonly: boolean): MemObject {
+    const sh = this.sharing;
+    if (!sh) throw new RangeError('SysV shared memory needs host shared memory');
+    const len = pageUp(size);
+    const obj = new MemObject(`sysv:${shmid}:${++this.shmemCount}`, null, {
+      ref: { kind: 'sysv', shmid, readonly },
+      window: len,
+      windows: new Map(),
+      size: len,
+      sysvKey: key,
+    });
+    const base = this.frames.allocRun(len / PAGE_SIZE);
+    try {
+      sh.port.mapShared(base, len, obj.host!.ref);
+    } catch (e) {
+      this.frames.freeRun(base, len / PAGE_SIZE);
+      throw e;
+    }
+    obj.host!.windows.set(0, base);
+    this.objects.set(obj.key, obj);
     return obj;
   }
 
@@ -272,7 +386,7 @@ export class AddressSpace {
    * privately (the executable's segments) needs no coherence work.
    */
   get hasFileObjects(): boolean {
-    for (const o of this.objects.values()) if (o.source && o.pages.size > 0) return true;
+    for (const o of this.objects.values()) if (o.source && !o.host && o.pages.size > 0) return true;
     return false;
   }
 
@@ -399,10 +513,7 @@ export class AddressSpace {
     const anon = (flags & MAP_ANONYMOUS) !== 0 || opts.obj === undefined;
     const offset = opts.offset ?? 0;
     let obj = anon ? undefined : opts.obj;
-    if (anon && type === MAP_SHARED) {
-      obj = new MemObject(`shmem:${++this.shmemCount}`, null);
-      this.objects.set(obj.key, obj);
-    }
+    if (anon && type === MAP_SHARED) obj = this.newShmem(len);
     // Pin the object while MAP_FIXED removes what is there: it may be a mapping of the same file.
     if (obj) obj.mappedPages++;
     this.removeRange(start, start + len);
@@ -579,6 +690,12 @@ export class AddressSpace {
       this.insert({ ...v, start: at, end: at + newLen, offset: v.offset + (oldAddr - v.start) });
       return at;
     }
+    // Shrinking or keeping the size in place returns before the range is checked against the VMA
+    // (mremap: only a resize looks at vma_to_resize), so it may span several VMAs.
+    if (!(flags & (MREMAP_FIXED | MREMAP_DONTUNMAP)) && newLen <= oldLen) {
+      if (newLen < oldLen) this.removeRange(oldAddr + newLen, oldAddr + oldLen);
+      return oldAddr;
+    }
     if (oldAddr + oldLen > v.end) return -Errno.EFAULT;
     if (flags & MREMAP_DONTUNMAP && (isShared(v) || v.flags & MAP_GROWSDOWN)) return -Errno.EINVAL;
 
@@ -691,7 +808,7 @@ export class AddressSpace {
   /** write(2) of the file `key` at `offset`: the cached pages show the new bytes (one page cache). */
   fileWritten(key: string, offset: number, data: Uint8Array): void {
     const obj = this.objects.get(key);
-    if (!obj) return;
+    if (!obj || obj.host) return; // host shared pages are the file's own: the write is there already
     for (let off = 0; off < data.length; ) {
       const at = offset + off;
       const n = Math.min(data.length - off, PAGE_SIZE - (at % PAGE_SIZE));
@@ -758,9 +875,10 @@ export class AddressSpace {
     const vmas = this.tree.toArray();
     const pages: { va: number; data: Uint8Array }[] = [];
     for (const v of vmas) {
-      // A shared file mapping's pages are the file's (written back above); everything else is copied,
-      // shared anonymous memory too (the child gets its own copy: see ARCHITECTURE, "Processes").
-      if (v.obj?.source && isShared(v)) continue;
+      // A shared file mapping's pages are the file's (written back above), host shared memory's are the
+      // host object's (the child maps it too); everything else is copied (shared anonymous memory
+      // too when the host cannot share memory: the child gets its own copy).
+      if ((v.obj?.source || v.obj?.host) && isShared(v)) continue;
       for (const [vpn, pa] of this.presentIn(v.start, v.end)) pages.push({ va: vpn * PAGE_SIZE, data: this.phys.view(pa, PAGE_SIZE).slice() });
     }
     return { vmas, pages, brkStart: this.brkStart, brkCur: this.brkCur };
@@ -776,9 +894,9 @@ export class AddressSpace {
     objectFor: (vma: Omit<Vma, 'obj'>, index: number) => MemObject | undefined,
   ): void {
     image.vmas.forEach((v, i) => {
-      // Shared anonymous memory gets an object of its own (one per mapping of the parent's).
+      // Shared anonymous memory the parent did not pass by reference gets an object of its own.
       const anonShared = isShared(v as Vma) && (v.flags & MAP_ANONYMOUS) !== 0;
-      const obj = anonShared ? new MemObject(`shmem:${++this.shmemCount}`, null) : objectFor(v, i);
+      const obj = objectFor(v, i) ?? (anonShared ? this.newShmem(v.end - v.start) : undefined);
       const vma: Vma = obj ? { ...v, obj } : { ...v };
       this.tree.insert(vma);
       if (obj) obj.mappedPages += (vma.end - vma.start) / PAGE_SIZE;
@@ -786,7 +904,7 @@ export class AddressSpace {
     });
     for (const { va, data } of image.pages) {
       const v = this.vmaAt(va);
-      if (!v) continue;
+      if (!v || (v.obj?.host && isShared(v))) continue;
       const pa = this.frames.alloc();
       this.phys.view(pa, PAGE_SIZE).set(data);
       this.frameOf.set(vpnOf(va), pa);
@@ -795,6 +913,20 @@ export class AddressSpace {
     }
     this.brkStart = image.brkStart;
     this.brkCur = image.brkCur;
+  }
+
+  /**
+   * shmdt(2): the attach whose first page is at `addr` (a SysV object mapped
+   * from its offset 0) goes, every VMA of it within the segment's size
+   * (mprotect may have split it). EINVAL when no attach starts there.
+   */
+  shmdt(addr: number): number {
+    const v = this.vmaAt(addr);
+    const obj = v?.obj;
+    if (!v || !obj || v.start !== addr || v.offset !== 0 || obj.host?.ref.kind !== 'sysv') return -Errno.EINVAL;
+    const end = addr + (obj.host.size ?? v.end - v.start);
+    for (const w of this.inRange(addr, end)) if (w.obj === obj) this.removeRange(w.start, w.end);
+    return 0;
   }
 
   /** Drop every user mapping and the brk area (execve, exit); dirty shared file pages are written back. */
@@ -866,12 +998,39 @@ export class AddressSpace {
     const idx = vpnOf(objOff);
     const have = obj.pages.get(idx);
     if (have) return have.pa;
+    if (obj.host) {
+      const pa = this.hostPage(obj, obj.host, objOff);
+      if (typeof pa === 'number') obj.pages.set(idx, { pa, dirty: false });
+      return pa;
+    }
     if (obj.source && objOff >= pageUp(obj.source.size())) return 'bus';
     const pa = this.frames.alloc();
     // Past the end of the file the last page reads as zeroes (the frame is zeroed).
     if (obj.source) obj.source.read(this.phys.view(pa, PAGE_SIZE), objOff);
     obj.pages.set(idx, { pa, dirty: false });
     return pa;
+  }
+
+  /** The page at `objOff` of a host-backed object: in its window, mapped the first time (OutOfMemoryError when no run of frames is left). */
+  private hostPage(obj: MemObject, h: HostBacking, objOff: number): number | 'bus' {
+    const limit = h.size ?? (obj.source ? pageUp(obj.source.size()) : Number.POSITIVE_INFINITY);
+    if (objOff >= limit) return 'bus';
+    const w = Math.floor(objOff / h.window);
+    let base = h.windows.get(w);
+    if (base === undefined) {
+      const sh = this.sharing;
+      if (!sh) return 'bus';
+      base = this.frames.allocRun(h.window / PAGE_SIZE);
+      try {
+        sh.port.mapShared(base, h.window, h.ref.kind === 'fd' ? { ...h.ref, offset: h.ref.offset + w * h.window } : h.ref);
+      } catch {
+        // The host refused (its memory or map limits): the access fails as shmem's does, with SIGBUS.
+        this.frames.freeRun(base, h.window / PAGE_SIZE);
+        return 'bus';
+      }
+      h.windows.set(w, base);
+    }
+    return base + (objOff - w * h.window);
   }
 
   private markDirty(va: number, v: Vma): void {
@@ -883,7 +1042,7 @@ export class AddressSpace {
   /** Write back the dirty pages of `obj` in [offset, offset+len), never past the file's end. */
   private writeBack(obj: MemObject, offset: number, len: number): void {
     const src = obj.source;
-    if (!src) return;
+    if (!src || obj.host) return; // host shared pages are the file's own
     // The page tables keep no dirty bit the host can see, so a page mapped writable counts as dirty.
     const inRange = [...obj.pages].filter(([idx]) => idx * PAGE_SIZE < offset + len && offset < (idx + 1) * PAGE_SIZE);
     if (inRange.length === 0) return;
@@ -1023,7 +1182,15 @@ export class AddressSpace {
   /** No mapping refers to `obj` any more: write back, free its pages, let the file go. */
   private releaseObject(obj: MemObject): void {
     this.writeBack(obj, 0, Number.MAX_SAFE_INTEGER);
-    for (const p of obj.pages.values()) this.frames.free(p.pa);
+    const h = obj.host;
+    if (h) {
+      for (const base of h.windows.values()) {
+        this.sharing?.port.unmapShared(base, h.window);
+        this.frames.freeRun(base, h.window / PAGE_SIZE);
+      }
+      h.windows.clear();
+      h.release?.();
+    } else for (const p of obj.pages.values()) this.frames.free(p.pa);
     obj.pages.clear();
     this.objects.delete(obj.key);
     obj.source?.release();

@@ -18,6 +18,8 @@ export class FrameAllocator {
   private readonly freeList: number[] = [];
   /** Frames on the free list, for double-free detection. */
   private readonly freeSet = new Set<number>();
+  /** Freed runs of contiguous frames, by length. */
+  private readonly freeRuns = new Map<number, number[]>();
   /** Frames currently handed out. */
   inUse = 0;
   /** High-water mark of inUse. */
@@ -55,6 +57,32 @@ export class FrameAllocator {
     this.freeSet.add(pa);
     this.freeList.push(pa);
     this.inUse--;
+  }
+
+  /**
+   * `n` contiguous frames (a window for a host shared object, which the
+   * MemoryPort maps over them). Runs freed by freeRun are reused for runs of
+   * the same length; the caller leaves them zeroed (unmapShared does).
+   */
+  allocRun(n: number): number {
+    const reuse = this.freeRuns.get(n)?.pop();
+    let pa: number;
+    if (reuse !== undefined) pa = reuse;
+    else {
+      if (this.next + n * PAGE_SIZE > this.limitPa) throw new OutOfMemoryError(n);
+      pa = this.next;
+      this.next += n * PAGE_SIZE;
+    }
+    this.inUse += n;
+    if (this.inUse > this.peak) this.peak = this.inUse;
+    return pa;
+  }
+
+  freeRun(pa: number, n: number): void {
+    let list = this.freeRuns.get(n);
+    if (!list) this.freeRuns.set(n, (list = []));
+    list.push(pa);
+    this.inUse -= n;
   }
 
   private take(): number {
