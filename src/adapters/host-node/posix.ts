@@ -24,6 +24,8 @@ export interface PosixConstants {
   readonly O_CLOEXEC: number;
   readonly O_SYNC: number;
   readonly O_DSYNC: number;
+  /** 0 where the host has none (macOS). */
+  readonly O_DIRECT: number;
   /** 0 where the host has no O_PATH (macOS). */
   readonly O_PATH: number;
   /** macOS's way to open a symlink itself; 0 elsewhere. */
@@ -81,6 +83,11 @@ export interface NativePosix {
   isOpen(fd: number): boolean;
   setIgnored(signo: number, ignored: boolean): void;
   close(fd: number): void;
+  /** One read or write at the host offset that fails with EAGAIN instead of waiting (RWF_NOWAIT, or readiness first). */
+  readNoWait(fd: number, buf: Uint8Array): number;
+  writeNoWait(fd: number, buf: Uint8Array): number;
+  /** size 0: F_GETPIPE_SZ, else F_SETPIPE_SZ; ENOSYS where the host has none. */
+  pipeSize(fd: number, size: number): number;
 }
 
 /** Raised when the addon is missing: an installation problem, reported in one line. */

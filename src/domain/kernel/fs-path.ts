@@ -43,7 +43,6 @@ import {
   O_CLOEXEC,
   O_LARGEFILE,
   O_NOFOLLOW,
-  O_NONBLOCK,
   O_PATH,
   O_DIRECTORY,
   __O_TMPFILE,
@@ -106,7 +105,6 @@ function openHost(task: Task, t: HostTarget, flags: number, mode: number): OpenF
     const kind = kindOfMode(task, hostFd, task.host.fs.fstat(hostFd).mode);
     // 64-bit Linux always adds O_LARGEFILE (force_o_largefile in fs/open.c), and F_GETFL shows it.
     const file = new OpenFile(hostFd, t.guestPath, flags | O_LARGEFILE, kind);
-    file.hostNonBlock = (flags & O_NONBLOCK) !== 0;
     file.layer = t.layer;
     return file;
   } catch (err) {

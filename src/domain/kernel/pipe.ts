@@ -24,7 +24,10 @@ function sysPipe2(task: Task, a: SyscallArgs): number {
   const [r, w] = task.host.fs.pipe(nonBlock);
   const rf = new OpenFile(r, '', O_RDONLY | (flags & (O_NONBLOCK | O_DIRECT)), 'fifo');
   const wf = new OpenFile(w, '', O_WRONLY | (flags & (O_NONBLOCK | O_DIRECT)), 'fifo');
-  rf.hostNonBlock = wf.hostNonBlock = nonBlock;
+  // Packet mode is a status flag of each end's host description (Linux's O_DIRECT pipes).
+  if (flags & O_DIRECT) {
+    for (const fd of [r, w]) task.host.fs.setStatusFlags(fd, { append: false, nonBlock, direct: true });
+  }
   const cloexec = (flags & O_CLOEXEC) !== 0;
   task.fds.installAt(rfd, rf, cloexec);
   const wfd = task.fds.lowestFree(0, task.fdLimit);
