@@ -93,3 +93,4 @@ build map-count map-count.c c
 build big-write big-write.c c
 build waits waits.c c
 build shared-files shared-files.c c
+build locks locks.c c
