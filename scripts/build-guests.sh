@@ -94,3 +94,4 @@ build big-write big-write.c c
 build waits waits.c c
 build shared-files shared-files.c c
 build locks locks.c c
+build pipes pipes.c c

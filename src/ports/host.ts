@@ -124,6 +124,12 @@ export interface HostFs {
    */
   openRoot(path: HostPath): number;
   openat(dirfd: number, name: HostPath, flags: HostOpenFlags, mode: number): number;
+  /**
+   * An open that may wait (a FIFO without its other end), without blocking
+   * the JavaScript thread. Whoever gives up on it opens the FIFO's other end
+   * once, which ends the wait, and closes the fd it then resolves to.
+   */
+  openatWait(dirfd: number, name: HostPath, flags: HostOpenFlags, mode: number): Promise<number>;
   close(fd: number): void;
   /** Synchronous read; `position` null reads at the host fd's own offset (pipes, ttys). */
   read(fd: number, buf: Uint8Array, position: bigint | null): number;
@@ -190,8 +196,8 @@ export interface HostFs {
   fchmod(fd: number, mode: number): void;
   fchown(fd: number, uid: number, gid: number): void;
   fstatfs(fd: number): HostStatfs;
-  /** pipe2(2): a new host pipe, [read end, write end], close-on-exec. */
-  pipe(nonBlock: boolean): [number, number];
+  /** pipe2(2): a new host pipe, [read end, write end], close-on-exec; `direct`: a packet pipe (O_DIRECT) where the host has them. */
+  pipe(nonBlock: boolean, direct?: boolean): [number, number];
 }
 
 /** statfs(2) fields the host reports (f_type is the host's own filesystem magic). */

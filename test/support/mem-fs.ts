@@ -311,6 +311,9 @@ export class MemFs implements HostFs {
   pipe(): [number, number] {
     return this.unsupported();
   }
+  openatWait(): Promise<number> {
+    return this.unsupported();
+  }
   readNoWait(): number {
     return this.unsupported();
   }

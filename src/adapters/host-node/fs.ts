@@ -106,6 +106,17 @@ export class NodeHostFs implements HostFs {
     return native('openat', () => this.n.openat(dirfd, name === '' ? '.' : name, hostOpenFlags(this.c, flags), mode));
   }
 
+  async openatWait(dirfd: number, name: HostPath, flags: HostOpenFlags, mode: number): Promise<number> {
+    const flagsNow = hostOpenFlags(this.c, flags);
+    try {
+      return await this.n.openatWait(dirfd, name === '' ? '.' : name, flagsNow, mode);
+    } catch (err) {
+      return native('openat', () => {
+        throw err;
+      });
+    }
+  }
+
   close(fd: number): void {
     native('close', () => this.n.close(fd));
   }
@@ -248,8 +259,8 @@ export class NodeHostFs implements HostFs {
     hostCall('fchown', () => fs.fchownSync(fd, uid, gid));
   }
 
-  pipe(nonBlock: boolean): [number, number] {
-    return native('pipe2', () => this.n.pipe2(nonBlock));
+  pipe(nonBlock: boolean, direct = false): [number, number] {
+    return native('pipe2', () => this.n.pipe2(nonBlock, direct));
   }
 
   fstatfs(fd: number): HostStatfs {

@@ -45,6 +45,8 @@ export interface PosixConstants {
 export interface NativePosix {
   readonly constants: PosixConstants;
   openat(dirfd: number, name: string, flags: number, mode: number): number;
+  /** openat on a worker thread, for an open that may wait (a FIFO). */
+  openatWait(dirfd: number, name: string, flags: number, mode: number): Promise<number>;
   fstatat(dirfd: number, name: string, flags: number, out: BigInt64Array): void;
   fstat(fd: number, out: BigInt64Array): void;
   readlinkat(dirfd: number, name: string): string;
@@ -66,7 +68,7 @@ export interface NativePosix {
   lseek(fd: number, offset: bigint, whence: number): bigint;
   getfl(fd: number): number;
   setfl(fd: number, flags: number): void;
-  pipe2(nonblock: boolean): [number, number];
+  pipe2(nonblock: boolean, direct: boolean): [number, number];
   /** op: 1 LOCK_SH, 2 LOCK_EX, 8 LOCK_UN (never waits). */
   flock(fd: number, op: number): void;
   /** kind: 0 F_GETLK, 1 F_SETLK, 2 F_OFD_GETLK, 3 F_OFD_SETLK; type: 0 read, 1 write, 2 unlock. */

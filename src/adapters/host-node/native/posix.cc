@@ -151,6 +151,43 @@ Napi::Value OpenAt(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), fd);
 }
 
+// An openat that may wait (a FIFO waiting for its other end), on a libuv
+// worker thread so the JavaScript thread stays free. The caller ends a wait
+// it no longer wants by opening the FIFO's other end itself.
+class OpenWorker : public Napi::AsyncWorker {
+ public:
+  OpenWorker(Napi::Env env, int dirfd, std::string name, int flags, mode_t mode)
+      : Napi::AsyncWorker(env), deferred_(Napi::Promise::Deferred::New(env)), dirfd_(dirfd), name_(std::move(name)), flags_(flags), mode_(mode) {}
+  void Execute() override {
+    do fd_ = openat(dirfd_, name_.c_str(), flags_, mode_);
+    while (fd_ < 0 && errno == EINTR);
+    err_ = fd_ < 0 ? errno : 0;
+  }
+  void OnOK() override {
+    if (err_ != 0) deferred_.Reject(ErrnoError(Env(), "openat", err_).Value());
+    else deferred_.Resolve(Napi::Number::New(Env(), fd_));
+  }
+  void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }
+  Napi::Promise Promise() { return deferred_.Promise(); }
+
+ private:
+  Napi::Promise::Deferred deferred_;
+  int dirfd_;
+  std::string name_;
+  int flags_;
+  mode_t mode_;
+  int fd_ = -1;
+  int err_ = 0;
+};
+
+// openatWait(dirfd, name, hostFlags, mode) -> Promise<fd>, close-on-exec like openat.
+Napi::Value OpenAtWait(const Napi::CallbackInfo& info) {
+  auto* worker = new OpenWorker(info.Env(), IntArg(info, 0), BytesArg(info, 1), IntArg(info, 2) | O_CLOEXEC, (mode_t)UintArg(info, 3));
+  Napi::Promise promise = worker->Promise();
+  worker->Queue();
+  return promise;
+}
+
 // fstatat(dirfd, name, hostAtFlags, out)
 Napi::Value FstatAt(const Napi::CallbackInfo& info) {
   int dirfd = IntArg(info, 0);
@@ -472,13 +509,16 @@ Napi::Value SetFl(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-// pipe2(nonblock) -> [read end, write end], close-on-exec.
+// pipe2(nonblock, direct) -> [read end, write end], close-on-exec; direct
+// asks for a packet pipe (Linux's O_DIRECT, ignored where the host has none).
 Napi::Value Pipe2(const Napi::CallbackInfo& info) {
   bool nonblock = info.Length() > 0 && info[0].ToBoolean().Value();
+  bool direct = info.Length() > 1 && info[1].ToBoolean().Value();
   int fds[2];
 #if defined(__linux__)
-  if (pipe2(fds, O_CLOEXEC | (nonblock ? O_NONBLOCK : 0)) != 0) throw ErrnoError(info.Env(), "pipe2", errno);
+  if (pipe2(fds, O_CLOEXEC | (nonblock ? O_NONBLOCK : 0) | (direct ? O_DIRECT : 0)) != 0) throw ErrnoError(info.Env(), "pipe2", errno);
 #else
+  (void)direct;
   if (pipe(fds) != 0) throw ErrnoError(info.Env(), "pipe", errno);
   for (int fd : fds) {
     fcntl(fd, F_SETFD, FD_CLOEXEC);
@@ -872,6 +912,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("readNoWait", Napi::Function::New(env, ReadNoWait));
   exports.Set("writeNoWait", Napi::Function::New(env, WriteNoWait));
   exports.Set("pipeSize", Napi::Function::New(env, PipeSize));
+  exports.Set("openatWait", Napi::Function::New(env, OpenAtWait));
   return exports;
 }
 
