@@ -5,8 +5,8 @@
  * F_SETPIPE_SZ), FIONREAD, O_NONBLOCK's EAGAIN (a small write is all or
  * nothing), O_DIRECT packets, the dup family, FIFOs opened by two
  * processes, and a signal interrupting a blocked read or write (EINTR, or
- * a restart under SA_RESTART). Works in the current directory; prints no
- * pids.
+ * a restart under SA_RESTART), and which buffers a read at end of file
+ * refuses (EFAULT). Works in the current directory; prints no pids.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -361,6 +361,24 @@ static void interrupted(void)
 	}
 }
 
+static void efault(void)
+{
+	/* A read at end of file copies nothing: only a buffer past the user address space is EFAULT. */
+	int p[2];
+	if (pipe(p)) exit(1);
+	close(p[1]);
+	show("read at EOF into an unmapped page", read(p[0], (void *)0x1000, 16));
+	show("read at EOF into 1<<48", read(p[0], (void *)(1ul << 48), 16));
+	show("read at EOF into 1<<63", read(p[0], (void *)(1ul << 63), 16));
+	show("read of 0 bytes at 1<<63", read(p[0], (void *)(1ul << 63), 0));
+	close(p[0]);
+	if (pipe(p)) exit(1);
+	show("write of 0 bytes at 1<<63", write(p[1], (void *)(1ul << 63), 0));
+	show("write of 16 bytes at 1<<48", write(p[1], (void *)(1ul << 48), 16));
+	close(p[0]);
+	close(p[1]);
+}
+
 int main(int argc, char **argv)
 {
 	const char *only = argc > 1 ? argv[1] : "";
@@ -371,5 +389,6 @@ int main(int argc, char **argv)
 	if (!*only || !strcmp(only, "dups")) dups();
 	if (!*only || !strcmp(only, "fifos")) fifos();
 	if (!*only || !strcmp(only, "interrupted")) interrupted();
+	if (!*only || !strcmp(only, "efault")) efault();
 	return 0;
 }

@@ -3,9 +3,12 @@
  * fs/splice.c): read, write, readv, writev, pread64, pwrite64, preadv,
  * pwritev, preadv2, pwritev2, lseek, close, close_range, dup, dup3, fcntl
  * (locks in fs-lock.ts), sendfile, copy_file_range, splice and the terminal
- * ioctls. Offsets of seekable files live in the open file description;
- * streams use the host fd's own position. O_APPEND is applied here (the
- * host fd is never O_APPEND), so F_SETFL can switch it.
+ * ioctls. What a fork child shares lives in the host's open file
+ * description: host files are read, written and seeked at its offset,
+ * O_APPEND, O_NONBLOCK and a pipe's O_DIRECT are its status flags. Pipes,
+ * FIFOs and sockets use host calls that never wait, so a blocked read or
+ * write waits for readiness without holding the JavaScript thread, and a
+ * signal interrupts it.
  */
 
 import { HostError, HostPoll, type HostWhence } from '../../ports/host.js';
@@ -92,7 +95,12 @@ function writableFile(task: Task, fd: number): OpenFile {
 /** The top of the user address space (arm64 TASK_SIZE with 48-bit VAs). */
 const TASK_SIZE = 2 ** 48;
 
-/** access_ok: a buffer that reaches past the user address space is EFAULT before anything happens (vfs_read, vfs_write). */
+/**
+ * access_ok: a buffer that reaches past the user address space is EFAULT
+ * before anything happens, even for 0 bytes (vfs_read, vfs_write); an
+ * unmapped one below it faults only if bytes are copied (a read at end of
+ * file returns 0).
+ */
 function checkUserRange(ptr: number, count: number): void {
   if (ptr + count > TASK_SIZE) throw new SyscallError(Errno.EFAULT);
 }
@@ -322,6 +330,7 @@ function writeAdvancing(task: Task, file: OpenFile, data: Uint8Array): number | 
 function sysRead(task: Task, a: SyscallArgs) {
   const file = readableFile(task, a.fd(0));
   const count = Math.min(a.size(2), MAX_RW_COUNT);
+  checkUserRange(a.ptr(1), count);
   if (count === 0) return 0;
   return readAt(task, file, a.ptr(1), count, null, true);
 }
@@ -330,8 +339,8 @@ function sysRead(task: Task, a: SyscallArgs) {
 function sysWrite(task: Task, a: SyscallArgs) {
   const file = writableFile(task, a.fd(0));
   const count = Math.min(a.size(2), MAX_RW_COUNT);
-  if (count === 0) return 0;
   checkUserRange(a.ptr(1), count);
+  if (count === 0) return 0;
   return writeAdvancing(task, file, task.mem.read(a.ptr(1), count));
 }
 
