@@ -377,6 +377,12 @@ static void efault(void)
 	show("write of 16 bytes at 1<<48", write(p[1], (void *)(1ul << 48), 16));
 	close(p[0]);
 	close(p[1]);
+	/* An O_PATH descriptor refuses ioctl (fdget of an FMODE_PATH file). */
+	int o = open(".", O_PATH);
+	int n = 0;
+	show("ioctl FIONREAD on an O_PATH fd", ioctl(o, FIONREAD, &n));
+	show("ioctl FIOCLEX on an O_PATH fd", ioctl(o, FIOCLEX));
+	close(o);
 }
 
 int main(int argc, char **argv)
