@@ -76,14 +76,14 @@ describe('open file descriptions shared by fork', () => {
 describe('pipes and FIFOs between processes: elfuse vs the native build', () => {
   const parts = ['atomicity', 'big', 'epipe', 'sizes', 'dups', 'fifos', 'interrupted', 'efault'];
   let native = '';
-  test.each(parts)('%s', async (part, ctx) => {
+  test.for(parts)('%s', { timeout: 60_000 }, async (part, ctx) => {
     requireReferences(ctx, [ref('pipes')]);
     native ||= nativeBuild('pipes');
     const host = await run(native, [part], { cwd: scratch('native') });
     const elfuse = await runElfuse([guest('pipes'), part], { cwd: scratch('elfuse') });
     expect(host.stdout.length, 'the native run printed something').toBeGreaterThan(0);
     expectSameRun(elfuse, host);
-  }, 60_000);
+  });
 });
 
 describe('advisory locks between processes: elfuse vs the native build', () => {
