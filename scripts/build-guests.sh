@@ -93,3 +93,6 @@ build map-count map-count.c c
 build big-write big-write.c c
 build waits waits.c c
 build shm shm.c c
+build shared-files shared-files.c c
+build locks locks.c c
+build pipes pipes.c c

@@ -29,6 +29,7 @@ export async function runForkChild(host: HostPorts, backends: BackendFactory, ve
   try {
     const { task, machine, channel } = await startForkedGuest(backend, host, { verbose, log });
     const status = await runTask(task, machine, { log, verbose });
+    task.closeAllFiles();
     const use = process.resourceUsage();
     await reportExit(channel, status, { utimeUs: BigInt(use.userCPUTime), stimeUs: BigInt(use.systemCPUTime), maxrssKb: BigInt(use.maxRSS) });
     return status;

@@ -66,12 +66,36 @@ export interface HostOpenFlags {
   readonly noCtty?: boolean;
   readonly sync?: boolean;
   readonly dsync?: boolean;
+  /** O_DIRECT: asked only for pipes (packet mode), where the host has it. */
+  readonly direct?: boolean;
   /**
    * A handle that names the object without opening it for I/O (Linux's
    * O_PATH): no permission on the object itself is needed, and with
    * `noFollow` a symlink is opened as itself. `access` is then ignored.
    */
   readonly pathOnly?: boolean;
+}
+
+/**
+ * The status flags an open file description carries and F_SETFL changes
+ * (shared by every process holding the description). `direct` is O_DIRECT,
+ * meaningful here on pipes only (packet mode).
+ */
+export interface HostStatusFlags {
+  readonly append: boolean;
+  readonly nonBlock: boolean;
+  readonly direct: boolean;
+}
+
+/** lseek(2)'s whence. */
+export type HostWhence = 'set' | 'cur' | 'end' | 'data' | 'hole';
+
+/** A record lock the host reports as conflicting (F_GETLK): `len` 0 runs to end of file, `pid` -1 for an OFD lock. */
+export interface HostRecordLock {
+  readonly type: 'read' | 'write';
+  readonly start: bigint;
+  readonly len: bigint;
+  readonly pid: number;
 }
 
 /** access(2) mode bits (F_OK 0, X_OK 1, W_OK 2, R_OK 4 on every POSIX host). */
@@ -100,13 +124,49 @@ export interface HostFs {
    */
   openRoot(path: HostPath): number;
   openat(dirfd: number, name: HostPath, flags: HostOpenFlags, mode: number): number;
+  /**
+   * An open that may wait (a FIFO without its other end), without blocking
+   * the JavaScript thread. Whoever gives up on it opens the FIFO's other end
+   * once, which ends the wait, and closes the fd it then resolves to.
+   */
+  openatWait(dirfd: number, name: HostPath, flags: HostOpenFlags, mode: number): Promise<number>;
   close(fd: number): void;
   /** Synchronous read; `position` null reads at the host fd's own offset (pipes, ttys). */
   read(fd: number, buf: Uint8Array, position: bigint | null): number;
   /** Same as read, without blocking the JavaScript thread (pipes, ttys, sockets). */
   readAsync(fd: number, buf: Uint8Array, position: bigint | null): Promise<number>;
-  /** `nonBlocking`: report EAGAIN instead of waiting until the host fd takes the data. */
-  write(fd: number, data: Uint8Array, position: bigint | null, nonBlocking?: boolean): number;
+  /** Synchronous write; `position` null writes at the host fd's own offset (or its end, with O_APPEND). */
+  write(fd: number, data: Uint8Array, position: bigint | null): number;
+  /**
+   * One read of a stream at the host's offset that never waits, whatever the
+   * description's O_NONBLOCK: EAGAIN when nothing is there (0 at end of file).
+   */
+  readNoWait(fd: number, buf: Uint8Array): number;
+  /**
+   * One write to a stream that never waits: EAGAIN when nothing fits now. A
+   * write of at most PIPE_BUF bytes to a pipe is all or nothing.
+   */
+  writeNoWait(fd: number, data: Uint8Array): number;
+  /** lseek(2) on the host's open file description: the offset every process sharing it sees. */
+  seek(fd: number, offset: bigint, whence: HostWhence): bigint;
+  /** F_GETFL's status flags of the host's open file description. */
+  statusFlags(fd: number): HostStatusFlags;
+  /** F_SETFL on the host's open file description (seen by every process that shares it). */
+  setStatusFlags(fd: number, flags: HostStatusFlags): void;
+  /** A pipe's capacity (F_GETPIPE_SZ), or with `size` > 0 sets it (F_SETPIPE_SZ) and returns the new one; ENOSYS where the host has none. */
+  pipeSize(fd: number, size: number): number;
+  /**
+   * flock(2) on the host, never waiting: EAGAIN when another description holds
+   * a conflicting lock (the caller retries for a blocking request).
+   */
+  flock(fd: number, op: 'shared' | 'exclusive' | 'unlock'): void;
+  /**
+   * fcntl(2) record locks on the host, never waiting: 'set' takes or releases
+   * (EAGAIN on a conflict), 'get' returns the conflicting lock or null. `ofd`:
+   * open file description locks (F_OFD_*; EINVAL where the host has none),
+   * else POSIX locks owned by this process. `len` 0 runs to end of file.
+   */
+  recordLock(fd: number, cmd: 'get' | 'set', ofd: boolean, type: 'read' | 'write' | 'unlock', start: bigint, len: bigint): HostRecordLock | null;
   fstat(fd: number): HostStat;
   /** fstatat(2): `noFollow` stats a final symlink itself. */
   statat(dirfd: number, name: HostPath, noFollow: boolean): HostStat;
@@ -136,10 +196,8 @@ export interface HostFs {
   fchmod(fd: number, mode: number): void;
   fchown(fd: number, uid: number, gid: number): void;
   fstatfs(fd: number): HostStatfs;
-  /** pipe2(2): a new host pipe, [read end, write end], close-on-exec. */
-  pipe(nonBlock: boolean): [number, number];
-  /** Sets or clears O_NONBLOCK on the host's open file description (shared with whoever shares it, as on Linux). */
-  setNonBlocking(fd: number, on: boolean): void;
+  /** pipe2(2): a new host pipe, [read end, write end], close-on-exec; `direct`: a packet pipe (O_DIRECT) where the host has them. */
+  pipe(nonBlock: boolean, direct?: boolean): [number, number];
 }
 
 /** statfs(2) fields the host reports (f_type is the host's own filesystem magic). */

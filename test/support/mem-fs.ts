@@ -11,7 +11,9 @@ import {
   type HostFs,
   type HostOpenFlags,
   type HostStat,
+  type HostRecordLock,
   type HostStatfs,
+  type HostStatusFlags,
 } from '../../src/ports/host.js';
 
 type Node =
@@ -306,10 +308,34 @@ export class MemFs implements HostFs {
   fstatfs(): HostStatfs {
     return this.unsupported();
   }
-  setNonBlocking(): void {
+  pipe(): [number, number] {
+    return this.unsupported();
+  }
+  openatWait(): Promise<number> {
+    return this.unsupported();
+  }
+  readNoWait(): number {
+    return this.unsupported();
+  }
+  writeNoWait(): number {
+    return this.unsupported();
+  }
+  seek(): bigint {
+    return this.unsupported();
+  }
+  statusFlags(): HostStatusFlags {
+    return this.unsupported();
+  }
+  setStatusFlags(): void {
     this.unsupported();
   }
-  pipe(): [number, number] {
+  pipeSize(): number {
+    return this.unsupported();
+  }
+  flock(): void {
+    this.unsupported();
+  }
+  recordLock(): HostRecordLock | null {
     return this.unsupported();
   }
 }

@@ -9,14 +9,18 @@
 
 import * as fs from 'node:fs';
 import {
+  HostError,
   type HostDirEntry,
   type HostFileType,
   type HostFs,
   type HostOpenFlags,
   type HostPath,
+  type HostRecordLock,
   type HostRenameMode,
   type HostStat,
   type HostStatfs,
+  type HostStatusFlags,
+  type HostWhence,
   type HostTime,
 } from '../../ports/host.js';
 import { hostCall, toHostError } from './errors.js';
@@ -41,6 +45,7 @@ function hostOpenFlags(c: PosixConstants, f: HostOpenFlags): number {
     [f.noCtty, c.O_NOCTTY],
     [f.sync, c.O_SYNC],
     [f.dsync, c.O_DSYNC],
+    [f.direct, c.O_DIRECT],
   ];
   for (const [wanted, bit] of optional) if (wanted) flags |= bit;
   return flags;
@@ -75,9 +80,6 @@ function numberPosition(position: bigint | null): number | null {
   return position === null ? null : Number(position);
 }
 
-/** For Atomics.wait; made on first use (a startup snapshot cannot hold a SharedArrayBuffer). */
-let sleeper: Int32Array | undefined;
-
 const RENAME_HOW: Readonly<Record<HostRenameMode, number>> = { replace: 0, noreplace: 1, exchange: 2 };
 
 export class NodeHostFs implements HostFs {
@@ -104,6 +106,17 @@ export class NodeHostFs implements HostFs {
     return native('openat', () => this.n.openat(dirfd, name === '' ? '.' : name, hostOpenFlags(this.c, flags), mode));
   }
 
+  async openatWait(dirfd: number, name: HostPath, flags: HostOpenFlags, mode: number): Promise<number> {
+    const flagsNow = hostOpenFlags(this.c, flags);
+    try {
+      return await this.n.openatWait(dirfd, name === '' ? '.' : name, flagsNow, mode);
+    } catch (err) {
+      return native('openat', () => {
+        throw err;
+      });
+    }
+  }
+
   close(fd: number): void {
     native('close', () => this.n.close(fd));
   }
@@ -118,21 +131,53 @@ export class NodeHostFs implements HostFs {
     });
   }
 
-  /**
-   * Retries EAGAIN unless the guest asked for a non-blocking write: an
-   * inherited stdout may be a non-blocking pipe (another process set
-   * O_NONBLOCK on the shared description), while the guest expects the
-   * blocking write it asked for.
-   */
-  write(fd: number, data: Uint8Array, position: bigint | null, nonBlocking = false): number {
-    for (;;) {
-      try {
-        return fs.writeSync(fd, data, 0, data.length, numberPosition(position));
-      } catch (err) {
-        if ((err as { code?: unknown }).code !== 'EAGAIN' || nonBlocking) throw toHostError('write', err);
-        Atomics.wait((sleeper ??= new Int32Array(new SharedArrayBuffer(4))), 0, 0, 1);
-      }
-    }
+  write(fd: number, data: Uint8Array, position: bigint | null): number {
+    return hostCall('write', () => fs.writeSync(fd, data, 0, data.length, numberPosition(position)));
+  }
+
+  readNoWait(fd: number, buf: Uint8Array): number {
+    return native('read', () => this.n.readNoWait(fd, buf));
+  }
+
+  writeNoWait(fd: number, data: Uint8Array): number {
+    return native('write', () => this.n.writeNoWait(fd, data));
+  }
+
+  seek(fd: number, offset: bigint, whence: HostWhence): bigint {
+    const c = this.c;
+    const how = { set: c.SEEK_SET, cur: c.SEEK_CUR, end: c.SEEK_END, data: c.SEEK_DATA, hole: c.SEEK_HOLE }[whence];
+    if (how < 0) throw new HostError('ENOSYS', 'lseek');
+    return native('lseek', () => this.n.lseek(fd, offset, how));
+  }
+
+  statusFlags(fd: number): HostStatusFlags {
+    const fl = native('fcntl', () => this.n.getfl(fd));
+    const c = this.c;
+    return { append: (fl & c.O_APPEND) !== 0, nonBlock: (fl & c.O_NONBLOCK) !== 0, direct: c.O_DIRECT !== 0 && (fl & c.O_DIRECT) !== 0 };
+  }
+
+  setStatusFlags(fd: number, flags: HostStatusFlags): void {
+    const c = this.c;
+    const old = native('fcntl', () => this.n.getfl(fd));
+    const mask = c.O_APPEND | c.O_NONBLOCK | c.O_DIRECT;
+    const want = (old & ~mask) | (flags.append ? c.O_APPEND : 0) | (flags.nonBlock ? c.O_NONBLOCK : 0) | (flags.direct ? c.O_DIRECT : 0);
+    if (want !== old) native('fcntl', () => this.n.setfl(fd, want));
+  }
+
+  pipeSize(fd: number, size: number): number {
+    return native('fcntl', () => this.n.pipeSize(fd, size));
+  }
+
+  flock(fd: number, op: 'shared' | 'exclusive' | 'unlock'): void {
+    native('flock', () => this.n.flock(fd, op === 'shared' ? 1 : op === 'exclusive' ? 2 : 8));
+  }
+
+  recordLock(fd: number, cmd: 'get' | 'set', ofd: boolean, type: 'read' | 'write' | 'unlock', start: bigint, len: bigint): HostRecordLock | null {
+    const kind = (ofd ? 2 : 0) + (cmd === 'set' ? 1 : 0);
+    const found = native('fcntl', () => this.n.recordLock(fd, kind, type === 'read' ? 0 : type === 'write' ? 1 : 2, start, len));
+    if (!found) return null;
+    const [t, s, l, pid] = found;
+    return { type: t === 0 ? 'read' : 'write', start: s, len: l, pid };
   }
 
   fstat(fd: number): HostStat {
@@ -214,12 +259,8 @@ export class NodeHostFs implements HostFs {
     hostCall('fchown', () => fs.fchownSync(fd, uid, gid));
   }
 
-  pipe(nonBlock: boolean): [number, number] {
-    return native('pipe2', () => this.n.pipe2(nonBlock));
-  }
-
-  setNonBlocking(fd: number, on: boolean): void {
-    native('fcntl', () => this.n.setNonBlock(fd, on));
+  pipe(nonBlock: boolean, direct = false): [number, number] {
+    return native('pipe2', () => this.n.pipe2(nonBlock, direct));
   }
 
   fstatfs(fd: number): HostStatfs {

@@ -25,6 +25,8 @@ export interface PosixConstants {
   readonly O_CLOEXEC: number;
   readonly O_SYNC: number;
   readonly O_DSYNC: number;
+  /** 0 where the host has none (macOS). */
+  readonly O_DIRECT: number;
   /** 0 where the host has no O_PATH (macOS). */
   readonly O_PATH: number;
   /** macOS's way to open a symlink itself; 0 elsewhere. */
@@ -44,6 +46,8 @@ export interface PosixConstants {
 export interface NativePosix {
   readonly constants: PosixConstants;
   openat(dirfd: number, name: string, flags: number, mode: number): number;
+  /** openat on a worker thread, for an open that may wait (a FIFO). */
+  openatWait(dirfd: number, name: string, flags: number, mode: number): Promise<number>;
   fstatat(dirfd: number, name: string, flags: number, out: BigInt64Array): void;
   fstat(fd: number, out: BigInt64Array): void;
   readlinkat(dirfd: number, name: string): string;
@@ -65,7 +69,7 @@ export interface NativePosix {
   lseek(fd: number, offset: bigint, whence: number): bigint;
   getfl(fd: number): number;
   setfl(fd: number, flags: number): void;
-  pipe2(nonblock: boolean): [number, number];
+  pipe2(nonblock: boolean, direct: boolean): [number, number];
   /** op: 1 LOCK_SH, 2 LOCK_EX, 8 LOCK_UN (never waits). */
   flock(fd: number, op: number): void;
   /** kind: 0 F_GETLK, 1 F_SETLK, 2 F_OFD_GETLK, 3 F_OFD_SETLK; type: 0 read, 1 write, 2 unlock. */
@@ -82,6 +86,11 @@ export interface NativePosix {
   isOpen(fd: number): boolean;
   setIgnored(signo: number, ignored: boolean): void;
   close(fd: number): void;
+  /** One read or write at the host offset that fails with EAGAIN instead of waiting (RWF_NOWAIT, or readiness first). */
+  readNoWait(fd: number, buf: Uint8Array): number;
+  writeNoWait(fd: number, buf: Uint8Array): number;
+  /** size 0: F_GETPIPE_SZ, else F_SETPIPE_SZ; ENOSYS where the host has none. */
+  pipeSize(fd: number, size: number): number;
 }
 
 /** Raised when the addon is missing: an installation problem, reported in one line. */

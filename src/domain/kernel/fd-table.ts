@@ -3,10 +3,13 @@
  * fs/file.c alloc_fd does) with a per-descriptor FD_CLOEXEC bit, pointing at
  * shared open file descriptions (struct file). A description owns the host
  * fd (an O_PATH description too: it holds the object without opening it
- * for I/O), the status flags F_GETFL reports and the file offset, which
- * elfuse tracks itself because Node has no lseek: seekable files are read
- * and written positionally, streams (pipes, ttys, sockets) at the host's
- * offset.
+ * for I/O). What processes share lives in the host's open file description
+ * behind it, which a fork child receives as the same host description: the
+ * file offset of host files and the status flags O_APPEND, O_NONBLOCK and
+ * (pipes) O_DIRECT. elfuse keeps only what the host has no place for: the
+ * offset of made-up /proc and /dev nodes and of directories (getdents64
+ * cookies), and the flags of the host's own stdio, whose descriptions are
+ * shared with programs outside the guest.
  */
 
 import type { HostDirEntry, HostPath } from '../../ports/host.js';
@@ -28,14 +31,12 @@ export interface DirCookies {
 export type FileKind = 'file' | 'dir' | 'chr' | 'tty' | 'fifo' | 'socket' | 'path';
 
 export class OpenFile {
-  /** Current file offset (f_pos); meaningless for streams. */
+  /** File offset (f_pos) of a made-up node or a directory; host files use the host's (hostOffset). */
   offset = 0n;
   /** Number of fd-table slots referring to this description. */
   refs = 0;
   /** getdents64 state: every name seen so far with its stable cookie (see fs-dir.ts). */
   dirCookies: DirCookies | null = null;
-  /** Whether the host fd itself is non-blocking (it was opened so, or reopened by F_SETFL). */
-  hostNonBlock = false;
   /** An O_TMPFILE file: `path` was its temporary name, already unlinked. */
   unlinked = false;
   /** The inode's lock-table key, once a lock was taken through this description. */
@@ -46,14 +47,15 @@ export class OpenFile {
   layer: Layer = 'host';
 
   constructor(
-    /**
-     * Host fd, or -1 for a made-up /proc or /dev node. Replaced only when
-     * F_SETFL O_NONBLOCK reopens a named FIFO (fs-io.ts).
-     */
-    public hostFd: number,
+    /** Host fd, or -1 for a made-up /proc or /dev node. */
+    readonly hostFd: number,
     /** The guest's path of the object when it was opened, as bytes (/proc/self/fd, fchdir, getcwd). */
     readonly path: HostPath,
-    /** Access mode and status flags, Linux values (what F_GETFL returns). */
+    /**
+     * Access mode and status flags, Linux values. Where the host description
+     * carries them (sharesFlags), O_APPEND, O_NONBLOCK and O_DIRECT here are
+     * only what this process last knew: F_GETFL asks the host (fs-io.ts).
+     */
     public flags: number,
     readonly kind: FileKind,
     /** False for the host's own stdin/stdout/stderr, which elfuse must keep open. */
@@ -63,13 +65,23 @@ export class OpenFile {
   get seekable(): boolean {
     return this.kind === 'file' || this.kind === 'dir' || this.kind === 'chr';
   }
+  /** Whether reads, writes and lseek use the host description's own offset (shared across fork). */
+  get hostOffset(): boolean {
+    return this.synth === null && this.hostFd >= 0 && (this.kind === 'file' || this.kind === 'chr');
+  }
+  /** A pipe, FIFO, socket or terminal, or a character device of the host's stdio: read and written as a stream. */
+  get stream(): boolean {
+    if (this.synth !== null || this.hostFd < 0) return false;
+    return this.kind === 'fifo' || this.kind === 'socket' || this.kind === 'tty' || (this.kind === 'chr' && !this.ownsHostFd);
+  }
   /**
-   * Whether I/O passes our offset to the host (pread/pwrite). Streams, and the
-   * inherited stdio fds whose host offset is shared with other host processes,
-   * use the host fd's own offset instead.
+   * Whether O_APPEND, O_NONBLOCK and O_DIRECT live in the host's description
+   * (so every process sharing it sees them). Not for the host's own stdio:
+   * a guest's F_SETFL there stays elfuse's, so the user's terminal or the
+   * shell's pipe never changes under other programs.
    */
-  get positional(): boolean {
-    return this.seekable && this.ownsHostFd;
+  get sharesFlags(): boolean {
+    return this.ownsHostFd && this.hostFd >= 0 && this.synth === null && this.kind !== 'path';
   }
   get readable(): boolean {
     const acc = this.flags & O_ACCMODE;

@@ -1,9 +1,11 @@
 /**
  * Advisory file locks (fs/locks.c) as one process sees them: flock(2) locks,
  * POSIX record locks (F_SETLK) and open file description locks
- * (F_OFD_SETLK). Node cannot take host locks, so these are elfuse's own
- * table, keyed by inode: they have the full Linux semantics between the
- * descriptors of this guest process, and no effect on other host processes.
+ * (F_OFD_SETLK), in elfuse's own table keyed by inode, for what the host
+ * cannot lock: made-up /proc and /dev nodes, and OFD locks on a host
+ * without them (host files use the host's locks, fs-lock.ts). They have
+ * the full Linux semantics between the descriptors of this guest process,
+ * and no effect on other processes.
  *
  * Owners decide conflicts. A flock lock and an OFD lock belong to an open
  * file description; POSIX locks belong to the process, so they never

@@ -3,16 +3,19 @@
  * fs/splice.c): read, write, readv, writev, pread64, pwrite64, preadv,
  * pwritev, preadv2, pwritev2, lseek, close, close_range, dup, dup3, fcntl
  * (locks in fs-lock.ts), sendfile, copy_file_range, splice and the terminal
- * ioctls. Offsets of seekable files live in the open file description;
- * streams use the host fd's own position. O_APPEND is applied here (the
- * host fd is never O_APPEND), so F_SETFL can switch it.
+ * ioctls. What a fork child shares lives in the host's open file
+ * description: host files are read, written and seeked at its offset,
+ * O_APPEND, O_NONBLOCK and a pipe's O_DIRECT are its status flags. Pipes,
+ * FIFOs and sockets use host calls that never wait, so a blocked read or
+ * write waits for readiness without holding the JavaScript thread, and a
+ * signal interrupts it.
  */
 
-import { HostError, HostPoll } from '../../ports/host.js';
+import { HostError, HostPoll, type HostWhence } from '../../ports/host.js';
 import { Errno } from './errno.js';
 import type { OpenFile } from './fd-table.js';
 import { OPEN_ONLY_FLAGS } from './fd-table.js';
-import { fileOf, statOpenFile } from './fs-util.js';
+import { filePosition, fileOf, statOpenFile, statusFlags } from './fs-util.js';
 import {
   CLOSE_RANGE_CLOEXEC,
   CLOSE_RANGE_UNSHARE,
@@ -35,6 +38,8 @@ import {
   F_GETFD,
   F_GETFL,
   F_GETLK,
+  F_GETPIPE_SZ,
+  F_SETPIPE_SZ,
   F_SETFD,
   F_SETFL,
   F_SETLK,
@@ -45,6 +50,7 @@ import {
   SIGXFSZ,
   O_APPEND,
   O_CLOEXEC,
+  O_DIRECT,
   O_NONBLOCK,
   SEEK_CUR,
   SEEK_DATA,
@@ -61,6 +67,7 @@ import {
 import { fcntlLock } from './fs-lock.js';
 import { afterFileWrite, beforeFileRead } from './mm.js';
 import { raiseSignal } from './process.js';
+import { ERESTARTSYS, waitInterruptible } from './signal-deliver.js';
 import { SyscallError, type SyscallArgs, type SyscallImpl, type SyscallResult } from './syscall-args.js';
 import { synthRead, synthWrite } from './synthfs.js';
 import type { Task } from './task.js';
@@ -85,59 +92,117 @@ function writableFile(task: Task, fd: number): OpenFile {
   return file;
 }
 
+/** The top of the user address space (arm64 TASK_SIZE with 48-bit VAs). */
+const TASK_SIZE = 2 ** 48;
+
 /**
- * Reads up to `count` bytes at `pos` (null: the stream's own position).
- * Seekable files are read synchronously until count or EOF; streams return
+ * access_ok: a buffer that reaches past the user address space is EFAULT
+ * before anything happens, even for 0 bytes (vfs_read, vfs_write); an
+ * unmapped one below it faults only if bytes are copied (a read at end of
+ * file returns 0).
+ */
+function checkUserRange(ptr: number, count: number): void {
+  if (ptr + count > TASK_SIZE) throw new SyscallError(Errno.EFAULT);
+}
+
+const isHostError = (err: unknown, code: string): boolean => err instanceof HostError && err.code === code;
+/** The host's "try again" (its EWOULDBLOCK is the same number on Linux and macOS, and may be named so). */
+const isAgain = (err: unknown): boolean => isHostError(err, 'EAGAIN') || isHostError(err, 'EWOULDBLOCK');
+
+/** F_SETFL's O_APPEND, O_NONBLOCK and (pipes) O_DIRECT onto the host description; the rest stays elfuse's. */
+function setStatusFlags(task: Task, file: OpenFile, flags: number): void {
+  file.flags = flags;
+  if (!file.sharesFlags) return;
+  task.host.fs.setStatusFlags(file.hostFd, {
+    append: (flags & O_APPEND) !== 0,
+    nonBlock: (flags & O_NONBLOCK) !== 0,
+    direct: file.kind === 'fifo' && (flags & O_DIRECT) !== 0,
+  });
+}
+
+const nonBlocking = (task: Task, file: OpenFile): boolean => (statusFlags(task, file) & O_NONBLOCK) !== 0;
+
+/**
+ * Waits until the host fd is ready for `events` without blocking the
+ * JavaScript thread; false when a signal became deliverable first (the
+ * caller returns ERESTARTSYS, and delivery decides between EINTR and a
+ * restart by SA_RESTART, as for pipe_read and pipe_write).
+ */
+async function waitReady(task: Task, file: OpenFile, events: number): Promise<boolean> {
+  const term = task.host.terminal;
+  let ready: unknown;
+  try {
+    ready = await waitInterruptible(task, term.poll([{ fd: file.hostFd, events }], null));
+  } catch (err) {
+    if (!isHostError(err, 'ENOSYS')) throw err;
+    ready = await waitInterruptible(task, task.host.clock.sleep(10_000_000n).then(() => true)); // no readiness from the host: retry shortly
+  }
+  if (ready !== null) return true;
+  term.interrupt(); // the host poll's worker is not left waiting
+  return false;
+}
+
+/**
+ * Reads up to `count` bytes at `pos` (null: the file offset, advanced).
+ * Files are read synchronously until count or end of file; streams return
  * what one host read gives, without blocking the JavaScript thread.
  */
 function hostRead(task: Task, file: OpenFile, count: number, pos: bigint | null): Uint8Array | Promise<Uint8Array> {
   if (file.synth) return synthRead(task, file.synth, Math.min(count, MAX_RW_COUNT), pos ?? file.offset);
+  if (file.stream) return readStream(task, file, new Uint8Array(Math.min(count, CHUNK)), false);
   const fs = task.host.fs;
-  if (!file.positional && file.kind !== 'file') {
-    const buf = new Uint8Array(Math.min(count, CHUNK));
-    // A non-blocking host fd answers for itself (EAGAIN, or 0 at a FIFO without writers); a
-    // blocking one (a tty or an inherited pipe) is asked for readiness first, so it never waits.
-    if (file.flags & O_NONBLOCK && !file.hostNonBlock && !streamReadable(task, file)) throw new SyscallError(Errno.EAGAIN);
-    return readStream(task, file, buf);
-  }
   const buf = new Uint8Array(Math.min(count, MAX_RW_COUNT));
-  beforeFileRead(task, file, pos, buf.length);
+  if (task.as.hasFileObjects) beforeFileRead(task, file, pos ?? filePosition(task, file), buf.length);
   let done = 0;
   while (done < buf.length) {
     const want = Math.min(buf.length - done, CHUNK);
-    const at = pos === null ? null : pos + BigInt(done);
-    const n = fs.read(file.hostFd, buf.subarray(done, done + want), at);
+    const n = fs.read(file.hostFd, buf.subarray(done, done + want), pos === null ? null : pos + BigInt(done));
     if (n === 0) break;
     done += n;
-    if (!file.positional) break; // a short read from a stream is its answer
+    if (file.kind !== 'file') break; // a device's short read is its answer
   }
   return buf.subarray(0, done);
 }
 
 /**
- * One read of a stream on a host thread: a terminal's VMIN/VTIME are then
- * applied by the host kernel, as the guest set them. A host fd that is
- * non-blocking (its description is shared with another process) says EAGAIN
- * where the guest asked for a blocking read: wait until it is readable.
+ * One read of a stream. Pipes, FIFOs and sockets are read with a host read
+ * that never waits: when empty, a blocking reader waits for readiness
+ * (interruptible by signals) and tries again; O_NONBLOCK (the host
+ * description's, or `nonBlock` for SPLICE_F_NONBLOCK) answers EAGAIN.
+ * Terminals are read on a host thread, so their VMIN/VTIME are the host
+ * kernel's as the guest set them.
  */
-async function readStream(task: Task, file: OpenFile, buf: Uint8Array): Promise<Uint8Array> {
+function readStream(task: Task, file: OpenFile, buf: Uint8Array, nonBlock: boolean): Uint8Array | Promise<Uint8Array> {
+  if (file.kind === 'tty') return readTty(task, file, buf);
+  const fs = task.host.fs;
+  try {
+    return buf.subarray(0, fs.readNoWait(file.hostFd, buf));
+  } catch (err) {
+    if (!isAgain(err) || nonBlock || nonBlocking(task, file)) throw err;
+  }
+  return (async () => {
+    for (;;) {
+      if (!(await waitReady(task, file, HostPoll.READ))) throw new SyscallError(ERESTARTSYS);
+      try {
+        return buf.subarray(0, fs.readNoWait(file.hostFd, buf));
+      } catch (err) {
+        if (!isAgain(err) || nonBlocking(task, file)) throw err;
+      }
+    }
+  })();
+}
+
+/** A terminal read on a host thread; a host fd left non-blocking by another process waits for readiness instead of failing. */
+async function readTty(task: Task, file: OpenFile, buf: Uint8Array): Promise<Uint8Array> {
+  if (nonBlocking(task, file) && !streamReadable(task, file)) throw new SyscallError(Errno.EAGAIN);
   for (;;) {
     try {
       const n = await task.host.fs.readAsync(file.hostFd, buf, null);
       return buf.subarray(0, n);
     } catch (err) {
-      if (!(err instanceof HostError && err.code === 'EAGAIN') || file.flags & O_NONBLOCK) throw err;
-      await waitReadable(task, file);
+      if (!isAgain(err) || nonBlocking(task, file)) throw err;
+      if (!(await waitReady(task, file, HostPoll.READ))) throw new SyscallError(ERESTARTSYS);
     }
-  }
-}
-
-async function waitReadable(task: Task, file: OpenFile): Promise<void> {
-  try {
-    await task.host.terminal.poll([{ fd: file.hostFd, events: HostPoll.READ }], null);
-  } catch (err) {
-    if (!(err instanceof HostError && err.code === 'ENOSYS')) throw err;
-    await task.host.clock.sleep(10_000_000n); // no readiness from the host: retry shortly
   }
 }
 
@@ -147,7 +212,7 @@ function streamReadable(task: Task, file: OpenFile): boolean {
     const [bits = 0] = task.host.terminal.pollNow([{ fd: file.hostFd, events: HostPoll.READ }]);
     return bits !== 0;
   } catch (err) {
-    if (err instanceof HostError && err.code === 'ENOSYS') return true;
+    if (isHostError(err, 'ENOSYS')) return true;
     throw err;
   }
 }
@@ -157,32 +222,81 @@ function hostInputPending(task: Task, file: OpenFile): number {
   try {
     return task.host.terminal.inputPending(file.hostFd);
   } catch (err) {
-    if (err instanceof HostError && err.code === 'ENOSYS') return 0;
+    if (isHostError(err, 'ENOSYS')) return 0;
     throw err;
   }
 }
 
-function hostWrite(task: Task, file: OpenFile, data: Uint8Array, pos: bigint | null): number {
+/**
+ * Writes `data` at `pos` (null: the file offset, or the end with O_APPEND,
+ * as the host description says). Streams go to writeStream.
+ */
+function hostWrite(task: Task, file: OpenFile, data: Uint8Array, pos: bigint | null): number | Promise<number> {
   if (file.synth) return synthWrite(task, file.synth, data);
-  try {
-    const n = task.host.fs.write(file.hostFd, data, pos, (file.flags & O_NONBLOCK) !== 0 && !file.positional);
-    afterFileWrite(task, file, pos, data.subarray(0, n));
-    return n;
-  } catch (err) {
-    // Node ignores SIGPIPE, so the host says EPIPE; Linux also raises SIGPIPE (fs/pipe.c pipe_write).
-    if (err instanceof HostError && err.code === 'EPIPE') raiseSignal(task, SIGPIPE);
-    throw err;
+  if (file.stream) return writeStream(task, file, data);
+  const fs = task.host.fs;
+  const n = fs.write(file.hostFd, data, pos);
+  if (task.as.hasFileObjects && n > 0) {
+    // Where the bytes landed: an O_APPEND write ends at the host's new offset.
+    const at = pos ?? (file.hostOffset ? fs.seek(file.hostFd, 0n, 'cur') - BigInt(n) : null);
+    afterFileWrite(task, file, at, data.subarray(0, n));
   }
+  return n;
 }
 
-/** Copies what was read into the guest buffer and advances the offset when it is ours. */
+/**
+ * A write to a pipe, FIFO, socket or terminal (fs/pipe.c pipe_write): host
+ * writes that never wait, so a blocking writer of a full pipe waits for
+ * readiness (interruptible: ERESTARTSYS, or the bytes already written) and
+ * the JavaScript thread stays free. A write of at most PIPE_BUF bytes to a
+ * pipe is all or nothing in the host; a larger one may be split. A pipe
+ * without readers is EPIPE and SIGPIPE (Node ignores SIGPIPE, so the host
+ * only says EPIPE).
+ */
+function writeStream(task: Task, file: OpenFile, data: Uint8Array): number | Promise<number> {
+  const fs = task.host.fs;
+  let done = 0;
+  /** Writes what fits now: the result, or null to wait for room. */
+  const attempt = (): number | null => {
+    try {
+      while (done < data.length) done += fs.writeNoWait(file.hostFd, data.subarray(done));
+      return done;
+    } catch (err) {
+      if (isHostError(err, 'EPIPE')) raiseSignal(task, SIGPIPE);
+      else if (isAgain(err) && !nonBlocking(task, file)) return null;
+      if (done > 0) return done;
+      throw err;
+    }
+  };
+  const now = attempt();
+  if (now !== null) return now;
+  return (async () => {
+    for (;;) {
+      if (!(await waitReady(task, file, HostPoll.WRITE))) {
+        if (done > 0) return done;
+        throw new SyscallError(ERESTARTSYS);
+      }
+      const n = attempt();
+      if (n !== null) return n;
+    }
+  })();
+}
+
+/** Copies what was read into the guest buffer and advances elfuse's own offset (host files advanced their own). */
 function finishRead(task: Task, file: OpenFile, buf: number, data: Uint8Array, advance: boolean): number {
-  task.mem.write(buf, data);
-  if (advance && file.positional) file.offset += BigInt(data.length);
+  try {
+    task.mem.write(buf, data);
+  } catch (err) {
+    // Nothing reached the guest (EFAULT): the host offset goes back to where the read started.
+    if (advance && file.hostOffset && data.length > 0) task.host.fs.seek(file.hostFd, -BigInt(data.length), 'cur');
+    throw err;
+  }
+  if (advance && !file.hostOffset && !file.stream) file.offset += BigInt(data.length);
   return data.length;
 }
 
 function readAt(task: Task, file: OpenFile, buf: number, count: number, pos: bigint | null, advance: boolean) {
+  checkUserRange(buf, count);
   const data = hostRead(task, file, count, pos);
   if (data instanceof Promise) return data.then((d) => finishRead(task, file, buf, d, advance));
   return finishRead(task, file, buf, data, advance);
@@ -191,11 +305,12 @@ function readAt(task: Task, file: OpenFile, buf: number, count: number, pos: big
 /**
  * RLIMIT_FSIZE on a regular file (generic_write_check_limits in mm/filemap.c):
  * a write starting at or past the limit raises SIGXFSZ and fails with EFBIG;
- * one crossing it is cut short at the limit.
+ * one crossing it is cut short at the limit. `where` gives the write's position.
  */
-function fsizeLimited(task: Task, file: OpenFile, data: Uint8Array, pos: bigint): Uint8Array {
+function fsizeLimited(task: Task, file: OpenFile, data: Uint8Array, where: () => bigint): Uint8Array {
   const limit = task.tg.rlimits[RLIMIT_FSIZE]?.cur ?? RLIM_INFINITY;
   if (limit === RLIM_INFINITY || file.kind !== 'file' || file.synth || data.length === 0) return data;
+  const pos = where();
   if (pos >= limit) {
     raiseSignal(task, SIGXFSZ);
     throw new SyscallError(Errno.EFBIG);
@@ -204,35 +319,27 @@ function fsizeLimited(task: Task, file: OpenFile, data: Uint8Array, pos: bigint)
   return BigInt(data.length) > room ? data.subarray(0, Number(room)) : data;
 }
 
-/** Writes at our offset (or appends), advancing it. */
-function writeAdvancing(task: Task, file: OpenFile, data: Uint8Array): number {
-  if (!file.positional) return hostWrite(task, file, data, null);
-  if (file.synth) return hostWrite(task, file, data, null);
-  data = fsizeLimited(task, file, data, file.flags & O_APPEND ? statOpenFile(task, file).size : file.offset);
-  if (file.flags & O_APPEND) {
-    // The host fd is never O_APPEND (so F_SETFL can turn it on and off): write at the current end.
-    const end = task.host.fs.fstat(file.hostFd).size;
-    const n = hostWrite(task, file, data, end);
-    file.offset = end + BigInt(n);
-    return n;
-  }
-  const n = hostWrite(task, file, data, file.offset);
-  file.offset += BigInt(n);
-  return n;
+/** Writes at the file offset, advancing it (the host's offset, and the host appends for O_APPEND). */
+function writeAdvancing(task: Task, file: OpenFile, data: Uint8Array): number | Promise<number> {
+  if (file.synth || file.stream) return hostWrite(task, file, data, null);
+  data = fsizeLimited(task, file, data, () => (statusFlags(task, file) & O_APPEND ? statOpenFile(task, file).size : filePosition(task, file)));
+  return hostWrite(task, file, data, null);
 }
 
 /** read(2) */
 function sysRead(task: Task, a: SyscallArgs) {
   const file = readableFile(task, a.fd(0));
   const count = Math.min(a.size(2), MAX_RW_COUNT);
+  checkUserRange(a.ptr(1), count);
   if (count === 0) return 0;
-  return readAt(task, file, a.ptr(1), count, file.positional ? file.offset : null, true);
+  return readAt(task, file, a.ptr(1), count, null, true);
 }
 
 /** write(2) */
-function sysWrite(task: Task, a: SyscallArgs): number {
+function sysWrite(task: Task, a: SyscallArgs) {
   const file = writableFile(task, a.fd(0));
   const count = Math.min(a.size(2), MAX_RW_COUNT);
+  checkUserRange(a.ptr(1), count);
   if (count === 0) return 0;
   return writeAdvancing(task, file, task.mem.read(a.ptr(1), count));
 }
@@ -259,20 +366,21 @@ function sysPread64(task: Task, a: SyscallArgs) {
 }
 
 /** pwrite64(2). Linux appends when the file is O_APPEND, whatever the offset (BUGS in pwrite(2)). */
-function sysPwrite64(task: Task, a: SyscallArgs): number {
+function sysPwrite64(task: Task, a: SyscallArgs) {
   const file = writableFile(task, a.fd(0));
   const off = checkedOffset(a, 3);
   seekableFile(file);
   const count = Math.min(a.size(2), MAX_RW_COUNT);
   if (count === 0) return 0;
-  const pos = file.flags & O_APPEND ? appendPosition(task, file) : off;
-  const data = fsizeLimited(task, file, task.mem.read(a.ptr(1), count), pos ?? statOpenFile(task, file).size);
+  checkUserRange(a.ptr(1), count);
+  const pos = statusFlags(task, file) & O_APPEND ? appendPosition(task, file) : off;
+  const data = fsizeLimited(task, file, task.mem.read(a.ptr(1), count), () => pos ?? statOpenFile(task, file).size);
   return hostWrite(task, file, data, pos);
 }
 
-/** Where an O_APPEND write lands: the end of a file, the stream's own position otherwise. */
+/** Where an O_APPEND write lands: the end of a host file, elfuse's own offset of a made-up node. */
 function appendPosition(task: Task, file: OpenFile): bigint | null {
-  return file.positional ? task.host.fs.fstat(file.hostFd).size : null;
+  return file.hostOffset ? task.host.fs.fstat(file.hostFd).size : null;
 }
 
 interface Iovec {
@@ -325,10 +433,10 @@ function readVector(task: Task, file: OpenFile, iovPtr: number, iovcnt: number, 
   if (total === 0) return 0;
   const finish = (data: Uint8Array): number => {
     const n = scatter(task, iovs, data);
-    if (pos === null && file.positional) file.offset += BigInt(n);
+    if (pos === null && !file.hostOffset && !file.stream) file.offset += BigInt(n);
     return n;
   };
-  const data = hostRead(task, file, total, pos ?? (file.positional ? file.offset : null));
+  const data = hostRead(task, file, total, pos);
   return data instanceof Promise ? data.then(finish) : finish(data);
 }
 
@@ -353,7 +461,7 @@ function sysReadv(task: Task, a: SyscallArgs) {
 }
 
 /** writev(2) */
-function sysWritev(task: Task, a: SyscallArgs): number {
+function sysWritev(task: Task, a: SyscallArgs) {
   const file = writableFile(task, a.fd(0));
   const data = gather(task, a.ptr(1), a.int(2));
   if (data.length === 0) return 0;
@@ -389,7 +497,7 @@ function sysPreadv(task: Task, a: SyscallArgs, v2: boolean) {
 }
 
 /** pwritev(2), pwritev2(2): RWF_APPEND appends, RWF_DSYNC/RWF_SYNC flush what was written. */
-function sysPwritev(task: Task, a: SyscallArgs, v2: boolean): number {
+async function sysPwritev(task: Task, a: SyscallArgs, v2: boolean): Promise<number> {
   const file = writableFile(task, a.fd(0));
   const flags = v2 ? rwfFlags(a) : 0;
   let pos = vectorOffset(a, v2);
@@ -397,12 +505,13 @@ function sysPwritev(task: Task, a: SyscallArgs, v2: boolean): number {
   const data = gather(task, a.ptr(1), a.int(2));
   if (data.length === 0) return 0;
   let n: number;
-  const append = (flags & RWF_APPEND) !== 0 || ((file.flags & O_APPEND) !== 0 && (flags & RWF_NOAPPEND) === 0);
+  const fileAppends = (statusFlags(task, file) & O_APPEND) !== 0;
+  const append = (flags & RWF_APPEND) !== 0 || (fileAppends && (flags & RWF_NOAPPEND) === 0);
   if (pos === null) {
-    n = append && !(file.flags & O_APPEND) ? appendingWrite(task, file, data) : writeAdvancing(task, file, data);
+    n = await (append && !fileAppends ? appendingWrite(task, file, data) : writeAdvancing(task, file, data));
   } else {
     if (append) pos = appendPosition(task, file);
-    n = hostWrite(task, file, data, pos);
+    n = await hostWrite(task, file, data, pos);
   }
   if (flags & RWF_SYNC) task.host.fs.fsync(file.hostFd);
   else if (flags & RWF_DSYNC) task.host.fs.fdatasync(file.hostFd);
@@ -410,12 +519,16 @@ function sysPwritev(task: Task, a: SyscallArgs, v2: boolean): number {
 }
 
 /** One write at the end of the file that also moves the offset there (RWF_APPEND with pos -1). */
-function appendingWrite(task: Task, file: OpenFile, data: Uint8Array): number {
+function appendingWrite(task: Task, file: OpenFile, data: Uint8Array): number | Promise<number> {
   const end = appendPosition(task, file);
-  const n = hostWrite(task, file, data, end);
-  if (end !== null) file.offset = end + BigInt(n);
+  if (end === null) return hostWrite(task, file, data, null);
+  const n = task.host.fs.write(file.hostFd, data, end);
+  task.host.fs.seek(file.hostFd, end + BigInt(n), 'set');
+  if (task.as.hasFileObjects) afterFileWrite(task, file, end, data.subarray(0, n));
   return n;
 }
+
+const HOST_WHENCE: Readonly<Record<number, HostWhence>> = { [SEEK_SET]: 'set', [SEEK_CUR]: 'cur', [SEEK_END]: 'end', [SEEK_DATA]: 'data', [SEEK_HOLE]: 'hole' };
 
 /** lseek(2). Directories accept SEEK_SET/SEEK_CUR of getdents64 cookies. */
 function sysLseek(task: Task, a: SyscallArgs): bigint {
@@ -431,6 +544,20 @@ function sysLseek(task: Task, a: SyscallArgs): bigint {
   }
   // proc's seq files seek only from the start or the current position (seq_lseek).
   if (file.synth && whence !== SEEK_SET && whence !== SEEK_CUR) throw new SyscallError(Errno.EINVAL);
+  if (file.hostOffset) {
+    // The host description's offset, which a fork child or parent sharing it sees move.
+    const how = HOST_WHENCE[whence];
+    if (how === undefined) throw new SyscallError(Errno.EINVAL);
+    try {
+      return task.host.fs.seek(file.hostFd, off, how);
+    } catch (err) {
+      if (!isHostError(err, 'ENOSYS')) throw err;
+      // No SEEK_DATA/SEEK_HOLE on the host: the whole file is data (generic_file_llseek_size).
+      const size = statOpenFile(task, file).size;
+      if (off < 0n || off >= size) throw new SyscallError(Errno.ENXIO);
+      return task.host.fs.seek(file.hostFd, how === 'data' ? off : size, 'set');
+    }
+  }
   const size = (): bigint => statOpenFile(task, file).size;
   let target: bigint;
   switch (whence) {
@@ -493,32 +620,42 @@ function readOffsetPtr(task: Task, ptr: number): bigint | null {
  * Copies up to `count` bytes from `src` at `srcPos` (null: its offset, advanced)
  * to `dst` at `dstPos` (null: its offset, advanced), in chunks, stopping at EOF.
  */
-function copyBetween(task: Task, src: OpenFile, srcPos: bigint | null, dst: OpenFile, dstPos: bigint | null, count: number) {
+async function copyBetween(task: Task, src: OpenFile, srcPos: bigint | null, dst: OpenFile, dstPos: bigint | null, count: number): Promise<number> {
+  // The source is a regular file (callers refuse anything else): read at explicit
+  // positions, and move its offset once by what was written.
+  const start = srcPos ?? filePosition(task, src);
   let done = 0;
-  while (done < count) {
-    const at = srcPos === null ? src.offset : srcPos + BigInt(done);
-    const chunk = hostRead(task, src, Math.min(count - done, CHUNK), src.positional ? at : null);
-    if (chunk instanceof Promise) throw new SyscallError(Errno.EINVAL); // streams are refused before this
-    if (chunk.length === 0) break;
-    const n =
-      dstPos === null ? writeAdvancing(task, dst, chunk) : hostWrite(task, dst, chunk, dstPos + BigInt(done));
-    if (srcPos === null && src.positional) src.offset += BigInt(n);
-    done += n;
-    if (n < chunk.length) break;
+  try {
+    while (done < count) {
+      const chunk = hostRead(task, src, Math.min(count - done, CHUNK), start + BigInt(done));
+      if (chunk instanceof Promise) throw new SyscallError(Errno.EINVAL); // streams are refused before this
+      if (chunk.length === 0) break;
+      const n = await (dstPos === null ? writeAdvancing(task, dst, chunk) : hostWrite(task, dst, chunk, dstPos + BigInt(done)));
+      done += n;
+      if (n < chunk.length) break;
+    }
+  } catch (err) {
+    if (done === 0) throw err; // an error after some bytes moved reports those bytes
   }
+  if (srcPos === null) setFilePosition(task, src, start + BigInt(done));
   return done;
 }
 
+function setFilePosition(task: Task, file: OpenFile, pos: bigint): void {
+  if (file.hostOffset) task.host.fs.seek(file.hostFd, pos, 'set');
+  else file.offset = pos;
+}
+
 /** sendfile(2): from a regular file to anything writable; an O_APPEND target is EINVAL. */
-function sysSendfile(task: Task, a: SyscallArgs): number {
+async function sysSendfile(task: Task, a: SyscallArgs): Promise<number> {
   const out = writableFile(task, a.fd(0));
   const src = readableFile(task, a.fd(1));
-  if (src.kind !== 'file' || !src.positional) return -Errno.EINVAL;
-  if (out.flags & O_APPEND) return -Errno.EINVAL;
+  if (src.kind !== 'file' || src.synth) return -Errno.EINVAL;
+  if (statusFlags(task, out) & O_APPEND) return -Errno.EINVAL;
   const offPtr = a.ptr(2);
   const pos = readOffsetPtr(task, offPtr);
   const count = Math.min(a.size(3), MAX_RW_COUNT);
-  const n = copyBetween(task, src, pos, out, null, count);
+  const n = await copyBetween(task, src, pos, out, null, count);
   if (pos !== null) task.mem.write(offPtr, new StructWriter(8).i64(0, pos + BigInt(n)).bytes);
   return n;
 }
@@ -528,14 +665,14 @@ function sysSendfile(task: Task, a: SyscallArgs): number {
  * generic_copy_file_checks): flags must be 0, an O_APPEND target is EBADF,
  * and overlapping ranges of the same file are EINVAL.
  */
-function sysCopyFileRange(task: Task, a: SyscallArgs): number {
+async function sysCopyFileRange(task: Task, a: SyscallArgs): Promise<number> {
   const inFile = fileOf(task, a.fd(0));
   const outFile = fileOf(task, a.fd(2));
   if (a.uint(5) !== 0) return -Errno.EINVAL;
   if (!inFile.readable || !outFile.writable) return -Errno.EBADF;
-  if (outFile.flags & O_APPEND) return -Errno.EBADF;
+  if (statusFlags(task, outFile) & O_APPEND) return -Errno.EBADF;
   if (inFile.kind === 'dir' || outFile.kind === 'dir') return -Errno.EISDIR;
-  if (inFile.kind !== 'file' || outFile.kind !== 'file' || !inFile.positional || !outFile.positional) {
+  if (inFile.kind !== 'file' || outFile.kind !== 'file' || !inFile.hostOffset || !outFile.hostOffset) {
     return -Errno.EINVAL;
   }
   const inPtr = a.ptr(1);
@@ -543,8 +680,8 @@ function sysCopyFileRange(task: Task, a: SyscallArgs): number {
   const inPos = readOffsetPtr(task, inPtr);
   const outPos = readOffsetPtr(task, outPtr);
   const len = Math.min(a.size(4), MAX_RW_COUNT);
-  const inStart = inPos ?? inFile.offset;
-  const outStart = outPos ?? outFile.offset;
+  const inStart = inPos ?? filePosition(task, inFile);
+  const outStart = outPos ?? filePosition(task, outFile);
   const inSt = statOpenFile(task, inFile);
   const outSt = statOpenFile(task, outFile);
   if (inSt.dev === outSt.dev && inSt.ino === outSt.ino) {
@@ -552,7 +689,7 @@ function sysCopyFileRange(task: Task, a: SyscallArgs): number {
     if (inStart + l > outStart && outStart + l > inStart) return -Errno.EINVAL;
   }
   if (len === 0) return 0;
-  const n = copyBetween(task, inFile, inPos, outFile, outPos, len);
+  const n = await copyBetween(task, inFile, inPos, outFile, outPos, len);
   if (inPos !== null) task.mem.write(inPtr, new StructWriter(8).i64(0, inPos + BigInt(n)).bytes);
   if (outPos !== null) task.mem.write(outPtr, new StructWriter(8).i64(0, outPos + BigInt(n)).bytes);
   return n;
@@ -566,7 +703,7 @@ const SPLICE_F_ALL = 0xf; // MOVE | NONBLOCK | MORE | GIFT
  * splice that moves one pipe's content. SPLICE_F_MOVE/MORE/GIFT are hints;
  * SPLICE_F_NONBLOCK makes a read of an empty pipe report EAGAIN.
  */
-function sysSplice(task: Task, a: SyscallArgs) {
+async function sysSplice(task: Task, a: SyscallArgs): Promise<number> {
   // The kernel's order: a zero length succeeds before anything is looked at.
   if (a.size(4) === 0) return 0;
   const flags = a.uint(5);
@@ -580,43 +717,22 @@ function sysSplice(task: Task, a: SyscallArgs) {
   const inPtr = a.ptr(1);
   const outPtr = a.ptr(3);
   if ((inPipe && inPtr !== 0) || (outPipe && outPtr !== 0)) return -Errno.ESPIPE;
-  if (outF.flags & O_APPEND) return -Errno.EINVAL;
+  if (statusFlags(task, outF) & O_APPEND) return -Errno.EINVAL;
   if ((!inPipe && !inF.seekable) || (!outPipe && !outF.seekable)) return -Errno.EINVAL;
   const len = Math.min(a.size(4), PIPE_BUF_CAPACITY);
-  const inPos = inPipe ? null : (readOffsetPtr(task, inPtr) ?? inF.offset);
+  const inPos = inPipe ? null : (readOffsetPtr(task, inPtr) ?? filePosition(task, inF));
   const outPos = outPipe ? null : readOffsetPtr(task, outPtr);
-  const finish = (data: Uint8Array): number => {
-    if (data.length === 0) return 0;
-    const n = outPipe ? hostWrite(task, outF, data, null) : outPos === null ? writeAdvancing(task, outF, data) : hostWrite(task, outF, data, outPos);
-    if (!inPipe) {
-      if (inPtr !== 0) task.mem.write(inPtr, new StructWriter(8).i64(0, (inPos ?? 0n) + BigInt(n)).bytes);
-      else if (inF.positional) inF.offset += BigInt(n);
-    }
-    if (outPos !== null) task.mem.write(outPtr, new StructWriter(8).i64(0, outPos + BigInt(n)).bytes);
-    return n;
-  };
-  if (inPipe && flags & SPLICE_F_NONBLOCK_BIT && !(inF.flags & O_NONBLOCK)) {
-    // One non-blocking attempt, then the description's own mode again.
-    if (!inF.hostNonBlock) setHostNonBlocking(task, inF);
-    inF.flags |= O_NONBLOCK;
-    const restore = (): void => {
-      inF.flags &= ~O_NONBLOCK;
-    };
-    const data = hostRead(task, inF, len, null);
-    if (data instanceof Promise) {
-      return data.then(
-        (d) => (restore(), finish(d)),
-        (err: unknown) => {
-          restore();
-          throw err;
-        },
-      );
-    }
-    restore();
-    return finish(data);
+  // SPLICE_F_NONBLOCK: one attempt at the pipe, whatever the description's own mode.
+  const data = inPipe ? await readStream(task, inF, new Uint8Array(len), (flags & SPLICE_F_NONBLOCK_BIT) !== 0) : await hostRead(task, inF, len, inPos);
+  if (data.length === 0) return 0;
+  const n = await (outPipe ? hostWrite(task, outF, data, null) : outPos === null ? writeAdvancing(task, outF, data) : hostWrite(task, outF, data, outPos));
+  if (!inPipe) {
+    const moved = (inPos ?? 0n) + BigInt(n);
+    if (inPtr !== 0) task.mem.write(inPtr, new StructWriter(8).i64(0, moved).bytes);
+    else setFilePosition(task, inF, moved);
   }
-  const data = hostRead(task, inF, len, inPipe ? null : inF.positional ? inPos : null);
-  return data instanceof Promise ? data.then(finish) : finish(data);
+  if (outPos !== null) task.mem.write(outPtr, new StructWriter(8).i64(0, outPos + BigInt(n)).bytes);
+  return n;
 }
 
 /** Installs `file` at the lowest free fd >= minFd (EMFILE when none). */
@@ -646,19 +762,14 @@ function sysDup3(task: Task, a: SyscallArgs): number {
 }
 
 /**
- * F_SETFL O_NONBLOCK on a FIFO: set on the host's description itself, so
- * the host answers EAGAIN where Linux would. Pipes and ttys inherited from
- * the host keep their host mode (their description is shared with other
- * host processes); a blocking read of them waits for readiness instead.
+ * F_GETPIPE_SZ, F_SETPIPE_SZ (fs/pipe.c pipe_fcntl): the host pipe's own
+ * capacity, rounded and limited by the host kernel (pipe-max-size: EPERM
+ * beyond it, EBUSY below what the pipe holds). Not a pipe: EBADF.
  */
-function setHostNonBlocking(task: Task, file: OpenFile): void {
-  if (file.kind !== 'fifo' || !file.ownsHostFd || file.hostFd < 0) return;
-  try {
-    task.host.fs.setNonBlocking(file.hostFd, true);
-    file.hostNonBlock = true;
-  } catch {
-    // the description stays blocking; reads then poll for readiness first
-  }
+function pipeSize(task: Task, file: OpenFile, size: number | null): number {
+  if (file.kind !== 'fifo' || file.hostFd < 0) return -Errno.EBADF;
+  if (size !== null && size <= 0) size = 1; // the smallest pipe, one page
+  return task.host.fs.pipeSize(file.hostFd, size ?? 0);
 }
 
 /** The only fcntl commands an O_PATH descriptor allows (check_fcntl_cmd in fs/fcntl.c). */
@@ -683,13 +794,15 @@ function sysFcntl(task: Task, a: SyscallArgs): number | Promise<number> {
       task.fds.setCloexec(fd, (a.int(2) & FD_CLOEXEC) !== 0);
       return 0;
     case F_GETFL:
-      return file.flags & ~OPEN_ONLY_FLAGS;
+      return statusFlags(task, file) & ~OPEN_ONLY_FLAGS;
     case F_SETFL:
-      // O_APPEND takes effect (elfuse does the appending); O_NONBLOCK on a FIFO's host
-      // description, and a blocking read retries a non-blocking host fd.
-      file.flags = (file.flags & ~SETFL_MASK) | (a.int(2) & SETFL_MASK);
-      if (file.flags & O_NONBLOCK && !file.hostNonBlock) setHostNonBlocking(task, file);
+      // O_APPEND, O_NONBLOCK and a pipe's O_DIRECT go to the host description, shared across fork.
+      setStatusFlags(task, file, (statusFlags(task, file) & ~SETFL_MASK) | (a.int(2) & SETFL_MASK));
       return 0;
+    case F_GETPIPE_SZ:
+      return pipeSize(task, file, null);
+    case F_SETPIPE_SZ:
+      return pipeSize(task, file, a.int(2));
     case F_GETLK:
     case F_SETLK:
     case F_SETLKW:
@@ -708,6 +821,7 @@ function sysIoctl(task: Task, a: SyscallArgs): number {
   const file = fileOf(task, fd);
   const req = a.uint(1);
   const arg = a.ptr(2);
+  if (file.kind === 'path') return -Errno.EBADF; // O_PATH: fdget refuses it
   if (TTY_IOCTLS.has(req)) return ttyIoctl(task, fd, req, arg);
   switch (req) {
     case FIONREAD:
@@ -718,7 +832,8 @@ function sysIoctl(task: Task, a: SyscallArgs): number {
       return 0;
     case FIONBIO: {
       const on = new StructReader(task.mem.read(arg, 4)).i32(0) !== 0;
-      file.flags = on ? file.flags | O_NONBLOCK : file.flags & ~O_NONBLOCK;
+      const flags = statusFlags(task, file);
+      setStatusFlags(task, file, on ? flags | O_NONBLOCK : flags & ~O_NONBLOCK);
       return 0;
     }
     default:
@@ -730,8 +845,8 @@ function sysIoctl(task: Task, a: SyscallArgs): number {
 function fionread(task: Task, file: OpenFile, arg: number): number {
   if (file.kind === 'dir') return -Errno.ENOTTY;
   let avail = 0n;
-  if (file.kind === 'file' && file.positional) {
-    const left = statOpenFile(task, file).size - file.offset;
+  if (file.kind === 'file' && file.hostOffset) {
+    const left = statOpenFile(task, file).size - filePosition(task, file);
     avail = left > 0n ? left : 0n;
   } else if (file.kind === 'tty' || file.kind === 'fifo' || file.kind === 'socket') {
     avail = BigInt(hostInputPending(task, file));
@@ -772,7 +887,7 @@ export const fsIoSyscalls: Readonly<Record<string, SyscallImpl>> = {
     handler: sysFcntl,
     support: 'partial',
     args: ['fd', 'int', 'hex'],
-    note: "locks are elfuse's own (not seen by other host processes); F_SETFL O_NONBLOCK is recorded, not applied to the host fd",
+    note: 'F_SETFL O_DIRECT on a regular file is recorded, not applied (host direct I/O needs aligned buffers); F_SETSIG, F_SETOWN, leases and seals are EINVAL',
   },
   ioctl: {
     handler: sysIoctl,

@@ -11,7 +11,8 @@ import { HostError, type HostPath, type HostStat } from '../../ports/host.js';
 import { Errno } from './errno.js';
 import { OpenFile, type FileKind } from './fd-table.js';
 import { fileOf, hostOpenFlags, pathBytes, readPath, withHostTarget, withTarget } from './fs-util.js';
-import { DirRef, components, type HostTarget, type WalkOptions } from './namei.js';
+import { DirRef, components, type HostTarget, type Layer, type WalkOptions } from './namei.js';
+import { ERESTARTSYS, waitInterruptible } from './signal-deliver.js';
 import { openSynth, synthStat, type SynthNode } from './synthfs.js';
 import {
   AT_FDCWD,
@@ -43,9 +44,9 @@ import {
   O_CLOEXEC,
   O_LARGEFILE,
   O_NOFOLLOW,
-  O_NONBLOCK,
   O_PATH,
   O_DIRECTORY,
+  O_NONBLOCK,
   __O_TMPFILE,
   S_IFCHR,
   S_IFDIR,
@@ -106,7 +107,6 @@ function openHost(task: Task, t: HostTarget, flags: number, mode: number): OpenF
     const kind = kindOfMode(task, hostFd, task.host.fs.fstat(hostFd).mode);
     // 64-bit Linux always adds O_LARGEFILE (force_o_largefile in fs/open.c), and F_GETFL shows it.
     const file = new OpenFile(hostFd, t.guestPath, flags | O_LARGEFILE, kind);
-    file.hostNonBlock = (flags & O_NONBLOCK) !== 0;
     file.layer = t.layer;
     return file;
   } catch (err) {
@@ -172,7 +172,7 @@ function openSynthTarget(task: Task, node: SynthNode, path: HostPath, flags: num
  * at the lowest free fd, reserved first so a full table never leaves a
  * host fd open.
  */
-function openPath(task: Task, dirfd: number, path: HostPath, flags: number, mode: number, resolve: Omit<WalkOptions, 'follow'> = {}): number {
+function openPath(task: Task, dirfd: number, path: HostPath, flags: number, mode: number, resolve: Omit<WalkOptions, 'follow'> = {}): number | Promise<number> {
   if (flags & __O_TMPFILE && !(flags & O_PATH)) checkTmpfileFlags(flags);
   // Since Linux 6.4, O_CREAT|O_DIRECTORY is refused instead of creating a regular file.
   else if ((flags & (O_CREAT | O_DIRECTORY)) === (O_CREAT | O_DIRECTORY) && !(flags & O_PATH)) {
@@ -182,12 +182,68 @@ function openPath(task: Task, dirfd: number, path: HostPath, flags: number, mode
   if (fd < 0) return -Errno.EMFILE;
   // O_CREAT|O_EXCL never follows a final symlink (it fails with EEXIST instead).
   const follow = !(flags & O_NOFOLLOW) && (flags & (O_CREAT | O_EXCL)) !== (O_CREAT | O_EXCL);
-  const file = withTarget(task, dirfd, path, { ...resolve, follow }, (t) => {
+  const file = withTarget(task, dirfd, path, { ...resolve, follow }, (t): OpenFile | FifoWait => {
     if (t.kind === 'synth') return openSynthTarget(task, t.node, t.path, flags);
     if (flags & O_PATH) return openPathOnly(task, t, flags);
     if (flags & __O_TMPFILE) return openTmpfile(task, t, flags, mode);
+    if (t.st !== null && (t.st.mode & S_IFMT) === S_IFIFO && !(flags & O_NONBLOCK) && (flags & O_ACCMODE) !== O_RDWR) {
+      // The directory is held, so the name can be opened again once the walk's fds are gone.
+      return { dirFd: task.host.fs.openat(t.dirFd, '', { access: 'r', directory: true, pathOnly: true }, 0), name: t.name, guestPath: t.guestPath, layer: t.layer };
+    }
     return openHost(task, t, flags, mode);
   });
+  if (!(file instanceof OpenFile)) return openFifoWaiting(task, file, flags, mode);
+  task.fds.installAt(fd, file, (flags & O_CLOEXEC) !== 0);
+  return fd;
+}
+
+/** A FIFO whose blocking open waits for the other end: its directory (held) and name. */
+interface FifoWait {
+  readonly dirFd: number;
+  readonly name: HostPath;
+  readonly guestPath: HostPath;
+  readonly layer: Layer;
+}
+
+/**
+ * A blocking open of a FIFO (fs/pipe.c fifo_open): O_RDONLY waits for a
+ * writer, O_WRONLY for a reader, on a host thread, so the JavaScript
+ * thread stays free. A signal ends the wait with ERESTARTSYS (EINTR, or a
+ * restart under SA_RESTART): elfuse then opens the other end for a moment,
+ * which ends the host's wait, and closes what it opened.
+ */
+async function openFifoWaiting(task: Task, w: FifoWait, flags: number, mode: number): Promise<number> {
+  const fs = task.host.fs;
+  let hostFd: number | null;
+  const pending = fs.openatWait(w.dirFd, w.name, { ...hostOpenFlags(flags), noFollow: true }, mode);
+  try {
+    hostFd = await waitInterruptible(task, pending);
+  } catch (err) {
+    fs.close(w.dirFd);
+    throw err;
+  }
+  if (hostFd === null) {
+    try {
+      const other = { access: (flags & O_ACCMODE) === O_RDONLY ? 'w' : 'r', nonBlock: true, noFollow: true } as const;
+      fs.close(fs.openat(w.dirFd, w.name, other, 0));
+    } catch {
+      // the wait ended on its own meanwhile
+    }
+    pending.then(
+      (fd) => fs.close(fd),
+      () => undefined,
+    );
+    fs.close(w.dirFd);
+    return -ERESTARTSYS;
+  }
+  fs.close(w.dirFd);
+  const file = new OpenFile(hostFd, w.guestPath, flags | O_LARGEFILE, 'fifo');
+  file.layer = w.layer;
+  const fd = task.fds.lowestFree(0, task.fdLimit);
+  if (fd < 0) {
+    fs.close(hostFd);
+    return -Errno.EMFILE;
+  }
   task.fds.installAt(fd, file, (flags & O_CLOEXEC) !== 0);
   return fd;
 }
@@ -197,7 +253,7 @@ function openPath(task: Task, dirfd: number, path: HostPath, flags: number, mode
  * refuses them). /proc and /dev are synthetic (synthfs.ts); other paths open
  * on the host, in the sysroot or the host's layer (fs-context.ts).
  */
-function sysOpenat(task: Task, a: SyscallArgs): number {
+function sysOpenat(task: Task, a: SyscallArgs): number | Promise<number> {
   return openPath(task, a.fd(0), readPath(task, a.ptr(1)), a.int(2), a.uint(3) & S_IALLUGO);
 }
 
@@ -215,7 +271,7 @@ const PAGE_SIZE = 4096;
  * RESOLVE_NO_XDEV every change of device. RESOLVE_NO_MAGICLINKS needs
  * nothing: elfuse's /proc links are not magic.
  */
-function sysOpenat2(task: Task, a: SyscallArgs): number {
+function sysOpenat2(task: Task, a: SyscallArgs): number | Promise<number> {
   const dirfd = a.fd(0);
   const name = readPath(task, a.ptr(1));
   const howPtr = a.ptr(2);

@@ -26,6 +26,8 @@ import {
   O_EXCL,
   O_NOCTTY,
   O_NOFOLLOW,
+  O_APPEND,
+  O_DIRECT,
   O_NONBLOCK,
   O_PATH,
   O_RDONLY,
@@ -268,8 +270,8 @@ export function hostOpenFlags(flags: number): HostOpenFlags {
     create: (flags & O_CREAT) !== 0,
     exclusive: (flags & O_EXCL) !== 0,
     truncate: (flags & O_TRUNC) !== 0,
-    // Never O_APPEND on the host: elfuse appends itself, so F_SETFL can switch it (fs-io.ts).
-    append: false,
+    // O_APPEND is the host description's, so a fork child appends as its parent does.
+    append: (flags & O_APPEND) !== 0,
     directory: (flags & O_DIRECTORY) !== 0,
     noFollow: (flags & O_NOFOLLOW) !== 0,
     nonBlock: (flags & O_NONBLOCK) !== 0,
@@ -318,4 +320,26 @@ const D_TYPE: Readonly<Record<HostFileType, number>> = {
 
 export function direntType(type: HostFileType): number {
   return D_TYPE[type];
+}
+
+/** The file offset now: the host description's, or elfuse's own for made-up nodes and directories. */
+export function filePosition(task: Task, file: OpenFile): bigint {
+  return file.hostOffset ? task.host.fs.seek(file.hostFd, 0n, 'cur') : file.offset;
+}
+
+/**
+ * The status flags F_GETFL reports. Where the host description carries
+ * them, O_APPEND, O_NONBLOCK and (pipes) O_DIRECT are the host's: another
+ * process sharing the description may have changed them.
+ */
+export function statusFlags(task: Task, file: OpenFile): number {
+  if (!file.sharesFlags) return file.flags;
+  const host = task.host.fs.statusFlags(file.hostFd);
+  const direct = file.kind === 'fifo' ? O_DIRECT : 0;
+  let flags = file.flags & ~(O_APPEND | O_NONBLOCK | direct);
+  if (host.append) flags |= O_APPEND;
+  if (host.nonBlock) flags |= O_NONBLOCK;
+  if (host.direct) flags |= direct;
+  file.flags = flags;
+  return flags;
 }

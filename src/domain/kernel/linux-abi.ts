@@ -560,6 +560,9 @@ export function linuxDirent64Reclen(nameLen: number): number {
 export const F_OFD_GETLK = 36;
 export const F_OFD_SETLK = 37;
 export const F_OFD_SETLKW = 38;
+/** Pipe capacity (F_LINUX_SPECIFIC_BASE + 7, + 8). */
+export const F_SETPIPE_SZ = 1031;
+export const F_GETPIPE_SZ = 1032;
 export const F_RDLCK = 0;
 export const F_WRLCK = 1;
 export const F_UNLCK = 2;

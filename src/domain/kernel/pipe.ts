@@ -13,7 +13,7 @@ import { O_CLOEXEC, O_DIRECT, O_NONBLOCK, O_RDONLY, O_WRONLY, StructWriter } fro
 import type { SyscallArgs, SyscallImpl } from './syscall-args.js';
 import type { Task } from './task.js';
 
-/** pipe2(2): O_CLOEXEC, O_NONBLOCK and O_DIRECT (packet mode is the host's where it has it). */
+/** pipe2(2): O_CLOEXEC, O_NONBLOCK and O_DIRECT (a host packet pipe where the host has them). */
 function sysPipe2(task: Task, a: SyscallArgs): number {
   const flags = a.int(1);
   if (flags & ~(O_CLOEXEC | O_NONBLOCK | O_DIRECT)) return -Errno.EINVAL;
@@ -21,10 +21,9 @@ function sysPipe2(task: Task, a: SyscallArgs): number {
   const rfd = task.fds.lowestFree(0, task.fdLimit);
   if (rfd < 0) return -Errno.EMFILE;
   const nonBlock = (flags & O_NONBLOCK) !== 0;
-  const [r, w] = task.host.fs.pipe(nonBlock);
+  const [r, w] = task.host.fs.pipe(nonBlock, (flags & O_DIRECT) !== 0);
   const rf = new OpenFile(r, '', O_RDONLY | (flags & (O_NONBLOCK | O_DIRECT)), 'fifo');
   const wf = new OpenFile(w, '', O_WRONLY | (flags & (O_NONBLOCK | O_DIRECT)), 'fifo');
-  rf.hostNonBlock = wf.hostNonBlock = nonBlock;
   const cloexec = (flags & O_CLOEXEC) !== 0;
   task.fds.installAt(rfd, rf, cloexec);
   const wfd = task.fds.lowestFree(0, task.fdLimit);

@@ -11,7 +11,7 @@ import type { GuestMemory } from '../memory/guest-memory.js';
 import { HWCAP } from '../boot/hwcap.js';
 import { MAP_SHARED, PROT_EXEC, PROT_READ, PROT_WRITE } from './linux-abi.js';
 import type { OpenFile } from './fd-table.js';
-import { statHostPath, withTarget } from './fs-util.js';
+import { filePosition, statHostPath, statusFlags, withTarget } from './fs-util.js';
 import { AT_FDCWD } from './linux-abi.js';
 import { UTS_RELEASE, UTS_VERSION } from './process.js';
 import { dirNode, text, type SynthNode } from './synthfs.js';
@@ -338,8 +338,8 @@ function fdinfoDir(task: Task): SynthNode {
               } catch {
                 // keep 0
               }
-              const flags = file.flags | (task.fds.isCloexec(fd) ? 0o2000000 : 0);
-              return `pos:\t${file.offset}\nflags:\t0${flags.toString(8).padStart(7, '0')}\nmnt_id:\t0\nino:\t${ino}\n`;
+              const flags = statusFlags(task, file) | (task.fds.isCloexec(fd) ? 0o2000000 : 0);
+              return `pos:\t${filePosition(task, file)}\nflags:\t0${flags.toString(8).padStart(7, '0')}\nmnt_id:\t0\nino:\t${ino}\n`;
             }),
           }),
         ]),

@@ -115,8 +115,12 @@ export class Task {
   readonly tg: ThreadGroup;
   /** Replaced by execve. */
   mm: MmStruct;
-  /** The fd table and the locks this process holds (files_struct). */
-  readonly files: { readonly table: FdTable; readonly locks: FileLocks };
+  /**
+   * The fd table and the locks this process holds (files_struct): elfuse's
+   * table for made-up nodes; `posixLocked` once it took a POSIX lock on a
+   * host file (the host keeps those).
+   */
+  readonly files: { readonly table: FdTable; readonly locks: FileLocks; posixLocked: boolean };
 
   readonly tid: number;
   readonly ppid: number;
@@ -198,13 +202,30 @@ export class Task {
       },
       // Closing any fd of a file drops the process's POSIX locks on it (fs/locks.c locks_remove_posix).
       (file) => {
+        if (this.files.posixLocked && file.refs > 1 && file.hostFd >= 0 && file.synth === null) {
+          // The host drops them when its fd closes; a dup'd fd's close leaves the host fd open.
+          try {
+            fs.recordLock(file.hostFd, 'set', false, 'unlock', 0n, 0n);
+          } catch {
+            // not a lockable file (a pipe, O_PATH): nothing was locked through it
+          }
+        }
         if (!locks.hasRecords(this)) return;
         const key = file.lockKey ?? this.inodeKeyOf(file);
         if (key !== null) locks.dropRecords(key, this);
       },
     );
-    this.files = { table, locks };
+    this.files = { table, locks, posixLocked: false };
     if (opts.installStdio ?? true) this.installStdio(opts.closedStdio ?? []);
+  }
+
+  /**
+   * exit_files: closes every fd, so the host drops this process's POSIX
+   * locks and its pipe ends before the parent hears of the exit (a fork
+   * child's host process outlives its guest for a moment).
+   */
+  closeAllFiles(): void {
+    for (const fd of this.fds.openFds()) this.fds.close(fd);
   }
 
   /** The process id (the thread group's). */

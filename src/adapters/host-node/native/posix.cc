@@ -16,6 +16,7 @@
 #include <napi.h>
 
 #include <dirent.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/file.h>
 #include <sys/socket.h>
@@ -148,6 +149,43 @@ Napi::Value OpenAt(const Napi::CallbackInfo& info) {
   } while (fd < 0 && errno == EINTR);
   if (fd < 0) throw ErrnoError(info.Env(), "openat", errno);
   return Napi::Number::New(info.Env(), fd);
+}
+
+// An openat that may wait (a FIFO waiting for its other end), on a libuv
+// worker thread so the JavaScript thread stays free. The caller ends a wait
+// it no longer wants by opening the FIFO's other end itself.
+class OpenWorker : public Napi::AsyncWorker {
+ public:
+  OpenWorker(Napi::Env env, int dirfd, std::string name, int flags, mode_t mode)
+      : Napi::AsyncWorker(env), deferred_(Napi::Promise::Deferred::New(env)), dirfd_(dirfd), name_(std::move(name)), flags_(flags), mode_(mode) {}
+  void Execute() override {
+    do fd_ = openat(dirfd_, name_.c_str(), flags_, mode_);
+    while (fd_ < 0 && errno == EINTR);
+    err_ = fd_ < 0 ? errno : 0;
+  }
+  void OnOK() override {
+    if (err_ != 0) deferred_.Reject(ErrnoError(Env(), "openat", err_).Value());
+    else deferred_.Resolve(Napi::Number::New(Env(), fd_));
+  }
+  void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }
+  Napi::Promise Promise() { return deferred_.Promise(); }
+
+ private:
+  Napi::Promise::Deferred deferred_;
+  int dirfd_;
+  std::string name_;
+  int flags_;
+  mode_t mode_;
+  int fd_ = -1;
+  int err_ = 0;
+};
+
+// openatWait(dirfd, name, hostFlags, mode) -> Promise<fd>, close-on-exec like openat.
+Napi::Value OpenAtWait(const Napi::CallbackInfo& info) {
+  auto* worker = new OpenWorker(info.Env(), IntArg(info, 0), BytesArg(info, 1), IntArg(info, 2) | O_CLOEXEC, (mode_t)UintArg(info, 3));
+  Napi::Promise promise = worker->Promise();
+  worker->Queue();
+  return promise;
 }
 
 // fstatat(dirfd, name, hostAtFlags, out)
@@ -471,13 +509,16 @@ Napi::Value SetFl(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-// pipe2(nonblock) -> [read end, write end], close-on-exec.
+// pipe2(nonblock, direct) -> [read end, write end], close-on-exec; direct
+// asks for a packet pipe (Linux's O_DIRECT, ignored where the host has none).
 Napi::Value Pipe2(const Napi::CallbackInfo& info) {
   bool nonblock = info.Length() > 0 && info[0].ToBoolean().Value();
+  bool direct = info.Length() > 1 && info[1].ToBoolean().Value();
   int fds[2];
 #if defined(__linux__)
-  if (pipe2(fds, O_CLOEXEC | (nonblock ? O_NONBLOCK : 0)) != 0) throw ErrnoError(info.Env(), "pipe2", errno);
+  if (pipe2(fds, O_CLOEXEC | (nonblock ? O_NONBLOCK : 0) | (direct ? O_DIRECT : 0)) != 0) throw ErrnoError(info.Env(), "pipe2", errno);
 #else
+  (void)direct;
   if (pipe(fds) != 0) throw ErrnoError(info.Env(), "pipe", errno);
   for (int fd : fds) {
     fcntl(fd, F_SETFD, FD_CLOEXEC);
@@ -534,6 +575,89 @@ Napi::Value RecordLock(const Napi::CallbackInfo& info) {
   out.Set(2u, Napi::BigInt::New(env, (int64_t)fl.l_len));
   out.Set(3u, Napi::Number::New(env, fl.l_pid));
   return out;
+}
+
+
+// ---- I/O that never waits, at the host's offset ----
+
+// Data of a Uint8Array argument.
+Napi::Uint8Array BufArg(const Napi::CallbackInfo& info, size_t i) {
+  if (info.Length() <= i || !info[i].IsTypedArray()) throw Napi::TypeError::New(info.Env(), "expected a Uint8Array");
+  return info[i].As<Napi::Uint8Array>();
+}
+
+// Whether `fd` is ready for `events` now (poll with no timeout).
+bool ReadyNow(int fd, short events) {
+  struct pollfd p = {fd, events, 0};
+  int r;
+  do r = poll(&p, 1, 0); while (r < 0 && errno == EINTR);
+  return r > 0;
+}
+
+// One read or write of a stream that fails with EAGAIN instead of waiting,
+// whatever O_NONBLOCK says: the description's status flags are shared with
+// other processes and stay the guest's. Linux's RWF_NOWAIT does exactly
+// that for pipes; elsewhere (or where the file refuses it, as a FIFO does)
+// a non-blocking description is used as it is, and a blocking one is asked
+// for readiness first, a write then cut to PIPE_BUF, which always fits in a
+// pipe that is not full (unless another writer fills it in between: then
+// the host write waits).
+ssize_t NoWaitIo(int fd, void* data, size_t len, bool write) {
+  struct iovec iov = {data, len};
+  ssize_t r;
+#if defined(__linux__) && defined(RWF_NOWAIT)
+  do r = write ? pwritev2(fd, &iov, 1, -1, RWF_NOWAIT) : preadv2(fd, &iov, 1, -1, RWF_NOWAIT);
+  while (r < 0 && errno == EINTR);
+  if (r >= 0 || errno != EOPNOTSUPP) return r;
+#endif
+  // A non-blocking description answers for itself (a FIFO without writers reads 0).
+  int fl = fcntl(fd, F_GETFL);
+  if (fl >= 0 && (fl & O_NONBLOCK)) {
+    do r = write ? writev(fd, &iov, 1) : readv(fd, &iov, 1);
+    while (r < 0 && errno == EINTR);
+    return r;
+  }
+  if (!ReadyNow(fd, write ? POLLOUT : POLLIN)) {
+    errno = EAGAIN;
+    return -1;
+  }
+  if (write && len > PIPE_BUF) iov.iov_len = PIPE_BUF;
+  do r = write ? writev(fd, &iov, 1) : readv(fd, &iov, 1);
+  while (r < 0 && errno == EINTR);
+  return r;
+}
+
+// readNoWait(fd, buf) -> bytes read (0 at end of file); EAGAIN when nothing is there.
+Napi::Value ReadNoWait(const Napi::CallbackInfo& info) {
+  Napi::Uint8Array buf = BufArg(info, 1);
+  ssize_t r = NoWaitIo(IntArg(info, 0), buf.Data(), buf.ByteLength(), false);
+  if (r < 0) throw ErrnoError(info.Env(), "read", errno);
+  return Napi::Number::New(info.Env(), (double)r);
+}
+
+// writeNoWait(fd, buf) -> bytes written; EAGAIN when nothing fits now. A
+// write of at most PIPE_BUF to a pipe is all or nothing, as the host keeps it.
+Napi::Value WriteNoWait(const Napi::CallbackInfo& info) {
+  Napi::Uint8Array buf = BufArg(info, 1);
+  ssize_t r = NoWaitIo(IntArg(info, 0), buf.Data(), buf.ByteLength(), true);
+  if (r < 0) throw ErrnoError(info.Env(), "write", errno);
+  return Napi::Number::New(info.Env(), (double)r);
+}
+
+// pipeSize(fd, size): F_GETPIPE_SZ when size is 0, else F_SETPIPE_SZ; -> the capacity.
+// ENOSYS where the host cannot resize pipes.
+Napi::Value PipeSize(const Napi::CallbackInfo& info) {
+  int fd = IntArg(info, 0);
+  int size = IntArg(info, 1);
+#if defined(F_GETPIPE_SZ)
+  int r = size == 0 ? fcntl(fd, F_GETPIPE_SZ) : fcntl(fd, F_SETPIPE_SZ, size);
+  if (r < 0) throw ErrnoError(info.Env(), "fcntl", errno);
+  return Napi::Number::New(info.Env(), r);
+#else
+  (void)fd;
+  (void)size;
+  throw ErrnoError(info.Env(), "fcntl", ENOSYS);
+#endif
 }
 
 // ---- processes ----
@@ -709,6 +833,11 @@ Napi::Object Constants(Napi::Env env) {
   set("O_CLOEXEC", O_CLOEXEC);
   set("O_SYNC", O_SYNC);
   set("O_DSYNC", O_DSYNC);
+#ifdef O_DIRECT
+  set("O_DIRECT", O_DIRECT);
+#else
+  set("O_DIRECT", 0);
+#endif
 #ifdef O_PATH
   set("O_PATH", O_PATH);
 #else
@@ -783,6 +912,10 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("isOpen", Napi::Function::New(env, IsOpen));
   exports.Set("setIgnored", Napi::Function::New(env, SetIgnored));
   exports.Set("close", Napi::Function::New(env, Close));
+  exports.Set("readNoWait", Napi::Function::New(env, ReadNoWait));
+  exports.Set("writeNoWait", Napi::Function::New(env, WriteNoWait));
+  exports.Set("pipeSize", Napi::Function::New(env, PipeSize));
+  exports.Set("openatWait", Napi::Function::New(env, OpenAtWait));
   return exports;
 }
 
