@@ -247,6 +247,12 @@ export async function startForkedGuest(backend: Backend, host: HostPorts, opts: 
     }
     if (m.kind === 'signal') postSignal(task, m.info.signo, { signo: m.info.signo, code: m.info.code, pid: m.info.pid, uid: m.info.uid, value: m.info.value });
   });
+  task.parentLink = { pid: host.process.ppid, channel };
+  // PR_SET_PDEATHSIG: the parent's elfuse process ended (its end of the channel closed).
+  channel.onClose(() => {
+    const sig = task.tg.pdeathSig;
+    if (sig !== 0 && !task.exit) postSignal(task, sig, { signo: sig, code: 0 /* SI_USER */, pid: task.parentLink?.pid ?? 0, uid: task.cred.uid });
+  });
   task.reportToParent = (what, sig) => {
     const msg = what === 'stopped' ? encodeMessage({ kind: 'stopped', signal: sig }) : encodeMessage({ kind: what });
     void channel.send(msg);
