@@ -500,17 +500,22 @@ static void sec_pgrp(void) {
   result("setpgid(reaped child, ...)", setpgid(p, p));
 
   /* After its exec, a child's group is no longer the parent's to change. */
-  int hold[2];
-  if (pipe(hold) != 0) exit(91);
+  int hold[2], up[2];
+  if (pipe(hold) != 0 || pipe(up) != 0) exit(91);
   p = xfork();
   if (p == 0) {
     close(hold[1]);
+    close(up[0]);
     dup2(hold[0], 0);
+    dup2(up[1], 1);
     execl(self, self, "exit-on-stdin", (char *)NULL);
     _exit(127);
   }
   close(hold[0]);
-  msleep(500);
+  close(up[1]);
+  char up_c;
+  if (read(up[0], &up_c, 1) != 1) exit(72);
+  close(up[0]);
   result("setpgid(exec'd child, itself)", setpgid(p, p));
   close(hold[1]);
   waitpid(p, &st, 0);
@@ -889,8 +894,9 @@ static void sec_pidfd(void) {
   ssize_t n = readlink(path, buf, sizeof buf - 1);
   buf[n > 0 ? n : 0] = 0;
   printf("its /proc/self/fd link: %s\n", buf);
-  result("pidfd_send_signal", pidfd_send_signal_(fd, SIGUSR1, NULL, 0));
+  int sent = pidfd_send_signal_(fd, SIGUSR1, NULL, 0);
   if (read(ack[0], &a, 1) != 1) exit(76);
+  result("pidfd_send_signal", sent);
   memset(&si, 0, sizeof si);
   si.si_signo = SIGUSR2;
   si.si_code = SI_QUEUE;
@@ -901,8 +907,9 @@ static void sec_pidfd(void) {
   si.si_code = SI_USER;
   printf("pidfd_send_signal with SI_USER: %s\n", pidfd_send_signal_(fd, SIGUSR2, &si, 0) < 0 ? en(errno) : "ok");
   si.si_code = SI_QUEUE;
-  result("pidfd_send_signal with a siginfo", pidfd_send_signal_(fd, SIGUSR2, &si, 0));
+  sent = pidfd_send_signal_(fd, SIGUSR2, &si, 0);
   if (read(ack[0], &a, 1) != 1) exit(75);
+  result("pidfd_send_signal with a siginfo", sent);
   printf("pidfd_send_signal unknown flag: %s\n", pidfd_send_signal_(fd, SIGUSR1, NULL, 8) < 0 ? en(errno) : "ok");
   printf("pidfd_send_signal two flags: %s\n", pidfd_send_signal_(fd, SIGUSR1, NULL, 3) < 0 ? en(errno) : "ok");
   printf("pidfd_send_signal on stdin: %s\n", pidfd_send_signal_(0, SIGUSR1, NULL, 0) < 0 ? en(errno) : "ok");
@@ -969,6 +976,7 @@ int main(int argc, char **argv) {
   }
   if (!strcmp(what, "exit-on-stdin")) {
     char c;
+    if (write(1, "r", 1) != 1) return 1;
     return read(0, &c, 1) == 0 ? 0 : 1;
   }
   if (!strcmp(what, "proc-child")) return proc_child();

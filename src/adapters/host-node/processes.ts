@@ -69,6 +69,35 @@ function privateDir(path: string): string | null {
   }
 }
 
+/** Records of processes that died without withdrawing them (SIGKILL), and trees left empty. */
+function sweep(base: string): void {
+  let trees: string[];
+  try {
+    trees = readdirSync(base);
+  } catch {
+    return;
+  }
+  for (const tree of trees) {
+    const dir = join(base, tree);
+    try {
+      for (const name of readdirSync(dir)) {
+        const m = /^\.?(\d+)(\.tmp)?$/.exec(name);
+        if (!m) continue;
+        const file = join(dir, name);
+        const text = readFileSync(file, 'latin1');
+        const started = text.slice(0, Math.max(0, text.indexOf('\n')));
+        if (hostStartTime(Number(m[1])) !== started || m[2] !== undefined) {
+          // A temporary file is only ever live for a moment: one older than a minute is left over.
+          if (m[2] === undefined || Date.now() - lstatSync(file).mtimeMs > 60_000) unlinkSync(file);
+        }
+      }
+      rmdirSync(dir);
+    } catch {
+      // in use, or someone else's: left alone
+    }
+  }
+}
+
 class RecordDir {
   private tree: string | null | undefined;
   private written = false;
@@ -82,6 +111,7 @@ class RecordDir {
     if (!/^\d+-\d*$/.test(name)) {
       name = `${process.pid}-${hostStartTime(process.pid) ?? ''}`;
       process.env[PROC_TREE_VAR] = name;
+      if (base) sweep(base);
     }
     this.tree = base ? privateDir(join(base, name)) : null;
     return this.tree;
@@ -98,7 +128,14 @@ class RecordDir {
         return;
       }
       const tmp = join(dir, `.${process.pid}.tmp`);
-      writeFileSync(tmp, Buffer.concat([Buffer.from(`${hostStartTime(process.pid) ?? ''}\n`, 'latin1'), record]), { mode: 0o600 });
+      const bytes = Buffer.concat([Buffer.from(`${hostStartTime(process.pid) ?? ''}\n`, 'latin1'), record]);
+      try {
+        writeFileSync(tmp, bytes, { mode: 0o600 });
+      } catch {
+        // Another tree's sweep took this one's directory while it was still empty: make it again.
+        if (privateDir(dir) === null) return;
+        writeFileSync(tmp, bytes, { mode: 0o600 });
+      }
       renameSync(tmp, file);
       if (!this.written) {
         this.written = true;

@@ -300,10 +300,21 @@ function hostCall(fn: () => number, task?: Task, pid = 0): number {
  * groups and sessions, since a guest process is a host process: the real
  * terminal's job control sees them.
  */
-function sysSetpgid(task: Task, a: SyscallArgs): number {
+function sysSetpgid(task: Task, a: SyscallArgs): number | Promise<number> {
   const pid = a.int(0);
   const pgid = a.int(1);
   if (pgid < 0) return -Errno.EINVAL;
+  // A child that has not exec'd changes its own group when asked: to the host, every
+  // elfuse process has exec'd, so the host refuses its parent with EACCES.
+  const child = pid > 0 && pid !== task.pid ? task.tg.children.byPid.get(pid) : undefined;
+  // (A stopped child cannot answer: the host's answer, EACCES, stands for it.)
+  if (child?.channel && child.state === 'running' && !child.execed && !child.adopted) {
+    const channel = child.channel;
+    return new Promise<number>((resolve) => {
+      child.setpgidReplies.push((errno) => resolve(-errno));
+      void channel.send(encodeMessage({ kind: 'setpgid', pgid: pgid === 0 ? pid : pgid }));
+    });
+  }
   return hostCall(
     () => {
       task.host.processes.setpgid(pid, pgid);

@@ -63,6 +63,10 @@ export class ChildProcess {
   rusage: Rusage = ZERO_RUSAGE;
   /** The child's process group as last seen (the host forgets it once the process is gone). */
   pgid: number;
+  /** It has exec'd since the fork (setpgid on it is then EACCES). */
+  execed = false;
+  /** setpgid requests sent to it, answered in order. */
+  readonly setpgidReplies: ((errno: number) => void)[] = [];
   /** An orphan this subreaper adopted (not forked by it: no channel, reaped from the host). */
   adopted = false;
   /** Its name as last seen (a zombie's /proc/<pid>/stat): the parent's at fork, the child's own record at exit. */
@@ -161,6 +165,12 @@ export function childMessage(task: Task, child: ChildProcess, bytes: Uint8Array)
       child.siStatus = 18; // SIGCONT
       notifyStopCont(task, child);
       return;
+    case 'released':
+      if (child.state !== 'zombie') child.execed = true;
+      return;
+    case 'setpgid-done':
+      child.setpgidReplies.shift()?.(m.errno);
+      return;
     case 'signal':
       // A child signalling its parent (kill(getppid(), ...)) with the siginfo it built.
       postSignal(task, m.info.signo, { signo: m.info.signo, code: m.info.code, pid: m.info.pid, uid: m.info.uid, value: m.info.value });
@@ -182,6 +192,7 @@ export function childHostExit(task: Task, child: ChildProcess, how: HostExit): v
 
 function childEnded(task: Task, child: ChildProcess, status: number, code: number, siStatus: number, rusage: Rusage): void {
   if (child.state === 'zombie') return;
+  for (const reply of child.setpgidReplies.splice(0)) reply(Errno.ESRCH);
   const rec = guestRecord(task, child.pid);
   if (rec) child.comm = rec.comm;
   child.state = 'zombie';
