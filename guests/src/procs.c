@@ -654,7 +654,7 @@ static void sec_orphan(void) {
     pid_t b = xfork();
     if (b == 0) {
       int changed = 0;
-      for (int i = 0; i < 500 && !changed; i++) {
+      for (int i = 0; i < 3000 && !changed; i++) {
         if (getppid() != me) changed = 1;
         else msleep(10);
       }
@@ -680,7 +680,7 @@ static void sec_orphan(void) {
     pid_t b = xfork();
     if (b == 0) {
       int adopted = 0;
-      for (int i = 0; i < 500 && !adopted; i++) {
+      for (int i = 0; i < 3000 && !adopted; i++) {
         if (getppid() == top) adopted = 1;
         else msleep(10);
       }
@@ -725,7 +725,7 @@ static void sec_orphan(void) {
       if (write(ready[1], "r", 1) != 1) _exit(90);
       siginfo_t si;
       memset(&si, 0, sizeof si);
-      struct timespec ts = {5, 0};
+      struct timespec ts = {30, 0};
       int got2 = sigtimedwait(&set, &si, &ts);
       char res[4] = {sig == SIGUSR1 ? 'g' : 'x', got2 == SIGUSR1 ? 's' : 'n', si.si_pid == me ? 'p' : 'o', si.si_code == SI_USER ? 'u' : '?'};
       if (write(out[1], res, 4) != 4) _exit(90);
@@ -854,6 +854,7 @@ static int proc_child(void) {
   dup2(fd, 7);
   close(fd);
   prctl(PR_SET_NAME, "renamed", 0, 0, 0);
+  msleep(50); /* settled: elfuse shows another process the changes it made once it waits or time passes */
   if (write(1, "r", 1) != 1) return 79;
   for (;;) pause(); /* until the parent's SIGTERM */
 }

@@ -77,19 +77,46 @@ export function decodeRecord(bytes: Uint8Array): GuestRecord | null {
   }
 }
 
-/** The last record this process published, so an unchanged one is not written again. */
-const lastPublished = new WeakMap<Task, string>();
+/** The last record this process published, and what it was made from, so an unchanged one is not made again. */
+const lastPublished = new WeakMap<Task, { readonly text: string; readonly key: string }>();
+const descriptionIds = new WeakMap<OpenFile, number>();
+let nextDescriptionId = 1;
+
+/**
+ * What a record is made from, cheaply: the name, exe, cwd, ids and which
+ * description each fd holds. The command line and environment are read
+ * again only when one of these changed or at exec (a guest that rewrites
+ * its argv in place shows the new text once anything else changes).
+ */
+function recordKey(task: Task): string {
+  const c = task.cred;
+  let fds = '';
+  for (const fd of task.fds.openFds()) {
+    const file = task.fds.get(fd) as OpenFile;
+    let id = descriptionIds.get(file);
+    if (id === undefined) {
+      id = nextDescriptionId++;
+      descriptionIds.set(file, id);
+    }
+    fds += `${fd}:${id},`;
+  }
+  const img = task.mm.image;
+  return [task.comm, img?.exePath ?? task.mm.execfn, img?.argStart ?? 0, task.fsContext.cwdGuestPath, c.uid, c.euid, c.suid, c.gid, c.egid, c.sgid, task.tg.childSubreaper, fds].join('\0');
+}
 
 /** Publishes the task's record if it changed since the last time (or always, with `force`). */
 export function publishRecord(task: Task, fdTarget: (file: OpenFile) => string, force = false): void {
+  const key = recordKey(task);
+  const last = lastPublished.get(task);
+  if (!force && last?.key === key) return;
   let text: string;
   try {
     text = JSON.stringify(recordOf(task, fdTarget));
   } catch {
     return;
   }
-  if (!force && lastPublished.get(task) === text) return;
-  lastPublished.set(task, text);
+  lastPublished.set(task, { text, key });
+  if (!force && last?.text === text) return;
   task.host.processes.publish(new TextEncoder().encode(text));
 }
 
