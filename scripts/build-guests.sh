@@ -96,3 +96,4 @@ build shm shm.c c
 build shared-files shared-files.c c
 build locks locks.c c
 build pipes pipes.c c
+build procs procs.c c

@@ -416,6 +416,11 @@ static void linux_only(void) {
   rc("madvise unknown", madvise(p, PG, 12345));
   rc("madvise over hole", madvise(p, 2 * PG, MADV_NORMAL));
   rc("madvise unmapped", madvise(p + PG, PG, MADV_NORMAL));
+  /* Above the address space is only unmapped (ENOMEM); a range that wraps is EINVAL. */
+  rc("madvise above the address space", madvise((void *)(1UL << 48), PG, MADV_NORMAL));
+  rc("madvise across the top", madvise((void *)((1UL << 48) - PG), 2 * PG, MADV_NORMAL));
+  rc("madvise wraps", madvise((void *)(-2 * PG), 4 * PG, MADV_NORMAL));
+  rc("madvise ends at 0", madvise((void *)(-PG), PG, MADV_NORMAL));
   rc("mincore unaligned", mincore(p + 1, PG, (unsigned char[2]){0}));
   unsigned char *s = map(NULL, PG, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
   rc("madvise free shared", madvise(s, PG, MADV_FREE));

@@ -99,6 +99,22 @@ int main(int argc, char **argv) {
     show("openat2 BENEATH dotdot", openat2_(d, "../secret.txt", O_RDONLY, RESOLVE_BENEATH));
     close(d);
   }
+  /* RESOLVE_IN_ROOT from AT_FDCWD: the working directory is the root an absolute path starts at. */
+  {
+    int orig = open(".", O_RDONLY | O_DIRECTORY);
+    if (chdir(dir) == 0) {
+      show("openat2 IN_ROOT abs from cwd", openat2_(AT_FDCWD, "/secret.txt", O_RDONLY, RESOLVE_IN_ROOT));
+      show("openat2 BENEATH abs from cwd", openat2_(AT_FDCWD, "/secret.txt", O_RDONLY, RESOLVE_BENEATH));
+    }
+    fchdir(orig);
+    close(orig);
+  }
+  /* A path that goes on below a regular file: ENOTDIR, in each layer. */
+  {
+    struct stat st;
+    result("stat file/below", stat(at("secret.txt/below"), &st));
+    result("stat dangling/below", stat(at("dangling/below"), &st));
+  }
 
   /* fchdir to an O_PATH|O_NOFOLLOW handle of a symlink: not a directory. */
   {

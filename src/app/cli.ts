@@ -126,7 +126,11 @@ export async function main(argv: readonly string[]): Promise<number> {
     debug?.close();
     backend.destroy();
     // The terminal is restored already (launchGuest): die as the native program would have.
-    if (killedBy !== null) host.signals.dieBy(killedBy);
+    // Death by a signal skips Node's exit handlers: the process record goes first.
+    if (killedBy !== null) {
+      host.processes.publish(null);
+      host.signals.dieBy(killedBy);
+    }
   }
 }
 
@@ -137,7 +141,10 @@ async function forkChildMain(): Promise<number> {
   const verbose = process.env.ELFUSE_VERBOSE_CHILD === '1';
   try {
     const status = await runForkChild(host, container.get<BackendFactory>(TYPES.BackendFactory), verbose);
-    if (status.kind === 'signaled' && status.byHost) host.signals.dieBy(signalName(status.signal));
+    if (status.kind === 'signaled' && status.byHost) {
+      host.processes.publish(null);
+      host.signals.dieBy(signalName(status.signal));
+    }
     return statusToExitCode(status);
   } catch (e) {
     err(`internal error in a fork child: ${e instanceof Error ? e.message : String(e)}`);

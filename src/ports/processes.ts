@@ -30,6 +30,23 @@ export interface SpawnedProcess {
   onExit(listener: (how: HostExit) => void): void;
 }
 
+/** What the host knows of one of its processes (Linux: /proc/PID/stat); absent fields are unknown. */
+export interface HostProcessView {
+  /** The state letter (R, S, D, T, t, Z, ...). */
+  readonly state: string;
+  readonly ppid: number;
+  readonly pgrp: number;
+  readonly session: number;
+}
+
+/** A host child this process reaped: its wait status word and resource usage. */
+export interface ReapedChild {
+  readonly status: number;
+  readonly utimeUs: bigint;
+  readonly stimeUs: bigint;
+  readonly maxrssKb: bigint;
+}
+
 export interface HostProcesses {
   /**
    * Starts a new elfuse process that restores a forked guest (or hands the
@@ -53,4 +70,25 @@ export interface HostProcesses {
   setpgid(pid: number, pgid: number): void;
   getsid(pid: number): number;
   setsid(): number;
+  /**
+   * The guest process records of this process tree (the first elfuse process
+   * and every process forked from it, orphans included): each elfuse process
+   * publishes its own (opaque bytes to the port), replaces it when it
+   * changes, and it is withdrawn when the process exits. Records of
+   * processes that died without withdrawing, or whose pid the host reused,
+   * are never returned.
+   */
+  publish(record: Uint8Array | null): void;
+  /** Another process's record, or null (no such process in this tree). */
+  published(pid: number): Uint8Array | null;
+  /** The pids of the tree's processes with a record, this one included. */
+  publishedPids(): number[];
+  /** The host's view of a process, or null if it does not exist (or the host has no such view). */
+  hostView(pid: number): HostProcessView | null;
+  /** prctl(PR_SET_PDEATHSIG) of this host process: the host signal by its POSIX name, or 0 to clear. */
+  setPdeathSignal(signal: string | 0): void;
+  /** prctl(PR_SET_CHILD_SUBREAPER) of this host process: orphans below it become its host children. */
+  setChildSubreaper(on: boolean): void;
+  /** wait4(pid, WNOHANG) of a host child this process did not start (an orphan it adopted); null while it runs. */
+  reapAdopted(pid: number): ReapedChild | null;
 }

@@ -203,6 +203,8 @@ describe('channel messages', () => {
     fc.record({ kind: fc.constant('continued' as const) }),
     fc.record({ kind: fc.constant('released' as const) }),
     fc.record({ kind: fc.constant('attached' as const) }),
+    fc.record({ kind: fc.constant('setpgid' as const), pgid: fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 }) }),
+    fc.record({ kind: fc.constant('setpgid-done' as const), errno: fc.nat({ max: 4095 }) }),
     fc.record({
       kind: fc.constant('signal' as const),
       info: fc.record({ signo: fc.nat({ max: 64 }), code: fc.integer({ min: -60, max: 10 }), pid: fc.nat(), uid: fc.nat({ max: 0xffff_ffff }), value: fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }) }),

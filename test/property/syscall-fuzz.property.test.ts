@@ -13,9 +13,12 @@
  * directory here, and chdir can only go down from it): the property is about
  * the kernel surviving bad input, not about letting it loose on the host.
  * Stopping the process (SIGSTOP to self would stop the test runner) is
- * replaced by a recorder. 100,000 cases with a fixed seed in CI; afterwards
- * no host fd the guest's calls opened is left open (memfds of shared
- * memory included).
+ * replaced by a recorder, and so are the host's process-tree settings
+ * (parent-death signal, child subreaper) and the process records, which
+ * would otherwise act on the test runner and write outside the sandbox.
+ * 100,000 cases with a fixed seed in CI; afterwards no host fd the guest's
+ * calls opened is left open (memfds of shared memory and pidfds included),
+ * and no host process the calls started is left behind.
  *
  * Shared memory is the host's, as in a real run (the harness's `sharing`):
  * SysV calls reach only segments the fuzz created (every key becomes
@@ -52,6 +55,8 @@ let oldCwd = '';
 let oldUmask = 0;
 const stops: string[] = [];
 const kills: [number, string | 0][] = [];
+/** The host process-tree settings the calls asked for (prctl), recorded instead of done. */
+const treeSettings: string[] = [];
 
 /** Real Node ports, except that stopping and leaving the sandbox are recorded instead of done. */
 function sandboxedPorts(): HostPorts {
@@ -93,6 +98,22 @@ function sandboxedPorts(): HostPorts {
     shmUsage: () => realShm.shmUsage(),
     // SHM_STAT by index reads the host's table: only the fuzz's own segments answer.
     shmIdAt: (index, any) => own(realShm.shmIdAt(index, any)),
+  };
+  processes.setPdeathSignal = (sig) => {
+    treeSettings.push(`pdeathsig ${sig}`);
+  };
+  processes.setChildSubreaper = (on) => {
+    treeSettings.push(`subreaper ${on}`);
+  };
+  // Records stay in memory: the tree directory is outside the sandbox, and nobody else reads them.
+  let record: Uint8Array | null = null;
+  processes.publish = (r) => {
+    record = r;
+  };
+  processes.published = (pid) => (pid === process.pid ? record : null);
+  processes.publishedPids = () => (record ? [process.pid] : []);
+  processes.reapAdopted = () => {
+    throw new HostError('ECHILD', 'wait4');
   };
   return { ...real, process: proc, processes, shm };
 }
@@ -181,6 +202,15 @@ async function settle(p: Promise<bigint>, ms: number): Promise<bigint | 'blocked
   }
 }
 
+/** The host processes this one started and has not reaped (Linux: /proc/self/task/TID/children). */
+function hostChildren(): string {
+  try {
+    return readFileSync(`/proc/self/task/${process.pid}/children`, 'latin1').trim().split(/\s+/).sort().join(' ');
+  } catch {
+    return '';
+  }
+}
+
 describe('syscall fuzz', () => {
   it('covers the implemented syscalls', () => {
     expect(NAMES.length).toBeGreaterThan(100);
@@ -191,6 +221,7 @@ describe('syscall fuzz', () => {
     // Counted once the harness stands: its host ports open fds of their own once (the terminal
     // addon's wake pipe), and its FsContext holds two (the host's "/" and the cwd).
     const hostFdsBefore = readdirSync('/proc/self/fd').length;
+    const childrenBefore = hostChildren();
     // Guest fds 0-2 are the test runner's stdio: close them so fuzzed writes land nowhere.
     for (const fd of [0, 1, 2]) await h.sys('close', fd);
     const counts = new Map<string, number>();
@@ -230,11 +261,19 @@ describe('syscall fuzz', () => {
     expect(attached, 'SysV segments still attached after the address space went').toEqual([]);
     await new Promise((r) => setTimeout(r, 250)); // let calls still blocked in the host settle
     expect(readdirSync('/proc/self/fd').length).toBe(hostFdsBefore - 2);
+    // No host process was started (fork needs a machine, which the harness has not) or left behind.
+    expect(hostChildren()).toEqual(childrenBefore);
+    h.task.tg.childSubreaper = false; // ends the adoption watch a fuzzed prctl may have started
     // The sandbox's parent holds only the sandbox and the untouched canary.
     expect(readdirSync(parent).sort()).toEqual(['canary', 'sandbox']);
     expect(readFileSync(join(parent, 'canary'), 'utf8')).toBe('untouched');
     expect(existsSync(sandbox)).toBe(true);
-    // Most implemented syscalls were exercised.
+    // Most implemented syscalls were exercised, the process calls among them.
     expect(counts.size).toBeGreaterThan(NAMES.length * 0.8);
+    for (const name of ['pidfd_open', 'pidfd_send_signal', 'pidfd_getfd', 'rt_sigqueueinfo', 'rt_tgsigqueueinfo', 'kill', 'waitid', 'prctl']) {
+      expect(counts.get(name) ?? 0, name).toBeGreaterThan(0);
+    }
+    // Whatever the fuzzed prctl calls asked of the host's process tree was only recorded.
+    expect(treeSettings.every((t) => /^(pdeathsig|subreaper) /.test(t))).toBe(true);
   }, 1_800_000);
 });

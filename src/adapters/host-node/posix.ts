@@ -80,6 +80,10 @@ export interface NativePosix {
   getsid(pid: number): number;
   setsid(): number;
   getppid(): number;
+  /** op 0: PR_SET_PDEATHSIG (host signal number), op 1: PR_SET_CHILD_SUBREAPER (0 or 1). */
+  processCtl(op: number, arg: number): void;
+  /** wait4(pid, WNOHANG): null while it runs, else [status, utimeUs, stimeUs, maxrssKb]. */
+  reapChild(pid: number): [number, number, number, number] | null;
   socketpair(): [number, number];
   sendFds(sock: number, data: Uint8Array, fds: number[]): number;
   recvFds(sock: number, buf: Uint8Array): [number, number[]];

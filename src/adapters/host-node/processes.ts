@@ -8,13 +8,30 @@
  * state as the first framed message. Messages are framed with a 32-bit
  * little-endian length; the channel is wrapped in a net.Socket for
  * asynchronous reads. Process groups and sessions go to the native addon.
+ *
+ * Guest process records live in one directory per process tree: the first
+ * elfuse process names the tree (its pid and start time) and passes the
+ * name to every fork child in ELFUSE_PROC_TREE; each process writes
+ * `<tree>/<pid>` (its host start time, a newline, the record) by rename,
+ * and removes it at exit. The trees are under $XDG_RUNTIME_DIR/elfuse, or
+ * <tmpdir>/elfuse-<uid>, a directory of mode 0700 that must belong to this
+ * user (otherwise nothing is published). A record whose pid is gone, or
+ * names a process started at another time (a reused pid), is ignored.
  */
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmdirSync, unlinkSync, writeFileSync } from 'node:fs';
 import * as net from 'node:net';
-import { constants as osConstants } from 'node:os';
-import { type HostExit, type HostProcesses, type ProcessChannel, type SpawnedProcess } from '../../ports/processes.js';
+import { constants as osConstants, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  type HostExit,
+  type HostProcesses,
+  type HostProcessView,
+  type ProcessChannel,
+  type ReapedChild,
+  type SpawnedProcess,
+} from '../../ports/processes.js';
 import { native, posix } from './posix.js';
 import { selfCommand } from './install-root.js';
 
@@ -22,6 +39,162 @@ const osSignals = osConstants.signals as Readonly<Record<string, number>>;
 
 /** The environment variable a fork child finds its channel's fd in. */
 export const FORK_CHILD_VAR = 'ELFUSE_FORK_CHILD';
+
+/** The environment variable that names a fork child's process tree (the record directory). */
+export const PROC_TREE_VAR = 'ELFUSE_PROC_TREE';
+
+/** Linux: a process's start time in clock ticks since boot (/proc/PID/stat field 22), which tells a reused pid apart. */
+function hostStartTime(pid: number): string | null {
+  if (process.platform !== 'linux') return '';
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] ?? null;
+  } catch {
+    return null;
+  }
+}
+
+/** A directory only this user may use, created if missing; null if it is someone else's or not a directory. */
+function privateDir(path: string): string | null {
+  try {
+    mkdirSync(path, { mode: 0o700 });
+  } catch {
+    // there already, or cannot be made: checked below
+  }
+  try {
+    const st = lstatSync(path);
+    const uid = process.geteuid?.() ?? st.uid;
+    if (!st.isDirectory() || st.uid !== uid || (st.mode & 0o077) !== 0) return null;
+    return path;
+  } catch {
+    return null;
+  }
+}
+
+/** Records of processes that died without withdrawing them (SIGKILL), and trees left empty. */
+function sweep(base: string): void {
+  let trees: string[];
+  try {
+    trees = readdirSync(base);
+  } catch {
+    return;
+  }
+  for (const tree of trees) {
+    const dir = join(base, tree);
+    try {
+      for (const name of readdirSync(dir)) {
+        const m = /^\.?(\d+)(\.tmp)?$/.exec(name);
+        if (!m) continue;
+        const file = join(dir, name);
+        const text = readFileSync(file, 'latin1');
+        const started = text.slice(0, Math.max(0, text.indexOf('\n')));
+        if (hostStartTime(Number(m[1])) !== started || m[2] !== undefined) {
+          // A temporary file is only ever live for a moment: one older than a minute is left over.
+          if (m[2] === undefined || Date.now() - lstatSync(file).mtimeMs > 60_000) unlinkSync(file);
+        }
+      }
+      rmdirSync(dir);
+    } catch {
+      // in use, or someone else's: left alone
+    }
+  }
+}
+
+class RecordDir {
+  private tree: string | null | undefined;
+  private written = false;
+
+  /** This tree's directory (made on first use), or null when records cannot be kept. */
+  dir(): string | null {
+    if (this.tree !== undefined) return this.tree;
+    const xdg = process.env['XDG_RUNTIME_DIR'];
+    const base = xdg ? privateDir(join(xdg, 'elfuse')) : privateDir(join(tmpdir(), `elfuse-${process.geteuid?.() ?? 0}`));
+    let name = process.env[PROC_TREE_VAR] ?? '';
+    if (!/^\d+-\d*$/.test(name)) {
+      name = `${process.pid}-${hostStartTime(process.pid) ?? ''}`;
+      process.env[PROC_TREE_VAR] = name;
+      if (base) sweep(base);
+    }
+    this.tree = base ? privateDir(join(base, name)) : null;
+    return this.tree;
+  }
+
+  publish(record: Uint8Array | null): void {
+    const dir = this.dir();
+    if (!dir) return;
+    const file = join(dir, String(process.pid));
+    try {
+      if (record === null) {
+        if (this.written) unlinkSync(file);
+        this.written = false;
+        return;
+      }
+      const tmp = join(dir, `.${process.pid}.tmp`);
+      const bytes = Buffer.concat([Buffer.from(`${hostStartTime(process.pid) ?? ''}\n`, 'latin1'), record]);
+      try {
+        writeFileSync(tmp, bytes, { mode: 0o600 });
+      } catch {
+        // Another tree's sweep took this one's directory while it was still empty: make it again.
+        if (privateDir(dir) === null) return;
+        writeFileSync(tmp, bytes, { mode: 0o600 });
+      }
+      renameSync(tmp, file);
+      if (!this.written) {
+        this.written = true;
+        process.on('exit', () => {
+          try {
+            unlinkSync(file);
+          } catch {
+            // gone already
+          }
+          try {
+            rmdirSync(dir); // the last process of the tree takes the directory with it
+          } catch {
+            // others still there
+          }
+        });
+      }
+    } catch {
+      // records are best effort: a full or read-only tmpdir leaves other processes without them
+    }
+  }
+
+  read(pid: number): Uint8Array | null {
+    const dir = this.dir();
+    if (!dir || !Number.isInteger(pid) || pid <= 0) return null;
+    let bytes: Buffer;
+    try {
+      bytes = readFileSync(join(dir, String(pid)));
+    } catch {
+      return null;
+    }
+    const nl = bytes.indexOf(10);
+    if (nl < 0) return null;
+    const started = bytes.subarray(0, nl).toString('latin1');
+    const now = hostStartTime(pid);
+    if (now === null || now !== started) return null; // died without a word, or the pid was reused
+    if (process.platform !== 'linux') {
+      try {
+        process.kill(pid, 0);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'ESRCH') return null;
+      }
+    }
+    return new Uint8Array(bytes.subarray(nl + 1));
+  }
+
+  pids(): number[] {
+    const dir = this.dir();
+    if (!dir) return [];
+    let names: string[];
+    try {
+      names = readdirSync(dir);
+    } catch {
+      return [];
+    }
+    return names.filter((n) => /^\d+$/.test(n)).map(Number).filter((pid) => this.read(pid) !== null).sort((a, b) => a - b);
+  }
+}
 
 /** Messages on their way out, on every channel: an exiting process waits for them (flush). */
 const inFlight = new Set<Promise<void>>();
@@ -168,10 +341,12 @@ export class NodeHostProcesses implements HostProcesses {
   private parent: ProcessChannel | null | undefined;
   private inherited: number[] = [];
   private spare: Spare | null = null;
+  private readonly records = new RecordDir();
 
   /** Starts an elfuse process that waits for a takeover; it neither keeps this one alive nor outlives it. */
   private startSpare(): Spare {
     const n = posix();
+    this.records.dir(); // names the tree, so the child joins it
     const [mine, theirs] = native('socketpair', () => n.socketpair()) as [number, number];
     const stdio: ('ignore' | number)[] = [0, 1, 2].map((fd) => (n.isOpen(fd) ? fd : 'ignore'));
     stdio.push(theirs);
@@ -326,5 +501,51 @@ export class NodeHostProcesses implements HostProcesses {
 
   setsid(): number {
     return native('setsid', () => posix().setsid());
+  }
+
+  publish(record: Uint8Array | null): void {
+    this.records.publish(record);
+  }
+
+  published(pid: number): Uint8Array | null {
+    return this.records.read(pid);
+  }
+
+  publishedPids(): number[] {
+    return this.records.pids();
+  }
+
+  /** Linux: /proc/PID/stat (state, ppid, pgrp, session). Elsewhere: getpgid/getsid, state and parent unknown. */
+  hostView(pid: number): HostProcessView | null {
+    if (process.platform === 'linux') {
+      try {
+        const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+        const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        return { state: f[0] ?? 'S', ppid: Number(f[1]), pgrp: Number(f[2]), session: Number(f[3]) };
+      } catch {
+        return null;
+      }
+    }
+    try {
+      return { state: 'S', ppid: 0, pgrp: posix().getpgid(pid), session: posix().getsid(pid) };
+    } catch {
+      return null;
+    }
+  }
+
+  setPdeathSignal(signal: string | 0): void {
+    const sig = signal === 0 ? 0 : (osSignals[signal] ?? -1);
+    if (sig < 0) throw new Error(`prctl: no host signal ${signal}`);
+    native('prctl', () => posix().processCtl(0, sig));
+  }
+
+  setChildSubreaper(on: boolean): void {
+    native('prctl', () => posix().processCtl(1, on ? 1 : 0));
+  }
+
+  reapAdopted(pid: number): ReapedChild | null {
+    const r = native('wait4', () => posix().reapChild(pid));
+    if (r === null) return null;
+    return { status: r[0], utimeUs: BigInt(Math.round(r[1])), stimeUs: BigInt(Math.round(r[2])), maxrssKb: BigInt(Math.round(r[3])) };
   }
 }

@@ -10,7 +10,8 @@
  */
 
 import type { Backend } from '../../ports/backend.js';
-import type { HostFs, HostPorts } from '../../ports/host.js';
+import { HostError, type HostFs, type HostPorts } from '../../ports/host.js';
+import { Errno, linuxErrnoFromHostCode } from '../kernel/errno.js';
 import type { ProcessChannel } from '../../ports/processes.js';
 import { decodeMessage, encodeMessage, type Rusage } from '../fork/messages.js';
 import { decodeForkState, type ForkState } from '../fork/state.js';
@@ -260,6 +261,22 @@ export async function startForkedGuest(backend: Backend, host: HostPorts, opts: 
       return;
     }
     if (m.kind === 'signal') postSignal(task, m.info.signo, { signo: m.info.signo, code: m.info.code, pid: m.info.pid, uid: m.info.uid, value: m.info.value });
+    else if (m.kind === 'setpgid') {
+      // The parent's setpgid(child, pgid), which the host would refuse it (EACCES): done here.
+      let errno = 0;
+      try {
+        host.processes.setpgid(0, m.pgid);
+      } catch (e) {
+        errno = e instanceof HostError ? linuxErrnoFromHostCode(e.code) : Errno.EPERM;
+      }
+      void channel.send(encodeMessage({ kind: 'setpgid-done', errno }));
+    }
+  });
+  task.parentLink = { pid: host.process.ppid, channel };
+  // PR_SET_PDEATHSIG: the parent's elfuse process ended (its end of the channel closed).
+  channel.onClose(() => {
+    const sig = task.tg.pdeathSig;
+    if (sig !== 0 && !task.exit) postSignal(task, sig, { signo: sig, code: 0 /* SI_USER */, pid: task.parentLink?.pid ?? 0, uid: task.cred.uid });
   });
   task.reportToParent = (what, sig) => {
     const msg = what === 'stopped' ? encodeMessage({ kind: 'stopped', signal: sig }) : encodeMessage({ kind: what });

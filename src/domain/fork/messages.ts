@@ -5,7 +5,10 @@
  * know (exit with status and resource usage, death by a signal, stop,
  * continue, and the execve or exit that releases a vfork parent); either
  * side sends the other a signal with its real siginfo (sender pid and uid,
- * sigqueue value), which a bare host signal could not carry.
+ * sigqueue value), which a bare host signal could not carry; a parent asks
+ * a child that has not exec'd to change its own process group (the host
+ * refuses the parent: to it, every elfuse process has exec'd), and the
+ * child answers with the errno.
  *
  * Encoding: one type byte, then the fields as little-endian integers.
  */
@@ -34,11 +37,15 @@ export type ChannelMessage =
   | { readonly kind: 'continued' }
   /** A vfork child's execve succeeded (or it is about to exit): the parent may run again. */
   | { readonly kind: 'released' }
+  | { readonly kind: 'signal'; readonly info: SignalInfoMessage }
   /** A fork child holds its SysV shared memory attaches again: the parent's fork may return. */
   | { readonly kind: 'attached' }
-  | { readonly kind: 'signal'; readonly info: SignalInfoMessage };
+  /** setpgid(child, pgid) from the parent, done by the child as setpgid(0, pgid). */
+  | { readonly kind: 'setpgid'; readonly pgid: number }
+  /** Its answer: 0 or a Linux errno. */
+  | { readonly kind: 'setpgid-done'; readonly errno: number };
 
-const KINDS = ['state', 'exited', 'killed', 'stopped', 'continued', 'released', 'signal', 'attached'] as const;
+const KINDS = ['state', 'exited', 'killed', 'stopped', 'continued', 'released', 'signal', 'attached', 'setpgid', 'setpgid-done'] as const;
 
 export class ChannelMessageError extends Error {}
 
@@ -62,10 +69,12 @@ export function encodeMessage(m: ChannelMessage): Uint8Array {
       v.setBigUint64(22, m.rusage.maxrssKb, true);
       return new Uint8Array(v.buffer);
     }
-    case 'stopped': {
+    case 'stopped':
+    case 'setpgid':
+    case 'setpgid-done': {
       const v = new DataView(new ArrayBuffer(5));
       v.setUint8(0, type);
-      v.setInt32(1, m.signal, true);
+      v.setInt32(1, m.kind === 'stopped' ? m.signal : m.kind === 'setpgid' ? m.pgid : m.errno, true);
       return new Uint8Array(v.buffer);
     }
     case 'continued':
@@ -104,6 +113,12 @@ export function decodeMessage(bytes: Uint8Array): ChannelMessage {
     case 'stopped':
       need(5);
       return { kind, signal: v.getInt32(1, true) };
+    case 'setpgid':
+      need(5);
+      return { kind, pgid: v.getInt32(1, true) };
+    case 'setpgid-done':
+      need(5);
+      return { kind, errno: v.getInt32(1, true) };
     case 'continued':
     case 'released':
     case 'attached':

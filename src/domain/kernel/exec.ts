@@ -11,7 +11,7 @@
  *
  * A file starting with "#!" is a script (fs/binfmt_script.c): its
  * interpreter, looked up in the guest's view like any path, runs with the
- * script's path as an argument, up to BINPRM_MAX_RECURSION levels deep. An
+ * script's path as an argument, up to five levels deep. An
  * AArch64 ELF runs under elfuse; anything else, a host program included, is
  * ENOEXEC, as on Linux.
  */
@@ -19,7 +19,9 @@
 import type { HostPath } from '../../ports/host.js';
 import { enterEl0 } from '../boot/machine.js';
 import { ExecError, loadProgram } from '../boot/program.js';
+import { GuestTooLong } from '../memory/fault.js';
 import { printable } from '../printable.js';
+import { publishSelf } from './procfs.js';
 import { Errno } from './errno.js';
 import { displayPath, fileOf, hostPathOf, readCStringChecked, readPath, withTarget } from './fs-util.js';
 import { AT_EMPTY_PATH, AT_FDCWD, AT_SYMLINK_NOFOLLOW, SIG_DFL, SIG_IGN } from './linux-abi.js';
@@ -31,8 +33,12 @@ import { dropPosixTimers } from './time.js';
 
 /** MAX_ARG_STRLEN: one argument or environment string, NUL included (32 pages). */
 const MAX_ARG_STRLEN = 32 * 4096;
-/** BINPRM_MAX_RECURSION: how deep "#!" interpreters may nest. */
-const BINPRM_MAX_RECURSION = 4;
+/**
+ * How deep "#!" interpreters may nest: exec_binprm tries handlers at depths
+ * 0 to 5, so five scripts and the final program (checked against this
+ * machine's kernel: a sixth script is ELOOP).
+ */
+const MAX_SCRIPT_DEPTH = 5;
 /** BINPRM_BUF_SIZE: the bytes of a file execve looks at for "#!" and the interpreter line. */
 const BINPRM_BUF_SIZE = 256;
 const X_OK = 1;
@@ -52,7 +58,7 @@ function readStringArray(task: Task, ptr: number): Uint8Array[] {
     try {
       out.push(readCStringChecked(task, Number(p), MAX_ARG_STRLEN));
     } catch (e) {
-      if (e instanceof SyscallError && e.errno === Errno.ENAMETOOLONG) throw new SyscallError(Errno.E2BIG);
+      if ((e instanceof SyscallError && e.errno === Errno.ENAMETOOLONG) || e instanceof GuestTooLong) throw new SyscallError(Errno.E2BIG);
       throw e;
     }
   }
@@ -131,7 +137,7 @@ function doExecve(task: Task, dirfd: number, path: HostPath, argvPtr: number, en
     guestPath = seen.guestPath;
     const script = seen.script;
     if (!script) break;
-    if (depth >= BINPRM_MAX_RECURSION) return -Errno.ELOOP;
+    if (depth >= MAX_SCRIPT_DEPTH) return -Errno.ELOOP;
     // argv becomes: interpreter, its argument, the script's name, then argv[1...] (binfmt_script).
     const name = pathBytes(execfn);
     argv = [pathBytes(script.interp), ...(script.arg !== null ? [pathBytes(script.arg)] : []), name, ...argv.slice(1)];
@@ -179,12 +185,12 @@ function doExecve(task: Task, dirfd: number, path: HostPath, argvPtr: number, en
   task.restartBlock = null;
   task.clearChildTid = 0n;
   task.robustList = { head: 0n, len: 0n };
-  task.tg.pdeathSig = 0;
   const base = execfn.slice(execfn.lastIndexOf('/') + 1);
   task.setComm(pathBytes(base));
   enterEl0(machine, prog.as, { sp: BigInt(prog.sp), pc: BigInt(prog.image.entry), pstate: 0n }, false);
   // A vfork parent waits for this (mm_release's complete_vfork_done).
   task.reportToParent?.('released', 0);
+  publishSelf(task);
   task.trace(`elfuse: execve ${printable(displayPath(file))}: entry 0x${prog.image.entry.toString(16)}`);
   return 0;
 }

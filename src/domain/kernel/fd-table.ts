@@ -43,6 +43,8 @@ export class OpenFile {
   lockKey: string | null = null;
   /** A /proc or /dev node elfuse makes up (hostFd is -1); see synthfs.ts. */
   synth: SynthFile | null = null;
+  /** A pidfd (pidfd.ts): the process it refers to (hostFd is -1). */
+  pidfd: number | null = null;
   /** Which layer of the guest's filesystem the object was found in (fs-context.ts): relative lookups from a directory start there. */
   layer: Layer = 'host';
 

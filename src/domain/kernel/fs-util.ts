@@ -135,9 +135,13 @@ export function lookupAt(task: Task, dirfd: number, path: HostPath, opts: WalkOp
   let adhoc: DirRef | null = null;
   if (path.startsWith('/')) {
     start = ctx.root;
-    if (dirfd !== AT_FDCWD && (opts.beneath || opts.inRoot)) {
-      adhoc = dirRefOf(task, fileOf(task, dirfd));
-      start = adhoc;
+    // A scoped walk (openat2's RESOLVE_IN_ROOT/BENEATH) is rooted at dirfd, the cwd for AT_FDCWD (path_init).
+    if (opts.beneath || opts.inRoot) {
+      if (dirfd === AT_FDCWD) start = ctx.cwd;
+      else {
+        adhoc = dirRefOf(task, fileOf(task, dirfd));
+        start = adhoc;
+      }
     }
   } else if (dirfd === AT_FDCWD) {
     start = ctx.cwd;

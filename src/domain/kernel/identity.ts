@@ -12,7 +12,8 @@
 
 import { GuestTooLong } from '../memory/fault.js';
 import { Errno } from './errno.js';
-import { StructWriter, _NSIG } from './linux-abi.js';
+import { StructWriter, _NSIG, signalName } from './linux-abi.js';
+import { watchAdoptions } from './wait.js';
 import { SyscallError, type SyscallArgs, type SyscallImpl } from './syscall-args.js';
 import type { Task } from './task.js';
 
@@ -148,8 +149,8 @@ export const SIZEOF_RUSAGE = 144;
 
 /**
  * getrusage(2): the process (and its only thread) used the host process's
- * CPU time; children are not tracked yet, so theirs is zero. ru_maxrss is
- * the guest's mapped memory in KiB.
+ * CPU time, and ru_maxrss is the guest's mapped memory in KiB; the children
+ * waited for used what they reported at their exit (wait.ts).
  */
 function sysGetrusage(task: Task, a: SyscallArgs): number {
   const who = a.int(0);
@@ -161,6 +162,9 @@ function sysGetrusage(task: Task, a: SyscallArgs): number {
     w.i64(0, us / 1_000_000n).i64(8, us % 1_000_000n);
     const rss = task.as.vmas.reduce((sum, v) => sum + (v.end - v.start), 0);
     w.i64(32, BigInt(Math.floor(rss / 1024)));
+  } else {
+    const r = task.tg.children.reaped;
+    w.i64(0, r.utimeUs / 1_000_000n).i64(8, r.utimeUs % 1_000_000n).i64(16, r.stimeUs / 1_000_000n).i64(24, r.stimeUs % 1_000_000n).i64(32, r.maxrssKb);
   }
   task.mem.write(a.ptr(1), w.bytes);
   return 0;
@@ -204,6 +208,15 @@ function sysPrctl(task: Task, a: SyscallArgs): number {
     case PR_SET_PDEATHSIG: {
       if (arg2 > BigInt(_NSIG)) return -Errno.EINVAL;
       task.tg.pdeathSig = Number(arg2);
+      // A fork child hears of its parent's death by its channel closing (fork-child.ts); a first
+      // process's parent is a host process, so the host kernel signals it, by the signal's host name.
+      if (!task.parentLink) {
+        try {
+          task.host.processes.setPdeathSignal(arg2 === 0n ? 0 : signalName(Number(arg2)));
+        } catch {
+          task.trace(`elfuse: prctl: the host cannot send ${signalName(Number(arg2))} on its parent's death`);
+        }
+      }
       return 0;
     }
     case PR_GET_PDEATHSIG:
@@ -253,6 +266,13 @@ function sysPrctl(task: Task, a: SyscallArgs): number {
       return 0;
     case PR_SET_CHILD_SUBREAPER:
       task.tg.childSubreaper = arg2 !== 0n;
+      // Orphans below become this host process's children; wait.ts adopts and reaps them.
+      try {
+        task.host.processes.setChildSubreaper(task.tg.childSubreaper);
+      } catch {
+        task.trace('elfuse: prctl: the host has no child subreaper; orphans go to its init');
+      }
+      if (task.tg.childSubreaper) watchAdoptions(task);
       return 0;
     case PR_GET_CHILD_SUBREAPER:
       writeInt(task, a.ptr(1), task.tg.childSubreaper ? 1 : 0);

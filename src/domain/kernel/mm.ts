@@ -62,6 +62,7 @@ import {
   RLIM_INFINITY,
 } from './linux-abi.js';
 import type { PageSource, Vma } from '../memory/address-space.js';
+import { TASK_SIZE } from '../memory/layout.js';
 import type { SyscallArgs, SyscallImpl } from './syscall-args.js';
 import type { Task } from './task.js';
 
@@ -271,19 +272,25 @@ const isPrivateAnon = (v: Vma): boolean => (v.flags & MAP_TYPE) === MAP_PRIVATE 
  * work; a hole in the range is ENOMEM after the mapped parts were advised.
  */
 function sysMadvise(task: Task, a: SyscallArgs): number {
-  const start = a.ptr(0);
   const advice = a.int(2);
   const known =
     HARMLESS_ADVICE.has(advice) ||
     [MADV_WILLNEED, MADV_DONTNEED, MADV_FREE, MADV_REMOVE, MADV_WIPEONFORK, MADV_POPULATE_READ, MADV_POPULATE_WRITE].includes(advice);
   if (!known) return -Errno.EINVAL;
-  if (start % PAGE_SIZE) return -Errno.EINVAL;
-  const len = pageUp(a.size(1));
-  const end = start + len;
-  if (end < start || end > 2 ** 48) return -Errno.EINVAL;
-  if (len === 0) return 0;
+  // do_madvise's checks on the 64-bit range: a range that wraps is EINVAL; one above the
+  // address space is only unmapped, so ENOMEM (below).
+  const start64 = a.u64(0);
+  const page = BigInt(PAGE_SIZE);
+  const len64 = (a.u64(1) + page - 1n) & ~(page - 1n) & 0xffff_ffff_ffff_ffffn;
+  if (start64 % page) return -Errno.EINVAL;
+  if (a.u64(1) !== 0n && len64 === 0n) return -Errno.EINVAL;
+  if (len64 === 0n) return 0;
+  if (start64 + len64 >= 1n << 64n) return -Errno.EINVAL;
+  if (start64 >= BigInt(TASK_SIZE)) return -Errno.ENOMEM;
+  const start = Number(start64);
+  const end = Number(start64 + len64 > BigInt(TASK_SIZE) ? BigInt(TASK_SIZE) : start64 + len64);
+  const hole = start64 + len64 > BigInt(TASK_SIZE) || !task.as.isCovered(start, end);
   const vmas = task.as.inRange(start, end);
-  const hole = !task.as.isCovered(start, end);
   if (vmas.length === 0) return -Errno.ENOMEM;
   for (const v of vmas) {
     // MADV_FREE and MADV_WIPEONFORK only apply to private anonymous memory.

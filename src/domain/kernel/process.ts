@@ -31,6 +31,7 @@ import {
   _NSIG,
 } from './linux-abi.js';
 import { encodeUtf8 } from './fs-util.js';
+import { guestRecord, mayKill } from './proc-records.js';
 import { postSignal } from './signal-deliver.js';
 import { SyscallError, type SyscallArgs, type SyscallImpl } from './syscall-args.js';
 import type { Rlimit, Task } from './task.js';
@@ -152,21 +153,52 @@ function hostName(sig: number): string | 0 {
   return sig === 0 ? 0 : signalName(sig);
 }
 
+/** What a signal to another process carries besides its number (the sender's siginfo). */
+export interface SignalSend {
+  readonly code: number;
+  readonly value?: bigint;
+  /** rt_sigqueueinfo passes the caller's own si_pid and si_uid along; kill and tkill put the sender's. */
+  readonly pid?: number;
+  readonly uid?: number;
+}
+
+/** Whether `pid` is in the caller's session (SIGCONT may always go there). */
+function sameSession(task: Task, pid: number): boolean {
+  try {
+    return task.host.processes.getsid(pid) === task.host.processes.getsid(0);
+  } catch {
+    return false;
+  }
+}
+
 /**
- * One signal to one process: itself; a child, over the channel to its
- * elfuse process, with the siginfo the caller made (SIGKILL and SIGCONT by
- * the host: the one cannot be caught, the other must wake a stopped
- * process); any other host process, by the host's kill(2). Returns 0 or a
- * negative errno.
+ * One signal to one process: itself; a child, or the parent that forked
+ * it, over the channel between their elfuse processes, with the siginfo
+ * the caller made (SIGKILL and SIGCONT by the host: the one cannot be
+ * caught, the other must wake a stopped process); any other process by the
+ * host's kill(2), which cannot carry a siginfo (the target sees SI_USER
+ * from pid 0). A guest process of the tree is checked against its
+ * published credentials first (EPERM, as check_kill_permission does);
+ * a host process outside it by the host. Returns 0 or a negative errno.
  */
-function signalProcess(task: Task, pid: number, sig: number, code: number): number {
-  if (pid === task.pid) return sig === 0 ? 0 : raiseSignal(task, sig, code);
+export function signalProcess(task: Task, pid: number, sig: number, send: SignalSend | number): number {
+  const s: SignalSend = typeof send === 'number' ? { code: send } : send;
+  const info = { signo: sig, code: s.code, pid: s.pid ?? task.pid, uid: s.uid ?? task.cred.uid, value: s.value ?? 0n };
+  if (pid === task.pid) return sig === 0 ? 0 : postSignal(task, sig, info);
+  if (task.tg.children.wasReaped(pid)) return -Errno.ESRCH;
   const child = task.tg.children.byPid.get(pid);
   // A zombie takes any signal and does nothing with it.
   if (child?.state === 'zombie') return 0;
-  if (child?.channel && sig !== 0 && sig !== SIGKILL && sig !== SIGCONT) {
-    const info = { signo: sig, code, pid: task.pid, uid: task.cred.uid, value: 0n };
-    void child.channel.send(encodeMessage({ kind: 'signal', info }));
+  const rec = guestRecord(task, pid);
+  if (rec) {
+    const denied = mayKill(task, rec, sig, () => sameSession(task, pid));
+    if (denied) return denied;
+  }
+  let channel = child?.channel ?? null;
+  const parent = task.parentLink;
+  if (!channel && parent && parent.pid === pid && hostParent(task) === pid) channel = parent.channel;
+  if (channel && sig !== 0 && sig !== SIGKILL && sig !== SIGCONT) {
+    void channel.send(encodeMessage({ kind: 'signal', info }));
     return 0;
   }
   try {
@@ -178,12 +210,23 @@ function signalProcess(task: Task, pid: number, sig: number, code: number): numb
   }
 }
 
+function hostParent(task: Task): number {
+  try {
+    return task.host.processes.getppid();
+  } catch {
+    return 0;
+  }
+}
+
 /**
  * kill(2): a process (pid > 0), the caller's process group (0), another
- * group (-pgid), or every process the caller may signal (-1: here, itself
- * and its children). A group's members are found on the host; each gets the
- * signal its own way (signalProcess). ESRCH when nothing was there, EPERM
- * when nothing could be signalled.
+ * group (-pgid), or every process the caller may signal but itself and
+ * init (-1). For -1, "every process" is this elfuse process tree's (the
+ * guest processes elfuse runs, as a container's pid namespace holds them,
+ * found by their records, and the caller's children): never a host process
+ * elfuse does not run. A group's members are found on the host; each gets
+ * the signal its own way (signalProcess). ESRCH when nothing was there,
+ * EPERM when nothing could be signalled.
  */
 function sysKill(task: Task, a: SyscallArgs): number {
   const pid = a.int(0);
@@ -192,7 +235,11 @@ function sysKill(task: Task, a: SyscallArgs): number {
   if (pid > 0) return signalProcess(task, pid, sig, SI_USER);
   let targets: number[];
   if (pid === -1) {
-    targets = [task.pid, ...[...task.tg.children.byPid.values()].filter((c) => c.state !== 'zombie').map((c) => c.pid)];
+    const tree = new Set(task.host.processes.publishedPids());
+    for (const c of task.tg.children.byPid.values()) if (c.state !== 'zombie') tree.add(c.pid);
+    tree.delete(task.pid);
+    tree.delete(1);
+    targets = [...tree];
   } else {
     let pgid = -pid;
     if (pid === 0) {
@@ -237,8 +284,9 @@ function sysTgkill(task: Task, a: SyscallArgs): number {
   return signalProcess(task, tid, sig, SI_TKILL);
 }
 
-/** The host's answer to a process-group call, as an errno. */
-function hostCall(fn: () => number): number {
+/** The host's answer to a process-group call, as an errno; a reaped child is gone (ESRCH). */
+function hostCall(fn: () => number, task?: Task, pid = 0): number {
+  if (task && pid > 0 && task.tg.children.wasReaped(pid)) return -Errno.ESRCH;
   try {
     return fn();
   } catch (e) {
@@ -252,14 +300,29 @@ function hostCall(fn: () => number): number {
  * groups and sessions, since a guest process is a host process: the real
  * terminal's job control sees them.
  */
-function sysSetpgid(task: Task, a: SyscallArgs): number {
+function sysSetpgid(task: Task, a: SyscallArgs): number | Promise<number> {
   const pid = a.int(0);
   const pgid = a.int(1);
   if (pgid < 0) return -Errno.EINVAL;
-  return hostCall(() => {
-    task.host.processes.setpgid(pid, pgid);
-    return 0;
-  });
+  // A child that has not exec'd changes its own group when asked: to the host, every
+  // elfuse process has exec'd, so the host refuses its parent with EACCES.
+  const child = pid > 0 && pid !== task.pid ? task.tg.children.byPid.get(pid) : undefined;
+  // (A stopped child cannot answer: the host's answer, EACCES, stands for it.)
+  if (child?.channel && child.state === 'running' && !child.execed && !child.adopted) {
+    const channel = child.channel;
+    return new Promise<number>((resolve) => {
+      child.setpgidReplies.push((errno) => resolve(-errno));
+      void channel.send(encodeMessage({ kind: 'setpgid', pgid: pgid === 0 ? pid : pgid }));
+    });
+  }
+  return hostCall(
+    () => {
+      task.host.processes.setpgid(pid, pgid);
+      return 0;
+    },
+    task,
+    pid,
+  );
 }
 
 const id = (get: (task: Task) => number): SyscallImpl => ({ handler: (task) => get(task), support: 'full', args: [] });
@@ -268,10 +331,10 @@ export const processSyscalls: Readonly<Record<string, SyscallImpl>> = {
   exit: { handler: sysExit, support: 'full', args: ['int'] },
   exit_group: { handler: sysExit, support: 'full', args: ['int'] },
   getpid: id((t) => t.pid),
-  getppid: { handler: (t) => t.host.processes.getppid(), support: 'full', args: [] },
+  getppid: { handler: (t) => hostParent(t), support: 'full', args: [] },
   setpgid: { handler: sysSetpgid, support: 'full', args: ['int', 'int'] },
-  getpgid: { handler: (t, a) => hostCall(() => t.host.processes.getpgid(a.int(0))), support: 'full', args: ['int'] },
-  getsid: { handler: (t, a) => hostCall(() => t.host.processes.getsid(a.int(0))), support: 'full', args: ['int'] },
+  getpgid: { handler: (t, a) => hostCall(() => t.host.processes.getpgid(a.int(0)), t, a.int(0)), support: 'full', args: ['int'] },
+  getsid: { handler: (t, a) => hostCall(() => t.host.processes.getsid(a.int(0)), t, a.int(0)), support: 'full', args: ['int'] },
   setsid: { handler: (t) => hostCall(() => t.host.processes.setsid()), support: 'full', args: [] },
   gettid: id((t) => t.tid),
   getuid: id((t) => t.cred.uid),
@@ -302,7 +365,7 @@ export const processSyscalls: Readonly<Record<string, SyscallImpl>> = {
     handler: sysKill,
     support: 'partial',
     args: ['int', 'int'],
-    note: 'kill(-1) reaches the caller and its children only; siginfo is exact for the caller and its children',
+    note: 'kill(-1) reaches the guest processes of this elfuse tree only; siginfo is exact between a process, its parent and its children',
   },
   tkill: { handler: sysTkill, support: 'full', args: ['int', 'int'] },
   tgkill: { handler: sysTgkill, support: 'full', args: ['int', 'int', 'int'] },

@@ -1,10 +1,18 @@
 /**
  * /proc as the guest sees it (fs/proc/): the process's own directory
  * (/proc/self and /proc/<pid>) built from the Task (address space, fds,
- * identity, signals, name), and the system-wide files built from what the
- * host reports and what elfuse presents (a 6.12 aarch64 kernel with the vCPU
- * the guest runs on). Formats follow proc(5) and the kernel's seq_printf
- * calls; numbers elfuse does not track (context switches, page faults) are 0.
+ * identity, signals, name); the directories of the other guest processes
+ * of this elfuse process tree, built from the records they publish
+ * (proc-records.ts) and what the host says of their state and parent, and
+ * of this process's zombie children; and the system-wide files built from
+ * what the host reports and what elfuse presents (a 6.12 aarch64 kernel
+ * with the vCPU the guest runs on). Formats follow proc(5) and the
+ * kernel's seq_printf calls; numbers elfuse does not track (context
+ * switches, page faults) are 0.
+ *
+ * The tree is what a container's pid namespace would hold: /proc lists the
+ * processes elfuse runs for it (the first one and all forked from it),
+ * never the host's other processes, though their pids are host pids.
  */
 
 import type { GuestMemory } from '../memory/guest-memory.js';
@@ -15,6 +23,7 @@ import { filePosition, statHostPath, statusFlags, withTarget } from './fs-util.j
 import { AT_FDCWD } from './linux-abi.js';
 import { UTS_RELEASE, UTS_VERSION } from './process.js';
 import { dirNode, text, type SynthNode } from './synthfs.js';
+import { guestRecord, latin1Bytes, publishRecord, type GuestRecord } from './proc-records.js';
 import type { Task } from './task.js';
 
 /** What the process image looked like at exec: where argv/envp live, the auxv, the CPU it was given. */
@@ -140,6 +149,15 @@ function sigIgnCgt(task: Task): { ign: bigint; cgt: bigint } {
   return { ign, cgt };
 }
 
+/** The parent as it is now (an orphan's is whoever adopted it), as getppid(2) says. */
+function liveParent(task: Task): number {
+  try {
+    return task.host.processes.getppid();
+  } catch {
+    return task.ppid;
+  }
+}
+
 /** /proc/self/status (fs/proc/array.c proc_pid_status), the fields programs look for. */
 function statusText(task: Task): string {
   const vm = vmSizes(task);
@@ -154,7 +172,7 @@ function statusText(task: Task): string {
     `Tgid:\t${task.pid}`,
     'Ngid:\t0',
     `Pid:\t${task.tid}`,
-    `PPid:\t${task.ppid}`,
+    `PPid:\t${liveParent(task)}`,
     'TracerPid:\t0',
     `Uid:\t${task.cred.uid}\t${task.cred.euid}\t${task.cred.suid}\t${task.cred.euid}`,
     `Gid:\t${task.cred.gid}\t${task.cred.egid}\t${task.cred.sgid}\t${task.cred.egid}`,
@@ -203,7 +221,7 @@ function statText(task: Task): string {
     task.pid,
     `(${task.comm})`,
     'R',
-    task.ppid,
+    liveParent(task),
     task.pid,
     task.pid,
     0,
@@ -268,6 +286,7 @@ function guestRange(task: Task, start: number, end: number): Uint8Array {
 
 /** The link text of /proc/self/fd/N: a path, or "type:[inode]" for what has none. */
 function fdLinkTarget(task: Task, file: OpenFile): string {
+  if (file.pidfd !== null) return 'anon_inode:[pidfd]';
   if (file.synth || file.kind === 'file' || file.kind === 'dir' || file.kind === 'path' || file.kind === 'chr') {
     if (!file.ownsHostFd) return stdioTarget(task, file);
     // The walk recorded the object's canonical guest path (d_path).
@@ -339,7 +358,8 @@ function fdinfoDir(task: Task): SynthNode {
                 // keep 0
               }
               const flags = statusFlags(task, file) | (task.fds.isCloexec(fd) ? 0o2000000 : 0);
-              return `pos:\t${filePosition(task, file)}\nflags:\t0${flags.toString(8).padStart(7, '0')}\nmnt_id:\t0\nino:\t${ino}\n`;
+              const pid = file.pidfd !== null ? `Pid:\t${file.pidfd}\n` : '';
+              return `pos:\t${filePosition(task, file)}\nflags:\t0${flags.toString(8).padStart(7, '0')}\nmnt_id:\t0\nino:\t${ino}\n${pid}`;
             }),
           }),
         ]),
@@ -381,6 +401,120 @@ function pidDir(task: Task): SynthNode {
     ['status', file(() => statusText(task))],
   ]);
   return dirNode(() => entries);
+}
+
+/** Publishes this process's record for the others' /proc and kill (proc-records.ts), if it changed. */
+export function publishSelf(task: Task, force = false): void {
+  publishRecord(task, (file) => fdLinkTarget(task, file), force);
+}
+
+const STATE_NAMES: Readonly<Record<string, string>> = {
+  R: 'R (running)',
+  S: 'S (sleeping)',
+  D: 'D (disk sleep)',
+  T: 'T (stopped)',
+  t: 't (tracing stop)',
+  Z: 'Z (zombie)',
+  X: 'X (dead)',
+  I: 'I (idle)',
+};
+
+/** What /proc/<pid>/stat and status show of another process. */
+interface OtherView {
+  readonly pid: number;
+  readonly comm: string;
+  readonly state: string;
+  readonly ppid: number;
+  readonly pgrp: number;
+  readonly session: number;
+  readonly uid: readonly number[];
+  readonly gid: readonly number[];
+}
+
+function otherStat(v: OtherView): string {
+  const f: (string | number)[] = [v.pid, `(${v.comm})`, v.state, v.ppid, v.pgrp, v.session, 0, -1];
+  while (f.length < 52) f.push(f.length === 37 ? 17 : 0); // field 38: exit_signal
+  return `${f.join(' ')}\n`;
+}
+
+function otherStatus(v: OtherView): string {
+  return [
+    `Name:\t${v.comm}`,
+    `State:\t${STATE_NAMES[v.state] ?? v.state}`,
+    `Tgid:\t${v.pid}`,
+    'Ngid:\t0',
+    `Pid:\t${v.pid}`,
+    `PPid:\t${v.ppid}`,
+    'TracerPid:\t0',
+    `Uid:\t${v.uid[0]}\t${v.uid[1]}\t${v.uid[2]}\t${v.uid[1]}`,
+    `Gid:\t${v.gid[0]}\t${v.gid[1]}\t${v.gid[2]}\t${v.gid[1]}`,
+    'Threads:\t1',
+    '',
+  ].join('\n');
+}
+
+/** /proc/<pid> of another guest process of the tree: its record, with state and parent from the host. */
+function otherPidDir(task: Task, pid: number, first: GuestRecord): SynthNode {
+  // Each read sees the record as published then; a process gone meanwhile keeps its last one.
+  const rec = (): GuestRecord => guestRecord(task, pid) ?? first;
+  const view = (): OtherView => {
+    const host = task.host.processes.hostView(pid);
+    const r = rec();
+    return { pid, comm: r.comm, state: host?.state ?? 'X', ppid: host?.ppid ?? 0, pgrp: host?.pgrp ?? 0, session: host?.session ?? 0, uid: r.uid, gid: r.gid };
+  };
+  const file = (make: () => string): (() => SynthNode) => () => ({ type: 'file', mode: 0o444, content: text(make) });
+  const entries = new Map<string, () => SynthNode>([
+    ['cmdline', () => ({ type: 'file', mode: 0o444, content: () => latin1Bytes(rec().cmdline) })],
+    ['comm', file(() => `${rec().comm}\n`)],
+    ['cwd', () => ({ type: 'link', target: () => rec().cwd })],
+    ['environ', () => ({ type: 'file', mode: 0o400, content: () => latin1Bytes(rec().environ) })],
+    ['exe', () => ({ type: 'link', target: () => rec().exe })],
+    [
+      'fd',
+      () =>
+        dirNode(
+          () => new Map(rec().fds.map(([fd, target]): [string, () => SynthNode] => [String(fd), () => ({ type: 'link', target: () => target })])),
+          0o500,
+        ),
+    ],
+    ['root', () => ({ type: 'link', target: () => '/' })],
+    ['stat', file(() => otherStat(view()))],
+    ['status', file(() => otherStatus(view()))],
+  ]);
+  return dirNode(() => entries);
+}
+
+/** /proc/<pid> of a zombie child: only its name and state are left (its parent is this process). */
+function zombieDir(task: Task, pid: number, comm: string): SynthNode {
+  const view = (): OtherView => {
+    let pgrp = 0;
+    const child = task.tg.children.byPid.get(pid);
+    if (child) pgrp = child.pgid;
+    const c = task.cred;
+    return { pid, comm, state: 'Z', ppid: task.pid, pgrp, session: 0, uid: [c.uid, c.euid, c.suid], gid: [c.gid, c.egid, c.sgid] };
+  };
+  const file = (make: () => string): (() => SynthNode) => () => ({ type: 'file', mode: 0o444, content: text(make) });
+  const entries = new Map<string, () => SynthNode>([
+    ['cmdline', () => ({ type: 'file', mode: 0o444, content: () => new Uint8Array(0) })],
+    ['comm', file(() => `${comm}\n`)],
+    ['stat', file(() => otherStat(view()))],
+    ['status', file(() => otherStatus(view()))],
+  ]);
+  return dirNode(() => entries);
+}
+
+/** The pid directories /proc holds besides this process's own: the tree's other processes and this one's zombies. */
+function otherPids(task: Task): Map<string, () => SynthNode> {
+  const out = new Map<string, () => SynthNode>();
+  for (const child of task.tg.children.byPid.values()) {
+    if (child.state === 'zombie') out.set(String(child.pid), () => zombieDir(task, child.pid, child.comm));
+  }
+  for (const pid of task.host.processes.publishedPids()) {
+    if (pid === task.pid || out.has(String(pid))) continue;
+    const rec = guestRecord(task, pid);
+    if (rec) out.set(String(pid), () => otherPidDir(task, pid, rec));
+  }
+  return out;
 }
 
 /** The names HWCAP bits have in /proc/cpuinfo's Features line (arch/arm64/kernel/cpuinfo.c), in bit order. */
@@ -495,5 +629,20 @@ export function procRoot(task: Task): SynthNode {
     ['uptime', file(() => uptimeText(task))],
     ['version', file(versionText)],
   ]);
-  return dirNode(() => entries);
+  const all = dirNode(() => new Map([...otherPids(task), ...entries]));
+  if (all.type !== 'dir') return all;
+  // A lookup by name reads one record, not the whole tree's.
+  return {
+    ...all,
+    child: (name) => {
+      const own = entries.get(name);
+      if (own) return own();
+      if (!/^[1-9][0-9]*$/.test(name)) return undefined;
+      const pid = Number(name);
+      const child = task.tg.children.byPid.get(pid);
+      if (child?.state === 'zombie') return zombieDir(task, pid, child.comm);
+      const rec = guestRecord(task, pid);
+      return rec ? otherPidDir(task, pid, rec) : undefined;
+    },
+  };
 }

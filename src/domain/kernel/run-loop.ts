@@ -27,6 +27,7 @@ import { HVC, MAILBOX, SHIM_DATA } from '../boot/shim.js';
 import type { PhysMem } from '../memory/phys.js';
 import { dispatchSyscall } from './dispatch.js';
 import { BUS_ADRALN, BUS_ADRERR, ILL_ILLOPC, RLIMIT_STACK, SIGBUS, SIGILL, SIGKILL, SIGSEGV, SIGTRAP, TRAP_BRKPT, signalName } from './linux-abi.js';
+import { publishSelf } from './procfs.js';
 import { deliverSignals, forceSignal, segvCode, signalPending, userContextOf, type SyscallReturn } from './signal-deliver.js';
 import type { SigInfo, Task, UserContext } from './task.js';
 
@@ -93,6 +94,7 @@ const TURN_CHECK = 16;
 export async function runGuest(task: Task, vcpu: VcpuPort, opts: RunOptions): Promise<GuestStatus> {
   const hooks = opts.hooks;
   if (hooks) await hooks.start();
+  publishSelf(task, true);
   const status = await runLoop(task, vcpu, opts, hooks);
   if (opts.verbose) opts.log(status.kind === 'exited' ? `+++ exited with ${status.code} +++` : `+++ killed by ${signalName(status.signal)}${status.core ? ' (core dumped)' : ''} +++`);
   if (hooks) await hooks.end(status);
@@ -117,6 +119,7 @@ async function runLoop(task: Task, vcpu: VcpuPort, opts: RunOptions, hooks: RunH
     if (exit.reason === ExitReason.CANCELED) {
       await clock.sleep(0n); // let host I/O and timers run between slices
       turnBy = clock.monotonicNs() + TURN_NS;
+      publishSelf(task);
       if (task.exit) return statusOf(task, vcpu);
       // An asynchronous signal interrupts the guest where the slice stopped, if that
       // was in guest code; inside the shim it waits for the next exit.
@@ -157,6 +160,7 @@ async function runLoop(task: Task, vcpu: VcpuPort, opts: RunOptions, hooks: RunH
  */
 async function turnHostLoop(task: Task, opts: RunOptions): Promise<void> {
   await task.host.clock.sleep(0n);
+  publishSelf(task);
   if (task.exit || !signalPending(task)) return;
   deliverSignals(task, task.userContext!, null);
   postMaintenance(task, opts);
@@ -281,6 +285,8 @@ async function syscall(task: Task, vcpu: VcpuPort): Promise<SyscallReturn | null
  */
 async function waitForSyscall(task: Task, pending: Promise<number | bigint>): Promise<number | bigint | null> {
   if (task.exit) return null;
+  // Others may look at this process while it waits: what it did since the last turn is shown.
+  publishSelf(task);
   const release = task.host.process.keepAlive();
   let stop = (): void => undefined;
   const ended = new Promise<null>((resolve) => {

@@ -31,6 +31,7 @@ import {
   StructWriter,
   SIGTTIN,
   SIGTTOU,
+  SI_TKILL,
   _NSIG,
   signalDefaultAction,
 } from './linux-abi.js';
@@ -48,6 +49,7 @@ import {
   syncJobControlSignals,
   waitInterruptible,
 } from './signal-deliver.js';
+import { signalProcess } from './process.js';
 import type { SyscallArgs, SyscallImpl } from './syscall-args.js';
 import type { SigAction, SigInfo, Task } from './task.js';
 
@@ -255,14 +257,21 @@ function readUserSiginfo(task: Task, ptr: number, sig: number): SigInfo {
 }
 
 /**
- * rt_sigqueueinfo(2) / rt_tgsigqueueinfo(2) to the process itself. Only a
- * process signalling itself may pass a kernel si_code (>= 0) or SI_TKILL.
+ * rt_sigqueueinfo(2) / rt_tgsigqueueinfo(2). Only a process signalling
+ * itself may pass a kernel si_code (>= 0) or SI_TKILL; another process gets
+ * the caller's siginfo as given (si_pid, si_uid, si_value: sigqueue's), over
+ * the channel to a child or the parent (process.ts signalProcess).
  */
 function sigqueueinfo(task: Task, tgid: number, tid: number | null, sig: number, ptr: number): number {
+  if (tid !== null && (tgid <= 0 || tid <= 0)) return -Errno.EINVAL;
   if (sig < 0 || sig > _NSIG) return -Errno.EINVAL;
-  if (tgid !== task.pid || (tid !== null && tid !== task.tid)) return -Errno.ESRCH;
   const info = readUserSiginfo(task, ptr, sig);
-  return sig === 0 ? 0 : postSignal(task, sig, info);
+  if (tgid !== task.pid && (info.code >= 0 || info.code === SI_TKILL)) return -Errno.EPERM;
+  // One thread per process: a thread id is its process's id.
+  if (tid !== null && tid !== tgid) return -Errno.ESRCH;
+  if (tgid <= 0) return -Errno.ESRCH;
+  if (tgid === task.pid) return sig === 0 ? 0 : postSignal(task, sig, info);
+  return signalProcess(task, tgid, sig, { code: info.code, value: info.value ?? 0n, pid: info.pid ?? task.pid, uid: info.uid ?? task.cred.uid });
 }
 
 export const signalSyscalls: Readonly<Record<string, SyscallImpl>> = {
@@ -276,13 +285,13 @@ export const signalSyscalls: Readonly<Record<string, SyscallImpl>> = {
     handler: (t, a) => sigqueueinfo(t, a.int(0), null, a.int(1), a.ptr(2)),
     support: 'partial',
     args: ['int', 'int', 'ptr'],
-    note: 'the process itself only',
+    note: 'the siginfo reaches the process itself, its parent and its children; others get the bare signal',
   },
   rt_tgsigqueueinfo: {
     handler: (t, a) => sigqueueinfo(t, a.int(0), a.int(1), a.int(2), a.ptr(3)),
     support: 'partial',
     args: ['int', 'int', 'int', 'ptr'],
-    note: 'the process itself only',
+    note: 'the siginfo reaches the process itself, its parent and its children; others get the bare signal',
   },
   rt_sigreturn: { handler: (t) => sysRtSigreturn(t), support: 'full', args: [] },
   restart_syscall: {

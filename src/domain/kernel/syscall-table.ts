@@ -10,6 +10,7 @@
 
 import { execSyscalls } from './exec.js';
 import { forkSyscalls } from './fork.js';
+import { pidfdSyscalls } from './pidfd.js';
 import { pipeSyscalls } from './pipe.js';
 import { waitSyscalls } from './wait.js';
 import { fsDirSyscalls } from './fs-dir.js';
@@ -362,6 +363,7 @@ const STUBS: Readonly<Record<string, SyscallImpl>> = {
 const IMPLEMENTED: Readonly<Record<string, SyscallImpl>> = joinFamilies({
   execSyscalls,
   forkSyscalls,
+  pidfdSyscalls,
   pipeSyscalls,
   waitSyscalls,
   fsIoSyscalls,

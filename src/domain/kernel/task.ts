@@ -6,6 +6,7 @@
  * state the run loop checks after each syscall.
  */
 
+import type { ProcessChannel } from '../../ports/processes.js';
 import type { HostPorts } from '../../ports/host.js';
 import type { AddressSpace } from '../memory/address-space.js';
 import type { GuestMemory } from '../memory/guest-memory.js';
@@ -152,6 +153,8 @@ export class Task {
 
   /** A fork child tells its parent of stops and continues through this (boot/fork-child.ts); null in a first process. */
   reportToParent: ((what: 'stopped' | 'continued' | 'released', sig: number) => void) | null = null;
+  /** A fork child's channel to the parent that forked it (signals to it carry their siginfo); null in a first process. */
+  parentLink: { readonly pid: number; readonly channel: ProcessChannel } | null = null;
 
   /** A debugger is attached (ptrace's PT_PTRACED): a fatal signal is reported to it before it takes effect. */
   ptraced = false;

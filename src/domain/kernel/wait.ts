@@ -40,6 +40,8 @@ import {
   __WCLONE,
   __WNOTHREAD,
 } from './linux-abi.js';
+import { pidOfPidfd } from './pidfd.js';
+import { guestRecord } from './proc-records.js';
 import { ERESTARTSYS, postSignal, waitInterruptible } from './signal-deliver.js';
 import type { SyscallArgs, SyscallImpl } from './syscall-args.js';
 import type { Task } from './task.js';
@@ -61,6 +63,14 @@ export class ChildProcess {
   rusage: Rusage = ZERO_RUSAGE;
   /** The child's process group as last seen (the host forgets it once the process is gone). */
   pgid: number;
+  /** It has exec'd since the fork (setpgid on it is then EACCES). */
+  execed = false;
+  /** setpgid requests sent to it, answered in order. */
+  readonly setpgidReplies: ((errno: number) => void)[] = [];
+  /** An orphan this subreaper adopted (not forked by it: no channel, reaped from the host). */
+  adopted = false;
+  /** Its name as last seen (a zombie's /proc/<pid>/stat): the parent's at fork, the child's own record at exit. */
+  comm = '';
 
   constructor(
     readonly pid: number,
@@ -78,6 +88,8 @@ export class Children {
   readonly byPid = new Map<number, ChildProcess>();
   /** Resources of the children reaped so far (RUSAGE_CHILDREN). */
   reaped: Rusage = ZERO_RUSAGE;
+  /** Children whose host process still runs (a reaped child's may outlive its report; its orphans go when it ends). */
+  readonly hostAlive = new Set<number>();
   private readonly waiters = new Set<() => void>();
 
   changed(): void {
@@ -94,8 +106,22 @@ export class Children {
     });
   }
 
+  /**
+   * Children reaped lately: their elfuse process may still be finishing on
+   * the host, but to the guest they are gone (ESRCH), as Linux frees the
+   * pid at the reap. Bounded; forgotten when the pid is a child again.
+   */
+  readonly reapedPids = new Set<number>();
+
+  /** Whether `pid` was a child of this process that has been reaped. */
+  wasReaped(pid: number): boolean {
+    return this.reapedPids.has(pid) && !this.byPid.has(pid);
+  }
+
   reap(child: ChildProcess): void {
     this.byPid.delete(child.pid);
+    this.reapedPids.add(child.pid);
+    if (this.reapedPids.size > 1024) this.reapedPids.delete(this.reapedPids.values().next().value as number);
     const r = this.reaped;
     const c = child.rusage;
     this.reaped = { utimeUs: r.utimeUs + c.utimeUs, stimeUs: r.stimeUs + c.stimeUs, maxrssKb: r.maxrssKb > c.maxrssKb ? r.maxrssKb : c.maxrssKb };
@@ -139,6 +165,12 @@ export function childMessage(task: Task, child: ChildProcess, bytes: Uint8Array)
       child.siStatus = 18; // SIGCONT
       notifyStopCont(task, child);
       return;
+    case 'released':
+      if (child.state !== 'zombie') child.execed = true;
+      return;
+    case 'setpgid-done':
+      child.setpgidReplies.shift()?.(m.errno);
+      return;
     case 'signal':
       // A child signalling its parent (kill(getppid(), ...)) with the siginfo it built.
       postSignal(task, m.info.signo, { signo: m.info.signo, code: m.info.code, pid: m.info.pid, uid: m.info.uid, value: m.info.value });
@@ -160,6 +192,9 @@ export function childHostExit(task: Task, child: ChildProcess, how: HostExit): v
 
 function childEnded(task: Task, child: ChildProcess, status: number, code: number, siStatus: number, rusage: Rusage): void {
   if (child.state === 'zombie') return;
+  for (const reply of child.setpgidReplies.splice(0)) reply(Errno.ESRCH);
+  const rec = guestRecord(task, child.pid);
+  if (rec) child.comm = rec.comm;
   child.state = 'zombie';
   child.status = status;
   child.code = code;
@@ -231,10 +266,69 @@ function reportable(task: Task, sel: Selector, options: number): { found: Found 
   return { found: null, any };
 }
 
+/**
+ * PR_SET_CHILD_SUBREAPER: the host makes orphans below this process its
+ * host children; here they become its guest children too, found by their
+ * records (their host parent is this process), and, having no channel to
+ * this process, are reaped from the host (wait4 of the host process), whose
+ * status is the guest's (elfuse exits as its guest did). Checked every 50 ms
+ * while the process is a subreaper, and before a wait would say ECHILD.
+ */
+export function adoptOrphans(task: Task): void {
+  const children = task.tg.children;
+  for (const pid of task.host.processes.publishedPids()) {
+    // Its own children (reaped ones too, while their host process finishes) are not orphans.
+    if (pid === task.pid || children.byPid.has(pid) || children.hostAlive.has(pid)) continue;
+    const v = task.host.processes.hostView(pid);
+    if (!v || v.ppid !== task.pid) continue;
+    const child = new ChildProcess(pid, SIGCHLD, v.pgrp, null);
+    child.adopted = true;
+    child.comm = guestRecord(task, pid)?.comm ?? '';
+    children.byPid.set(pid, child);
+    children.changed();
+  }
+  for (const child of [...children.byPid.values()]) {
+    if (!child.adopted || child.state === 'zombie') continue;
+    let r;
+    try {
+      r = task.host.processes.reapAdopted(child.pid);
+    } catch {
+      r = null;
+    }
+    if (!r) continue;
+    const rusage = { utimeUs: r.utimeUs, stimeUs: r.stimeUs, maxrssKb: r.maxrssKb };
+    const sig = r.status & 0x7f;
+    if (sig === 0) childEnded(task, child, r.status & 0xff00, CLD_EXITED, (r.status >> 8) & 0xff, rusage);
+    else childEnded(task, child, r.status & 0xff, r.status & 0x80 ? CLD_DUMPED : CLD_KILLED, sig, rusage);
+  }
+}
+
+const watching = new WeakSet<Task>();
+
+export function watchAdoptions(task: Task): void {
+  if (watching.has(task)) return;
+  watching.add(task);
+  void (async () => {
+    while (task.tg.childSubreaper && !task.exit) {
+      adoptOrphans(task);
+      await task.host.clock.sleep(50_000_000n);
+    }
+    watching.delete(task);
+  })();
+}
+
 /** The wait loop shared by wait4 and waitid: a report, 0 for WNOHANG, or ECHILD. */
 async function doWait(task: Task, sel: Selector, options: number, report: (f: Found) => void): Promise<number> {
   for (;;) {
+    if (task.tg.childSubreaper) adoptOrphans(task);
     const { found, any } = reportable(task, sel, options);
+    // A subreaper whose reaped child's host process has not ended yet may be about to adopt its orphans.
+    if (!found && !any && task.tg.childSubreaper && [...task.tg.children.hostAlive].some((pid) => !task.tg.children.byPid.has(pid))) {
+      if (options & WNOHANG) return 0;
+      const woke = await waitInterruptible(task, task.tg.children.whenChanged().then(() => true));
+      if (woke === null) return -ERESTARTSYS;
+      continue;
+    }
     if (found) {
       const { child, what } = found;
       report(found);
@@ -304,8 +398,11 @@ function sysWaitid(task: Task, a: SyscallArgs): Promise<number> | number {
   } else if (idtype === P_PGID) {
     if (id < 0) return -Errno.EINVAL;
     sel = { kind: 'pgid', pgid: id === 0 ? task.host.processes.getpgid(0) : id };
-  } else if (idtype === P_PIDFD) return -Errno.EBADF;
-  else return -Errno.EINVAL;
+  } else if (idtype === P_PIDFD) {
+    const pid = id < 0 ? -Errno.EBADF : pidOfPidfd(task, id);
+    if (pid < 0) return pid;
+    sel = { kind: 'pid', pid };
+  } else return -Errno.EINVAL;
   const write = (found: Found | null): void => {
     if (infop === 0) return;
     const O = SiginfoOffset;
@@ -330,5 +427,5 @@ function sysWaitid(task: Task, a: SyscallArgs): Promise<number> | number {
 
 export const waitSyscalls: Readonly<Record<string, SyscallImpl>> = {
   wait4: { handler: sysWait4, support: 'full', args: ['int', 'ptr', 'hex', 'ptr'] },
-  waitid: { handler: sysWaitid, support: 'partial', args: ['int', 'int', 'ptr', 'hex', 'ptr'], note: 'P_PIDFD is EBADF (no pidfds yet)' },
+  waitid: { handler: sysWaitid, support: 'full', args: ['int', 'int', 'ptr', 'hex', 'ptr'] },
 };

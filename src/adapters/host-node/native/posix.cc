@@ -30,8 +30,11 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <unistd.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
 
 #if defined(__linux__)
+#include <sys/prctl.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
 #else
@@ -695,6 +698,41 @@ Napi::Value Getppid(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), getppid());
 }
 
+// processCtl(op, arg): this process's prctl settings that act on the host's process tree.
+// op 0: PR_SET_PDEATHSIG (arg: the host's signal number, 0 clears);
+// op 1: PR_SET_CHILD_SUBREAPER (arg 0 or 1). ENOSYS where the host has neither.
+Napi::Value ProcessCtl(const Napi::CallbackInfo& info) {
+  int op = IntArg(info, 0);
+  int arg = IntArg(info, 1);
+#if defined(__linux__)
+  int r = op == 0 ? prctl(PR_SET_PDEATHSIG, (unsigned long)arg, 0, 0, 0) : prctl(PR_SET_CHILD_SUBREAPER, (unsigned long)arg, 0, 0, 0);
+  if (r != 0) throw ErrnoError(info.Env(), "prctl", errno);
+#else
+  (void)op;
+  (void)arg;
+  throw ErrnoError(info.Env(), "prctl", ENOSYS);
+#endif
+  return info.Env().Undefined();
+}
+
+// reapChild(pid) -> null while it runs, else [status, utimeUs, stimeUs, maxrssKb]: wait4 with
+// WNOHANG for a host child this process did not start (an orphan reparented to a subreaper).
+Napi::Value ReapChild(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int status = 0;
+  struct rusage ru;
+  memset(&ru, 0, sizeof ru);
+  pid_t r = wait4((pid_t)IntArg(info, 0), &status, WNOHANG, &ru);
+  if (r < 0) throw ErrnoError(env, "wait4", errno);
+  if (r == 0) return env.Null();
+  Napi::Array out = Napi::Array::New(env, 4);
+  out.Set(0u, Napi::Number::New(env, status));
+  out.Set(1u, Napi::Number::New(env, (double)ru.ru_utime.tv_sec * 1e6 + (double)ru.ru_utime.tv_usec));
+  out.Set(2u, Napi::Number::New(env, (double)ru.ru_stime.tv_sec * 1e6 + (double)ru.ru_stime.tv_usec));
+  out.Set(3u, Napi::Number::New(env, (double)ru.ru_maxrss));
+  return out;
+}
+
 // ---- a control channel between elfuse processes, with descriptors passed along ----
 
 // socketpair() -> [a, b]: a connected AF_UNIX stream pair, close-on-exec.
@@ -906,6 +944,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("getsid", Napi::Function::New(env, Getsid));
   exports.Set("setsid", Napi::Function::New(env, Setsid));
   exports.Set("getppid", Napi::Function::New(env, Getppid));
+  exports.Set("processCtl", Napi::Function::New(env, ProcessCtl));
+  exports.Set("reapChild", Napi::Function::New(env, ReapChild));
   exports.Set("socketpair", Napi::Function::New(env, SocketPair));
   exports.Set("sendFds", Napi::Function::New(env, SendFds));
   exports.Set("recvFds", Napi::Function::New(env, RecvFds));
