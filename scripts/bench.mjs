@@ -10,18 +10,21 @@
 //                (guests/src/map-count.c): the cost of mm calls with many VMAs
 //   dd bs=1      Debian busybox-static copying /dev/zero to /dev/null a byte
 //                at a time: two system calls per byte, the syscall path
-// Wall time is the best of 3 runs (hyperfine when installed); CPU time
-// (user + system) is the mean over the same runs, which is the fairer
-// figure on a loaded machine. A separate run
-// of elfuse measures its peak RSS (/usr/bin/time -v, else an in-process exit
-// hook) and, with ELFUSE_STATS=1, the guest instruction count it reports on
-// stderr as "elfuse-stats: instructions=<N> seconds=<S>"; that run's stdout
-// is also checked against qemu's.
+// Each workload runs ELFUSE_BENCH_RUNS times under elfuse and under qemu,
+// alternately (elfuse, qemu, elfuse, qemu...), so both see the same load on
+// a busy machine. Every run is timed by /usr/bin/time: wall time, CPU time
+// (user + system) and peak RSS. The table gives medians; the ratio that
+// counts is the CPU-time ratio of the medians (the fairer figure when other
+// processes compete for the cores), and qemu's own spread (min-max CPU time
+// over its runs) says how noisy the run was. elfuse runs with
+// ELFUSE_STATS=1, which reports the guest instructions it retired (guest
+// MIPS); the first run's stdout and status must equal qemu's.
 //
-// Knobs: ELFUSE_BENCH_RUNS (3), ELFUSE_BENCH_LOOP_N (20000000),
+// Knobs: ELFUSE_BENCH_RUNS (5), ELFUSE_BENCH_LOOP_N (20000000),
 //        ELFUSE_BENCH_FILE_MB (20), ELFUSE_BENCH_CPU_SCALE (1),
-//        ELFUSE_BENCH_DD_N (200000),
-//        ELFUSE_BENCH_CLI (see below).
+//        ELFUSE_BENCH_DD_N (200000), ELFUSE_BENCH_ONLY (comma-separated
+//        workload name prefixes, e.g. "sha256,gzip"), ELFUSE_BENCH_QEMU=0
+//        (elfuse alone), ELFUSE_BENCH_CLI (see below).
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -29,11 +32,13 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const runs = Number(process.env.ELFUSE_BENCH_RUNS ?? 3);
+const runs = Number(process.env.ELFUSE_BENCH_RUNS ?? 5);
 const loopN = process.env.ELFUSE_BENCH_LOOP_N ?? '20000000';
 const fileMB = Number(process.env.ELFUSE_BENCH_FILE_MB ?? 20);
 const cpuScale = process.env.ELFUSE_BENCH_CPU_SCALE ?? '1';
 const ddBytes = process.env.ELFUSE_BENCH_DD_N ?? '200000';
+const only = process.env.ELFUSE_BENCH_ONLY?.split(',').filter(Boolean);
+const withQemu = process.env.ELFUSE_BENCH_QEMU !== '0';
 // ELFUSE_BENCH_CLI: another script in place of bin/elfuse.js (to check this script itself).
 const elfuseCli = process.env.ELFUSE_BENCH_CLI ?? join(root, 'bin/elfuse.js');
 const busybox = join(root, '.cache/arm64/busybox-static/bin/busybox');
@@ -60,75 +65,64 @@ function randomFile() {
   return path;
 }
 
-const elfuseCmd = (args) => [process.execPath, elfuseCli, '--backend', 'interp', '--timeout', '0', ...args];
+const elfuseCmd = (args) => [process.execPath, elfuseCli, '--backend', 'interp', ...args];
 const qemuCmd = (args) => ['qemu-aarch64', ...args];
 
-const shellQuote = (s) => `'${s.replaceAll("'", "'\\''")}'`;
-
-/** Best wall time and mean CPU time (user + system), in seconds, over `runs` runs. */
-function bestTime(argv) {
-  if (hasCommand('hyperfine')) {
-    const dir = mkdtempSync(join(tmpdir(), 'elfuse-bench-'));
-    const json = join(dir, 'out.json');
-    const r = spawnSync('hyperfine', ['-N', '--style', 'none', '--runs', String(runs), '--export-json', json, argv.map(shellQuote).join(' ')], {
-      stdio: ['ignore', 'ignore', 'inherit'],
-    });
-    const res = r.status === 0 ? JSON.parse(readFileSync(json, 'utf8')).results[0] : null;
-    rmSync(dir, { recursive: true, force: true });
-    return res ? { wall: res.min, cpu: res.user + res.system } : { wall: NaN, cpu: NaN };
-  }
-  let best = Infinity;
-  for (let i = 0; i < runs; i++) {
-    const start = process.hrtime.bigint();
-    const r = spawnSync(argv[0], argv.slice(1), { stdio: 'ignore' });
-    if (r.status !== 0) return { wall: NaN, cpu: NaN };
-    best = Math.min(best, Number(process.hrtime.bigint() - start) / 1e9);
-  }
-  // Without hyperfine there is no per-child CPU time: report none rather than a guess.
-  return { wall: best, cpu: NaN };
-}
-
-/** One elfuse run with ELFUSE_STATS=1: stdout, peak RSS in MB, guest instructions per second. */
-function measureElfuse(args) {
-  const env = { ...process.env, ELFUSE_STATS: '1' };
-  const useTime = existsSync('/usr/bin/time');
-  const argv = useTime
-    ? ['/usr/bin/time', '-v', ...elfuseCmd(args)]
-    : [process.execPath, '--import', `data:text/javascript,${encodeURIComponent(RSS_HOOK)}`, ...elfuseCmd(args).slice(1)];
-  const r = spawnSync(argv[0], argv.slice(1), { env, maxBuffer: 1 << 28 });
-  const stderr = r.stderr.toString();
-  const rssKb = useTime ? stderr.match(/Maximum resident set size \(kbytes\): (\d+)/) : stderr.match(/elfuse-maxrss-kb: (\d+)/);
-  const stats = stderr.match(/elfuse-stats: instructions=(\d+) seconds=([\d.eE+-]+)/);
+/** One timed run: wall, user+sys CPU seconds and peak RSS from /usr/bin/time; stdout, stderr and status. */
+function timedRun(argv, env) {
+  const dir = mkdtempSync(join(tmpdir(), 'elfuse-bench-'));
+  const out = join(dir, 'time');
+  const r = spawnSync('/usr/bin/time', ['-o', out, '-f', '%e %U %S %M', ...argv], { env, maxBuffer: 1 << 28 });
+  const t = existsSync(out) ? readFileSync(out, 'utf8').trim().split('\n').pop().split(' ').map(Number) : [];
+  rmSync(dir, { recursive: true, force: true });
+  const [wall, user, sys, rssKb] = t.length === 4 ? t : [NaN, NaN, NaN, NaN];
+  const stats = r.stderr.toString().match(/elfuse-stats: instructions=(\d+) seconds=([\d.eE+-]+)/);
   return {
     status: r.status,
     stdout: r.stdout,
-    stderr,
-    rssMB: rssKb ? Number(rssKb[1]) / 1024 : NaN,
+    stderr: r.stderr.toString(),
+    wall,
+    cpu: user + sys,
+    rssMB: rssKb / 1024,
     ips: stats ? Number(stats[1]) / Number(stats[2]) : NaN,
   };
 }
 
-// Node reports maxRSS in kilobytes; the hook runs inside the elfuse process itself.
-const RSS_HOOK = "process.on('exit', () => process.stderr.write(`elfuse-maxrss-kb: ${process.resourceUsage().maxRSS}\\n`));";
+const median = (xs) => {
+  const a = xs.filter(Number.isFinite).sort((p, q) => p - q);
+  if (a.length === 0) return NaN;
+  const m = a.length >> 1;
+  return a.length % 2 ? a[m] : (a[m - 1] + a[m]) / 2;
+};
 
 function bench(name, args) {
-  const reference = spawnSync('qemu-aarch64', args, { maxBuffer: 1 << 28 });
-  const m = measureElfuse(args);
-  const same = m.status === reference.status && Buffer.compare(m.stdout, reference.stdout) === 0;
-  if (!same) {
-    const hint = m.stderr.trim().split('\n').slice(-3).join(' / ');
-    console.error(`bench: ${name}: elfuse output differs from qemu-aarch64 (status ${m.status}): ${hint}`);
+  const env = { ...process.env, ELFUSE_STATS: '1' };
+  const e = [];
+  const q = [];
+  let same = true;
+  for (let i = 0; i < runs && same; i++) {
+    const er = timedRun(elfuseCmd(args), env);
+    const qr = withQemu ? timedRun(qemuCmd(args), process.env) : null;
+    if (i === 0 && qr && (er.status !== qr.status || Buffer.compare(er.stdout, qr.stdout) !== 0)) {
+      const hint = er.stderr.trim().split('\n').slice(-3).join(' / ');
+      console.error(`bench: ${name}: elfuse output differs from qemu-aarch64 (status ${er.status}): ${hint}`);
+      same = false;
+    }
+    e.push(er);
+    if (qr) q.push(qr);
   }
-  const e = same ? bestTime(elfuseCmd(args)) : { wall: NaN, cpu: NaN };
-  const q = bestTime(qemuCmd(args));
+  const qc = q.map((r) => r.cpu);
   return {
     name,
-    elfuseS: e.wall,
-    qemuS: q.wall,
-    ratio: e.wall / q.wall,
-    cpuRatio: e.cpu / q.cpu,
-    rssMB: m.rssMB,
-    ips: m.ips,
+    elfuseS: median(e.map((r) => r.wall)),
+    elfuseCpu: median(e.map((r) => r.cpu)),
+    qemuS: median(q.map((r) => r.wall)),
+    qemuCpu: median(qc),
+    qemuSpread: qc.length ? `${Math.min(...qc).toFixed(3)}-${Math.max(...qc).toFixed(3)}` : 'n/a',
+    ratio: median(e.map((r) => r.wall)) / median(q.map((r) => r.wall)),
+    cpuRatio: median(e.map((r) => r.cpu)) / median(qc),
+    rssMB: Math.max(...e.map((r) => r.rssMB)),
+    ips: median(e.map((r) => r.ips)),
     same,
   };
 }
@@ -138,11 +132,14 @@ function fmt(v, digits) {
 }
 
 function printTable(rows) {
-  const header = ['workload', 'elfuse s', 'qemu s', 'ratio', 'CPU-time ratio', 'elfuse peak RSS MB', 'guest MIPS', 'output'];
+  const header = ['workload', 'elfuse s', 'elfuse CPU s', 'qemu s', 'qemu CPU s', 'qemu CPU spread', 'ratio', 'CPU-time ratio', 'elfuse peak RSS MB', 'guest MIPS', 'output'];
   const body = rows.map((r) => [
     r.name,
     fmt(r.elfuseS, 3),
+    fmt(r.elfuseCpu, 3),
     fmt(r.qemuS, 3),
+    fmt(r.qemuCpu, 3),
+    r.qemuSpread,
     fmt(r.ratio, 1),
     fmt(r.cpuRatio, 1),
     fmt(r.rssMB, 1),
@@ -162,25 +159,30 @@ function main() {
     console.error('bench: dist/app/cli.js missing: run npm run build (npm run bench does)');
     process.exit(1);
   }
-  if (!hasCommand('qemu-aarch64')) {
+  if (!existsSync('/usr/bin/time')) {
+    console.error('bench: /usr/bin/time missing: apt-get install time');
+    process.exit(1);
+  }
+  if (withQemu && !hasCommand('qemu-aarch64')) {
     console.error('bench: qemu-aarch64 missing: apt-get install qemu-user');
     process.exit(1);
   }
-  const rows = [
-    bench(`tight-loop N=${loopN}`, [join(root, 'guests/bin/tight-loop'), loopN]),
-    bench(`cpubench scale ${cpuScale}`, [join(root, 'guests/bin/cpubench'), cpuScale]),
-    bench('map-count mprotect 30000 (60,000 VMAs)', [join(root, 'guests/bin/map-count'), 'mprotect', '30000']),
-    bench('map-count mmap 60000', [join(root, 'guests/bin/map-count'), 'mmap', '60000']),
+  const workloads = [
+    [`tight-loop N=${loopN}`, () => [join(root, 'guests/bin/tight-loop'), loopN]],
+    [`cpubench scale ${cpuScale}`, () => [join(root, 'guests/bin/cpubench'), cpuScale]],
+    ['map-count mprotect 30000 (60,000 VMAs)', () => [join(root, 'guests/bin/map-count'), 'mprotect', '30000']],
+    ['map-count mmap 60000', () => [join(root, 'guests/bin/map-count'), 'mmap', '60000']],
   ];
   if (existsSync(busybox)) {
-    const file = randomFile();
-    rows.push(bench(`busybox sha256sum ${fileMB} MB`, [busybox, 'sha256sum', file]));
-    rows.push(bench(`busybox gzip -c ${fileMB} MB`, [busybox, 'gzip', '-c', file]));
-    rows.push(bench(`busybox dd bs=1 count=${ddBytes}`, [busybox, 'dd', 'if=/dev/zero', 'of=/dev/null', 'bs=1', `count=${ddBytes}`]));
+    workloads.push([`busybox sha256sum ${fileMB} MB`, () => [busybox, 'sha256sum', randomFile()]]);
+    workloads.push([`busybox gzip -c ${fileMB} MB`, () => [busybox, 'gzip', '-c', randomFile()]]);
+    workloads.push([`busybox dd bs=1 count=${ddBytes}`, () => [busybox, 'dd', 'if=/dev/zero', 'of=/dev/null', 'bs=1', `count=${ddBytes}`]]);
   } else {
-    console.error('bench: busybox missing, sha256sum skipped: run bash scripts/fetch-arm64-debs.sh');
+    console.error('bench: busybox missing, its rows skipped: run bash scripts/fetch-arm64-debs.sh');
   }
-  console.log(`best of ${runs} runs${hasCommand('hyperfine') ? ' (hyperfine)' : ''}; RSS and MIPS from one ELFUSE_STATS=1 run`);
+  const chosen = workloads.filter(([name]) => !only || only.some((p) => name.startsWith(p) || name.startsWith(`busybox ${p}`)));
+  const rows = chosen.map(([name, args]) => bench(name, args()));
+  console.log(`medians of ${runs} runs each, elfuse and qemu alternating; CPU time = user + system; RSS = the highest peak of the elfuse runs`);
   printTable(rows);
 }
 
