@@ -13,6 +13,7 @@ import { disassemble } from '../../src/domain/a64/disasm.js';
 import { parsePattern } from '../../src/domain/a64/pattern.js';
 import { fpDefs } from '../../src/domain/a64/table/fp.js';
 import { simdDefs } from '../../src/domain/a64/table/simd.js';
+import { simdFpDefs } from '../../src/domain/a64/table/simd-fp.js';
 import { hasTools, objdumpWords, xorshift32 } from '../support/toolchain.js';
 
 /** objdump's text for each word, in order ('' when it prints the word as undefined). */
@@ -29,7 +30,7 @@ describe('FP/SIMD disassembly matches objdump', () => {
     const dec = a64();
     const words: number[] = [];
     const names: string[] = [];
-    for (const def of [...fpDefs, ...simdDefs]) {
+    for (const def of [...fpDefs, ...simdDefs, ...simdFpDefs]) {
       const p = parsePattern(def.pattern);
       let found = 0;
       for (let tries = 0; tries < 400 && found < 24; tries++) {

@@ -122,7 +122,7 @@ describe('acquire/release, LORegion and RCpc forms', () => {
       const n = 1 << size;
       const mask = (1n << BigInt(8 * n)) - 1n;
       for (const [name, o0] of [['LDAR', 1], ['LDAR', 0], ['LDAPR', 0]] as const) {
-        const m = runWords([encode(name, { size, o0, rn: 1, rt: 2 })], (mm) => {
+        const m = runWords([encode(name, { size, o0, rn: 1, rt: 2, rs: 31, rt2: 31 })], (mm) => {
           mm.cpu.setX(1, BigInt(BASE));
           mm.cpu.setX(2, 0xffffffffffffffffn);
           setMem(mm, BASE, 8, 0x8877665544332211n);

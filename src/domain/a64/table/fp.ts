@@ -131,7 +131,8 @@ export const fpDefs: InsnDef[] = [
   ternary('FNMSUB', 1, 1, 'fnmsub'),
 
   {
-    name: 'FCMP', pattern: '000 11110 ftype:2 1 rm:5 001000 rn:5 e:1 z:1 000', guard: (f) => sd(f) && (f.z === 0 || f.rm === 0),
+    // Rm of the #0.0 form should be zero; like qemu, another value is ignored (CONSTRAINED UNPREDICTABLE).
+    name: 'FCMP', pattern: '000 11110 ftype:2 1 rm:5 001000 rn:5 e:1 z:1 000', guard: sd,
     disasm: (f) => `${f.e ? 'fcmpe' : 'fcmp'}\t${fr(f.ftype!, f.rn!)}, ${f.z ? '#0.0' : fr(f.ftype!, f.rm!)}`, feature: 'fp',
   },
   {

@@ -12,6 +12,7 @@ import { dp_regDefs } from './dp-reg.js';
 import { fpDefs } from './fp.js';
 import { ldstDefs } from './ldst.js';
 import { simdDefs } from './simd.js';
+import { simdFpDefs } from './simd-fp.js';
 
 export const A64_TABLE: readonly InsnDef[] = [
   ...branch_sysDefs,
@@ -20,6 +21,7 @@ export const A64_TABLE: readonly InsnDef[] = [
   ...ldstDefs,
   ...fpDefs,
   ...simdDefs,
+  ...simdFpDefs,
   ...cryptoDefs,
   ...flagmDefs,
   ...simdIntDefs,
