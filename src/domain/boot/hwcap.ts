@@ -39,6 +39,39 @@ export const HWCAP2 = {
   FRINT: 1n << 8n,
 } as const;
 
+/**
+ * The names /proc/cpuinfo's Features line gives the AT_HWCAP bits (index =
+ * bit), as arch/arm64/kernel/cpuinfo.c's hwcap_str spells them.
+ */
+const HWCAP_NAMES: readonly string[] = [
+  'fp', 'asimd', 'evtstrm', 'aes', 'pmull', 'sha1', 'sha2', 'crc32', 'atomics', 'fphp', 'asimdhp', 'cpuid', 'asimdrdm',
+  'jscvt', 'fcma', 'lrcpc', 'dcpop', 'sha3', 'sm3', 'sm4', 'asimddp', 'sha512', 'sve', 'asimdfhm', 'dit', 'uscat', 'ilrcpc',
+  'flagm', 'ssbs', 'sb', 'paca', 'pacg',
+];
+
+/** The names of the AT_HWCAP2 bits (index = bit), as hwcap_str spells them. */
+const HWCAP2_NAMES: readonly string[] = [
+  'dcpodp', 'sve2', 'sveaes', 'svepmull', 'svebitperm', 'svesha3', 'svesm4', 'flagm2', 'frint', 'svei8mm', 'svef32mm',
+  'svef64mm', 'svebf16', 'i8mm', 'bf16', 'dgh', 'rng', 'bti', 'mte', 'ecv', 'afp', 'rpres', 'mte3', 'sme', 'smei16i64',
+  'smef64f64', 'smei8i32', 'smef16f32', 'smeb16f32', 'smef32f32', 'smefa64', 'wfxt', 'ebf16', 'sveebf16',
+];
+
+/**
+ * The Features of /proc/cpuinfo for these hwcaps: the AT_HWCAP names in bit
+ * order, then the AT_HWCAP2 ones (the kernel walks its KERNEL_HWCAP_*
+ * numbering, AT_HWCAP2 bits starting at 64).
+ */
+export function cpuinfoFeatures(hwcap: bigint, hwcap2: bigint): string[] {
+  const out: string[] = [];
+  HWCAP_NAMES.forEach((name, bit) => {
+    if ((hwcap >> BigInt(bit)) & 1n) out.push(name);
+  });
+  HWCAP2_NAMES.forEach((name, bit) => {
+    if ((hwcap2 >> BigInt(bit)) & 1n) out.push(name);
+  });
+  return out;
+}
+
 export interface CpuIdView {
   midr: bigint;
   pfr0: bigint;
