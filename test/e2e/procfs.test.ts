@@ -10,7 +10,7 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync,
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { hasTools } from '../support/toolchain.js';
+import { referenceTools } from '../support/toolchain.js';
 import { BUSYBOX, BUSYBOX_REF, GUESTS_REF, QEMU_REF, ROOT, expectSameRun, guest, requireReferences, runBoth, runElfuse, runQemu } from './helpers.js';
 
 let dir = '';
@@ -229,7 +229,9 @@ describe('--sysroot', () => {
   });
 
   test('PT_INTERP resolves through the sysroot (and is then refused: no interpreter loading yet)', async (ctx) => {
-    if (!hasTools('aarch64-linux-gnu-gcc')) ctx.skip('needs aarch64-linux-gnu-gcc to link a dynamic guest (.ci/run installs it)');
+    const refs = referenceTools('aarch64-linux-gnu-gcc');
+    if (refs.skip) ctx.skip(refs.missing);
+    refs.check();
     const root = join(dir, 'dynroot');
     mkdirSync(join(root, 'lib'), { recursive: true });
     const exe = join(dir, 'dyn');

@@ -6,15 +6,17 @@
  * offsets.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { referenceTools } from '../support/toolchain.js';
 import * as abi from '../../src/domain/kernel/linux-abi.js';
 import { Errno, errnoMessage, linuxErrnoFromHostCode } from '../../src/domain/kernel/errno.js';
 import { le } from './harness.js';
 
-const haveTools = existsSync('/usr/bin/qemu-aarch64') && existsSync('/usr/aarch64-linux-gnu/include/asm-generic/unistd.h');
+// The reference: the uapi headers compiled by the cross toolchain and run on qemu-aarch64.
+const refs = referenceTools('qemu-aarch64', 'aarch64-linux-gnu-gcc');
 
 /** Our names that are not uapi macros (derived sizes, kernel-internal limits). */
 const NOT_IN_UAPI = new Set([
@@ -161,8 +163,9 @@ function reference(): Map<string, string> {
   return ref;
 }
 
-describe.skipIf(!haveTools)('linux-abi vs the arm64 uapi headers (compiled with aarch64-linux-gnu-gcc, run on qemu-aarch64)', () => {
-  const ref = haveTools ? reference() : new Map<string, string>();
+describe.skipIf(refs.skip)('linux-abi vs the arm64 uapi headers (compiled with aarch64-linux-gnu-gcc, run on qemu-aarch64)', () => {
+  refs.check();
+  const ref = reference();
 
   it('every flag and number constant has the arm64 value', () => {
     expect(numericConstants().length).toBeGreaterThan(150);
