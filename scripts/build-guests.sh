@@ -92,3 +92,4 @@ build strace-me strace-me.c c
 build map-count map-count.c c
 build big-write big-write.c c
 build waits waits.c c
+build align align.c c

@@ -26,6 +26,7 @@
  *   the new PC.
  */
 import { a64 } from '../../domain/a64/decoder.js';
+import { checksSpAlignment } from '../../domain/a64/traits.js';
 import { DEBUG_FSC, EC, ESR_IL, ExitReason, FSC, ISS_WNR, STEP_ISV, SysReg, sysRegId, type VcpuExit } from '../../ports/vcpu.js';
 import type { InterpMemory } from './memory.js';
 import { EXEC_TABLE } from './exec/index.js';
@@ -62,6 +63,9 @@ const SCTLR_WXN = 1 << 19;
 const SCTLR_UCT = 1 << 15;
 const SCTLR_DZE = 1 << 14;
 const SCTLR_UCI = 1 << 26;
+const SCTLR_SA = 1 << 3;
+const SCTLR_SA0 = 1 << 4;
+const SCTLR_NAA = 1 << 6;
 
 /** PSTATE.SS in SPSR layout. */
 const PSTATE_SS_BIT = 21;
@@ -76,6 +80,15 @@ export interface IdRegs {
   isar1: bigint;
   pfr0: bigint;
   mmfr0: bigint;
+  mmfr2: bigint;
+}
+
+/** The closure of an SP-based access, with the alignment check in front. */
+function spChecked(fn: Exec): Exec {
+  return (cpu) => {
+    if (cpu.spCheck !== 0 && (cpu.x[2 * SP_SLOT]! & 15) !== 0) cpu.spAlignmentFault();
+    fn(cpu);
+  };
 }
 
 export class Cpu {
@@ -119,6 +132,14 @@ export class Cpu {
 
   /** Scratch high word returned by read64(). */
   hi = 0;
+
+  /** 1 when a load/store based on SP checks its 16-byte alignment (SCTLR_EL1.SA0 at EL0, SA at EL1). */
+  spCheck = 0;
+  /**
+   * 1 when load-acquire/store-release accesses that cross a 16-byte boundary
+   * fault (FEAT_LSE2 with SCTLR_EL1.nAA = 0).
+   */
+  orderedCheck = 1;
 
   // ---- memory ---------------------------------------------------------------
   private readonly mem: InterpMemory;
@@ -246,6 +267,12 @@ export class Cpu {
     this.x[63] = bank[1]!;
     this.tlbOff = el === 0 ? 0 : TLB_ENTRIES;
     this.updateFpTrap();
+    this.updateAlignChecks();
+  }
+
+  private updateAlignChecks(): void {
+    this.spCheck = this.sctlr & (this.el === 0 ? SCTLR_SA0 : SCTLR_SA) ? 1 : 0;
+    this.orderedCheck = this.sctlr & SCTLR_NAA ? 0 : 1;
   }
 
   private spBank(which: 0 | 1): bigint {
@@ -281,6 +308,8 @@ export class Cpu {
         return this.ids.pfr0;
       case SysReg.ID_AA64MMFR0_EL1:
         return this.ids.mmfr0;
+      case SysReg.ID_AA64MMFR2_EL1:
+        return this.ids.mmfr2;
       case SysReg.ID_AA64DFR0_EL1:
         return DebugUnit.DFR0;
       default:
@@ -302,6 +331,7 @@ export class Cpu {
       case SysReg.SCTLR_EL1:
         this.sctlr = Number(v & 0xffffffffn);
         this.sys.set(id, v);
+        this.updateAlignChecks();
         this.tlbFlush();
         return;
       case SysReg.TTBR0_EL1:
@@ -417,6 +447,11 @@ export class Cpu {
     this.unwindNext = this.pc;
     this.ss = 0;
     throw UNWIND;
+  }
+
+  /** An SP alignment fault (EC 0x26): a load or store based on an SP that is not 16-byte aligned. */
+  spAlignmentFault(): never {
+    return this.takeException(EC.SP_ALIGN, 0, this.insnAddr);
   }
 
   /** FP/SIMD access trap used by decode when CPACR_EL1 disables FP. */
@@ -847,11 +882,13 @@ export class Cpu {
     const hit = a64().decode(word);
     const builder = hit ? EXEC_TABLE[hit.entry.def.name] : undefined;
     if (!hit || !builder) {
-      d = { fn: (cpu: Cpu) => cpu.undefinedWord(word), name: null, fields: null };
+      d = { fn: (cpu: Cpu) => cpu.undefinedWord(word), name: null, def: null, fields: null };
     } else if (this.fpTrapped && (hit.entry.def.feature === 'fp' || hit.entry.def.feature === 'asimd')) {
-      d = { fn: (cpu: Cpu) => cpu.fpAccessTrap(), name: null, fields: null };
+      d = { fn: (cpu: Cpu) => cpu.fpAccessTrap(), name: null, def: null, fields: null };
     } else {
-      d = { fn: builder(hit.fields), name: hit.entry.def.name, fields: hit.fields };
+      let fn = builder(hit.fields);
+      if (checksSpAlignment(hit.entry.def, hit.fields)) fn = spChecked(fn);
+      d = { fn, name: hit.entry.def.name, def: hit.entry.def, fields: hit.fields };
     }
     this.execByWord.set(word, d);
     return d;
@@ -915,7 +952,7 @@ export class Cpu {
       if (!cpu.debug.breakpointAt(va, cpu.el)) return insn(cpu);
       cpu.debugExit(EC.BREAKPOINT_LOWER, DEBUG_FSC, va);
     };
-    return new Block(va, [{ fn, name: null, fields: null }], [fn]);
+    return new Block(va, [{ fn, name: null, def: null, fields: null }], [fn]);
   }
 
   /** Leave run() with a trapped debug exception; the PC is `pc`, the instruction there has not run. */

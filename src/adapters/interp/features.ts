@@ -53,7 +53,9 @@ export function interpIdRegs(features: Set<string> = implementedFeatures()): IdR
     field(has('sb') ? 1 : 0, 36);
   // ID_AA64MMFR0_EL1: PARange [3:0] = 1 (36 bits), TGran4 [31:28] = 0 (4 KiB supported), TGran16/64 absent.
   const mmfr0 = field(1, 0) | field(0xf, 24) | field(0, 28);
+  // ID_AA64MMFR2_EL1: AT [35:32] = 1, FEAT_LSE2 (unaligned atomics and ordered accesses inside 16 bytes, exec/ldst.ts).
+  const mmfr2 = field(1, 32);
   // MIDR_EL1: implementer 0x00 ("software"), architecture 0xf, part 0xe1f ("elfuse"), revision 0.
   const midr = field(0xf, 16) | field(0xe1f, 4);
-  return { midr, isar0, isar1, pfr0, mmfr0 };
+  return { midr, isar0, isar1, pfr0, mmfr0, mmfr2 };
 }

@@ -31,6 +31,7 @@ export const HWCAP = {
   ASIMDDP: 1n << 20n,
   FLAGM: 1n << 27n,
   SB: 1n << 29n,
+  USCAT: 1n << 25n,
 } as const;
 
 /** AT_HWCAP2 bits (arch/arm64/include/uapi/asm/hwcap.h). */
@@ -78,6 +79,7 @@ export interface CpuIdView {
   isar0: bigint;
   isar1: bigint;
   mmfr0: bigint;
+  mmfr2: bigint;
 }
 
 export function readCpuIds(vcpu: VcpuPort): CpuIdView {
@@ -87,6 +89,7 @@ export function readCpuIds(vcpu: VcpuPort): CpuIdView {
     isar0: vcpu.getSysReg(SysReg.ID_AA64ISAR0_EL1),
     isar1: vcpu.getSysReg(SysReg.ID_AA64ISAR1_EL1),
     mmfr0: vcpu.getSysReg(SysReg.ID_AA64MMFR0_EL1),
+    mmfr2: vcpu.getSysReg(SysReg.ID_AA64MMFR2_EL1),
   };
 }
 
@@ -121,6 +124,7 @@ export function hwcapFromIds(ids: CpuIdView): { hwcap: bigint; hwcap2: bigint } 
   if (ts >= 1) h |= HWCAP.FLAGM;
   if (ts >= 2) h2 |= HWCAP2.FLAGM2;
   if (fieldOf(ids.isar1, 36) >= 1) h |= HWCAP.SB;
+  if (fieldOf(ids.mmfr2, 32) >= 1) h |= HWCAP.USCAT; // AT: FEAT_LSE2
   if (fieldOf(ids.isar1, 12) >= 1) h |= HWCAP.JSCVT;
   if (fieldOf(ids.isar1, 16) >= 1) h |= HWCAP.FCMA;
   if (fieldOf(ids.isar1, 32) >= 1) h2 |= HWCAP2.FRINT;
@@ -147,6 +151,9 @@ export function emulatedIdRegister(ids: CpuIdView, op0: number, op1: number, crn
       return ids.isar0;
     case SysReg.ID_AA64ISAR1_EL1:
       return ids.isar1;
+    case SysReg.ID_AA64MMFR2_EL1:
+      // Linux shows EL0 only the AT field (FEAT_LSE2) of this register.
+      return ids.mmfr2 & (0xfn << 32n);
     default:
       // The rest of the ID space (CRm 0..7) reads as zero.
       return crm <= 7 ? 0n : null;

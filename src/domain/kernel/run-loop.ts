@@ -233,7 +233,8 @@ async function handleEl0Sync(task: Task, vcpu: VcpuPort, opts: RunOptions): Prom
     }
     case EC.PC_ALIGN:
     case EC.SP_ALIGN: {
-      const far = vcpu.getSysReg(SysReg.FAR_EL1);
+      // do_sp_pc_abort: si_addr is the PC (FAR) or, for SP, the stack pointer (FAR is UNKNOWN then).
+      const far = ec === EC.SP_ALIGN ? vcpu.getSysReg(SysReg.SP_EL0) : vcpu.getSysReg(SysReg.FAR_EL1);
       const info = { signo: SIGBUS, code: BUS_ADRALN, addr: far, faultAddress: far, esr };
       fatalSignal(task, vcpu, info, ec === EC.PC_ALIGN ? 'misaligned PC' : 'misaligned SP');
       return null;

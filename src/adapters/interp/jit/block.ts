@@ -12,7 +12,9 @@
  * instruction faults, the CPU records where (Cpu.unwindNext) so the run loop
  * can count the instructions that completed.
  */
+import type { InsnDef } from '../../../domain/a64/insn.js';
 import type { Fields } from '../../../domain/a64/pattern.js';
+import { checksSpAlignment } from '../../../domain/a64/traits.js';
 import type { Cpu, Exec } from '../cpu.js';
 import { EMITTERS, ENDS_BLOCK } from './emit.js';
 
@@ -21,6 +23,7 @@ export interface Decoded {
   readonly fn: Exec;
   /** Table entry name; null for undefined or trapped instructions (closure only). */
   readonly name: string | null;
+  readonly def: InsnDef | null;
   readonly fields: Fields | null;
 }
 
@@ -88,6 +91,10 @@ export function blockSource(block: Block): string {
       if (out.mayFault) {
         body.push(`cpu.pc = ${pc + 4};`);
         mayFault = true;
+      }
+      // The closures carry CheckSPAlignment themselves; emitted accesses based on SP check here.
+      if (d.def && d.fields && checksSpAlignment(d.def, d.fields)) {
+        body.push('if (cpu.spCheck !== 0 && (x[62] & 15) !== 0) cpu.spAlignmentFault();');
       }
       body.push(out.code);
       ended = out.ends === true;

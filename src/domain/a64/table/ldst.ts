@@ -5,7 +5,7 @@
  * SIMD&FP registers. Entry names are built by the helpers below, which the
  * interpreter uses too, so both sides agree on them.
  */
-import type { InsnDef } from '../insn.js';
+import { withMemory, type InsnDef, type MemAccess } from '../insn.js';
 import type { Fields } from '../pattern.js';
 import { gpr, gprSp, target } from './syntax.js';
 
@@ -366,7 +366,19 @@ const LITERAL_DEFS: InsnDef[] = [
 
 const FP_MODES = ['uimm', 'pre', 'post', 'reg', 'unscaled'] as const;
 
-export const ldstDefs: InsnDef[] = [
+/**
+ * The access of each entry of this family: literals are PC-relative, the
+ * rest use Rn; prefetches access nothing; the rest write when they store.
+ */
+function accessOf(name: string): MemAccess {
+  if (name === 'PRFM_lit') return { base: 'pc', writes: false, prefetch: true };
+  if (name.endsWith('_lit')) return { base: 'pc', writes: false };
+  if (name.startsWith('PRF')) return { base: 'rn', writes: false, prefetch: true };
+  const writes = /^(ST|CAS|SWP)/.test(name) || ATOMIC_OPS.some(([op]) => op === name);
+  return { base: 'rn', writes };
+}
+
+const LDST_DEFS: InsnDef[] = [
   ...EXCLUSIVE_DEFS,
   ...ATOMIC_OPS.map(atomicDef),
   ...RCPC2_KINDS.map(rcpc2Def),
@@ -381,3 +393,5 @@ export const ldstDefs: InsnDef[] = [
   ),
   ...(['STP', 'LDP'] as const).flatMap((op) => PAIR_MODES.map((mode) => fpPair(op, mode))),
 ];
+
+export const ldstDefs: InsnDef[] = LDST_DEFS.map((d) => withMemory(d, accessOf(d.name)));
