@@ -93,3 +93,4 @@ build map-count map-count.c c
 build big-write big-write.c c
 build waits waits.c c
 build align align.c c
+build wfx wfx.c c

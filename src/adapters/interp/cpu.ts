@@ -27,7 +27,7 @@
  */
 import { a64 } from '../../domain/a64/decoder.js';
 import { checksSpAlignment } from '../../domain/a64/traits.js';
-import { DEBUG_FSC, EC, ESR_IL, ExitReason, FSC, ISS_WNR, STEP_ISV, SysReg, sysRegId, type VcpuExit } from '../../ports/vcpu.js';
+import { CNTV_CTL, DEBUG_FSC, EC, ESR_IL, ExitReason, FSC, ISS_WNR, STEP_ISV, SysReg, WFX_ISS_WFE, sysRegId, type VcpuExit } from '../../ports/vcpu.js';
 import type { InterpMemory } from './memory.js';
 import { EXEC_TABLE } from './exec/index.js';
 import { Block, MAX_BLOCK, endsBlock, translate, type Decoded } from './jit/block.js';
@@ -53,6 +53,9 @@ const ACC_EXEC = 2;
 
 /** Instructions per run() slice before returning CANCELED to the host. */
 const DEFAULT_SLICE = 4_000_000;
+
+/** Instructions between two looks at the virtual timer while it is armed. */
+const VTIMER_CHUNK = 500_000;
 
 /** Executions of a block before it is translated to JavaScript. */
 const DEFAULT_JIT_THRESHOLD = 16;
@@ -125,6 +128,16 @@ export class Cpu {
   /** Other system registers, keyed by hv_sys_reg_t id. */
   private readonly sys = new Map<number, bigint>();
   private sctlr = 0;
+
+  /** The event register WFE consumes (set by SEV, SEVL and exception return). */
+  event = 0;
+
+  /** The virtual timer: CNTV_CTL_EL0 (ENABLE, IMASK), CNTV_CVAL_EL0, and HVF's vtimer mask. */
+  private cntvCtl = 0n;
+  private cntvCval = 0n;
+  private vtimerMasked = false;
+  /** True while the timer could fire (enabled, not masked): only then is the counter read. */
+  private vtimerArmed = false;
 
   /** Exclusive monitor: address and size of the last load-exclusive, or -1. */
   exclAddr = -1;
@@ -312,6 +325,10 @@ export class Cpu {
         return this.ids.mmfr2;
       case SysReg.ID_AA64DFR0_EL1:
         return DebugUnit.DFR0;
+      case SysReg.CNTV_CTL_EL0:
+        return this.cntvCtl | (this.vtimerCondition() ? CNTV_CTL.ISTATUS : 0n);
+      case SysReg.CNTV_CVAL_EL0:
+        return this.cntvCval;
       default:
         return this.sys.get(id) ?? 0n;
     }
@@ -343,10 +360,32 @@ export class Cpu {
         this.sys.set(id, v);
         this.updateFpTrap();
         return;
+      case SysReg.CNTV_CTL_EL0:
+        this.cntvCtl = v & (CNTV_CTL.ENABLE | CNTV_CTL.IMASK);
+        this.updateVtimer();
+        return;
+      case SysReg.CNTV_CVAL_EL0:
+        this.cntvCval = v;
+        return;
       default:
         this.sys.set(id, v);
         if (DebugUnit.isDebugReg(id)) this.debugChanged();
     }
+  }
+
+  /** hv_vcpu_set_vtimer_mask. */
+  setVtimerMask(masked: boolean): void {
+    this.vtimerMasked = masked;
+    this.updateVtimer();
+  }
+
+  private updateVtimer(): void {
+    this.vtimerArmed = !this.vtimerMasked && (this.cntvCtl & (CNTV_CTL.ENABLE | CNTV_CTL.IMASK)) === CNTV_CTL.ENABLE;
+  }
+
+  /** The timer condition: enabled and CNTVCT_EL0 >= CNTV_CVAL_EL0 (ISTATUS). */
+  private vtimerCondition(): boolean {
+    return (this.cntvCtl & CNTV_CTL.ENABLE) !== 0n && this.counter() >= this.cntvCval;
   }
 
   /** hv_vcpu_set_trap_debug_exceptions. */
@@ -436,6 +475,34 @@ export class Cpu {
     this.cpsr = spsr;
     this.pc = Number(this.sys.get(SysReg.ELR_EL1) ?? 0n);
     this.exclAddr = -1;
+    this.event = 1; // an exception return is an event for WFE
+    throw UNWIND;
+  }
+
+  /** SEV/SEVL: there is one PE, so both set this PE's event register. */
+  sendEvent(): void {
+    this.event = 1;
+  }
+
+  /**
+   * WFI, or WFE without a pending event: like HVF (HCR_EL2.TWI/TWE), leave
+   * run() with EC 0x01 and the PC at the instruction, which the host
+   * completes (it advances the PC). A WFE with the event register set
+   * clears it and goes on.
+   */
+  wfx(wfe: boolean): void {
+    if (wfe && this.event !== 0) {
+      this.event = 0;
+      return;
+    }
+    this.unwindNext = this.pc - 4; // the WFx itself has not retired: the host completes it
+    this.exit = {
+      reason: ExitReason.EXCEPTION,
+      syndrome: ((EC.WFX << 26) | ESR_IL | (wfe ? WFX_ISS_WFE : 0)) >>> 0,
+      virtualAddress: 0n,
+      physicalAddress: 0n,
+    };
+    this.pc -= 4;
     throw UNWIND;
   }
 
@@ -957,8 +1024,7 @@ export class Cpu {
 
   /** Leave run() with a trapped debug exception; the PC is `pc`, the instruction there has not run. */
   private debugExit(ec: number, iss: number, pc: number): never {
-    this.unwindNext = pc;
-    this.loopDone = -1; // nothing of this block retired (the run loop counts at least one)
+    this.unwindNext = pc; // the instruction at pc has not run
     this.pc = pc;
     this.exit = { reason: ExitReason.EXCEPTION, syndrome: ((ec << 26) | ESR_IL | iss) >>> 0, virtualAddress: 0n, physicalAddress: 0n };
     throw UNWIND;
@@ -974,12 +1040,15 @@ export class Cpu {
     if (this.debug.stepping) return this.runStep();
     let budget = this.slice;
     while (budget > 0) {
+      // The virtual timer is looked at between chunks of VTIMER_CHUNK instructions (a few ms).
+      if (this.vtimerArmed && this.vtimerFires()) return this.vtimerExit();
       const start = budget;
+      const chunk = this.vtimerArmed ? Math.min(budget, VTIMER_CHUNK) : budget;
       try {
-        budget = this.runBlocks(budget);
+        budget = start - chunk + this.runBlocks(chunk);
       } catch (e) {
         if (e !== UNWIND) throw e;
-        budget = this.unwound;
+        budget = start - chunk + this.unwound;
       }
       this.retired += start - budget;
       if (this.exit) return this.exit;
@@ -1038,7 +1107,8 @@ export class Cpu {
     } catch (e) {
       // Instructions of the block up to and including the one that unwound retired.
       // A fault fetching a new block retires nothing.
-      const partial = block ? Math.min(Math.max((this.unwindNext - block.va) / 4, 1), block.length) : 0;
+      // unwindNext is where the unwinding instruction ends, or its own address when it did not run.
+      const partial = block ? Math.min(Math.max((this.unwindNext - block.va) / 4, 0), block.length) : 0;
       const done = partial + this.loopDone;
       this.loopDone = 0;
       this.unwound = budget - done;
@@ -1099,5 +1169,15 @@ export class Cpu {
 
   requestExit(): void {
     this.exitRequested = true;
+  }
+
+  private vtimerFires(): boolean {
+    return this.counter() >= this.cntvCval;
+  }
+
+  /** HV_EXIT_REASON_VTIMER_ACTIVATED: the framework masks the vtimer until the host unmasks it. */
+  private vtimerExit(): VcpuExit {
+    this.setVtimerMask(true);
+    return { reason: ExitReason.VTIMER_ACTIVATED, syndrome: 0, virtualAddress: 0n, physicalAddress: 0n };
   }
 }

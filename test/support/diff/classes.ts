@@ -34,7 +34,7 @@ export const SKIPPED: Readonly<Record<string, string>> = {
 /** HINT immediates compared: NOP, YIELD, SEV, SEVL, DGH, ESB, PSB, TSB, CSDB, BTI and unallocated hints. */
 export const HINT_IMMS: readonly number[] = [0, 1, 4, 5, 6, 16, 17, 18, 20, 32, 34, 36, 38, 40, 41, 64, 100, 127];
 export const HINT_SKIPPED =
-  'WFE/WFI (2, 3) may block; XPACLRI and the PAC/AUT hints (7, 8-15, 24-31) change X17/X30 under qemu -cpu max, which implements FEAT_PAuth, while elfuse does not advertise it and runs them as NOP';
+  'WFE/WFI (2, 3) exit to the host (EC 0x01), which completes them: not an instruction result; XPACLRI and the PAC/AUT hints (7, 8-15, 24-31) change X17/X30 under qemu -cpu max, which implements FEAT_PAuth, while elfuse does not advertise it and runs them as NOP';
 
 /** System registers MRS/MSR are compared on: (o0, op1, CRn, CRm, op2) of NZCV, FPCR, FPSR. */
 export const SYSREGS: readonly (readonly [string, number, number, number, number, number])[] = [

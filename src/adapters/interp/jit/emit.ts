@@ -630,6 +630,9 @@ function branchReg(withLink: boolean): Emitter {
 
 const nop: Emitter = () => ({ code: '' });
 
+/** Hints other than WFE, WFI, SEV and SEVL (closures: they exit or set the event register) are NOPs. */
+const hint: Emitter = (f) => (fv(f, 'imm7') >= 2 && fv(f, 'imm7') <= 5 ? null : { code: '' });
+
 /** The instructions the translator writes out as JavaScript, by A64 table entry name. */
 export const EMITTERS: Readonly<Record<string, Emitter>> = {
   ADD_imm: addSubImm(false, false),
@@ -721,7 +724,7 @@ export const EMITTERS: Readonly<Record<string, Emitter>> = {
   BR: branchReg(false),
   BLR: branchReg(true),
   RET: branchReg(false),
-  HINT: nop,
+  HINT: hint,
   DMB: nop,
   DSB: nop,
   PRFM_uimm: nop,
