@@ -94,3 +94,5 @@ build big-write big-write.c c
 build waits waits.c c
 build align align.c c
 build wfx wfx.c c
+build jit-code jit-code.c c
+build rwx-segment rwx-segment.S asm

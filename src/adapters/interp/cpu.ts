@@ -205,7 +205,7 @@ export class Cpu {
     this.ram32 = new Uint32Array(0);
     this.dv = new DataView(this.ram.buffer);
     this.attachRam();
-    mem.icacheListeners.add(() => this.icacheFlush());
+    mem.icacheListeners.add((ipa, size) => this.icacheFlushRange(ipa, size));
     // A fresh vCPU: EL1h, interrupts masked, MMU off.
     this.sys.set(SysReg.SCTLR_EL1, 0n);
   }
@@ -664,7 +664,10 @@ export class Cpu {
       }
       if (op1 === 3 && crm === 5 && op2 === 1) {
         if (this.el === 0 && !(this.sctlr & SCTLR_UCI)) return this.sysTrap(false, 1, op1, crn, crm, op2, rt);
-        this.icacheFlush();
+        // IC IVAU: the page of the line only (or everything, if the address does not translate).
+        const pa = this.translateQuiet(this.xAddr(src));
+        if (pa < 0) this.icacheFlush();
+        else this.icacheFlushRange(pa, 1);
         this.completeAndUnwind();
       }
       // DC CVAU, CVAC, CIVAC, CVAP, CVADP (EL0 with SCTLR.UCI): no data cache to model.
@@ -695,6 +698,46 @@ export class Cpu {
   /** Drop decoded pages. Closures per instruction word stay valid: they do not depend on the address. */
   icacheFlush(): void {
     this.codePages.fill(undefined as unknown as (Block | undefined)[]);
+  }
+
+  /** Drop the decoded blocks of the physical pages of [pa, pa+size) (host writes, IC IVAU). */
+  icacheFlushRange(pa: number, size: number): void {
+    const last = Math.floor((pa + Math.max(size, 1) - 1) / PAGE_SIZE);
+    for (let ppn = Math.floor(pa / PAGE_SIZE); ppn <= last && ppn < this.codePages.length; ppn++) {
+      this.codePages[ppn] = undefined as unknown as (Block | undefined)[];
+    }
+  }
+
+  /**
+   * The physical address of `va` at the current EL for a data read, from the
+   * TLB or a walk, without faulting or filling the TLB; -1 when there is none.
+   */
+  private translateQuiet(va: number): number {
+    const vpn = Math.floor(va / PAGE_SIZE);
+    const i = (vpn & TLB_MASK) + this.tlbOff;
+    if (this.rTag[i] === vpn) return this.rBase[i]! + (va & PAGE_MASK);
+    if (this.xTag[i] === vpn) return this.xBase[i]! + (va & PAGE_MASK);
+    if (!(this.sctlr & SCTLR_M)) return va < this.ramSize ? va : -1;
+    if (!(va >= 0 && va < VA_LIMIT)) return -1;
+    let table = Number((this.sys.get(SysReg.TTBR0_EL1) ?? 0n) & 0x0000fffffffff000n);
+    for (let level = 0; level <= 3; level++) {
+      const shift = 39 - 9 * level;
+      const dpa = table + (Math.floor(va / 2 ** shift) % 512) * 8;
+      if (dpa + 8 > this.ramSize) return -1;
+      const lo = this.dv.getUint32(dpa, true);
+      const hi = this.dv.getUint32(dpa + 4, true);
+      if ((lo & 1) === 0) return -1;
+      const out = (hi & 0xffff) * TWO32 + ((lo & 0xfffff000) >>> 0);
+      if (level < 3 && (lo & 2) !== 0) {
+        table = out;
+        continue;
+      }
+      if (level === 0 || (level === 3 && (lo & 2) === 0)) return -1;
+      const blockBytes = 2 ** shift;
+      const pa = out - (out % blockBytes) + (va % blockBytes);
+      return pa < this.ramSize ? pa : -1;
+    }
+    return -1;
   }
 
   /**

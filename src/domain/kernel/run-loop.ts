@@ -34,6 +34,7 @@ import type { PhysMem } from '../memory/phys.js';
 import { dispatchSyscall } from './dispatch.js';
 import { BUS_ADRALN, BUS_ADRERR, ILL_ILLOPC, RLIMIT_STACK, SIGBUS, SIGILL, SIGKILL, SIGSEGV, SIGTRAP, TRAP_BRKPT, signalName } from './linux-abi.js';
 import { ExitRegisters } from './exit-registers.js';
+import { OutOfLine } from './xol.js';
 import { deliverSignals, forceSignal, segvCode, signalPending, userContextOf, type SyscallReturn } from './signal-deliver.js';
 import type { SigInfo, Task, UserContext } from './task.js';
 
@@ -48,6 +49,8 @@ export interface MaintenanceState {
   icacheDirty: boolean;
   /** A translation fault: bring the page in (demand paging, stack growth) or say which signal Linux sends. */
   fault(va: number, access: { write: boolean; exec: boolean }, stackLimit: number): 'mapped' | 'segv' | 'bus' | 'oom';
+  /** A permission fault: flip a page of a read-write-execute mapping between write and execute. */
+  flipWx(va: number, access: { write: boolean; exec: boolean }): 'flipped' | 'segv';
 }
 
 export interface RunOptions {
@@ -111,6 +114,7 @@ export async function runGuest(task: Task, vcpu: VcpuPort, opts: RunOptions): Pr
 async function runLoop(task: Task, vcpu: VcpuPort, opts: RunOptions, hooks: RunHooks | undefined): Promise<GuestStatus> {
   task.kick = () => vcpu.requestExit();
   const regs = new ExitRegisters(vcpu);
+  const xol = new OutOfLine(task);
   task.userContext = regs.context('shim');
   const clock = task.host.clock;
   let turnBy = clock.monotonicNs() + TURN_NS;
@@ -146,7 +150,7 @@ async function runLoop(task: Task, vcpu: VcpuPort, opts: RunOptions, hooks: RunH
     handleShimExit(exit, regs);
     const ec = exit.syndrome >>> 26;
     const imm = exit.syndrome & 0xffff;
-    const sys = ec === EC.HVC64 && imm === HVC.EL0_SYNC ? await handleEl0Sync(task, regs, opts) : null;
+    const sys = ec === EC.HVC64 && imm === HVC.EL0_SYNC ? await handleEl0Sync(task, regs, opts, xol) : null;
     if (hooks && !task.exit && signalPending(task)) await debuggerSees(hooks, regs, vcpu, 'shim');
     if (!task.exit) deliverSignals(task, task.userContext, sys);
     if (task.exit) return statusOf(task, vcpu);
@@ -252,7 +256,7 @@ function handleShimExit(exit: VcpuExit, regs: ExitRegisters): void {
 }
 
 /** Answers one EL0 exception; for a syscall, returns what signal delivery needs to restart it. */
-async function handleEl0Sync(task: Task, regs: ExitRegisters, opts: RunOptions): Promise<SyscallReturn | null> {
+async function handleEl0Sync(task: Task, regs: ExitRegisters, opts: RunOptions, xol: OutOfLine): Promise<SyscallReturn | null> {
   const esr = Number(regs.get(Snap.ESR_EL1));
   const ec = esr >>> 26;
   const iss = esr & 0x1ffffff;
@@ -263,18 +267,29 @@ async function handleEl0Sync(task: Task, regs: ExitRegisters, opts: RunOptions):
     case EC.INSN_ABORT_LOWER: {
       const far = regs.get(Snap.FAR_EL1);
       const fsc = iss & 0x3f;
+      const access = { write: ec === EC.DATA_ABORT_LOWER && (iss & (1 << 6)) !== 0, exec: ec === EC.INSN_ABORT_LOWER };
+      // A permission fault on a page of a read-write-execute mapping (kept W^X): the page turns
+      // read-execute for a fetch, read-write for a write. A store into the page it runs from
+      // runs out of line (xol.ts), else its retry could not be fetched.
+      if ((fsc & 0x3c) === FSC.PERMISSION && far < 1n << 48n && opts.maintenance.flipWx(Number(far), access) === 'flipped') {
+        const pc = Number(regs.get(Snap.ELR_EL1));
+        if (access.write && Math.floor(pc / 4096) === Math.floor(Number(far) / 4096)) {
+          const at = xol.begin(pc);
+          if (at !== null) regs.set(Snap.ELR_EL1, BigInt(at));
+        }
+        return null;
+      }
       // A translation fault on a mapped page that is not present yet (demand paging), or just
       // below the stack, brings the page in as Linux's page-fault path does; the shim then
       // returns to the faulting instruction, which runs again. Past a mapped file's end: SIGBUS.
       if ((fsc & 0x3c) === FSC.TRANSLATION && far < 1n << 48n) {
         const limit = task.rlimits[RLIMIT_STACK]?.cur ?? 0n;
-        const access = { write: ec === EC.DATA_ABORT_LOWER && (iss & (1 << 6)) !== 0, exec: ec === EC.INSN_ABORT_LOWER };
         const r = opts.maintenance.fault(Number(far), access, limit > 1n << 48n ? 2 ** 48 : Number(limit));
         if (r === 'mapped') return null;
         if (r === 'bus') {
           // Past the end of a mapped file (filemap_fault): SIGBUS with BUS_ADRERR.
           const info: SigInfo = { signo: SIGBUS, code: BUS_ADRERR, addr: far, faultAddress: far, esr };
-          fatalSignal(task, regs, info, `access beyond the end of a mapped file at ${hex(far)}`);
+          fatalSignal(task, regs, xol, info, `access beyond the end of a mapped file at ${hex(far)}`);
           return null;
         }
         if (r === 'oom') {
@@ -290,7 +305,7 @@ async function handleEl0Sync(task: Task, regs: ExitRegisters, opts: RunOptions):
         fsc === FSC.ALIGNMENT
           ? { signo: SIGBUS, code: BUS_ADRALN, ...fault }
           : { signo: SIGSEGV, code: segvCode(task, far), ...fault };
-      fatalSignal(task, regs, info, `${what} fault at ${hex(far)} (FSC ${hex(fsc)})`);
+      fatalSignal(task, regs, xol, info, `${what} fault at ${hex(far)} (FSC ${hex(fsc)})`);
       return null;
     }
     case EC.PC_ALIGN:
@@ -298,20 +313,26 @@ async function handleEl0Sync(task: Task, regs: ExitRegisters, opts: RunOptions):
       // do_sp_pc_abort: si_addr is the PC (FAR) or, for SP, the stack pointer (FAR is UNKNOWN then).
       const far = regs.get(ec === EC.SP_ALIGN ? Snap.SP_EL0 : Snap.FAR_EL1);
       const info = { signo: SIGBUS, code: BUS_ADRALN, addr: far, faultAddress: far, esr };
-      fatalSignal(task, regs, info, ec === EC.PC_ALIGN ? 'misaligned PC' : 'misaligned SP');
+      fatalSignal(task, regs, xol, info, ec === EC.PC_ALIGN ? 'misaligned PC' : 'misaligned SP');
       return null;
     }
-    case EC.BRK64:
-      fatalSignal(task, regs, pcFault(regs, SIGTRAP, TRAP_BRKPT, esr), `BRK #${hex(iss & 0xffff)}`);
+    case EC.BRK64: {
+      const resume = xol.end(Number(regs.get(Snap.ELR_EL1)), iss & 0xffff);
+      if (resume !== null) {
+        regs.set(Snap.ELR_EL1, BigInt(resume));
+        return null;
+      }
+      fatalSignal(task, regs, xol, pcFault(regs, SIGTRAP, TRAP_BRKPT, esr), `BRK #${hex(iss & 0xffff)}`);
       return null;
+    }
     case EC.SYS64:
-      trappedSystemAccess(task, regs, opts, iss, esr);
+      trappedSystemAccess(task, regs, xol, opts, iss, esr);
       return null;
     case EC.UNKNOWN:
-      fatalSignal(task, regs, pcFault(regs, SIGILL, ILL_ILLOPC, esr), undefinedDescription(task, regs));
+      fatalSignal(task, regs, xol, pcFault(regs, SIGILL, ILL_ILLOPC, esr), undefinedDescription(task, regs));
       return null;
     default:
-      fatalSignal(task, regs, pcFault(regs, SIGILL, ILL_ILLOPC, esr), `unhandled exception class ${hex(ec)} (ESR ${hex(esr)})`);
+      fatalSignal(task, regs, xol, pcFault(regs, SIGILL, ILL_ILLOPC, esr), `unhandled exception class ${hex(ec)} (ESR ${hex(esr)})`);
       return null;
   }
 }
@@ -361,7 +382,7 @@ async function waitForSyscall(task: Task, pending: Promise<number | bigint>): Pr
 }
 
 /** EL0 MRS of an ID register: Linux emulates it; anything else is SIGILL. */
-function trappedSystemAccess(task: Task, regs: ExitRegisters, opts: RunOptions, iss: number, esr: number): void {
+function trappedSystemAccess(task: Task, regs: ExitRegisters, xol: OutOfLine, opts: RunOptions, iss: number, esr: number): void {
   const isRead = (iss & 1) === 1;
   const rt = (iss >>> 5) & 31;
   const op0 = (iss >>> 20) & 3;
@@ -372,7 +393,7 @@ function trappedSystemAccess(task: Task, regs: ExitRegisters, opts: RunOptions, 
   const value = isRead ? emulatedIdRegister(opts.ids, op0, op1, crn, crm, op2) : null;
   if (value === null) {
     const detail = `trapped system register access S${op0}_${op1}_C${crn}_C${crm}_${op2}`;
-    return fatalSignal(task, regs, pcFault(regs, SIGILL, ILL_ILLOPC, esr), detail);
+    return fatalSignal(task, regs, xol, pcFault(regs, SIGILL, ILL_ILLOPC, esr), detail);
   }
   if (rt !== 31) regs.set(rt, value);
   regs.set(Snap.ELR_EL1, regs.get(Snap.ELR_EL1) + 4n);
@@ -394,8 +415,14 @@ function undefinedDescription(task: Task, regs: ExitRegisters): string {
  * task (a blocked or ignored one kills it, as on Linux), then delivered to
  * the guest's handler or, by default, ending the process with a core flag.
  */
-function fatalSignal(task: Task, regs: ExitRegisters, info: SigInfo, detail: string): void {
-  const pc = regs.get(Snap.ELR_EL1);
+function fatalSignal(task: Task, regs: ExitRegisters, xol: OutOfLine, info: SigInfo, detail: string): void {
+  // An instruction that faults while it runs out of line is reported at its own address.
+  const at = regs.get(Snap.ELR_EL1);
+  const pc = BigInt(xol.guestPc(Number(at)));
+  if (pc !== at) {
+    regs.set(Snap.ELR_EL1, pc);
+    if (info.addr === at) info = { ...info, addr: pc };
+  }
   if (task.verbose) task.log(`elfuse: ${signalName(info.signo)} at pc ${hex(pc)}: ${detail}`);
   forceSignal(task, info.signo, info);
 }
