@@ -21,7 +21,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { a64 } from '../../src/domain/a64/decoder.js';
-import { HWCAP, hwcapFromIds } from '../../src/domain/boot/hwcap.js';
+import { hwcapFromIds } from '../../src/domain/boot/hwcap.js';
 import { EXEC_TABLE } from '../../src/adapters/interp/exec/index.js';
 import { interpIdRegs } from '../../src/adapters/interp/features.js';
 import { referenceTools, xorshift32 } from '../support/toolchain.js';
@@ -37,9 +37,6 @@ interface Exclusion {
 const isOneOf = (...names: string[]) => (m: string): boolean => names.includes(m);
 const re = (r: RegExp) => (m: string): boolean => r.test(m);
 const gprFirst = (ops: string): boolean => /^[wx](\d+|zr)\b/.test(ops);
-
-/** FP/SIMD operands in half precision: a scalar H register or half lanes. */
-const halfOperands = (ops: string): boolean => /\bh\d+\b|\.[248]h\b|\.h\[/.test(ops);
 
 export const EXCLUDED: readonly Exclusion[] = [
   {
@@ -73,11 +70,6 @@ export const EXCLUDED: readonly Exclusion[] = [
   {
     why: 'FMLAL/FMLSL(2) (vector) with bit 22 set: binutils decodes them, the ARM ARM leaves them unallocated (qemu -cpu max: SIGILL)',
     match: (m, ops) => /^fml[as]l2?$/.test(m) && !/\[/.test(ops),
-  },
-  {
-    why: 'FEAT_FP16 (half-precision arithmetic): excluded only while fphp/asimdhp are not advertised',
-    unless: HWCAP.FPHP | HWCAP.ASIMDHP,
-    match: (m, ops) => (/^f/.test(m) || m === 'scvtf' || m === 'ucvtf') && halfOperands(ops),
   },
 ];
 

@@ -14,6 +14,7 @@ import { parsePattern } from '../../src/domain/a64/pattern.js';
 import { fpDefs } from '../../src/domain/a64/table/fp.js';
 import { simdDefs } from '../../src/domain/a64/table/simd.js';
 import { simdFpDefs } from '../../src/domain/a64/table/simd-fp.js';
+import { fp16Defs } from '../../src/domain/a64/table/fp16.js';
 import { objdumpWords, xorshift32, referenceTools } from '../support/toolchain.js';
 
 /** objdump's text for each word, in order ('' when it prints the word as undefined). */
@@ -30,7 +31,7 @@ describe('FP/SIMD disassembly matches objdump', () => {
     const dec = a64();
     const words: number[] = [];
     const names: string[] = [];
-    for (const def of [...fpDefs, ...simdDefs, ...simdFpDefs]) {
+    for (const def of [...fpDefs, ...simdDefs, ...simdFpDefs, ...fp16Defs]) {
       const p = parsePattern(def.pattern);
       let found = 0;
       for (let tries = 0; tries < 400 && found < 24; tries++) {

@@ -26,8 +26,10 @@ function field(value: number, shift: number): bigint {
 
 export function interpIdRegs(features: Set<string> = implementedFeatures()): IdRegs {
   const has = (f: string): boolean => features.has(f);
-  // ID_AA64PFR0_EL1: EL0/EL1 AArch64 only; FP [19:16] and AdvSIMD [23:20]: 0 = present, 0xf = absent.
-  const pfr0 = field(1, 0) | field(1, 4) | field(has('fp') ? 0 : 0xf, 16) | field(has('asimd') ? 0 : 0xf, 20);
+  // ID_AA64PFR0_EL1: EL0/EL1 AArch64 only; FP [19:16] and AdvSIMD [23:20]: 0 = present, 1 = with FEAT_FP16, 0xf = absent.
+  const fp = has('fp') ? (has('fphp') ? 1 : 0) : 0xf;
+  const simd = has('asimd') ? (has('asimdhp') ? 1 : 0) : 0xf;
+  const pfr0 = field(1, 0) | field(1, 4) | field(fp, 16) | field(simd, 20);
   // ID_AA64ISAR0_EL1: AES [7:4] (2 = with PMULL), SHA1 [11:8], SHA2 [15:12], CRC32 [19:16], Atomic [23:20] (2 = LSE).
   const isar0 =
     field(has('aes') ? (has('pmull') ? 2 : 1) : 0, 4) |

@@ -13,6 +13,7 @@ import { fpDefs } from './fp.js';
 import { ldstDefs } from './ldst.js';
 import { simdDefs } from './simd.js';
 import { simdFpDefs } from './simd-fp.js';
+import { fp16Defs } from './fp16.js';
 
 export const A64_TABLE: readonly InsnDef[] = [
   ...branch_sysDefs,
@@ -22,6 +23,7 @@ export const A64_TABLE: readonly InsnDef[] = [
   ...fpDefs,
   ...simdDefs,
   ...simdFpDefs,
+  ...fp16Defs,
   ...cryptoDefs,
   ...flagmDefs,
   ...simdIntDefs,
