@@ -19,14 +19,30 @@
 // over its runs) says how noisy the run was. elfuse runs with
 // ELFUSE_STATS=1, which reports the guest instructions it retired (guest
 // MIPS); the first run's stdout and status must equal qemu's.
+// Three multi-process workloads of busybox sh follow, PATH a directory of
+// busybox applet links, qemu-aarch64 running the shell's execs through its
+// binfmt_misc entry (scripts/qemu-binfmt.sh):
+//   fork+exec    200 fork+exec+wait of `true` by its path (goal: within 5x of qemu)
+//   pipeline     a 5-stage pipeline over the 20 MB file
+//   script       a script of 500 mixed commands (builtins, applets run in
+//                the shell, fork+exec, pipelines, $(...), redirections)
+// They are timed the same way (/usr/bin/time counts the waited-for
+// children); their peak RSS is that of the whole process tree, for elfuse
+// and for qemu: the sum of VmRSS over the runner and all its descendants,
+// sampled from /proc every 20 ms in a separate run (shared pages count once
+// per process, and a process shorter than a sample can be missed; this
+// machine's cgroup v1 has no memory.peak). An elfuse run that fails where
+// qemu's succeeds because a syscall is missing shows "not supported yet"
+// instead of times.
 //
 // Knobs: ELFUSE_BENCH_RUNS (5), ELFUSE_BENCH_LOOP_N (20000000),
 //        ELFUSE_BENCH_FILE_MB (20), ELFUSE_BENCH_CPU_SCALE (1),
 //        ELFUSE_BENCH_DD_N (200000), ELFUSE_BENCH_ONLY (comma-separated
-//        workload name prefixes, e.g. "sha256,gzip"), ELFUSE_BENCH_QEMU=0
+//        workload name prefixes, e.g. "sha256,gzip"; "sh" the multi-process
+//        rows, "cpu" all the others), ELFUSE_BENCH_QEMU=0
 //        (elfuse alone), ELFUSE_BENCH_CLI (see below).
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -69,10 +85,10 @@ const elfuseCmd = (args) => [process.execPath, elfuseCli, '--backend', 'interp',
 const qemuCmd = (args) => ['qemu-aarch64', ...args];
 
 /** One timed run: wall, user+sys CPU seconds and peak RSS from /usr/bin/time; stdout, stderr and status. */
-function timedRun(argv, env) {
+function timedRun(argv, env, cwd = undefined) {
   const dir = mkdtempSync(join(tmpdir(), 'elfuse-bench-'));
   const out = join(dir, 'time');
-  const r = spawnSync('/usr/bin/time', ['-o', out, '-f', '%e %U %S %M', ...argv], { env, maxBuffer: 1 << 28 });
+  const r = spawnSync('/usr/bin/time', ['-o', out, '-f', '%e %U %S %M', ...argv], { env, cwd, maxBuffer: 1 << 28 });
   const t = existsSync(out) ? readFileSync(out, 'utf8').trim().split('\n').pop().split(' ').map(Number) : [];
   rmSync(dir, { recursive: true, force: true });
   const [wall, user, sys, rssKb] = t.length === 4 ? t : [NaN, NaN, NaN, NaN];
@@ -122,9 +138,182 @@ function bench(name, args) {
     ratio: median(e.map((r) => r.wall)) / median(q.map((r) => r.wall)),
     cpuRatio: median(e.map((r) => r.cpu)) / median(qc),
     rssMB: Math.max(...e.map((r) => r.rssMB)),
+    qemuRssMB: q.length ? Math.max(...q.map((r) => r.rssMB)) : NaN,
     ips: median(e.map((r) => r.ips)),
-    same,
+    output: same ? 'same' : 'DIFFERS',
   };
+}
+
+// --- multi-process workloads ---
+
+const qemuBinfmt = join(root, 'scripts/qemu-binfmt.sh');
+
+/** A temporary directory with bin/ (links to busybox named after its applets) and the scripts. */
+function processWorkspace() {
+  const dir = mkdtempSync(join(tmpdir(), 'elfuse-bench-sh-'));
+  const bin = join(dir, 'bin');
+  const list = spawnSync('/bin/bash', [qemuBinfmt, 'qemu', busybox, '--list'], { encoding: 'utf8' });
+  if (list.status !== 0) throw new Error(`busybox --list under qemu failed: ${list.stderr}`);
+  spawnSync('mkdir', [bin]);
+  for (const applet of list.stdout.split('\n').filter((a) => /^[\w.[-]+$/.test(a))) symlinkSync(busybox, join(bin, applet));
+  return { dir, bin, env: { PATH: bin, LC_ALL: 'C', HOME: dir } };
+}
+
+/** 500 commands, ten kinds in turn; prints a line per command, so qemu's output checks it. */
+function mixedScript(ws) {
+  const kinds = [
+    (i) => `echo line ${i}`,
+    (i) => `x=$((x + ${i})); echo "sum $x"`,
+    (i) => `${ws.bin}/true && echo exec ${i}`,
+    (i) => `echo ${i} | tr 0-9 a-j`,
+    (i) => `y=$(echo sub ${i}); echo "$y"`,
+    (i) => `echo ${i} >> out.txt; wc -l < out.txt`,
+    (i) => `basename /a/b/file${i}.c .c`,
+    (i) => `[ $((${i} % 3)) -eq 0 ] && echo three ${i} || echo not ${i}`,
+    (i) => `printf '%s\\n' c${i} a${i} b${i} | sort | head -n 1`,
+    (i) => `( echo sub-shell ${i} )`,
+  ];
+  const lines = ['x=0', 'rm -f out.txt'];
+  for (let i = 0; i < 500; i++) lines.push(kinds[i % kinds.length](i));
+  const path = join(ws.dir, 'mixed.sh');
+  writeFileSync(path, `${lines.join('\n')}\n`);
+  chmodSync(path, 0o644);
+  return path;
+}
+
+/** Parent pid of every process, from /proc/N/stat (the field after the parenthesised name). */
+function processTable() {
+  const parent = new Map();
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'latin1');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      parent.set(Number(name), Number(fields[1]));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return parent;
+}
+
+/** Sum of VmRSS (kB) of `pid` and all its descendants now. */
+function treeRssKb(pid) {
+  const parent = processTable();
+  const tree = new Set([pid]);
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const [p, pp] of parent) {
+      if (!tree.has(p) && tree.has(pp)) {
+        tree.add(p);
+        grew = true;
+      }
+    }
+  }
+  let kb = 0;
+  for (const p of tree) {
+    try {
+      const m = readFileSync(`/proc/${p}/status`, 'latin1').match(/^VmRSS:\s+(\d+) kB/m);
+      if (m) kb += Number(m[1]);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return kb;
+}
+
+/** One run with the process tree's RSS sampled every 20 ms: status, stdout, stderr, peak MB. */
+function measureTree(argv, opts) {
+  return new Promise((resolveRun) => {
+    const child = spawn(argv[0], argv.slice(1), { ...opts, stdio: ['ignore', 'pipe', 'pipe'] });
+    const out = [];
+    const err = [];
+    child.stdout.on('data', (b) => out.push(b));
+    child.stderr.on('data', (b) => err.push(b));
+    let peakKb = 0;
+    const timer = setInterval(() => {
+      peakKb = Math.max(peakKb, treeRssKb(child.pid));
+    }, 20);
+    child.on('close', (code, signal) => {
+      clearInterval(timer);
+      resolveRun({
+        status: code ?? `signal ${signal}`,
+        stdout: Buffer.concat(out),
+        stderr: Buffer.concat(err).toString(),
+        rssMB: peakKb / 1024,
+      });
+    });
+  });
+}
+
+/** The syscalls elfuse reports as unimplemented (--verbose) in a rerun of a failed run. */
+function unimplementedSyscalls(args, opts) {
+  const r = spawnSync(process.execPath, [elfuseCli, '--verbose', ...elfuseCmd(args).slice(2)], { ...opts, maxBuffer: 1 << 28 });
+  const names = [...(r.stderr?.toString() ?? '').matchAll(/unimplemented syscall \d+ \((\w+)\)/g)].map((m) => m[1]);
+  return [...new Set(names)];
+}
+
+async function processBench(name, ws, shArgs) {
+  const args = [busybox, ...shArgs];
+  const opts = { cwd: ws.dir, env: ws.env };
+  const qemuArgv = ['/bin/bash', qemuBinfmt, 'qemu', ...args];
+  const q = await measureTree(qemuArgv, opts);
+  if (q.status !== 0) {
+    console.error(`bench: ${name}: the qemu reference failed (status ${q.status}): ${q.stderr.trim().split('\n').slice(-3).join(' / ')}`);
+  }
+  const e = await measureTree(elfuseCmd(args), opts);
+  const same = q.status === 0 && e.status === q.status && Buffer.compare(e.stdout, q.stdout) === 0;
+  let output = same ? 'same' : 'DIFFERS';
+  if (!same) {
+    const missing = unimplementedSyscalls(args, opts);
+    if (missing.length > 0) output = 'not supported yet';
+    const hint = e.stderr.trim().split('\n').slice(-2).join(' / ');
+    const what = missing.length > 0 ? `cannot run it yet (unimplemented: ${missing.join(', ')})` : 'output differs from qemu-aarch64';
+    console.error(`bench: ${name}: elfuse ${what} (status ${e.status}): ${hint}`);
+  }
+  // Timed like the single-process rows: medians of alternating runs.
+  const et = [];
+  const qt = [];
+  for (let i = 0; i < runs && same; i++) {
+    et.push(timedRun(elfuseCmd(args), ws.env, ws.dir));
+    qt.push(timedRun(qemuArgv, ws.env, ws.dir));
+  }
+  const qc = qt.map((r) => r.cpu);
+  return {
+    name,
+    elfuseS: median(et.map((r) => r.wall)),
+    elfuseCpu: median(et.map((r) => r.cpu)),
+    qemuS: median(qt.map((r) => r.wall)),
+    qemuCpu: median(qc),
+    qemuSpread: qc.length ? `${Math.min(...qc).toFixed(3)}-${Math.max(...qc).toFixed(3)}` : 'n/a',
+    ratio: median(et.map((r) => r.wall)) / median(qt.map((r) => r.wall)),
+    cpuRatio: median(et.map((r) => r.cpu)) / median(qc),
+    rssMB: same ? e.rssMB : NaN,
+    qemuRssMB: q.rssMB,
+    ips: NaN,
+    output,
+  };
+}
+
+async function processBenches() {
+  const check = spawnSync('/bin/bash', [qemuBinfmt, 'check'], { encoding: 'utf8' });
+  if (check.status !== 0) {
+    console.error(`bench: process workloads skipped: ${check.stderr.trim()}`);
+    return [];
+  }
+  const ws = processWorkspace();
+  try {
+    const file = randomFile();
+    const loop = `i=0; while [ $i -lt 200 ]; do ${ws.bin}/true; i=$((i + 1)); done; echo $i`;
+    const pipeline = `cat '${file}' | tr 'a-m' 'n-z' | gzip -1 | gzip -dc | sha256sum`;
+    return [
+      await processBench('sh: 200 fork+exec+wait of true (goal 5x)', ws, ['sh', '-c', loop]),
+      await processBench(`sh: 5-stage pipeline over ${fileMB} MB`, ws, ['sh', '-c', pipeline]),
+      await processBench('sh: script of 500 mixed commands', ws, ['sh', mixedScript(ws)]),
+    ];
+  } finally {
+    rmSync(ws.dir, { recursive: true, force: true });
+  }
 }
 
 function fmt(v, digits) {
@@ -132,7 +321,7 @@ function fmt(v, digits) {
 }
 
 function printTable(rows) {
-  const header = ['workload', 'elfuse s', 'elfuse CPU s', 'qemu s', 'qemu CPU s', 'qemu CPU spread', 'ratio', 'CPU-time ratio', 'elfuse peak RSS MB', 'guest MIPS', 'output'];
+  const header = ['workload', 'elfuse s', 'elfuse CPU s', 'qemu s', 'qemu CPU s', 'qemu CPU spread', 'ratio', 'CPU-time ratio', 'elfuse peak RSS MB', 'qemu peak RSS MB', 'guest MIPS', 'output'];
   const body = rows.map((r) => [
     r.name,
     fmt(r.elfuseS, 3),
@@ -143,8 +332,9 @@ function printTable(rows) {
     fmt(r.ratio, 1),
     fmt(r.cpuRatio, 1),
     fmt(r.rssMB, 1),
+    fmt(r.qemuRssMB, 1),
     fmt(r.ips / 1e6, 1),
-    r.same ? 'same' : 'DIFFERS',
+    r.output,
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => row[i].length)));
   const line = (cells) => `| ${cells.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`;
@@ -153,7 +343,7 @@ function printTable(rows) {
   for (const row of body) console.log(line(row));
 }
 
-function main() {
+async function main() {
   if (spawnSync('bash', [join(root, 'scripts/build-guests.sh')], { stdio: 'inherit' }).status !== 0) process.exit(1);
   if (!process.env.ELFUSE_BENCH_CLI && !existsSync(join(root, 'dist/app/cli.js'))) {
     console.error('bench: dist/app/cli.js missing: run npm run build (npm run bench does)');
@@ -180,10 +370,12 @@ function main() {
   } else {
     console.error('bench: busybox missing, its rows skipped: run bash scripts/fetch-arm64-debs.sh');
   }
-  const chosen = workloads.filter(([name]) => !only || only.some((p) => name.startsWith(p) || name.startsWith(`busybox ${p}`)));
-  const rows = chosen.map(([name, args]) => bench(name, args()));
-  console.log(`medians of ${runs} runs each, elfuse and qemu alternating; CPU time = user + system; RSS = the highest peak of the elfuse runs`);
+  const picked = (name) => !only || only.some((p) => p === 'cpu' || name.startsWith(p) || name.startsWith(`busybox ${p}`));
+  const rows = workloads.filter(([name]) => picked(name)).map(([name, args]) => bench(name, args()));
+  if (existsSync(busybox) && withQemu && (!only || only.includes('sh'))) rows.push(...(await processBenches()));
+  console.log(`medians of ${runs} runs each, elfuse and qemu alternating; CPU time = user + system; RSS = the highest peak of the runs`);
+  console.log('sh rows: peak RSS of the whole process tree (sum of VmRSS, sampled from /proc every 20 ms); qemu runs its execs through binfmt_misc');
   printTable(rows);
 }
 
-main();
+await main();

@@ -16,6 +16,7 @@ import { closedStdio, rawArgs, rawEnviron } from './host-args.js';
 import { parseCli, UsageError } from './options.js';
 import { checkSysroot, createSysroot } from './sysroot.js';
 import { debugAttachment } from './debug.js';
+import { flushChannels, isForkChild, runForkChild } from './fork-child.js';
 
 /** Exit statuses of elfuse's own failures (the conventions of env(1) and shells). */
 export const EXIT_INTERNAL = 125;
@@ -35,6 +36,7 @@ export function statusToExitCode(s: GuestStatus): number {
 }
 
 export async function main(argv: readonly string[]): Promise<number> {
+  if (isForkChild()) return forkChildMain();
   let opts;
   try {
     opts = parseCli(argv, packageVersion(), process.env, (s) => process.stdout.write(s));
@@ -46,6 +48,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     throw e;
   }
   if (!opts) return 0;
+  // Fork children inherit the parent's environment: they trace too.
+  if (opts.verbose) process.env.ELFUSE_VERBOSE_CHILD = '1';
   let sysroot: string | undefined;
   try {
     if (opts.sysroot !== undefined) sysroot = checkSysroot(opts.sysroot);
@@ -121,11 +125,31 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
 }
 
+/** A fork child: the parent's fork state instead of options, then the same exit statuses. */
+async function forkChildMain(): Promise<number> {
+  const container = buildContainer({ platform: process.platform, arch: process.arch });
+  const host = container.get<HostPorts>(TYPES.HostPorts);
+  const verbose = process.env.ELFUSE_VERBOSE_CHILD === '1';
+  try {
+    const status = await runForkChild(host, container.get<BackendFactory>(TYPES.BackendFactory), verbose);
+    if (status.kind === 'signaled' && status.byHost) host.signals.dieBy(signalName(status.signal));
+    return statusToExitCode(status);
+  } catch (e) {
+    err(`internal error in a fork child: ${e instanceof Error ? e.message : String(e)}`);
+    if (e instanceof Error && e.stack && verbose) process.stderr.write(`${e.stack}\n`);
+    return EXIT_INTERNAL;
+  }
+}
+
 // process.exit, not exitCode: a guest may leave a host read pending (stdin), which
 // would keep Node alive. stdout/stderr writes are synchronous for files, pipes
 // and terminals on POSIX hosts, so nothing is lost.
 main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
+  // A fork's state may still be on its way to the child: it must arrive before this process goes.
+  async (code) => {
+    await flushChannels();
+    process.exit(code);
+  },
   (e: unknown) => {
     err(`internal error: ${e instanceof Error ? e.message : String(e)}`);
     process.exit(EXIT_INTERNAL);

@@ -7,6 +7,8 @@
  * place (src/domain/kernel/errno.ts).
  */
 
+import type { HostProcesses } from './processes.js';
+
 /** A failed host operation. `code` is the host's name for the error ('ENOENT', 'ENOTSUP', ...). */
 export class HostError extends Error {
   constructor(
@@ -134,6 +136,8 @@ export interface HostFs {
   fchmod(fd: number, mode: number): void;
   fchown(fd: number, uid: number, gid: number): void;
   fstatfs(fd: number): HostStatfs;
+  /** pipe2(2): a new host pipe, [read end, write end], close-on-exec. */
+  pipe(nonBlock: boolean): [number, number];
   /** Sets or clears O_NONBLOCK on the host's open file description (shared with whoever shares it, as on Linux). */
   setNonBlocking(fd: number, on: boolean): void;
 }
@@ -214,6 +218,12 @@ export interface HostSignals {
    * returns.
    */
   dieBy(name: string): never;
+  /**
+   * Ignores (or puts back the default action of) a signal the process does
+   * not subscribe to: the host kernel's terminal job control (SIGTTIN,
+   * SIGTTOU) treats an ignored signal differently from a default one.
+   */
+  setIgnored(name: string, ignored: boolean): void;
 }
 
 /**
@@ -297,4 +307,6 @@ export interface HostPorts {
   readonly process: HostProcess;
   readonly terminal: HostTerminal;
   readonly signals: HostSignals;
+  /** Other elfuse processes: fork children, process groups, sessions (ports/processes.ts). */
+  readonly processes: HostProcesses;
 }

@@ -42,6 +42,10 @@ export interface HostProcesses {
   /** kill(2) of a host process or group (negative pid); the signal by its POSIX name, or 0 to probe. */
   kill(pid: number, signal: string | 0): void;
   getppid(): number;
+  /** Resolves once every message sent on any channel has reached the host (before this process exits). */
+  flush(): Promise<void>;
+  /** The processes of a host process group (to signal each in its own way); empty if it has none. */
+  groupMembers(pgid: number): number[];
   getpgid(pid: number): number;
   setpgid(pid: number, pgid: number): void;
   getsid(pid: number): number;

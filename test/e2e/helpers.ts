@@ -10,7 +10,7 @@
  *                               differential tests must all pass trivially;
  *   ELFUSE_E2E_CLI=path         the script run by node instead of bin/elfuse.js.
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { constants } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -116,6 +116,39 @@ export function runQemu(args: readonly string[], opts: RunOptions = {}): Promise
   return run(QEMU, args, opts);
 }
 
+/** scripts/qemu-binfmt.sh: binfmt_misc entries for guests that exec other programs. */
+export const QEMU_BINFMT = join(ROOT, 'scripts/qemu-binfmt.sh');
+
+/**
+ * `qemu-aarch64 ARGS...` where the guest's execs of aarch64 files (a shell
+ * running applets) run under qemu-aarch64 too, through binfmt_misc.
+ * /bin/bash by its path: opts.env's PATH is often a directory of guest links.
+ */
+export function runQemuExec(args: readonly string[], opts: RunOptions = {}): Promise<RunResult> {
+  const [cmd = '', ...rest] = qemuExecArgv(args);
+  return run(cmd, rest, opts);
+}
+
+export function qemuExecArgv(args: readonly string[]): string[] {
+  return ['/bin/bash', QEMU_BINFMT, 'qemu', ...args];
+}
+
+/**
+ * `node bin/elfuse.js --backend interp ARGS...` under the binfmt tripwire:
+ * should elfuse ever ask the host kernel to exec an aarch64 file, that exec
+ * fails with status 126 and a line is appended to `guardLog`.
+ */
+export function runElfuseGuarded(guardLog: string, args: readonly string[], opts: RunOptions = {}): Promise<RunResult> {
+  const [cmd = '', ...rest] = elfuseGuardedArgv(guardLog, args);
+  return run(cmd, rest, opts);
+}
+
+/** The command line of runElfuseGuarded (qemu's under ELFUSE_E2E_UNDER_TEST=qemu). */
+export function elfuseGuardedArgv(guardLog: string, args: readonly string[]): string[] {
+  if (process.env.ELFUSE_E2E_UNDER_TEST === 'qemu') return qemuExecArgv(args);
+  return ['/bin/bash', QEMU_BINFMT, 'guard', guardLog, process.execPath, ELFUSE_CLI, '--backend', 'interp', ...args];
+}
+
 /** Runs the same guest command line under both and returns both results. */
 export async function runBoth(args: readonly string[], opts: RunOptions = {}): Promise<{ elfuse: RunResult; qemu: RunResult }> {
   const [elfuse, qemu] = await Promise.all([runElfuse(args, opts), runQemu(args, opts)]);
@@ -171,6 +204,21 @@ export function requireReferences(ctx: TestContext, refs: readonly Reference[]):
   if (missing === undefined) return;
   if (process.env.ELFUSE_ALLOW_MISSING_REFS === '1') ctx.skip(missing);
   throw new Error(missing);
+}
+
+/**
+ * The binfmt reference (runQemuExec) must work: qemu-binfmt.sh check says
+ * which mode it is in, or what is missing, which fails the test like a
+ * missing reference program.
+ */
+export function requireQemuExec(ctx: TestContext): 'private' | 'system' {
+  requireReferences(ctx, [QEMU_REF]);
+  const r = spawnSync('/bin/bash', [QEMU_BINFMT, 'check'], { encoding: 'utf8' });
+  const mode = r.stdout.trim();
+  if (r.status === 0 && (mode === 'private' || mode === 'system')) return mode;
+  const why = `qemu-aarch64 cannot run a guest's execs: ${r.stderr.trim() || `qemu-binfmt.sh check exited ${r.status}`}`;
+  if (process.env.ELFUSE_ALLOW_MISSING_REFS === '1') ctx.skip(why);
+  throw new Error(why);
 }
 
 export function readElfuseVersion(): string {

@@ -67,11 +67,17 @@ export class TmuxSession {
     return text.endsWith('\n') ? Number(text) : null;
   }
 
+  /** The terminal's foreground process group (tcgetpgrp of the pane's tty, as ps reports it). */
+  foregroundPgrp(): number {
+    const pid = this.tmux('display-message', '-p', '#{pane_pid}').trim();
+    return Number(execFileSync('ps', ['-o', 'tpgid=', '-p', pid], { encoding: 'utf8' }).trim());
+  }
+
   /** What is still running in the pane, for failure messages. */
   private processes(): string {
     try {
       const tty = this.tmux('display-message', '-p', '#{pane_tty}').trim();
-      return execFileSync('ps', ['-o', 'pid,stat,etime,args', '-t', tty], { encoding: 'utf8' });
+      return execFileSync('ps', ['-o', 'pid,pgid,tpgid,stat,etime,args', '-t', tty], { encoding: 'utf8' });
     } catch {
       return '(ps failed)';
     }

@@ -117,7 +117,7 @@ function cProgram(): string {
       .concat(['asm-generic/errno.h', 'asm/termios.h'])
       .concat(['linux/falloc.h', 'linux/fs.h', 'linux/openat2.h', 'linux/close_range.h', 'asm/statfs.h'])
       .concat(['asm/siginfo.h', 'linux/signal.h', 'asm/sigcontext.h', 'asm/ucontext.h', 'linux/times.h'])
-      .concat(['asm-generic/errno.h', 'asm/termios.h', 'linux/poll.h'])
+      .concat(['asm-generic/errno.h', 'asm/termios.h', 'linux/poll.h', 'linux/sched.h', 'linux/wait.h'])
       .map((h) => `#include <${h}>`),
     // Constants the uapi headers keep elsewhere or not at all (man pages give the values).
     '#ifndef F_OK',

@@ -116,10 +116,10 @@ describe('/proc', () => {
   });
 
   it('root may open a read-only proc file for writing, and the write is EINVAL; others get EACCES', async () => {
-    h.task.euid = 0;
+    h.task.cred.euid = 0;
     const fd = await open('/proc/self/maps', O_RDWR);
     expect(await h.sys('write', fd, BUF, 1)).toBe(err(Errno.EINVAL));
-    h.task.euid = 1000;
+    h.task.cred.euid = 1000;
     expect(await h.sys('openat', AT_FDCWD, h.cstr('/proc/self/maps'), O_WRONLY, 0)).toBe(err(Errno.EACCES));
     expect(await h.sys('faccessat', AT_FDCWD, h.cstr('/proc/self/maps'), 2 /* W_OK */)).toBe(err(Errno.EACCES));
     expect(await h.sys('faccessat', AT_FDCWD, h.cstr('/proc/self/maps'), 4 /* R_OK */)).toBe(0n);

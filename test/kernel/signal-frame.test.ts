@@ -111,10 +111,10 @@ describe('delivery and rt_sigreturn', () => {
     expect(record + BigInt(SIZEOF_FRAME_RECORD)).toBeLessThanOrEqual(before.sp);
     expect(before.sp - record).toBeLessThan(32n);
     expect([ctx.pc, ctx.x[0], ctx.x[1], ctx.x[2], ctx.x[29]]).toEqual([HANDLER, BigInt(SIGUSR1), frame, frame + 128n, record]);
-    expect(ctx.x[30]).toBe(BigInt(h.task.sigtramp));
-    expect(h.task.sigtramp).not.toBe(0);
+    expect(ctx.x[30]).toBe(BigInt(h.task.mm.sigtramp));
+    expect(h.task.mm.sigtramp).not.toBe(0);
     // The trampoline is mov x8, #139; svc #0.
-    const tramp = le(h.task.as.peek(h.task.sigtramp, 8));
+    const tramp = le(h.task.as.peek(h.task.mm.sigtramp, 8));
     expect([tramp.u32(0), tramp.u32(4)]).toEqual([0xd2801168, 0xd4000001]);
     // The handler runs with sa_mask and the signal itself blocked.
     expect(h.task.sigmask).toBe((1n << 40n) | (1n << BigInt(abi.SIGUSR2 - 1)) | (1n << BigInt(SIGUSR1 - 1)));
@@ -156,7 +156,7 @@ describe('delivery and rt_sigreturn', () => {
 
   it('a fault carries si_addr, fault_address and an esr_context record', async () => {
     const { h, ctx } = await setup();
-    h.task.sigactions[abi.SIGSEGV - 1] = { ...h.task.sigactions[SIGUSR1 - 1]! };
+    h.task.tg.sigactions[abi.SIGSEGV - 1] = { ...h.task.tg.sigactions[SIGUSR1 - 1]! };
     postSignal(h.task, abi.SIGSEGV, { signo: abi.SIGSEGV, code: abi.SEGV_MAPERR, addr: 0x10n, faultAddress: 0x10n, esr: 0x92000045 });
     deliverSignals(h.task, ctx, null);
     const f = le(h.read(Number(ctx.sp), SIZEOF_RT_SIGFRAME));
@@ -177,7 +177,7 @@ describe('delivery and rt_sigreturn', () => {
     // SIGSEGV left to its default action ends the process at once.
     expect(h.task.exit).toEqual({ signal: abi.SIGSEGV, core: true });
     const other = await setup();
-    other.h.task.sigactions[abi.SIGSEGV - 1]!.handler = HANDLER; // a handler: it stays pending with its siginfo
+    other.h.task.tg.sigactions[abi.SIGSEGV - 1]!.handler = HANDLER; // a handler: it stays pending with its siginfo
     other.ctx.sp = BigInt(SCRATCH + 8);
     await other.h.sys('rt_sigreturn');
     expect(other.h.task.sigqueue.get(abi.SIGSEGV)?.[0]?.addr).toBe(BigInt(SCRATCH + 8));

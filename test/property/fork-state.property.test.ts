@@ -46,6 +46,7 @@ const state: fc.Arbitrary<ForkState> = fc.record({
     sigmask: u64,
     altStack: fc.record({ sp: u64, flags: i32, size: u64 }),
     clearChildTid: u64,
+    setChildTid: u64,
   }),
   process: fc.record({
     sigactions: fc.array(fc.record({ handler: u64, flags: u64, restorer: u64, mask: u64 }), { minLength: NSIG, maxLength: NSIG }),
@@ -91,6 +92,8 @@ const state: fc.Arbitrary<ForkState> = fc.record({
     layout: table,
     sigtramp: addr,
     image: table,
+    auxv: fc.uint8Array({ maxLength: 64 }),
+    segments: fc.array(fc.record({ start: page, end: page, offset: fc.nat() }), { maxLength: 4 }),
   }),
   files: fc
     .array(
@@ -128,7 +131,7 @@ describe('fork state', () => {
         const flat = (x: ForkState) => ({
           ...x,
           thread: { ...x.thread, regs: { ...x.thread.regs, v: Buffer.from(x.thread.regs.v).toString('hex') } },
-          mm: { ...x.mm, pages: x.mm.pages.map((p) => ({ va: p.va, data: Buffer.from(p.data).toString('hex') })) },
+          mm: { ...x.mm, auxv: Buffer.from(x.mm.auxv).toString('hex'), pages: x.mm.pages.map((p) => ({ va: p.va, data: Buffer.from(p.data).toString('hex') })) },
         });
         expect(flat(back)).toEqual(flat(s));
         expect(Buffer.compare(encodeForkState(back), bytes)).toBe(0);

@@ -22,7 +22,8 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createNodeHostPorts } from '../../src/adapters/host-node/index.js';
-import type { HostPorts, HostProcess } from '../../src/ports/host.js';
+import { HostError, type HostPorts, type HostProcess } from '../../src/ports/host.js';
+import type { HostProcesses } from '../../src/ports/processes.js';
 import { errnoName } from '../../src/domain/kernel/errno.js';
 import { SYSCALL_TABLE } from '../../src/domain/kernel/syscall-table.js';
 import { makeHarness, SCRATCH, SCRATCH_SIZE, UNMAPPED, type KernelHarness } from '../kernel/harness.js';
@@ -43,6 +44,7 @@ let sandbox = '';
 let oldCwd = '';
 let oldUmask = 0;
 const stops: string[] = [];
+const kills: [number, string | 0][] = [];
 
 /** Real Node ports, except that stopping and leaving the sandbox are recorded instead of done. */
 function sandboxedPorts(): HostPorts {
@@ -51,7 +53,20 @@ function sandboxedPorts(): HostPorts {
   proc.stop = (signal) => {
     stops.push(signal);
   };
-  return { ...real, process: proc };
+  // Fuzzed pids must never reach the host's processes (kill(1, SIGTERM) as root, setsid of the runner).
+  const processes: HostProcesses = Object.create(real.processes) as HostProcesses;
+  processes.kill = (pid, sig) => {
+    kills.push([pid, sig]);
+    if (pid !== process.pid && pid !== 0) throw new HostError('ESRCH', 'kill');
+  };
+  processes.setpgid = () => {
+    throw new HostError('EPERM', 'setpgid');
+  };
+  processes.setsid = () => {
+    throw new HostError('EPERM', 'setsid');
+  };
+  processes.groupMembers = () => [];
+  return { ...real, process: proc, processes };
 }
 
 beforeAll(() => {

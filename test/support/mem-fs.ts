@@ -309,4 +309,7 @@ export class MemFs implements HostFs {
   setNonBlocking(): void {
     this.unsupported();
   }
+  pipe(): [number, number] {
+    return this.unsupported();
+  }
 }

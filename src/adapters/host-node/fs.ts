@@ -213,6 +213,10 @@ export class NodeHostFs implements HostFs {
     hostCall('fchown', () => fs.fchownSync(fd, uid, gid));
   }
 
+  pipe(nonBlock: boolean): [number, number] {
+    return native('pipe2', () => this.n.pipe2(nonBlock));
+  }
+
   setNonBlocking(fd: number, on: boolean): void {
     native('fcntl', () => this.n.setNonBlock(fd, on));
   }

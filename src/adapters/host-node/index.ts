@@ -5,11 +5,13 @@ import { NodeHostFs } from './fs.js';
 import { NodeHostClock, NodeHostProcess, NodeHostRandom } from './system.js';
 import { NodeHostSignals } from './signals.js';
 import { NodeHostTerminal } from './terminal.js';
+import { NodeHostProcesses } from './processes.js';
 
 export { NodeHostFs } from './fs.js';
 export { NodeHostClock, NodeHostProcess, NodeHostRandom } from './system.js';
 export { NodeHostSignals } from './signals.js';
 export { NodeHostTerminal } from './terminal.js';
+export { NodeHostProcesses } from './processes.js';
 
 export function createNodeHostPorts(): HostPorts {
   return {
@@ -19,5 +21,6 @@ export function createNodeHostPorts(): HostPorts {
     process: new NodeHostProcess(),
     terminal: new NodeHostTerminal(),
     signals: new NodeHostSignals(),
+    processes: new NodeHostProcesses(),
   };
 }

@@ -79,6 +79,7 @@ export interface NativePosix {
   sendFds(sock: number, data: Uint8Array, fds: number[]): number;
   recvFds(sock: number, buf: Uint8Array): [number, number[]];
   isOpen(fd: number): boolean;
+  setIgnored(signo: number, ignored: boolean): void;
   close(fd: number): void;
 }
 

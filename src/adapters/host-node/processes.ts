@@ -8,7 +8,7 @@
  */
 
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import * as net from 'node:net';
 import { constants as osConstants } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -20,6 +20,9 @@ const osSignals = osConstants.signals as Readonly<Record<string, number>>;
 /** The environment variable a fork child finds its channel's fd in. */
 export const FORK_CHILD_VAR = 'ELFUSE_FORK_CHILD';
 
+/** Messages on their way out, on every channel: an exiting process waits for them (flush). */
+const inFlight = new Set<Promise<void>>();
+
 class SocketChannel implements ProcessChannel {
   private readonly socket: net.Socket;
   private pending: Buffer = Buffer.alloc(0);
@@ -27,11 +30,14 @@ class SocketChannel implements ProcessChannel {
   private readonly closeListeners: (() => void)[] = [];
   private queued: Uint8Array[] = [];
   private closed = false;
+  /** Sends not yet handed to the host: settled when the other side goes. */
+  private readonly unsent = new Set<() => void>();
 
   constructor(fd: number) {
     this.socket = new net.Socket({ fd, readable: true, writable: true });
     this.socket.on('data', (chunk: Buffer) => this.feed(chunk));
     const gone = (): void => {
+      for (const settle of [...this.unsent]) settle();
       if (this.closed) return;
       this.closed = true;
       for (const l of this.closeListeners) l();
@@ -56,10 +62,19 @@ class SocketChannel implements ProcessChannel {
   send(message: Uint8Array): Promise<void> {
     const head = Buffer.alloc(4);
     head.writeUInt32LE(message.length, 0);
-    return new Promise((resolve) => {
+    const sent = new Promise<void>((resolve) => {
       if (this.closed) return resolve();
-      this.socket.write(Buffer.concat([head, message]), () => resolve());
+      // The other side gone first: the message can never arrive, and nobody waits for it.
+      const settle = (): void => {
+        this.unsent.delete(settle);
+        resolve();
+      };
+      this.unsent.add(settle);
+      this.socket.write(Buffer.concat([head, message]), settle);
     });
+    inFlight.add(sent);
+    void sent.then(() => inFlight.delete(sent));
+    return sent;
   }
 
   onMessage(listener: (message: Uint8Array) => void): void {
@@ -147,6 +162,35 @@ export class NodeHostProcesses implements HostProcesses {
 
   getppid(): number {
     return posix().getppid();
+  }
+
+  async flush(): Promise<void> {
+    while (inFlight.size > 0) await Promise.all([...inFlight]);
+  }
+
+  /** Linux: the processes whose /proc/PID/stat names the group (field 5). Elsewhere: the group's leader alone. */
+  groupMembers(pgid: number): number[] {
+    if (process.platform !== 'linux') {
+      try {
+        posix().kill(pgid, 0);
+        return [pgid];
+      } catch {
+        return [];
+      }
+    }
+    const out: number[] = [];
+    for (const name of readdirSync('/proc')) {
+      if (!/^\d+$/.test(name)) continue;
+      try {
+        const stat = readFileSync(`/proc/${name}/stat`, 'latin1');
+        // pid (comm) state ppid pgrp ...: comm may hold spaces and parentheses, so count from its end.
+        const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        if (Number(fields[2]) === pgid) out.push(Number(name));
+      } catch {
+        // gone meanwhile
+      }
+    }
+    return out;
   }
 
   getpgid(pid: number): number {

@@ -6,6 +6,7 @@
  */
 import { constants } from 'node:os';
 import type { HostSignals } from '../../ports/host.js';
+import { posix } from './posix.js';
 
 /**
  * Never caught: faults (V8 and Node handle their own), SIGKILL and SIGSTOP
@@ -37,6 +38,12 @@ export class NodeHostSignals implements HostSignals {
       for (const [sig, handler] of taken) process.off(sig, handler);
       taken.length = 0;
     };
+  }
+
+  setIgnored(name: string, ignored: boolean): void {
+    const number = Object.hasOwn(constants.signals, name) ? constants.signals[name as NodeJS.Signals] : undefined;
+    if (number === undefined || UNCATCHABLE.has(name) || process.listenerCount(name) > 0) return;
+    posix().setIgnored(number, ignored);
   }
 
   dieBy(name: string): never {

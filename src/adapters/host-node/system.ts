@@ -102,8 +102,16 @@ export class NodeHostProcess implements HostProcess {
   }
 
   stop(signal: 'SIGSTOP' | 'SIGTSTP' | 'SIGTTIN' | 'SIGTTOU'): void {
-    // Delivered to ourselves, so the process is stopped before kill returns.
-    process.kill(process.pid, signal);
+    // Our own listener (the guest's SIGTSTP arrives through one) must not catch it: the kernel's
+    // default action stops us, and the parent sees which signal did. Delivered to ourselves, the
+    // signal stops the process before kill returns; the listeners come back once it continues.
+    const listeners = signal === 'SIGSTOP' ? [] : process.listeners(signal);
+    for (const l of listeners) process.off(signal, l);
+    try {
+      process.kill(process.pid, signal);
+    } finally {
+      for (const l of listeners) process.on(signal, l);
+    }
   }
 
   /** One long interval timer, ref'd while someone holds it: Node stays up as long as it is. */

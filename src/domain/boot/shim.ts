@@ -27,6 +27,12 @@ export const SHIM_VECTORS = SHIM_CODE + 0x800;
 export const SHIM_DATA = 0x9000;
 export const SHIM_STACK_BASE = 0xa000;
 export const SHIM_STACK_TOP = 0xc000;
+/**
+ * The shim's return path (right after the EL0_SYNC vector's HVC): mailbox
+ * maintenance, then ERET to ELR_EL1 in SPSR_EL1's state. The host enters
+ * here to start a program it set up itself (execve, a fork child).
+ */
+export const SHIM_RESUME = SHIM_VECTORS + 0x404;
 /** First guest-physical byte after the shim's pages. */
 export const SHIM_END = 0xc000;
 
@@ -148,6 +154,7 @@ export function buildShim(): Uint8Array {
   a.org(V + 0x400, 0);
   a.emit('HVC', { imm16: HVC.EL0_SYNC });
   a.label('maintain');
+  if (a.here !== SHIM_RESUME - SHIM_CODE) throw new Error('shim: the return path is not at SHIM_RESUME');
   a.emit('STP_pre', { opc: 2, imm7: -2, rt2: 1, rn: 31, rt: 0 }); // stp x0, x1, [sp, #-16]!
   movz(a, 0, SHIM_DATA + MAILBOX.TLB_FLUSH);
   ldrX(a, 1, 0, 0);

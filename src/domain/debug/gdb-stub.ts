@@ -484,7 +484,7 @@ export class GdbStub implements DebugClient {
         data = enc.encode(TARGET_XML);
         break;
       case 'auxv':
-        data = s.target.task.image?.auxv ?? new Uint8Array(0);
+        data = s.target.task.mm.image?.auxv ?? new Uint8Array(0);
         break;
       case 'exec-file':
         if (annex !== '' && parseHex(annex) !== s.pid) return 'E01';

@@ -58,6 +58,8 @@ export interface ForkThread {
   readonly altStack: { readonly sp: bigint; readonly flags: number; readonly size: bigint };
   /** CLONE_CHILD_CLEARTID / set_tid_address in the child (0: none). */
   readonly clearChildTid: bigint;
+  /** CLONE_CHILD_SETTID: where the child writes its tid before it runs (0: nowhere). */
+  readonly setChildTid: bigint;
 }
 
 export interface ForkProcess {
@@ -111,8 +113,12 @@ export interface ForkMm {
   readonly layout: Readonly<Record<string, number>>;
   /** The page the sigreturn trampoline is mapped at (0: none yet). */
   readonly sigtramp: number;
-  /** Where the initial stack holds argv, envp and auxv (for /proc/self/cmdline, environ, auxv). */
+  /** Where the initial stack holds argv and envp, and the image's code range (for /proc/self). */
   readonly image: Readonly<Record<string, number>>;
+  /** The auxiliary vector exec gave the program (/proc/self/auxv). */
+  readonly auxv: Uint8Array;
+  /** The executable's PT_LOAD pages and their file offsets (the offset column of /proc/self/maps). */
+  readonly segments: readonly { readonly start: number; readonly end: number; readonly offset: number }[];
 }
 
 export interface ForkDescription {
@@ -338,6 +344,7 @@ function codec(c: Codec, s: ForkState | undefined): ForkState {
     sigmask: c.u64(t?.sigmask ?? 0n),
     altStack: { sp: c.u64(t?.altStack.sp ?? 0n), flags: c.i32(t?.altStack.flags ?? 0), size: c.u64(t?.altStack.size ?? 0n) },
     clearChildTid: c.u64(t?.clearChildTid ?? 0n),
+    setChildTid: c.u64(t?.setChildTid ?? 0n),
   };
   const p = s?.process;
   const process: ForkProcess = {
@@ -387,6 +394,8 @@ function codec(c: Codec, s: ForkState | undefined): ForkState {
     layout: record(c, m?.layout),
     sigtramp: c.f64(m?.sigtramp ?? 0),
     image: record(c, m?.image),
+    auxv: c.bytes(m?.auxv ?? new Uint8Array(0)),
+    segments: c.list(m?.segments ?? [], (g) => ({ start: c.f64(g?.start ?? 0), end: c.f64(g?.end ?? 0), offset: c.f64(g?.offset ?? 0) })),
   };
   const f = s?.files;
   const files: ForkFiles = {

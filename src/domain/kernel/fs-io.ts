@@ -194,7 +194,7 @@ function readAt(task: Task, file: OpenFile, buf: number, count: number, pos: big
  * one crossing it is cut short at the limit.
  */
 function fsizeLimited(task: Task, file: OpenFile, data: Uint8Array, pos: bigint): Uint8Array {
-  const limit = task.rlimits[RLIMIT_FSIZE]?.cur ?? RLIM_INFINITY;
+  const limit = task.tg.rlimits[RLIMIT_FSIZE]?.cur ?? RLIM_INFINITY;
   if (limit === RLIM_INFINITY || file.kind !== 'file' || file.synth || data.length === 0) return data;
   if (pos >= limit) {
     raiseSignal(task, SIGXFSZ);

@@ -285,8 +285,8 @@ function access(task: Task, dirfd: number, pathPtr: number, mode: number, flags:
 /** Permission bits of a made-up node against the caller; root passes everything but execute of a non-executable. */
 function synthAccess(task: Task, node: SynthNode, path: HostPath, mode: number): number {
   const st = synthStat(task, node, path);
-  if (task.euid === 0) return mode & 1 && !(st.mode & 0o111) ? -Errno.EACCES : 0;
-  const granted = st.uid === task.euid ? (st.mode >> 6) & 7 : st.gid === task.egid ? (st.mode >> 3) & 7 : st.mode & 7;
+  if (task.cred.euid === 0) return mode & 1 && !(st.mode & 0o111) ? -Errno.EACCES : 0;
+  const granted = st.uid === task.cred.euid ? (st.mode >> 6) & 7 : st.gid === task.cred.egid ? (st.mode >> 3) & 7 : st.mode & 7;
   return (mode & ~granted) === 0 ? 0 : -Errno.EACCES;
 }
 
@@ -418,7 +418,7 @@ function sysUnlinkat(task: Task, a: SyscallArgs): number {
 function rename(task: Task, a: SyscallArgs, flags: number): number {
   if (flags & ~(RENAME_NOREPLACE | RENAME_EXCHANGE | RENAME_WHITEOUT)) return -Errno.EINVAL;
   if (flags & (RENAME_NOREPLACE | RENAME_WHITEOUT) && flags & RENAME_EXCHANGE) return -Errno.EINVAL;
-  if (flags & RENAME_WHITEOUT && task.euid !== 0) return -Errno.EPERM;
+  if (flags & RENAME_WHITEOUT && task.cred.euid !== 0) return -Errno.EPERM;
   const oldName = readPath(task, a.ptr(1));
   const newName = readPath(task, a.ptr(3));
   // Nothing in /proc or /dev can be renamed (EPERM); elsewhere both names, in whichever layer holds them.

@@ -21,7 +21,7 @@ const NO_ID = 0xffff_ffff;
 /** NGROUPS_MAX (include/uapi/linux/limits.h). */
 export const NGROUPS_MAX = 65536;
 
-const privileged = (task: Task): boolean => task.euid === 0;
+const privileged = (task: Task): boolean => task.cred.euid === 0;
 
 function checkId(id: number): void {
   if (id === NO_ID) throw new SyscallError(Errno.EINVAL);
@@ -36,11 +36,11 @@ interface IdSet {
 }
 
 function uids(task: Task): IdSet {
-  return { r: task.uid, e: task.euid, s: task.suid, fs: task.fsuid };
+  return { r: task.cred.uid, e: task.cred.euid, s: task.cred.suid, fs: task.cred.fsuid };
 }
 
 function gids(task: Task): IdSet {
-  return { r: task.gid, e: task.egid, s: task.sgid, fs: task.fsgid };
+  return { r: task.cred.gid, e: task.cred.egid, s: task.cred.sgid, fs: task.cred.fsgid };
 }
 
 /**
@@ -50,25 +50,25 @@ function gids(task: Task): IdSet {
  */
 function credsChanged(task: Task, before: IdSet, after: IdSet): void {
   if (before.e !== after.e || before.fs !== after.fs) {
-    task.dumpable = 0;
-    task.pdeathSig = 0;
+    task.tg.dumpable = 0;
+    task.tg.pdeathSig = 0;
   }
 }
 
 function storeUids(task: Task, ids: IdSet): void {
   credsChanged(task, uids(task), ids);
-  task.uid = ids.r;
-  task.euid = ids.e;
-  task.suid = ids.s;
-  task.fsuid = ids.fs;
+  task.cred.uid = ids.r;
+  task.cred.euid = ids.e;
+  task.cred.suid = ids.s;
+  task.cred.fsuid = ids.fs;
 }
 
 function storeGids(task: Task, ids: IdSet): void {
   credsChanged(task, gids(task), ids);
-  task.gid = ids.r;
-  task.egid = ids.e;
-  task.sgid = ids.s;
-  task.fsgid = ids.fs;
+  task.cred.gid = ids.r;
+  task.cred.egid = ids.e;
+  task.cred.sgid = ids.s;
+  task.cred.fsgid = ids.fs;
 }
 
 /** setuid(2)/setgid(2): privileged sets all three; otherwise only the effective id, to the real or saved one. */
@@ -118,11 +118,11 @@ function setFsId(id: number, cur: IdSet, privileged_: boolean): { old: number; n
 function sysGetgroups(task: Task, a: SyscallArgs): number {
   const size = a.int(0);
   if (size < 0) return -Errno.EINVAL;
-  const n = task.groups.length;
+  const n = task.cred.groups.length;
   if (size === 0) return n;
   if (size < n) return -Errno.EINVAL;
   const w = new StructWriter(n * 4);
-  task.groups.forEach((g, i) => w.u32(i * 4, g));
+  task.cred.groups.forEach((g, i) => w.u32(i * 4, g));
   task.mem.write(a.ptr(1), w.bytes);
   return n;
 }
@@ -136,7 +136,7 @@ function sysSetgroups(task: Task, a: SyscallArgs): number {
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const groups: number[] = [];
   for (let i = 0; i < size; i++) groups.push(dv.getUint32(i * 4, true));
-  task.groups = groups.sort((x, y) => x - y);
+  task.cred.groups = groups.sort((x, y) => x - y);
   return 0;
 }
 
@@ -203,23 +203,23 @@ function sysPrctl(task: Task, a: SyscallArgs): number {
   switch (option) {
     case PR_SET_PDEATHSIG: {
       if (arg2 > BigInt(_NSIG)) return -Errno.EINVAL;
-      task.pdeathSig = Number(arg2);
+      task.tg.pdeathSig = Number(arg2);
       return 0;
     }
     case PR_GET_PDEATHSIG:
-      writeInt(task, a.ptr(1), task.pdeathSig);
+      writeInt(task, a.ptr(1), task.tg.pdeathSig);
       return 0;
     case PR_GET_DUMPABLE:
-      return task.dumpable;
+      return task.tg.dumpable;
     case PR_SET_DUMPABLE:
       if (arg2 !== 0n && arg2 !== 1n) return -Errno.EINVAL;
-      task.dumpable = Number(arg2);
+      task.tg.dumpable = Number(arg2);
       return 0;
     case PR_GET_KEEPCAPS:
-      return task.keepCaps ? 1 : 0;
+      return task.tg.keepCaps ? 1 : 0;
     case PR_SET_KEEPCAPS:
       if (arg2 > 1n) return -Errno.EINVAL;
-      task.keepCaps = arg2 === 1n;
+      task.tg.keepCaps = arg2 === 1n;
       return 0;
     case PR_SET_NAME: {
       // strncpy_from_user of TASK_COMM_LEN - 1 bytes: a name need not be terminated within them.
@@ -247,23 +247,23 @@ function sysPrctl(task: Task, a: SyscallArgs): number {
     case PR_CAPBSET_READ:
       return arg2 <= BigInt(CAP_LAST_CAP) ? 1 : -Errno.EINVAL;
     case PR_GET_TIMERSLACK:
-      return task.timerSlackNs;
+      return task.tg.timerSlackNs;
     case PR_SET_TIMERSLACK:
-      task.timerSlackNs = arg2 === 0n ? DEFAULT_TIMER_SLACK_NS : Number(arg2 > 0xffff_ffffn ? 0xffff_ffffn : arg2);
+      task.tg.timerSlackNs = arg2 === 0n ? DEFAULT_TIMER_SLACK_NS : Number(arg2 > 0xffff_ffffn ? 0xffff_ffffn : arg2);
       return 0;
     case PR_SET_CHILD_SUBREAPER:
-      task.childSubreaper = arg2 !== 0n;
+      task.tg.childSubreaper = arg2 !== 0n;
       return 0;
     case PR_GET_CHILD_SUBREAPER:
-      writeInt(task, a.ptr(1), task.childSubreaper ? 1 : 0);
+      writeInt(task, a.ptr(1), task.tg.childSubreaper ? 1 : 0);
       return 0;
     case PR_SET_NO_NEW_PRIVS:
       if (arg2 !== 1n || !restZero(2)) return -Errno.EINVAL;
-      task.noNewPrivs = true;
+      task.tg.noNewPrivs = true;
       return 0;
     case PR_GET_NO_NEW_PRIVS:
       if (arg2 !== 0n || !restZero(2)) return -Errno.EINVAL;
-      return task.noNewPrivs ? 1 : 0;
+      return task.tg.noNewPrivs ? 1 : 0;
     default:
       return -Errno.EINVAL;
   }
@@ -315,23 +315,23 @@ export const PRIO_USER = 2;
 function prioTarget(task: Task, which: number, who: number): void {
   if (which !== PRIO_PROCESS && which !== PRIO_PGRP && which !== PRIO_USER) throw new SyscallError(Errno.EINVAL);
   if (who === 0) return;
-  const self = which === PRIO_USER ? task.uid : task.pid;
+  const self = which === PRIO_USER ? task.cred.uid : task.pid;
   if (who !== self) throw new SyscallError(Errno.ESRCH);
 }
 
 /** getpriority(2): the raw syscall returns 20 - nice (1..40) so no result looks like an error. */
 function sysGetpriority(task: Task, a: SyscallArgs): number {
   prioTarget(task, a.int(0), a.int(1));
-  return 20 - task.nice;
+  return 20 - task.tg.nice;
 }
 
 /** setpriority(2): nice is clamped to [-20, 19]; lowering it needs CAP_SYS_NICE (or RLIMIT_NICE). */
 function sysSetpriority(task: Task, a: SyscallArgs): number {
   prioTarget(task, a.int(0), a.int(1));
   const nice = Math.max(-20, Math.min(19, a.int(2)));
-  const floor = 20 - Number(task.rlimits[13]?.cur ?? 0n); // RLIMIT_NICE: lowest nice allowed is 20 - rlim_cur
-  if (nice < task.nice && !privileged(task) && nice < floor) return -Errno.EACCES;
-  task.nice = nice;
+  const floor = 20 - Number(task.tg.rlimits[13]?.cur ?? 0n); // RLIMIT_NICE: lowest nice allowed is 20 - rlim_cur
+  if (nice < task.tg.nice && !privileged(task) && nice < floor) return -Errno.EACCES;
+  task.tg.nice = nice;
   return 0;
 }
 

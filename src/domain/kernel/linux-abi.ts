@@ -683,7 +683,62 @@ export const SiginfoOffset = {
   si_tid: 16, // POSIX timers: the timer id
   si_overrun: 20,
   si_value: 24, // sigqueue, POSIX timers
+  si_status: 24, // SIGCHLD: exit status or signal
+  si_utime: 32, // SIGCHLD: clock ticks
+  si_stime: 40,
 } as const;
+
+/** clone(2) flags (include/uapi/linux/sched.h); the low byte (CSIGNAL) is the exit signal. */
+export const CSIGNAL = 0xff;
+export const CLONE_VM = 0x00000100;
+export const CLONE_FS = 0x00000200;
+export const CLONE_FILES = 0x00000400;
+export const CLONE_SIGHAND = 0x00000800;
+export const CLONE_PIDFD = 0x00001000;
+export const CLONE_PTRACE = 0x00002000;
+export const CLONE_VFORK = 0x00004000;
+export const CLONE_PARENT = 0x00008000;
+export const CLONE_THREAD = 0x00010000;
+export const CLONE_NEWNS = 0x00020000;
+export const CLONE_SYSVSEM = 0x00040000;
+export const CLONE_SETTLS = 0x00080000;
+export const CLONE_PARENT_SETTID = 0x00100000;
+export const CLONE_CHILD_CLEARTID = 0x00200000;
+export const CLONE_DETACHED = 0x00400000;
+export const CLONE_UNTRACED = 0x00800000;
+export const CLONE_CHILD_SETTID = 0x01000000;
+export const CLONE_NEWCGROUP = 0x02000000;
+export const CLONE_NEWUTS = 0x04000000;
+export const CLONE_NEWIPC = 0x08000000;
+export const CLONE_NEWUSER = 0x10000000;
+export const CLONE_NEWPID = 0x20000000;
+export const CLONE_NEWNET = 0x40000000;
+export const CLONE_IO = 0x80000000;
+/** struct clone_args (clone3) sizes: VER0 (64 bytes) through VER2 (88). */
+export const CLONE_ARGS_SIZE_VER0 = 64;
+
+/** wait4/waitid options (include/uapi/linux/wait.h). */
+export const WNOHANG = 0x00000001;
+export const WUNTRACED = 0x00000002;
+export const WSTOPPED = WUNTRACED;
+export const WEXITED = 0x00000004;
+export const WCONTINUED = 0x00000008;
+export const WNOWAIT = 0x01000000;
+export const __WNOTHREAD = 0x20000000;
+export const __WALL = 0x40000000;
+export const __WCLONE = 0x80000000;
+/** waitid's idtype. */
+export const P_ALL = 0;
+export const P_PID = 1;
+export const P_PGID = 2;
+export const P_PIDFD = 3;
+/** SIGCHLD's si_code. */
+export const CLD_EXITED = 1;
+export const CLD_KILLED = 2;
+export const CLD_DUMPED = 3;
+export const CLD_TRAPPED = 4;
+export const CLD_STOPPED = 5;
+export const CLD_CONTINUED = 6;
 
 /** stack_t { void *ss_sp; int ss_flags; size_t ss_size; } */
 export const SIZEOF_STACK_T = 24;

@@ -101,6 +101,14 @@ class HostFileSource implements PageSource {
     this.file = file;
   }
 
+  get hostFd(): number {
+    return this.file.hostFd;
+  }
+
+  get writable(): boolean {
+    return this.file.writable;
+  }
+
   read(buf: Uint8Array, offset: number): number {
     let done = 0;
     while (done < buf.length) {
@@ -202,7 +210,7 @@ function mappedBytes(task: Task, start = 0, end = Number.MAX_SAFE_INTEGER): numb
  * space within RLIMIT_AS.
  */
 function mayExpand(task: Task, length: number, fixedAt: number | null): boolean {
-  const limit = task.rlimits[RLIMIT_AS]?.cur ?? RLIM_INFINITY;
+  const limit = task.tg.rlimits[RLIMIT_AS]?.cur ?? RLIM_INFINITY;
   if (limit === RLIM_INFINITY) return true;
   const len = pageUp(length);
   const replaced = fixedAt === null ? 0 : mappedBytes(task, fixedAt, fixedAt + len);
@@ -217,7 +225,7 @@ function sysBrk(task: Task, a: SyscallArgs): number {
   const want = a.ptr(0);
   const cur = task.as.brk(0);
   if (want > cur) {
-    const dataLimit = task.rlimits[RLIMIT_DATA]?.cur ?? RLIM_INFINITY;
+    const dataLimit = task.tg.rlimits[RLIMIT_DATA]?.cur ?? RLIM_INFINITY;
     if (dataLimit !== RLIM_INFINITY && BigInt(want - task.as.brkBase) > dataLimit) return cur;
     if (!mayExpand(task, pageUp(want) - pageUp(cur), null)) return cur;
   }

@@ -5,9 +5,14 @@
  * sysinfo, getrandom, and kill/tkill/tgkill aimed at the process itself.
  */
 
+import { HostError } from '../../ports/host.js';
+import { encodeMessage } from '../fork/messages.js';
 import { GuestFault } from '../memory/fault.js';
-import { Errno } from './errno.js';
+import { Errno, linuxErrnoFromHostCode } from './errno.js';
 import {
+  SIGCONT,
+  SIGKILL,
+  signalName,
   GRND_INSECURE,
   GRND_NONBLOCK,
   GRND_RANDOM,
@@ -39,7 +44,7 @@ export const UTS_VERSION = '#1 SMP PREEMPT_DYNAMIC';
  * (SI_TKILL), with the sender's pid and uid, as send_signal does.
  */
 export function raiseSignal(task: Task, sig: number, code = SI_USER): number {
-  return postSignal(task, sig, { signo: sig, code, pid: task.pid, uid: task.uid });
+  return postSignal(task, sig, { signo: sig, code, pid: task.pid, uid: task.cred.uid });
 }
 
 /** exit(2) and exit_group(2): one thread per process for now, so both end the process. */
@@ -87,17 +92,17 @@ function encodeRlimit(r: Rlimit): Uint8Array {
 function prlimit(task: Task, pid: number, resource: number, newPtr: number, oldPtr: number): number {
   if (pid !== 0 && pid !== task.pid) return -Errno.ESRCH;
   if (resource < 0 || resource >= RLIM_NLIMITS) return -Errno.EINVAL;
-  const current = task.rlimits[resource];
+  const current = task.tg.rlimits[resource];
   if (!current) return -Errno.EINVAL;
   let next: Rlimit | null = null;
   if (newPtr !== 0) {
     const r = new StructReader(task.mem.read(newPtr, SIZEOF_RLIMIT));
     next = { cur: r.u64(0), max: r.u64(8) };
     if (next.cur > next.max) return -Errno.EINVAL;
-    if (next.max > current.max && task.euid !== 0) return -Errno.EPERM;
+    if (next.max > current.max && task.cred.euid !== 0) return -Errno.EPERM;
   }
   if (oldPtr !== 0) task.mem.write(oldPtr, encodeRlimit(current));
-  if (next) task.rlimits[resource] = next;
+  if (next) task.tg.rlimits[resource] = next;
   return 0;
 }
 
@@ -142,41 +147,119 @@ function checkSignal(sig: number): void {
   if (sig < 0 || sig > _NSIG) throw new SyscallError(Errno.EINVAL);
 }
 
-/** Sending to self: signal 0 only checks that the target exists. */
-function sendToSelf(task: Task, sig: number, code = SI_USER): number {
-  checkSignal(sig);
-  // tkill/tgkill of a real-time signal can fail with EAGAIN at RLIMIT_SIGPENDING.
-  return sig === 0 ? 0 : raiseSignal(task, sig, code);
+/** Linux's signal numbers by the host's POSIX names, for host kill(2). */
+function hostName(sig: number): string | 0 {
+  return sig === 0 ? 0 : signalName(sig);
 }
 
 /**
- * kill(2): the process itself (its pid, 0 = its group, -1 = everyone it may
- * signal, which includes itself). Other processes are not reachable yet.
+ * One signal to one process: itself; a child, over the channel to its
+ * elfuse process, with the siginfo the caller made (SIGKILL and SIGCONT by
+ * the host: the one cannot be caught, the other must wake a stopped
+ * process); any other host process, by the host's kill(2). Returns 0 or a
+ * negative errno.
+ */
+function signalProcess(task: Task, pid: number, sig: number, code: number): number {
+  if (pid === task.pid) return sig === 0 ? 0 : raiseSignal(task, sig, code);
+  const child = task.tg.children.byPid.get(pid);
+  // A zombie takes any signal and does nothing with it.
+  if (child?.state === 'zombie') return 0;
+  if (child?.channel && sig !== 0 && sig !== SIGKILL && sig !== SIGCONT) {
+    const info = { signo: sig, code, pid: task.pid, uid: task.cred.uid, value: 0n };
+    void child.channel.send(encodeMessage({ kind: 'signal', info }));
+    return 0;
+  }
+  try {
+    task.host.processes.kill(pid, hostName(sig));
+    return 0;
+  } catch (e) {
+    if (e instanceof HostError) return -linuxErrnoFromHostCode(e.code);
+    throw e;
+  }
+}
+
+/**
+ * kill(2): a process (pid > 0), the caller's process group (0), another
+ * group (-pgid), or every process the caller may signal (-1: here, itself
+ * and its children). A group's members are found on the host; each gets the
+ * signal its own way (signalProcess). ESRCH when nothing was there, EPERM
+ * when nothing could be signalled.
  */
 function sysKill(task: Task, a: SyscallArgs): number {
   const pid = a.int(0);
-  checkSignal(a.int(1));
-  if (pid !== task.pid && pid !== 0 && pid !== -1 && pid !== -task.pid) return -Errno.ESRCH;
-  return sendToSelf(task, a.int(1));
+  const sig = a.int(1);
+  checkSignal(sig);
+  if (pid > 0) return signalProcess(task, pid, sig, SI_USER);
+  let targets: number[];
+  if (pid === -1) {
+    targets = [task.pid, ...[...task.tg.children.byPid.values()].filter((c) => c.state !== 'zombie').map((c) => c.pid)];
+  } else {
+    let pgid = -pid;
+    if (pid === 0) {
+      try {
+        pgid = task.host.processes.getpgid(0);
+      } catch {
+        pgid = task.pid;
+      }
+    }
+    if (pid === -2147483648) return -Errno.ESRCH;
+    targets = task.host.processes.groupMembers(pgid);
+  }
+  if (targets.length === 0) return -Errno.ESRCH;
+  let sent = 0;
+  let err = 0;
+  // The caller last, so a fatal signal to its own group reaches the others first.
+  for (const target of targets.sort((x, y) => (x === task.pid ? 1 : y === task.pid ? -1 : 0))) {
+    const r = signalProcess(task, target, sig, SI_USER);
+    if (r === 0) sent++;
+    else if (err === 0 || r === -Errno.EPERM) err = r;
+  }
+  return sent > 0 ? 0 : err || -Errno.ESRCH;
 }
 
-/** tkill(2) */
+/** tkill(2): a thread id is a process id here (one thread per process). */
 function sysTkill(task: Task, a: SyscallArgs): number {
   const tid = a.int(0);
   if (tid <= 0) return -Errno.EINVAL;
-  checkSignal(a.int(1));
-  if (tid !== task.tid) return -Errno.ESRCH;
-  return sendToSelf(task, a.int(1), SI_TKILL);
+  const sig = a.int(1);
+  checkSignal(sig);
+  return signalProcess(task, tid, sig, SI_TKILL);
 }
 
-/** tgkill(2) */
+/** tgkill(2): the thread must belong to the group (here: be it). */
 function sysTgkill(task: Task, a: SyscallArgs): number {
   const tgid = a.int(0);
   const tid = a.int(1);
   if (tgid <= 0 || tid <= 0) return -Errno.EINVAL;
-  checkSignal(a.int(2));
-  if (tgid !== task.pid || tid !== task.tid) return -Errno.ESRCH;
-  return sendToSelf(task, a.int(2), SI_TKILL);
+  const sig = a.int(2);
+  checkSignal(sig);
+  if (tgid !== tid) return -Errno.ESRCH;
+  return signalProcess(task, tid, sig, SI_TKILL);
+}
+
+/** The host's answer to a process-group call, as an errno. */
+function hostCall(fn: () => number): number {
+  try {
+    return fn();
+  } catch (e) {
+    if (e instanceof HostError) return -linuxErrnoFromHostCode(e.code);
+    throw e;
+  }
+}
+
+/**
+ * setpgid(2), getpgid(2), getsid(2), setsid(2): the host's own process
+ * groups and sessions, since a guest process is a host process: the real
+ * terminal's job control sees them.
+ */
+function sysSetpgid(task: Task, a: SyscallArgs): number {
+  const pid = a.int(0);
+  const pgid = a.int(1);
+  if (pgid < 0) return -Errno.EINVAL;
+  return hostCall(() => {
+    task.host.processes.setpgid(pid, pgid);
+    return 0;
+  });
 }
 
 const id = (get: (task: Task) => number): SyscallImpl => ({ handler: (task) => get(task), support: 'full', args: [] });
@@ -185,14 +268,18 @@ export const processSyscalls: Readonly<Record<string, SyscallImpl>> = {
   exit: { handler: sysExit, support: 'full', args: ['int'] },
   exit_group: { handler: sysExit, support: 'full', args: ['int'] },
   getpid: id((t) => t.pid),
-  getppid: id((t) => t.ppid),
+  getppid: { handler: (t) => t.host.processes.getppid(), support: 'full', args: [] },
+  setpgid: { handler: sysSetpgid, support: 'full', args: ['int', 'int'] },
+  getpgid: { handler: (t, a) => hostCall(() => t.host.processes.getpgid(a.int(0))), support: 'full', args: ['int'] },
+  getsid: { handler: (t, a) => hostCall(() => t.host.processes.getsid(a.int(0))), support: 'full', args: ['int'] },
+  setsid: { handler: (t) => hostCall(() => t.host.processes.setsid()), support: 'full', args: [] },
   gettid: id((t) => t.tid),
-  getuid: id((t) => t.uid),
-  geteuid: id((t) => t.euid),
-  getgid: id((t) => t.gid),
-  getegid: id((t) => t.egid),
-  getresuid: { handler: (t, a) => writeIds(t, a, [t.uid, t.euid, t.suid]), support: 'full', args: ['ptr', 'ptr', 'ptr'] },
-  getresgid: { handler: (t, a) => writeIds(t, a, [t.gid, t.egid, t.sgid]), support: 'full', args: ['ptr', 'ptr', 'ptr'] },
+  getuid: id((t) => t.cred.uid),
+  geteuid: id((t) => t.cred.euid),
+  getgid: id((t) => t.cred.gid),
+  getegid: id((t) => t.cred.egid),
+  getresuid: { handler: (t, a) => writeIds(t, a, [t.cred.uid, t.cred.euid, t.cred.suid]), support: 'full', args: ['ptr', 'ptr', 'ptr'] },
+  getresgid: { handler: (t, a) => writeIds(t, a, [t.cred.gid, t.cred.egid, t.cred.sgid]), support: 'full', args: ['ptr', 'ptr', 'ptr'] },
   set_tid_address: { handler: sysSetTidAddress, support: 'full', args: ['ptr'] },
   set_robust_list: { handler: sysSetRobustList, support: 'full', args: ['ptr', 'size'] },
   uname: { handler: sysUname, support: 'full', args: ['ptr'] },
@@ -215,9 +302,9 @@ export const processSyscalls: Readonly<Record<string, SyscallImpl>> = {
     handler: sysKill,
     support: 'partial',
     args: ['int', 'int'],
-    note: 'only the process itself',
+    note: 'kill(-1) reaches the caller and its children only; siginfo is exact for the caller and its children',
   },
-  tkill: { handler: sysTkill, support: 'partial', args: ['int', 'int'], note: 'self only' },
-  tgkill: { handler: sysTgkill, support: 'partial', args: ['int', 'int', 'int'], note: 'self only' },
+  tkill: { handler: sysTkill, support: 'full', args: ['int', 'int'] },
+  tgkill: { handler: sysTgkill, support: 'full', args: ['int', 'int', 'int'] },
   sched_yield: { handler: () => 0, support: 'full', args: [] },
 };

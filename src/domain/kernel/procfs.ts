@@ -95,7 +95,7 @@ export function mapsText(task: Task): string {
     let name = v.name;
     if (name !== '' && !name.startsWith('[')) {
       // A file mapping knows its offset; the loaded ELF's segments are recorded by the loader.
-      const seg = task.image?.segments?.find((g) => g.start <= v.start && v.start < g.end);
+      const seg = task.mm.image?.segments?.find((g) => g.start <= v.start && v.start < g.end);
       if (v.obj) offset = BigInt(v.offset);
       else if (seg) offset = BigInt(seg.offset + (v.start - seg.start));
       try {
@@ -133,7 +133,7 @@ function vmSizes(task: Task): { total: number; stack: number; data: number; exe:
 function sigIgnCgt(task: Task): { ign: bigint; cgt: bigint } {
   let ign = 0n;
   let cgt = 0n;
-  task.sigactions.forEach((a, i) => {
+  task.tg.sigactions.forEach((a, i) => {
     if (a.handler === 1n) ign |= 1n << BigInt(i);
     else if (a.handler !== 0n) cgt |= 1n << BigInt(i);
   });
@@ -146,7 +146,7 @@ function statusText(task: Task): string {
   const { ign, cgt } = sigIgnCgt(task);
   const umask = task.host.process.umask(0o022);
   task.host.process.umask(umask);
-  const capEff = task.euid === 0 ? '000001ffffffffff' : '0000000000000000';
+  const capEff = task.cred.euid === 0 ? '000001ffffffffff' : '0000000000000000';
   return [
     `Name:\t${task.comm}`,
     `Umask:\t${umask.toString(8).padStart(4, '0')}`,
@@ -156,10 +156,10 @@ function statusText(task: Task): string {
     `Pid:\t${task.tid}`,
     `PPid:\t${task.ppid}`,
     'TracerPid:\t0',
-    `Uid:\t${task.uid}\t${task.euid}\t${task.suid}\t${task.euid}`,
-    `Gid:\t${task.gid}\t${task.egid}\t${task.sgid}\t${task.egid}`,
+    `Uid:\t${task.cred.uid}\t${task.cred.euid}\t${task.cred.suid}\t${task.cred.euid}`,
+    `Gid:\t${task.cred.gid}\t${task.cred.egid}\t${task.cred.sgid}\t${task.cred.egid}`,
     'FDSize:\t64',
-    `Groups:\t${task.groups.join(' ')} `,
+    `Groups:\t${task.cred.groups.join(' ')} `,
     `VmPeak:\t${kB(vm.total)}`,
     `VmSize:\t${kB(vm.total)}`,
     `VmLck:\t${kB(0)}`,
@@ -171,7 +171,7 @@ function statusText(task: Task): string {
     `VmLib:\t${kB(0)}`,
     `VmSwap:\t${kB(0)}`,
     'Threads:\t1',
-    `SigQ:\t${task.sigqueueUsed}/${task.rlimits[11]?.cur ?? 0n}`,
+    `SigQ:\t${task.tg.sigqueueUsed}/${task.tg.rlimits[11]?.cur ?? 0n}`,
     `SigPnd:\t${hex16(task.sigpending)}`,
     `ShdPnd:\t${hex16(0n)}`,
     `SigBlk:\t${hex16(task.sigmask)}`,
@@ -182,7 +182,7 @@ function statusText(task: Task): string {
     `CapEff:\t${capEff}`,
     'CapBnd:\t000001ffffffffff',
     `CapAmb:\t${hex16(0n)}`,
-    `NoNewPrivs:\t${task.noNewPrivs ? 1 : 0}`,
+    `NoNewPrivs:\t${task.tg.noNewPrivs ? 1 : 0}`,
     'Seccomp:\t0',
     'Cpus_allowed:\t1',
     'Cpus_allowed_list:\t0',
@@ -194,7 +194,7 @@ function statusText(task: Task): string {
 
 /** /proc/self/stat (proc_pid_stat): 52 space-separated fields; times in clock ticks. */
 function statText(task: Task): string {
-  const img = task.image;
+  const img = task.mm.image;
   const vm = vmSizes(task);
   const ticks = task.host.clock.processCpuNs() / 10_000_000n;
   const { ign, cgt } = sigIgnCgt(task);
@@ -218,13 +218,13 @@ function statText(task: Task): string {
     0,
     0,
     20,
-    task.nice,
+    task.tg.nice,
     1,
     0,
     0,
     vm.total,
     Math.floor(vm.total / 4096),
-    task.rlimits[5]?.cur ?? 0n,
+    task.tg.rlimits[5]?.cur ?? 0n,
     img?.startCode ?? 0,
     img?.endCode ?? 0,
     img?.startStack ?? 0,
@@ -358,8 +358,8 @@ function pidDir(task: Task): SynthNode {
   const file = (make: () => string, mode = 0o444): (() => SynthNode) => () => ({ type: 'file', mode, content: text(make) });
   const bytes = (make: () => Uint8Array, mode = 0o400): (() => SynthNode) => () => ({ type: 'file', mode, content: make });
   const entries = new Map<string, () => SynthNode>([
-    ['auxv', bytes(() => task.image?.auxv ?? new Uint8Array(16))],
-    ['cmdline', bytes(() => guestRange(task, task.image?.argStart ?? 0, task.image?.argEnd ?? 0), 0o444)],
+    ['auxv', bytes(() => task.mm.image?.auxv ?? new Uint8Array(16))],
+    ['cmdline', bytes(() => guestRange(task, task.mm.image?.argStart ?? 0, task.mm.image?.argEnd ?? 0), 0o444)],
     [
       'comm',
       () => ({
@@ -370,8 +370,8 @@ function pidDir(task: Task): SynthNode {
       }),
     ],
     ['cwd', () => ({ type: 'link', target: () => task.fsContext.cwdGuestPath })],
-    ['environ', bytes(() => guestRange(task, task.image?.envStart ?? 0, task.image?.envEnd ?? 0))],
-    ['exe', () => ({ type: 'link', target: () => task.image?.exePath ?? task.execfn })],
+    ['environ', bytes(() => guestRange(task, task.mm.image?.envStart ?? 0, task.mm.image?.envEnd ?? 0))],
+    ['exe', () => ({ type: 'link', target: () => task.mm.image?.exePath ?? task.mm.execfn })],
     ['fd', () => fdDir(task)],
     ['fdinfo', () => fdinfoDir(task)],
     ['maps', file(() => mapsText(task))],
@@ -385,7 +385,7 @@ function pidDir(task: Task): SynthNode {
 
 /** /proc/cpuinfo for the one vCPU the guest has (show_cpuinfo in arch/arm64/kernel/cpuinfo.c). */
 function cpuinfoText(task: Task): string {
-  const img = task.image;
+  const img = task.mm.image;
   const midr = img?.midr ?? 0n;
   const field = (shift: bigint, bits: bigint): bigint => (midr >> shift) & ((1n << bits) - 1n);
   return (

@@ -56,7 +56,8 @@ export interface MaintenanceState {
 export interface RunOptions {
   ids: CpuIdView;
   phys: PhysMem;
-  maintenance: MaintenanceState;
+  /** The address space's maintenance flags and fault resolution; the task's own when absent (execve replaces it). */
+  maintenance?: MaintenanceState;
   verbose: boolean;
   log: (line: string) => void;
   /** A debugger or tracer watching the guest (src/domain/debug). */
@@ -126,7 +127,7 @@ async function runLoop(task: Task, vcpu: VcpuPort, opts: RunOptions, hooks: RunH
     const handled = hooks ? hooks.exit(exit) : false;
     if (handled === true || (handled instanceof Promise && (await handled))) {
       if (task.exit) return statusOf(task, vcpu);
-      postMaintenance(opts);
+      postMaintenance(task, opts);
       continue;
     }
     regs.load();
@@ -154,7 +155,7 @@ async function runLoop(task: Task, vcpu: VcpuPort, opts: RunOptions, hooks: RunH
     if (hooks && !task.exit && signalPending(task)) await debuggerSees(hooks, regs, vcpu, 'shim');
     if (!task.exit) deliverSignals(task, task.userContext, sys);
     if (task.exit) return statusOf(task, vcpu);
-    postMaintenance(opts);
+    postMaintenance(task, opts);
     // Last, once the syscall's result and restart are settled: what the turn makes pending
     // (a timer's signal) is delivered on this same return to the guest.
     if (--untilCheck === 0) {
@@ -225,7 +226,7 @@ async function turnHostLoop(task: Task, opts: RunOptions): Promise<void> {
   await task.host.clock.sleep(0n);
   if (task.exit || !signalPending(task)) return;
   deliverSignals(task, task.userContext!, null);
-  postMaintenance(opts);
+  postMaintenance(task, opts);
 }
 
 function statusOf(task: Task, vcpu: VcpuPort): GuestStatus {
@@ -271,7 +272,7 @@ async function handleEl0Sync(task: Task, regs: ExitRegisters, opts: RunOptions, 
       // A permission fault on a page of a read-write-execute mapping (kept W^X): the page turns
       // read-execute for a fetch, read-write for a write. A store into the page it runs from
       // runs out of line (xol.ts), else its retry could not be fetched.
-      if ((fsc & 0x3c) === FSC.PERMISSION && far < 1n << 48n && opts.maintenance.flipWx(Number(far), access) === 'flipped') {
+      if ((fsc & 0x3c) === FSC.PERMISSION && far < 1n << 48n && (opts.maintenance ?? task.as).flipWx(Number(far), access) === 'flipped') {
         const pc = Number(regs.get(Snap.ELR_EL1));
         if (access.write && Math.floor(pc / 4096) === Math.floor(Number(far) / 4096)) {
           const at = xol.begin(pc);
@@ -283,8 +284,8 @@ async function handleEl0Sync(task: Task, regs: ExitRegisters, opts: RunOptions, 
       // below the stack, brings the page in as Linux's page-fault path does; the shim then
       // returns to the faulting instruction, which runs again. Past a mapped file's end: SIGBUS.
       if ((fsc & 0x3c) === FSC.TRANSLATION && far < 1n << 48n) {
-        const limit = task.rlimits[RLIMIT_STACK]?.cur ?? 0n;
-        const r = opts.maintenance.fault(Number(far), access, limit > 1n << 48n ? 2 ** 48 : Number(limit));
+        const limit = task.tg.rlimits[RLIMIT_STACK]?.cur ?? 0n;
+        const r = (opts.maintenance ?? task.as).fault(Number(far), access, limit > 1n << 48n ? 2 ** 48 : Number(limit));
         if (r === 'mapped') return null;
         if (r === 'bus') {
           // Past the end of a mapped file (filemap_fault): SIGBUS with BUS_ADRERR.
@@ -427,8 +428,8 @@ function fatalSignal(task: Task, regs: ExitRegisters, xol: OutOfLine, info: SigI
   forceSignal(task, info.signo, info);
 }
 
-function postMaintenance(opts: RunOptions): void {
-  const m = opts.maintenance;
+function postMaintenance(task: Task, opts: RunOptions): void {
+  const m = opts.maintenance ?? task.as;
   if (m.tlbDirty) opts.phys.write64(SHIM_DATA + MAILBOX.TLB_FLUSH, 1, 0);
   if (m.icacheDirty) opts.phys.write64(SHIM_DATA + MAILBOX.IC_FLUSH, 1, 0);
   m.tlbDirty = false;

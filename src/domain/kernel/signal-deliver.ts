@@ -48,6 +48,7 @@ import {
   SIGSTOP,
   SIGSYS,
   SIGTERM,
+  SIGURG,
   SIGTRAP,
   SIGTSTP,
   SIGTTIN,
@@ -67,7 +68,7 @@ import {
   signalName,
 } from './linux-abi.js';
 import { SIZEOF_FRAME_RECORD, SIZEOF_RT_SIGFRAME, buildSigframe, parseUcontext, sigreturnTrampoline } from './signal-frame.js';
-import type { SigInfo, Task, UserContext } from './task.js';
+import type { SigAction, SigInfo, Task, UserContext } from './task.js';
 
 /** Kernel-internal results of an interrupted syscall (include/linux/errno.h); the guest never sees them. */
 export { ERESTARTSYS };
@@ -88,7 +89,7 @@ const STOP_SIGNALS = [SIGSTOP, SIGTSTP, SIGTTIN, SIGTTOU].reduce((m, s) => m | s
 
 /** Whether the signal's disposition is to ignore it (handler SIG_IGN, or SIG_DFL whose default is to ignore). */
 export function isIgnored(task: Task, sig: number): boolean {
-  const handler = task.sigactions[sig - 1]?.handler ?? SIG_DFL;
+  const handler = task.tg.sigactions[sig - 1]?.handler ?? SIG_DFL;
   if (handler === SIG_IGN) return true;
   return handler === SIG_DFL && signalDefaultAction(sig) === 'ign';
 }
@@ -129,9 +130,9 @@ export function postSignal(task: Task, sig: number, info: SigInfo): number {
   if (sig < SIGRTMIN && task.sigpending & bit) return 0; // legacy_queue: standard signals coalesce
   // SIGKILL needs no siginfo: it is never seen by a handler.
   if (sig !== SIGKILL) {
-    const overLimit = !info.preallocated && BigInt(task.sigqueueUsed) >= sigpendingLimit(task);
+    const overLimit = !info.preallocated && BigInt(task.tg.sigqueueUsed) >= sigpendingLimit(task);
     if (!overLimit || (sig < SIGRTMIN && info.code >= 0)) {
-      if (!info.preallocated) task.sigqueueUsed++;
+      if (!info.preallocated) task.tg.sigqueueUsed++;
       const queue = task.sigqueue.get(sig);
       if (queue) queue.push(info);
       else task.sigqueue.set(sig, [info]);
@@ -149,7 +150,7 @@ export function postSignal(task: Task, sig: number, info: SigInfo): number {
 /** sig_fatal(): SIGKILL, or a signal left to a default action that ends the process. */
 function isFatal(task: Task, sig: number): boolean {
   if (sig === SIGKILL) return true;
-  if ((task.sigactions[sig - 1]?.handler ?? SIG_DFL) !== SIG_DFL) return false;
+  if ((task.tg.sigactions[sig - 1]?.handler ?? SIG_DFL) !== SIG_DFL) return false;
   const def = signalDefaultAction(sig);
   return def === 'term' || def === 'core';
 }
@@ -162,7 +163,7 @@ function terminate(task: Task, sig: number, info: SigInfo): void {
 }
 
 function sigpendingLimit(task: Task): bigint {
-  return task.rlimits[RLIMIT_SIGPENDING]?.cur ?? 0n;
+  return task.tg.rlimits[RLIMIT_SIGPENDING]?.cur ?? 0n;
 }
 
 /**
@@ -171,13 +172,13 @@ function sigpendingLimit(task: Task): bigint {
  * fails with EAGAIN. releaseSigqueue gives it back at timer_delete.
  */
 export function reserveSigqueue(task: Task): boolean {
-  if (BigInt(task.sigqueueUsed) >= sigpendingLimit(task)) return false;
-  task.sigqueueUsed++;
+  if (BigInt(task.tg.sigqueueUsed) >= sigpendingLimit(task)) return false;
+  task.tg.sigqueueUsed++;
   return true;
 }
 
 export function releaseSigqueue(task: Task): void {
-  task.sigqueueUsed--;
+  task.tg.sigqueueUsed--;
 }
 
 /**
@@ -186,7 +187,7 @@ export function releaseSigqueue(task: Task): void {
  * unblocked and its handler reset to SIG_DFL, which kills the process.
  */
 export function forceSignal(task: Task, sig: number, info: SigInfo): void {
-  const action = task.sigactions[sig - 1];
+  const action = task.tg.sigactions[sig - 1];
   if (!action) return;
   const blocked = (task.sigmask & sigbit(sig)) !== 0n;
   if (blocked || action.handler === SIG_IGN) {
@@ -213,7 +214,7 @@ export function postHostSignal(task: Task, sig: number): boolean {
   postSignal(task, sig, { signo: sig, code: SI_USER, pid: 0, uid: 0, fromHost: true });
   const def = signalDefaultAction(sig);
   const unblocked = (task.sigmask & sigbit(sig)) === 0n;
-  return unblocked && task.sigactions[sig - 1]?.handler === SIG_DFL && (def === 'term' || def === 'core');
+  return unblocked && task.tg.sigactions[sig - 1]?.handler === SIG_DFL && (def === 'term' || def === 'core');
 }
 
 /**
@@ -224,7 +225,22 @@ export function postHostSignal(task: Task, sig: number): boolean {
  * write's EPIPE or EFBIG already becomes the guest's signal (fs-io.ts), and
  * a second, host copy would run its handler twice.
  */
-const HOST_SIGNALS = [SIGHUP, SIGINT, SIGQUIT, SIGUSR1, SIGUSR2, SIGALRM, SIGTERM, SIGXCPU, SIGVTALRM, SIGIO, SIGPWR];
+const HOST_SIGNALS = [SIGHUP, SIGINT, SIGQUIT, SIGUSR1, SIGUSR2, SIGALRM, SIGTERM, SIGXCPU, SIGVTALRM, SIGIO, SIGPWR, SIGTSTP, SIGCONT, SIGURG];
+
+/**
+ * The terminal's background-access signals are the host kernel's to send
+ * (a background read or tcsetpgrp of the real terminal): the host process
+ * ignores them exactly when the guest ignores or blocks them, as the host's
+ * tty_check_change then lets the call through; otherwise their default
+ * stops the elfuse process, and so the guest. Catching them instead would
+ * turn a restarted ioctl into an endless SIGTTOU.
+ */
+export function syncJobControlSignals(task: Task): void {
+  for (const sig of [SIGTTIN, SIGTTOU]) {
+    const ignored = task.tg.sigactions[sig - 1]?.handler === SIG_IGN || (task.sigmask & sigbit(sig)) !== 0n;
+    task.host.signals.setIgnored(signalName(sig), ignored);
+  }
+}
 
 /**
  * Hands the host's signals to the guest as Linux would deliver them to a
@@ -249,7 +265,7 @@ function dropPending(task: Task, set: bigint): void {
   for (let sig = 1; sig <= _NSIG; sig++) {
     if (!(set & task.sigpending & sigbit(sig))) continue;
     task.sigpending &= ~sigbit(sig);
-    for (const info of task.sigqueue.get(sig) ?? []) if (!info.preallocated) task.sigqueueUsed--;
+    for (const info of task.sigqueue.get(sig) ?? []) if (!info.preallocated) task.tg.sigqueueUsed--;
     task.sigqueue.delete(sig);
   }
 }
@@ -268,7 +284,7 @@ export function nextSignal(set: bigint): number {
 export function dequeueSignal(task: Task, sig: number): SigInfo {
   const queue = task.sigqueue.get(sig);
   const queued = queue?.shift();
-  if (queued && !queued.preallocated) task.sigqueueUsed--;
+  if (queued && !queued.preallocated) task.tg.sigqueueUsed--;
   // Pending without a siginfo (SIGKILL, or sent at RLIMIT_SIGPENDING): collect_signal's zeroed SI_USER.
   const info = queued ?? { signo: sig, code: SI_USER, pid: 0, uid: 0 };
   if (!queue || queue.length === 0) {
@@ -400,7 +416,7 @@ export function deliverSignals(task: Task, ctx: UserContext, syscall: SyscallRet
     const sig = nextSignal(task.sigpending & ~task.sigmask);
     if (sig === 0 || task.exit) break;
     const info = dequeueSignal(task, sig);
-    const action = task.sigactions[sig - 1]!;
+    const action = task.tg.sigactions[sig - 1]!;
     if (action.handler === SIG_IGN) continue;
     if (action.handler === SIG_DFL) {
       const def = signalDefaultAction(sig);
@@ -408,7 +424,10 @@ export function deliverSignals(task: Task, ctx: UserContext, syscall: SyscallRet
       if (def === 'stop') {
         // The guest is this host process: stopping it stops the guest, and a SIGCONT resumes both.
         task.trace(`elfuse: stopped by ${signalName(sig)}`);
+        // do_signal_stop: the parent's wait(WUNTRACED) and SIGCHLD hear of it, and of the continue.
+        task.reportToParent?.('stopped', sig);
         task.host.process.stop(signalName(sig) as 'SIGSTOP' | 'SIGTSTP' | 'SIGTTIN' | 'SIGTTOU');
+        task.reportToParent?.('continued', SIGCONT);
         continue;
       }
       terminate(task, sig, info);
@@ -422,11 +441,11 @@ export function deliverSignals(task: Task, ctx: UserContext, syscall: SyscallRet
       }
       restart = null;
     }
-    if (action.flags & BigInt(SA_RESETHAND)) task.sigactions[sig - 1] = { ...action, handler: SIG_DFL };
+    if (action.flags & BigInt(SA_RESETHAND)) task.tg.sigactions[sig - 1] = { ...action, handler: SIG_DFL };
     if (!setupFrame(task, ctx, sig, info, action)) {
       // The frame could not be written (stack overflow): Linux forces SIGSEGV (force_sigsegv).
       task.trace(`elfuse: ${signalName(sig)}: cannot write the signal frame below sp 0x${ctx.sp.toString(16)}`);
-      const segv = task.sigactions[SIGSEGV - 1]!;
+      const segv = task.tg.sigactions[SIGSEGV - 1]!;
       segv.handler = SIG_DFL;
       task.sigmask &= ~sigbit(SIGSEGV);
       postSignal(task, SIGSEGV, { signo: SIGSEGV, code: 0x80 });
@@ -444,7 +463,7 @@ export function deliverSignals(task: Task, ctx: UserContext, syscall: SyscallRet
   }
 }
 
-function setupFrame(task: Task, ctx: UserContext, sig: number, info: SigInfo, action: Task['sigactions'][number]): boolean {
+function setupFrame(task: Task, ctx: UserContext, sig: number, info: SigInfo, action: SigAction): boolean {
   const oldSp = ctx.sp;
   const st = task.altStack;
   let sp = oldSp;

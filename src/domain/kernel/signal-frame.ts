@@ -68,7 +68,10 @@ export function encodeSiginfo(info: SigInfo): Uint8Array {
     w.i32(O.si_tid, info.timerId).i32(O.si_overrun, info.overrun ?? 0).u64(O.si_value, info.value ?? 0n);
   } else {
     w.i32(O.si_pid, info.pid ?? 0).u32(O.si_uid, info.uid ?? 0);
-    if (info.value !== undefined) w.u64(O.si_value, info.value);
+    if (info.status !== undefined) {
+      // SIGCHLD's _sigchld member: status, then utime and stime.
+      w.i32(O.si_status, info.status).u64(O.si_utime, info.utime ?? 0n).u64(O.si_stime, info.stime ?? 0n);
+    } else if (info.value !== undefined) w.u64(O.si_value, info.value);
   }
   return w.bytes;
 }
@@ -178,7 +181,7 @@ const TRAMPOLINE = new Uint8Array(new Uint32Array([0xd2801168, 0xd4000001]).buff
  * have unmapped or replaced it with MAP_FIXED.
  */
 export function sigreturnTrampoline(task: Task): number {
-  const va = task.sigtramp;
+  const va = task.mm.sigtramp;
   if (va !== 0) {
     const vma = task.as.vmaAt(va);
     if (vma && vma.prot === (PROT_READ | PROT_EXEC)) {
@@ -194,6 +197,6 @@ export function sigreturnTrampoline(task: Task): number {
   if (mapped < 0) return 0;
   task.as.poke(mapped, TRAMPOLINE);
   task.as.icacheDirty = true;
-  task.sigtramp = mapped;
+  task.mm.sigtramp = mapped;
   return mapped;
 }

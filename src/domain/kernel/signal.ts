@@ -29,6 +29,8 @@ import {
   decodeTimespec,
   StructReader,
   StructWriter,
+  SIGTTIN,
+  SIGTTOU,
   _NSIG,
   signalDefaultAction,
 } from './linux-abi.js';
@@ -43,10 +45,14 @@ import {
   postSignal,
   sasSsFlags,
   sysRtSigreturn,
+  syncJobControlSignals,
   waitInterruptible,
 } from './signal-deliver.js';
 import type { SyscallArgs, SyscallImpl } from './syscall-args.js';
 import type { SigAction, SigInfo, Task } from './task.js';
+
+/** SIGTTIN and SIGTTOU in a mask: the host mirrors whether the guest blocks them (syncJobControlSignals). */
+const JOB_CONTROL_BITS = (1n << BigInt(SIGTTIN - 1)) | (1n << BigInt(SIGTTOU - 1));
 
 function readSigset(task: Task, ptr: number): bigint {
   return new StructReader(task.mem.read(ptr, SIZEOF_SIGSET)).u64(0);
@@ -95,13 +101,14 @@ function sysRtSigaction(task: Task, a: SyscallArgs): number {
   const next = actPtr === 0 ? null : decodeSigaction(task.mem.read(actPtr, SIZEOF_SIGACTION));
   if (next && (sig === SIGKILL || sig === SIGSTOP)) return -Errno.EINVAL;
   const index = sig - 1;
-  const old = task.sigactions[index];
+  const old = task.tg.sigactions[index];
   if (!old) return -Errno.EINVAL;
   if (next) {
     // Map the sigreturn trampoline now, while a syscall return will flush the TLB and I-cache for it.
     if (next.handler > SIG_IGN && !(next.flags & BigInt(SA_RESTORER))) sigreturnTrampoline(task);
-    task.sigactions[index] = next;
+    task.tg.sigactions[index] = next;
     if (ignores(sig, next)) discardSignal(task, sig);
+    if (sig === SIGTTIN || sig === SIGTTOU) syncJobControlSignals(task);
   }
   if (oldPtr !== 0) task.mem.write(oldPtr, encodeSigaction(old));
   return 0;
@@ -131,6 +138,7 @@ function sysRtSigprocmask(task: Task, a: SyscallArgs): number {
         return -Errno.EINVAL;
     }
     task.sigmask = mask & ~UNBLOCKABLE;
+    if ((old ^ task.sigmask) & JOB_CONTROL_BITS) syncJobControlSignals(task);
   }
   if (oldPtr !== 0) writeSigset(task, oldPtr, old);
   return 0;

@@ -171,8 +171,8 @@ export function synthStat(task: Task, node: SynthNode, path: string): HostStat {
     ino: inodeOf(path),
     mode,
     nlink,
-    uid: root === 'proc' ? task.euid : 0,
-    gid: root === 'proc' ? task.egid : 0,
+    uid: root === 'proc' ? task.cred.euid : 0,
+    gid: root === 'proc' ? task.cred.egid : 0,
     rdev,
     size,
     blksize: 1024,
@@ -216,7 +216,7 @@ export function openSynth(task: Task, node: SynthNode, path: string, flags: numb
   if (wantsWrite) {
     if (node.type === 'dir') throw new SyscallError(Errno.EISDIR);
     // Root may open a read-only proc file for writing (DAC override); its writes then fail with EINVAL.
-    if (node.type === 'file' && (!node.write || (node.mode & 0o222) === 0) && task.euid !== 0) throw new SyscallError(Errno.EACCES);
+    if (node.type === 'file' && (!node.write || (node.mode & 0o222) === 0) && task.cred.euid !== 0) throw new SyscallError(Errno.EACCES);
   }
   // O_PATH keeps only the name: stat and *at lookups work, read and getdents64 see EBADF.
   const file = new OpenFile(-1, path, flags, flags & O_PATH ? 'path' : kindOf(node));

@@ -8,6 +8,10 @@
  * tracing and the unimplemented-syscall report.
  */
 
+import { execSyscalls } from './exec.js';
+import { forkSyscalls } from './fork.js';
+import { pipeSyscalls } from './pipe.js';
+import { waitSyscalls } from './wait.js';
 import { fsDirSyscalls } from './fs-dir.js';
 import { fsIoSyscalls } from './fs-io.js';
 import { fsLockSyscalls } from './fs-lock.js';
@@ -355,6 +359,10 @@ const STUBS: Readonly<Record<string, SyscallImpl>> = {
  * is a mistake (one would silently win), so it stops elfuse at load.
  */
 const IMPLEMENTED: Readonly<Record<string, SyscallImpl>> = joinFamilies({
+  execSyscalls,
+  forkSyscalls,
+  pipeSyscalls,
+  waitSyscalls,
   fsIoSyscalls,
   fsPathSyscalls,
   fsStatSyscalls,

@@ -12,8 +12,11 @@ import type { GuestMemory } from '../memory/guest-memory.js';
 import { FdTable, OpenFile } from './fd-table.js';
 import { FileLocks, inodeKey } from './file-locks.js';
 import { FsContext } from './fs-context.js';
+import type { Machine } from '../boot/machine.js';
+import { MmStruct } from './mm-struct.js';
+import { Cred, ThreadGroup } from './thread-group.js';
 import type { ProcImage } from './procfs.js';
-import { O_RDONLY, O_WRONLY, RLIMIT_NOFILE, RLIMIT_STACK, RLIM_INFINITY, RLIM_NLIMITS, _NSIG, O_RDWR } from './linux-abi.js';
+import { O_RDONLY, O_WRONLY, RLIMIT_NOFILE, O_RDWR } from './linux-abi.js';
 
 /** The user registers of the interrupted guest, wherever the vCPU keeps them (see signal-frame.ts). */
 export interface UserContext {
@@ -61,6 +64,10 @@ export interface SigInfo {
   preallocated?: boolean;
   /** Sent to the elfuse process from outside (postHostSignal). */
   fromHost?: boolean;
+  /** SIGCHLD: the child's exit status or signal (si_status) and its CPU times in clock ticks. */
+  status?: number;
+  utime?: bigint;
+  stime?: bigint;
 }
 
 export interface Rlimit {
@@ -84,52 +91,36 @@ export interface TaskOptions {
   fsContext?: FsContext;
   /** Standard streams that were closed when elfuse started: not in the guest's fd table. */
   closedStdio?: readonly number[];
+  /** The machine the process runs on (execve loads into it again); absent in kernel unit tests. */
+  machine?: Machine;
+  /** The thread group to join or restore (a fork child's); a new one from the host's ids when absent. */
+  tg?: ThreadGroup;
+  /** Whether fds 0-2 are the host's own (false: a fork child fills its table from the fork state). */
+  installStdio?: boolean;
   /** Where exec put argv, envp and auxv, and the CPU it advertised (for /proc/self). */
   image?: ProcImage;
 }
 
-const MiB = 1024n * 1024n;
-
-/** Linux's defaults for a process started from a login shell (RLIMIT_STACK 8 MiB, NOFILE 1024/4096). */
-function defaultRlimits(): Rlimit[] {
-  const limits: Rlimit[] = Array.from({ length: RLIM_NLIMITS }, () => ({ cur: RLIM_INFINITY, max: RLIM_INFINITY }));
-  limits[RLIMIT_STACK] = { cur: 8n * MiB, max: RLIM_INFINITY };
-  limits[RLIMIT_NOFILE] = { cur: 1024n, max: 4096n };
-  limits[4 /* RLIMIT_CORE */] = { cur: 0n, max: RLIM_INFINITY };
-  limits[8 /* RLIMIT_MEMLOCK */] = { cur: 8n * MiB, max: 8n * MiB };
-  limits[6 /* RLIMIT_NPROC */] = { cur: 63_000n, max: 63_000n };
-  limits[11 /* RLIMIT_SIGPENDING */] = { cur: 63_000n, max: 63_000n };
-  limits[12 /* RLIMIT_MSGQUEUE */] = { cur: 819_200n, max: 819_200n };
-  limits[13 /* RLIMIT_NICE */] = { cur: 0n, max: 0n };
-  limits[14 /* RLIMIT_RTPRIO */] = { cur: 0n, max: 0n };
-  return limits;
-}
-
+/**
+ * A guest thread (Linux's task_struct), with the objects it shares with
+ * other threads and, across fork, copies: its thread group (`tg`: pid,
+ * dispositions, limits, credentials), its memory (`mm`), its open files
+ * (`files`) and its filesystem view (`fsContext`). One thread per process
+ * today; threads (issue 10) share all four.
+ */
 export class Task {
-  readonly mem: GuestMemory;
-  readonly as: AddressSpace;
   readonly host: HostPorts;
-  readonly fds: FdTable;
-  /** flock, POSIX and OFD locks this process holds (file-locks.ts). */
-  readonly locks = new FileLocks();
+  /** The VM this process runs on: RAM, frames, vCPU (boot/machine.ts); null in kernel unit tests. */
+  readonly machine: Machine | null;
+  readonly tg: ThreadGroup;
+  /** Replaced by execve. */
+  mm: MmStruct;
+  /** The fd table and the locks this process holds (files_struct). */
+  readonly files: { readonly table: FdTable; readonly locks: FileLocks };
 
-  readonly pid: number;
   readonly tid: number;
   readonly ppid: number;
-  uid: number;
-  euid: number;
-  suid: number;
-  gid: number;
-  egid: number;
-  sgid: number;
-  /** Filesystem ids (setfsuid/setfsgid); they follow the effective ids. */
-  fsuid: number;
-  fsgid: number;
-  /** PR_SET_TIMERSLACK, in nanoseconds. */
-  timerSlackNs = 50_000;
 
-  /** Signal dispositions, indexed by signal number - 1; recorded, not yet delivered. */
-  readonly sigactions: SigAction[];
   /** Blocked signals: bit (sig - 1). */
   sigmask = 0n;
   /** Signals raised but not delivered: bit (sig - 1). */
@@ -138,8 +129,6 @@ export class Task {
   altStack: { sp: bigint; flags: number; size: bigint } = { sp: 0n, flags: 2, size: 0n };
   /** siginfo of each pending signal, oldest first: standard signals coalesce to one, real-time ones queue. */
   readonly sigqueue = new Map<number, SigInfo[]>();
-  /** Siginfo slots held against RLIMIT_SIGPENDING: queued signals and one per POSIX timer. */
-  sigqueueUsed = 0;
   /** Interruptible waits to wake when a signal becomes deliverable (signal_wake_up). */
   readonly signalWaiters = new Set<() => void>();
   /** Stops the running vCPU slice so a newly pending signal is delivered soon; the run loop sets it. */
@@ -150,15 +139,15 @@ export class Task {
   savedSigmask: bigint | null = null;
   /** Signals rt_sigtimedwait is waiting for: they end the wait even while blocked. */
   sigwaitSet = 0n;
-  /** VA of the page handlers return through when the guest gives no SA_RESTORER (0: not mapped yet). */
-  sigtramp = 0;
   /** restart_syscall(2): resumes an interrupted sleep with what is left of it (Linux's restart_block). */
   restartBlock: (() => number | Promise<number>) | null = null;
 
   /** set_tid_address / CLONE_CHILD_CLEARTID: the futex word cleared when the thread exits. */
   clearChildTid = 0n;
   robustList = { head: 0n, len: 0n };
-  readonly rlimits: Rlimit[];
+
+  /** A fork child tells its parent of stops and continues through this (boot/fork-child.ts); null in a first process. */
+  reportToParent: ((what: 'stopped' | 'continued' | 'released', sig: number) => void) | null = null;
 
   /** A debugger is attached (ptrace's PT_PTRACED): a fatal signal is reported to it before it takes effect. */
   ptraced = false;
@@ -168,65 +157,74 @@ export class Task {
 
   readonly verbose: boolean;
   readonly log: (line: string) => void;
-  readonly execfn: string;
   /** The filesystem view: guest root (sysroot over the host), working directory (fs-context.ts). */
   readonly fsContext: FsContext;
-  readonly image: ProcImage | null;
   /** The task name (comm): the executable's basename, PR_SET_NAME, /proc/self/comm; at most 15 bytes. */
   comm: string;
-  /** Supplementary groups (getgroups/setgroups). */
-  groups: number[] = [];
-  /** Nice value (getpriority/setpriority). */
-  nice = 0;
-  /** prctl state: PR_SET_PDEATHSIG, PR_SET_DUMPABLE, PR_SET_NO_NEW_PRIVS, PR_SET_CHILD_SUBREAPER, PR_SET_KEEPCAPS. */
-  pdeathSig = 0;
-  dumpable = 1;
-  noNewPrivs = false;
-  childSubreaper = false;
-  keepCaps = false;
 
   constructor(opts: TaskOptions) {
-    this.mem = opts.mem;
-    this.as = opts.as;
     this.host = opts.host;
+    this.machine = opts.machine ?? null;
     const proc = opts.host.process;
-    // One guest process is one host process, so it shows the host's ids.
-    this.pid = proc.pid;
+    // One guest process is one host process, so it shows the host's pid and ids.
     this.tid = proc.pid;
     this.ppid = proc.ppid;
-    this.uid = this.euid = this.suid = proc.uid;
-    this.gid = this.egid = this.sgid = proc.gid;
-    this.euid = proc.euid;
-    this.egid = proc.egid;
-    this.fsuid = this.euid;
-    this.fsgid = this.egid;
-    this.groups = [...(proc.groups?.() ?? [])];
-    this.sigactions = Array.from({ length: _NSIG }, () => ({ handler: 0n, flags: 0n, restorer: 0n, mask: 0n }));
-    this.rlimits = defaultRlimits();
+    if (opts.tg) {
+      this.tg = opts.tg;
+    } else {
+      const cred = new Cred();
+      cred.uid = cred.suid = proc.uid;
+      cred.gid = cred.sgid = proc.gid;
+      cred.euid = cred.fsuid = proc.euid;
+      cred.egid = cred.fsgid = proc.egid;
+      cred.groups = [...(proc.groups?.() ?? [])];
+      this.tg = new ThreadGroup(proc.pid, cred);
+    }
+    this.mm = new MmStruct(opts.as, opts.mem, opts.image ?? null, opts.execfn ?? '');
     this.verbose = opts.verbose ?? false;
     this.log = opts.log ?? (() => undefined);
-    this.execfn = opts.execfn ?? '';
     this.fsContext =
       opts.fsContext ??
       new FsContext(opts.host.fs, { ...(opts.sysroot !== undefined ? { sysroot: opts.sysroot } : {}), hostCwd: opts.host.process.cwd() });
-    this.image = opts.image ?? null;
     this.comm = '';
-    this.setComm(new TextEncoder().encode(this.execfn.slice(this.execfn.lastIndexOf('/') + 1)));
+    this.setComm(new TextEncoder().encode(this.mm.execfn.slice(this.mm.execfn.lastIndexOf('/') + 1)));
 
     const fs = opts.host.fs;
-    this.fds = new FdTable(
+    const locks = new FileLocks();
+    const table = new FdTable(
       (file) => {
-        if (file.lockKey !== null) this.locks.releaseDescription(file.lockKey, file);
+        if (file.lockKey !== null) locks.releaseDescription(file.lockKey, file);
         if (file.ownsHostFd && file.hostFd >= 0) fs.close(file.hostFd);
       },
       // Closing any fd of a file drops the process's POSIX locks on it (fs/locks.c locks_remove_posix).
       (file) => {
-        if (!this.locks.hasRecords(this)) return;
+        if (!locks.hasRecords(this)) return;
         const key = file.lockKey ?? this.inodeKeyOf(file);
-        if (key !== null) this.locks.dropRecords(key, this);
+        if (key !== null) locks.dropRecords(key, this);
       },
     );
-    this.installStdio(opts.closedStdio ?? []);
+    this.files = { table, locks };
+    if (opts.installStdio ?? true) this.installStdio(opts.closedStdio ?? []);
+  }
+
+  /** The process id (the thread group's). */
+  get pid(): number {
+    return this.tg.pid;
+  }
+  get cred(): Cred {
+    return this.tg.cred;
+  }
+  get as(): AddressSpace {
+    return this.mm.as;
+  }
+  get mem(): GuestMemory {
+    return this.mm.mem;
+  }
+  get fds(): FdTable {
+    return this.files.table;
+  }
+  get locks(): FileLocks {
+    return this.files.locks;
   }
 
   /** fds 0, 1, 2 are the host's own stdin, stdout and stderr, unless they were closed. */
@@ -276,7 +274,7 @@ export class Task {
 
   /** RLIMIT_NOFILE soft limit: one past the highest fd the table may hand out. */
   get fdLimit(): number {
-    const cur = this.rlimits[RLIMIT_NOFILE]?.cur ?? 1024n;
+    const cur = this.tg.rlimits[RLIMIT_NOFILE]?.cur ?? 1024n;
     return cur > 1_048_576n ? 1_048_576 : Number(cur);
   }
 

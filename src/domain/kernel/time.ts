@@ -254,20 +254,18 @@ interface PosixTimer {
   overrunLast: number;
 }
 
-interface TimerState {
+/** The interval and POSIX timers of a process (signal_struct's), made on first use. */
+export interface TimerState {
   /** ITIMER_REAL, ITIMER_VIRTUAL, ITIMER_PROF */
   itimers: KTimer[];
   posix: Map<number, PosixTimer>;
   nextId: number;
 }
 
-/** Timer state of each task (Linux's signal_struct timers); created on first use. */
-const timerStates = new WeakMap<Task, TimerState>();
-
 const ITIMER_SIGNALS = [SIGALRM, SIGVTALRM, SIGPROF];
 
 function timersOf(task: Task): TimerState {
-  let state = timerStates.get(task);
+  let state = task.tg.timers;
   if (!state) {
     const itimers = ITIMER_SIGNALS.map(
       (sig, which) =>
@@ -275,7 +273,7 @@ function timersOf(task: Task): TimerState {
         new KTimer(task, which === ITIMER_REAL ? 'monotonic' : 'cpu', () => postSignal(task, sig, { signo: sig, code: SI_KERNEL })),
     );
     state = { itimers, posix: new Map(), nextId: 0 };
-    timerStates.set(task, state);
+    task.tg.timers = state;
   }
   return state;
 }
@@ -438,6 +436,29 @@ function sysTimerDelete(task: Task, a: SyscallArgs): number {
   timersOf(task).posix.delete(id);
   releaseSigqueue(task);
   return 0;
+}
+
+/**
+ * execve keeps the interval timers and drops the POSIX ones (timer_create(2):
+ * "not preserved across execve"), with any of their signals still queued.
+ */
+export function dropPosixTimers(task: Task): void {
+  const state = task.tg.timers;
+  if (!state) return;
+  for (const [id, pt] of [...state.posix]) {
+    pt.timer.arm(null, 0n);
+    if (pt.queued) {
+      const queue = task.sigqueue.get(pt.signo) ?? [];
+      const at = queue.indexOf(pt.queued);
+      if (at >= 0) queue.splice(at, 1);
+      if (queue.length === 0 && at >= 0) {
+        task.sigqueue.delete(pt.signo);
+        task.sigpending &= ~(1n << BigInt(pt.signo - 1));
+      }
+    }
+    state.posix.delete(id);
+    releaseSigqueue(task);
+  }
 }
 
 export const timeSyscalls: Readonly<Record<string, SyscallImpl>> = {

@@ -64,6 +64,10 @@ export interface PageSource {
   size(): number;
   /** The last mapping of the file went away. */
   release(): void;
+  /** The host descriptor it reads, when it has one (a fork child gets the file through it). */
+  readonly hostFd?: number;
+  /** Whether write() reaches the file (the descriptor is open for writing). */
+  readonly writable?: boolean;
 }
 
 interface CachedPage {
@@ -772,6 +776,56 @@ export class AddressSpace {
     const out = new Uint8Array(len);
     this.forEachPage(va, len, false, (pa, off, n) => out.set(this.phys.view(pa, n), off));
     return out;
+  }
+
+  /**
+   * What fork copies (dup_mmap): every VMA, and the bytes of every present
+   * private page (anonymous memory, and file pages this process has touched
+   * and so owns a copy of). Shared file mappings are written back first, so
+   * the child, which maps the same file, reads what the parent wrote.
+   */
+  forkImage(): { vmas: readonly Vma[]; pages: { va: number; data: Uint8Array }[]; brkStart: number; brkCur: number } {
+    this.syncAll();
+    const vmas = this.tree.toArray();
+    const pages: { va: number; data: Uint8Array }[] = [];
+    for (const v of vmas) {
+      // A shared file mapping's pages are the file's (written back above); everything else is copied,
+      // shared anonymous memory too (the child gets its own copy: see ARCHITECTURE, "Processes").
+      if (v.obj?.source && isShared(v)) continue;
+      for (const [vpn, pa] of this.presentIn(v.start, v.end)) pages.push({ va: vpn * PAGE_SIZE, data: this.phys.view(pa, PAGE_SIZE).slice() });
+    }
+    return { vmas, pages, brkStart: this.brkStart, brkCur: this.brkCur };
+  }
+
+  /**
+   * A forked child's memory, in this empty address space: the VMAs as the
+   * parent had them (each file mapping's object made by `objectFor`), then
+   * the copied pages, present at once.
+   */
+  restoreFork(
+    image: { vmas: readonly Omit<Vma, 'obj'>[]; pages: readonly { va: number; data: Uint8Array }[]; brkStart: number; brkCur: number },
+    objectFor: (vma: Omit<Vma, 'obj'>, index: number) => MemObject | undefined,
+  ): void {
+    image.vmas.forEach((v, i) => {
+      // Shared anonymous memory gets an object of its own (one per mapping of the parent's).
+      const anonShared = isShared(v as Vma) && (v.flags & MAP_ANONYMOUS) !== 0;
+      const obj = anonShared ? new MemObject(`shmem:${++this.shmemCount}`, null) : objectFor(v, i);
+      const vma: Vma = obj ? { ...v, obj } : { ...v };
+      this.tree.insert(vma);
+      if (obj) obj.mappedPages += (vma.end - vma.start) / PAGE_SIZE;
+      if (isExec(vma)) this.icacheDirty = true;
+    });
+    for (const { va, data } of image.pages) {
+      const v = this.vmaAt(va);
+      if (!v) continue;
+      const pa = this.frames.alloc();
+      this.phys.view(pa, PAGE_SIZE).set(data);
+      this.frameOf.set(vpnOf(va), pa);
+      if (v.obj && isShared(v)) v.obj.pages.set(vpnOf(v.offset + (va - v.start)), { pa, dirty: false });
+      this.applyPtes(v, va, va + PAGE_SIZE);
+    }
+    this.brkStart = image.brkStart;
+    this.brkCur = image.brkCur;
   }
 
   /** Drop every user mapping and the brk area (execve, exit); dirty shared file pages are written back. */

@@ -661,6 +661,17 @@ Napi::Value RecvFds(const Napi::CallbackInfo& info) {
   return out;
 }
 
+// setIgnored(signo, ignored): SIG_IGN or SIG_DFL for a signal Node does not watch
+// (the terminal's job-control signals: a background elfuse must see what its guest sees).
+Napi::Value SetIgnored(const Napi::CallbackInfo& info) {
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = info[1].ToBoolean().Value() ? SIG_IGN : SIG_DFL;
+  sigemptyset(&sa.sa_mask);
+  if (sigaction(IntArg(info, 0), &sa, nullptr) != 0) throw ErrnoError(info.Env(), "sigaction", errno);
+  return info.Env().Undefined();
+}
+
 // isOpen(fd): whether fd names an open file description in this process.
 Napi::Value IsOpen(const Napi::CallbackInfo& info) {
   return Napi::Boolean::New(info.Env(), fcntl(IntArg(info, 0), F_GETFD) >= 0);
@@ -767,6 +778,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("sendFds", Napi::Function::New(env, SendFds));
   exports.Set("recvFds", Napi::Function::New(env, RecvFds));
   exports.Set("isOpen", Napi::Function::New(env, IsOpen));
+  exports.Set("setIgnored", Napi::Function::New(env, SetIgnored));
   exports.Set("close", Napi::Function::New(env, Close));
   return exports;
 }

@@ -1,0 +1,265 @@
+/**
+ * The other half of fork: a new elfuse process becoming the child. It reads
+ * the fork state from its parent's channel, boots a machine, rebuilds the
+ * address space (the mappings and the copied pages; file mappings over the
+ * host fds passed along), the fd table (the same open descriptions, through
+ * the passed host fds), the credentials, dispositions, mask and working
+ * directory, and enters EL0 at the instruction after the parent's `svc`
+ * with X0 = 0. When the guest ends, the parent hears how, with the rusage
+ * its wait4 reports.
+ */
+
+import type { Backend } from '../../ports/backend.js';
+import type { HostFs, HostPorts } from '../../ports/host.js';
+import type { ProcessChannel } from '../../ports/processes.js';
+import { decodeMessage, encodeMessage, type Rusage } from '../fork/messages.js';
+import { decodeForkState, type ForkState } from '../fork/state.js';
+import { forkSlotFd } from '../kernel/fork.js';
+import { FsContext } from '../kernel/fs-context.js';
+import { OpenFile, type FileKind } from '../kernel/fd-table.js';
+import { withTarget } from '../kernel/fs-util.js';
+import { AT_FDCWD } from '../kernel/linux-abi.js';
+import type { Layer } from '../kernel/namei.js';
+import type { ProcImage } from '../kernel/procfs.js';
+import { postSignal } from '../kernel/signal-deliver.js';
+import { openSynth } from '../kernel/synthfs.js';
+import { Task } from '../kernel/task.js';
+import { Cred, ThreadGroup } from '../kernel/thread-group.js';
+import type { GuestStatus } from '../kernel/run-loop.js';
+import type { PageSource } from '../memory/address-space.js';
+import { bootMachine, enterEl0, newAddressSpace, type Machine } from './machine.js';
+
+/** A mapped file's pages, read through a host fd the parent passed. */
+function fdPageSource(fs: HostFs, fd: number, writable: boolean): PageSource {
+  return {
+    hostFd: fd,
+    writable,
+    read(buf, offset) {
+      let done = 0;
+      while (done < buf.length) {
+        const n = fs.read(fd, buf.subarray(done), BigInt(offset + done));
+        if (n <= 0) break;
+        done += n;
+      }
+      return done;
+    },
+    write(data, offset) {
+      if (!writable) return;
+      let done = 0;
+      while (done < data.length) {
+        const n = fs.write(fd, data.subarray(done), BigInt(offset + done));
+        if (n <= 0) break;
+        done += n;
+      }
+    },
+    size: () => Number(fs.fstat(fd).size),
+    release: () => undefined, // the fd is the fork's: it stays open for the life of the process
+  };
+}
+
+/**
+ * The parent's messages, kept until the child is ready for them: the fork
+ * state comes first, and a signal may follow at once (kill right after
+ * fork), before the child can take it.
+ */
+class Inbox {
+  private readonly kept: Uint8Array[] = [];
+  private handler: ((m: Uint8Array) => void) | null = null;
+  private waiting: ((m: Uint8Array) => void) | null = null;
+  private closed = false;
+  private fail: ((e: Error) => void) | null = null;
+
+  constructor(channel: ProcessChannel) {
+    channel.onMessage((m) => {
+      if (this.waiting) {
+        const w = this.waiting;
+        this.waiting = null;
+        w(m);
+      } else if (this.handler) this.handler(m);
+      else this.kept.push(m);
+    });
+    channel.onClose(() => {
+      this.closed = true;
+      this.fail?.(new Error('fork: the parent went away before sending the fork state'));
+    });
+  }
+
+  next(): Promise<Uint8Array> {
+    const m = this.kept.shift();
+    if (m) return Promise.resolve(m);
+    if (this.closed) return Promise.reject(new Error('fork: the parent went away before sending the fork state'));
+    return new Promise((resolve, reject) => {
+      this.waiting = resolve;
+      this.fail = reject;
+    });
+  }
+
+  /** From now on every message goes to `handler`, those kept so far first. */
+  deliverTo(handler: (m: Uint8Array) => void): void {
+    this.handler = handler;
+    for (const m of this.kept.splice(0)) handler(m);
+  }
+}
+
+export interface ForkedGuest {
+  readonly task: Task;
+  readonly machine: Machine;
+  readonly channel: ProcessChannel;
+}
+
+function restoreFiles(task: Task, state: ForkState): void {
+  const opened: (OpenFile | null)[] = state.files.descriptions.map((d) => {
+    if (d.synth) {
+      // A made-up node is made again from its path ( /dev/null, /proc/...).
+      try {
+        return withTarget(task, AT_FDCWD, d.path, { follow: true }, (t) => (t.kind === 'synth' ? openSynth(task, t.node, t.path, d.flags, false, false) : null));
+      } catch {
+        return null;
+      }
+    }
+    const hostFd = d.ownsHostFd ? forkSlotFd(d.slot) : d.slot;
+    const file = new OpenFile(hostFd, d.path, d.flags, d.kind as FileKind, d.ownsHostFd);
+    file.layer = d.layer as Layer;
+    file.unlinked = d.unlinked;
+    file.offset = d.offset;
+    return file;
+  });
+  for (const e of state.files.fds) {
+    const file = opened[e.description];
+    if (file) task.fds.installAt(e.fd, file, e.cloexec);
+  }
+}
+
+function procImage(state: ForkState, m: Machine): ProcImage | null {
+  const img = state.mm.image;
+  if (img['argStart'] === undefined) return null;
+  return {
+    exePath: state.process.exePath,
+    argStart: img['argStart'] ?? 0,
+    argEnd: img['argEnd'] ?? 0,
+    envStart: img['envStart'] ?? 0,
+    envEnd: img['envEnd'] ?? 0,
+    auxv: state.mm.auxv,
+    hwcap: m.hwcap,
+    hwcap2: m.hwcap2,
+    midr: m.ids.midr,
+    startCode: img['startCode'] ?? 0,
+    endCode: img['endCode'] ?? 0,
+    startStack: img['startStack'] ?? 0,
+    segments: state.mm.segments,
+  };
+}
+
+/** Reads the fork state and builds the child, ready to run. */
+export async function startForkedGuest(backend: Backend, host: HostPorts, opts: { verbose: boolean; log: (line: string) => void }): Promise<ForkedGuest> {
+  const channel = host.processes.parentChannel();
+  if (!channel) throw new Error('fork: this process was not started as a fork child');
+  const inbox = new Inbox(channel);
+  const msg = decodeMessage(await inbox.next());
+  if (msg.kind !== 'state') throw new Error(`fork: expected the fork state, got ${msg.kind}`);
+  const state = decodeForkState(msg.bytes);
+
+  const m = bootMachine(backend, { commitLimit: Number(host.process.memory().totalBytes) });
+  const { as, mem } = newAddressSpace(m);
+  const objects = new Map<number, string>();
+  as.restoreFork(
+    {
+      vmas: state.mm.vmas.map((v) => ({ start: v.start, end: v.end, prot: v.prot, flags: v.flags, name: v.name, wantExec: v.wantExec, offset: v.offset, noWrite: v.noWrite })),
+      pages: state.mm.pages,
+      brkStart: state.mm.brkStart,
+      brkCur: state.mm.brkCur,
+    },
+    (_v, i) => {
+      const slot = state.mm.vmas[i]?.fileSlot ?? -1;
+      if (slot < 0) return undefined;
+      const fd = forkSlotFd(slot);
+      let key = objects.get(fd);
+      if (key === undefined) {
+        const st = host.fs.fstat(fd);
+        key = `${st.dev}:${st.ino}`;
+        objects.set(fd, key);
+      }
+      return as.fileObject(key, () => fdPageSource(host.fs, fd, true));
+    },
+  );
+
+  const p = state.process;
+  const cred = new Cred();
+  Object.assign(cred, { uid: p.uid, euid: p.euid, suid: p.suid, gid: p.gid, egid: p.egid, sgid: p.sgid, fsuid: p.fsuid, fsgid: p.fsgid, groups: [...p.groups] });
+  const tg = new ThreadGroup(host.process.pid, cred);
+  p.sigactions.forEach((a, i) => Object.assign(tg.sigactions[i]!, a));
+  p.rlimits.forEach((l, i) => Object.assign(tg.rlimits[i]!, l));
+  tg.nice = p.nice;
+  tg.dumpable = p.dumpable;
+  tg.noNewPrivs = p.noNewPrivs;
+  tg.keepCaps = p.keepCaps;
+  tg.timerSlackNs = p.timerSlackNs;
+  tg.personality = p.personality;
+  tg.exitSignal = p.exitSignal;
+
+  const ctx = new FsContext(host.fs, { ...(state.fs.sysroot !== null ? { sysroot: state.fs.sysroot } : {}), hostCwd: '/', foldsCase: state.fs.foldsCase });
+  try {
+    ctx.chdir(state.fs.cwd);
+  } catch {
+    // the directory went away meanwhile: the child starts at "/", as getcwd would then have to say
+  }
+  const image = procImage(state, m);
+  const task = new Task({
+    host,
+    as,
+    mem,
+    machine: m,
+    tg,
+    fsContext: ctx,
+    installStdio: false,
+    execfn: p.execfn,
+    verbose: opts.verbose,
+    log: opts.log,
+    ...(image ? { image } : {}),
+  });
+  task.setComm(Uint8Array.from(p.comm, (c) => c.charCodeAt(0)));
+  task.mm.sigtramp = state.mm.sigtramp;
+  const t = state.thread;
+  task.sigmask = t.sigmask;
+  task.altStack = { ...t.altStack };
+  task.clearChildTid = t.clearChildTid;
+  restoreFiles(task, state);
+
+  const r = t.regs;
+  enterEl0(m, as, { x: r.x, sp: r.sp, pc: r.pc, pstate: r.pstate, fpcr: r.fpcr, fpsr: r.fpsr, tpidr: r.tpidr, tpidrro: r.tpidrro, v: r.v }, true);
+  // CLONE_CHILD_SETTID: the child's tid in its own memory before it runs.
+  if (t.setChildTid !== 0n) {
+    const tid = new Uint8Array(4);
+    new DataView(tid.buffer).setInt32(0, task.tid, true);
+    try {
+      mem.write(Number(t.setChildTid), tid);
+    } catch {
+      // a bad address: Linux ignores the failed write as well
+    }
+  }
+  // From now on the parent's messages are signals (kill from the parent, with its siginfo).
+  inbox.deliverTo((bytes) => {
+    let m;
+    try {
+      m = decodeMessage(bytes);
+    } catch {
+      return;
+    }
+    if (m.kind === 'signal') postSignal(task, m.info.signo, { signo: m.info.signo, code: m.info.code, pid: m.info.pid, uid: m.info.uid, value: m.info.value });
+  });
+  task.reportToParent = (what, sig) => {
+    const msg = what === 'stopped' ? encodeMessage({ kind: 'stopped', signal: sig }) : encodeMessage({ kind: what });
+    void channel.send(msg);
+  };
+  if (opts.verbose) opts.log(`elfuse: fork child ${task.pid}: ${state.mm.vmas.length} mappings, ${state.mm.pages.length} pages, ${state.files.fds.length} fds`);
+  return { task, machine: m, channel };
+}
+
+/** The last word to the parent: how the guest ended, and what it used. */
+export async function reportExit(channel: ProcessChannel, status: GuestStatus, rusage: Rusage): Promise<void> {
+  const msg =
+    status.kind === 'exited'
+      ? encodeMessage({ kind: 'exited', status: status.code, rusage })
+      : encodeMessage({ kind: 'killed', signal: status.signal, core: status.core, rusage });
+  await channel.send(msg);
+}

@@ -1,0 +1,338 @@
+/**
+ * clone(2) and clone3(2) without CLONE_VM, and with CLONE_VM|CLONE_VFORK
+ * (kernel/fork.c): a new process. One guest process is one host process,
+ * so the child is a new elfuse process (HostProcesses.spawnForkChild): this
+ * process captures what the child inherits into the fork state (fork/
+ * state.ts), passes the open descriptions' host fds along, and the child
+ * restores it and resumes at the instruction after the `svc` with X0 = 0.
+ * The child's pid is its host pid.
+ *
+ * vfork (CLONE_VFORK) suspends the parent until the child execs or exits,
+ * as Linux does; the child gets a copy of the memory, not the parent's own
+ * (a vfork child that writes its parent's memory is outside POSIX anyway).
+ * Threads (CLONE_VM without CLONE_VFORK, CLONE_THREAD) come with issue 10.
+ */
+
+import { FORK_FIRST_FD } from '../../ports/processes.js';
+import { encodeMessage, decodeMessage } from '../fork/messages.js';
+import { encodeForkState, type ForkDescription, type ForkState, type ForkVma } from '../fork/state.js';
+import { Errno } from './errno.js';
+import type { OpenFile } from './fd-table.js';
+import {
+  CLONE_ARGS_SIZE_VER0,
+  CLONE_CHILD_CLEARTID,
+  CLONE_CHILD_SETTID,
+  CLONE_DETACHED,
+  CLONE_FILES,
+  CLONE_FS,
+  CLONE_IO,
+  CLONE_PARENT,
+  CLONE_PARENT_SETTID,
+  CLONE_PIDFD,
+  CLONE_PTRACE,
+  CLONE_SETTLS,
+  CLONE_SIGHAND,
+  CLONE_SYSVSEM,
+  CLONE_THREAD,
+  CLONE_UNTRACED,
+  CLONE_VFORK,
+  CLONE_VM,
+  CSIGNAL,
+  StructReader,
+  StructWriter,
+  _NSIG,
+} from './linux-abi.js';
+import type { SyscallArgs, SyscallImpl } from './syscall-args.js';
+import type { Task, UserContext } from './task.js';
+import { ChildProcess, childHostExit, childMessage } from './wait.js';
+
+/** What one clone asks for, from clone's registers or clone3's struct clone_args. */
+interface CloneRequest {
+  readonly flags: number;
+  readonly exitSignal: number;
+  /** The child's stack pointer (0: the parent's). */
+  readonly stack: bigint;
+  readonly parentTid: number;
+  readonly childTid: bigint;
+  readonly tls: bigint;
+}
+
+/** Flags a new process may be made with here (namespaces and cgroups are not elfuse's to give). */
+const PROCESS_FLAGS = CLONE_VFORK | CLONE_PARENT_SETTID | CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID | CLONE_SETTLS | CLONE_PTRACE | CLONE_UNTRACED | CLONE_IO | CLONE_SYSVSEM | CLONE_DETACHED | CLONE_PARENT | CLONE_VM;
+
+/** The open descriptions of the fd table, each once, and the host fds that carry them to the child. */
+function captureFiles(task: Task, fds: number[]): ForkState['files'] {
+  const descriptions: ForkDescription[] = [];
+  const index = new Map<OpenFile, number>();
+  const entries: { fd: number; description: number; cloexec: boolean }[] = [];
+  for (const fd of task.fds.openFds()) {
+    const file = task.fds.get(fd)!;
+    let i = index.get(file);
+    if (i === undefined) {
+      i = descriptions.length;
+      index.set(file, i);
+      // The host's own stdin/stdout/stderr the child inherits at the same numbers; made-up
+      // nodes are made again there; everything else travels as a host fd.
+      let slot = -1;
+      if (!file.synth && file.ownsHostFd && file.hostFd >= 0) {
+        slot = fds.length;
+        fds.push(file.hostFd);
+      }
+      descriptions.push({
+        slot: file.ownsHostFd ? slot : file.hostFd,
+        flags: file.flags,
+        kind: file.kind,
+        path: file.path,
+        layer: file.layer,
+        unlinked: file.unlinked,
+        ownsHostFd: file.ownsHostFd,
+        synth: file.synth !== null,
+        offset: file.offset,
+      });
+    }
+    entries.push({ fd, description: i, cloexec: task.fds.isCloexec(fd) });
+  }
+  return { descriptions, fds: entries };
+}
+
+/** The mappings, the pages the parent touched, and the host fds of mapped files. */
+function captureMm(task: Task, fds: number[]): ForkState['mm'] {
+  const img = task.as.forkImage();
+  const fileSlots = new Map<number, number>();
+  const vmas: ForkVma[] = img.vmas.map((v) => {
+    let fileSlot = -1;
+    const hostFd = v.obj?.source?.hostFd;
+    if (hostFd !== undefined) {
+      fileSlot = fileSlots.get(hostFd) ?? fds.length;
+      if (!fileSlots.has(hostFd)) {
+        fileSlots.set(hostFd, fileSlot);
+        fds.push(hostFd);
+      }
+    }
+    return {
+      start: v.start,
+      end: v.end,
+      prot: v.prot,
+      flags: v.flags,
+      name: v.name,
+      wantExec: v.wantExec,
+      offset: v.offset,
+      noWrite: v.noWrite ?? false,
+      fileSlot,
+    };
+  });
+  const image = task.mm.image;
+  return {
+    vmas,
+    pages: img.pages,
+    brkStart: img.brkStart,
+    brkCur: img.brkCur,
+    layout: {},
+    sigtramp: task.mm.sigtramp,
+    image: image
+      ? {
+          argStart: image.argStart,
+          argEnd: image.argEnd,
+          envStart: image.envStart,
+          envEnd: image.envEnd,
+          startCode: image.startCode ?? 0,
+          endCode: image.endCode ?? 0,
+          startStack: image.startStack ?? 0,
+        }
+      : {},
+    auxv: image?.auxv ?? new Uint8Array(0),
+    segments: image?.segments ?? [],
+  };
+}
+
+/** Everything the child inherits, with its registers as the syscall returns to it (X0 = 0). */
+function captureFork(task: Task, ctx: UserContext, req: CloneRequest): { state: ForkState; fds: number[] } {
+  const fds: number[] = [];
+  const x: bigint[] = [];
+  for (let i = 0; i < 31; i++) x.push(ctx.getX(i));
+  x[0] = 0n;
+  const v = new Uint8Array(512);
+  for (let i = 0; i < 32; i++) v.set(ctx.getV(i), i * 16);
+  const vcpu = task.machine!.vcpu;
+  const tg = task.tg;
+  const c = tg.cred;
+  const state: ForkState = {
+    thread: {
+      regs: {
+        x,
+        sp: req.stack !== 0n ? req.stack : ctx.sp,
+        pc: ctx.pc,
+        pstate: ctx.pstate,
+        fpcr: ctx.fpcr,
+        fpsr: ctx.fpsr,
+        tpidr: req.flags & CLONE_SETTLS ? req.tls : vcpu.getSysReg(0xde82 /* TPIDR_EL0 */),
+        tpidrro: vcpu.getSysReg(0xde83 /* TPIDRRO_EL0 */),
+        v,
+      },
+      sigmask: task.sigmask,
+      altStack: task.altStack,
+      clearChildTid: req.flags & CLONE_CHILD_CLEARTID ? req.childTid : 0n,
+      setChildTid: req.flags & CLONE_CHILD_SETTID ? req.childTid : 0n,
+    },
+    process: {
+      sigactions: tg.sigactions.map((a) => ({ ...a })),
+      rlimits: tg.rlimits.map((l) => ({ ...l })),
+      uid: c.uid,
+      euid: c.euid,
+      suid: c.suid,
+      gid: c.gid,
+      egid: c.egid,
+      sgid: c.sgid,
+      fsuid: c.fsuid,
+      fsgid: c.fsgid,
+      groups: [...c.groups],
+      comm: task.comm,
+      nice: tg.nice,
+      dumpable: tg.dumpable,
+      noNewPrivs: tg.noNewPrivs,
+      keepCaps: tg.keepCaps,
+      timerSlackNs: tg.timerSlackNs,
+      personality: tg.personality,
+      exitSignal: req.exitSignal,
+      execfn: task.mm.execfn,
+      exePath: task.mm.image?.exePath ?? '',
+    },
+    mm: captureMm(task, fds),
+    files: captureFiles(task, fds),
+    fs: {
+      sysroot: task.fsContext.sysroot,
+      foldsCase: task.fsContext.foldsCase,
+      cwd: task.fsContext.cwdGuestPath,
+      umask: currentUmask(task),
+    },
+  };
+  return { state, fds };
+}
+
+function currentUmask(task: Task): number {
+  const mask = task.host.process.umask(0);
+  task.host.process.umask(mask);
+  return mask;
+}
+
+/** The child's first host fd of a slot, as spawnForkChild lays them out. */
+export function forkSlotFd(slot: number): number {
+  return FORK_FIRST_FD + slot;
+}
+
+async function doClone(task: Task, req: CloneRequest): Promise<number> {
+  const { flags } = req;
+  if (!task.machine || !task.userContext) return -Errno.ENOSYS;
+  // copy_process's checks on the combinations, then what elfuse can make.
+  if (flags & CLONE_THREAD && !(flags & CLONE_SIGHAND)) return -Errno.EINVAL;
+  if (flags & CLONE_SIGHAND && !(flags & CLONE_VM)) return -Errno.EINVAL;
+  if (req.exitSignal > _NSIG) return -Errno.EINVAL;
+  if (flags & (CLONE_THREAD | CLONE_SIGHAND) || (flags & CLONE_VM && !(flags & CLONE_VFORK))) {
+    task.trace('elfuse: clone: threads (CLONE_VM without CLONE_VFORK, CLONE_THREAD) are not supported yet');
+    return -Errno.ENOSYS;
+  }
+  if (flags & (CLONE_FILES | CLONE_FS)) {
+    task.trace('elfuse: clone: CLONE_FILES/CLONE_FS between processes are not supported');
+    return -Errno.EINVAL;
+  }
+  if (flags & CLONE_PIDFD) {
+    task.trace('elfuse: clone: CLONE_PIDFD is not supported yet');
+    return -Errno.EINVAL;
+  }
+  if (flags & ~(PROCESS_FLAGS | CSIGNAL)) {
+    task.trace(`elfuse: clone: flags 0x${(flags >>> 0).toString(16)} include namespaces elfuse does not make`);
+    return -Errno.EPERM;
+  }
+  const { state, fds } = captureFork(task, task.userContext, req);
+  let spawned;
+  try {
+    spawned = task.host.processes.spawnForkChild(fds);
+  } catch (e) {
+    task.trace(`elfuse: clone: ${e instanceof Error ? e.message : String(e)}`);
+    return -Errno.EAGAIN;
+  }
+  const pid = spawned.pid;
+  let pgid = 0;
+  try {
+    pgid = task.host.processes.getpgid(0);
+  } catch {
+    // keep 0
+  }
+  const child = new ChildProcess(pid, req.exitSignal, pgid, spawned.channel);
+  task.tg.children.byPid.set(pid, child);
+  let released: (() => void) | null = null;
+  const release = new Promise<void>((r) => (released = r));
+  spawned.channel.onMessage((bytes) => {
+    const kind = decodeMessage(bytes).kind;
+    if (kind === 'released' || kind === 'exited' || kind === 'killed') released?.();
+    childMessage(task, child, bytes);
+  });
+  spawned.onExit((how) => {
+    released?.();
+    childHostExit(task, child, how);
+  });
+  void spawned.channel.send(encodeMessage({ kind: 'state', bytes: encodeForkState(state) }));
+  if (flags & CLONE_PARENT_SETTID && req.parentTid !== 0) task.mem.write(req.parentTid, new StructWriter(4).i32(0, pid).bytes);
+  task.trace(`elfuse: clone: child ${pid}`);
+  // vfork: the parent waits until the child has exec'd or exited (TASK_KILLABLE: no signal ends it early).
+  if (flags & CLONE_VFORK) await release;
+  return pid;
+}
+
+/** clone(2) on arm64: (flags, newsp, parent_tidptr, tls, child_tidptr). */
+function sysClone(task: Task, a: SyscallArgs): Promise<number> {
+  const flags = Number(a.u64(0) & 0xffffffffn);
+  return doClone(task, {
+    flags: flags & ~CSIGNAL,
+    exitSignal: flags & CSIGNAL,
+    stack: a.u64(1),
+    parentTid: a.ptr(2),
+    tls: a.u64(3),
+    childTid: a.u64(4),
+  });
+}
+
+/** clone3(2): struct clone_args, read as copy_struct_from_user does. */
+function sysClone3(task: Task, a: SyscallArgs): Promise<number> | number {
+  const ptr = a.ptr(0);
+  const size = a.size(1);
+  if (size < CLONE_ARGS_SIZE_VER0) return -Errno.EINVAL;
+  if (size > 4096) return -Errno.E2BIG;
+  const raw = task.mem.read(ptr, size);
+  if (raw.subarray(88).some((b) => b !== 0)) return -Errno.E2BIG;
+  const r = new StructReader(raw.length >= 88 ? raw : new Uint8Array([...raw, ...new Uint8Array(88 - raw.length)]));
+  const flags = r.u64(0);
+  const exitSignal = r.u64(32);
+  const stack = r.u64(40);
+  const stackSize = r.u64(48);
+  const setTidSize = r.u64(72);
+  const cgroup = r.u64(80);
+  if (flags > 0xffffffffn || exitSignal & ~BigInt(CSIGNAL) || exitSignal > BigInt(_NSIG)) return -Errno.EINVAL;
+  if (flags & BigInt(CSIGNAL)) return -Errno.EINVAL;
+  if ((stack === 0n) !== (stackSize === 0n)) return -Errno.EINVAL;
+  if (setTidSize !== 0n || cgroup !== 0n) return -Errno.EINVAL;
+  return doClone(task, {
+    flags: Number(flags),
+    exitSignal: Number(exitSignal),
+    // clone3's stack is the lowest address of the area; the stack pointer starts at its top.
+    stack: stack === 0n ? 0n : stack + stackSize,
+    parentTid: Number(r.u64(24)),
+    childTid: r.u64(16),
+    tls: r.u64(56),
+  });
+}
+
+export const forkSyscalls: Readonly<Record<string, SyscallImpl>> = {
+  clone: {
+    handler: sysClone,
+    support: 'partial',
+    args: ['hex', 'ptr', 'ptr', 'ptr', 'ptr'],
+    note: 'new processes (fork, vfork); threads (CLONE_VM without CLONE_VFORK) are ENOSYS until issue 10',
+  },
+  clone3: {
+    handler: sysClone3,
+    support: 'partial',
+    args: ['ptr', 'size'],
+    note: 'new processes only; set_tid and cgroup are EINVAL',
+  },
+};
