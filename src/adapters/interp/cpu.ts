@@ -26,7 +26,7 @@
  *   the new PC.
  */
 import { a64 } from '../../domain/a64/decoder.js';
-import { checksSpAlignment } from '../../domain/a64/traits.js';
+import { checksSpAlignment, trapsOnFpAccess } from '../../domain/a64/traits.js';
 import { CNTV_CTL, DEBUG_FSC, EC, ESR_IL, ExitReason, FSC, ISS_WNR, STEP_ISV, SysReg, WFX_ISS_WFE, sysRegId, type VcpuExit } from '../../ports/vcpu.js';
 import type { InterpMemory } from './memory.js';
 import { EXEC_TABLE } from './exec/index.js';
@@ -993,7 +993,7 @@ export class Cpu {
     const builder = hit ? EXEC_TABLE[hit.entry.def.name] : undefined;
     if (!hit || !builder) {
       d = { fn: (cpu: Cpu) => cpu.undefinedWord(word), name: null, def: null, fields: null };
-    } else if (this.fpTrapped && (hit.entry.def.feature === 'fp' || hit.entry.def.feature === 'asimd')) {
+    } else if (this.fpTrapped && trapsOnFpAccess(hit.entry.def)) {
       d = { fn: (cpu: Cpu) => cpu.fpAccessTrap(), name: null, def: null, fields: null };
     } else {
       let fn = builder(hit.fields);

@@ -12,3 +12,14 @@ export function checksSpAlignment(def: InsnDef, fields: Fields): boolean {
   const m = def.memory;
   return m !== undefined && m.base === 'rn' && m.prefetch !== true && fields['rn'] === 31;
 }
+
+/** Features whose instructions use the FP/SIMD registers, so CPACR_EL1.FPEN traps them (EC 0x07). */
+const FP_SIMD_FEATURES: ReadonlySet<string> = new Set([
+  'fp', 'asimd', 'fphp', 'asimdhp', 'aes', 'pmull', 'sha1', 'sha2', 'sha3', 'sha512', 'asimddp', 'asimdrdm', 'asimdfhm',
+  'jscvt', 'fcma', 'frint',
+]);
+
+/** Whether CPACR_EL1.FPEN traps the instruction (an entry tagged with an FP/SIMD feature). */
+export function trapsOnFpAccess(def: InsnDef): boolean {
+  return def.feature !== undefined && FP_SIMD_FEATURES.has(def.feature);
+}
