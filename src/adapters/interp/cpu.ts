@@ -31,7 +31,7 @@ import { CNTV_CTL, DEBUG_FSC, EC, ESR_IL, ExitReason, FSC, ISS_WNR, STEP_ISV, Sy
 import type { InterpMemory } from './memory.js';
 import { EXEC_TABLE } from './exec/index.js';
 import { Block, MAX_BLOCK, endsBlock, translate, type Decoded } from './jit/block.js';
-import { FPCR_MASK, FPSR_MASK, SP_SLOT, TWO32, UNWIND, XZR_READ, XZR_WRITE } from './regs.js';
+import { FPCR_MASK, FPSR_MASK, PAGE_MASK, PAGE_SIZE, SP_SLOT, TLB_ENTRIES, TLB_MASK, TWO32, UNWIND, XZR_READ, XZR_WRITE } from './regs.js';
 import { DebugUnit } from './debug.js';
 
 export type Exec = (cpu: Cpu) => void;
@@ -39,11 +39,6 @@ export type Exec = (cpu: Cpu) => void;
 export { SP_SLOT, UNWIND, XZR_READ, XZR_WRITE } from './regs.js';
 
 const PAGE_SHIFT = 12;
-const PAGE_SIZE = 4096;
-const PAGE_MASK = 4095;
-const TLB_BITS = 12;
-const TLB_ENTRIES = 1 << TLB_BITS;
-const TLB_MASK = TLB_ENTRIES - 1;
 const VA_LIMIT = 2 ** 48;
 
 /** Access kinds for translation. */
@@ -156,18 +151,21 @@ export class Cpu {
 
   // ---- memory ---------------------------------------------------------------
   private readonly mem: InterpMemory;
-  private ram: Uint8Array;
-  private ram32: Uint32Array;
-  private dv: DataView;
+  // Guest RAM and the data TLB below are read directly by translated code
+  // (jit/emit.ts inlines the TLB hit of loads and stores); only the CPU writes them.
+  ram: Uint8Array;
+  ram32: Uint32Array;
+  dv: DataView;
   private ramSize = 0;
 
-  // Direct-mapped TLBs: two halves (EL0, EL1), one per access type.
-  private tlbOff = TLB_ENTRIES; // starts at EL1
-  private readonly rTag = new Float64Array(2 * TLB_ENTRIES).fill(-1);
-  private readonly wTag = new Float64Array(2 * TLB_ENTRIES).fill(-1);
+  // Direct-mapped TLBs: two halves (EL0, EL1), one per access type. An EL
+  // change happens only at an exception or ERET, which end a block.
+  tlbOff = TLB_ENTRIES; // starts at EL1
+  readonly rTag = new Float64Array(2 * TLB_ENTRIES).fill(-1);
+  readonly wTag = new Float64Array(2 * TLB_ENTRIES).fill(-1);
   private readonly xTag = new Float64Array(2 * TLB_ENTRIES).fill(-1);
-  private readonly rBase = new Int32Array(2 * TLB_ENTRIES);
-  private readonly wBase = new Int32Array(2 * TLB_ENTRIES);
+  readonly rBase = new Int32Array(2 * TLB_ENTRIES);
+  readonly wBase = new Int32Array(2 * TLB_ENTRIES);
   private readonly xBase = new Int32Array(2 * TLB_ENTRIES);
 
   // ---- decode caches --------------------------------------------------------

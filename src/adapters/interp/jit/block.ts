@@ -106,9 +106,12 @@ export function blockSource(block: Block): string {
     ended = endsBlock(d);
   });
   if (!ended) body.push(`cpu.pc = ${block.va + 4 * block.length};`);
-  if (!isSelfLoop(block)) return ['const x = cpu.x;', ...body, `return ${block.length};`].join('\n');
+  // The data TLB and RAM for the inlined hit path of loads and stores (emit.ts).
+  const prologue = 'const x = cpu.x; const RT = cpu.rTag, RB = cpu.rBase, WT = cpu.wTag, WB = cpu.wBase;' +
+    ' const M8 = cpu.ram, M32 = cpu.ram32, DV = cpu.dv, TO = cpu.tlbOff;';
+  if (!isSelfLoop(block)) return [prologue, ...body, `return ${block.length};`].join('\n');
   return [
-    'const x = cpu.x;',
+    prologue,
     'let n = 0;',
     'for (;;) {',
     mayFault ? 'cpu.loopDone = n;' : '',
