@@ -416,9 +416,32 @@ function condCompare(sub: boolean, imm: boolean): Emitter {
 
 // ---- multiply and variable shifts ----------------------------------------------------------
 
-function madd32(sub: boolean): Emitter {
+/**
+ * 64-bit MADD/MSUB: Ra +/- the low 64 bits of Rn * Rm on uint32 halves. The
+ * low words' full product is built from 16-bit pieces (each partial product
+ * exact in a double); the cross terms only reach the high word (Math.imul).
+ */
+function madd64(sub: boolean, site: EmitSite, d: number, n: number, m: number, a: number): Emitted {
+  const i = site.id;
+  const code = [
+    `{ const nl${i} = ${lo(n)}, nh${i} = ${hi(n)}, ml${i} = ${lo(m)}, mh${i} = ${hi(m)};`,
+    `const a0${i} = nl${i} & 0xffff, a1${i} = nl${i} >>> 16, b0${i} = ml${i} & 0xffff, b1${i} = ml${i} >>> 16;`,
+    `const mid${i} = a0${i} * b1${i} + a1${i} * b0${i};`,
+    `const t${i} = a0${i} * b0${i} + (mid${i} % 65536) * 65536;`,
+    `const pl${i} = t${i} >>> 0;`,
+    `const ph${i} = (a1${i} * b1${i} + Math.floor(mid${i} / 65536) + Math.floor(t${i} / ${TWO32}) + Math.imul(nh${i}, ml${i}) + Math.imul(nl${i}, mh${i})) >>> 0;`,
+    sub
+      ? `const s${i} = ${lo(a)} - pl${i}; const rh${i} = (${hi(a)} - ph${i} - (s${i} < 0 ? 1 : 0)) >>> 0;`
+      : `const s${i} = ${lo(a)} + pl${i}; const rh${i} = (${hi(a)} + ph${i} + (s${i} >= ${TWO32} ? 1 : 0)) >>> 0;`,
+    `${write64(d, `(s${i} >>> 0)`, `rh${i}`)} }`,
+  ];
+  return { code: code.join(' ') };
+}
+
+/** MADD/MSUB, 32- or 64-bit. */
+function maddEmitter(sub: boolean): Emitter {
   return (f, site) => {
-    if (fv(f, 'sf')) return null;
+    if (fv(f, 'sf')) return madd64(sub, site, dst(fv(f, 'rd')), src(fv(f, 'rn')), src(fv(f, 'rm')), src(fv(f, 'ra')));
     const d = dst(fv(f, 'rd'));
     const n = src(fv(f, 'rn'));
     const m = src(fv(f, 'rm'));
@@ -728,8 +751,8 @@ export const EMITTERS: Readonly<Record<string, Emitter>> = {
   CCMP_reg: condCompare(true, false),
   CCMN_imm: condCompare(false, true),
   CCMP_imm: condCompare(true, true),
-  MADD: madd32(false),
-  MSUB: madd32(true),
+  MADD: maddEmitter(false),
+  MSUB: maddEmitter(true),
   LSLV: shiftVar(0),
   LSRV: shiftVar(1),
   ASRV: shiftVar(2),
