@@ -417,19 +417,20 @@ function condCompare(sub: boolean, imm: boolean): Emitter {
 // ---- multiply and variable shifts ----------------------------------------------------------
 
 /**
- * 64-bit MADD/MSUB: Ra +/- the low 64 bits of Rn * Rm on uint32 halves. The
- * low words' full product is built from 16-bit pieces (each partial product
- * exact in a double); the cross terms only reach the high word (Math.imul).
+ * 64-bit MADD/MSUB: Ra +/- the low 64 bits of Rn * Rm on uint32 halves, as
+ * exec/alu.ts's mul64: the low words' product from 16-bit pieces with
+ * integer operations only, the cross terms through Math.imul (they only
+ * reach the high word).
  */
 function madd64(sub: boolean, site: EmitSite, d: number, n: number, m: number, a: number): Emitted {
   const i = site.id;
   const code = [
     `{ const nl${i} = ${lo(n)}, nh${i} = ${hi(n)}, ml${i} = ${lo(m)}, mh${i} = ${hi(m)};`,
     `const a0${i} = nl${i} & 0xffff, a1${i} = nl${i} >>> 16, b0${i} = ml${i} & 0xffff, b1${i} = ml${i} >>> 16;`,
-    `const mid${i} = a0${i} * b1${i} + a1${i} * b0${i};`,
-    `const t${i} = a0${i} * b0${i} + (mid${i} % 65536) * 65536;`,
-    `const pl${i} = t${i} >>> 0;`,
-    `const ph${i} = (a1${i} * b1${i} + Math.floor(mid${i} / 65536) + Math.floor(t${i} / ${TWO32}) + Math.imul(nh${i}, ml${i}) + Math.imul(nl${i}, mh${i})) >>> 0;`,
+    `const p00${i} = a0${i} * b0${i}, p01${i} = a0${i} * b1${i}, p10${i} = a1${i} * b0${i};`,
+    `const md${i} = (p00${i} >>> 16) + (p01${i} & 0xffff) + (p10${i} & 0xffff);`,
+    `const ph${i} = (a1${i} * b1${i} + (p01${i} >>> 16) + (p10${i} >>> 16) + (md${i} >>> 16) + Math.imul(nl${i}, mh${i}) + Math.imul(nh${i}, ml${i})) >>> 0;`,
+    `const pl${i} = Math.imul(nl${i}, ml${i}) >>> 0;`,
     sub
       ? `const s${i} = ${lo(a)} - pl${i}; const rh${i} = (${hi(a)} - ph${i} - (s${i} < 0 ? 1 : 0)) >>> 0;`
       : `const s${i} = ${lo(a)} + pl${i}; const rh${i} = (${hi(a)} + ph${i} + (s${i} >= ${TWO32} ? 1 : 0)) >>> 0;`,
