@@ -10,32 +10,37 @@
 //                (guests/src/map-count.c): the cost of mm calls with many VMAs
 //   dd bs=1      Debian busybox-static copying /dev/zero to /dev/null a byte
 //                at a time: two system calls per byte, the syscall path
-// and three multi-process workloads of busybox sh, PATH a directory of
+// Each workload runs ELFUSE_BENCH_RUNS times under elfuse and under qemu,
+// alternately (elfuse, qemu, elfuse, qemu...), so both see the same load on
+// a busy machine. Every run is timed by /usr/bin/time: wall time, CPU time
+// (user + system) and peak RSS. The table gives medians; the ratio that
+// counts is the CPU-time ratio of the medians (the fairer figure when other
+// processes compete for the cores), and qemu's own spread (min-max CPU time
+// over its runs) says how noisy the run was. elfuse runs with
+// ELFUSE_STATS=1, which reports the guest instructions it retired (guest
+// MIPS); the first run's stdout and status must equal qemu's.
+// Three multi-process workloads of busybox sh follow, PATH a directory of
 // busybox applet links, qemu-aarch64 running the shell's execs through its
 // binfmt_misc entry (scripts/qemu-binfmt.sh):
 //   fork+exec    200 fork+exec+wait of `true` by its path (goal: within 5x of qemu)
 //   pipeline     a 5-stage pipeline over the 20 MB file
 //   script       a script of 500 mixed commands (builtins, applets run in
 //                the shell, fork+exec, pipelines, $(...), redirections)
-// Their peak RSS is that of the whole process tree, for elfuse and for qemu:
-// the sum of VmRSS over the runner and all its descendants, sampled from /proc
-// every 20 ms in a separate run (shared pages count once per process, and a
-// process shorter than a sample can be missed; this machine's cgroup v1 has
-// no memory.peak). An elfuse run that fails where qemu's succeeds because a
-// syscall is missing shows "not supported yet" instead of times.
-// Wall time is the best of 3 runs (hyperfine when installed); CPU time
-// (user + system) is the mean over the same runs, which is the fairer
-// figure on a loaded machine. A separate run
-// of elfuse measures its peak RSS (/usr/bin/time -v, else an in-process exit
-// hook) and, with ELFUSE_STATS=1, the guest instruction count it reports on
-// stderr as "elfuse-stats: instructions=<N> seconds=<S>"; that run's stdout
-// is also checked against qemu's.
+// They are timed the same way (/usr/bin/time counts the waited-for
+// children); their peak RSS is that of the whole process tree, for elfuse
+// and for qemu: the sum of VmRSS over the runner and all its descendants,
+// sampled from /proc every 20 ms in a separate run (shared pages count once
+// per process, and a process shorter than a sample can be missed; this
+// machine's cgroup v1 has no memory.peak). An elfuse run that fails where
+// qemu's succeeds because a syscall is missing shows "not supported yet"
+// instead of times.
 //
-// Knobs: ELFUSE_BENCH_RUNS (3), ELFUSE_BENCH_LOOP_N (20000000),
+// Knobs: ELFUSE_BENCH_RUNS (5), ELFUSE_BENCH_LOOP_N (20000000),
 //        ELFUSE_BENCH_FILE_MB (20), ELFUSE_BENCH_CPU_SCALE (1),
-//        ELFUSE_BENCH_DD_N (200000),
-//        ELFUSE_BENCH_CLI (see below), ELFUSE_BENCH_ONLY=sh|cpu (only the
-//        multi-process rows, or only the others).
+//        ELFUSE_BENCH_DD_N (200000), ELFUSE_BENCH_ONLY (comma-separated
+//        workload name prefixes, e.g. "sha256,gzip"; "sh" the multi-process
+//        rows, "cpu" all the others), ELFUSE_BENCH_QEMU=0
+//        (elfuse alone), ELFUSE_BENCH_CLI (see below).
 import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -43,12 +48,13 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const runs = Number(process.env.ELFUSE_BENCH_RUNS ?? 3);
+const runs = Number(process.env.ELFUSE_BENCH_RUNS ?? 5);
 const loopN = process.env.ELFUSE_BENCH_LOOP_N ?? '20000000';
 const fileMB = Number(process.env.ELFUSE_BENCH_FILE_MB ?? 20);
 const cpuScale = process.env.ELFUSE_BENCH_CPU_SCALE ?? '1';
 const ddBytes = process.env.ELFUSE_BENCH_DD_N ?? '200000';
-const only = process.env.ELFUSE_BENCH_ONLY ?? '';
+const only = process.env.ELFUSE_BENCH_ONLY?.split(',').filter(Boolean);
+const withQemu = process.env.ELFUSE_BENCH_QEMU !== '0';
 // ELFUSE_BENCH_CLI: another script in place of bin/elfuse.js (to check this script itself).
 const elfuseCli = process.env.ELFUSE_BENCH_CLI ?? join(root, 'bin/elfuse.js');
 const busybox = join(root, '.cache/arm64/busybox-static/bin/busybox');
@@ -75,80 +81,65 @@ function randomFile() {
   return path;
 }
 
-// By its path: a workload's PATH may hold only guest programs.
-const hyperfine = spawnSync('sh', ['-c', 'command -v hyperfine'], { encoding: 'utf8' }).stdout.trim();
-
-const elfuseCmd = (args) => [process.execPath, elfuseCli, '--backend', 'interp', '--timeout', '0', ...args];
+const elfuseCmd = (args) => [process.execPath, elfuseCli, '--backend', 'interp', ...args];
 const qemuCmd = (args) => ['qemu-aarch64', ...args];
 
-const shellQuote = (s) => `'${s.replaceAll("'", "'\\''")}'`;
-
-/** Best wall time and mean CPU time (user + system), in seconds, over `runs` runs. */
-function bestTime(argv, opts = {}) {
-  if (hyperfine) {
-    const dir = mkdtempSync(join(tmpdir(), 'elfuse-bench-'));
-    const json = join(dir, 'out.json');
-    const r = spawnSync(hyperfine, ['-N', '--style', 'none', '--runs', String(runs), '--export-json', json, argv.map(shellQuote).join(' ')], {
-      stdio: ['ignore', 'ignore', 'inherit'],
-      ...opts,
-    });
-    const res = r.status === 0 ? JSON.parse(readFileSync(json, 'utf8')).results[0] : null;
-    rmSync(dir, { recursive: true, force: true });
-    return res ? { wall: res.min, cpu: res.user + res.system } : { wall: NaN, cpu: NaN };
-  }
-  let best = Infinity;
-  for (let i = 0; i < runs; i++) {
-    const start = process.hrtime.bigint();
-    const r = spawnSync(argv[0], argv.slice(1), { stdio: 'ignore', ...opts });
-    if (r.status !== 0) return { wall: NaN, cpu: NaN };
-    best = Math.min(best, Number(process.hrtime.bigint() - start) / 1e9);
-  }
-  // Without hyperfine there is no per-child CPU time: report none rather than a guess.
-  return { wall: best, cpu: NaN };
-}
-
-/** One elfuse run with ELFUSE_STATS=1: stdout, peak RSS in MB, guest instructions per second. */
-function measureElfuse(args) {
-  const env = { ...process.env, ELFUSE_STATS: '1' };
-  const useTime = existsSync('/usr/bin/time');
-  const argv = useTime
-    ? ['/usr/bin/time', '-v', ...elfuseCmd(args)]
-    : [process.execPath, '--import', `data:text/javascript,${encodeURIComponent(RSS_HOOK)}`, ...elfuseCmd(args).slice(1)];
-  const r = spawnSync(argv[0], argv.slice(1), { env, maxBuffer: 1 << 28 });
-  const stderr = r.stderr.toString();
-  const rssKb = useTime ? stderr.match(/Maximum resident set size \(kbytes\): (\d+)/) : stderr.match(/elfuse-maxrss-kb: (\d+)/);
-  const stats = stderr.match(/elfuse-stats: instructions=(\d+) seconds=([\d.eE+-]+)/);
+/** One timed run: wall, user+sys CPU seconds and peak RSS from /usr/bin/time; stdout, stderr and status. */
+function timedRun(argv, env, cwd = undefined) {
+  const dir = mkdtempSync(join(tmpdir(), 'elfuse-bench-'));
+  const out = join(dir, 'time');
+  const r = spawnSync('/usr/bin/time', ['-o', out, '-f', '%e %U %S %M', ...argv], { env, cwd, maxBuffer: 1 << 28 });
+  const t = existsSync(out) ? readFileSync(out, 'utf8').trim().split('\n').pop().split(' ').map(Number) : [];
+  rmSync(dir, { recursive: true, force: true });
+  const [wall, user, sys, rssKb] = t.length === 4 ? t : [NaN, NaN, NaN, NaN];
+  const stats = r.stderr.toString().match(/elfuse-stats: instructions=(\d+) seconds=([\d.eE+-]+)/);
   return {
     status: r.status,
     stdout: r.stdout,
-    stderr,
-    rssMB: rssKb ? Number(rssKb[1]) / 1024 : NaN,
+    stderr: r.stderr.toString(),
+    wall,
+    cpu: user + sys,
+    rssMB: rssKb / 1024,
     ips: stats ? Number(stats[1]) / Number(stats[2]) : NaN,
   };
 }
 
-// Node reports maxRSS in kilobytes; the hook runs inside the elfuse process itself.
-const RSS_HOOK = "process.on('exit', () => process.stderr.write(`elfuse-maxrss-kb: ${process.resourceUsage().maxRSS}\\n`));";
+const median = (xs) => {
+  const a = xs.filter(Number.isFinite).sort((p, q) => p - q);
+  if (a.length === 0) return NaN;
+  const m = a.length >> 1;
+  return a.length % 2 ? a[m] : (a[m - 1] + a[m]) / 2;
+};
 
 function bench(name, args) {
-  const reference = spawnSync('qemu-aarch64', args, { maxBuffer: 1 << 28 });
-  const m = measureElfuse(args);
-  const same = m.status === reference.status && Buffer.compare(m.stdout, reference.stdout) === 0;
-  if (!same) {
-    const hint = m.stderr.trim().split('\n').slice(-3).join(' / ');
-    console.error(`bench: ${name}: elfuse output differs from qemu-aarch64 (status ${m.status}): ${hint}`);
+  const env = { ...process.env, ELFUSE_STATS: '1' };
+  const e = [];
+  const q = [];
+  let same = true;
+  for (let i = 0; i < runs && same; i++) {
+    const er = timedRun(elfuseCmd(args), env);
+    const qr = withQemu ? timedRun(qemuCmd(args), process.env) : null;
+    if (i === 0 && qr && (er.status !== qr.status || Buffer.compare(er.stdout, qr.stdout) !== 0)) {
+      const hint = er.stderr.trim().split('\n').slice(-3).join(' / ');
+      console.error(`bench: ${name}: elfuse output differs from qemu-aarch64 (status ${er.status}): ${hint}`);
+      same = false;
+    }
+    e.push(er);
+    if (qr) q.push(qr);
   }
-  const e = same ? bestTime(elfuseCmd(args)) : { wall: NaN, cpu: NaN };
-  const q = bestTime(qemuCmd(args));
+  const qc = q.map((r) => r.cpu);
   return {
     name,
-    elfuseS: e.wall,
-    qemuS: q.wall,
-    ratio: e.wall / q.wall,
-    cpuRatio: e.cpu / q.cpu,
-    rssMB: m.rssMB,
-    qemuRssMB: NaN,
-    ips: m.ips,
+    elfuseS: median(e.map((r) => r.wall)),
+    elfuseCpu: median(e.map((r) => r.cpu)),
+    qemuS: median(q.map((r) => r.wall)),
+    qemuCpu: median(qc),
+    qemuSpread: qc.length ? `${Math.min(...qc).toFixed(3)}-${Math.max(...qc).toFixed(3)}` : 'n/a',
+    ratio: median(e.map((r) => r.wall)) / median(q.map((r) => r.wall)),
+    cpuRatio: median(e.map((r) => r.cpu)) / median(qc),
+    rssMB: Math.max(...e.map((r) => r.rssMB)),
+    qemuRssMB: q.length ? Math.max(...q.map((r) => r.rssMB)) : NaN,
+    ips: median(e.map((r) => r.ips)),
     output: same ? 'same' : 'DIFFERS',
   };
 }
@@ -280,14 +271,23 @@ async function processBench(name, ws, shArgs) {
     const what = missing.length > 0 ? `cannot run it yet (unimplemented: ${missing.join(', ')})` : 'output differs from qemu-aarch64';
     console.error(`bench: ${name}: elfuse ${what} (status ${e.status}): ${hint}`);
   }
-  const et = same ? bestTime(elfuseCmd(args), opts) : { wall: NaN, cpu: NaN };
-  const qt = q.status === 0 ? bestTime(qemuArgv, opts) : { wall: NaN, cpu: NaN };
+  // Timed like the single-process rows: medians of alternating runs.
+  const et = [];
+  const qt = [];
+  for (let i = 0; i < runs && same; i++) {
+    et.push(timedRun(elfuseCmd(args), ws.env, ws.dir));
+    qt.push(timedRun(qemuArgv, ws.env, ws.dir));
+  }
+  const qc = qt.map((r) => r.cpu);
   return {
     name,
-    elfuseS: et.wall,
-    qemuS: qt.wall,
-    ratio: et.wall / qt.wall,
-    cpuRatio: et.cpu / qt.cpu,
+    elfuseS: median(et.map((r) => r.wall)),
+    elfuseCpu: median(et.map((r) => r.cpu)),
+    qemuS: median(qt.map((r) => r.wall)),
+    qemuCpu: median(qc),
+    qemuSpread: qc.length ? `${Math.min(...qc).toFixed(3)}-${Math.max(...qc).toFixed(3)}` : 'n/a',
+    ratio: median(et.map((r) => r.wall)) / median(qt.map((r) => r.wall)),
+    cpuRatio: median(et.map((r) => r.cpu)) / median(qc),
     rssMB: same ? e.rssMB : NaN,
     qemuRssMB: q.rssMB,
     ips: NaN,
@@ -321,11 +321,14 @@ function fmt(v, digits) {
 }
 
 function printTable(rows) {
-  const header = ['workload', 'elfuse s', 'qemu s', 'ratio', 'CPU-time ratio', 'elfuse peak RSS MB', 'qemu peak RSS MB', 'guest MIPS', 'output'];
+  const header = ['workload', 'elfuse s', 'elfuse CPU s', 'qemu s', 'qemu CPU s', 'qemu CPU spread', 'ratio', 'CPU-time ratio', 'elfuse peak RSS MB', 'qemu peak RSS MB', 'guest MIPS', 'output'];
   const body = rows.map((r) => [
     r.name,
     fmt(r.elfuseS, 3),
+    fmt(r.elfuseCpu, 3),
     fmt(r.qemuS, 3),
+    fmt(r.qemuCpu, 3),
+    r.qemuSpread,
     fmt(r.ratio, 1),
     fmt(r.cpuRatio, 1),
     fmt(r.rssMB, 1),
@@ -346,29 +349,31 @@ async function main() {
     console.error('bench: dist/app/cli.js missing: run npm run build (npm run bench does)');
     process.exit(1);
   }
-  if (!hasCommand('qemu-aarch64')) {
+  if (!existsSync('/usr/bin/time')) {
+    console.error('bench: /usr/bin/time missing: apt-get install time');
+    process.exit(1);
+  }
+  if (withQemu && !hasCommand('qemu-aarch64')) {
     console.error('bench: qemu-aarch64 missing: apt-get install qemu-user');
     process.exit(1);
   }
-  const rows = [];
-  if (only !== 'sh') {
-    rows.push(bench(`tight-loop N=${loopN}`, [join(root, 'guests/bin/tight-loop'), loopN]));
-    rows.push(bench(`cpubench scale ${cpuScale}`, [join(root, 'guests/bin/cpubench'), cpuScale]));
-    rows.push(bench('map-count mprotect 30000 (60,000 VMAs)', [join(root, 'guests/bin/map-count'), 'mprotect', '30000']));
-    rows.push(bench('map-count mmap 60000', [join(root, 'guests/bin/map-count'), 'mmap', '60000']));
-  }
-  if (only === 'sh') {
-    // the single-process rows are left out
-  } else if (existsSync(busybox)) {
-    const file = randomFile();
-    rows.push(bench(`busybox sha256sum ${fileMB} MB`, [busybox, 'sha256sum', file]));
-    rows.push(bench(`busybox gzip -c ${fileMB} MB`, [busybox, 'gzip', '-c', file]));
-    rows.push(bench(`busybox dd bs=1 count=${ddBytes}`, [busybox, 'dd', 'if=/dev/zero', 'of=/dev/null', 'bs=1', `count=${ddBytes}`]));
+  const workloads = [
+    [`tight-loop N=${loopN}`, () => [join(root, 'guests/bin/tight-loop'), loopN]],
+    [`cpubench scale ${cpuScale}`, () => [join(root, 'guests/bin/cpubench'), cpuScale]],
+    ['map-count mprotect 30000 (60,000 VMAs)', () => [join(root, 'guests/bin/map-count'), 'mprotect', '30000']],
+    ['map-count mmap 60000', () => [join(root, 'guests/bin/map-count'), 'mmap', '60000']],
+  ];
+  if (existsSync(busybox)) {
+    workloads.push([`busybox sha256sum ${fileMB} MB`, () => [busybox, 'sha256sum', randomFile()]]);
+    workloads.push([`busybox gzip -c ${fileMB} MB`, () => [busybox, 'gzip', '-c', randomFile()]]);
+    workloads.push([`busybox dd bs=1 count=${ddBytes}`, () => [busybox, 'dd', 'if=/dev/zero', 'of=/dev/null', 'bs=1', `count=${ddBytes}`]]);
   } else {
-    console.error('bench: busybox missing, sha256sum skipped: run bash scripts/fetch-arm64-debs.sh');
+    console.error('bench: busybox missing, its rows skipped: run bash scripts/fetch-arm64-debs.sh');
   }
-  if (existsSync(busybox) && only !== 'cpu') rows.push(...(await processBenches()));
-  console.log(`best of ${runs} runs${hyperfine ? ' (hyperfine)' : ''}; RSS and MIPS from one ELFUSE_STATS=1 run`);
+  const picked = (name) => !only || only.some((p) => p === 'cpu' || name.startsWith(p) || name.startsWith(`busybox ${p}`));
+  const rows = workloads.filter(([name]) => picked(name)).map(([name, args]) => bench(name, args()));
+  if (existsSync(busybox) && withQemu && (!only || only.includes('sh'))) rows.push(...(await processBenches()));
+  console.log(`medians of ${runs} runs each, elfuse and qemu alternating; CPU time = user + system; RSS = the highest peak of the runs`);
   console.log('sh rows: peak RSS of the whole process tree (sum of VmRSS, sampled from /proc every 20 ms); qemu runs its execs through binfmt_misc');
   printTable(rows);
 }

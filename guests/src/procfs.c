@@ -256,6 +256,7 @@ static int proc_mode(int argc, char **argv)
 	}
 	printf("auxv: %zd bytes, AT_PAGESZ %s, AT_HWCAP %s, AT_NULL %s\n", n, pagesz_ok ? "ok" : "BAD", hwcap_ok ? "ok" : "BAD", ends ? "ok" : "BAD");
 	printf("hwcap %lx\n", getauxval(AT_HWCAP));
+	printf("hwcap2 %lx\n", getauxval(AT_HWCAP2));
 	struct utsname u;
 	uname(&u);
 	printf("uname %s %s %s\n", u.sysname, u.release, u.machine);

@@ -9,7 +9,6 @@ export type BackendName = 'interp' | 'hvf';
 export interface CliOptions {
   backend: BackendName | undefined;
   verbose: boolean;
-  timeoutSeconds: number;
   noRosetta: boolean;
   elfPath: string;
   guestArgs: string[];
@@ -25,11 +24,6 @@ export interface CliOptions {
 
 /** A usage error: printed as one line, exit status 2. */
 export class UsageError extends Error {}
-
-function parseTimeout(v: string): number {
-  if (!/^\d+$/.test(v)) throw new InvalidArgumentError('expected a whole number of seconds');
-  return Number(v);
-}
 
 /** --gdb PORT or HOST:PORT (loopback unless a host is named). */
 function parseGdbAddress(v: string): { host: string; port: number } {
@@ -51,7 +45,6 @@ export function buildCommand(version: string): Command {
     .version(version, '-V, --version', 'print the version and exit')
     .helpOption('-h, --help', 'print this help and exit')
     .option('-v, --verbose', 'trace system calls (strace format) and loader decisions on stderr', false)
-    .option('-t, --timeout <seconds>', 'longest single vCPU run before the host regains control (0 disables)', parseTimeout, 10)
     .option('--sysroot <path>', 'resolve guest absolute paths under PATH first')
     .option('--create-sysroot <path>', 'create a case-sensitive sysroot volume at PATH and use it')
     .option('--no-rosetta', 'never run x86_64 guests through Rosetta (also ELFUSE_NO_ROSETTA=1)')
@@ -120,7 +113,6 @@ export function parseCli(argv: readonly string[], version: string, env: Readonly
   }
   const o = cmd.opts<{
     verbose: boolean;
-    timeout: number;
     sysroot?: string;
     createSysroot?: string;
     rosetta: boolean;
@@ -139,7 +131,6 @@ export function parseCli(argv: readonly string[], version: string, env: Readonly
   return {
     backend: o.backend,
     verbose: o.verbose,
-    timeoutSeconds: o.timeout,
     noRosetta: !o.rosetta || env.ELFUSE_NO_ROSETTA === '1',
     elfPath,
     guestArgs,

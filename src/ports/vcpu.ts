@@ -106,7 +106,61 @@ export interface VcpuExit {
   physicalAddress: bigint;
 }
 
+/**
+ * Indices of VcpuSnapshot.regs: X0..X30 at 0..30, then the registers an
+ * exit handler needs. The EL0 view of a guest stopped in the shim is X0-X30,
+ * SP_EL0, ELR_EL1 (its PC) and SPSR_EL1 (its PSTATE); a guest interrupted at
+ * EL0 has its PC and PSTATE live (PC, CPSR).
+ */
+export const Snap = {
+  PC: 31,
+  CPSR: 32,
+  SP_EL0: 33,
+  ELR_EL1: 34,
+  SPSR_EL1: 35,
+  ESR_EL1: 36,
+  FAR_EL1: 37,
+  FPCR: 38,
+  FPSR: 39,
+} as const;
+export const SNAP_REGS = 40;
+
+/** Groups of a snapshot that writeSnapshot writes back (a bit mask). */
+export const SnapGroup = {
+  /** X0..X30. */
+  GPRS: 1,
+  /** PC and CPSR (the live PSTATE). */
+  PC_CPSR: 2,
+  SP_EL0: 4,
+  /** ELR_EL1 and SPSR_EL1. */
+  ELR_SPSR: 8,
+  /** V0..V31, FPCR and FPSR. */
+  FP: 16,
+} as const;
+export const SNAP_ALL = 31;
+
+/**
+ * The registers a run loop reads and writes at an exit, moved in one batch
+ * each way: on Hypervisor.framework every register access must be made on
+ * the vCPU's own thread, so the adapter reads them all at the exit and
+ * writes back only the groups that changed, once, before the next run.
+ */
+export interface VcpuSnapshot {
+  /** The 64-bit registers, indexed by Snap (X0..X30 at 0..30). */
+  readonly regs: BigUint64Array;
+  /** V0..V31, 16 little-endian bytes each. */
+  readonly v: Uint8Array;
+}
+
+export function newSnapshot(): VcpuSnapshot {
+  return { regs: new BigUint64Array(SNAP_REGS), v: new Uint8Array(32 * 16) };
+}
+
 export interface VcpuPort {
+  /** Fill `into` with the vCPU's registers (all of VcpuSnapshot, in one batch). */
+  readSnapshot(into: VcpuSnapshot): void;
+  /** Write the `groups` (SnapGroup bits) of `from` back to the vCPU, in one batch. */
+  writeSnapshot(from: VcpuSnapshot, groups: number): void;
   getReg(reg: RegId): bigint;
   setReg(reg: RegId, value: bigint): void;
   getSysReg(reg: number): bigint;
@@ -123,6 +177,13 @@ export interface VcpuPort {
   /** Make a running (or the next) run() return CANCELED (hv_vcpus_exit). */
   requestExit(): void;
   /**
+   * hv_vcpu_set_vtimer_mask. When the guest's virtual timer (CNTV_CTL_EL0
+   * enabled and not masked, CNTVCT_EL0 >= CNTV_CVAL_EL0) fires, run()
+   * returns VTIMER_ACTIVATED and the vtimer stays masked, so it cannot fire
+   * again, until the host unmasks it with this.
+   */
+  setVtimerMask(masked: boolean): void;
+  /**
    * hv_vcpu_set_trap_debug_exceptions: when on, breakpoint, watchpoint and
    * software-step exceptions (armed through MDSCR_EL1, PSTATE.SS and the
    * DBGBCR/DBGWCR registers) leave run() as EXCEPTION exits with EC 0x30, 0x34
@@ -136,6 +197,12 @@ export interface VcpuPort {
   instructionsRetired(): number | undefined;
   destroy(): void;
 }
+
+/** CNTV_CTL_EL0 bits: the timer is enabled, its interrupt masked, its condition met (read only). */
+export const CNTV_CTL = { ENABLE: 1n, IMASK: 2n, ISTATUS: 4n } as const;
+
+/** ISS of a WFI/WFE exit (EC 0x01): TI bit 0 is 1 for WFE. */
+export const WFX_ISS_WFE = 1;
 
 /** Exception classes (ESR_ELx.EC) the domain and the backends share. */
 export const EC = {

@@ -10,7 +10,7 @@ import { disassemble } from '../../src/domain/a64/disasm.js';
 import { encode } from '../../src/domain/a64/assembler.js';
 import { SYSREG_LIST, SYS_LIST, branch_sysDefs } from '../../src/domain/a64/table/branch-sys.js';
 import { ldstDefs } from '../../src/domain/a64/table/ldst.js';
-import { hasTools, objdumpWords, xorshift32 } from '../support/toolchain.js';
+import { objdumpWords, xorshift32, referenceTools } from '../support/toolchain.js';
 
 /** Up to `perEntry` random words that decode to each named entry. */
 function sampleWords(names: readonly string[], perEntry: number, seed: number): number[] {
@@ -30,7 +30,7 @@ function sampleWords(names: readonly string[], perEntry: number, seed: number): 
   return words;
 }
 
-const RUN = hasTools('aarch64-linux-gnu-objdump', 'aarch64-linux-gnu-as');
+const refs = referenceTools('aarch64-linux-gnu-objdump', 'aarch64-linux-gnu-as');
 
 /** Compare our text with objdump's for each word; returns the differences. `tolerate` may excuse one. */
 function diff(words: readonly number[], tolerate: (w: number, ours: string, ref: string) => boolean = () => false): string[] {
@@ -68,7 +68,8 @@ function tolerated(w: number, ours: string, ref: string): boolean {
   return false;
 }
 
-describe.skipIf(!RUN)('disassembly matches aarch64-linux-gnu-objdump (skipped without the cross toolchain)', () => {
+describe.skipIf(refs.skip)('disassembly matches aarch64-linux-gnu-objdump', () => {
+  refs.check();
   test.each([
     ['branch/system', branch_sysDefs.map((d) => d.name)],
     ['load/store', ldstDefs.map((d) => d.name)],

@@ -13,23 +13,25 @@ import { disassemble } from '../../src/domain/a64/disasm.js';
 import { parsePattern } from '../../src/domain/a64/pattern.js';
 import { fpDefs } from '../../src/domain/a64/table/fp.js';
 import { simdDefs } from '../../src/domain/a64/table/simd.js';
-import { hasTools, objdumpWords, xorshift32 } from '../support/toolchain.js';
+import { simdFpDefs } from '../../src/domain/a64/table/simd-fp.js';
+import { fp16Defs } from '../../src/domain/a64/table/fp16.js';
+import { objdumpWords, xorshift32, referenceTools } from '../support/toolchain.js';
 
 /** objdump's text for each word, in order ('' when it prints the word as undefined). */
 function objdump(words: number[]): string[] {
   return objdumpWords(words).map((t) => (t.startsWith('.inst') ? '' : t));
 }
 
-const toolchain = hasTools('aarch64-linux-gnu-objdump');
+const refs = referenceTools('aarch64-linux-gnu-objdump', 'aarch64-linux-gnu-as');
 
 describe('FP/SIMD disassembly matches objdump', () => {
-  // Skipped only when the cross toolchain (the reference) is not installed.
-  it.skipIf(!toolchain)('random encodings of every entry', () => {
+  it.skipIf(refs.skip)('random encodings of every entry', () => {
+    refs.check();
     const next = xorshift32(0x5eed);
     const dec = a64();
     const words: number[] = [];
     const names: string[] = [];
-    for (const def of [...fpDefs, ...simdDefs]) {
+    for (const def of [...fpDefs, ...simdDefs, ...simdFpDefs, ...fp16Defs]) {
       const p = parsePattern(def.pattern);
       let found = 0;
       for (let tries = 0; tries < 400 && found < 24; tries++) {
@@ -57,7 +59,9 @@ describe('FP/SIMD disassembly matches objdump', () => {
   // must decode, and print as objdump prints it. Single-register loads/stores belong to the
   // ldst table and SVE (z/p registers) is out of scope.
   const LIBC = '/usr/aarch64-linux-gnu/lib/libc.a';
-  it.skipIf(!toolchain || !existsSync(LIBC))('every FP/SIMD instruction in libc.a', () => {
+  it.skipIf(refs.skip)('every FP/SIMD instruction in libc.a', () => {
+    refs.check();
+    expect(existsSync(LIBC), `${LIBC} (apt-get install gcc-aarch64-linux-gnu)`).toBe(true);
     const out = execFileSync('aarch64-linux-gnu-objdump', ['-d', LIBC], { encoding: 'utf8', maxBuffer: 1 << 30 });
     const ours = new Set([...fpDefs, ...simdDefs].map((d) => d.name));
     const skip = /^(ldr|str|ldp|stp|ldur|stur|ldnp|stnp|prfm)\b|\b[zp][0-9]+\.|\bp[0-9]+\/|\b(ld1b|st1b|whilelo|ptrue|cntb)\b/;

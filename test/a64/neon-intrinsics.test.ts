@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { a64 } from '../../src/domain/a64/decoder.js';
 import { disassemble } from '../../src/domain/a64/disasm.js';
-import { hasTools } from '../support/toolchain.js';
+import { referenceTools } from '../support/toolchain.js';
 
 const GCC = 'aarch64-linux-gnu-gcc';
 const MARCH = '-march=armv8.4-a+crypto+sha3+sm4+dotprod+rdma+i8mm';
@@ -85,7 +85,10 @@ function compile(funcs: Map<string, string>, dir: string): string {
 const h = header();
 
 describe('arm_neon.h integer intrinsics', () => {
-  it.skipIf(!h || !hasTools(GCC, 'aarch64-linux-gnu-objdump'))('all decode and print as objdump prints them', () => {
+  const refs = referenceTools(GCC, 'aarch64-linux-gnu-objdump');
+  it.skipIf(refs.skip)('all decode and print as objdump prints them', () => {
+    refs.check();
+    expect(h, "the cross compiler's arm_neon.h (apt-get install gcc-aarch64-linux-gnu)").toBeTruthy();
     const funcs = callers(readFileSync(h!, 'utf8'));
     const dir = mkdtempSync(join(tmpdir(), 'elfuse-neon-'));
     let listing: string;

@@ -15,7 +15,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
-import { hasTools } from '../support/toolchain.js';
+import { referenceTools } from '../support/toolchain.js';
 import { GUESTS_REF, QEMU_REF, ROOT, expectSameRun, guest, requireReferences, run, runElfuse, runQemu } from './helpers.js';
 
 const made: string[] = [];
@@ -43,10 +43,12 @@ describe('fsops: file syscalls, elfuse vs the real kernel', () => {
     expectSameRun(elfuse, qemu);
   }, 60_000);
 
-  test.skipIf(process.platform !== 'linux' || !hasTools('cc'))(
+  const refs = referenceTools('cc');
+  test.skipIf(process.platform !== 'linux' || refs.skip)(
     'both parts, openat2 and RWF_* flags included, match a native build on the host kernel',
     async (ctx) => {
       requireReferences(ctx, [GUESTS_REF, FSOPS_REF]);
+      refs.check();
       const native = join(scratch('bin'), 'fsops-native');
       execFileSync('cc', ['-O1', '-o', native, join(ROOT, 'guests/src/fsops.c')]);
       expect(existsSync(native)).toBe(true);

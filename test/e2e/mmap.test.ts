@@ -11,7 +11,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test, type TestContext } from 'vitest';
-import { hasTools } from '../support/toolchain.js';
+import { hasTools, referenceTools } from '../support/toolchain.js';
 import { GUESTS_REF, QEMU_REF, ROOT, expectSameRun, guest, requireReferences, run, runElfuse, runQemu, type RunResult } from './helpers.js';
 
 const MMAP_REF = { path: guest('mmap'), fix: 'bash scripts/build-guests.sh' };
@@ -85,7 +85,11 @@ describe('mmap family: elfuse vs qemu-aarch64', () => {
 describe('mmap family: elfuse vs the host Linux kernel', () => {
   test('error paths qemu-user does not emulate like Linux', async (ctx) => {
     requireReferences(ctx, [GUESTS_REF, MMAP_REF]);
-    if (!native) ctx.skip('needs a Linux host with gcc to build guests/src/mmap.c natively');
+    if (process.platform !== 'linux') ctx.skip('the reference is a native build on a Linux host');
+    const refs = referenceTools('gcc');
+    if (refs.skip) ctx.skip(refs.missing);
+    refs.check();
+    expect(native, 'gcc could not build guests/src/mmap.c').not.toBe('');
     const [elfuse, linux] = await Promise.all([runElfuse([guest('mmap'), scratch(), 'linux']), run(native, [scratch(), 'linux'])]);
     expectSameRun(elfuse, linux);
     expect(elfuse.stdout.toString()).toContain('noreplace taken: EEXIST');

@@ -218,9 +218,9 @@ describe('system registers and PSTATE', () => {
 });
 
 describe('hints and barriers', () => {
-  test('all 128 HINT encodings, DMB/DSB with every option, ISB, SB execute as no-ops', () => {
+  test('the HINT encodings but WFE/WFI (which exit to the host, test/interp/wfx-vtimer.test.ts), DMB/DSB with every option, ISB, SB execute as no-ops', () => {
     const words: number[] = [];
-    for (let imm7 = 0; imm7 < 128; imm7++) words.push(encode('HINT', { imm7 }));
+    for (let imm7 = 0; imm7 < 128; imm7++) if (imm7 !== 2 && imm7 !== 3) words.push(encode('HINT', { imm7 }));
     for (let crm = 0; crm < 16; crm++) words.push(encode('DSB', { crm }), encode('DMB', { crm }));
     words.push(encode('ISB', {}), encode('SB', {}), encode('ISB_opt', { crm: 3 }));
     const m = runWords(words, (mm) => mm.cpu.setX(0, 42n));

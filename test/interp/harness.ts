@@ -12,7 +12,7 @@ export const CODE = 0x1000;
 export const DATA = 0x40000;
 export const RAM_SIZE = 1 << 20;
 
-export const TEST_IDS = { midr: 0x610f0000n, isar0: 0n, isar1: 0n, pfr0: 0x11n, mmfr0: 0n };
+export const TEST_IDS = { midr: 0x610f0000n, isar0: 0n, isar1: 0n, pfr0: 0x11n, mmfr0: 0n, mmfr2: 0n };
 
 export interface Machine {
   cpu: Cpu;

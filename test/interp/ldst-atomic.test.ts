@@ -122,7 +122,7 @@ describe('acquire/release, LORegion and RCpc forms', () => {
       const n = 1 << size;
       const mask = (1n << BigInt(8 * n)) - 1n;
       for (const [name, o0] of [['LDAR', 1], ['LDAR', 0], ['LDAPR', 0]] as const) {
-        const m = runWords([encode(name, { size, o0, rn: 1, rt: 2 })], (mm) => {
+        const m = runWords([encode(name, { size, o0, rn: 1, rt: 2, rs: 31, rt2: 31 })], (mm) => {
           mm.cpu.setX(1, BigInt(BASE));
           mm.cpu.setX(2, 0xffffffffffffffffn);
           setMem(mm, BASE, 8, 0x8877665544332211n);
@@ -276,16 +276,113 @@ describe('LSE atomics', () => {
     }
   });
 
-  test('an atomic on a misaligned address faults before changing anything', () => {
+  test('an atomic that crosses a 16-byte boundary faults before changing anything', () => {
     const m = runWithVectors([encode('SWP', { size: 3, a: 1, r: 1, rs: 3, rn: 1, rt: 2 })], (mm) => {
-      mm.cpu.setX(1, BigInt(BASE + 2));
+      mm.cpu.setX(1, BigInt(BASE + 12));
       mm.cpu.setX(2, 7n);
       mm.cpu.setX(3, 9n);
-      setMem(mm, BASE + 2, 8, 0x42n);
+      setMem(mm, BASE + 12, 8, 0x42n);
     });
-    expect(memLE(m, BASE + 2, 8)).toBe(0x42n);
+    expect(memLE(m, BASE + 12, 8)).toBe(0x42n);
     expect(m.cpu.getX(2)).toBe(7n);
     expect(m.cpu.getSysReg(SysReg.ESR_EL1) >> 26n).toBe(0x25n);
     expect(m.cpu.getSysReg(SysReg.ESR_EL1) & 0x7fn).toBe(0x61n); // WnR | alignment fault
+  });
+});
+
+// ---- FEAT_LSE2 alignment and SP alignment -------------------------------------------------------
+
+/**
+ * Expected behaviour from the ARM ARM's CheckAlignment with FEAT_LSE2 (an
+ * M1 implements it): an unaligned ordered or atomic access faults only when
+ * it crosses a 16-byte boundary (ordered ones only while SCTLR_EL1.nAA = 0);
+ * exclusives need alignment; CheckSPAlignment faults a load or store based
+ * on an SP that is not 16-byte aligned while SCTLR_EL1.SA (EL1) / SA0 (EL0)
+ * is set, with EC 0x26. qemu-aarch64 7.2 implements neither, so these are
+ * checked against the pseudocode rather than qemu.
+ */
+describe('FEAT_LSE2 alignment and SP alignment checking', () => {
+  const SCTLR_SA = 1n << 3n;
+  const SCTLR_NAA = 1n << 6n;
+  const ec = (m: Machine): bigint => m.cpu.getSysReg(SysReg.ESR_EL1) >> 26n;
+  const faulted = (m: Machine): boolean => m.cpu.pc === 0x8000 + 0x204;
+
+  test('LDAR/STLR/LDAPUR unaligned inside 16 bytes work; crossing 16 bytes faults unless nAA', () => {
+    for (const [off, size, crosses] of [[1, 3, false], [8, 3, false], [9, 3, true], [14, 1, false], [15, 1, true], [13, 2, true], [12, 2, false]] as const) {
+      const ldar = encode('LDAR', { size, o0: 1, rn: 1, rt: 2, rs: 31, rt2: 31 });
+      const setup = (mm: Machine): void => {
+        mm.cpu.setX(1, BigInt(BASE + off));
+        mm.cpu.setX(2, 0n);
+        setMem(mm, BASE + off, 8, 0x1122334455667788n);
+      };
+      const m = runWithVectors([ldar], setup);
+      const what = `ldar size ${size} at +${off}`;
+      expect(faulted(m), what).toBe(crosses);
+      if (crosses) {
+        expect(ec(m), what).toBe(0x25n);
+        expect(m.cpu.getSysReg(SysReg.ESR_EL1) & 0x7fn, what).toBe(0x21n);
+        expect(m.cpu.getSysReg(SysReg.FAR_EL1), what).toBe(BigInt(BASE + off));
+      } else expect(m.cpu.getX(2), what).toBe(0x1122334455667788n & ((1n << BigInt(8 << size)) - 1n));
+      // With SCTLR_EL1.nAA set no ordered access faults.
+      const n = runWithVectors([ldar], (mm) => {
+        setup(mm);
+        mm.cpu.setSysReg(SysReg.SCTLR_EL1, SCTLR_NAA);
+      });
+      expect(faulted(n), `${what} with nAA`).toBe(false);
+      const st = runWithVectors([encode('STLR', { size, o0: 1, rn: 1, rt: 3 }), encode('LDAPUR', { size, imm9: -1, rn: 4, rt: 5 })], (mm) => {
+        setup(mm);
+        mm.cpu.setX(3, 0xa1a2a3a4a5a6a7a8n);
+        mm.cpu.setX(4, BigInt(BASE + off + 1));
+      });
+      expect(faulted(st), `stlr ${what}`).toBe(crosses);
+      if (!crosses) expect(st.cpu.getX(5), `stlr/ldapur ${what}`).toBe(0xa1a2a3a4a5a6a7a8n & ((1n << BigInt(8 << size)) - 1n));
+    }
+  });
+
+  test('LSE atomics and CAS unaligned inside 16 bytes work; LDXR does not', () => {
+    const m = runWithVectors([encode('LDADD', { size: 3, a: 0, r: 0, rs: 3, rn: 1, rt: 2 })], (mm) => {
+      mm.cpu.setX(1, BigInt(BASE + 4));
+      mm.cpu.setX(3, 5n);
+      setMem(mm, BASE + 4, 8, 0x100n);
+    });
+    expect(faulted(m)).toBe(false);
+    expect([m.cpu.getX(2), memLE(m, BASE + 4, 8)]).toEqual([0x100n, 0x105n]);
+    const c = runWithVectors([encode('CAS', { size: 2, l: 0, o0: 0, rs: 3, rn: 1, rt: 4 })], (mm) => {
+      mm.cpu.setX(1, BigInt(BASE + 13));
+      setMem(mm, BASE + 13, 4, 0n);
+      mm.cpu.setX(4, 0x12345678n);
+    });
+    expect(faulted(c)).toBe(true);
+    const x = runWithVectors([encode('LDXR', { size: 2, o0: 0, rn: 1, rt: 2 })], (mm) => mm.cpu.setX(1, BigInt(BASE + 4 + 2)));
+    expect(faulted(x)).toBe(true);
+  });
+
+  test('a load or store based on a misaligned SP faults with EC 0x26 while SCTLR.SA is set; prefetch and SP arithmetic do not', () => {
+    let jit = Infinity;
+    const setSp = (v: number, sa: boolean) => (mm: Machine): void => {
+      mm.cpu.jitThreshold = jit;
+      mm.cpu.setX(31, BigInt(v));
+      if (sa) mm.cpu.setSysReg(SysReg.SCTLR_EL1, SCTLR_SA);
+    };
+    const ldrSp = encode('LDR_uimm', { size: 3, imm12: 0, rn: 31, rt: 2 });
+    const stpSp = encode('STP_pre', { opc: 2, imm7: -2, rt2: 3, rn: 31, rt: 2 });
+    // On closures, and translated before the first execution (the emitters check SP themselves).
+    for (const [word, what, threshold] of [0, Infinity].flatMap((t) => [[ldrSp, `ldr x2, [sp] (jit ${t})`, t], [stpSp, `stp x2, x3, [sp, #-16]! (jit ${t})`, t]] as const)) {
+      jit = threshold;
+      const bad = runWithVectors([word], setSp(BASE + 8, true));
+      expect(faulted(bad), what).toBe(true);
+      expect(ec(bad), what).toBe(0x26n);
+      expect(bad.cpu.getSysReg(SysReg.ELR_EL1), what).toBe(BigInt(CODE));
+      expect(faulted(runWithVectors([word], setSp(BASE + 16, true))), `${what} aligned`).toBe(false);
+      expect(faulted(runWithVectors([word], setSp(BASE + 8, false))), `${what} without SA`).toBe(false);
+    }
+    const prfm = encode('PRFM_uimm', { size: 3, imm12: 0, rn: 31, rt: 0 });
+    const addSp = encode('ADD_imm', { sf: 1, sh: 0, imm12: 1, rn: 31, rd: 31 });
+    expect(faulted(runWithVectors([prfm, addSp], setSp(BASE + 8, true)))).toBe(false);
+    // A load based on another register is not checked, whatever SP holds.
+    expect(faulted(runWithVectors([encode('LDR_uimm', { size: 3, imm12: 0, rn: 1, rt: 2 })], (mm) => {
+      setSp(BASE + 8, true)(mm);
+      mm.cpu.setX(1, BigInt(BASE + 8));
+    }))).toBe(false);
   });
 });

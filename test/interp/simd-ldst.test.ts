@@ -15,7 +15,7 @@ import { a64 } from '../../src/domain/a64/decoder.js';
 import { disassemble } from '../../src/domain/a64/disasm.js';
 import { encodePattern, parsePattern } from '../../src/domain/a64/pattern.js';
 import { simdDefs } from '../../src/domain/a64/table/simd.js';
-import { hasTools, xorshift32 } from '../support/toolchain.js';
+import { xorshift32, referenceTools } from '../support/toolchain.js';
 import { CODE, DATA, runAsm, runWords } from './harness.js';
 
 const BUF = 256;
@@ -93,8 +93,9 @@ function interpRun(c: Case): Uint8Array {
 const hex = (b: Uint8Array): string => Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
 
 describe('SIMD structure loads/stores', () => {
-  // Skipped only when qemu-aarch64 or the cross assembler (the reference) is missing.
-  it.skipIf(!hasTools('qemu-aarch64', 'aarch64-linux-gnu-as'))('match qemu-aarch64 on random encodings (skipped without qemu-user and the cross assembler)', () => {
+  const refs = referenceTools('qemu-aarch64', 'aarch64-linux-gnu-as');
+  it.skipIf(refs.skip)('match qemu-aarch64 on random encodings', () => {
+    refs.check();
     const cs = cases(xorshift32(0x1d57), 60);
     expect(cs.length).toBeGreaterThan(200);
     const ref = qemuRun(cs);

@@ -19,7 +19,7 @@ import { encodePattern, parsePattern } from '../../src/domain/a64/pattern.js';
 import { fpDefs } from '../../src/domain/a64/table/fp.js';
 import { simdDefs } from '../../src/domain/a64/table/simd.js';
 import type { InsnDef } from '../../src/domain/a64/insn.js';
-import { hasTools, xorshift32 } from '../support/toolchain.js';
+import { xorshift32, referenceTools } from '../support/toolchain.js';
 import { runWords } from './harness.js';
 
 const IN_BYTES = 8 * 16 + 8 * 8 + 8; // V0-V7, X0-X7, NZCV
@@ -225,19 +225,20 @@ function fmaStates(next: () => number, dbl: boolean): Uint8Array {
   return st;
 }
 
-const reference = hasTools('qemu-aarch64', 'aarch64-linux-gnu-as');
+const reference = referenceTools('qemu-aarch64', 'aarch64-linux-gnu-as');
 /** ELFUSE_DIFF_SCALE multiplies the sample counts for a deeper (slower) run. */
 const scale = Number(process.env.ELFUSE_DIFF_SCALE ?? 1);
 const seed = Number(process.env.ELFUSE_DIFF_SEED ?? 0);
 
 describe('FP/SIMD semantics match qemu-aarch64', () => {
-  // Skipped only when qemu-aarch64 or the cross assembler (the reference) is missing.
-  it.skipIf(!reference)('Advanced SIMD entries', () => {
+  it.skipIf(reference.skip)('Advanced SIMD entries', () => {
+    reference.check();
     const bad = compare(simdDefs, 40 * scale, 0xc0ffee + seed);
     expect(bad.slice(0, 30)).toEqual([]);
   }, 120_000 * scale);
 
-  it.skipIf(!reference)('fused multiply-add is fused (one rounding)', () => {
+  it.skipIf(reference.skip)('fused multiply-add is fused (one rounding)', () => {
+    reference.check();
     const next = xorshift32(0xfa + seed);
     const words: number[] = [];
     const states: Uint8Array[] = [];
@@ -253,7 +254,8 @@ describe('FP/SIMD semantics match qemu-aarch64', () => {
     expect(bad.slice(0, 30)).toEqual([]);
   }, 120_000 * scale);
 
-  it.skipIf(!reference)('scalar FP entries', () => {
+  it.skipIf(reference.skip)('scalar FP entries', () => {
+    reference.check();
     const bad = compare(fpDefs, 60 * scale, 0xf00d + seed);
     expect(bad.slice(0, 30)).toEqual([]);
   }, 120_000 * scale);

@@ -5,10 +5,11 @@
  * place of a vCPU, and the syscall-restart rules of arm64 do_signal.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { referenceTools } from '../support/toolchain.js';
 import { Errno, ERESTARTSYS } from '../../src/domain/kernel/errno.js';
 import * as abi from '../../src/domain/kernel/linux-abi.js';
 import {
@@ -22,10 +23,11 @@ import { SIZEOF_FRAME_RECORD, SIZEOF_RT_SIGFRAME } from '../../src/domain/kernel
 import type { UserContext } from '../../src/domain/kernel/task.js';
 import { SCRATCH, SCRATCH_SIZE, le, makeHarness } from './harness.js';
 
-const haveTools = existsSync('/usr/bin/qemu-aarch64') && existsSync('/usr/bin/aarch64-linux-gnu-gcc');
+const refs = referenceTools('qemu-aarch64', 'aarch64-linux-gnu-gcc');
 
-describe.skipIf(!haveTools)('rt_sigframe layout vs the arm64 headers', () => {
+describe.skipIf(refs.skip)('rt_sigframe layout vs the arm64 headers', () => {
   it('siginfo, ucontext, sigcontext records and the frame size match', () => {
+    refs.check();
     const dir = mkdtempSync(join(tmpdir(), 'elfuse-sigframe-'));
     const src = [
       '#include <stdio.h>',

@@ -7,12 +7,13 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { referenceTools } from '../support/toolchain.js';
 import { SYSCALL_TABLE } from '../../src/domain/kernel/syscall-table.js';
 import { Errno } from '../../src/domain/kernel/errno.js';
 import { makeHarness } from './harness.js';
 
 const HEADER = '/usr/aarch64-linux-gnu/include/asm-generic/unistd.h';
-const haveToolchain = existsSync(HEADER);
+const refs = referenceTools('aarch64-linux-gnu-gcc');
 
 /** __NR_name → number from `gcc -E -dM` of <asm/unistd.h>, resolving __NR3264_* aliases. */
 function kernelNumbers(): Map<string, number> {
@@ -33,7 +34,9 @@ function kernelNumbers(): Map<string, number> {
 }
 
 describe('syscall table', () => {
-  it.skipIf(!haveToolchain)('matches asm-generic/unistd.h for arm64, entry by entry and in both directions', () => {
+  it.skipIf(refs.skip)('matches asm-generic/unistd.h for arm64, entry by entry and in both directions', () => {
+    refs.check();
+    expect(existsSync(HEADER), `${HEADER} (gcc-aarch64-linux-gnu)`).toBe(true);
     const ref = kernelNumbers();
     expect(ref.size).toBeGreaterThan(300);
     for (const entry of SYSCALL_TABLE.values()) expect([entry.name, entry.nr]).toEqual([entry.name, ref.get(entry.name)]);

@@ -20,7 +20,7 @@ import {
 import { BAUD_RATES, BAUD_RATES_EX, TERMIOS_CC, TERMIOS_FLAGS } from '../../src/domain/kernel/linux-abi.js';
 import { decodeLinuxTermios, encodeLinuxTermios } from '../../src/domain/kernel/tty.js';
 import type { HostTermios } from '../../src/ports/host.js';
-import { hasTools } from '../support/toolchain.js';
+import { referenceTools } from '../support/toolchain.js';
 
 /** Linux's tty_std_termios (drivers/tty/tty_io.c), as the kernel's TCGETS writes it. */
 function stdTermiosBytes(): Uint8Array {
@@ -125,7 +125,9 @@ describe('Linux struct termios <-> HostTermios', () => {
     );
   });
 
-  it.skipIf(!hasTools('aarch64-linux-gnu-gcc'))("matches the aarch64 toolchain's <termios.h>", () => {
+  const refs = referenceTools('aarch64-linux-gnu-gcc');
+  it.skipIf(refs.skip)("matches the aarch64 toolchain's <termios.h>", () => {
+    refs.check();
     const macros = execFileSync('aarch64-linux-gnu-gcc', ['-E', '-dM', '-x', 'c', '-'], { input: '#include <termios.h>\n' }).toString();
     const defined = new Map<string, number>();
     for (const m of macros.matchAll(/^#define (\w+) (0[0-7]*|\d+)$/gm)) defined.set(m[1]!, parseInt(m[2]!, m[2]!.startsWith('0') ? 8 : 10));

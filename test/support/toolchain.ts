@@ -10,6 +10,46 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
+/** The Debian package that provides each reference tool (what .ci/run installs). */
+const PACKAGE_OF: Readonly<Record<string, string>> = {
+  'aarch64-linux-gnu-gcc': 'gcc-aarch64-linux-gnu',
+  'aarch64-linux-gnu-as': 'binutils-aarch64-linux-gnu',
+  'aarch64-linux-gnu-ld': 'binutils-aarch64-linux-gnu',
+  'aarch64-linux-gnu-objdump': 'binutils-aarch64-linux-gnu',
+  'aarch64-linux-gnu-objcopy': 'binutils-aarch64-linux-gnu',
+  'qemu-aarch64': 'qemu-user',
+  gcc: 'gcc',
+  cc: 'gcc',
+};
+
+/**
+ * The reference tools a test compares with. When one is missing the test
+ * fails, saying what to install, unless ELFUSE_ALLOW_MISSING_REFS=1, which
+ * turns that into a skip: `it.skipIf(ref.skip)(name, () => { ref.check(); ... })`.
+ */
+export interface ReferenceTools {
+  /** What is missing, as one message, or undefined. */
+  readonly missing: string | undefined;
+  /** True only when something is missing and ELFUSE_ALLOW_MISSING_REFS=1 allows that. */
+  readonly skip: boolean;
+  /** Throws the missing message (call at the start of the test body). */
+  check(): void;
+}
+
+export function referenceTools(...commands: string[]): ReferenceTools {
+  const absent = commands.filter((c) => !hasTools(c));
+  const missing = absent.length
+    ? `reference tools missing: ${absent.join(', ')}: apt-get install ${[...new Set(absent.map((c) => PACKAGE_OF[c] ?? c))].join(' ')} (bash .ci/run installs everything)`
+    : undefined;
+  return {
+    missing,
+    skip: missing !== undefined && process.env.ELFUSE_ALLOW_MISSING_REFS === '1',
+    check(): void {
+      if (missing !== undefined) throw new Error(missing);
+    },
+  };
+}
+
 /** True when every command runs `<cmd> --version` successfully (stops at the first that does not). */
 export function hasTools(...commands: string[]): boolean {
   return commands.every((cmd) => {

@@ -26,11 +26,12 @@
  *   the new PC.
  */
 import { a64 } from '../../domain/a64/decoder.js';
-import { DEBUG_FSC, EC, ESR_IL, ExitReason, FSC, ISS_WNR, STEP_ISV, SysReg, sysRegId, type VcpuExit } from '../../ports/vcpu.js';
+import { checksSpAlignment, trapsOnFpAccess } from '../../domain/a64/traits.js';
+import { CNTV_CTL, DEBUG_FSC, EC, ESR_IL, ExitReason, FSC, ISS_WNR, STEP_ISV, SysReg, WFX_ISS_WFE, sysRegId, type VcpuExit } from '../../ports/vcpu.js';
 import type { InterpMemory } from './memory.js';
 import { EXEC_TABLE } from './exec/index.js';
 import { Block, MAX_BLOCK, endsBlock, translate, type Decoded } from './jit/block.js';
-import { FPCR_MASK, FPSR_MASK, SP_SLOT, TWO32, UNWIND, XZR_READ, XZR_WRITE } from './regs.js';
+import { FPCR_MASK, FPSR_MASK, PAGE_MASK, PAGE_SIZE, SP_SLOT, TLB_ENTRIES, TLB_MASK, TWO32, UNWIND, XZR_READ, XZR_WRITE } from './regs.js';
 import { DebugUnit } from './debug.js';
 
 export type Exec = (cpu: Cpu) => void;
@@ -38,11 +39,6 @@ export type Exec = (cpu: Cpu) => void;
 export { SP_SLOT, UNWIND, XZR_READ, XZR_WRITE } from './regs.js';
 
 const PAGE_SHIFT = 12;
-const PAGE_SIZE = 4096;
-const PAGE_MASK = 4095;
-const TLB_BITS = 12;
-const TLB_ENTRIES = 1 << TLB_BITS;
-const TLB_MASK = TLB_ENTRIES - 1;
 const VA_LIMIT = 2 ** 48;
 
 /** Access kinds for translation. */
@@ -53,6 +49,9 @@ const ACC_EXEC = 2;
 /** Instructions per run() slice before returning CANCELED to the host. */
 const DEFAULT_SLICE = 4_000_000;
 
+/** Instructions between two looks at the virtual timer while it is armed. */
+const VTIMER_CHUNK = 500_000;
+
 /** Executions of a block before it is translated to JavaScript. */
 const DEFAULT_JIT_THRESHOLD = 16;
 
@@ -62,6 +61,9 @@ const SCTLR_WXN = 1 << 19;
 const SCTLR_UCT = 1 << 15;
 const SCTLR_DZE = 1 << 14;
 const SCTLR_UCI = 1 << 26;
+const SCTLR_SA = 1 << 3;
+const SCTLR_SA0 = 1 << 4;
+const SCTLR_NAA = 1 << 6;
 
 /** PSTATE.SS in SPSR layout. */
 const PSTATE_SS_BIT = 21;
@@ -76,6 +78,15 @@ export interface IdRegs {
   isar1: bigint;
   pfr0: bigint;
   mmfr0: bigint;
+  mmfr2: bigint;
+}
+
+/** The closure of an SP-based access, with the alignment check in front. */
+function spChecked(fn: Exec): Exec {
+  return (cpu) => {
+    if (cpu.spCheck !== 0 && (cpu.x[2 * SP_SLOT]! & 15) !== 0) cpu.spAlignmentFault();
+    fn(cpu);
+  };
 }
 
 export class Cpu {
@@ -113,6 +124,16 @@ export class Cpu {
   private readonly sys = new Map<number, bigint>();
   private sctlr = 0;
 
+  /** The event register WFE consumes (set by SEV, SEVL and exception return). */
+  event = 0;
+
+  /** The virtual timer: CNTV_CTL_EL0 (ENABLE, IMASK), CNTV_CVAL_EL0, and HVF's vtimer mask. */
+  private cntvCtl = 0n;
+  private cntvCval = 0n;
+  private vtimerMasked = false;
+  /** True while the timer could fire (enabled, not masked): only then is the counter read. */
+  private vtimerArmed = false;
+
   /** Exclusive monitor: address and size of the last load-exclusive, or -1. */
   exclAddr = -1;
   exclSize = 0;
@@ -120,20 +141,31 @@ export class Cpu {
   /** Scratch high word returned by read64(). */
   hi = 0;
 
+  /** 1 when a load/store based on SP checks its 16-byte alignment (SCTLR_EL1.SA0 at EL0, SA at EL1). */
+  spCheck = 0;
+  /**
+   * 1 when load-acquire/store-release accesses that cross a 16-byte boundary
+   * fault (FEAT_LSE2 with SCTLR_EL1.nAA = 0).
+   */
+  orderedCheck = 1;
+
   // ---- memory ---------------------------------------------------------------
   private readonly mem: InterpMemory;
-  private ram: Uint8Array;
-  private ram32: Uint32Array;
-  private dv: DataView;
+  // Guest RAM and the data TLB below are read directly by translated code
+  // (jit/emit.ts inlines the TLB hit of loads and stores); only the CPU writes them.
+  ram: Uint8Array;
+  ram32: Uint32Array;
+  dv: DataView;
   private ramSize = 0;
 
-  // Direct-mapped TLBs: two halves (EL0, EL1), one per access type.
-  private tlbOff = TLB_ENTRIES; // starts at EL1
-  private readonly rTag = new Float64Array(2 * TLB_ENTRIES).fill(-1);
-  private readonly wTag = new Float64Array(2 * TLB_ENTRIES).fill(-1);
+  // Direct-mapped TLBs: two halves (EL0, EL1), one per access type. An EL
+  // change happens only at an exception or ERET, which end a block.
+  tlbOff = TLB_ENTRIES; // starts at EL1
+  readonly rTag = new Float64Array(2 * TLB_ENTRIES).fill(-1);
+  readonly wTag = new Float64Array(2 * TLB_ENTRIES).fill(-1);
   private readonly xTag = new Float64Array(2 * TLB_ENTRIES).fill(-1);
-  private readonly rBase = new Int32Array(2 * TLB_ENTRIES);
-  private readonly wBase = new Int32Array(2 * TLB_ENTRIES);
+  readonly rBase = new Int32Array(2 * TLB_ENTRIES);
+  readonly wBase = new Int32Array(2 * TLB_ENTRIES);
   private readonly xBase = new Int32Array(2 * TLB_ENTRIES);
 
   // ---- decode caches --------------------------------------------------------
@@ -173,7 +205,7 @@ export class Cpu {
     this.ram32 = new Uint32Array(0);
     this.dv = new DataView(this.ram.buffer);
     this.attachRam();
-    mem.icacheListeners.add(() => this.icacheFlush());
+    mem.icacheListeners.add((ipa, size) => this.icacheFlushRange(ipa, size));
     // A fresh vCPU: EL1h, interrupts masked, MMU off.
     this.sys.set(SysReg.SCTLR_EL1, 0n);
   }
@@ -249,6 +281,12 @@ export class Cpu {
     this.x[63] = bank[1]!;
     this.tlbOff = el === 0 ? 0 : TLB_ENTRIES;
     this.updateFpTrap();
+    this.updateAlignChecks();
+  }
+
+  private updateAlignChecks(): void {
+    this.spCheck = this.sctlr & (this.el === 0 ? SCTLR_SA0 : SCTLR_SA) ? 1 : 0;
+    this.orderedCheck = this.sctlr & SCTLR_NAA ? 0 : 1;
   }
 
   private spBank(which: 0 | 1): bigint {
@@ -284,8 +322,14 @@ export class Cpu {
         return this.ids.pfr0;
       case SysReg.ID_AA64MMFR0_EL1:
         return this.ids.mmfr0;
+      case SysReg.ID_AA64MMFR2_EL1:
+        return this.ids.mmfr2;
       case SysReg.ID_AA64DFR0_EL1:
         return DebugUnit.DFR0;
+      case SysReg.CNTV_CTL_EL0:
+        return this.cntvCtl | (this.vtimerCondition() ? CNTV_CTL.ISTATUS : 0n);
+      case SysReg.CNTV_CVAL_EL0:
+        return this.cntvCval;
       default:
         return this.sys.get(id) ?? 0n;
     }
@@ -305,6 +349,7 @@ export class Cpu {
       case SysReg.SCTLR_EL1:
         this.sctlr = Number(v & 0xffffffffn);
         this.sys.set(id, v);
+        this.updateAlignChecks();
         this.tlbFlush();
         return;
       case SysReg.TTBR0_EL1:
@@ -316,10 +361,32 @@ export class Cpu {
         this.sys.set(id, v);
         this.updateFpTrap();
         return;
+      case SysReg.CNTV_CTL_EL0:
+        this.cntvCtl = v & (CNTV_CTL.ENABLE | CNTV_CTL.IMASK);
+        this.updateVtimer();
+        return;
+      case SysReg.CNTV_CVAL_EL0:
+        this.cntvCval = v;
+        return;
       default:
         this.sys.set(id, v);
         if (DebugUnit.isDebugReg(id)) this.debugChanged();
     }
+  }
+
+  /** hv_vcpu_set_vtimer_mask. */
+  setVtimerMask(masked: boolean): void {
+    this.vtimerMasked = masked;
+    this.updateVtimer();
+  }
+
+  private updateVtimer(): void {
+    this.vtimerArmed = !this.vtimerMasked && (this.cntvCtl & (CNTV_CTL.ENABLE | CNTV_CTL.IMASK)) === CNTV_CTL.ENABLE;
+  }
+
+  /** The timer condition: enabled and CNTVCT_EL0 >= CNTV_CVAL_EL0 (ISTATUS). */
+  private vtimerCondition(): boolean {
+    return (this.cntvCtl & CNTV_CTL.ENABLE) !== 0n && this.counter() >= this.cntvCval;
   }
 
   /** hv_vcpu_set_trap_debug_exceptions. */
@@ -409,6 +476,34 @@ export class Cpu {
     this.cpsr = spsr;
     this.pc = Number(this.sys.get(SysReg.ELR_EL1) ?? 0n);
     this.exclAddr = -1;
+    this.event = 1; // an exception return is an event for WFE
+    throw UNWIND;
+  }
+
+  /** SEV/SEVL: there is one PE, so both set this PE's event register. */
+  sendEvent(): void {
+    this.event = 1;
+  }
+
+  /**
+   * WFI, or WFE without a pending event: like HVF (HCR_EL2.TWI/TWE), leave
+   * run() with EC 0x01 and the PC at the instruction, which the host
+   * completes (it advances the PC). A WFE with the event register set
+   * clears it and goes on.
+   */
+  wfx(wfe: boolean): void {
+    if (wfe && this.event !== 0) {
+      this.event = 0;
+      return;
+    }
+    this.unwindNext = this.pc - 4; // the WFx itself has not retired: the host completes it
+    this.exit = {
+      reason: ExitReason.EXCEPTION,
+      syndrome: ((EC.WFX << 26) | ESR_IL | (wfe ? WFX_ISS_WFE : 0)) >>> 0,
+      virtualAddress: 0n,
+      physicalAddress: 0n,
+    };
+    this.pc -= 4;
     throw UNWIND;
   }
 
@@ -420,6 +515,11 @@ export class Cpu {
     this.unwindNext = this.pc;
     this.ss = 0;
     throw UNWIND;
+  }
+
+  /** An SP alignment fault (EC 0x26): a load or store based on an SP that is not 16-byte aligned. */
+  spAlignmentFault(): never {
+    return this.takeException(EC.SP_ALIGN, 0, this.insnAddr);
   }
 
   /** FP/SIMD access trap used by decode when CPACR_EL1 disables FP. */
@@ -565,7 +665,10 @@ export class Cpu {
       }
       if (op1 === 3 && crm === 5 && op2 === 1) {
         if (this.el === 0 && !(this.sctlr & SCTLR_UCI)) return this.sysTrap(false, 1, op1, crn, crm, op2, rt);
-        this.icacheFlush();
+        // IC IVAU: the page of the line only (or everything, if the address does not translate).
+        const pa = this.translateQuiet(this.xAddr(src));
+        if (pa < 0) this.icacheFlush();
+        else this.icacheFlushRange(pa, 1);
         this.completeAndUnwind();
       }
       // DC CVAU, CVAC, CIVAC, CVAP, CVADP (EL0 with SCTLR.UCI): no data cache to model.
@@ -598,6 +701,46 @@ export class Cpu {
     const pages = this.codePages;
     for (const ppn of this.codeTouched) pages[ppn] = undefined as unknown as (Block | undefined)[];
     this.codeTouched.length = 0;
+  }
+
+  /** Drop the decoded blocks of the physical pages of [pa, pa+size) (host writes, IC IVAU). */
+  icacheFlushRange(pa: number, size: number): void {
+    const last = Math.floor((pa + Math.max(size, 1) - 1) / PAGE_SIZE);
+    for (let ppn = Math.floor(pa / PAGE_SIZE); ppn <= last && ppn < this.codePages.length; ppn++) {
+      this.codePages[ppn] = undefined as unknown as (Block | undefined)[];
+    }
+  }
+
+  /**
+   * The physical address of `va` at the current EL for a data read, from the
+   * TLB or a walk, without faulting or filling the TLB; -1 when there is none.
+   */
+  private translateQuiet(va: number): number {
+    const vpn = Math.floor(va / PAGE_SIZE);
+    const i = (vpn & TLB_MASK) + this.tlbOff;
+    if (this.rTag[i] === vpn) return this.rBase[i]! + (va & PAGE_MASK);
+    if (this.xTag[i] === vpn) return this.xBase[i]! + (va & PAGE_MASK);
+    if (!(this.sctlr & SCTLR_M)) return va < this.ramSize ? va : -1;
+    if (!(va >= 0 && va < VA_LIMIT)) return -1;
+    let table = Number((this.sys.get(SysReg.TTBR0_EL1) ?? 0n) & 0x0000fffffffff000n);
+    for (let level = 0; level <= 3; level++) {
+      const shift = 39 - 9 * level;
+      const dpa = table + (Math.floor(va / 2 ** shift) % 512) * 8;
+      if (dpa + 8 > this.ramSize) return -1;
+      const lo = this.dv.getUint32(dpa, true);
+      const hi = this.dv.getUint32(dpa + 4, true);
+      if ((lo & 1) === 0) return -1;
+      const out = (hi & 0xffff) * TWO32 + ((lo & 0xfffff000) >>> 0);
+      if (level < 3 && (lo & 2) !== 0) {
+        table = out;
+        continue;
+      }
+      if (level === 0 || (level === 3 && (lo & 2) === 0)) return -1;
+      const blockBytes = 2 ** shift;
+      const pa = out - (out % blockBytes) + (va % blockBytes);
+      return pa < this.ramSize ? pa : -1;
+    }
+    return -1;
   }
 
   /**
@@ -852,11 +995,13 @@ export class Cpu {
     const hit = a64().decode(word);
     const builder = hit ? EXEC_TABLE[hit.entry.def.name] : undefined;
     if (!hit || !builder) {
-      d = { fn: (cpu: Cpu) => cpu.undefinedWord(word), name: null, fields: null };
-    } else if (this.fpTrapped && (hit.entry.def.feature === 'fp' || hit.entry.def.feature === 'asimd')) {
-      d = { fn: (cpu: Cpu) => cpu.fpAccessTrap(), name: null, fields: null };
+      d = { fn: (cpu: Cpu) => cpu.undefinedWord(word), name: null, def: null, fields: null };
+    } else if (this.fpTrapped && trapsOnFpAccess(hit.entry.def)) {
+      d = { fn: (cpu: Cpu) => cpu.fpAccessTrap(), name: null, def: null, fields: null };
     } else {
-      d = { fn: builder(hit.fields), name: hit.entry.def.name, fields: hit.fields };
+      let fn = builder(hit.fields);
+      if (checksSpAlignment(hit.entry.def, hit.fields)) fn = spChecked(fn);
+      d = { fn, name: hit.entry.def.name, def: hit.entry.def, fields: hit.fields };
     }
     this.execByWord.set(word, d);
     return d;
@@ -921,13 +1066,12 @@ export class Cpu {
       if (!cpu.debug.breakpointAt(va, cpu.el)) return insn(cpu);
       cpu.debugExit(EC.BREAKPOINT_LOWER, DEBUG_FSC, va);
     };
-    return new Block(va, [{ fn, name: null, fields: null }], [fn]);
+    return new Block(va, [{ fn, name: null, def: null, fields: null }], [fn]);
   }
 
   /** Leave run() with a trapped debug exception; the PC is `pc`, the instruction there has not run. */
   private debugExit(ec: number, iss: number, pc: number): never {
-    this.unwindNext = pc;
-    this.loopDone = -1; // nothing of this block retired (the run loop counts at least one)
+    this.unwindNext = pc; // the instruction at pc has not run
     this.pc = pc;
     this.exit = { reason: ExitReason.EXCEPTION, syndrome: ((ec << 26) | ESR_IL | iss) >>> 0, virtualAddress: 0n, physicalAddress: 0n };
     throw UNWIND;
@@ -943,12 +1087,15 @@ export class Cpu {
     if (this.debug.stepping) return this.runStep();
     let budget = this.slice;
     while (budget > 0) {
+      // The virtual timer is looked at between chunks of VTIMER_CHUNK instructions (a few ms).
+      if (this.vtimerArmed && this.vtimerFires()) return this.vtimerExit();
       const start = budget;
+      const chunk = this.vtimerArmed ? Math.min(budget, VTIMER_CHUNK) : budget;
       try {
-        budget = this.runBlocks(budget);
+        budget = start - chunk + this.runBlocks(chunk);
       } catch (e) {
         if (e !== UNWIND) throw e;
-        budget = this.unwound;
+        budget = start - chunk + this.unwound;
       }
       this.retired += start - budget;
       if (this.exit) return this.exit;
@@ -1007,7 +1154,8 @@ export class Cpu {
     } catch (e) {
       // Instructions of the block up to and including the one that unwound retired.
       // A fault fetching a new block retires nothing.
-      const partial = block ? Math.min(Math.max((this.unwindNext - block.va) / 4, 1), block.length) : 0;
+      // unwindNext is where the unwinding instruction ends, or its own address when it did not run.
+      const partial = block ? Math.min(Math.max((this.unwindNext - block.va) / 4, 0), block.length) : 0;
       const done = partial + this.loopDone;
       this.loopDone = 0;
       this.unwound = budget - done;
@@ -1068,5 +1216,15 @@ export class Cpu {
 
   requestExit(): void {
     this.exitRequested = true;
+  }
+
+  private vtimerFires(): boolean {
+    return this.counter() >= this.cntvCval;
+  }
+
+  /** HV_EXIT_REASON_VTIMER_ACTIVATED: the framework masks the vtimer until the host unmasks it. */
+  private vtimerExit(): VcpuExit {
+    this.setVtimerMask(true);
+    return { reason: ExitReason.VTIMER_ACTIVATED, syndrome: 0, virtualAddress: 0n, physicalAddress: 0n };
   }
 }

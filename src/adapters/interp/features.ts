@@ -26,8 +26,10 @@ function field(value: number, shift: number): bigint {
 
 export function interpIdRegs(features: Set<string> = implementedFeatures()): IdRegs {
   const has = (f: string): boolean => features.has(f);
-  // ID_AA64PFR0_EL1: EL0/EL1 AArch64 only; FP [19:16] and AdvSIMD [23:20]: 0 = present, 0xf = absent.
-  const pfr0 = field(1, 0) | field(1, 4) | field(has('fp') ? 0 : 0xf, 16) | field(has('asimd') ? 0 : 0xf, 20);
+  // ID_AA64PFR0_EL1: EL0/EL1 AArch64 only; FP [19:16] and AdvSIMD [23:20]: 0 = present, 1 = with FEAT_FP16, 0xf = absent.
+  const fp = has('fp') ? (has('fphp') ? 1 : 0) : 0xf;
+  const simd = has('asimd') ? (has('asimdhp') ? 1 : 0) : 0xf;
+  const pfr0 = field(1, 0) | field(1, 4) | field(fp, 16) | field(simd, 20);
   // ID_AA64ISAR0_EL1: AES [7:4] (2 = with PMULL), SHA1 [11:8], SHA2 [15:12], CRC32 [19:16], Atomic [23:20] (2 = LSE).
   const isar0 =
     field(has('aes') ? (has('pmull') ? 2 : 1) : 0, 4) |
@@ -53,7 +55,9 @@ export function interpIdRegs(features: Set<string> = implementedFeatures()): IdR
     field(has('sb') ? 1 : 0, 36);
   // ID_AA64MMFR0_EL1: PARange [3:0] = 1 (36 bits), TGran4 [31:28] = 0 (4 KiB supported), TGran16/64 absent.
   const mmfr0 = field(1, 0) | field(0xf, 24) | field(0, 28);
+  // ID_AA64MMFR2_EL1: AT [35:32] = 1, FEAT_LSE2 (unaligned atomics and ordered accesses inside 16 bytes, exec/ldst.ts).
+  const mmfr2 = field(1, 32);
   // MIDR_EL1: implementer 0x00 ("software"), architecture 0xf, part 0xe1f ("elfuse"), revision 0.
   const midr = field(0xf, 16) | field(0xe1f, 4);
-  return { midr, isar0, isar1, pfr0, mmfr0 };
+  return { midr, isar0, isar1, pfr0, mmfr0, mmfr2 };
 }

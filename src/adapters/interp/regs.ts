@@ -14,6 +14,16 @@ export const XZR_WRITE = 33;
 /** Thrown to unwind an instruction after the CPU changed context (exception, ERET, exit). */
 export const UNWIND: { readonly unwind: true } = Object.freeze({ unwind: true });
 
+/**
+ * The software TLB's geometry: direct-mapped, TLB_ENTRIES entries per
+ * exception level (EL0 half first), indexed by the virtual page number's low
+ * bits. The CPU fills it; translated code reads it (jit/emit.ts).
+ */
+export const PAGE_SIZE = 4096;
+export const PAGE_MASK = 4095;
+export const TLB_ENTRIES = 1 << 12;
+export const TLB_MASK = TLB_ENTRIES - 1;
+
 /** 2^32: joins and splits the uint32 halves of a register. */
 export const TWO32 = 4294967296;
 

@@ -3,7 +3,7 @@
  * Hypervisor.framework's register API. get/set translate between hv_reg_t /
  * hv_sys_reg_t ids and the CPU's internal representation.
  */
-import { Reg, type RegId, type VcpuExit, type VcpuPort } from '../../ports/vcpu.js';
+import { Reg, Snap, SnapGroup, SysReg, type RegId, type VcpuExit, type VcpuPort, type VcpuSnapshot } from '../../ports/vcpu.js';
 import { Cpu, type IdRegs } from './cpu.js';
 import type { InterpMemory } from './memory.js';
 import { FPCR_MASK, FPSR_MASK } from './regs.js';
@@ -14,6 +14,43 @@ export class InterpVcpu implements VcpuPort {
   constructor(mem: InterpMemory, ids: IdRegs) {
     this.cpu = new Cpu(mem, ids);
     this.cpu.cpsr = 0x3c5; // EL1h, DAIF masked: the reset state of a fresh vCPU
+  }
+
+  /** Registers out in one go: X0-X30 straight from the register file's uint32 pairs. */
+  readSnapshot(into: VcpuSnapshot): void {
+    const cpu = this.cpu;
+    const r = into.regs;
+    new Uint32Array(r.buffer, r.byteOffset, 62).set(cpu.x.subarray(0, 62));
+    r[Snap.PC] = BigInt(cpu.pc);
+    r[Snap.CPSR] = BigInt(cpu.cpsr >>> 0);
+    r[Snap.SP_EL0] = cpu.getSysReg(SysReg.SP_EL0);
+    r[Snap.ELR_EL1] = cpu.getSysReg(SysReg.ELR_EL1);
+    r[Snap.SPSR_EL1] = cpu.getSysReg(SysReg.SPSR_EL1);
+    r[Snap.ESR_EL1] = cpu.getSysReg(SysReg.ESR_EL1);
+    r[Snap.FAR_EL1] = cpu.getSysReg(SysReg.FAR_EL1);
+    r[Snap.FPCR] = BigInt(cpu.fpcr >>> 0);
+    r[Snap.FPSR] = BigInt(cpu.fpsr >>> 0);
+    into.v.set(cpu.vb);
+  }
+
+  writeSnapshot(from: VcpuSnapshot, groups: number): void {
+    const cpu = this.cpu;
+    const r = from.regs;
+    if (groups & SnapGroup.GPRS) cpu.x.set(new Uint32Array(r.buffer, r.byteOffset, 62));
+    if (groups & SnapGroup.PC_CPSR) {
+      this.setReg(Reg.PC, r[Snap.PC]!);
+      this.setReg(Reg.CPSR, r[Snap.CPSR]!);
+    }
+    if (groups & SnapGroup.SP_EL0) cpu.setSysReg(SysReg.SP_EL0, r[Snap.SP_EL0]!);
+    if (groups & SnapGroup.ELR_SPSR) {
+      cpu.setSysReg(SysReg.ELR_EL1, r[Snap.ELR_EL1]!);
+      cpu.setSysReg(SysReg.SPSR_EL1, r[Snap.SPSR_EL1]!);
+    }
+    if (groups & SnapGroup.FP) {
+      cpu.vb.set(from.v);
+      this.setReg(Reg.FPCR, r[Snap.FPCR]!);
+      this.setReg(Reg.FPSR, r[Snap.FPSR]!);
+    }
   }
 
   getReg(reg: RegId): bigint {
@@ -79,6 +116,10 @@ export class InterpVcpu implements VcpuPort {
 
   requestExit(): void {
     this.cpu.requestExit();
+  }
+
+  setVtimerMask(masked: boolean): void {
+    this.cpu.setVtimerMask(masked);
   }
 
   instructionsRetired(): number {

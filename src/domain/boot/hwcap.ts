@@ -31,6 +31,7 @@ export const HWCAP = {
   ASIMDDP: 1n << 20n,
   FLAGM: 1n << 27n,
   SB: 1n << 29n,
+  USCAT: 1n << 25n,
 } as const;
 
 /** AT_HWCAP2 bits (arch/arm64/include/uapi/asm/hwcap.h). */
@@ -39,12 +40,46 @@ export const HWCAP2 = {
   FRINT: 1n << 8n,
 } as const;
 
+/**
+ * The names /proc/cpuinfo's Features line gives the AT_HWCAP bits (index =
+ * bit), as arch/arm64/kernel/cpuinfo.c's hwcap_str spells them.
+ */
+const HWCAP_NAMES: readonly string[] = [
+  'fp', 'asimd', 'evtstrm', 'aes', 'pmull', 'sha1', 'sha2', 'crc32', 'atomics', 'fphp', 'asimdhp', 'cpuid', 'asimdrdm',
+  'jscvt', 'fcma', 'lrcpc', 'dcpop', 'sha3', 'sm3', 'sm4', 'asimddp', 'sha512', 'sve', 'asimdfhm', 'dit', 'uscat', 'ilrcpc',
+  'flagm', 'ssbs', 'sb', 'paca', 'pacg',
+];
+
+/** The names of the AT_HWCAP2 bits (index = bit), as hwcap_str spells them. */
+const HWCAP2_NAMES: readonly string[] = [
+  'dcpodp', 'sve2', 'sveaes', 'svepmull', 'svebitperm', 'svesha3', 'svesm4', 'flagm2', 'frint', 'svei8mm', 'svef32mm',
+  'svef64mm', 'svebf16', 'i8mm', 'bf16', 'dgh', 'rng', 'bti', 'mte', 'ecv', 'afp', 'rpres', 'mte3', 'sme', 'smei16i64',
+  'smef64f64', 'smei8i32', 'smef16f32', 'smeb16f32', 'smef32f32', 'smefa64', 'wfxt', 'ebf16', 'sveebf16',
+];
+
+/**
+ * The Features of /proc/cpuinfo for these hwcaps: the AT_HWCAP names in bit
+ * order, then the AT_HWCAP2 ones (the kernel walks its KERNEL_HWCAP_*
+ * numbering, AT_HWCAP2 bits starting at 64).
+ */
+export function cpuinfoFeatures(hwcap: bigint, hwcap2: bigint): string[] {
+  const out: string[] = [];
+  HWCAP_NAMES.forEach((name, bit) => {
+    if ((hwcap >> BigInt(bit)) & 1n) out.push(name);
+  });
+  HWCAP2_NAMES.forEach((name, bit) => {
+    if ((hwcap2 >> BigInt(bit)) & 1n) out.push(name);
+  });
+  return out;
+}
+
 export interface CpuIdView {
   midr: bigint;
   pfr0: bigint;
   isar0: bigint;
   isar1: bigint;
   mmfr0: bigint;
+  mmfr2: bigint;
 }
 
 export function readCpuIds(vcpu: VcpuPort): CpuIdView {
@@ -54,6 +89,7 @@ export function readCpuIds(vcpu: VcpuPort): CpuIdView {
     isar0: vcpu.getSysReg(SysReg.ID_AA64ISAR0_EL1),
     isar1: vcpu.getSysReg(SysReg.ID_AA64ISAR1_EL1),
     mmfr0: vcpu.getSysReg(SysReg.ID_AA64MMFR0_EL1),
+    mmfr2: vcpu.getSysReg(SysReg.ID_AA64MMFR2_EL1),
   };
 }
 
@@ -88,6 +124,7 @@ export function hwcapFromIds(ids: CpuIdView): { hwcap: bigint; hwcap2: bigint } 
   if (ts >= 1) h |= HWCAP.FLAGM;
   if (ts >= 2) h2 |= HWCAP2.FLAGM2;
   if (fieldOf(ids.isar1, 36) >= 1) h |= HWCAP.SB;
+  if (fieldOf(ids.mmfr2, 32) >= 1) h |= HWCAP.USCAT; // AT: FEAT_LSE2
   if (fieldOf(ids.isar1, 12) >= 1) h |= HWCAP.JSCVT;
   if (fieldOf(ids.isar1, 16) >= 1) h |= HWCAP.FCMA;
   if (fieldOf(ids.isar1, 32) >= 1) h2 |= HWCAP2.FRINT;
@@ -114,6 +151,9 @@ export function emulatedIdRegister(ids: CpuIdView, op0: number, op1: number, crn
       return ids.isar0;
     case SysReg.ID_AA64ISAR1_EL1:
       return ids.isar1;
+    case SysReg.ID_AA64MMFR2_EL1:
+      // Linux shows EL0 only the AT field (FEAT_LSE2) of this register.
+      return ids.mmfr2 & (0xfn << 32n);
     default:
       // The rest of the ID space (CRm 0..7) reads as zero.
       return crm <= 7 ? 0n : null;

@@ -16,7 +16,7 @@
  */
 
 import type { GuestMemory } from '../memory/guest-memory.js';
-import { HWCAP } from '../boot/hwcap.js';
+import { cpuinfoFeatures } from '../boot/hwcap.js';
 import { MAP_SHARED, PROT_EXEC, PROT_READ, PROT_WRITE } from './linux-abi.js';
 import type { OpenFile } from './fd-table.js';
 import { filePosition, statHostPath, statusFlags, withTarget } from './fs-util.js';
@@ -517,30 +517,6 @@ function otherPids(task: Task): Map<string, () => SynthNode> {
   return out;
 }
 
-/** The names HWCAP bits have in /proc/cpuinfo's Features line (arch/arm64/kernel/cpuinfo.c), in bit order. */
-const FEATURE_NAMES: readonly (readonly [bigint, string])[] = [
-  [HWCAP.FP, 'fp'],
-  [HWCAP.ASIMD, 'asimd'],
-  [HWCAP.EVTSTRM, 'evtstrm'],
-  [HWCAP.AES, 'aes'],
-  [HWCAP.PMULL, 'pmull'],
-  [HWCAP.SHA1, 'sha1'],
-  [HWCAP.SHA2, 'sha2'],
-  [HWCAP.CRC32, 'crc32'],
-  [HWCAP.ATOMICS, 'atomics'],
-  [HWCAP.FPHP, 'fphp'],
-  [HWCAP.ASIMDHP, 'asimdhp'],
-  [HWCAP.CPUID, 'cpuid'],
-  [HWCAP.LRCPC, 'lrcpc'],
-  [HWCAP.SHA512, 'sha512'],
-  [HWCAP.ILRCPC, 'ilrcpc'],
-];
-
-/** The cpuinfo Features for a HWCAP value. */
-export function cpuFeatures(hwcap: bigint): string[] {
-  return FEATURE_NAMES.filter(([bit]) => (hwcap & bit) !== 0n).map(([, name]) => name);
-}
-
 /** /proc/cpuinfo for the one vCPU the guest has (show_cpuinfo in arch/arm64/kernel/cpuinfo.c). */
 function cpuinfoText(task: Task): string {
   const img = task.mm.image;
@@ -549,7 +525,7 @@ function cpuinfoText(task: Task): string {
   return (
     'processor\t: 0\n' +
     'BogoMIPS\t: 48.00\n' +
-    `Features\t: ${cpuFeatures(img?.hwcap ?? 0n).join(' ')}\n` +
+    `Features\t: ${cpuinfoFeatures(img?.hwcap ?? 0n, img?.hwcap2 ?? 0n).join(' ')}\n` +
     `CPU implementer\t: 0x${field(24n, 8n).toString(16).padStart(2, '0')}\n` +
     `CPU architecture: 8\n` +
     `CPU variant\t: 0x${field(20n, 4n).toString(16)}\n` +

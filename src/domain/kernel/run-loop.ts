@@ -19,8 +19,14 @@
  * syscall waits, the host process is kept alive (a wait for a signal has
  * nothing the host can see), and the wait is abandoned if a signal ends
  * the process meanwhile.
+ *
+ * The registers are read once per exit and written back once before the
+ * next run (exit-registers.ts), never one at a time: on HVF each access is
+ * a call on the vCPU's thread. WFI/WFE and the virtual timer exit to the
+ * host as on HVF: WFE is a yield, WFI an idle wait until a signal or the
+ * next turn, and a vtimer exit is a preemption like the end of a slice.
  */
-import { EC, ExitReason, FSC, Reg, SysReg, type VcpuExit, type VcpuPort } from '../../ports/vcpu.js';
+import { CNTV_CTL, EC, ExitReason, FSC, Snap, SysReg, WFX_ISS_WFE, type VcpuExit, type VcpuPort } from '../../ports/vcpu.js';
 import { disassemble, hex32 } from '../a64/disasm.js';
 import { emulatedIdRegister, type CpuIdView } from '../boot/hwcap.js';
 import { HVC, MAILBOX, SHIM_DATA } from '../boot/shim.js';
@@ -28,6 +34,8 @@ import type { PhysMem } from '../memory/phys.js';
 import { dispatchSyscall } from './dispatch.js';
 import { BUS_ADRALN, BUS_ADRERR, ILL_ILLOPC, RLIMIT_STACK, SIGBUS, SIGILL, SIGKILL, SIGSEGV, SIGTRAP, TRAP_BRKPT, signalName } from './linux-abi.js';
 import { publishSelf } from './procfs.js';
+import { ExitRegisters } from './exit-registers.js';
+import { OutOfLine } from './xol.js';
 import { deliverSignals, forceSignal, segvCode, signalPending, userContextOf, type SyscallReturn } from './signal-deliver.js';
 import type { SigInfo, Task, UserContext } from './task.js';
 
@@ -42,6 +50,8 @@ export interface MaintenanceState {
   icacheDirty: boolean;
   /** A translation fault: bring the page in (demand paging, stack growth) or say which signal Linux sends. */
   fault(va: number, access: { write: boolean; exec: boolean }, stackLimit: number): 'mapped' | 'segv' | 'bus' | 'oom';
+  /** A permission fault: flip a page of a read-write-execute mapping between write and execute. */
+  flipWx(va: number, access: { write: boolean; exec: boolean }): 'flipped' | 'segv';
 }
 
 export interface RunOptions {
@@ -91,6 +101,9 @@ const PSTATE_MODE_MASK = 0xfn;
 const TURN_NS = 10_000_000n;
 const TURN_CHECK = 16;
 
+/** Longest idle wait of a WFI: a scheduler tick (Linux wakes a WFI at the next interrupt). */
+const WFI_NS = 4_000_000n;
+
 export async function runGuest(task: Task, vcpu: VcpuPort, opts: RunOptions): Promise<GuestStatus> {
   const hooks = opts.hooks;
   if (hooks) await hooks.start();
@@ -103,11 +116,14 @@ export async function runGuest(task: Task, vcpu: VcpuPort, opts: RunOptions): Pr
 
 async function runLoop(task: Task, vcpu: VcpuPort, opts: RunOptions, hooks: RunHooks | undefined): Promise<GuestStatus> {
   task.kick = () => vcpu.requestExit();
-  task.userContext = userContextOf(vcpu, 'shim');
+  const regs = new ExitRegisters(vcpu);
+  const xol = new OutOfLine(task);
+  task.userContext = regs.context('shim');
   const clock = task.host.clock;
   let turnBy = clock.monotonicNs() + TURN_NS;
   let untilCheck = TURN_CHECK;
   for (;;) {
+    regs.commit();
     const pending = vcpu.run();
     const exit: VcpuExit = pending instanceof Promise ? await pending : pending;
     const handled = hooks ? hooks.exit(exit) : false;
@@ -116,27 +132,30 @@ async function runLoop(task: Task, vcpu: VcpuPort, opts: RunOptions, hooks: RunH
       postMaintenance(task, opts);
       continue;
     }
-    if (exit.reason === ExitReason.CANCELED) {
-      await clock.sleep(0n); // let host I/O and timers run between slices
+    regs.load();
+    if (exit.reason === ExitReason.CANCELED || exit.reason === ExitReason.VTIMER_ACTIVATED || isWfx(exit)) {
+      // The guest was stopped where it runs (a slice's end, a timer, a WFI/WFE), not in the shim.
+      if (exit.reason === ExitReason.VTIMER_ACTIVATED) vtimerActivated(vcpu);
+      if (isWfx(exit)) await waitForEvent(task, regs, exit);
+      else await clock.sleep(0n); // let host I/O and timers run between slices
       turnBy = clock.monotonicNs() + TURN_NS;
       publishSelf(task);
       if (task.exit) return statusOf(task, vcpu);
-      // An asynchronous signal interrupts the guest where the slice stopped, if that
-      // was in guest code; inside the shim it waits for the next exit.
-      if (signalPending(task) && (vcpu.getReg(Reg.CPSR) & PSTATE_MODE_MASK) === 0n) {
-        const ctx = userContextOf(vcpu, 'el0');
-        if (hooks) await hooks.signals(ctx);
-        deliverSignals(task, ctx, null);
+      // An asynchronous signal interrupts the guest where it stopped, if that was in guest code;
+      // inside the shim it waits for the next exit.
+      if (signalPending(task) && (regs.get(Snap.CPSR) & PSTATE_MODE_MASK) === 0n) {
+        if (hooks) await debuggerSees(hooks, regs, vcpu, 'el0');
+        deliverSignals(task, regs.context('el0'), null);
         if (task.exit) return statusOf(task, vcpu);
       }
       continue;
     }
     if (exit.reason !== ExitReason.EXCEPTION) throw new InternalError(`unexpected vCPU exit reason ${exit.reason}`);
-    handleShimExit(exit, vcpu);
+    handleShimExit(exit, regs);
     const ec = exit.syndrome >>> 26;
     const imm = exit.syndrome & 0xffff;
-    const sys = ec === EC.HVC64 && imm === HVC.EL0_SYNC ? await handleEl0Sync(task, vcpu, opts) : null;
-    if (hooks && !task.exit && signalPending(task)) await hooks.signals(task.userContext);
+    const sys = ec === EC.HVC64 && imm === HVC.EL0_SYNC ? await handleEl0Sync(task, regs, opts, xol) : null;
+    if (hooks && !task.exit && signalPending(task)) await debuggerSees(hooks, regs, vcpu, 'shim');
     if (!task.exit) deliverSignals(task, task.userContext, sys);
     if (task.exit) return statusOf(task, vcpu);
     postMaintenance(task, opts);
@@ -151,6 +170,54 @@ async function runLoop(task: Task, vcpu: VcpuPort, opts: RunOptions, hooks: RunH
       }
     }
   }
+}
+
+/**
+ * A debugger's look at pending signals: it works on the live vCPU (it may
+ * change registers and arm a step), so the snapshot is written back first
+ * and read again after.
+ */
+async function debuggerSees(hooks: RunHooks, regs: ExitRegisters, vcpu: VcpuPort, where: 'shim' | 'el0'): Promise<void> {
+  regs.commit();
+  await hooks.signals(userContextOf(vcpu, where));
+  regs.load();
+}
+
+function isWfx(exit: VcpuExit): boolean {
+  return exit.reason === ExitReason.EXCEPTION && exit.syndrome >>> 26 === EC.WFX;
+}
+
+/**
+ * A trapped WFI or WFE (EC 0x01, as hv_vcpu_run reports it): the host
+ * completes the instruction (the PC moves past it). WFE is a yield: one turn
+ * of the host event loop. WFI waits, as an idle core does, until a signal
+ * is pending or a scheduler tick has passed.
+ */
+async function waitForEvent(task: Task, regs: ExitRegisters, exit: VcpuExit): Promise<void> {
+  regs.set(Snap.PC, regs.get(Snap.PC) + 4n);
+  const clock = task.host.clock;
+  if (exit.syndrome & WFX_ISS_WFE || signalPending(task)) return clock.sleep(0n);
+  let wake = (): void => undefined;
+  const signalled = new Promise<void>((resolve) => {
+    wake = resolve;
+    task.signalWaiters.add(wake);
+  });
+  try {
+    await Promise.race([clock.sleep(WFI_NS), signalled]);
+  } finally {
+    task.signalWaiters.delete(wake);
+  }
+}
+
+/**
+ * HV_EXIT_REASON_VTIMER_ACTIVATED: the guest's virtual timer fired and the
+ * framework masked it. Nothing in the guest (the shim) takes timer
+ * interrupts, so the exit is a preemption: the timer is masked at the guest
+ * level (CNTV_CTL_EL0.IMASK) so it does not fire again, and HVF's mask lifted.
+ */
+function vtimerActivated(vcpu: VcpuPort): void {
+  vcpu.setSysReg(SysReg.CNTV_CTL_EL0, (vcpu.getSysReg(SysReg.CNTV_CTL_EL0) & CNTV_CTL.ENABLE) | CNTV_CTL.IMASK);
+  vcpu.setVtimerMask(false);
 }
 
 /**
@@ -175,9 +242,9 @@ function statusOf(task: Task, vcpu: VcpuPort): GuestStatus {
 }
 
 /** Exits other than the shim's EL0 HVCs mean something is broken below the guest. */
-function handleShimExit(exit: VcpuExit, vcpu: VcpuPort): void {
+function handleShimExit(exit: VcpuExit, regs: ExitRegisters): void {
   const ec = exit.syndrome >>> 26;
-  const pc = vcpu.getReg(31);
+  const pc = regs.get(Snap.PC);
   if (ec !== EC.HVC64) {
     throw new InternalError(
       `vCPU exit with syndrome ${hex(exit.syndrome)} at pc ${hex(pc)}: guest-physical access outside RAM ` +
@@ -186,38 +253,48 @@ function handleShimExit(exit: VcpuExit, vcpu: VcpuPort): void {
   }
   const imm = exit.syndrome & 0xffff;
   if (imm === HVC.EL1_FAULT) {
-    const esr = vcpu.getSysReg(SysReg.ESR_EL1);
     throw new InternalError(
-      `exception at EL1: ESR_EL1 ${hex(esr)}, ELR_EL1 ${hex(vcpu.getSysReg(SysReg.ELR_EL1))}, FAR_EL1 ${hex(vcpu.getSysReg(SysReg.FAR_EL1))}`,
+      `exception at EL1: ESR_EL1 ${hex(regs.get(Snap.ESR_EL1))}, ELR_EL1 ${hex(regs.get(Snap.ELR_EL1))}, FAR_EL1 ${hex(regs.get(Snap.FAR_EL1))}`,
     );
   }
   if (imm !== HVC.EL0_SYNC && imm !== HVC.EL0_ASYNC) throw new InternalError(`unknown HVC #${imm} from the shim`);
 }
 
 /** Answers one EL0 exception; for a syscall, returns what signal delivery needs to restart it. */
-async function handleEl0Sync(task: Task, vcpu: VcpuPort, opts: RunOptions): Promise<SyscallReturn | null> {
-  const esr = Number(vcpu.getSysReg(SysReg.ESR_EL1));
+async function handleEl0Sync(task: Task, regs: ExitRegisters, opts: RunOptions, xol: OutOfLine): Promise<SyscallReturn | null> {
+  const esr = Number(regs.get(Snap.ESR_EL1));
   const ec = esr >>> 26;
   const iss = esr & 0x1ffffff;
   switch (ec) {
     case EC.SVC64:
-      return syscall(task, vcpu);
+      return syscall(task, regs);
     case EC.DATA_ABORT_LOWER:
     case EC.INSN_ABORT_LOWER: {
-      const far = vcpu.getSysReg(SysReg.FAR_EL1);
+      const far = regs.get(Snap.FAR_EL1);
       const fsc = iss & 0x3f;
+      const access = { write: ec === EC.DATA_ABORT_LOWER && (iss & (1 << 6)) !== 0, exec: ec === EC.INSN_ABORT_LOWER };
+      // A permission fault on a page of a read-write-execute mapping (kept W^X): the page turns
+      // read-execute for a fetch, read-write for a write. A store into the page it runs from
+      // runs out of line (xol.ts), else its retry could not be fetched.
+      if ((fsc & 0x3c) === FSC.PERMISSION && far < 1n << 48n && (opts.maintenance ?? task.as).flipWx(Number(far), access) === 'flipped') {
+        const pc = Number(regs.get(Snap.ELR_EL1));
+        if (access.write && Math.floor(pc / 4096) === Math.floor(Number(far) / 4096)) {
+          const at = xol.begin(pc);
+          if (at !== null) regs.set(Snap.ELR_EL1, BigInt(at));
+        }
+        return null;
+      }
       // A translation fault on a mapped page that is not present yet (demand paging), or just
       // below the stack, brings the page in as Linux's page-fault path does; the shim then
       // returns to the faulting instruction, which runs again. Past a mapped file's end: SIGBUS.
       if ((fsc & 0x3c) === FSC.TRANSLATION && far < 1n << 48n) {
         const limit = task.tg.rlimits[RLIMIT_STACK]?.cur ?? 0n;
-        const access = { write: ec === EC.DATA_ABORT_LOWER && (iss & (1 << 6)) !== 0, exec: ec === EC.INSN_ABORT_LOWER };
         const r = (opts.maintenance ?? task.as).fault(Number(far), access, limit > 1n << 48n ? 2 ** 48 : Number(limit));
         if (r === 'mapped') return null;
         if (r === 'bus') {
           // Past the end of a mapped file (filemap_fault): SIGBUS with BUS_ADRERR.
           const info: SigInfo = { signo: SIGBUS, code: BUS_ADRERR, addr: far, faultAddress: far, esr };
-          fatalSignal(task, vcpu, info, `access beyond the end of a mapped file at ${hex(far)}`);
+          fatalSignal(task, regs, xol, info, `access beyond the end of a mapped file at ${hex(far)}`);
           return null;
         }
         if (r === 'oom') {
@@ -233,47 +310,54 @@ async function handleEl0Sync(task: Task, vcpu: VcpuPort, opts: RunOptions): Prom
         fsc === FSC.ALIGNMENT
           ? { signo: SIGBUS, code: BUS_ADRALN, ...fault }
           : { signo: SIGSEGV, code: segvCode(task, far), ...fault };
-      fatalSignal(task, vcpu, info, `${what} fault at ${hex(far)} (FSC ${hex(fsc)})`);
+      fatalSignal(task, regs, xol, info, `${what} fault at ${hex(far)} (FSC ${hex(fsc)})`);
       return null;
     }
     case EC.PC_ALIGN:
     case EC.SP_ALIGN: {
-      const far = vcpu.getSysReg(SysReg.FAR_EL1);
+      // do_sp_pc_abort: si_addr is the PC (FAR) or, for SP, the stack pointer (FAR is UNKNOWN then).
+      const far = regs.get(ec === EC.SP_ALIGN ? Snap.SP_EL0 : Snap.FAR_EL1);
       const info = { signo: SIGBUS, code: BUS_ADRALN, addr: far, faultAddress: far, esr };
-      fatalSignal(task, vcpu, info, ec === EC.PC_ALIGN ? 'misaligned PC' : 'misaligned SP');
+      fatalSignal(task, regs, xol, info, ec === EC.PC_ALIGN ? 'misaligned PC' : 'misaligned SP');
       return null;
     }
-    case EC.BRK64:
-      fatalSignal(task, vcpu, pcFault(vcpu, SIGTRAP, TRAP_BRKPT, esr), `BRK #${hex(iss & 0xffff)}`);
+    case EC.BRK64: {
+      const resume = xol.end(Number(regs.get(Snap.ELR_EL1)), iss & 0xffff);
+      if (resume !== null) {
+        regs.set(Snap.ELR_EL1, BigInt(resume));
+        return null;
+      }
+      fatalSignal(task, regs, xol, pcFault(regs, SIGTRAP, TRAP_BRKPT, esr), `BRK #${hex(iss & 0xffff)}`);
       return null;
+    }
     case EC.SYS64:
-      trappedSystemAccess(task, vcpu, opts, iss, esr);
+      trappedSystemAccess(task, regs, xol, opts, iss, esr);
       return null;
     case EC.UNKNOWN:
-      fatalSignal(task, vcpu, pcFault(vcpu, SIGILL, ILL_ILLOPC, esr), undefinedDescription(task, vcpu));
+      fatalSignal(task, regs, xol, pcFault(regs, SIGILL, ILL_ILLOPC, esr), undefinedDescription(task, regs));
       return null;
     default:
-      fatalSignal(task, vcpu, pcFault(vcpu, SIGILL, ILL_ILLOPC, esr), `unhandled exception class ${hex(ec)} (ESR ${hex(esr)})`);
+      fatalSignal(task, regs, xol, pcFault(regs, SIGILL, ILL_ILLOPC, esr), `unhandled exception class ${hex(ec)} (ESR ${hex(esr)})`);
       return null;
   }
 }
 
 /** siginfo of a fault reported at the faulting instruction (BRK, undefined instructions): si_addr is the PC. */
-function pcFault(vcpu: VcpuPort, signo: number, code: number, esr: number): SigInfo {
-  const pc = vcpu.getSysReg(SysReg.ELR_EL1);
+function pcFault(regs: ExitRegisters, signo: number, code: number, esr: number): SigInfo {
+  const pc = regs.get(Snap.ELR_EL1);
   return { signo, code, addr: pc, esr };
 }
 
 /** rt_sigreturn's X0 is the restored register, never a restart request (Linux forgets the syscall). */
 const NR_RT_SIGRETURN = 139;
 
-async function syscall(task: Task, vcpu: VcpuPort): Promise<SyscallReturn | null> {
-  const nr = Number(vcpu.getReg(8));
-  const args = [vcpu.getReg(0), vcpu.getReg(1), vcpu.getReg(2), vcpu.getReg(3), vcpu.getReg(4), vcpu.getReg(5)];
+async function syscall(task: Task, regs: ExitRegisters): Promise<SyscallReturn | null> {
+  const nr = Number(regs.get(8));
+  const args = [regs.get(0), regs.get(1), regs.get(2), regs.get(3), regs.get(4), regs.get(5)];
   const pending = dispatchSyscall(task, nr, args);
   const result = pending instanceof Promise ? await waitForSyscall(task, pending) : pending;
   if (task.exit || result === null) return null;
-  vcpu.setReg(0, BigInt.asUintN(64, BigInt(result)));
+  regs.set(0, BigInt(result));
   return nr === NR_RT_SIGRETURN ? null : { result: BigInt(result), origX0: args[0]! };
 }
 
@@ -305,7 +389,7 @@ async function waitForSyscall(task: Task, pending: Promise<number | bigint>): Pr
 }
 
 /** EL0 MRS of an ID register: Linux emulates it; anything else is SIGILL. */
-function trappedSystemAccess(task: Task, vcpu: VcpuPort, opts: RunOptions, iss: number, esr: number): void {
+function trappedSystemAccess(task: Task, regs: ExitRegisters, xol: OutOfLine, opts: RunOptions, iss: number, esr: number): void {
   const isRead = (iss & 1) === 1;
   const rt = (iss >>> 5) & 31;
   const op0 = (iss >>> 20) & 3;
@@ -316,14 +400,14 @@ function trappedSystemAccess(task: Task, vcpu: VcpuPort, opts: RunOptions, iss: 
   const value = isRead ? emulatedIdRegister(opts.ids, op0, op1, crn, crm, op2) : null;
   if (value === null) {
     const detail = `trapped system register access S${op0}_${op1}_C${crn}_C${crm}_${op2}`;
-    return fatalSignal(task, vcpu, pcFault(vcpu, SIGILL, ILL_ILLOPC, esr), detail);
+    return fatalSignal(task, regs, xol, pcFault(regs, SIGILL, ILL_ILLOPC, esr), detail);
   }
-  if (rt !== 31) vcpu.setReg(rt, value);
-  vcpu.setSysReg(SysReg.ELR_EL1, vcpu.getSysReg(SysReg.ELR_EL1) + 4n);
+  if (rt !== 31) regs.set(rt, value);
+  regs.set(Snap.ELR_EL1, regs.get(Snap.ELR_EL1) + 4n);
 }
 
-function undefinedDescription(task: Task, vcpu: VcpuPort): string {
-  const pc = vcpu.getSysReg(SysReg.ELR_EL1);
+function undefinedDescription(task: Task, regs: ExitRegisters): string {
+  const pc = regs.get(Snap.ELR_EL1);
   try {
     const bytes = task.mem.read(Number(pc), 4);
     const word = (bytes[0]! | (bytes[1]! << 8) | (bytes[2]! << 16) | (bytes[3]! << 24)) >>> 0;
@@ -338,8 +422,14 @@ function undefinedDescription(task: Task, vcpu: VcpuPort): string {
  * task (a blocked or ignored one kills it, as on Linux), then delivered to
  * the guest's handler or, by default, ending the process with a core flag.
  */
-function fatalSignal(task: Task, vcpu: VcpuPort, info: SigInfo, detail: string): void {
-  const pc = vcpu.getSysReg(SysReg.ELR_EL1);
+function fatalSignal(task: Task, regs: ExitRegisters, xol: OutOfLine, info: SigInfo, detail: string): void {
+  // An instruction that faults while it runs out of line is reported at its own address.
+  const at = regs.get(Snap.ELR_EL1);
+  const pc = BigInt(xol.guestPc(Number(at)));
+  if (pc !== at) {
+    regs.set(Snap.ELR_EL1, pc);
+    if (info.addr === at) info = { ...info, addr: pc };
+  }
   if (task.verbose) task.log(`elfuse: ${signalName(info.signo)} at pc ${hex(pc)}: ${detail}`);
   forceSignal(task, info.signo, info);
 }

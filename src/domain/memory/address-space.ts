@@ -27,7 +27,8 @@
  * Present pages keep their frame under PROT_NONE, so mprotect hides a page's
  * contents without losing them. A request for PROT_WRITE|PROT_EXEC is mapped
  * read-write (Hypervisor.framework refuses W+X pages) and the VMA records
- * `wantExec` so the kernel can decide what to do when the guest jumps there.
+ * `wantExec`: a page of it is flipped between read-write and read-execute
+ * by the permission fault of the access that needs the other (flipWx).
  */
 import { Errno } from '../kernel/errno.js';
 import {
@@ -462,6 +463,25 @@ export class AddressSpace {
     return typeof r === 'number' ? 'mapped' : r;
   }
 
+  /**
+   * A permission fault on a present page of a mapping the guest asked to be
+   * writable and executable: the page becomes read-execute for an
+   * instruction fetch, read-write for a write (never both, W^X), and the
+   * access is retried. Fetches then see what was written while the page was
+   * writable, as if the guest had cleaned the cache. 'segv' when the mapping
+   * does not allow the access.
+   */
+  flipWx(va: number, access: { write: boolean; exec: boolean }): 'flipped' | 'segv' {
+    const v = this.vmaAt(va);
+    if (!v || !v.wantExec || (!access.write && !access.exec)) return 'segv';
+    const vpn = vpnOf(va);
+    const pa = this.frameOf.get(vpn);
+    if (pa === undefined) return 'segv';
+    this.pageTable.map(vpn * PAGE_SIZE, pa, PAGE_SIZE, { read: true, write: !access.exec, exec: access.exec, user: true });
+    if (access.exec) this.phys.invalidateCode(pa, PAGE_SIZE);
+    return 'flipped';
+  }
+
   /** mmap(2) of anonymous memory; see mmap. */
   mmapAnonymous(addr: number, length: number, prot: number, flags: number, name = ''): number {
     return this.mmap(addr, length, prot, flags | MAP_ANONYMOUS, { name });
@@ -854,6 +874,17 @@ export class AddressSpace {
     this.forEachPage(va, bytes.length, true, (pa, off, n, v) => {
       this.phys.view(pa, n).set(bytes.subarray(off, off + n));
       if (isExec(v)) this.icacheDirty = true;
+    });
+  }
+
+  /**
+   * Privileged write of instructions: the decoded code of the pages written
+   * is invalidated page by page (no whole-cache invalidation).
+   */
+  pokeCode(va: number, bytes: Uint8Array): void {
+    this.forEachPage(va, bytes.length, true, (pa, off, n) => {
+      this.phys.view(pa, n).set(bytes.subarray(off, off + n));
+      this.phys.invalidateCode(pa, n);
     });
   }
 

@@ -14,7 +14,10 @@ export class PhysMem {
   private readonly dv: DataView;
 
   /** The RAM slab of `ramSize` bytes at IPA 0, through a view that aliases guest memory. */
-  constructor(port: MemoryPort, ramSize: number) {
+  constructor(
+    private readonly port: MemoryPort,
+    ramSize: number,
+  ) {
     this.bytes = port.view(0, ramSize);
     this.dv = new DataView(this.bytes.buffer, this.bytes.byteOffset, this.bytes.byteLength);
   }
@@ -38,6 +41,14 @@ export class PhysMem {
 
   zero(pa: number, len: number): void {
     this.bytes.fill(0, pa, pa + len);
+  }
+
+  /**
+   * Make instruction fetches from [pa, pa+len) see what the host wrote there
+   * (MemoryPort.invalidateICache), without a whole-cache invalidation.
+   */
+  invalidateCode(pa: number, len: number): void {
+    this.port.invalidateICache(pa, len);
   }
 
   /** An aliasing view of [pa, pa+len). */

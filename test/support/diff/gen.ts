@@ -80,10 +80,22 @@ const f64Lane = fc.oneof(
   fc.tuple(f32Lane, f32Lane).map(([a, b]) => (BigInt(b) << 32n) | BigInt(a)),
   fc.array(fc.constantFrom(...F16), { minLength: 4, maxLength: 4 }).map((h) => h.reduce((acc, x, i) => acc | (BigInt(x) << BigInt(16 * i)), 0n)),
 );
+/** Half lanes: specials, random bits, moderate magnitudes, short significands (ties), near the denormal range. */
+const F16_MORE = [...F16, 0xfe12, 0x7d55, 0x3bff, 0x3c01, 0x5bff, 0x6000, 0x7a00, 0x0200, 0x8001, 0x83ff, 0x3555, 0x1400, 0x0c00, 0x7800];
+const f16Lane = fc.oneof(
+  fc.constantFrom(...F16_MORE),
+  fc.integer({ min: 0, max: 0xffff }),
+  fc.tuple(fc.integer({ min: 0x2000, max: 0x57ff }), fc.boolean()).map(([v, s]) => v | (s ? 0x8000 : 0)),
+  fc.tuple(fc.integer({ min: 0, max: 31 }), fc.integer({ min: 0, max: 0x7fff }), fc.boolean()).map(([e, m, s]) => ((e << 10) | (m & 0x380)) | (s ? 0x8000 : 0)),
+  fc.tuple(fc.integer({ min: 0, max: 0x0fff }), fc.boolean()).map(([v, s]) => v | (s ? 0x8000 : 0)),
+);
+const halfLane = fc.array(f16Lane, { minLength: 4, maxLength: 4 })
+  .map((h) => h.reduce((acc, x, i) => acc | (BigInt(x) << BigInt(16 * i)), 0n));
 const intLane = fc.oneof({ weight: 4, arbitrary: fc.bigInt({ min: 0n, max: M64 }) }, { weight: 1, arbitrary: fc.constantFrom(...EDGES) });
 
-function lanes(fp: boolean): fc.Arbitrary<Uint8Array> {
-  return fc.array(fp ? f64Lane : intLane, { minLength: 64, maxLength: 64 }).map((ls) => {
+function lanes(fp: boolean, half = false): fc.Arbitrary<Uint8Array> {
+  const lane = half ? fc.oneof({ weight: 4, arbitrary: halfLane }, { weight: 1, arbitrary: intLane }) : fp ? f64Lane : intLane;
+  return fc.array(lane, { minLength: 64, maxLength: 64 }).map((ls) => {
     const b = new Uint8Array(512);
     const dv = new DataView(b.buffer);
     ls.forEach((l, i) => dv.setBigUint64(8 * i, l, true));
@@ -114,7 +126,7 @@ function rawArb(cls: ClassSpec): fc.Arbitrary<Raw> {
     bits: fc.integer({ min: 0, max: 0xffffffff }),
     x: fc.array(u64, { minLength: 31, maxLength: 31 }),
     sp: fc.bigInt({ min: 0n, max: M64 }).map((v) => v & ~15n),
-    v: lanes(!!cls.fp),
+    v: lanes(!!cls.fp, !!cls.half),
     nzcv: fc.nat(15),
     fpcr,
     fpsr,

@@ -52,6 +52,14 @@ const inst = (w: number): string => `  .inst 0x${(w >>> 0).toString(16).padStart
 
 export function programSource(cases: readonly Case[]): string {
   const t: string[] = ['.text', '.global _start', '_start:'];
+  // Touch every page of the program first: a page's first touch under elfuse is a
+  // demand-paging fault, whose exception return clears the exclusive monitor (as on
+  // Linux), while qemu-user never faults; an LDXR/STXR pair across a page boundary
+  // would then differ for a reason that is not the instructions'.
+  for (const [from, to] of [['_start', '.Ltext_end'], ['.Ldata_start', '.Ldata_end']]) {
+    t.push(`  adrp x0, ${from}`, `  adrp x1, ${to}`, `  add x1, x1, :lo12:${to}`,
+      '0:', '  ldrb w9, [x0]', '  add x0, x0, #4096', '  cmp x0, x1', '  b.ls 0b');
+  }
   // room before the first case and after the last for PC-relative literal loads
   for (let k = 0; k < 64; k++) t.push('  nop');
   cases.forEach((c, i) => {
@@ -80,9 +88,9 @@ export function programSource(cases: readonly Case[]): string {
   const size = cases.length * (BLOCK + SCRATCH);
   t.push('  adrp x1, .LDUMP', '  add x1, x1, :lo12:.LDUMP', `  ldr x2, =${size}`,
     '1:', '  mov x0, #1', '  mov x8, #64', '  svc #0', '  cmp x0, #0', '  b.le 2f', '  add x1, x1, x0', '  sub x2, x2, x0', '  cbnz x2, 1b',
-    '  mov x0, #0', '  mov x8, #93', '  svc #0', '2:', '  mov x0, #3', '  mov x8, #93', '  svc #0', '.ltorg');
+    '  mov x0, #0', '  mov x8, #93', '  svc #0', '2:', '  mov x0, #3', '  mov x8, #93', '  svc #0', '.ltorg', '.Ltext_end:');
 
-  const d: string[] = ['.data', '.balign 64'];
+  const d: string[] = ['.data', '.Ldata_start:', '.balign 64'];
   cases.forEach((c, i) => {
     const q = [...c.x.map((v) => quad(v, i)), quad(c.sp, i), `${c.nzcv << 28 >>> 0}`, `${c.fpcr}`, `${c.fpsr}`, '0', ...bytesToQuads(c.v)];
     d.push(`.LI${i}:`);
@@ -95,6 +103,7 @@ export function programSource(cases: readonly Case[]): string {
     const q = bytesToQuads(c.mem);
     for (let k = 0; k < q.length; k += 10) d.push(`  .quad ${q.slice(k, k + 10).join(', ')}`);
   });
+  d.push('.Ldata_end:');
   return [...t, ...d, ''].join('\n');
 }
 

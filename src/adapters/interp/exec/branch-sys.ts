@@ -64,7 +64,15 @@ export const branch_sysExec: ExecTable = {
   ERET: () => (cpu) => cpu.eret(),
 
   // Hints, barriers and SB: a single in-order interpreter needs none of them.
-  HINT: () => nop,
+  // WFE (2) and WFI (3) trap to the host, as HVF's HCR_EL2.TWE/TWI make them; SEV (4) and
+  // SEVL (5) set the event register a WFE consumes. The other hints are NOPs.
+  HINT: (f) => {
+    const imm = f['imm7'];
+    if (imm === 2) return (cpu) => cpu.wfx(true);
+    if (imm === 3) return (cpu) => cpu.wfx(false);
+    if (imm === 4 || imm === 5) return (cpu) => cpu.sendEvent();
+    return nop;
+  },
   DSB: () => nop,
   DMB: () => nop,
   ISB: () => nop,

@@ -21,7 +21,8 @@
  * infinities, NaNs and any other FPCR setting take the BigInt path.
  *
  * Not modelled: floating-point exception traps (FPCR.IOE etc. read as 0),
- * FPCR.AH/FIZ (FEAT_AFP), half-precision arithmetic (FEAT_FP16, FZ16).
+ * FPCR.AH/FIZ (FEAT_AFP). Half-precision arithmetic (FEAT_FP16, FZ16) is in
+ * fp16.ts, on the exact paths here with the binary16 format.
  */
 import { TWO32 } from '../regs.js';
 /**
@@ -366,7 +367,7 @@ export function arith2(cpu: FpRegs, dbl: boolean, op: Op2, wd: number, wn: numbe
 }
 
 /** FPAdd of two zero-or-finite/infinite operands already checked for NaNs. */
-function addExact(cpu: FpRegs, a: number, b: number, fmt: Fmt, mode: Rnd, fz: boolean): number {
+export function addExact(cpu: FpRegs, a: number, b: number, fmt: Fmt, mode: Rnd, fz: boolean): number {
   if (a - a !== 0 || b - b !== 0) {
     if (a === -b) return NaN; // inf - inf
     return a - a !== 0 ? a : b;
@@ -382,7 +383,7 @@ function addExact(cpu: FpRegs, a: number, b: number, fmt: Fmt, mode: Rnd, fz: bo
   return roundBig(cpu, s < 0n, s < 0n ? -s : s, e, false, fmt, mode, fz);
 }
 
-function mulExact(cpu: FpRegs, a: number, b: number, fmt: Fmt, mode: Rnd, fz: boolean): number {
+export function mulExact(cpu: FpRegs, a: number, b: number, fmt: Fmt, mode: Rnd, fz: boolean): number {
   const inf = a - a !== 0 || b - b !== 0;
   if (inf && (a === 0 || b === 0)) return NaN;
   if (inf || a === 0 || b === 0) return a * b;
@@ -391,7 +392,7 @@ function mulExact(cpu: FpRegs, a: number, b: number, fmt: Fmt, mode: Rnd, fz: bo
   return roundBig(cpu, A.neg !== B.neg, A.m * B.m, A.e + B.e, false, fmt, mode, fz);
 }
 
-function divExact(cpu: FpRegs, a: number, b: number, fmt: Fmt, mode: Rnd, fz: boolean): number {
+export function divExact(cpu: FpRegs, a: number, b: number, fmt: Fmt, mode: Rnd, fz: boolean): number {
   const infA = a - a !== 0;
   const infB = b - b !== 0;
   if ((infA && infB) || (a === 0 && b === 0)) return NaN;
@@ -418,7 +419,7 @@ function isqrt(n: bigint): bigint {
   }
 }
 
-function sqrtExact(cpu: FpRegs, a: number, fmt: Fmt, mode: Rnd, fz: boolean): number {
+export function sqrtExact(cpu: FpRegs, a: number, fmt: Fmt, mode: Rnd, fz: boolean): number {
   if (a === 0 || a === Infinity) return a;
   if (a < 0) return NaN;
   const A = decompose(a);
@@ -482,7 +483,7 @@ function arith2Exact(cpu: FpRegs, dbl: boolean, op: Op2, wd: number, wn: number,
  * FPRecipStepFused / FPRSqrtStepFused: (c + a*b) * 2^scale, one rounding, with
  * a already negated; 0 * inf gives c * 2^scale exactly (2.0 or 1.5).
  */
-function stepFused(cpu: FpRegs, a: number, b: number, c: number, scale: number, fmt: Fmt, mode: Rnd, fz: boolean): number {
+export function stepFused(cpu: FpRegs, a: number, b: number, c: number, scale: number, fmt: Fmt, mode: Rnd, fz: boolean): number {
   const infA = a - a !== 0;
   const infB = b - b !== 0;
   if ((infA && b === 0) || (infB && a === 0)) return c * 2 ** scale;
@@ -593,7 +594,7 @@ function fmaFast32(cpu: FpRegs, a: number, b: number, c: number): number | null 
 }
 
 /** (a*b + c) * 2^scale with a single rounding (operands finite and a, b nonzero). */
-function fmaFinite(cpu: FpRegs, a: number, b: number, c: number, fmt: Fmt, mode: Rnd, fz: boolean, scale = 0): number {
+export function fmaFinite(cpu: FpRegs, a: number, b: number, c: number, fmt: Fmt, mode: Rnd, fz: boolean, scale = 0): number {
   if (mode === Rnd.TIEEVEN && !fz && scale === 0) {
     const fast = fmt === FMT64 ? fmaFast64(cpu, a, b, c) : fmt === FMT32 ? fmaFast32(cpu, a, b, c) : null;
     if (fast !== null) return fast;
@@ -690,7 +691,7 @@ export function frint(cpu: FpRegs, dbl: boolean, wd: number, wn: number, mode: R
 export const intOut = new Uint32Array(2);
 
 /**
- * FPToFixed: round x * 2^fbits to an integer of `bits` (32/64), saturating.
+ * FPToFixed: round x * 2^fbits to an integer of `bits` (16/32/64), saturating.
  * Leaves the two's-complement result in intOut (low, high word). `dbl` is
  * the source precision (for the FPCR.FZ flush of denormal inputs).
  */
@@ -710,7 +711,7 @@ export function toInt(cpu: FpRegs, x: number, fbits: number, bits: number, unsig
   if (r >= limit || r < min) {
     cpu.fpsr |= FPSR_IOC;
     const high = r >= limit;
-    if (bits === 32) {
+    if (bits <= 32) {
       intOut[0] = high ? limit - 1 : min;
       intOut[1] = 0;
       return;
@@ -721,7 +722,7 @@ export function toInt(cpu: FpRegs, x: number, fbits: number, bits: number, unsig
   }
   if (r !== v) cpu.fpsr |= FPSR_IXC;
   intOut[0] = r;
-  intOut[1] = bits === 32 ? 0 : Math.floor(r / TWO32);
+  intOut[1] = bits <= 32 ? 0 : Math.floor(r / TWO32);
 }
 
 // ---- conversions from integer ---------------------------------------------------------------

@@ -8,6 +8,7 @@ import { dp_regExec } from './dp-reg.js';
 import { fpExec } from './fp.js';
 import { ldstExec } from './ldst.js';
 import { simdExec } from './simd.js';
+import { fp16Exec } from './fp16.js';
 import type { ExecTable } from './types.js';
 
 export const EXEC_TABLE: ExecTable = {
@@ -20,4 +21,5 @@ export const EXEC_TABLE: ExecTable = {
   ...cryptoExec,
   ...flagmExec,
   ...simdIntExec,
+  ...fp16Exec,
 };

@@ -9,7 +9,8 @@
  * before the access; for loads with writeback where Rt == Rn the written-back
  * address wins, which is what qemu-aarch64 does with that CONSTRAINED
  * UNPREDICTABLE case (checked with a test program).
- * Acquire/release ordering needs nothing in an in-order interpreter.
+ * Acquire/release ordering needs nothing in an in-order interpreter; their
+ * alignment follows FEAT_LSE2 (crosses16 below).
  * LDTR/STTR are performed as ordinary accesses, not as EL0 accesses.
  */
 import {
@@ -48,6 +49,15 @@ function writeBack(cpu: Cpu, n: number, lo: number, hi: number, imm: number): vo
   cpu.x[2 * n] = sum;
   cpu.x[2 * n + 1] = hi + Math.floor(sum / TWO32);
 }
+
+/**
+ * FEAT_LSE2 (an M1 has it): an ordered (load-acquire, store-release) or
+ * atomic access that is not aligned is single-copy atomic, and faults only
+ * when it crosses a 16-byte boundary (CheckAlignment; for ordered accesses
+ * only while SCTLR_EL1.nAA = 0). An aligned access of up to 16 bytes never
+ * crosses one. Exclusives still require alignment.
+ */
+const crosses16 = (va: number, bytes: number): boolean => (va % 16) + bytes > 16;
 
 function alignmentFault(cpu: Cpu, va: number, write: boolean): never {
   const ec = cpu.el === 0 ? EC.DATA_ABORT_LOWER : EC.DATA_ABORT_SAME;
@@ -340,13 +350,18 @@ function stxp(f: Fields): Exec {
   };
 }
 
-/** LDAR/LDAPR/STLR and the rest with a plain [Xn] address: ordinary accesses here. */
+/** LDAR/LDAPR/STLR (and LDLAR/STLLR) with a plain [Xn] address; ordering needs nothing here. */
 function plain(xfers: readonly Xfer[], load: boolean) {
   return (f: Fields): Exec => {
     const n = baseSlot(num(f, 'rn'));
+    const bytes = 2 ** num(f, 'size');
     const xfer = xfers[num(f, 'size')]!;
     const t = (load ? writeSlot : readSlot)(num(f, 'rt'));
-    return (c) => xfer(c, c.xAddr(n), t);
+    return (c) => {
+      const va = c.xAddr(n);
+      if (c.orderedCheck !== 0 && crosses16(va, bytes)) return alignmentFault(c, va, !load);
+      xfer(c, va, t);
+    };
   };
 }
 
@@ -355,9 +370,14 @@ function rcpc2(xfers: readonly Xfer[], load: boolean) {
   return (f: Fields): Exec => {
     const n = baseSlot(num(f, 'rn'));
     const imm = num(f, 'imm9');
+    const bytes = 2 ** num(f, 'size');
     const xfer = xfers[num(f, 'size')]!;
     const t = (load ? writeSlot : readSlot)(num(f, 'rt'));
-    return (c) => xfer(c, wrap(c.xAddr(n) + imm), t);
+    return (c) => {
+      const va = wrap(c.xAddr(n) + imm);
+      if (c.orderedCheck !== 0 && crosses16(va, bytes)) return alignmentFault(c, va, !load);
+      xfer(c, va, t);
+    };
   };
 }
 
@@ -434,7 +454,7 @@ function atomic(name: string) {
     const wide = size === 3;
     return (c) => {
       const va = c.xAddr(n);
-      if (va % bytes !== 0) return alignmentFault(c, va, true);
+      if (crosses16(va, bytes)) return alignmentFault(c, va, true);
       let bLo = (c.x[2 * s]! & mask) >>> 0;
       let bHi = wide ? c.x[2 * s + 1]! : 0;
       let aLo = read(c, va);
@@ -469,7 +489,7 @@ function cas(f: Fields): Exec {
   const write = WRITE[size]!;
   return (c) => {
     const va = c.xAddr(n);
-    if (va % bytes !== 0) return alignmentFault(c, va, true);
+    if (crosses16(va, bytes)) return alignmentFault(c, va, true);
     const cmpLo = (c.x[2 * sRead]! & mask) >>> 0;
     const cmpHi = wide ? c.x[2 * sRead + 1]! : 0;
     const newLo = c.x[2 * t]!;
@@ -498,7 +518,7 @@ function casp(f: Fields): Exec {
   const t2 = readSlot(rt + 1);
   return (c) => {
     const va = c.xAddr(n);
-    if (va % (2 * es) !== 0) return alignmentFault(c, va, true);
+    if (crosses16(va, 2 * es)) return alignmentFault(c, va, true);
     const x = c.x;
     c.probeWrite(va, 2 * es);
     if (!wide) {

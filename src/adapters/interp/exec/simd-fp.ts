@@ -19,6 +19,7 @@ import {
   FPSR_IOC, Op2, Rnd, arith2, convertFp, f16ToNumber, flushIn, fma, fpcrRnd, frint, frintN, fromInt, intOut, isSNaNW, readF, sqrt1, toInt,
   type FpRegsH,
 } from './fp-core.js';
+import { recpe, recpx, rsqrte } from './fp-estimate.js';
 import { clearHigh } from './simd-lanes.js';
 import type { ExecBuilder, ExecTable } from './types.js';
 
@@ -92,22 +93,70 @@ function mla(negN: boolean): ExecBuilder {
   };
 }
 
-const faddp: ExecBuilder = (f) => {
-  const { dbl, lanes, step, q } = lanesOf(f);
-  const d = f.rd!;
-  const n = f.rn!;
-  const m = f.rm!;
-  const half = lanes / 2;
-  return (cpu) => {
-    loadScratch(cpu, n, m, d);
-    for (let i = 0; i < lanes; i++) {
-      const src = i < half ? 0 : 4;
-      const j = 2 * (i % half);
-      arith2(SCR, dbl, Op2.ADD, 8 + i * step, src + j * step, src + (j + 1) * step);
-    }
-    storeScratch(cpu, d, q);
+/** FADDP/FMAXP/FMINP/FMAXNMP/FMINNMP: the pairs of Vn then of Vm, each reduced by `op`. */
+function pairwiseVec(op: Op2): ExecBuilder {
+  return (f) => {
+    const { dbl, lanes, step, q } = lanesOf(f);
+    const d = f.rd!;
+    const n = f.rn!;
+    const m = f.rm!;
+    const half = lanes / 2;
+    return (cpu) => {
+      loadScratch(cpu, n, m, d);
+      for (let i = 0; i < lanes; i++) {
+        const src = i < half ? 0 : 4;
+        const j = 2 * (i % half);
+        arith2(SCR, dbl, op, 8 + i * step, src + j * step, src + (j + 1) * step);
+      }
+      storeScratch(cpu, d, q);
+    };
   };
-};
+}
+
+/** Scalar pairwise (FADDP Sd, Vn.2S ...): `op` of the two lanes of Vn, the rest of Vd zeroed. */
+function pairScalar(op: Op2): ExecBuilder {
+  return (f) => {
+    const dbl = f.sz === 1;
+    const d = f.rd!;
+    const n = f.rn!;
+    return (cpu) => {
+      loadScratch(cpu, n, n, d);
+      for (let k = 0; k < 4; k++) SCR.vs[8 + k] = 0;
+      arith2(SCR, dbl, op, 8, 0, dbl ? 2 : 1);
+      storeScratch(cpu, d, 1);
+    };
+  };
+}
+
+/** FMAXV/FMINV/FMAXNMV/FMINNMV (4S): Reduce() halves the vector: op(op(e0, e1), op(e2, e3)). */
+function acrossFp(op: Op2): ExecBuilder {
+  return (f) => {
+    const d = f.rd!;
+    const n = f.rn!;
+    return (cpu) => {
+      loadScratch(cpu, n, n, d);
+      arith2(SCR, false, op, 4, 0, 1);
+      arith2(SCR, false, op, 5, 2, 3);
+      for (let k = 0; k < 4; k++) SCR.vs[8 + k] = 0;
+      arith2(SCR, false, op, 8, 4, 5);
+      storeScratch(cpu, d, 1);
+    };
+  };
+}
+
+/** FRECPE/FRSQRTE on lanes (or one lane through scalarForm). */
+function estimateVec(est: (cpu: FpRegsH, sz: number, wd: number, wn: number) => void): ExecBuilder {
+  return (f) => {
+    const { dbl, lanes, step, q } = lanesOf(f);
+    const d = f.rd!;
+    const n = f.rn!;
+    const sz = dbl ? 3 : 2;
+    return (cpu) => {
+      for (let i = 0; i < lanes; i++) est(cpu, sz, 4 * d + i * step, 4 * n + i * step);
+      if (!q) clearHigh(cpu, d);
+    };
+  };
+}
 
 /** By element: Vd[i] = Vn[i] op Vm[idx] (FMUL) or Vd[i] ± Vn[i]*Vm[idx] (FMLA/FMLS). */
 function byElem(kind: 'mul' | 'mla' | 'mls' | 'mulx'): ExecBuilder {
@@ -130,7 +179,7 @@ function byElem(kind: 'mul' | 'mla' | 'mls' | 'mulx'): ExecBuilder {
 }
 
 /** Compare lanes to all-ones/zeros; `signal` raises IOC on any NaN, otherwise only on signalling NaNs. */
-function fcm(test: (a: number, b: number) => boolean, zero: boolean, signal: boolean): ExecBuilder {
+function fcm(test: (a: number, b: number) => boolean, zero: boolean, signal: boolean, abs = false): ExecBuilder {
   return (f) => {
     const { dbl, lanes, step, q } = lanesOf(f);
     const d = f.rd!;
@@ -140,8 +189,12 @@ function fcm(test: (a: number, b: number) => boolean, zero: boolean, signal: boo
       for (let i = 0; i < lanes; i++) {
         const wn = 4 * n + i * step;
         const wm = 4 * m + i * step;
-        const a = flushIn(cpu, readF(cpu, dbl, wn), dbl);
-        const b = zero ? 0 : flushIn(cpu, readF(cpu, dbl, wm), dbl);
+        let a = flushIn(cpu, readF(cpu, dbl, wn), dbl);
+        let b = zero ? 0 : flushIn(cpu, readF(cpu, dbl, wm), dbl);
+        if (abs) {
+          a = Math.abs(a);
+          b = Math.abs(b);
+        }
         if ((a !== a || b !== b) && (signal || isSNaNW(cpu, dbl, wn) || (!zero && isSNaNW(cpu, dbl, wm)))) cpu.fpsr |= FPSR_IOC;
         const r = test(a, b) ? 0xffffffff : 0;
         const wd = 4 * d + i * step;
@@ -329,7 +382,38 @@ export const simdFpExec: ExecTable = {
   FABD_vec: arith(Op2.ABD),
   FMLA_vec: mla(false),
   FMLS_vec: mla(true),
-  FADDP_vec: faddp,
+  FADDP_vec: pairwiseVec(Op2.ADD),
+  FMAXP_vec: pairwiseVec(Op2.MAX),
+  FMINP_vec: pairwiseVec(Op2.MIN),
+  FMAXNMP_vec: pairwiseVec(Op2.MAXNM),
+  FMINNMP_vec: pairwiseVec(Op2.MINNM),
+  FADDP_pair: pairScalar(Op2.ADD),
+  FMAXP_pair: pairScalar(Op2.MAX),
+  FMINP_pair: pairScalar(Op2.MIN),
+  FMAXNMP_pair: pairScalar(Op2.MAXNM),
+  FMINNMP_pair: pairScalar(Op2.MINNM),
+  FMAXV: acrossFp(Op2.MAX),
+  FMINV: acrossFp(Op2.MIN),
+  FMAXNMV: acrossFp(Op2.MAXNM),
+  FMINNMV: acrossFp(Op2.MINNM),
+  FACGE_vec: fcm((a, b) => notNaN(a, b) && a >= b, false, true, true),
+  FACGT_vec: fcm((a, b) => notNaN(a, b) && a > b, false, true, true),
+  FCMEQ_scalar_simd: scalarForm(fcm((a, b) => a === b, false, false)),
+  FCMGE_scalar_simd: scalarForm(fcm((a, b) => notNaN(a, b) && a >= b, false, true)),
+  FCMGT_scalar_simd: scalarForm(fcm((a, b) => notNaN(a, b) && a > b, false, true)),
+  FACGE_scalar_simd: scalarForm(fcm((a, b) => notNaN(a, b) && a >= b, false, true, true)),
+  FACGT_scalar_simd: scalarForm(fcm((a, b) => notNaN(a, b) && a > b, false, true, true)),
+  FABD_scalar_simd: scalarForm(arith(Op2.ABD)),
+  FCMGT_zero_scalar: scalarForm(fcm((a) => a > 0, true, true)),
+  FCMGE_zero_scalar: scalarForm(fcm((a) => a >= 0, true, true)),
+  FCMEQ_zero_scalar: scalarForm(fcm((a) => a === 0, true, false)),
+  FCMLE_zero_scalar: scalarForm(fcm((a) => a <= 0, true, true)),
+  FCMLT_zero_scalar: scalarForm(fcm((a) => a < 0, true, true)),
+  FRECPE_vec: estimateVec(recpe),
+  FRSQRTE_vec: estimateVec(rsqrte),
+  FRECPE_scalar_simd: scalarForm(estimateVec(recpe)),
+  FRSQRTE_scalar_simd: scalarForm(estimateVec(rsqrte)),
+  FRECPX_scalar_simd: scalarForm(estimateVec(recpx)),
   FCMEQ_vec: fcm((a, b) => a === b, false, false),
   FCMGE_vec: fcm((a, b) => notNaN(a, b) && a >= b, false, true),
   FCMGT_vec: fcm((a, b) => notNaN(a, b) && a > b, false, true),

@@ -12,7 +12,9 @@
  * instruction faults, the CPU records where (Cpu.unwindNext) so the run loop
  * can count the instructions that completed.
  */
+import type { InsnDef } from '../../../domain/a64/insn.js';
 import type { Fields } from '../../../domain/a64/pattern.js';
+import { checksSpAlignment } from '../../../domain/a64/traits.js';
 import type { Cpu, Exec } from '../cpu.js';
 import { EMITTERS, ENDS_BLOCK } from './emit.js';
 
@@ -21,6 +23,7 @@ export interface Decoded {
   readonly fn: Exec;
   /** Table entry name; null for undefined or trapped instructions (closure only). */
   readonly name: string | null;
+  readonly def: InsnDef | null;
   readonly fields: Fields | null;
 }
 
@@ -89,6 +92,10 @@ export function blockSource(block: Block): string {
         body.push(`cpu.pc = ${pc + 4};`);
         mayFault = true;
       }
+      // The closures carry CheckSPAlignment themselves; emitted accesses based on SP check here.
+      if (d.def && d.fields && checksSpAlignment(d.def, d.fields)) {
+        body.push('if (cpu.spCheck !== 0 && (x[62] & 15) !== 0) cpu.spAlignmentFault();');
+      }
       body.push(out.code);
       ended = out.ends === true;
       return;
@@ -99,9 +106,12 @@ export function blockSource(block: Block): string {
     ended = endsBlock(d);
   });
   if (!ended) body.push(`cpu.pc = ${block.va + 4 * block.length};`);
-  if (!isSelfLoop(block)) return ['const x = cpu.x;', ...body, `return ${block.length};`].join('\n');
+  // The data TLB and RAM for the inlined hit path of loads and stores (emit.ts).
+  const prologue = 'const x = cpu.x; const RT = cpu.rTag, RB = cpu.rBase, WT = cpu.wTag, WB = cpu.wBase;' +
+    ' const M8 = cpu.ram, M32 = cpu.ram32, DV = cpu.dv, TO = cpu.tlbOff;';
+  if (!isSelfLoop(block)) return [prologue, ...body, `return ${block.length};`].join('\n');
   return [
-    'const x = cpu.x;',
+    prologue,
     'let n = 0;',
     'for (;;) {',
     mayFault ? 'cpu.loopDone = n;' : '',

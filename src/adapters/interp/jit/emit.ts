@@ -19,7 +19,7 @@
 import type { Fields } from '../../../domain/a64/pattern.js';
 import { decodeBitMasks } from '../../../domain/a64/table/dp-imm.js';
 import { bitmaskImm } from '../exec/alu.js';
-import { SP_SLOT, TWO32, XZR_READ, XZR_WRITE } from '../regs.js';
+import { PAGE_MASK, PAGE_SIZE, SP_SLOT, TLB_MASK, TWO32, XZR_READ, XZR_WRITE } from '../regs.js';
 
 /** What an emitter knows besides the fields: where the instruction is. */
 export interface EmitSite {
@@ -416,9 +416,33 @@ function condCompare(sub: boolean, imm: boolean): Emitter {
 
 // ---- multiply and variable shifts ----------------------------------------------------------
 
-function madd32(sub: boolean): Emitter {
+/**
+ * 64-bit MADD/MSUB: Ra +/- the low 64 bits of Rn * Rm on uint32 halves, as
+ * exec/alu.ts's mul64: the low words' product from 16-bit pieces with
+ * integer operations only, the cross terms through Math.imul (they only
+ * reach the high word).
+ */
+function madd64(sub: boolean, site: EmitSite, d: number, n: number, m: number, a: number): Emitted {
+  const i = site.id;
+  const code = [
+    `{ const nl${i} = ${lo(n)}, nh${i} = ${hi(n)}, ml${i} = ${lo(m)}, mh${i} = ${hi(m)};`,
+    `const a0${i} = nl${i} & 0xffff, a1${i} = nl${i} >>> 16, b0${i} = ml${i} & 0xffff, b1${i} = ml${i} >>> 16;`,
+    `const p00${i} = a0${i} * b0${i}, p01${i} = a0${i} * b1${i}, p10${i} = a1${i} * b0${i};`,
+    `const md${i} = (p00${i} >>> 16) + (p01${i} & 0xffff) + (p10${i} & 0xffff);`,
+    `const ph${i} = (a1${i} * b1${i} + (p01${i} >>> 16) + (p10${i} >>> 16) + (md${i} >>> 16) + Math.imul(nl${i}, mh${i}) + Math.imul(nh${i}, ml${i})) >>> 0;`,
+    `const pl${i} = Math.imul(nl${i}, ml${i}) >>> 0;`,
+    sub
+      ? `const s${i} = ${lo(a)} - pl${i}; const rh${i} = (${hi(a)} - ph${i} - (s${i} < 0 ? 1 : 0)) >>> 0;`
+      : `const s${i} = ${lo(a)} + pl${i}; const rh${i} = (${hi(a)} + ph${i} + (s${i} >= ${TWO32} ? 1 : 0)) >>> 0;`,
+    `${write64(d, `(s${i} >>> 0)`, `rh${i}`)} }`,
+  ];
+  return { code: code.join(' ') };
+}
+
+/** MADD/MSUB, 32- or 64-bit. */
+function maddEmitter(sub: boolean): Emitter {
   return (f, site) => {
-    if (fv(f, 'sf')) return null;
+    if (fv(f, 'sf')) return madd64(sub, site, dst(fv(f, 'rd')), src(fv(f, 'rn')), src(fv(f, 'rm')), src(fv(f, 'ra')));
     const d = dst(fv(f, 'rd'));
     const n = src(fv(f, 'rn'));
     const m = src(fv(f, 'rm'));
@@ -459,32 +483,82 @@ const rev: Emitter = (f, site) => {
 
 // ---- loads and stores --------------------------------------------------------------------------
 
-/** Integer load of 2^size bytes into slot t: zero-extend (kind 0), sign-extend to 64 (1) or to 32 (2). */
-function loadCode(size: number, kind: number, t: number, va: string, id: number): string {
-  if (size === 3) {
-    if (t === XZR_WRITE) return `cpu.read64(${va});`;
-    return `{ const l${id} = cpu.read64(${va}); ${lo(t)} = l${id}; ${hi(t)} = cpu.hi; }`;
-  }
-  const read = ['cpu.read8', 'cpu.read16', 'cpu.read32'][size]!;
-  if (t === XZR_WRITE) return `${read}(${va});`;
-  const shiftSign = 32 - 8 * 2 ** size;
-  if (kind === 0) return `{ const l${id} = ${read}(${va}); ${lo(t)} = l${id}; ${hi(t)} = 0; }`;
-  const sext = shiftSign === 0 ? `(${read}(${va}) | 0)` : `((${read}(${va}) << ${shiftSign}) >> ${shiftSign})`;
-  if (kind === 1) return `{ const l${id} = ${sext}; ${lo(t)} = l${id}; ${hi(t)} = l${id} >> 31; }`;
-  return `{ const l${id} = ${sext}; ${lo(t)} = l${id}; ${hi(t)} = 0; }`;
+/*
+ * Loads and stores inline the data TLB's hit path (Cpu.paRead/paWrite):
+ * the block's prologue (block.ts) holds the tag and base arrays, guest RAM
+ * and the EL's TLB half in locals (RT, RB, WT, WB, M8, M32, DV, TO). An
+ * access that hits and stays within its page reads or writes RAM directly;
+ * anything else (a miss, a fault, a page-crossing access, a watched page,
+ * which the TLB never holds) calls the CPU's accessor, which translates,
+ * faults or splits the access exactly as the closures do.
+ */
+
+/** Locals of one access: vp<id> (page number), ti<id> (TLB index), p<id> (offset in the page). */
+function tlbIndex(va: string, id: number): string {
+  return `const vp${id} = Math.floor(${va} / ${PAGE_SIZE}); const ti${id} = (vp${id} & ${TLB_MASK}) + TO; const p${id} = ${va} & ${PAGE_MASK};`;
 }
 
-function storeCode(size: number, t: number, va: string): string {
+/** Whether the access of `bytes` bytes hits the TLB (tags T) and stays in its page. */
+function hits(tags: string, bytes: number, id: number): string {
+  return bytes === 1 ? `${tags}[ti${id}] === vp${id}` : `${tags}[ti${id}] === vp${id} && p${id} <= ${PAGE_SIZE - bytes}`;
+}
+
+/** A uint32 (or smaller) read of 2^size bytes at physical address a<id>, with page offset p<id>. */
+function ramRead(size: number, id: number, word = 0): string {
+  const a = word ? `a${id} + ${4 * word}` : `a${id}`;
   switch (size) {
     case 0:
-      return `cpu.write8(${va}, ${lo(t)} & 0xff);`;
+      return `M8[${a}]`;
     case 1:
-      return `cpu.write16(${va}, ${lo(t)} & 0xffff);`;
-    case 2:
-      return `cpu.write32(${va}, ${lo(t)});`;
+      return `DV.getUint16(${a}, true)`;
     default:
-      return `cpu.write64(${va}, ${lo(t)}, ${hi(t)});`;
+      return `((p${id} & 3) === 0 ? M32[(${a}) >>> 2] : DV.getUint32(${a}, true))`;
   }
+}
+
+function ramWrite(size: number, id: number, v: string, word = 0): string {
+  const a = word ? `a${id} + ${4 * word}` : `a${id}`;
+  switch (size) {
+    case 0:
+      return `M8[${a}] = ${v};`;
+    case 1:
+      return `DV.setUint16(${a}, ${v}, true);`;
+    default:
+      return `if ((p${id} & 3) === 0) M32[(${a}) >>> 2] = ${v}; else DV.setUint32(${a}, ${v}, true);`;
+  }
+}
+
+/** Integer load of 2^size bytes into slot t: zero-extend (kind 0), sign-extend to 64 (1) or to 32 (2). */
+function loadCode(size: number, kind: number, t: number, va: string, id: number): string {
+  const head = `${tlbIndex(va, id)} const a${id} = RB[ti${id}] + p${id};`;
+  if (size === 3) {
+    const set = t === XZR_WRITE ? '' : `${lo(t)} = l${id}; ${hi(t)} = h${id};`;
+    return (
+      `{ ${head} let l${id}, h${id}; if (${hits('RT', 8, id)}) { l${id} = ${ramRead(2, id)}; h${id} = ${ramRead(2, id, 1)}; }` +
+      ` else { l${id} = cpu.read64(${va}); h${id} = cpu.hi; } ${set} }`
+    );
+  }
+  const slow = ['cpu.read8', 'cpu.read16', 'cpu.read32'][size]!;
+  const read = `{ ${head} const r${id} = ${hits('RT', 2 ** size, id)} ? ${ramRead(size, id)} : ${slow}(${va});`;
+  if (t === XZR_WRITE) return `${read} }`;
+  const shiftSign = 32 - 8 * 2 ** size;
+  if (kind === 0) return `${read} ${lo(t)} = r${id}; ${hi(t)} = 0; }`;
+  const sext = shiftSign === 0 ? `(r${id} | 0)` : `((r${id} << ${shiftSign}) >> ${shiftSign})`;
+  if (kind === 1) return `${read} const l${id} = ${sext}; ${lo(t)} = l${id}; ${hi(t)} = l${id} >> 31; }`;
+  return `${read} ${lo(t)} = ${sext}; ${hi(t)} = 0; }`;
+}
+
+function storeCode(size: number, t: number, va: string, id: number): string {
+  const head = `{ ${tlbIndex(va, id)} const a${id} = WB[ti${id}] + p${id};`;
+  const v = [`${lo(t)} & 0xff`, `${lo(t)} & 0xffff`, lo(t)][Math.min(size, 2)]!;
+  if (size === 3) {
+    return (
+      `${head} if (${hits('WT', 8, id)}) { ${ramWrite(2, id, lo(t))} ${ramWrite(2, id, hi(t), 1)} }` +
+      ` else cpu.write64(${va}, ${lo(t)}, ${hi(t)}); }`
+    );
+  }
+  const slow = ['cpu.write8', 'cpu.write16', 'cpu.write32'][size]!;
+  return `${head} if (${hits('WT', 2 ** size, id)}) { ${ramWrite(size, id, v)} } else ${slow}(${va}, ${v}); }`;
 }
 
 type IntKindName = 'STR' | 'LDR' | 'LDRS64' | 'LDRS32';
@@ -493,7 +567,7 @@ type IntKindName = 'STR' | 'LDR' | 'LDRS64' | 'LDRS32';
 function access(kind: IntKindName, f: Fields, va: string, id: number): string {
   const size = fv(f, 'size');
   const rt = fv(f, 'rt');
-  if (kind === 'STR') return storeCode(size, src(rt), va);
+  if (kind === 'STR') return storeCode(size, src(rt), va, id);
   return loadCode(size, kind === 'LDR' ? 0 : kind === 'LDRS64' ? 1 : 2, dst(rt), va, id);
 }
 
@@ -574,8 +648,10 @@ function pair(op: 'STP' | 'LDP' | 'LDPSW', mode: 'off' | 'pre' | 'post' | 'noall
         `cpu.probeRead(va${id}, ${2 * es}); ${loadCode(log2, kind, t2, `va${id} + ${es}`, id * 2 + 1)}` +
         ` ${loadCode(log2, kind, t, `va${id}`, id * 2)}`;
     } else {
-      body = `cpu.probeWrite(va${id}, ${2 * es}); ${storeCode(log2, t, `va${id}`)} ${storeCode(log2, t2, `va${id} + ${es}`)}`;
+      body = `cpu.probeWrite(va${id}, ${2 * es}); ${storeCode(log2, t, `va${id}`, id * 2)} ${storeCode(log2, t2, `va${id} + ${es}`, id * 2 + 1)}`;
     }
+    // When the whole pair hits the TLB within one page, no probe is needed: neither access can fault.
+    body = `{ ${tlbIndex(`va${id}`, id)} if (!(${hits(load ? 'RT' : 'WT', 2 * es, id)})) { ${body} } else { ${body.replace(/^cpu\.probe\w+\([^;]*\); /, '')} } }`;
     let code = `{ const bl${id} = ${lo(n)}; const bh${id} = ${hi(n)}; const va${id} = ${va}; ${body}`;
     if (mode === 'pre' || mode === 'post') {
       code += ` const wb${id} = bl${id} + ${imm}; ${lo(n)} = wb${id}; ${hi(n)} = bh${id} + Math.floor(wb${id} / ${TWO32});`;
@@ -630,6 +706,9 @@ function branchReg(withLink: boolean): Emitter {
 
 const nop: Emitter = () => ({ code: '' });
 
+/** Hints other than WFE, WFI, SEV and SEVL (closures: they exit or set the event register) are NOPs. */
+const hint: Emitter = (f) => (fv(f, 'imm7') >= 2 && fv(f, 'imm7') <= 5 ? null : { code: '' });
+
 /** The instructions the translator writes out as JavaScript, by A64 table entry name. */
 export const EMITTERS: Readonly<Record<string, Emitter>> = {
   ADD_imm: addSubImm(false, false),
@@ -673,8 +752,8 @@ export const EMITTERS: Readonly<Record<string, Emitter>> = {
   CCMP_reg: condCompare(true, false),
   CCMN_imm: condCompare(false, true),
   CCMP_imm: condCompare(true, true),
-  MADD: madd32(false),
-  MSUB: madd32(true),
+  MADD: maddEmitter(false),
+  MSUB: maddEmitter(true),
   LSLV: shiftVar(0),
   LSRV: shiftVar(1),
   ASRV: shiftVar(2),
@@ -721,7 +800,7 @@ export const EMITTERS: Readonly<Record<string, Emitter>> = {
   BR: branchReg(false),
   BLR: branchReg(true),
   RET: branchReg(false),
-  HINT: nop,
+  HINT: hint,
   DMB: nop,
   DSB: nop,
   PRFM_uimm: nop,

@@ -3,8 +3,8 @@
  * source, compare, conditional compare, conditional select, immediate, and
  * conversions between FP and integer / fixed point). Precision comes from
  * the `ftype` field: 00 single, 01 double, 11 half. Half precision is
- * decoded only for FCVT and FMOV (general); half arithmetic (FEAT_FP16) is
- * not in the table. Also here: FMULX/FRECPS/FRSQRTS and the Advanced SIMD
+ * decoded here only for FCVT and FMOV (general); half arithmetic (FEAT_FP16)
+ * is in fp16.ts. Also here: FMULX/FRECPS/FRSQRTS and the Advanced SIMD
  * FP conversions and roundings (FCVT*, FRINT*, FCVTL/N/XN, fixed-point SCVTF/UCVTF/FCVTZS/FCVTZU
  * by immediate), vector and scalar, which decode ahead of simd.ts.
  */
@@ -131,7 +131,8 @@ export const fpDefs: InsnDef[] = [
   ternary('FNMSUB', 1, 1, 'fnmsub'),
 
   {
-    name: 'FCMP', pattern: '000 11110 ftype:2 1 rm:5 001000 rn:5 e:1 z:1 000', guard: (f) => sd(f) && (f.z === 0 || f.rm === 0),
+    // Rm of the #0.0 form should be zero; like qemu, another value is ignored (CONSTRAINED UNPREDICTABLE).
+    name: 'FCMP', pattern: '000 11110 ftype:2 1 rm:5 001000 rn:5 e:1 z:1 000', guard: sd,
     disasm: (f) => `${f.e ? 'fcmpe' : 'fcmp'}\t${fr(f.ftype!, f.rn!)}, ${f.z ? '#0.0' : fr(f.ftype!, f.rm!)}`, feature: 'fp',
   },
   {
@@ -218,7 +219,7 @@ function fsame(name: string, u: number, a: number, opcode: string, m: string): I
   }];
 }
 
-/** FEAT_FCMA on single/double lanes (the half forms need FEAT_FP16, not implemented). */
+/** FEAT_FCMA on single/double lanes (the half forms are in fp16.ts). */
 function fcmaSize(f: Fields): boolean {
   return f.size === 2 || (f.size === 3 && f.q === 1);
 }

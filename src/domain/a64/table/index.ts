@@ -12,6 +12,8 @@ import { dp_regDefs } from './dp-reg.js';
 import { fpDefs } from './fp.js';
 import { ldstDefs } from './ldst.js';
 import { simdDefs } from './simd.js';
+import { simdFpDefs } from './simd-fp.js';
+import { fp16Defs } from './fp16.js';
 
 export const A64_TABLE: readonly InsnDef[] = [
   ...branch_sysDefs,
@@ -20,6 +22,8 @@ export const A64_TABLE: readonly InsnDef[] = [
   ...ldstDefs,
   ...fpDefs,
   ...simdDefs,
+  ...simdFpDefs,
+  ...fp16Defs,
   ...cryptoDefs,
   ...flagmDefs,
   ...simdIntDefs,

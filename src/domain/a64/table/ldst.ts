@@ -5,7 +5,7 @@
  * SIMD&FP registers. Entry names are built by the helpers below, which the
  * interpreter uses too, so both sides agree on them.
  */
-import type { InsnDef } from '../insn.js';
+import { withMemory, type InsnDef, type MemAccess } from '../insn.js';
 import type { Fields } from '../pattern.js';
 import { gpr, gprSp, target } from './syntax.js';
 
@@ -242,15 +242,17 @@ function atomicDef([name, o3, opc]: (typeof ATOMIC_OPS)[number]): InsnDef {
 const evenRegs = (f: Fields): boolean => (f0(f, 'rs') & 1) === 0 && (f0(f, 'rt') & 1) === 0;
 
 const EXCLUSIVE_DEFS: InsnDef[] = [
+  // The Rs and Rt2 fields these forms do not use are should-be-one; other values are
+  // CONSTRAINED UNPREDICTABLE, and like qemu and hardware the fields are ignored.
   {
     name: 'STXR',
-    pattern: 'size:2 001000 0 0 0 rs:5 o0:1 11111 rn:5 rt:5',
+    pattern: 'size:2 001000 0 0 0 rs:5 o0:1 ..... rn:5 rt:5',
     disasm: (f) =>
       `st${f0(f, 'o0') ? 'l' : ''}xr${SIZE_SUFFIX[f0(f, 'size')]}\t${gpr(0, f0(f, 'rs'))}, ${szReg(f0(f, 'size'), f0(f, 'rt'))}, ${plainBase(f)}`,
   },
   {
     name: 'LDXR',
-    pattern: 'size:2 001000 0 1 0 11111 o0:1 11111 rn:5 rt:5',
+    pattern: 'size:2 001000 0 1 0 ..... o0:1 ..... rn:5 rt:5',
     disasm: (f) => `ld${f0(f, 'o0') ? 'a' : ''}xr${SIZE_SUFFIX[f0(f, 'size')]}\t${szReg(f0(f, 'size'), f0(f, 'rt'))}, ${plainBase(f)}`,
   },
   {
@@ -263,7 +265,7 @@ const EXCLUSIVE_DEFS: InsnDef[] = [
   },
   {
     name: 'LDXP',
-    pattern: '1 sz:1 001000 0 1 1 11111 o0:1 rt2:5 rn:5 rt:5',
+    pattern: '1 sz:1 001000 0 1 1 ..... o0:1 rt2:5 rn:5 rt:5',
     disasm: (f) => {
       const r = (n: number): string => gpr(f0(f, 'sz'), n);
       return `ld${f0(f, 'o0') ? 'a' : ''}xp\t${r(f0(f, 'rt'))}, ${r(f0(f, 'rt2'))}, ${plainBase(f)}`;
@@ -272,13 +274,15 @@ const EXCLUSIVE_DEFS: InsnDef[] = [
   {
     // STLR (o0 = 1) and STLLR (o0 = 0, FEAT_LOR).
     name: 'STLR',
-    pattern: 'size:2 001000 1 0 0 11111 o0:1 11111 rn:5 rt:5',
+    pattern: 'size:2 001000 1 0 0 ..... o0:1 ..... rn:5 rt:5',
     disasm: (f) => `st${f0(f, 'o0') ? '' : 'l'}lr${SIZE_SUFFIX[f0(f, 'size')]}\t${szReg(f0(f, 'size'), f0(f, 'rt'))}, ${plainBase(f)}`,
   },
   {
     // LDAR (o0 = 1) and LDLAR (o0 = 0, FEAT_LOR).
     name: 'LDAR',
-    pattern: 'size:2 001000 1 1 0 11111 o0:1 11111 rn:5 rt:5',
+    pattern: 'size:2 001000 1 1 0 rs:5 o0:1 rt2:5 rn:5 rt:5',
+    // binutils decodes LDLAR whatever Rs and Rt2 hold, but LDAR only with Rs<3:0> and Rt2 all ones.
+    guard: (f) => f0(f, 'o0') === 0 || ((f0(f, 'rs') & 15) === 15 && f0(f, 'rt2') === 31),
     disasm: (f) => `ld${f0(f, 'o0') ? '' : 'l'}ar${SIZE_SUFFIX[f0(f, 'size')]}\t${szReg(f0(f, 'size'), f0(f, 'rt'))}, ${plainBase(f)}`,
   },
   {
@@ -362,7 +366,19 @@ const LITERAL_DEFS: InsnDef[] = [
 
 const FP_MODES = ['uimm', 'pre', 'post', 'reg', 'unscaled'] as const;
 
-export const ldstDefs: InsnDef[] = [
+/**
+ * The access of each entry of this family: literals are PC-relative, the
+ * rest use Rn; prefetches access nothing; the rest write when they store.
+ */
+function accessOf(name: string): MemAccess {
+  if (name === 'PRFM_lit') return { base: 'pc', writes: false, prefetch: true };
+  if (name.endsWith('_lit')) return { base: 'pc', writes: false };
+  if (name.startsWith('PRF')) return { base: 'rn', writes: false, prefetch: true };
+  const writes = /^(ST|CAS|SWP)/.test(name) || ATOMIC_OPS.some(([op]) => op === name);
+  return { base: 'rn', writes };
+}
+
+const LDST_DEFS: InsnDef[] = [
   ...EXCLUSIVE_DEFS,
   ...ATOMIC_OPS.map(atomicDef),
   ...RCPC2_KINDS.map(rcpc2Def),
@@ -377,3 +393,5 @@ export const ldstDefs: InsnDef[] = [
   ),
   ...(['STP', 'LDP'] as const).flatMap((op) => PAIR_MODES.map((mode) => fpPair(op, mode))),
 ];
+
+export const ldstDefs: InsnDef[] = LDST_DEFS.map((d) => withMemory(d, accessOf(d.name)));

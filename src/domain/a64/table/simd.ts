@@ -284,12 +284,15 @@ const elemRef = (n: number, imm5: number): string => {
   return `v${n}.${ELEM[s]}[${imm5 >> (s + 1)}]`;
 };
 
+/** Structure loads and stores: addressed by Rn; L = 0 stores. */
+const STRUCT_ACCESS = { base: 'rn', writes: true } as const;
+
 export const simdDefs: InsnDef[] = [
   // Structure loads/stores. Rm = 31 in the post-index form means "immediate".
-  { name: 'LDST_multi', pattern: '0 q:1 0011000 l:1 000000 opcode:4 size:2 rn:5 rt:5', guard: multiGuard, disasm: (f) => multiDisasm(f, false), feature: 'asimd' },
-  { name: 'LDST_multi_post', pattern: '0 q:1 0011001 l:1 0 rm:5 opcode:4 size:2 rn:5 rt:5', guard: multiGuard, disasm: (f) => multiDisasm(f, true), feature: 'asimd' },
-  { name: 'LDST_single', pattern: '0 q:1 0011010 l:1 r:1 00000 opcode:3 s:1 size:2 rn:5 rt:5', guard: singleGuard, disasm: (f) => singleDisasm(f, false), feature: 'asimd' },
-  { name: 'LDST_single_post', pattern: '0 q:1 0011011 l:1 r:1 rm:5 opcode:3 s:1 size:2 rn:5 rt:5', guard: singleGuard, disasm: (f) => singleDisasm(f, true), feature: 'asimd' },
+  { memory: STRUCT_ACCESS, name: 'LDST_multi', pattern: '0 q:1 0011000 l:1 000000 opcode:4 size:2 rn:5 rt:5', guard: multiGuard, disasm: (f) => multiDisasm(f, false), feature: 'asimd' },
+  { memory: STRUCT_ACCESS, name: 'LDST_multi_post', pattern: '0 q:1 0011001 l:1 0 rm:5 opcode:4 size:2 rn:5 rt:5', guard: multiGuard, disasm: (f) => multiDisasm(f, true), feature: 'asimd' },
+  { memory: STRUCT_ACCESS, name: 'LDST_single', pattern: '0 q:1 0011010 l:1 r:1 00000 opcode:3 s:1 size:2 rn:5 rt:5', guard: singleGuard, disasm: (f) => singleDisasm(f, false), feature: 'asimd' },
+  { memory: STRUCT_ACCESS, name: 'LDST_single_post', pattern: '0 q:1 0011011 l:1 r:1 rm:5 opcode:3 s:1 size:2 rn:5 rt:5', guard: singleGuard, disasm: (f) => singleDisasm(f, true), feature: 'asimd' },
 
   // Copy.
   {
