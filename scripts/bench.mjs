@@ -1,6 +1,9 @@
 #!/usr/bin/env node
 // bench.mjs: compares elfuse (interp backend) with qemu-aarch64 on these
 // workloads and prints one table row each:
+//   start-up     the whole command for a program that does nothing (our
+//                hello, busybox true), with a bare node's start printed
+//                below the table (goal: at most 1.5x of it)
 //   tight-loop   our CPU-bound fixture, fixed iteration count
 //   cpubench     our integer + floating-point mix (guests/src/cpubench.c, -O2)
 //   sha256sum    Debian busybox-static hashing a 20 MB pseudo-random file
@@ -55,8 +58,9 @@ const cpuScale = process.env.ELFUSE_BENCH_CPU_SCALE ?? '1';
 const ddBytes = process.env.ELFUSE_BENCH_DD_N ?? '200000';
 const only = process.env.ELFUSE_BENCH_ONLY?.split(',').filter(Boolean);
 const withQemu = process.env.ELFUSE_BENCH_QEMU !== '0';
-// ELFUSE_BENCH_CLI: another script in place of bin/elfuse.js (to check this script itself).
-const elfuseCli = process.env.ELFUSE_BENCH_CLI ?? join(root, 'bin/elfuse.js');
+// elfuse as users start it: the dist/elfuse command (its startup snapshot), or with
+// ELFUSE_BENCH_CLI a script run by node in its place (to check this script itself).
+const elfuseBase = process.env.ELFUSE_BENCH_CLI ? [process.execPath, process.env.ELFUSE_BENCH_CLI] : [join(root, 'dist/elfuse')];
 const busybox = join(root, '.cache/arm64/busybox-static/bin/busybox');
 const SEED = 0x2545f491;
 
@@ -81,7 +85,7 @@ function randomFile() {
   return path;
 }
 
-const elfuseCmd = (args) => [process.execPath, elfuseCli, '--backend', 'interp', ...args];
+const elfuseCmd = (args) => [...elfuseBase, '--backend', 'interp', ...args];
 const qemuCmd = (args) => ['qemu-aarch64', ...args];
 
 /** One timed run: wall, user+sys CPU seconds and peak RSS from /usr/bin/time; stdout, stderr and status. */
@@ -248,7 +252,8 @@ function measureTree(argv, opts) {
 
 /** The syscalls elfuse reports as unimplemented (--verbose) in a rerun of a failed run. */
 function unimplementedSyscalls(args, opts) {
-  const r = spawnSync(process.execPath, [elfuseCli, '--verbose', ...elfuseCmd(args).slice(2)], { ...opts, maxBuffer: 1 << 28 });
+  const [cmd, ...rest] = elfuseCmd(['--verbose', ...args]);
+  const r = spawnSync(cmd, rest, { ...opts, maxBuffer: 1 << 28 });
   const names = [...(r.stderr?.toString() ?? '').matchAll(/unimplemented syscall \d+ \((\w+)\)/g)].map((m) => m[1]);
   return [...new Set(names)];
 }
@@ -345,8 +350,8 @@ function printTable(rows) {
 
 async function main() {
   if (spawnSync('bash', [join(root, 'scripts/build-guests.sh')], { stdio: 'inherit' }).status !== 0) process.exit(1);
-  if (!process.env.ELFUSE_BENCH_CLI && !existsSync(join(root, 'dist/app/cli.js'))) {
-    console.error('bench: dist/app/cli.js missing: run npm run build (npm run bench does)');
+  if (!process.env.ELFUSE_BENCH_CLI && !existsSync(join(root, 'dist/elfuse'))) {
+    console.error('bench: dist/elfuse missing: run npm run build (npm run bench does)');
     process.exit(1);
   }
   if (!existsSync('/usr/bin/time')) {
@@ -358,24 +363,36 @@ async function main() {
     process.exit(1);
   }
   const workloads = [
+    // Start-up: the whole command, against qemu's and (printed below the table) a bare node's.
+    ['start-up: hello', () => [join(root, 'guests/bin/hello')]],
     [`tight-loop N=${loopN}`, () => [join(root, 'guests/bin/tight-loop'), loopN]],
     [`cpubench scale ${cpuScale}`, () => [join(root, 'guests/bin/cpubench'), cpuScale]],
     ['map-count mprotect 30000 (60,000 VMAs)', () => [join(root, 'guests/bin/map-count'), 'mprotect', '30000']],
     ['map-count mmap 60000', () => [join(root, 'guests/bin/map-count'), 'mmap', '60000']],
   ];
   if (existsSync(busybox)) {
+    workloads.splice(1, 0, ['start-up: busybox true', () => [busybox, 'true']]);
     workloads.push([`busybox sha256sum ${fileMB} MB`, () => [busybox, 'sha256sum', randomFile()]]);
     workloads.push([`busybox gzip -c ${fileMB} MB`, () => [busybox, 'gzip', '-c', randomFile()]]);
     workloads.push([`busybox dd bs=1 count=${ddBytes}`, () => [busybox, 'dd', 'if=/dev/zero', 'of=/dev/null', 'bs=1', `count=${ddBytes}`]]);
   } else {
     console.error('bench: busybox missing, its rows skipped: run bash scripts/fetch-arm64-debs.sh');
   }
-  const picked = (name) => !only || only.some((p) => p === 'cpu' || name.startsWith(p) || name.startsWith(`busybox ${p}`));
+  const picked = (name) => !only || only.some((p) => p === 'cpu' || name.startsWith(p) || name.startsWith(`busybox ${p}`) || name.startsWith(`start-up: ${p}`));
   const rows = workloads.filter(([name]) => picked(name)).map(([name, args]) => bench(name, args()));
   if (existsSync(busybox) && withQemu && (!only || only.includes('sh'))) rows.push(...(await processBenches()));
   console.log(`medians of ${runs} runs each, elfuse and qemu alternating; CPU time = user + system; RSS = the highest peak of the runs`);
   console.log('sh rows: peak RSS of the whole process tree (sum of VmRSS, sampled from /proc every 20 ms); qemu runs its execs through binfmt_misc');
   printTable(rows);
+  if (rows.some((r) => r.name.startsWith('start-up'))) {
+    const bare = Array.from({ length: runs }, () => timedRun([process.execPath, '-e', '0'], process.env));
+    const wall = median(bare.map((r) => r.wall));
+    const cpu = median(bare.map((r) => r.cpu));
+    console.log(`bare node (node -e 0): ${fmt(wall, 3)} s, CPU ${fmt(cpu, 3)} s; start-up goal: at most 1.5x that`);
+    for (const r of rows.filter((x) => x.name.startsWith('start-up'))) {
+      console.log(`  ${r.name}: ${fmt(r.elfuseS / wall, 1)}x bare node's wall time, ${fmt(r.elfuseCpu / cpu, 1)}x its CPU time`);
+    }
+  }
 }
 
 await main();
