@@ -2,8 +2,8 @@
  * HostProcesses on Node.js: a fork child is a node running elfuse's CLI
  * (the same build as this one) with ELFUSE_FORK_CHILD naming its end of a
  * socketpair, the control channel. Starting node costs far more than a
- * fork's state, so after its first fork a process keeps one such process
- * started and waiting (a spare): the next fork hands it the descriptions
+ * fork's state, so after its first fork the process elfuse was started as
+ * keeps one such process started and waiting (a spare): the next fork hands it the descriptions
  * the child inherits (SCM_RIGHTS) and the process group, then the fork
  * state as the first framed message. Messages are framed with a 32-bit
  * little-endian length; the channel is wrapped in a net.Socket for
@@ -391,7 +391,9 @@ export class NodeHostProcesses implements HostProcesses {
     sendTakeover(s.sock, fds, pgid);
     s.child.ref();
     s.channel.setKeepAlive(true);
-    if (keepSpare()) {
+    // Only a process elfuse was started as keeps a spare: a fork child's spare would
+    // outlive it as an orphan, which a guest subreaper of the tree would then meet.
+    if (keepSpare() && !this.parent) {
       try {
         this.spare = this.startSpare();
       } catch {
