@@ -962,6 +962,33 @@ static void sec_pidfd(void) {
   (void)st;
 }
 
+/* A child stopping itself over and over, continued by its parent as soon as wait reports each stop:
+ * every SIGCONT finds the child stopped (Linux reports a stop only once it happened), so none is lost. */
+static void sec_stopcont(void) {
+  enum { ROUNDS = 100 };
+  int fds[2];
+  if (pipe(fds) != 0) exit(98);
+  pid_t p = xfork();
+  if (p == 0) {
+    /* The next stop only after the parent saw the continue: a new stop would replace its report. */
+    char c;
+    for (int i = 0; i < ROUNDS; i++) {
+      raise(SIGSTOP);
+      if (read(fds[0], &c, 1) != 1) _exit(90);
+    }
+    _exit(5);
+  }
+  int stops = 0, conts = 0, st;
+  for (int i = 0; i < ROUNDS; i++) {
+    if (waitpid(p, &st, WUNTRACED) == p && WIFSTOPPED(st)) stops++;
+    kill(p, SIGCONT);
+    if (waitpid(p, &st, WCONTINUED) == p && WIFCONTINUED(st)) conts++;
+    if (write(fds[1], "x", 1) != 1) exit(97);
+  }
+  waitpid(p, &st, 0);
+  printf("stops seen %d, continues seen %d, then %s %d\n", stops, conts, WIFEXITED(st) ? "exited" : "other", WEXITSTATUS(st));
+}
+
 int main(int argc, char **argv) {
   setvbuf(stdout, NULL, _IOLBF, 0);
   ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
@@ -989,6 +1016,7 @@ int main(int argc, char **argv) {
   }
   snprintf(scratch, sizeof scratch, "%s", argc > 2 ? argv[2] : "/tmp");
   if (!strcmp(what, "wait")) sec_wait();
+  else if (!strcmp(what, "stopcont")) sec_stopcont();
   else if (!strcmp(what, "vfork")) sec_vfork();
   else if (!strcmp(what, "exec")) sec_exec();
   else if (!strcmp(what, "exec-host")) sec_exec_host();

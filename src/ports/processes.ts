@@ -32,7 +32,7 @@ export interface SpawnedProcess {
 
 /** What the host knows of one of its processes (Linux: /proc/PID/stat); absent fields are unknown. */
 export interface HostProcessView {
-  /** The state letter (R, S, D, T, t, Z, ...). */
+  /** The state letter (R, S, D, T, t, Z, ...), or '?' where the host cannot tell. */
   readonly state: string;
   readonly ppid: number;
   readonly pgrp: number;

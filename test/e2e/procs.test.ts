@@ -61,6 +61,7 @@ function expectSame(elfuse: RunResult, linux: RunResult): void {
 
 const AREAS: readonly [string, string][] = [
   ['wait', 'wait statuses, WNOHANG, WNOWAIT, waitid fields, rusage, ECHILD'],
+  ['stopcont', 'a SIGCONT sent on hearing of a stop always finds the child stopped (100 rounds)'],
   ['vfork', 'vfork suspends the parent until the child exits or execs'],
   ['exec', 'execve errors, #! with its optional argument, nested #!, E2BIG'],
   ['signals', 'signals between processes with siginfo, and their EPERM'],

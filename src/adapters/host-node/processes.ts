@@ -529,7 +529,7 @@ export class NodeHostProcesses implements HostProcesses {
       }
     }
     try {
-      return { state: 'S', ppid: 0, pgrp: posix().getpgid(pid), session: posix().getsid(pid) };
+      return { state: '?', ppid: 0, pgrp: posix().getpgid(pid), session: posix().getsid(pid) };
     } catch {
       return null;
     }

@@ -285,12 +285,24 @@ async function doClone(task: Task, req: CloneRequest): Promise<number> {
   const release = new Promise<void>((r) => (released = r));
   let attached: (() => void) | null = null;
   const attach = new Promise<void>((r) => (attached = r));
+  // The child's reports are applied in order; a stop waits until the host shows it (see stopSeen).
+  const inbox: Uint8Array[] = [];
+  let draining = false;
+  const drain = async (): Promise<void> => {
+    draining = true;
+    for (let bytes = inbox.shift(); bytes; bytes = inbox.shift()) {
+      if (decodeMessage(bytes).kind === 'stopped') await stopSeen(task, pid, () => inbox.length > 0);
+      childMessage(task, child, bytes);
+    }
+    draining = false;
+  };
   spawned.channel.onMessage((bytes) => {
     const kind = decodeMessage(bytes).kind;
     if (kind === 'released' || kind === 'exited' || kind === 'killed') released?.();
     if (kind !== 'stopped' && kind !== 'continued' && kind !== 'signal' && kind !== 'setpgid-done') attached?.();
     if (kind === 'attached') return;
-    childMessage(task, child, bytes);
+    inbox.push(bytes);
+    if (!draining) void drain();
   });
   task.tg.children.hostAlive.add(pid);
   spawned.onExit((how) => {
@@ -310,6 +322,22 @@ async function doClone(task: Task, req: CloneRequest): Promise<number> {
   // SysV segments count their attaches: fork returns once the child holds its own (dup_mmap's shm_open).
   else if (state.mm.objects.some((o) => o.kind === 'sysv')) await attach;
   return pid;
+}
+
+/**
+ * A child says it stops just before it stops itself (it cannot speak once
+ * stopped). On Linux the parent hears of a stop only after it happened, and a
+ * SIGCONT sent on hearing of it always finds the child stopped; here that
+ * SIGCONT could arrive first and be lost. So the report waits until the host
+ * shows the child stopped, gone, or already past the stop (a later message
+ * came), polling every millisecond: the gap is a few system calls long.
+ */
+async function stopSeen(task: Task, pid: number, laterArrived: () => boolean): Promise<void> {
+  for (;;) {
+    const view = task.host.processes.hostView(pid);
+    if (!view || view.state === 'T' || view.state === 'Z' || view.state === 'X' || view.state === '?' || laterArrived()) return;
+    await task.host.clock.sleep(1_000_000n);
+  }
 }
 
 /** clone(2) on arm64: (flags, newsp, parent_tidptr, tls, child_tidptr). */

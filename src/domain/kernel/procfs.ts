@@ -460,7 +460,7 @@ function otherPidDir(task: Task, pid: number, first: GuestRecord): SynthNode {
   const view = (): OtherView => {
     const host = task.host.processes.hostView(pid);
     const r = rec();
-    return { pid, comm: r.comm, state: host?.state ?? 'X', ppid: host?.ppid ?? 0, pgrp: host?.pgrp ?? 0, session: host?.session ?? 0, uid: r.uid, gid: r.gid };
+    return { pid, comm: r.comm, state: host ? (host.state === '?' ? 'S' : host.state) : 'X', ppid: host?.ppid ?? 0, pgrp: host?.pgrp ?? 0, session: host?.session ?? 0, uid: r.uid, gid: r.gid };
   };
   const file = (make: () => string): (() => SynthNode) => () => ({ type: 'file', mode: 0o444, content: text(make) });
   const entries = new Map<string, () => SynthNode>([
