@@ -6,7 +6,11 @@
  *   wait     fork/wait statuses (WIFEXITED, WIFSIGNALED, WCOREDUMP,
  *            WIFSTOPPED, WIFCONTINUED), WNOHANG, WNOWAIT, waitid's fields,
  *            rusage plausibility, ECHILD
+ *   stopcont a SIGCONT sent on hearing of a stop finds the child stopped
  *   vfork    the parent is suspended until the child exits or execs
+ *   spawn    a vfork child shares its parent's memory (its writes, its own
+ *            pid and umask); posix_spawn's errors, file actions,
+ *            SETPGROUP, SETSID; posix_spawnp's PATH search
  *   exec     execve errors (ENOENT, EACCES, ENOEXEC, ELOOP for nested #!,
  *            E2BIG) and #! with its optional argument
  *   signals  signals between processes with their siginfo (si_pid, si_uid,
@@ -25,7 +29,7 @@
  *   exec-host (elfuse only) a host program is ENOEXEC
  *
  * Helper modes the program execs itself in: exit N, argv-dump..., proc-child,
- * vfork-child.
+ * vfork-child, spawned.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -33,6 +37,7 @@
 #include <fcntl.h>
 #include <linux/sched.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -182,9 +187,13 @@ static void sec_wait(void) {
   /* rusage: a child that burns CPU reports some, and a plausible peak RSS. */
   p = xfork();
   if (p == 0) {
+    /* Its own CPU time, not the wall clock: on a loaded machine 0.3 s of wall time may be little CPU. */
     volatile unsigned long x = 0;
-    double t0 = now();
-    while (now() - t0 < 0.3) x++;
+    struct timespec cpu_now;
+    do {
+      x++;
+      clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &cpu_now);
+    } while (cpu_now.tv_sec == 0 && cpu_now.tv_nsec < 300000000);
     _exit(0);
   }
   r = wait4(p, &st, 0, &ru);
@@ -231,6 +240,114 @@ static void sec_vfork(void) {
   printf("vfork: the parent runs while the exec'd child does: %s\n", yes(r == 0));
   waitpid(p, &st, 0);
   describe("vfork exec child", st);
+}
+
+/* ---- vfork shares memory; posix_spawn ---- */
+
+extern char **environ;
+static volatile int shared_word;
+
+/* The program posix_spawn starts: where it stands (argv[2]: the spawner's pid). */
+static int spawned_main(int argc, char **argv) {
+  pid_t spawner = argc > 2 ? (pid_t)atoi(argv[2]) : -1;
+  printf("spawned: parent is the spawner %s, group leader %s, session leader %s\n", yes(getppid() == spawner), yes(getpgid(0) == getpid()),
+         yes(getsid(0) == getpid()));
+  return 9;
+}
+
+static void sec_spawn(void) {
+  int st;
+  /* A vfork child writes its parent's memory (they share it until the exec). */
+  shared_word = 1;
+  fflush(stdout);
+  pid_t p = vfork();
+  if (p == 0) {
+    shared_word = 42;
+    _exit(3);
+  }
+  waitpid(p, &st, 0);
+  printf("vfork: the parent sees the child's write: %d\n", shared_word);
+  describe("vfork child", st);
+
+  /* The child's getpid is the pid vfork returns; its umask is its own. */
+  volatile pid_t seen = 0, seen_parent = 0;
+  mode_t before = umask(022);
+  p = vfork();
+  if (p == 0) {
+    seen = getpid();
+    seen_parent = getppid();
+    umask(077);
+    _exit(0);
+  }
+  waitpid(p, &st, 0);
+  mode_t after = umask(before);
+  printf("vfork: getpid in the child is the pid vfork returned: %s, getppid is the parent: %s\n", yes(seen == p), yes(seen_parent == getpid()));
+  printf("vfork: the child's umask left the parent's alone: %s\n", yes(after == 022));
+
+  /* A child that dies of a signal before its exec. */
+  p = vfork();
+  if (p == 0) {
+    raise(SIGTERM);
+    _exit(1);
+  }
+  waitpid(p, &st, 0);
+  describe("vfork child killed before exec", st);
+
+  /* posix_spawn: a failed exec is posix_spawn's own error (the child reports it through shared memory). */
+  char *nothing[] = {"nothing", NULL};
+  int r = posix_spawn(&p, "/nonexistent/program", NULL, NULL, nothing, environ);
+  printf("posix_spawn of a missing file: %s\n", r == 0 ? "ok" : en(r));
+  char notexec[4200];
+  snprintf(notexec, sizeof notexec, "%s/not-executable", scratch);
+  int fd = open(notexec, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  if (fd >= 0) close(fd);
+  r = posix_spawn(&p, notexec, NULL, NULL, nothing, environ);
+  printf("posix_spawn of a file without x: %s\n", r == 0 ? "ok" : en(r));
+
+  /* File actions and a process group: the child's stdout goes to a file. */
+  char out[4200], ppid_arg[32];
+  snprintf(out, sizeof out, "%s/spawn-out", scratch);
+  snprintf(ppid_arg, sizeof ppid_arg, "%d", (int)getpid());
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_addopen(&fa, 1, out, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  posix_spawnattr_t at;
+  posix_spawnattr_init(&at);
+  posix_spawnattr_setflags(&at, POSIX_SPAWN_SETPGROUP);
+  posix_spawnattr_setpgroup(&at, 0);
+  char *args[] = {self, "spawned", ppid_arg, NULL};
+  r = posix_spawn(&p, self, &fa, &at, args, environ);
+  printf("posix_spawn with a file action and POSIX_SPAWN_SETPGROUP: %s\n", r == 0 ? "ok" : en(r));
+  if (r == 0) {
+    waitpid(p, &st, 0);
+    describe("posix_spawn child", st);
+    char buf[256] = {0};
+    fd = open(out, O_RDONLY);
+    ssize_t n = fd >= 0 ? read(fd, buf, sizeof buf - 1) : -1;
+    if (fd >= 0) close(fd);
+    printf("its output, from the file: %s", n > 0 ? buf : "(none)\n");
+  }
+  posix_spawn_file_actions_destroy(&fa);
+
+  /* POSIX_SPAWN_SETSID, and posix_spawnp's PATH search past missing directories. */
+  posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSID);
+  char dir[4096];
+  snprintf(dir, sizeof dir, "%s", self);
+  char *slash = strrchr(dir, '/');
+  const char *base = slash ? slash + 1 : self;
+  if (slash) *slash = 0;
+  char path[8300];
+  snprintf(path, sizeof path, "/nonexistent-a:/nonexistent-b:%s", dir);
+  setenv("PATH", path, 1);
+  fflush(stdout);
+  char *args2[] = {(char *)base, "spawned", ppid_arg, NULL};
+  r = posix_spawnp(&p, base, NULL, &at, args2, environ);
+  printf("posix_spawnp with POSIX_SPAWN_SETSID: %s\n", r == 0 ? "ok" : en(r));
+  if (r == 0) {
+    waitpid(p, &st, 0);
+    describe("posix_spawnp child", st);
+  }
+  posix_spawnattr_destroy(&at);
 }
 
 /* ---- exec ---- */
@@ -1008,6 +1125,7 @@ int main(int argc, char **argv) {
     return read(0, &c, 1) == 0 ? 0 : 1;
   }
   if (!strcmp(what, "proc-child")) return proc_child();
+  if (!strcmp(what, "spawned")) return spawned_main(argc, argv);
   if (!strncmp(what, "argv-dump", 9)) {
     printf("script argv[1]: [%s]\n", argv[1]);
     for (int i = 2; i < argc; i++) printf("script argv[%d]: %s\n", i, strstr(argv[i], "/script") ? "the script's path" : argv[i]);
@@ -1018,6 +1136,7 @@ int main(int argc, char **argv) {
   if (!strcmp(what, "wait")) sec_wait();
   else if (!strcmp(what, "stopcont")) sec_stopcont();
   else if (!strcmp(what, "vfork")) sec_vfork();
+  else if (!strcmp(what, "spawn")) sec_spawn();
   else if (!strcmp(what, "exec")) sec_exec();
   else if (!strcmp(what, "exec-host")) sec_exec_host();
   else if (!strcmp(what, "signals")) sec_signals();

@@ -28,7 +28,13 @@ export async function runForkChild(host: HostPorts, backends: BackendFactory, ve
   };
   try {
     const { task, machine, channel } = await startForkedGuest(backend, host, { verbose, log });
-    const status = await runTask(task, machine, { log, verbose });
+    const end = task.exit;
+    // A vfork child handed over only to end (it exited or died before its exec) runs nothing.
+    const status: GuestStatus = end
+      ? 'status' in end
+        ? { kind: 'exited', code: end.status }
+        : { kind: 'signaled', signal: end.signal, core: end.core }
+      : await runTask(task, machine, { log, verbose });
     task.closeAllFiles();
     const use = process.resourceUsage();
     await reportExit(channel, status, { utimeUs: BigInt(use.userCPUTime), stimeUs: BigInt(use.systemCPUTime), maxrssKb: BigInt(use.maxRSS) });

@@ -47,6 +47,20 @@ export interface ReapedChild {
   readonly maxrssKb: bigint;
 }
 
+/** Where a fork child's process goes at its start: this process's group, another group, or a new session. */
+export type ChildGroup = { readonly kind: 'inherit' } | { readonly kind: 'pgid'; readonly pgid: number } | { readonly kind: 'setsid' };
+
+/**
+ * A process started for a fork child that has not been handed the fork yet
+ * (its pid is known): vfork runs the child in the parent's machine until it
+ * execs or exits, and only then hands it over (reserveForkChild).
+ */
+export interface ReservedProcess {
+  readonly pid: number;
+  /** Hands the fork over: as spawnForkChild, with `group` deciding its process group or session. */
+  start(fds: readonly number[], group: ChildGroup): SpawnedProcess;
+}
+
 export interface HostProcesses {
   /**
    * Starts a new elfuse process that restores a forked guest (or hands the
@@ -55,6 +69,8 @@ export interface HostProcesses {
    * which it finds with inheritedFd.
    */
   spawnForkChild(fds: readonly number[]): SpawnedProcess;
+  /** A process for a fork child, its pid known now and the fork handed over later (ReservedProcess.start). */
+  reserveForkChild(): ReservedProcess;
   /** In a process started by spawnForkChild: the channel to its parent; otherwise null. */
   parentChannel(): ProcessChannel | null;
   /** In a fork child, once parentChannel answered: its own host fd for `fds[slot]` of spawnForkChild. */

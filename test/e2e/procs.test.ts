@@ -63,6 +63,7 @@ const AREAS: readonly [string, string][] = [
   ['wait', 'wait statuses, WNOHANG, WNOWAIT, waitid fields, rusage, ECHILD'],
   ['stopcont', 'a SIGCONT sent on hearing of a stop always finds the child stopped (100 rounds)'],
   ['vfork', 'vfork suspends the parent until the child exits or execs'],
+  ['spawn', 'a vfork child shares its parent\'s memory; posix_spawn errors, file actions, SETPGROUP, SETSID, posix_spawnp'],
   ['exec', 'execve errors, #! with its optional argument, nested #!, E2BIG'],
   ['signals', 'signals between processes with siginfo, and their EPERM'],
   ['pgrp', 'setpgid, setsid and getsid rules'],

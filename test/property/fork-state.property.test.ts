@@ -70,6 +70,7 @@ const state: fc.Arbitrary<ForkState> = fc.record({
     exitSignal: fc.nat({ max: 64 }),
     execfn: bytestr,
     exePath: bytestr,
+    endStatus: fc.integer({ min: -1, max: 0xffff }),
   }),
   mm: fc
     .array(

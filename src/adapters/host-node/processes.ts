@@ -30,6 +30,7 @@ import {
   type HostProcessView,
   type ProcessChannel,
   type ReapedChild,
+  type ReservedProcess,
   type SpawnedProcess,
 } from '../../ports/processes.js';
 import { native, posix } from './posix.js';
@@ -279,30 +280,33 @@ class SocketChannel implements ProcessChannel {
 /**
  * The takeover: how a waiting elfuse process learns it is a fork child. The
  * parent writes, before any framed message, chunks of a 16-byte header
- * (magic, fds in this chunk, 1 on the last chunk, the parent's process
- * group) each with up to TAKEOVER_CHUNK fds attached (SCM_RIGHTS; Linux
+ * (magic, fds in this chunk, flags: last chunk and new session, the process
+ * group to join) each with up to TAKEOVER_CHUNK fds attached (SCM_RIGHTS; Linux
  * passes at most 253 per message). The child reads exactly one header per
  * recvmsg, so it never reads into the framed messages that follow.
  */
 const TAKEOVER_MAGIC = 0x4b464c45; // "ELFK"
 const TAKEOVER_HEADER = 16;
 const TAKEOVER_CHUNK = 250;
+/** The header's flags word: the last chunk; the child starts a new session (setsid) rather than joining `pgid`. */
+const TAKEOVER_LAST = 1;
+const TAKEOVER_SETSID = 2;
 
-function sendTakeover(sock: number, fds: readonly number[], pgid: number): void {
+function sendTakeover(sock: number, fds: readonly number[], pgid: number, newSession: boolean): void {
   const n = posix();
   for (let i = 0; i === 0 || i < fds.length; i += TAKEOVER_CHUNK) {
     const chunk = fds.slice(i, i + TAKEOVER_CHUNK);
     const header = Buffer.alloc(TAKEOVER_HEADER);
     header.writeUInt32LE(TAKEOVER_MAGIC, 0);
     header.writeUInt32LE(chunk.length, 4);
-    header.writeUInt32LE(i + TAKEOVER_CHUNK >= fds.length ? 1 : 0, 8);
+    header.writeUInt32LE((i + TAKEOVER_CHUNK >= fds.length ? TAKEOVER_LAST : 0) | (newSession ? TAKEOVER_SETSID : 0), 8);
     header.writeInt32LE(pgid, 12);
     native('sendmsg', () => n.sendFds(sock, header, [...chunk]));
   }
 }
 
 /** Waits (blocking: this process has nothing else to do yet) for the takeover; null if the parent went first. */
-function receiveTakeover(sock: number): { fds: number[]; pgid: number } | null {
+function receiveTakeover(sock: number): { fds: number[]; pgid: number; newSession: boolean } | null {
   const n = posix();
   const fds: number[] = [];
   for (;;) {
@@ -315,7 +319,8 @@ function receiveTakeover(sock: number): { fds: number[]; pgid: number } | null {
       fds.push(...passed);
     }
     if (header.readUInt32LE(0) !== TAKEOVER_MAGIC) throw new Error('fork: the parent sent no takeover');
-    if (header.readUInt32LE(8) === 1) return { fds, pgid: header.readInt32LE(12) };
+    const flags = header.readUInt32LE(8);
+    if (flags & TAKEOVER_LAST) return { fds, pgid: header.readInt32LE(12), newSession: (flags & TAKEOVER_SETSID) !== 0 };
   }
 }
 
@@ -377,8 +382,10 @@ export class NodeHostProcesses implements HostProcesses {
   }
 
   spawnForkChild(fds: readonly number[]): SpawnedProcess {
-    const n = posix();
-    const pgid = native('getpgid', () => n.getpgid(0));
+    return this.reserveForkChild().start(fds, { kind: 'inherit' });
+  }
+
+  reserveForkChild(): ReservedProcess {
     let s = this.spare;
     this.spare = null;
     // A spare is no use once it died, or if this process left its session since (it could not join our group).
@@ -387,10 +394,7 @@ export class NodeHostProcesses implements HostProcesses {
       if (s.exited === null) this.tryKill(s.pid);
       s = null;
     }
-    s ??= this.startSpare();
-    sendTakeover(s.sock, fds, pgid);
-    s.child.ref();
-    s.channel.setKeepAlive(true);
+    const taken = s ?? this.startSpare();
     // Only a process elfuse was started as keeps a spare: a fork child's spare would
     // outlive it as an orphan, which a guest subreaper of the tree would then meet.
     if (keepSpare() && !this.parent) {
@@ -400,13 +404,21 @@ export class NodeHostProcesses implements HostProcesses {
         // No spare this time: the next fork starts its own process.
       }
     }
-    const taken = s;
     return {
       pid: taken.pid,
-      channel: taken.channel,
-      onExit(listener) {
-        if (taken.exited) listener(taken.exited);
-        else taken.exitListeners.push(listener);
+      start: (fds, group) => {
+        const pgid = group.kind === 'pgid' ? group.pgid : native('getpgid', () => posix().getpgid(0));
+        sendTakeover(taken.sock, fds, pgid, group.kind === 'setsid');
+        taken.child.ref();
+        taken.channel.setKeepAlive(true);
+        return {
+          pid: taken.pid,
+          channel: taken.channel,
+          onExit(listener) {
+            if (taken.exited) listener(taken.exited);
+            else taken.exitListeners.push(listener);
+          },
+        };
       },
     };
   }
@@ -437,8 +449,10 @@ export class NodeHostProcesses implements HostProcesses {
     // The parent ended without a fork for this process: nothing to do.
     if (takeover === null) process.exit(0);
     this.inherited = takeover.fds;
-    // The child is in its parent's process group, as fork leaves it.
-    if (posix().getpgid(0) !== takeover.pgid) native('setpgid', () => posix().setpgid(0, takeover.pgid));
+    // The child is in its parent's process group, as fork leaves it, or where its vfork child
+    // part put itself before its exec (setpgid, setsid).
+    if (takeover.newSession) native('setsid', () => posix().setsid());
+    else if (posix().getpgid(0) !== takeover.pgid) native('setpgid', () => posix().setpgid(0, takeover.pgid));
     this.parent = new SocketChannel(fd);
     return this.parent;
   }

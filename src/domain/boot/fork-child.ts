@@ -233,6 +233,9 @@ export async function startForkedGuest(backend: Backend, host: HostPorts, opts: 
     ...(image ? { image } : {}),
   });
   task.setComm(Uint8Array.from(p.comm, (c) => c.charCodeAt(0)));
+  // A vfork child that ended before its exec (kernel/vfork.ts): this process only ends the same way.
+  const end = p.endStatus;
+  if (end >= 0) task.exit = (end & 0x7f) === 0 ? { status: (end >> 8) & 0xff } : { signal: end & 0x7f, core: (end & 0x80) !== 0 };
   task.mm.sigtramp = state.mm.sigtramp;
   const t = state.thread;
   task.sigmask = t.sigmask;

@@ -28,7 +28,7 @@
  */
 
 export const FORK_STATE_MAGIC = 'ELFUSEFK';
-export const FORK_STATE_VERSION = 2;
+export const FORK_STATE_VERSION = 3;
 
 export class ForkStateError extends Error {}
 
@@ -89,6 +89,12 @@ export interface ForkProcess {
   /** execve's name for /proc/self/exe and the auxv's AT_EXECFN string. */
   readonly execfn: string;
   readonly exePath: string;
+  /**
+   * -1, or the wait status the child ends with as soon as it is restored: a
+   * vfork child runs in its parent's machine until it execs or exits, and
+   * one that exits (or dies) before its exec is handed over only to end.
+   */
+  readonly endStatus: number;
 }
 
 /** One mapping, as AddressSpace keeps it. */
@@ -404,6 +410,7 @@ function codec(c: Codec, s: ForkState | undefined): ForkState {
     exitSignal: c.u32(p?.exitSignal ?? 0),
     execfn: c.str(p?.execfn ?? ''),
     exePath: c.str(p?.exePath ?? ''),
+    endStatus: c.i32(p?.endStatus ?? -1),
   };
   const m = s?.mm;
   const mm: ForkMm = {

@@ -168,8 +168,11 @@ function doExecve(task: Task, dirfd: number, path: HostPath, argvPtr: number, en
   }
   // The point of no return (begin_new_exec): everything below changes the process.
   const old = task.mm;
-  old.as.syncAll();
-  old.as.clear();
+  // A vfork child lets go of its parent's memory, which the parent keeps (exec_mm_release).
+  if (!task.vfork) {
+    old.as.syncAll();
+    old.as.clear();
+  }
   task.mm = new MmStruct(prog.as, prog.mem, prog.procImage, displayPath(execfn));
   for (const fd of task.fds.openFds()) if (task.fds.isCloexec(fd)) task.fds.close(fd);
   // setup_new_exec / flush_signal_handlers: handled signals go back to SIG_DFL; ignored ones stay.
@@ -179,7 +182,7 @@ function doExecve(task: Task, dirfd: number, path: HostPath, argvPtr: number, en
     action.restorer = 0n;
     action.mask = 0n;
   }
-  syncJobControlSignals(task);
+  if (!task.vfork) syncJobControlSignals(task);
   task.altStack = { sp: 0n, flags: 2 /* SS_DISABLE */, size: 0n };
   dropPosixTimers(task);
   task.restartBlock = null;
@@ -187,6 +190,13 @@ function doExecve(task: Task, dirfd: number, path: HostPath, argvPtr: number, en
   task.robustList = { head: 0n, len: 0n };
   const base = execfn.slice(execfn.lastIndexOf('/') + 1);
   task.setComm(pathBytes(base));
+  if (task.vfork) {
+    // The new image is its own process's to run: the child's run in the parent's machine ends here.
+    task.vfork.exec = { sp: BigInt(prog.sp), pc: BigInt(prog.image.entry) };
+    task.exit = { status: 0 };
+    task.trace(`elfuse: execve ${printable(displayPath(file))}: entry 0x${prog.image.entry.toString(16)}, handed to process ${task.pid}`);
+    return 0;
+  }
   enterEl0(machine, prog.as, { sp: BigInt(prog.sp), pc: BigInt(prog.image.entry), pstate: 0n }, false);
   // A vfork parent waits for this (mm_release's complete_vfork_done).
   task.reportToParent?.('released', 0);

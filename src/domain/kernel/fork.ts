@@ -7,14 +7,15 @@
  * restores it and resumes at the instruction after the `svc` with X0 = 0.
  * The child's pid is its host pid.
  *
- * vfork (CLONE_VFORK) suspends the parent until the child execs or exits,
- * as Linux does; the child gets a copy of the memory, not the parent's own
- * (a vfork child that writes its parent's memory is outside POSIX anyway).
+ * vfork and posix_spawn (CLONE_VM|CLONE_VFORK) run the child on this
+ * machine, on the parent's memory, until it execs or ends (vfork.ts).
  * Threads (CLONE_VM without CLONE_VFORK, CLONE_THREAD) come with issue 10.
  */
 
 import { encodeMessage, decodeMessage } from '../fork/messages.js';
-import { encodeForkState, type ForkDescription, type ForkSharedObject, type ForkState, type ForkVma } from '../fork/state.js';
+import { encodeForkState, type ForkDescription, type ForkMm, type ForkProcess, type ForkSharedObject, type ForkState, type ForkVma, type ThreadRegs } from '../fork/state.js';
+import type { SpawnedProcess } from '../../ports/processes.js';
+import { moveVforkChild, vforkInMachine } from './vfork.js';
 import type { MemObject } from '../memory/address-space.js';
 import { Errno } from './errno.js';
 import type { OpenFile } from './fd-table.js';
@@ -48,7 +49,7 @@ import { installPidfd } from './pidfd.js';
 import { ChildProcess, childHostExit, childMessage } from './wait.js';
 
 /** What one clone asks for, from clone's registers or clone3's struct clone_args. */
-interface CloneRequest {
+export interface CloneRequest {
   readonly flags: number;
   readonly exitSignal: number;
   /** The child's stack pointer (0: the parent's). */
@@ -171,59 +172,84 @@ function captureMm(task: Task, fds: number[]): ForkState['mm'] {
   };
 }
 
-/** Everything the child inherits, with its registers as the syscall returns to it (X0 = 0). */
-function captureFork(task: Task, ctx: UserContext, req: CloneRequest): { state: ForkState; fds: number[] } {
-  const fds: number[] = [];
+/** The calling thread's registers as it made the syscall: PC at its `svc`, so the call is made again from them. */
+function regsAtSyscall(task: Task, ctx: UserContext): ThreadRegs {
   const x: bigint[] = [];
   for (let i = 0; i < 31; i++) x.push(ctx.getX(i));
-  x[0] = 0n;
   const v = new Uint8Array(512);
   for (let i = 0; i < 32; i++) v.set(ctx.getV(i), i * 16);
   const vcpu = task.machine!.vcpu;
+  return {
+    x,
+    sp: ctx.sp,
+    pc: ctx.pc - 4n,
+    pstate: ctx.pstate,
+    fpcr: ctx.fpcr,
+    fpsr: ctx.fpsr,
+    tpidr: vcpu.getSysReg(0xde82 /* TPIDR_EL0 */),
+    tpidrro: vcpu.getSysReg(0xde83 /* TPIDRRO_EL0 */),
+    v,
+  };
+}
+
+/** The forking thread's registers as the syscall returns to the child (X0 = 0, its own stack and TLS if clone gave them). */
+function regsAtClone(task: Task, ctx: UserContext, req: CloneRequest): ThreadRegs {
+  const r = regsAtSyscall(task, ctx);
+  return {
+    ...r,
+    x: [0n, ...r.x.slice(1)],
+    sp: req.stack !== 0n ? req.stack : ctx.sp,
+    pc: ctx.pc,
+    tpidr: req.flags & CLONE_SETTLS ? req.tls : r.tpidr,
+  };
+}
+
+/** The process-wide part of what the child inherits (signal_struct, cred, the exec names). */
+export function captureProcess(task: Task, exitSignal: number, endStatus = -1): ForkProcess {
   const tg = task.tg;
   const c = tg.cred;
+  return {
+    sigactions: tg.sigactions.map((a) => ({ ...a })),
+    rlimits: tg.rlimits.map((l) => ({ ...l })),
+    uid: c.uid,
+    euid: c.euid,
+    suid: c.suid,
+    gid: c.gid,
+    egid: c.egid,
+    sgid: c.sgid,
+    fsuid: c.fsuid,
+    fsgid: c.fsgid,
+    groups: [...c.groups],
+    comm: task.comm,
+    nice: tg.nice,
+    dumpable: tg.dumpable,
+    noNewPrivs: tg.noNewPrivs,
+    keepCaps: tg.keepCaps,
+    timerSlackNs: tg.timerSlackNs,
+    personality: tg.personality,
+    exitSignal,
+    execfn: task.mm.execfn,
+    exePath: task.mm.image?.exePath ?? '',
+    endStatus,
+  };
+}
+
+/**
+ * Everything the child inherits: `task`'s memory, files, filesystem view
+ * and process state, and `regs` as its thread's registers.
+ */
+export function captureFork(task: Task, regs: ThreadRegs, req: CloneRequest, mm: 'copy' | 'none' = 'copy', endStatus = -1): { state: ForkState; fds: number[] } {
+  const fds: number[] = [];
   const state: ForkState = {
     thread: {
-      regs: {
-        x,
-        sp: req.stack !== 0n ? req.stack : ctx.sp,
-        pc: ctx.pc,
-        pstate: ctx.pstate,
-        fpcr: ctx.fpcr,
-        fpsr: ctx.fpsr,
-        tpidr: req.flags & CLONE_SETTLS ? req.tls : vcpu.getSysReg(0xde82 /* TPIDR_EL0 */),
-        tpidrro: vcpu.getSysReg(0xde83 /* TPIDRRO_EL0 */),
-        v,
-      },
+      regs,
       sigmask: task.sigmask,
       altStack: task.altStack,
       clearChildTid: req.flags & CLONE_CHILD_CLEARTID ? req.childTid : 0n,
       setChildTid: req.flags & CLONE_CHILD_SETTID ? req.childTid : 0n,
     },
-    process: {
-      sigactions: tg.sigactions.map((a) => ({ ...a })),
-      rlimits: tg.rlimits.map((l) => ({ ...l })),
-      uid: c.uid,
-      euid: c.euid,
-      suid: c.suid,
-      gid: c.gid,
-      egid: c.egid,
-      sgid: c.sgid,
-      fsuid: c.fsuid,
-      fsgid: c.fsgid,
-      groups: [...c.groups],
-      comm: task.comm,
-      nice: tg.nice,
-      dumpable: tg.dumpable,
-      noNewPrivs: tg.noNewPrivs,
-      keepCaps: tg.keepCaps,
-      timerSlackNs: tg.timerSlackNs,
-      personality: tg.personality,
-      exitSignal: req.exitSignal,
-      execfn: task.mm.execfn,
-      exePath: task.mm.image?.exePath ?? '',
-    },
-    mm: captureMm(task, fds),
+    process: captureProcess(task, req.exitSignal, endStatus),
+    mm: mm === 'copy' ? captureMm(task, fds) : NO_MM,
     files: captureFiles(task, fds),
     fs: {
       sysroot: task.fsContext.sysroot,
@@ -235,7 +261,10 @@ function captureFork(task: Task, ctx: UserContext, req: CloneRequest): { state: 
   return { state, fds };
 }
 
-function currentUmask(task: Task): number {
+/** No memory at all: a vfork child that ended before its exec is handed over only to end. */
+const NO_MM: ForkMm = { vmas: [], objects: [], pages: [], brkStart: 0, brkCur: 0, layout: {}, sigtramp: 0, image: {}, auxv: new Uint8Array(0), segments: [] };
+
+export function currentUmask(task: Task): number {
   const mask = task.host.process.umask(0);
   task.host.process.umask(mask);
   return mask;
@@ -262,7 +291,11 @@ async function doClone(task: Task, req: CloneRequest): Promise<number> {
     task.trace(`elfuse: clone: flags 0x${(flags >>> 0).toString(16)} include namespaces elfuse does not make`);
     return -Errno.EPERM;
   }
-  const { state, fds } = captureFork(task, task.userContext, req);
+  // A vfork child still in its parent's machine goes on in its own process, where this clone is made again.
+  if (task.vfork) return moveVforkChild(task, regsAtSyscall(task, task.userContext));
+  // vfork and posix_spawn: the child runs on this machine until it execs or ends (vfork.ts).
+  if (flags & CLONE_VM) return vforkInMachine(task, req);
+  const { state, fds } = captureFork(task, regsAtClone(task, task.userContext, req), req);
   let spawned;
   try {
     spawned = task.host.processes.spawnForkChild(fds);
@@ -270,6 +303,18 @@ async function doClone(task: Task, req: CloneRequest): Promise<number> {
     task.trace(`elfuse: clone: ${e instanceof Error ? e.message : String(e)}`);
     return -Errno.EAGAIN;
   }
+  return adoptChild(task, req, spawned, state, true);
+}
+
+/**
+ * The parent's side of a child process it handed its fork state to: the
+ * child's record for wait, its reports applied in order, the state sent,
+ * the ids written where clone was asked to write them. `waitForIt`: a
+ * vfork parent waits until the child exec'd or ended, and a fork with SysV
+ * segments until the child attached them again.
+ */
+export async function adoptChild(task: Task, req: CloneRequest, spawned: SpawnedProcess, state: ForkState, waitForIt: boolean): Promise<number> {
+  const { flags } = req;
   const pid = spawned.pid;
   let pgid = 0;
   try {
@@ -317,6 +362,7 @@ async function doClone(task: Task, req: CloneRequest): Promise<number> {
   // The pidfd is the parent's alone: installed after the child took its copy of the fd table.
   if (flags & CLONE_PIDFD) task.mem.write(req.pidfdPtr, new StructWriter(4).i32(0, installPidfd(task, pid, 0)).bytes);
   task.trace(`elfuse: clone: child ${pid}`);
+  if (!waitForIt) return pid;
   // vfork: the parent waits until the child has exec'd or exited (TASK_KILLABLE: no signal ends it early).
   if (flags & CLONE_VFORK) await release;
   // SysV segments count their attaches: fork returns once the child holds its own (dup_mmap's shm_open).

@@ -114,6 +114,11 @@ export async function runGuest(task: Task, vcpu: VcpuPort, opts: RunOptions): Pr
   return status;
 }
 
+/** A vfork child's run on its parent's vCPU, inside the parent's clone (vfork.ts): no debugger, no records. */
+export function runNested(task: Task, vcpu: VcpuPort, opts: RunOptions): Promise<GuestStatus> {
+  return runLoop(task, vcpu, opts, undefined);
+}
+
 async function runLoop(task: Task, vcpu: VcpuPort, opts: RunOptions, hooks: RunHooks | undefined): Promise<GuestStatus> {
   task.kick = () => vcpu.requestExit();
   const regs = new ExitRegisters(vcpu);

@@ -17,6 +17,7 @@ import type { Machine } from '../boot/machine.js';
 import { MmStruct } from './mm-struct.js';
 import { Cred, ThreadGroup } from './thread-group.js';
 import type { ProcImage } from './procfs.js';
+import type { VforkChild } from './vfork.js';
 import { O_RDONLY, O_WRONLY, RLIMIT_NOFILE, O_RDWR } from './linux-abi.js';
 
 /** The user registers of the interrupted guest, wherever the vCPU keeps them (see signal-frame.ts). */
@@ -155,6 +156,9 @@ export class Task {
   reportToParent: ((what: 'stopped' | 'continued' | 'released', sig: number) => void) | null = null;
   /** A fork child's channel to the parent that forked it (signals to it carry their siginfo); null in a first process. */
   parentLink: { readonly pid: number; readonly channel: ProcessChannel } | null = null;
+
+  /** A vfork child running in its parent's machine until it execs or ends (vfork.ts); null otherwise. */
+  vfork: VforkChild | null = null;
 
   /** A debugger is attached (ptrace's PT_PTRACED): a fatal signal is reported to it before it takes effect. */
   ptraced = false;
