@@ -11,11 +11,15 @@
  *   shm posix           shm_open/ftruncate/mmap in /dev/shm across fork, shm_unlink
  *   shm sysv            shmget/shmat/shmdt/shmctl across fork (IPC_PRIVATE, keys, IPC_RMID,
  *                       IPC_STAT/IPC_SET, SHM_RDONLY, shmat at an address with SHM_RND)
+ *   shm atomics         children racing on counters in MAP_SHARED memory, started together:
+ *                       LDXR/STXR (32 and 64 bits), LDXP/STXP of two words, LDADD, SWP,
+ *                       and a CAS spinlock guarding a plain counter; every count exact
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -357,6 +361,127 @@ static int sysv(void) {
   return 0;
 }
 
+/* ---- atomics between processes (AArch64 instructions; the native build for the SysV case has none) ---- */
+
+#if defined(__aarch64__)
+
+#define RACERS 3
+#define ROUNDS 60000
+
+struct counters {
+  volatile int ready;
+  volatile int go;
+  uint64_t exclusive64;
+  uint32_t exclusive32;
+  uint32_t pad;
+  uint32_t pair[2];
+  uint64_t ldadd;
+  uint64_t swp_total;
+  uint32_t lock;
+  uint32_t guarded;
+};
+
+static void add_exclusive64(uint64_t *p) {
+  uint64_t v;
+  uint32_t fail;
+  __asm__ volatile("1: ldxr %0, [%2]\n add %0, %0, #1\n stxr %w1, %0, [%2]\n cbnz %w1, 1b" : "=&r"(v), "=&r"(fail) : "r"(p) : "memory");
+}
+
+static void add_exclusive32(uint32_t *p) {
+  uint32_t v, fail;
+  __asm__ volatile("1: ldxr %w0, [%2]\n add %w0, %w0, #1\n stxr %w1, %w0, [%2]\n cbnz %w1, 1b" : "=&r"(v), "=&r"(fail) : "r"(p) : "memory");
+}
+
+/* Both words of the pair go up by one, as one exclusive pair. */
+static void add_pair(uint32_t *p) {
+  uint32_t a, b, fail;
+  __asm__ volatile("1: ldxp %w0, %w1, [%3]\n add %w0, %w0, #1\n add %w1, %w1, #1\n stxp %w2, %w0, %w1, [%3]\n cbnz %w2, 1b"
+                   : "=&r"(a), "=&r"(b), "=&r"(fail)
+                   : "r"(p)
+                   : "memory");
+}
+
+static void add_ldadd(uint64_t *p) {
+  uint64_t one = 1, old;
+  __asm__ volatile(".arch_extension lse\n ldaddal %1, %0, [%2]" : "=&r"(old) : "r"(one), "r"(p) : "memory");
+}
+
+/* SWP takes the whole value out and puts 0 in: what each racer takes adds up to what was put in. */
+static uint64_t take_all(uint64_t *p) {
+  uint64_t zero = 0, old;
+  __asm__ volatile(".arch_extension lse\n swpal %1, %0, [%2]" : "=&r"(old) : "r"(zero), "r"(p) : "memory");
+  return old;
+}
+
+static void lock(uint32_t *l) {
+  for (;;) {
+    uint32_t expected = 0, desired = 1;
+    __asm__ volatile(".arch_extension lse\n casa %w0, %w2, [%1]" : "+r"(expected) : "r"(l), "r"(desired) : "memory");
+    if (expected == 0) return;
+  }
+}
+
+static void unlock(uint32_t *l) { __asm__ volatile("stlr wzr, [%0]" : : "r"(l) : "memory"); }
+
+static int atomics(void) {
+  struct counters *c = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+  if (c == MAP_FAILED) return 1;
+  memset(c, 0, sizeof *c);
+  /* SWP's pool: the racers add what they take back to a per-racer total, put back below. */
+  uint64_t *pool = (uint64_t *)((char *)c + 2048);
+  uint64_t *taken = pool + 1;
+  fflush(stdout);
+  pid_t kids[RACERS];
+  for (int k = 0; k < RACERS; k++) {
+    kids[k] = fork();
+    if (kids[k] < 0) return 1;
+    if (kids[k] == 0) {
+      __atomic_fetch_add(&c->ready, 1, __ATOMIC_SEQ_CST);
+      while (!c->go) {
+      }
+      uint64_t mine = 0;
+      for (int i = 0; i < ROUNDS; i++) {
+        add_exclusive64(&c->exclusive64);
+        add_exclusive32(&c->exclusive32);
+        add_pair(c->pair);
+        add_ldadd(&c->ldadd);
+        add_ldadd(pool); /* one more into the pool... */
+        mine += take_all(pool); /* ...and whatever is there out of it */
+        lock(&c->lock);
+        c->guarded++;
+        unlock(&c->lock);
+      }
+      __atomic_fetch_add(taken, mine, __ATOMIC_SEQ_CST);
+      _exit(0);
+    }
+  }
+  /* All racers start at once, so they really do race. */
+  while (c->ready < RACERS) {
+  }
+  c->go = 1;
+  int ok = 1;
+  for (int k = 0; k < RACERS; k++) {
+    int st;
+    waitpid(kids[k], &st, 0);
+    ok &= WIFEXITED(st) && WEXITSTATUS(st) == 0;
+  }
+  uint64_t want = (uint64_t)RACERS * ROUNDS;
+  printf("racers: %d, rounds each: %d, all exited 0: %s\n", RACERS, ROUNDS, ok ? "yes" : "no");
+  printf("LDXR/STXR 64-bit counter: %llu (%s)\n", (unsigned long long)c->exclusive64, c->exclusive64 == want ? "exact" : "LOST UPDATES");
+  printf("LDXR/STXR 32-bit counter: %u (%s)\n", c->exclusive32, c->exclusive32 == want ? "exact" : "LOST UPDATES");
+  printf("LDXP/STXP pair: %u %u (%s)\n", c->pair[0], c->pair[1], c->pair[0] == want && c->pair[1] == want ? "exact" : "LOST UPDATES");
+  printf("LDADD counter: %llu (%s)\n", (unsigned long long)c->ldadd, c->ldadd == want ? "exact" : "LOST UPDATES");
+  printf("SWP: taken plus left equals put in: %s\n", *taken + *pool == want ? "yes" : "no");
+  printf("CAS spinlock, plain counter under it: %u (%s)\n", c->guarded, c->guarded == want ? "exact" : "LOST UPDATES");
+  return 0;
+}
+#else
+static int atomics(void) {
+  fprintf(stderr, "shm atomics: AArch64 only\n");
+  return 2;
+}
+#endif
+
 int main(int argc, char **argv) {
   setvbuf(stdout, NULL, _IOLBF, 0);
   if (argc >= 2 && !strcmp(argv[1], "anon")) return anon();
@@ -364,6 +489,7 @@ int main(int argc, char **argv) {
   if (argc >= 3 && !strcmp(argv[1], "watch")) return watch(argv[2]);
   if (argc >= 2 && !strcmp(argv[1], "posix")) return posix();
   if (argc >= 2 && !strcmp(argv[1], "sysv")) return sysv();
+  if (argc >= 2 && !strcmp(argv[1], "atomics")) return atomics();
   fprintf(stderr, "usage: shm anon|file PATH|watch PATH|posix|sysv\n");
   return 2;
 }

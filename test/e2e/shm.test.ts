@@ -42,6 +42,14 @@ describe('shared memory across fork', () => {
     expect(eb.subarray(100, 113).toString()).toBe('left for exit');
   });
 
+  test('atomics between processes on MAP_SHARED memory: LDXR/STXR, LDXP/STXP, LDADD, SWP and a CAS spinlock lose no update while three children race', async (ctx) => {
+    requireReferences(ctx, [QEMU_REF, SHM]);
+    const { elfuse, qemu } = await runBoth([SHM.path, 'atomics']);
+    expectSameRun(elfuse, qemu);
+    expect(elfuse.stdout.toString()).not.toContain('LOST UPDATES');
+    expect(elfuse.stdout.toString()).toContain('CAS spinlock, plain counter under it: 180000 (exact)');
+  });
+
   test('shm_open, ftruncate and mmap in /dev/shm across fork, and shm_unlink', async (ctx) => {
     requireReferences(ctx, [QEMU_REF, SHM]);
     const { elfuse, qemu } = await runBoth([SHM.path, 'posix']);

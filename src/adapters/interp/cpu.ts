@@ -217,6 +217,8 @@ export class Cpu {
     this.ram = r.bytes;
     this.ramSize = r.size;
     this.ram32 = new Uint32Array(r.bytes.buffer, r.bytes.byteOffset, r.size >>> 2);
+    this.ram16 = new Uint16Array(r.bytes.buffer, r.bytes.byteOffset, r.size >>> 1);
+    this.ram64 = new BigUint64Array(r.bytes.buffer, r.bytes.byteOffset, r.size >>> 3);
     this.dv = new DataView(r.bytes.buffer, r.bytes.byteOffset, r.size);
     this.codePages = new Array<(Block | undefined)[]>(r.size / PAGE_SIZE);
     this.codeTouched = [];
@@ -973,11 +975,61 @@ export class Cpu {
     this.paRead(va + size - 1, 1);
   }
 
+  // ---- atomic accesses ------------------------------------------------------------
+  // Shared memory is mapped over RAM (InterpMemory.mapShared), so another process may
+  // write the same bytes at any moment: read-modify-writes and store-exclusives are
+  // host atomics on views of RAM, never a read followed by a separate write.
+
+  private ram16: Uint16Array<ArrayBufferLike> = new Uint16Array(0);
+  private ram64: BigUint64Array<ArrayBufferLike> = new BigUint64Array(0);
+
+  /** Physical address of an aligned atomic access of `size` bytes, checked for writing. */
+  atomicPa(va: number, size: number): number {
+    return this.paWrite(va, size);
+  }
+
+  /** Atomic load of 2^log2 (aligned) bytes at `pa`: the low word; the high word in `hi`. */
+  atomicLoad(pa: number, log2: number): number {
+    if (log2 === 3) {
+      const v = Atomics.load(this.ram64, pa >>> 3);
+      this.hi = Number(v >> 32n);
+      return Number(v & 0xffffffffn);
+    }
+    this.hi = 0;
+    if (log2 === 2) return Atomics.load(this.ram32, pa >>> 2);
+    if (log2 === 1) return Atomics.load(this.ram16, pa >>> 1);
+    return Atomics.load(this.ram, pa);
+  }
+
+  /**
+   * Compare-and-swap of 2^log2 (aligned) bytes at `pa`: stores (newLo, newHi)
+   * if memory holds (expLo, expHi). Returns the old low word, the old high
+   * word in `hi`; it stored exactly when those equal the expected value.
+   */
+  atomicCas(pa: number, log2: number, expLo: number, expHi: number, newLo: number, newHi: number): number {
+    if (log2 === 3) {
+      const exp = (BigInt(expHi >>> 0) << 32n) | BigInt(expLo >>> 0);
+      const v = Atomics.compareExchange(this.ram64, pa >>> 3, exp, (BigInt(newHi >>> 0) << 32n) | BigInt(newLo >>> 0));
+      this.hi = Number(v >> 32n);
+      return Number(v & 0xffffffffn);
+    }
+    this.hi = 0;
+    if (log2 === 2) return Atomics.compareExchange(this.ram32, pa >>> 2, expLo >>> 0, newLo >>> 0);
+    if (log2 === 1) return Atomics.compareExchange(this.ram16, pa >>> 1, expLo & 0xffff, newLo & 0xffff);
+    return Atomics.compareExchange(this.ram, pa, expLo & 0xff, newLo & 0xff);
+  }
+
   // ---- exclusive monitor ------------------------------------------------------
 
-  setExclusive(va: number, size: number): void {
+  /** The value the last load-exclusive read, which a store-exclusive expects still to be there. */
+  exclLo = 0;
+  exclHi = 0;
+
+  setExclusive(va: number, size: number, lo = 0, hi = 0): void {
     this.exclAddr = va;
     this.exclSize = size;
+    this.exclLo = lo >>> 0;
+    this.exclHi = hi >>> 0;
   }
 
   /** True if a store-exclusive to [va, va+size) may succeed; clears the monitor. */

@@ -288,7 +288,7 @@ function ldxr(f: Fields): Exec {
     const va = c.xAddr(n);
     if (va % bytes !== 0) return alignmentFault(c, va, false);
     load(c, va, t);
-    c.setExclusive(va, bytes);
+    c.setExclusive(va, bytes, c.x[2 * t]!, size === 3 ? c.x[2 * t + 1]! : 0);
   };
 }
 
@@ -304,13 +304,17 @@ function stxr(f: Fields): Exec {
   const n = baseSlot(num(f, 'rn'));
   const t = readSlot(num(f, 'rt'));
   const s = writeSlot(num(f, 'rs'));
-  const store = STORE[size]!;
   return (c) => {
     const va = c.xAddr(n);
     if (va % bytes !== 0) return alignmentFault(c, va, true);
     if (!c.checkExclusive(va, bytes)) return setStatus(c, s, 1);
-    store(c, va, t);
-    setStatus(c, s, 0);
+    // Succeeds only if the memory still holds what the load-exclusive read (another
+    // process sharing the page may have stored meanwhile): one host compare-and-swap.
+    const pa = c.atomicPa(va, bytes);
+    const expLo = c.exclLo;
+    const expHi = c.exclHi;
+    const oldLo = c.atomicCas(pa, size, expLo, expHi, c.x[2 * t]!, size === 3 ? c.x[2 * t + 1]! : 0);
+    setStatus(c, s, oldLo === expLo && c.hi === expHi ? 0 : 1);
   };
 }
 
@@ -327,7 +331,8 @@ function ldxp(f: Fields): Exec {
     c.probeRead(va, 2 * es);
     load(c, va + es, t2);
     load(c, va, t);
-    c.setExclusive(va, 2 * es);
+    // A pair of words is one doubleword for the store-exclusive's compare-and-swap.
+    c.setExclusive(va, 2 * es, c.x[2 * t]!, log2 === 2 ? c.x[2 * t2]! : 0);
   };
 }
 
@@ -343,6 +348,12 @@ function stxp(f: Fields): Exec {
     const va = c.xAddr(n);
     if (va % (2 * es) !== 0) return alignmentFault(c, va, true);
     if (!c.checkExclusive(va, 2 * es)) return setStatus(c, s, 1);
+    if (log2 === 2) {
+      const pa = c.atomicPa(va, 8);
+      const oldLo = c.atomicCas(pa, 3, c.exclLo, c.exclHi, c.x[2 * t]!, c.x[2 * t2]!);
+      return setStatus(c, s, oldLo === c.exclLo && c.hi === c.exclHi ? 0 : 1);
+    }
+    // 128 bits: the host has no atomic this wide; atomic within this process only.
     c.probeWrite(va, 2 * es);
     store(c, va, t);
     store(c, va + es, t2);
@@ -452,23 +463,34 @@ function atomic(name: string) {
     const read = READ[size]!;
     const write = WRITE[size]!;
     const wide = size === 3;
+    const bSext = signed && !wide;
     return (c) => {
       const va = c.xAddr(n);
       if (crosses16(va, bytes)) return alignmentFault(c, va, true);
-      let bLo = (c.x[2 * s]! & mask) >>> 0;
-      let bHi = wide ? c.x[2 * s + 1]! : 0;
-      let aLo = read(c, va);
-      let aHi = c.hi;
-      const oldLo = aLo;
-      const oldHi = aHi;
-      if (signed && !wide) {
-        aLo = sext(aLo, size);
-        aHi = extHi;
-        bLo = sext(bLo, size);
-        bHi = extHi;
+      const bLo0 = (c.x[2 * s]! & mask) >>> 0;
+      const bHi0 = wide ? c.x[2 * s + 1]! : 0;
+      const bLo = bSext ? sext(bLo0, size) : bLo0;
+      const bHi = bSext ? extHi : bHi0;
+      let oldLo: number;
+      let oldHi: number;
+      if (va % bytes === 0) {
+        // Aligned: a compare-and-swap loop, so a store by another process in between is never lost.
+        const pa = c.atomicPa(va, bytes);
+        for (;;) {
+          oldLo = c.atomicLoad(pa, size);
+          oldHi = c.hi;
+          const lo = bSext ? op(sext(oldLo, size), extHi, bLo, bHi) : op(oldLo, oldHi, bLo, bHi);
+          const hi = opHi;
+          const seenLo = c.atomicCas(pa, size, oldLo, oldHi, lo & mask, hi);
+          if (seenLo === oldLo && c.hi === oldHi) break;
+        }
+      } else {
+        // Unaligned within 16 bytes (FEAT_LSE2): no host atomic spans it; atomic within this process.
+        oldLo = read(c, va);
+        oldHi = c.hi;
+        const lo = bSext ? op(sext(oldLo, size), extHi, bLo, bHi) : op(oldLo, oldHi, bLo, bHi);
+        write(c, va, lo, opHi);
       }
-      const lo = op(aLo, aHi, bLo, bHi);
-      write(c, va, lo, opHi);
       c.x[2 * t] = oldLo;
       c.x[2 * t + 1] = oldHi;
     };
@@ -494,11 +516,19 @@ function cas(f: Fields): Exec {
     const cmpHi = wide ? c.x[2 * sRead + 1]! : 0;
     const newLo = c.x[2 * t]!;
     const newHi = c.x[2 * t + 1]!;
-    const oldLo = read(c, va);
-    const oldHi = c.hi;
-    // A failed compare still needs write permission, as on hardware that always writes.
-    if (oldLo === cmpLo && oldHi === cmpHi) write(c, va, newLo, newHi);
-    else c.probeWrite(va, bytes);
+    let oldLo: number;
+    let oldHi: number;
+    if (va % bytes === 0) {
+      // One host compare-and-swap (write permission checked even when the compare fails,
+      // as on hardware that always writes).
+      oldLo = c.atomicCas(c.atomicPa(va, bytes), size, cmpLo, cmpHi, newLo, wide ? newHi : 0);
+      oldHi = c.hi;
+    } else {
+      oldLo = read(c, va);
+      oldHi = c.hi;
+      if (oldLo === cmpLo && oldHi === cmpHi) write(c, va, newLo, newHi);
+      else c.probeWrite(va, bytes);
+    }
     c.x[2 * sWrite] = oldLo;
     c.x[2 * sWrite + 1] = oldHi;
   };
@@ -520,6 +550,15 @@ function casp(f: Fields): Exec {
     const va = c.xAddr(n);
     if (crosses16(va, 2 * es)) return alignmentFault(c, va, true);
     const x = c.x;
+    if (!wide && va % 8 === 0) {
+      // A pair of words is one doubleword: one host compare-and-swap.
+      const m0 = c.atomicCas(c.atomicPa(va, 8), 3, x[2 * s1]!, x[2 * s2]!, x[2 * t1]!, x[2 * t2]!);
+      const m1 = c.hi;
+      setStatus(c, s1, m0);
+      setStatus(c, s2w, m1);
+      return;
+    }
+    // 128 bits (or unaligned): no host atomic this wide; atomic within this process only.
     c.probeWrite(va, 2 * es);
     if (!wide) {
       const m0 = c.read64(va);
