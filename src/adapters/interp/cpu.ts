@@ -170,9 +170,8 @@ export class Cpu {
 
   // ---- decode caches --------------------------------------------------------
   private readonly execByWord = new Map<number, Decoded>();
-  private codePages: (Block | undefined)[][] = [];
-  /** Physical page numbers with a block page, so a flush visits only those (RAM has 512k pages). */
-  private codeTouched: number[] = [];
+  /** Decoded blocks by physical page, then by instruction offset (only pages that ran code). */
+  private readonly codePages = new Map<number, (Block | undefined)[]>();
   /**
    * Executions before a block is translated; Infinity keeps every block on
    * closures (the reference the translator is tested against).
@@ -220,8 +219,8 @@ export class Cpu {
     this.ram16 = new Uint16Array(r.bytes.buffer, r.bytes.byteOffset, r.size >>> 1);
     this.ram64 = new BigUint64Array(r.bytes.buffer, r.bytes.byteOffset, r.size >>> 3);
     this.dv = new DataView(r.bytes.buffer, r.bytes.byteOffset, r.size);
-    this.codePages = new Array<(Block | undefined)[]>(r.size / PAGE_SIZE);
-    this.codeTouched = [];
+    // A map, not an array by page: an array of 2 GiB / 4 KiB holes costs 20 ms at every start.
+    this.codePages.clear();
     this.tlbFlush();
   }
 
@@ -700,17 +699,13 @@ export class Cpu {
 
   /** Drop decoded pages. Closures per instruction word stay valid: they do not depend on the address. */
   icacheFlush(): void {
-    const pages = this.codePages;
-    for (const ppn of this.codeTouched) pages[ppn] = undefined as unknown as (Block | undefined)[];
-    this.codeTouched.length = 0;
+    this.codePages.clear();
   }
 
   /** Drop the decoded blocks of the physical pages of [pa, pa+size) (host writes, IC IVAU). */
   icacheFlushRange(pa: number, size: number): void {
     const last = Math.floor((pa + Math.max(size, 1) - 1) / PAGE_SIZE);
-    for (let ppn = Math.floor(pa / PAGE_SIZE); ppn <= last && ppn < this.codePages.length; ppn++) {
-      this.codePages[ppn] = undefined as unknown as (Block | undefined)[];
-    }
+    for (let ppn = Math.floor(pa / PAGE_SIZE); ppn <= last; ppn++) this.codePages.delete(ppn);
   }
 
   /**
@@ -1081,11 +1076,10 @@ export class Cpu {
     const i = (vpn & TLB_MASK) + this.tlbOff;
     const pa = this.xTag[i] === vpn ? this.xBase[i]! : this.refill(pc, ACC_EXEC);
     const ppn = pa >>> PAGE_SHIFT;
-    let page = this.codePages[ppn];
+    let page = this.codePages.get(ppn);
     if (!page) {
       page = new Array<Block | undefined>(PAGE_SIZE / 4).fill(undefined);
-      this.codePages[ppn] = page;
-      this.codeTouched.push(ppn);
+      this.codePages.set(ppn, page);
     }
     this.cpBlocks = page;
     this.cpBase = vpn * PAGE_SIZE;
