@@ -4,7 +4,8 @@
  * struct), glibc's tcgetattr view, the effect of tcsetattr with each of
  * TCSANOW/TCSADRAIN/TCSAFLUSH, TIOCGWINSZ, the process-group and session
  * queries (as signs, so no pid is printed), and the VMIN/VTIME and
- * poll/select behaviour of a terminal with no input. Restores the terminal
+ * poll/select behaviour of a terminal with no input, and a read of it that a
+ * signal interrupts (EINTR without SA_RESTART). Restores the terminal
  * before it exits. With the argument die-raw it sets raw mode and dies by
  * SIGTERM instead; with wait-raw it sets raw mode and waits in pause() for
  * whatever signal comes. */
@@ -15,6 +16,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/select.h>
+#include <sys/time.h>
 #include <termios.h>
 #include <time.h>
 #include <unistd.h>
@@ -43,6 +45,13 @@ static double now(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static volatile int alarms;
+static void on_alarm(int sig)
+{
+	(void)sig;
+	alarms++;
 }
 
 int main(int argc, char **argv)
@@ -109,6 +118,24 @@ int main(int argc, char **argv)
 	int sr = pselect(1, &rd, NULL, NULL, &ts, NULL);
 	dt = now() - t0;
 	printf("pselect 100 ms: %d set=%d, waited 0.05..2 s: %d\n", sr, FD_ISSET(0, &rd), dt > 0.05 && dt < 2.0);
+
+	/* A read of the terminal that waits for a byte (VMIN=1) is interrupted by a signal
+	 * whose handler has no SA_RESTART: -1 EINTR once the handler ran. */
+	t.c_cc[VMIN] = 1;
+	t.c_cc[VTIME] = 0;
+	tcsetattr(0, TCSANOW, &t);
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_alarm;
+	sigaction(SIGALRM, &sa, NULL);
+	struct itimerval it = {{0, 0}, {0, 300 * 1000}};
+	setitimer(ITIMER_REAL, &it, NULL);
+	char byte;
+	t0 = now();
+	errno = 0;
+	ssize_t rr = read(0, &byte, 1);
+	dt = now() - t0;
+	printf("read interrupted by SIGALRM: %zd %s, handler ran: %d, waited 0.2..5 s: %d\n", rr, strerror(errno), alarms, dt > 0.2 && dt < 5.0);
 
 	/* Cooked mode with some changes, through each of the three actions. */
 	t = orig;

@@ -196,6 +196,14 @@ function readStream(task: Task, file: OpenFile, buf: Uint8Array, nonBlock: boole
 async function readTty(task: Task, file: OpenFile, buf: Uint8Array): Promise<Uint8Array> {
   if (nonBlocking(task, file) && !streamReadable(task, file)) throw new SyscallError(Errno.EAGAIN);
   for (;;) {
+    // A host read cannot be called back once started, so a read that would wait for input
+    // without limit first waits for the input, which a signal interrupts (EINTR, or a restart).
+    // A read with VMIN = 0 ends by itself (VTIME) and a process outside the terminal's foreground
+    // group reads at once: the host's read is what stops it with SIGTTIN (or fails with EIO).
+    if (!nonBlocking(task, file) && waitsForInput(task, file) && inForeground(task, file) && !streamReadable(task, file)) {
+      if (!(await waitReady(task, file, HostPoll.READ))) throw new SyscallError(ERESTARTSYS);
+      continue;
+    }
     try {
       const n = await task.host.fs.readAsync(file.hostFd, buf, null);
       return buf.subarray(0, n);
@@ -203,6 +211,25 @@ async function readTty(task: Task, file: OpenFile, buf: Uint8Array): Promise<Uin
       if (!isAgain(err) || nonBlocking(task, file)) throw err;
       if (!(await waitReady(task, file, HostPoll.READ))) throw new SyscallError(ERESTARTSYS);
     }
+  }
+}
+
+/** Whether a read of the terminal waits until input comes: canonical mode, or VMIN > 0 (false when the host cannot tell). */
+function waitsForInput(task: Task, file: OpenFile): boolean {
+  try {
+    const t = task.host.terminal.getAttr(file.hostFd);
+    return t.lflag.has('ICANON') || (t.cc['VMIN'] ?? 0) > 0;
+  } catch {
+    return false;
+  }
+}
+
+/** Whether this process is in the foreground process group of the terminal `file` is (true when the host cannot tell). */
+function inForeground(task: Task, file: OpenFile): boolean {
+  try {
+    return task.host.terminal.getForegroundPgrp(file.hostFd) === task.host.processes.getpgid(0);
+  } catch {
+    return true;
   }
 }
 
