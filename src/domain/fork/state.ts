@@ -201,10 +201,56 @@ interface Codec {
   list<T>(v: readonly T[], item: (x: T | undefined) => T): T[];
 }
 
-class Writer implements Codec {
-  private buf = new Uint8Array(1 << 16);
-  private view = new DataView(this.buf.buffer);
+/** The first pass of encoding: only counts the bytes, so the writer allocates once (pages make up most of a state). */
+class Sizer implements Codec {
   len = 0;
+  u8(v: number): number {
+    this.len += 1;
+    return v;
+  }
+  u32(v: number): number {
+    this.len += 4;
+    return v;
+  }
+  i32(v: number): number {
+    this.len += 4;
+    return v;
+  }
+  u64(v: bigint): bigint {
+    this.len += 8;
+    return v;
+  }
+  f64(v: number): number {
+    this.len += 8;
+    return v;
+  }
+  bool(v: boolean): boolean {
+    this.len += 1;
+    return v;
+  }
+  str(v: string): string {
+    this.len += 4 + v.length;
+    return v;
+  }
+  bytes(v: Uint8Array): Uint8Array {
+    this.len += 4 + v.length;
+    return v;
+  }
+  list<T>(v: readonly T[], item: (x: T | undefined) => T): T[] {
+    this.len += 4;
+    return v.map((x) => item(x));
+  }
+}
+
+class Writer implements Codec {
+  private buf: Uint8Array;
+  private view: DataView;
+  len = 0;
+
+  constructor(size = 1 << 16) {
+    this.buf = new Uint8Array(size);
+    this.view = new DataView(this.buf.buffer);
+  }
 
   private room(n: number): void {
     if (this.len + n <= this.buf.length) return;
@@ -267,7 +313,7 @@ class Writer implements Codec {
     return v.map((x) => item(x));
   }
   result(): Uint8Array {
-    return this.buf.slice(0, this.len);
+    return this.len === this.buf.length ? this.buf : this.buf.slice(0, this.len);
   }
 }
 
@@ -466,7 +512,11 @@ function codec(c: Codec, s: ForkState | undefined): ForkState {
 
 export function encodeForkState(s: ForkState): Uint8Array {
   check(s);
-  const w = new Writer();
+  const sizer = new Sizer();
+  sizer.str(FORK_STATE_MAGIC);
+  sizer.u32(FORK_STATE_VERSION);
+  codec(sizer, s);
+  const w = new Writer(sizer.len);
   w.str(FORK_STATE_MAGIC);
   w.u32(FORK_STATE_VERSION);
   codec(w, s);
