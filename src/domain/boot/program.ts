@@ -22,6 +22,7 @@ import { printable } from '../printable.js';
 import { buildAuxv } from './auxv.js';
 import { loadElf, LoadError, type ElfFile, type LoadedImage } from './loader.js';
 import { newAddressSpace, type Machine } from './machine.js';
+import { pageDown, pageUp } from '../memory/layout.js';
 import { buildInitialStack } from './stack.js';
 
 /** Why a program could not be loaded: execve's errno, and the line a shell would print. */
@@ -183,19 +184,93 @@ export function parseExecutable(file: ElfSource, shown: string, ctx: FsContext):
     if (e instanceof HostError) throw new ExecError(linuxErrnoFromHostCode(e.code), `${shown}: ${errnoMessage(e.code)}`);
     throw e;
   }
-  if (elf.interp !== undefined) {
-    // PT_INTERP is a guest path: it resolves through the sysroot like any other. It is the
-    // file's text, so it is escaped: it must not forge lines or reach the terminal raw.
-    throw new ExecError(
-      Errno.ENOEXEC,
-      `${shown}: dynamically linked (interpreter ${printable(elf.interp)} ${interpreterWhere(ctx, elf.interp)}); loading an ELF interpreter is not supported yet`,
-    );
-  }
   return elf;
 }
 
-function loadImage(as: AddressSpace, elf: ElfImage, file: ElfFile, shown: string, guestPath: string): LoadedImage {
-  const base = elf.header.type === ET_DYN ? as.layout.pieBase : 0;
+/** The program interpreter (PT_INTERP, the dynamic linker), open and checked. */
+interface Interpreter {
+  readonly file: HostExecFile;
+  readonly elf: ElfImage;
+  readonly guestPath: string;
+}
+
+/**
+ * Open and check the interpreter a dynamically linked program names, as
+ * load_elf_binary() does: PT_INTERP is a guest path, so it resolves through
+ * the sysroot like any other. Not there is ENOENT (a shell's 127), with the
+ * one line that says where it was looked for and that --sysroot is the fix;
+ * an interpreter that is no AArch64 ELF, or wants an interpreter itself, is
+ * ELIBBAD. PT_INTERP is the file's text: it is escaped in every message.
+ */
+function openInterpreter(fs: HostFs, ctx: FsContext, interp: string, shown: string): Interpreter {
+  const named = printable(interp);
+  let opened: { file: HostExecFile; guestPath: string };
+  try {
+    opened = openExecutable(fs, ctx, guestPathOfArg(interp), named);
+  } catch (e) {
+    if (e instanceof ExecError && (e.errno === Errno.ENOENT || e.errno === Errno.ENOTDIR)) {
+      const fix =
+        ctx.sysroot === null
+          ? 'a dynamically linked program needs the root of its distribution: give it with --sysroot DIR'
+          : 'is the sysroot the root of the distribution this program is from?';
+      throw new ExecError(Errno.ENOENT, `${shown}: its interpreter ${named} was not found (looked for ${interpreterWhere(ctx, interp)}); ${fix}`);
+    }
+    if (e instanceof ExecError) throw new ExecError(e.errno, `${shown}: interpreter ${e.message}`);
+    throw e;
+  }
+  try {
+    let elf: ElfImage;
+    try {
+      elf = parseElf(opened.file);
+    } catch (e) {
+      if (e instanceof ElfError) throw new ExecError(Errno.ELIBBAD, `${shown}: interpreter ${named}: ${e.message}`);
+      if (e instanceof HostError) throw new ExecError(linuxErrnoFromHostCode(e.code), `${shown}: interpreter ${named}: ${errnoMessage(e.code)}`);
+      throw e;
+    }
+    if (elf.interp !== undefined) throw new ExecError(Errno.ELIBBAD, `${shown}: interpreter ${named} names an interpreter itself`);
+    return { file: opened.file, elf, guestPath: opened.guestPath };
+  } catch (e) {
+    opened.file.close();
+    throw e;
+  }
+}
+
+/** The largest power-of-two p_align of the PT_LOADs (maximum_alignment() in binfmt_elf.c), at least a page. */
+export function maximumAlignment(elf: ElfImage): number {
+  let align = 4096;
+  for (const p of elf.loads) if (p.align > align && (p.align & (p.align - 1)) === 0) align = p.align;
+  return align;
+}
+
+/**
+ * Where an ET_DYN executable's lowest page goes, as load_elf_binary() places
+ * it without randomization: one that has an interpreter (a PIE) at
+ * ELF_ET_DYN_BASE aligned down to its segments' alignment; one without (a
+ * static PIE, or the dynamic linker run as a program) at the same base, as
+ * elfuse has always loaded static PIEs.
+ */
+export function executableBase(as: AddressSpace, elf: ElfImage): number {
+  if (elf.header.type !== ET_DYN) return 0;
+  if (elf.interp === undefined) return as.layout.pieBase;
+  const align = maximumAlignment(elf);
+  return as.layout.pieBase - (as.layout.pieBase % align);
+}
+
+/**
+ * Where an ET_DYN interpreter's lowest page goes: the whole span of its
+ * segments is one mmap of no fixed address (load_elf_interp's
+ * total_mapping_size), so it sits top-down below mmap_base, under what is
+ * mapped there already. An ET_EXEC interpreter loads where it says.
+ */
+export function interpreterBase(as: AddressSpace, elf: ElfImage): number {
+  if (elf.header.type !== ET_DYN) return 0;
+  const span = pageUp(elf.loadEnd) - pageDown(elf.loadStart);
+  const at = as.findFree(span);
+  if (at < 0) throw new ExecError(-at, `no room for the interpreter's ${span} bytes`);
+  return at;
+}
+
+function loadImage(as: AddressSpace, elf: ElfImage, file: ElfFile, shown: string, guestPath: string, base: number): LoadedImage {
   try {
     return loadElf(as, elf, file, { base, name: guestPath });
   } catch (e) {
@@ -229,7 +304,10 @@ export interface Program {
   readonly as: AddressSpace;
   readonly mem: GuestMemory;
   readonly elf: ElfImage;
+  /** The executable's image. */
   readonly image: LoadedImage;
+  /** Where the process starts: the interpreter's entry for a dynamically linked program, else the image's. */
+  readonly entry: number;
   readonly sp: number;
   readonly procImage: ProcImage;
   /** The program's canonical guest path (/proc/self/exe). */
@@ -241,11 +319,16 @@ export interface Program {
 export function loadProgram(m: Machine, ctx: FsContext, host: HostPorts, spec: ProgramSpec): Program {
   const { file, guestPath } = openExecutable(host.fs, ctx, spec.path, spec.shown);
   let as: AddressSpace | undefined;
+  let interp: Interpreter | undefined;
   try {
     const elf = parseExecutable(file, spec.shown, ctx);
+    if (elf.interp !== undefined) interp = openInterpreter(host.fs, ctx, elf.interp, spec.shown);
     const space = newAddressSpace(m);
     as = space.as;
-    const image = loadImage(space.as, elf, file, spec.shown, guestPath);
+    const image = loadImage(space.as, elf, file, spec.shown, guestPath, executableBase(space.as, elf));
+    // The interpreter after the executable, as load_elf_binary maps them; the process starts in it.
+    const interpImage = interp && loadImage(space.as, interp.elf, interp.file, spec.shown, interp.guestPath, interpreterBase(space.as, interp.elf));
+    const entry = interpImage ? interpImage.entry : image.entry;
     space.as.setBrk(image.brkStart);
     const random16 = new Uint8Array(16);
     host.random.fill(random16);
@@ -253,7 +336,8 @@ export function loadProgram(m: Machine, ctx: FsContext, host: HostPorts, spec: P
       phdr: image.phdrVa,
       phent: elf.header.phentsize,
       phnum: elf.header.phnum,
-      base: 0,
+      // AT_BASE: the interpreter's load bias; AT_ENTRY stays the program's own entry.
+      base: interpImage ? interpImage.loadBias : 0,
       entry: image.entry,
       ...spec.ids,
       hwcap: m.hwcap,
@@ -270,7 +354,8 @@ export function loadProgram(m: Machine, ctx: FsContext, host: HostPorts, spec: P
     }
     if (spec.verbose) {
       spec.log(
-        `elfuse: loaded ${spec.shown}: ${elf.header.type === ET_DYN ? 'static-pie' : 'static'}, entry 0x${image.entry.toString(16)}, ` +
+        `elfuse: loaded ${spec.shown}: ${describeImage(elf)} at 0x${image.start.toString(16)}, entry 0x${image.entry.toString(16)}, ` +
+          (interp && interpImage ? `interpreter ${printable(interp.guestPath)} at 0x${interpImage.start.toString(16)}, entry 0x${interpImage.entry.toString(16)}, ` : '') +
           `brk 0x${image.brkStart.toString(16)}, sp 0x${sp.toString(16)}, hwcap 0x${m.hwcap.toString(16)}`,
       );
     }
@@ -282,20 +367,31 @@ export function loadProgram(m: Machine, ctx: FsContext, host: HostPorts, spec: P
       midr: m.ids.midr,
       startCode: image.start,
       endCode: image.end,
-      segments: elf.loads.map((p) => ({
-        start: Math.floor((p.vaddr + bias) / 4096) * 4096,
-        end: Math.ceil((p.vaddr + bias + p.memsz) / 4096) * 4096,
-        offset: Math.floor(p.offset / 4096) * 4096,
-      })),
+      segments: [...segmentsOf(elf, bias), ...(interp && interpImage ? segmentsOf(interp.elf, interpImage.loadBias) : [])],
     });
-    return { as: space.as, mem: space.mem, elf, image, sp, procImage, guestPath, bytes: spec.wantBytes ? file.read(0, file.size) : null };
+    return { as: space.as, mem: space.mem, elf, image, entry, sp, procImage, guestPath, bytes: spec.wantBytes ? file.read(0, file.size) : null };
   } catch (e) {
     as?.clear();
     throw e;
   } finally {
-    // The mappings hold their own references to the file.
+    // The mappings hold their own references to the files.
     file.close();
+    interp?.file.close();
   }
+}
+
+function describeImage(elf: ElfImage): string {
+  if (elf.interp !== undefined) return elf.header.type === ET_DYN ? 'dynamic pie' : 'dynamic';
+  return elf.header.type === ET_DYN ? 'static-pie' : 'static';
+}
+
+/** The page ranges of an image's PT_LOADs and their file offsets, for /proc/self/maps. */
+function segmentsOf(elf: ElfImage, bias: number): { start: number; end: number; offset: number }[] {
+  return elf.loads.map((p) => ({
+    start: pageDown(p.vaddr + bias),
+    end: pageUp(p.vaddr + bias + p.memsz),
+    offset: pageDown(p.offset),
+  }));
 }
 
 /** The guest path of a command-line string (its UTF-8 bytes). */

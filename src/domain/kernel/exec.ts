@@ -187,11 +187,11 @@ function doExecve(task: Task, dirfd: number, path: HostPath, argvPtr: number, en
   task.robustList = { head: 0n, len: 0n };
   const base = execfn.slice(execfn.lastIndexOf('/') + 1);
   task.setComm(pathBytes(base));
-  enterEl0(machine, prog.as, { sp: BigInt(prog.sp), pc: BigInt(prog.image.entry), pstate: 0n }, false);
+  enterEl0(machine, prog.as, { sp: BigInt(prog.sp), pc: BigInt(prog.entry), pstate: 0n }, false);
   // A vfork parent waits for this (mm_release's complete_vfork_done).
   task.reportToParent?.('released', 0);
   publishSelf(task);
-  task.trace(`elfuse: execve ${printable(displayPath(file))}: entry 0x${prog.image.entry.toString(16)}`);
+  task.trace(`elfuse: execve ${printable(displayPath(file))}: entry 0x${prog.entry.toString(16)}`);
   return 0;
 }
 

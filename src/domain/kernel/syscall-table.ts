@@ -10,6 +10,7 @@
 
 import { execSyscalls } from './exec.js';
 import { forkSyscalls } from './fork.js';
+import { futexSyscalls } from './futex.js';
 import { pidfdSyscalls } from './pidfd.js';
 import { pipeSyscalls } from './pipe.js';
 import { waitSyscalls } from './wait.js';
@@ -363,6 +364,7 @@ const STUBS: Readonly<Record<string, SyscallImpl>> = {
 const IMPLEMENTED: Readonly<Record<string, SyscallImpl>> = joinFamilies({
   execSyscalls,
   forkSyscalls,
+  futexSyscalls,
   pidfdSyscalls,
   pipeSyscalls,
   waitSyscalls,
