@@ -735,6 +735,9 @@ static void test_rw(void) {
   T("readv iovcnt 1025", syscall(SYS_readv, fd, iov, 1025));
   struct iovec w[2] = {{"AB", 2}, {"CD", 2}};
   T("writev", writev(fd, w, 2));
+  /* An empty iovec between two others: the bytes after it are written too. */
+  struct iovec gap[3] = {{"ab", 2}, {"", 0}, {"cd", 2}};
+  T("writev with an empty iovec between", writev(fd, gap, 3));
   T("preadv at 2", preadv(fd, iov, 2, 2));
   printf("preadv %.3s|%.4s offset %ld\n", buf, buf + 10, (long)lseek(fd, 0, SEEK_CUR));
   T("pwritev at 1", pwritev(fd, w, 2, 1));

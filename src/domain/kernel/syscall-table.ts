@@ -29,6 +29,7 @@ import { sysvShmSyscalls } from './sysv-shm.js';
 import { Errno } from './errno.js';
 import type { ArgFormat, SupportLevel, SyscallHandler, SyscallImpl } from './syscall-args.js';
 import { timeSyscalls } from './time.js';
+import { xattrSyscalls } from './xattr.js';
 
 export interface SyscallEntry {
   readonly nr: number;
@@ -381,6 +382,7 @@ const IMPLEMENTED: Readonly<Record<string, SyscallImpl>> = joinFamilies({
   processSyscalls,
   signalSyscalls,
   timeSyscalls,
+  xattrSyscalls,
   STUBS,
 });
 
