@@ -206,6 +206,98 @@ describe('the dynamic linker run as a program', () => {
   });
 });
 
+/** readelf's view of a sysroot file: program header count, entry, PT_PHDR and the PT_LOAD span. */
+function readelf(guestPath: string): { phnum: number; entry: number; phdr: number; span: number } {
+  const out = execFileSync('aarch64-linux-gnu-readelf', ['-hlW', join(SYSROOT, guestPath)], { encoding: 'utf8' });
+  const loads = out.split('\n').filter((l) => /^\s+LOAD\s/.test(l)).map((l) => l.trim().split(/\s+/));
+  const phdr = out.split('\n').find((l) => /^\s+PHDR\s/.test(l))?.trim().split(/\s+/);
+  return {
+    phnum: Number(/Number of program headers:\s+(\d+)/.exec(out)?.[1]),
+    entry: Number(/Entry point address:\s+(0x[0-9a-f]+)/.exec(out)?.[1]),
+    phdr: phdr ? Number(phdr[2]) : NaN,
+    span: Math.ceil(Math.max(...loads.map((f) => Number(f[2]) + Number(f[5]))) / 4096) * 4096,
+  };
+}
+
+describe('what a dynamic program is started with', () => {
+  test('the auxiliary vector (glibc LD_SHOW_AUXV) holds the program, its interpreter and the process', async (ctx) => {
+    requireSysroot(ctx);
+    // LD_SHOW_AUXV only in the guest: the host's own dynamic programs would print theirs too.
+    const r = await runElfuse(['--sysroot', SYSROOT, bin('env'), 'LD_SHOW_AUXV=1', bin('true')], { cwd: dir });
+    expect(r.stderr.toString()).toBe('');
+    expect(r.status).toBe(0);
+    const auxv = new Map(
+      r.stdout
+        .toString()
+        .trim()
+        .split('\n')
+        .map((l) => /^(AT_\w+):\s+(.*)$/.exec(l)!.slice(1, 3) as [string, string]),
+    );
+    const exe = readelf(bin('true'));
+    const ld = readelf('/usr/lib/aarch64-linux-gnu/ld-linux-aarch64.so.1');
+    // Linux without randomization: the PIE at ELF_ET_DYN_BASE aligned to 64 KiB, ld.so as one
+    // mapping right below mmap_base (128 MiB under elfuse's stack top, 0xfffffffff000).
+    const bias = 0xaaaaaaaa0000;
+    const hex = (n: number): string => `0x${n.toString(16)}`;
+    expect(auxv.get('AT_PHDR')).toBe(hex(bias + exe.phdr));
+    expect(auxv.get('AT_ENTRY')).toBe(hex(bias + exe.entry));
+    expect(auxv.get('AT_PHNUM')).toBe(String(exe.phnum));
+    expect(auxv.get('AT_PHENT')).toBe('56');
+    expect(auxv.get('AT_BASE')).toBe(hex(0xfffffffff000 - 128 * 1024 * 1024 - ld.span));
+    expect(auxv.get('AT_EXECFN')).toBe(bin('true'));
+    expect(auxv.get('AT_PLATFORM')).toBe('aarch64');
+    expect(auxv.get('AT_PAGESZ')).toBe('4096');
+    expect(auxv.get('AT_CLKTCK')).toBe('100');
+    expect(auxv.get('AT_SECURE')).toBe('0');
+    expect(auxv.get('AT_FLAGS')).toBe('0x0');
+    expect(auxv.get('AT_UID')).toBe(String(process.getuid?.()));
+    expect(auxv.get('AT_EGID')).toBe(String(process.getegid?.()));
+    expect(auxv.has('AT_RANDOM') && auxv.has('AT_HWCAP') && auxv.has('AT_HWCAP2') && auxv.has('AT_MINSIGSTKSZ')).toBe(true);
+  });
+
+  test('/proc/self/maps names the program, ld.so and every library it loaded, as under qemu-aarch64', async (ctx) => {
+    requireSysroot(ctx);
+    const { elfuse, qemu } = await runDynamic([bin('cat'), '/proc/self/maps']);
+    expect(elfuse.status).toBe(0);
+    // qemu-aarch64 shows the host paths of the sysroot's files: the guest path is what follows ROOT.
+    const files = (r: RunResult): string[] => [
+      ...new Set(
+        r.stdout
+          .toString()
+          .split('\n')
+          .map((l) => l.split(/\s+/)[5] ?? '')
+          .filter((n) => n.startsWith('/'))
+          .map((n) => (n.startsWith(SYSROOT) ? n.slice(SYSROOT.length) : n)),
+      ),
+    ].sort();
+    expect(files(elfuse)).toEqual(files(qemu));
+    expect(files(elfuse)).toEqual(expect.arrayContaining([bin('cat'), '/usr/lib/aarch64-linux-gnu/ld-linux-aarch64.so.1', '/usr/lib/aarch64-linux-gnu/libc.so.6']));
+  });
+
+  test('without --sysroot, one line names the interpreter and --sysroot; status 127', async (ctx) => {
+    requireSysroot(ctx);
+    const r = await runElfuse([join(SYSROOT, bin('true'))], { cwd: dir });
+    expect(r.status).toBe(127);
+    expect(r.stdout.length).toBe(0);
+    expect(r.stderr.toString()).toBe(
+      `elfuse: ${join(SYSROOT, bin('true'))}: its interpreter /lib/ld-linux-aarch64.so.1 is not on this host; a dynamically linked program needs the root of its distribution: give it with --sysroot DIR\n`,
+    );
+  });
+
+  test('a sysroot without the interpreter: 127, naming the sysroot', async (ctx) => {
+    requireSysroot(ctx);
+    const r = await runElfuse(['--sysroot', dir, join(SYSROOT, bin('true'))], { cwd: dir });
+    expect(r.status).toBe(127);
+    expect(r.stderr.toString()).toMatch(new RegExp(`its interpreter /lib/ld-linux-aarch64.so.1 is neither in the sysroot ${dir} nor on the host`));
+  });
+
+  test('a guest execve of a dynamic program runs it with its interpreter', async (ctx) => {
+    requireSysroot(ctx);
+    const { elfuse, qemu } = await runDynamic([bin('env'), bin('sha256sum'), 'fruits']);
+    expectSameRun(elfuse, qemu);
+  });
+});
+
 /** Every entry under `root` as "path mode size mtime target-or-content-hash", sorted. */
 function treeListing(root: string): string[] {
   const out: string[] = [];
