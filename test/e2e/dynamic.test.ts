@@ -15,7 +15,7 @@
  * Python cases run only with ELFUSE_FULL=1 (CI), and stay small.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, lstatSync, rmSync, utimesSync, writeFileSync, symlinkSync, chmodSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, lstatSync, rmSync, utimesSync, writeFileSync, symlinkSync, chmodSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test, type TestContext } from 'vitest';
@@ -46,10 +46,13 @@ beforeAll(() => {
   chmodSync(join(tree, 'sub/b.txt'), 0o640);
   symlinkSync('a.txt', join(tree, 'link'));
   for (const p of ['a.txt', 'sub/b.txt', 'sub/deeper/c.bin', 'sub/deeper', 'sub', '.']) utimesSync(join(tree, p), 1_600_000_000, 1_600_000_000);
-  // Archives made on the host, listed by the guest's tar (which runs gzip or xz).
+  // Archives made on the host (tar and gzip are Essential in Debian), listed by the guest's tar
+  // (which runs gzip or xz); the .txz is compressed by the sysroot's xz under qemu-aarch64.
   execFileSync('tar', ['-czf', join(dir, 'tree.tgz'), '--sort=name', '--mtime=@0', '--owner=0', '--group=0', '--numeric-owner', '-C', tree, '.']);
-  execFileSync('tar', ['-cJf', join(dir, 'tree.txz'), '--sort=name', '--mtime=@0', '--owner=0', '--group=0', '--numeric-owner', '-C', tree, '.']);
-  execFileSync('sqlite3', [join(dir, 'db.sqlite'), 'create table p(id integer primary key, name text); insert into p values (1,"ann"),(2,"bob"),(3,"cy");' + 'create table o(pid int, item text); insert into o values (1,"tea"),(1,"jam"),(3,"pen");'], { stdio: 'ignore' });
+  execFileSync('tar', ['-cf', join(dir, 'tree.tar'), '--sort=name', '--mtime=@0', '--owner=0', '--group=0', '--numeric-owner', '-C', tree, '.']);
+  if (existsSync(join(SYSROOT, 'usr/bin/xz'))) {
+    writeFileSync(join(dir, 'tree.txz'), execFileSync(QEMU, [join(SYSROOT, 'usr/bin/xz'), '-c', join(dir, 'tree.tar')], { env: { QEMU_LD_PREFIX: SYSROOT } }));
+  }
 });
 
 afterAll(() => {
@@ -81,6 +84,8 @@ function requireSysroot(ctx: TestContext): void {
 }
 
 const bin = (name: string): string => `/usr/bin/${name}`;
+/** Two small tables for the sqlite3 cases. */
+const PEOPLE = "create table p(id integer primary key, name text); insert into p values (1, 'ann'), (2, 'bob'), (3, 'cy'); create table o(pid int, item text); insert into o values (1, 'tea'), (1, 'jam'), (3, 'pen');";
 
 const CASES: Readonly<Record<string, Case>> = {
   // coreutils
@@ -157,8 +162,9 @@ const CASES: Readonly<Record<string, Case>> = {
   'lua script': { argv: [bin('lua5.4'), 'prog.lua'] },
   'lua error (status 1)': { argv: [bin('lua5.4'), '-e', 'error("boom")'] },
   'sqlite3 create/insert/select': { argv: [bin('sqlite3'), ':memory:', 'create table t(a int, b text); insert into t values (2, "two"), (1, "one"), (3, "three"); select * from t order by a; select count(*), sum(a), avg(a) from t;'] },
-  'sqlite3 join': { argv: [bin('sqlite3'), 'db.sqlite', 'select p.name, o.item from p join o on o.pid = p.id order by p.name, o.item; select name from p where id not in (select pid from o);'] },
-  'sqlite3 -json': { argv: [bin('sqlite3'), '-json', 'db.sqlite', 'select * from p order by id'] },
+  'sqlite3 join': { argv: [bin('sqlite3'), ':memory:', `${PEOPLE} select p.name, o.item from p join o on o.pid = p.id order by p.name, o.item; select name from p where id not in (select pid from o);`] },
+  'sqlite3 -json': { argv: [bin('sqlite3'), '-json', ':memory:', `${PEOPLE} select * from p order by id;`] },
+  'sqlite3 from stdin': { argv: [bin('sqlite3')], input: `${PEOPLE}\n.mode csv\nselect id, upper(name), length(name) from p;\n` },
   'jq': { argv: [bin('jq'), '-c', '{name, total: (.n | add), sorted: (.n | sort), k: .nested.k}', 'data.json'] },
   'jq -r': { argv: [bin('jq'), '-r', '.tags[] | ascii_upcase', 'data.json'] },
   'jq error (status 5)': { argv: [bin('jq'), '.a.b.c'], input: '{"a": 3}\n' },
