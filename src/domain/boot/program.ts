@@ -152,24 +152,7 @@ export function openExecutable(fs: HostFs, ctx: FsContext, path: HostPath, shown
   }
 }
 
-/** Where a guest path was found, for a message: the host file behind it, or why it was not. */
-function interpreterWhere(ctx: FsContext, interp: string): string {
-  try {
-    const t = walkPath(ctx, ctx.root, guestPathOfArg(interp), { follow: true });
-    if (t.kind !== 'host') return 'in /proc or /dev';
-    try {
-      if (t.st === null) return ctx.sysroot === null ? 'not found' : `not found in the sysroot ${printable(ctx.sysroot)} or on the host`;
-      return t.layer === 'sysroot' ? `at ${printable(`${ctx.sysroot}${t.guestPath}`)}` : `at ${printable(t.guestPath)} on the host`;
-    } finally {
-      t.release();
-    }
-  } catch (e) {
-    if (e instanceof SyscallError || e instanceof HostError) return 'not found';
-    throw e;
-  }
-}
-
-export function parseExecutable(file: ElfSource, shown: string, ctx: FsContext): ElfImage {
+export function parseExecutable(file: ElfSource, shown: string): ElfImage {
   let elf: ElfImage;
   try {
     elf = parseElf(file);
@@ -209,11 +192,13 @@ function openInterpreter(fs: HostFs, ctx: FsContext, interp: string, shown: stri
     opened = openExecutable(fs, ctx, guestPathOfArg(interp), named);
   } catch (e) {
     if (e instanceof ExecError && (e.errno === Errno.ENOENT || e.errno === Errno.ENOTDIR)) {
-      const fix =
+      const root = ctx.sysroot === null ? '' : printable(ctx.sysroot);
+      throw new ExecError(
+        Errno.ENOENT,
         ctx.sysroot === null
-          ? 'a dynamically linked program needs the root of its distribution: give it with --sysroot DIR'
-          : 'is the sysroot the root of the distribution this program is from?';
-      throw new ExecError(Errno.ENOENT, `${shown}: its interpreter ${named} was not found (looked for ${interpreterWhere(ctx, interp)}); ${fix}`);
+          ? `${shown}: its interpreter ${named} is not on this host; a dynamically linked program needs the root of its distribution: give it with --sysroot DIR`
+          : `${shown}: its interpreter ${named} is neither in the sysroot ${root} nor on the host; is ${root} the root of the distribution this program is from?`,
+      );
     }
     if (e instanceof ExecError) throw new ExecError(e.errno, `${shown}: interpreter ${e.message}`);
     throw e;
@@ -321,7 +306,7 @@ export function loadProgram(m: Machine, ctx: FsContext, host: HostPorts, spec: P
   let as: AddressSpace | undefined;
   let interp: Interpreter | undefined;
   try {
-    const elf = parseExecutable(file, spec.shown, ctx);
+    const elf = parseExecutable(file, spec.shown);
     if (elf.interp !== undefined) interp = openInterpreter(host.fs, ctx, elf.interp, spec.shown);
     const space = newAddressSpace(m);
     as = space.as;
