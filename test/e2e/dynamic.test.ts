@@ -19,7 +19,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, lstatSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test, type TestContext } from 'vitest';
-import { FULL, QEMU, QEMU_REF, ROOT, expectSameRun, requireReferences, run, runElfuse, type RunOptions, type RunResult } from './helpers.js';
+import { FULL, QEMU, QEMU_REF, ROOT, expectSameRun, requireQemuExec, requireReferences, run, runElfuse, runElfuseGuarded, runQemuExec, type RunOptions, type RunResult } from './helpers.js';
 
 export const SYSROOT = join(ROOT, '.cache/sysroot/bookworm-arm64');
 const SYSROOT_REF = { path: join(SYSROOT, 'usr/lib/aarch64-linux-gnu/libc.so.6'), fix: 'bash scripts/make-sysroot.sh' };
@@ -302,6 +302,42 @@ describe('what a dynamic program is started with', () => {
     const { elfuse, qemu } = await runDynamic([bin('env'), bin('sha256sum'), 'fruits']);
     expectSameRun(elfuse, qemu);
   });
+});
+
+/**
+ * Pipelines: bash runs the sysroot's programs by their host paths (PATH is
+ * ROOT/usr/bin), so under qemu-aarch64 each exec goes through the
+ * binfmt_misc entry of scripts/qemu-binfmt.sh to qemu-aarch64 again, with
+ * QEMU_LD_PREFIX inherited: a real reference for every stage. elfuse runs
+ * under the script's guard, which fails any exec elfuse would hand the host.
+ */
+const PIPELINES: Readonly<Record<string, string>> = {
+  'seq | sort -r | head': 'seq 1 2000 | sort -r | head -n 5',
+  'cat | gawk | sort -n | uniq -c | sort -rn | head': "cat text | gawk '{ print $1 % 10 }' | sort -n | uniq -c | sort -rn | head -n 3",
+  'jq | sed -E | tr': "jq -r '.tags[], .name' data.json | sed -E 's/^(.)/[\\1]/' | tr a-z A-Z",
+  'tar | gzip | gzip -d | tar -t | sort': 'tar -cf - -C tree . | gzip -n | gzip -d | tar -tf - | sort',
+  'command substitution and xargs': 'h=$(sha256sum fruits); echo "${h%% *}"; sqlite3 :memory: "select 6*7" | xargs expr 100 +',
+  'here-doc into perl into lua': "perl -ne 'print uc' <<EOF | lua5.4 -e 'for l in io.lines() do print(#l, l) end'\nabc\nhello world\nEOF",
+  'find | xargs wc | sort': 'find tree -type f -print0 | sort -z | xargs -0 wc -c',
+  'subshells, pipes and status': '(echo a; echo b) | (read x; read y; echo "$y$x"); false | true; echo "pipe status ${PIPESTATUS[*]}"; set -o pipefail; true | false; echo $?',
+};
+
+describe('pipelines of sysroot programs run by bash: elfuse against qemu-aarch64 through binfmt_misc', () => {
+  for (const [name, script] of Object.entries(PIPELINES)) {
+    test(name, async (ctx) => {
+      requireSysroot(ctx);
+      requireQemuExec(ctx);
+      const env = { PATH: join(SYSROOT, 'usr/bin'), QEMU_LD_PREFIX: SYSROOT };
+      const guardLog = join(dir, `guard-${name.replace(/\W+/g, '-')}.log`);
+      const bash = bin('bash');
+      const [elfuse, qemu] = await Promise.all([
+        runElfuseGuarded(guardLog, ['--sysroot', SYSROOT, bash, '-c', script], { cwd: dir, env }),
+        runQemuExec(['-0', bash, join(SYSROOT, bash), '-c', script], { cwd: dir, env }),
+      ]);
+      expectSameRun(elfuse, qemu);
+      expect(existsSync(guardLog) ? readFileSync(guardLog, 'utf8') : '').toBe('');
+    });
+  }
 });
 
 /** Every entry under `root` as "path mode size mtime target-or-content-hash", sorted. */
