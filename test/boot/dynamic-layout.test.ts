@@ -5,7 +5,8 @@
  * its largest p_align, an ET_EXEC where it says, the interpreter as one
  * mapping of its whole span top-down below mmap_base (under anything
  * already there). Checked on programs linked here by the cross toolchain and
- * on its own ld-linux-aarch64.so.1; the spans and alignments come from
+ * on its own ld-linux-aarch64.so.1 (also run as a program, like a static
+ * PIE: in the mmap area); the spans and alignments come from
  * readelf, not from elfuse's parser.
  */
 import { execFileSync } from 'node:child_process';
@@ -82,10 +83,23 @@ describe('dynamic executables and their interpreter: Linux placement', () => {
     if (align === 0x10000) expect(base).toBe(0xaaaaaaaa0000);
   });
 
-  it('an ET_EXEC loads where it says; a static PIE (no interpreter) at ELF_ET_DYN_BASE', () => {
+  it('an ET_EXEC loads where it says', () => {
     const { as } = memStack();
     expect(executableBase(as, parseElf(files['no-pie']!))).toBe(0);
-    expect(executableBase(as, parseElf(files['static-pie']!))).toBe(ELF_ET_DYN_BASE);
+  });
+
+  it('an ET_DYN without an interpreter (a static PIE, ld.so run as a program) goes top-down into the mmap area', () => {
+    for (const [name, path] of [
+      ['static-pie', join(dir, 'static-pie')],
+      ['ld.so', LDSO],
+    ] as const) {
+      const { as } = memStack();
+      const loads = readelfLoads(path);
+      const span = pageUp(Math.max(...loads.map((l) => l.vaddr + l.memsz)));
+      const align = Math.max(4096, ...loads.map((l) => l.align));
+      const top = MMAP_BASE - span;
+      expect(executableBase(as, parseElf(files[name]!)), name).toBe(top - (top % align));
+    }
   });
 
   it('the interpreter is one mapping of its whole span right below mmap_base', () => {

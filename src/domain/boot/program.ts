@@ -229,16 +229,26 @@ export function maximumAlignment(elf: ElfImage): number {
 
 /**
  * Where an ET_DYN executable's lowest page goes, as load_elf_binary() places
- * it without randomization: one that has an interpreter (a PIE) at
+ * it without randomization: a program with an interpreter (a PIE) at
  * ELF_ET_DYN_BASE aligned down to its segments' alignment; one without (a
- * static PIE, or the dynamic linker run as a program) at the same base, as
- * elfuse has always loaded static PIEs.
+ * static PIE, or the dynamic linker run as a program) in the mmap area, top
+ * down, as the loader itself would be, away from the programs it may load:
+ * one mmap of its whole span at no fixed address, aligned down likewise.
  */
 export function executableBase(as: AddressSpace, elf: ElfImage): number {
   if (elf.header.type !== ET_DYN) return 0;
-  if (elf.interp === undefined) return as.layout.pieBase;
   const align = maximumAlignment(elf);
-  return as.layout.pieBase - (as.layout.pieBase % align);
+  if (elf.interp !== undefined) return as.layout.pieBase - (as.layout.pieBase % align);
+  const at = topDown(as, elf);
+  return at - (at % align);
+}
+
+/** The address a no-fixed-address mmap of the image's whole span gets (top-down below mmap_base). */
+function topDown(as: AddressSpace, elf: ElfImage): number {
+  const span = pageUp(elf.loadEnd) - pageDown(elf.loadStart);
+  const at = as.findFree(span);
+  if (at < 0) throw new ExecError(-at, `no room for the image's ${span} bytes`);
+  return at;
 }
 
 /**
@@ -249,10 +259,7 @@ export function executableBase(as: AddressSpace, elf: ElfImage): number {
  */
 export function interpreterBase(as: AddressSpace, elf: ElfImage): number {
   if (elf.header.type !== ET_DYN) return 0;
-  const span = pageUp(elf.loadEnd) - pageDown(elf.loadStart);
-  const at = as.findFree(span);
-  if (at < 0) throw new ExecError(-at, `no room for the interpreter's ${span} bytes`);
-  return at;
+  return topDown(as, elf);
 }
 
 function loadImage(as: AddressSpace, elf: ElfImage, file: ElfFile, shown: string, guestPath: string, base: number): LoadedImage {
