@@ -63,6 +63,8 @@ interface Case {
   /** The program's guest path, then its arguments. */
   readonly argv: readonly string[];
   readonly input?: string;
+  /** Added to the environment of both runners (and so of the guest). */
+  readonly env?: Record<string, string>;
   /** Python: slow to start on the interpreter, run with ELFUSE_FULL=1 only. */
   readonly heavy?: boolean;
 }
@@ -119,6 +121,12 @@ const CASES: Readonly<Record<string, Case>> = {
   'od': { argv: [bin('od'), '-A', 'x', '-t', 'x1z', 'tree/a.txt'] },
   'cat -n': { argv: [bin('cat'), '-n', 'fruits'] },
   'factor': { argv: [bin('factor'), '1234567', '600851475143'] },
+  // /etc and /usr/share lookups through the sysroot (tzdata) or, where it has no such file, the host
+  'date in a time zone': { argv: [bin('date'), '-d', '@1700000000', '+%F %T %Z %z'], env: { TZ: 'Asia/Tokyo' } },
+  'date across DST': { argv: [bin('date'), '-d', '@1690000000', '+%F %T %Z %z'], env: { TZ: 'America/New_York' } },
+  'id': { argv: [bin('id')] },
+  'whoami': { argv: [bin('whoami')] },
+  'stat owner names': { argv: [bin('stat'), '-c', '%U:%G %u:%g %n', 'tree/a.txt', 'tree'] },
   'env -i': { argv: [bin('env'), '-i', 'A=1', 'B=2', bin('env')] },
   // bash (builtins only: a program bash runs would be the host's under qemu-aarch64)
   'bash arrays': { argv: [bin('bash'), '-c', 'a=(x y "z w"); a+=(v); echo ${#a[@]} "${a[2]}" "${a[@]:1:2}"; declare -A m=([k]=1 [j]=2); echo ${m[k]}${m[j]}'] },
@@ -186,7 +194,7 @@ describe('Debian bookworm arm64 programs: elfuse --sysroot against qemu-aarch64 
     const define = c.heavy && !FULL ? test.skip : test;
     define(name, { timeout: c.heavy ? PY_TIMEOUT_MS : 90_000 }, async (ctx) => {
       requireSysroot(ctx);
-      const { elfuse, qemu } = await runDynamic(c.argv, { ...(c.input !== undefined ? { input: c.input } : {}), timeoutMs: c.heavy ? PY_TIMEOUT_MS - 10_000 : 60_000 });
+      const { elfuse, qemu } = await runDynamic(c.argv, { ...(c.input !== undefined ? { input: c.input } : {}), ...(c.env ? { env: c.env } : {}), timeoutMs: c.heavy ? PY_TIMEOUT_MS - 10_000 : 60_000 });
       expectSameRun(elfuse, qemu);
     });
   }
