@@ -14,9 +14,11 @@
 //   dd bs=1      Debian busybox-static copying /dev/zero to /dev/null a byte
 //                at a time: two system calls per byte, the syscall path
 //   dynamic      Debian bookworm arm64's dynamically linked /usr/bin/true
-//                (start-up through ld.so and libc) and `python3 -c pass`,
-//                from the sysroot scripts/make-sysroot.sh builds: elfuse
-//                --sysroot against qemu-aarch64 -L
+//                (start-up through ld.so and libc), `python3 -c pass`, a
+//                python3 1M-iteration loop, a lua5.4 10M-iteration loop and
+//                a bash 20k-iteration loop, from the sysroot
+//                scripts/make-sysroot.sh builds: elfuse --sysroot against
+//                qemu-aarch64 -L
 // Each workload runs ELFUSE_BENCH_RUNS times under elfuse and under qemu,
 // alternately (elfuse, qemu, elfuse, qemu...), so both see the same load on
 // a busy machine. Every run is timed by /usr/bin/time: wall time, CPU time
@@ -389,6 +391,9 @@ async function main() {
     const dyn = (prog, ...args) => [() => ['--sysroot', sysroot, prog, ...args], () => ['-L', sysroot, '-0', prog, join(sysroot, prog), ...args]];
     workloads.splice(2, 0, ['start-up: dynamic /usr/bin/true', ...dyn('/usr/bin/true')]);
     workloads.push(['dynamic: python3 -c pass', ...dyn('/usr/bin/python3.11', '-c', 'pass')]);
+    workloads.push(['dynamic: python3 1M-iteration loop', ...dyn('/usr/bin/python3.11', '-c', 's = 0\nfor i in range(1000000): s += i\nprint(s)')]);
+    workloads.push(['dynamic: lua5.4 10M-iteration loop', ...dyn('/usr/bin/lua5.4', '-e', 'local s = 0 for i = 1, 10000000 do s = s + i end print(s)')]);
+    workloads.push(['dynamic: bash 20k-iteration loop', ...dyn('/usr/bin/bash', '-c', 'i=0; while ((i < 20000)); do ((i++)); done; echo $i')]);
   } else {
     console.error('bench: the arm64 sysroot missing, the dynamic rows skipped: run bash scripts/make-sysroot.sh');
   }

@@ -19,7 +19,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, lstatSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test, type TestContext } from 'vitest';
-import { FULL, QEMU, QEMU_REF, ROOT, expectSameRun, requireQemuExec, requireReferences, run, runElfuse, runElfuseGuarded, runQemuExec, type RunOptions, type RunResult } from './helpers.js';
+import { ELFUSE_COMMAND, FULL, QEMU, QEMU_REF, ROOT, expectSameRun, requireQemuExec, requireReferences, run, runElfuse, runElfuseGuarded, runQemuExec, type RunOptions, type RunResult } from './helpers.js';
 
 export const SYSROOT = join(ROOT, '.cache/sysroot/bookworm-arm64');
 const SYSROOT_REF = { path: join(SYSROOT, 'usr/lib/aarch64-linux-gnu/libc.so.6'), fix: 'bash scripts/make-sysroot.sh' };
@@ -303,6 +303,24 @@ describe('what a dynamic program is started with', () => {
     const r = await runElfuse(['--sysroot', dir, join(SYSROOT, bin('true'))], { cwd: dir });
     expect(r.status).toBe(127);
     expect(r.stderr.toString()).toMatch(new RegExp(`its interpreter /lib/ld-linux-aarch64.so.1 is neither in the sysroot ${dir} nor on the host`));
+  });
+
+  test('bash -c with stdin not a socket does not read ~/.bashrc (getpeername says ENOTSOCK)', async (ctx) => {
+    requireSysroot(ctx);
+    const home = join(dir, 'home');
+    mkdirSync(home, { recursive: true });
+    writeFileSync(join(home, '.bashrc'), 'echo "~/.bashrc was read"\n');
+    // Node gives a child a socket for stdin, and bash reads ~/.bashrc when stdin is a connected
+    // socket (as from sshd): the shell gives both runners /dev/null instead.
+    const viaDevNull = (argv: readonly string[], env: Record<string, string>): Promise<RunResult> =>
+      run('/bin/sh', ['-c', 'exec "$@" </dev/null', 'sh', ...argv], { cwd: dir, env: { HOME: home, ...env } });
+    const script = 'echo body';
+    const [elfuse, qemu] = await Promise.all([
+      viaDevNull([...ELFUSE_COMMAND, '--backend', 'interp', '--sysroot', SYSROOT, bin('bash'), '-c', script], {}),
+      viaDevNull([QEMU, '-0', bin('bash'), join(SYSROOT, bin('bash')), '-c', script], { QEMU_LD_PREFIX: SYSROOT }),
+    ]);
+    expectSameRun(elfuse, qemu);
+    expect(elfuse.stdout.toString()).toBe('body\n');
   });
 
   test('a guest execve of a dynamic program runs it with its interpreter', async (ctx) => {

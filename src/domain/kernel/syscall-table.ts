@@ -25,6 +25,7 @@ import { mmSyscalls } from './mm.js';
 import { pollSyscalls } from './poll.js';
 import { processSyscalls } from './process.js';
 import { signalSyscalls } from './signal.js';
+import { socketSyscalls } from './socket.js';
 import { sysvShmSyscalls } from './sysv-shm.js';
 import { Errno } from './errno.js';
 import type { ArgFormat, SupportLevel, SyscallHandler, SyscallImpl } from './syscall-args.js';
@@ -381,6 +382,7 @@ const IMPLEMENTED: Readonly<Record<string, SyscallImpl>> = joinFamilies({
   pollSyscalls,
   processSyscalls,
   signalSyscalls,
+  socketSyscalls,
   timeSyscalls,
   xattrSyscalls,
   STUBS,
