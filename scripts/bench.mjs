@@ -16,7 +16,8 @@
 //   dynamic      Debian bookworm arm64's dynamically linked /usr/bin/true
 //                (start-up through ld.so and libc), `python3 -c pass`, a
 //                python3 1M-iteration loop, a lua5.4 10M-iteration loop and
-//                a bash 20k-iteration loop, from the sysroot
+//                a bash 20k-iteration loop (--norc: with stdin a socket, as
+//                the benchmark gives it, bash -c would read ~/.bashrc), from the sysroot
 //                scripts/make-sysroot.sh builds: elfuse --sysroot against
 //                qemu-aarch64 -L
 // Each workload runs ELFUSE_BENCH_RUNS times under elfuse and under qemu,
@@ -393,7 +394,7 @@ async function main() {
     workloads.push(['dynamic: python3 -c pass', ...dyn('/usr/bin/python3.11', '-c', 'pass')]);
     workloads.push(['dynamic: python3 1M-iteration loop', ...dyn('/usr/bin/python3.11', '-c', 's = 0\nfor i in range(1000000): s += i\nprint(s)')]);
     workloads.push(['dynamic: lua5.4 10M-iteration loop', ...dyn('/usr/bin/lua5.4', '-e', 'local s = 0 for i = 1, 10000000 do s = s + i end print(s)')]);
-    workloads.push(['dynamic: bash 20k-iteration loop', ...dyn('/usr/bin/bash', '-c', 'i=0; while ((i < 20000)); do ((i++)); done; echo $i')]);
+    workloads.push(['dynamic: bash 20k-iteration loop', ...dyn('/usr/bin/bash', '--norc', '-c', 'i=0; while ((i < 20000)); do ((i++)); done; echo $i')]);
   } else {
     console.error('bench: the arm64 sysroot missing, the dynamic rows skipped: run bash scripts/make-sysroot.sh');
   }

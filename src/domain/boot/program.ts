@@ -18,11 +18,11 @@ import { SyscallError } from '../kernel/syscall-args.js';
 import type { AddressSpace, PageSource } from '../memory/address-space.js';
 import { OutOfMemoryError } from '../memory/frames.js';
 import type { GuestMemory } from '../memory/guest-memory.js';
+import { pageDown, pageUp } from '../memory/layout.js';
 import { printable } from '../printable.js';
 import { buildAuxv } from './auxv.js';
 import { loadElf, LoadError, type ElfFile, type LoadedImage } from './loader.js';
 import { newAddressSpace, type Machine } from './machine.js';
-import { pageDown, pageUp } from '../memory/layout.js';
 import { buildInitialStack } from './stack.js';
 
 /** Why a program could not be loaded: execve's errno, and the line a shell would print. */
@@ -247,7 +247,7 @@ export function executableBase(as: AddressSpace, elf: ElfImage): number {
 function topDown(as: AddressSpace, elf: ElfImage): number {
   const span = pageUp(elf.loadEnd) - pageDown(elf.loadStart);
   const at = as.findFree(span);
-  if (at < 0) throw new ExecError(-at, `no room for the image's ${span} bytes`);
+  if (at < 0) throw new LoadError(-at, `no room for its ${span} bytes below the mmap base`);
   return at;
 }
 
@@ -262,9 +262,10 @@ export function interpreterBase(as: AddressSpace, elf: ElfImage): number {
   return topDown(as, elf);
 }
 
-function loadImage(as: AddressSpace, elf: ElfImage, file: ElfFile, shown: string, guestPath: string, base: number): LoadedImage {
+/** Place (executableBase or interpreterBase) and map an image; every failure is an ExecError naming the program. */
+function loadImage(as: AddressSpace, elf: ElfImage, file: ElfFile, shown: string, guestPath: string, place: (as: AddressSpace, elf: ElfImage) => number): LoadedImage {
   try {
-    return loadElf(as, elf, file, { base, name: guestPath });
+    return loadElf(as, elf, file, { base: place(as, elf), name: guestPath });
   } catch (e) {
     if (e instanceof LoadError) throw new ExecError(e.errno, `${shown}: cannot load: ${e.message}`);
     if (e instanceof OutOfMemoryError) throw new ExecError(Errno.ENOMEM, `${shown}: cannot load: ${e.message}`);
@@ -317,9 +318,9 @@ export function loadProgram(m: Machine, ctx: FsContext, host: HostPorts, spec: P
     if (elf.interp !== undefined) interp = openInterpreter(host.fs, ctx, elf.interp, spec.shown);
     const space = newAddressSpace(m);
     as = space.as;
-    const image = loadImage(space.as, elf, file, spec.shown, guestPath, executableBase(space.as, elf));
+    const image = loadImage(space.as, elf, file, spec.shown, guestPath, executableBase);
     // The interpreter after the executable, as load_elf_binary maps them; the process starts in it.
-    const interpImage = interp && loadImage(space.as, interp.elf, interp.file, spec.shown, interp.guestPath, interpreterBase(space.as, interp.elf));
+    const interpImage = interp && loadImage(space.as, interp.elf, interp.file, spec.shown, interp.guestPath, interpreterBase);
     const entry = interpImage ? interpImage.entry : image.entry;
     space.as.setBrk(image.brkStart);
     const random16 = new Uint8Array(16);
