@@ -13,6 +13,13 @@
 //                (guests/src/map-count.c): the cost of mm calls with many VMAs
 //   dd bs=1      Debian busybox-static copying /dev/zero to /dev/null a byte
 //                at a time: two system calls per byte, the syscall path
+//   dynamic      Debian bookworm arm64's dynamically linked /usr/bin/true
+//                (start-up through ld.so and libc), `python3 -c pass`, a
+//                python3 1M-iteration loop, a lua5.4 10M-iteration loop and
+//                a bash 20k-iteration loop (--norc: with stdin a socket, as
+//                the benchmark gives it, bash -c would read ~/.bashrc), from the sysroot
+//                scripts/make-sysroot.sh builds: elfuse --sysroot against
+//                qemu-aarch64 -L
 // Each workload runs ELFUSE_BENCH_RUNS times under elfuse and under qemu,
 // alternately (elfuse, qemu, elfuse, qemu...), so both see the same load on
 // a busy machine. Every run is timed by /usr/bin/time: wall time, CPU time
@@ -62,6 +69,7 @@ const withQemu = process.env.ELFUSE_BENCH_QEMU !== '0';
 // ELFUSE_BENCH_CLI a script run by node in its place (to check this script itself).
 const elfuseBase = process.env.ELFUSE_BENCH_CLI ? [process.execPath, process.env.ELFUSE_BENCH_CLI] : [join(root, 'dist/elfuse')];
 const busybox = join(root, '.cache/arm64/busybox-static/bin/busybox');
+const sysroot = join(root, '.cache/sysroot/bookworm-arm64');
 const SEED = 0x2545f491;
 
 function hasCommand(name) {
@@ -115,14 +123,15 @@ const median = (xs) => {
   return a.length % 2 ? a[m] : (a[m - 1] + a[m]) / 2;
 };
 
-function bench(name, args) {
+/** A workload: elfuse and qemu-aarch64 run `args`, or qemu `qemuArgs` when its command line differs (-L). */
+function bench(name, args, qemuArgs = args) {
   const env = { ...process.env, ELFUSE_STATS: '1' };
   const e = [];
   const q = [];
   let same = true;
   for (let i = 0; i < runs && same; i++) {
     const er = timedRun(elfuseCmd(args), env);
-    const qr = withQemu ? timedRun(qemuCmd(args), process.env) : null;
+    const qr = withQemu ? timedRun(qemuCmd(qemuArgs), process.env) : null;
     if (i === 0 && qr && (er.status !== qr.status || Buffer.compare(er.stdout, qr.stdout) !== 0)) {
       const hint = er.stderr.trim().split('\n').slice(-3).join(' / ');
       console.error(`bench: ${name}: elfuse output differs from qemu-aarch64 (status ${er.status}): ${hint}`);
@@ -378,8 +387,19 @@ async function main() {
   } else {
     console.error('bench: busybox missing, its rows skipped: run bash scripts/fetch-arm64-debs.sh');
   }
+  if (existsSync(join(sysroot, 'usr/bin/python3.11'))) {
+    // The same guest path as argv[0] in both (qemu's -0), the files from the sysroot.
+    const dyn = (prog, ...args) => [() => ['--sysroot', sysroot, prog, ...args], () => ['-L', sysroot, '-0', prog, join(sysroot, prog), ...args]];
+    workloads.splice(2, 0, ['start-up: dynamic /usr/bin/true', ...dyn('/usr/bin/true')]);
+    workloads.push(['dynamic: python3 -c pass', ...dyn('/usr/bin/python3.11', '-c', 'pass')]);
+    workloads.push(['dynamic: python3 1M-iteration loop', ...dyn('/usr/bin/python3.11', '-c', 's = 0\nfor i in range(1000000): s += i\nprint(s)')]);
+    workloads.push(['dynamic: lua5.4 10M-iteration loop', ...dyn('/usr/bin/lua5.4', '-e', 'local s = 0 for i = 1, 10000000 do s = s + i end print(s)')]);
+    workloads.push(['dynamic: bash 20k-iteration loop', ...dyn('/usr/bin/bash', '--norc', '-c', 'i=0; while ((i < 20000)); do ((i++)); done; echo $i')]);
+  } else {
+    console.error('bench: the arm64 sysroot missing, the dynamic rows skipped: run bash scripts/make-sysroot.sh');
+  }
   const picked = (name) => !only || only.some((p) => p === 'cpu' || name.startsWith(p) || name.startsWith(`busybox ${p}`) || name.startsWith(`start-up: ${p}`));
-  const rows = workloads.filter(([name]) => picked(name)).map(([name, args]) => bench(name, args()));
+  const rows = workloads.filter(([name]) => picked(name)).map(([name, args, qemuArgs]) => bench(name, args(), qemuArgs ? qemuArgs() : args()));
   if (existsSync(busybox) && withQemu && (!only || only.includes('sh'))) rows.push(...(await processBenches()));
   console.log(`medians of ${runs} runs each, elfuse and qemu alternating; CPU time = user + system; RSS = the highest peak of the runs`);
   console.log('sh rows: peak RSS of the whole process tree (sum of VmRSS, sampled from /proc every 20 ms); qemu runs its execs through binfmt_misc');

@@ -735,6 +735,9 @@ static void test_rw(void) {
   T("readv iovcnt 1025", syscall(SYS_readv, fd, iov, 1025));
   struct iovec w[2] = {{"AB", 2}, {"CD", 2}};
   T("writev", writev(fd, w, 2));
+  /* An empty iovec between two others: the bytes after it are written too. */
+  struct iovec gap[3] = {{"ab", 2}, {"", 0}, {"cd", 2}};
+  T("writev with an empty iovec between", writev(fd, gap, 3));
   T("preadv at 2", preadv(fd, iov, 2, 2));
   printf("preadv %.3s|%.4s offset %ld\n", buf, buf + 10, (long)lseek(fd, 0, SEEK_CUR));
   T("pwritev at 1", pwritev(fd, w, 2, 1));
@@ -908,6 +911,36 @@ static void test_getdents(void) {
   T("getdents64 bad fd", syscall(SYS_getdents64, 99, buf, sizeof buf));
 }
 
+/* fadvise64: only advice, but its errors are Linux's (sort and cp call it on every input). */
+static void test_fadvise(void) {
+  printf("-- fadvise64\n");
+  put("adv", "advice\n");
+  int fd = open("adv", O_RDONLY);
+  for (int advice = 0; advice <= 5; advice++) {
+    char what[32];
+    snprintf(what, sizeof what, "fadvise64 advice %d", advice);
+    T(what, syscall(SYS_fadvise64, fd, 0L, 0L, advice));
+  }
+  T("fadvise64 advice 6", syscall(SYS_fadvise64, fd, 0L, 0L, 6));
+  T("fadvise64 advice -1", syscall(SYS_fadvise64, fd, 0L, 0L, -1));
+  T("fadvise64 negative length", syscall(SYS_fadvise64, fd, 0L, -1L, 0));
+  T("fadvise64 past the end", syscall(SYS_fadvise64, fd, 1L << 40, 10L, 2));
+  T("fadvise64 bad fd", syscall(SYS_fadvise64, 999, 0L, 0L, 0));
+  int p[2];
+  if (pipe(p) == 0) {
+    T("fadvise64 pipe", syscall(SYS_fadvise64, p[0], 0L, 0L, 0));
+    close(p[0]);
+    close(p[1]);
+  }
+  int dir = open(".", O_RDONLY | O_DIRECTORY);
+  T("fadvise64 directory", syscall(SYS_fadvise64, dir, 0L, 0L, 2));
+  close(dir);
+  int path = open("adv", O_PATH);
+  T("fadvise64 O_PATH", syscall(SYS_fadvise64, path, 0L, 0L, 0));
+  close(path);
+  close(fd);
+}
+
 int main(int argc, char **argv) {
   if (argc < 2 || chdir(argv[1]) < 0) {
     fprintf(stderr, "usage: fsops SCRATCH_DIR\n");
@@ -934,6 +967,7 @@ int main(int argc, char **argv) {
   test_rw();
   test_stat();
   test_getdents();
+  test_fadvise();
   printf("done\n");
   return 0;
 }

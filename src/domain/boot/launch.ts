@@ -114,7 +114,7 @@ export function prepareGuest(backend: Backend, host: HostPorts, opts: LaunchOpti
   }
   const m = machine;
   const p = prog;
-  startAtBoot(m, p.as, p.image.entry, p.sp);
+  startAtBoot(m, p.as, p.entry, p.sp);
   if (opts.verbose && ctx.sysroot !== null) {
     opts.log(`elfuse: sysroot ${printable(ctx.sysroot)}${ctx.foldsCase ? ' (case-folding volume: case-colliding names get token names)' : ''}`);
   }

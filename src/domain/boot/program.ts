@@ -18,6 +18,7 @@ import { SyscallError } from '../kernel/syscall-args.js';
 import type { AddressSpace, PageSource } from '../memory/address-space.js';
 import { OutOfMemoryError } from '../memory/frames.js';
 import type { GuestMemory } from '../memory/guest-memory.js';
+import { pageDown, pageUp } from '../memory/layout.js';
 import { printable } from '../printable.js';
 import { buildAuxv } from './auxv.js';
 import { loadElf, LoadError, type ElfFile, type LoadedImage } from './loader.js';
@@ -151,24 +152,7 @@ export function openExecutable(fs: HostFs, ctx: FsContext, path: HostPath, shown
   }
 }
 
-/** Where a guest path was found, for a message: the host file behind it, or why it was not. */
-function interpreterWhere(ctx: FsContext, interp: string): string {
-  try {
-    const t = walkPath(ctx, ctx.root, guestPathOfArg(interp), { follow: true });
-    if (t.kind !== 'host') return 'in /proc or /dev';
-    try {
-      if (t.st === null) return ctx.sysroot === null ? 'not found' : `not found in the sysroot ${printable(ctx.sysroot)} or on the host`;
-      return t.layer === 'sysroot' ? `at ${printable(`${ctx.sysroot}${t.guestPath}`)}` : `at ${printable(t.guestPath)} on the host`;
-    } finally {
-      t.release();
-    }
-  } catch (e) {
-    if (e instanceof SyscallError || e instanceof HostError) return 'not found';
-    throw e;
-  }
-}
-
-export function parseExecutable(file: ElfSource, shown: string, ctx: FsContext): ElfImage {
+export function parseExecutable(file: ElfSource, shown: string): ElfImage {
   let elf: ElfImage;
   try {
     elf = parseElf(file);
@@ -183,21 +167,105 @@ export function parseExecutable(file: ElfSource, shown: string, ctx: FsContext):
     if (e instanceof HostError) throw new ExecError(linuxErrnoFromHostCode(e.code), `${shown}: ${errnoMessage(e.code)}`);
     throw e;
   }
-  if (elf.interp !== undefined) {
-    // PT_INTERP is a guest path: it resolves through the sysroot like any other. It is the
-    // file's text, so it is escaped: it must not forge lines or reach the terminal raw.
-    throw new ExecError(
-      Errno.ENOEXEC,
-      `${shown}: dynamically linked (interpreter ${printable(elf.interp)} ${interpreterWhere(ctx, elf.interp)}); loading an ELF interpreter is not supported yet`,
-    );
-  }
   return elf;
 }
 
-function loadImage(as: AddressSpace, elf: ElfImage, file: ElfFile, shown: string, guestPath: string): LoadedImage {
-  const base = elf.header.type === ET_DYN ? as.layout.pieBase : 0;
+/** The program interpreter (PT_INTERP, the dynamic linker), open and checked. */
+interface Interpreter {
+  readonly file: HostExecFile;
+  readonly elf: ElfImage;
+  readonly guestPath: string;
+}
+
+/**
+ * Open and check the interpreter a dynamically linked program names, as
+ * load_elf_binary() does: PT_INTERP is a guest path, so it resolves through
+ * the sysroot like any other. Not there is ENOENT (a shell's 127), with the
+ * one line that says where it was looked for and that --sysroot is the fix;
+ * an interpreter that is no AArch64 ELF, or wants an interpreter itself, is
+ * ELIBBAD. PT_INTERP is the file's text: it is escaped in every message.
+ */
+function openInterpreter(fs: HostFs, ctx: FsContext, interp: string, shown: string): Interpreter {
+  const named = printable(interp);
+  let opened: { file: HostExecFile; guestPath: string };
   try {
-    return loadElf(as, elf, file, { base, name: guestPath });
+    opened = openExecutable(fs, ctx, guestPathOfArg(interp), named);
+  } catch (e) {
+    if (e instanceof ExecError && (e.errno === Errno.ENOENT || e.errno === Errno.ENOTDIR)) {
+      const root = ctx.sysroot === null ? '' : printable(ctx.sysroot);
+      throw new ExecError(
+        Errno.ENOENT,
+        ctx.sysroot === null
+          ? `${shown}: its interpreter ${named} is not on this host; a dynamically linked program needs the root of its distribution: give it with --sysroot DIR`
+          : `${shown}: its interpreter ${named} is neither in the sysroot ${root} nor on the host; is ${root} the root of the distribution this program is from?`,
+      );
+    }
+    if (e instanceof ExecError) throw new ExecError(e.errno, `${shown}: interpreter ${e.message}`);
+    throw e;
+  }
+  try {
+    let elf: ElfImage;
+    try {
+      elf = parseElf(opened.file);
+    } catch (e) {
+      if (e instanceof ElfError) throw new ExecError(Errno.ELIBBAD, `${shown}: interpreter ${named}: ${e.message}`);
+      if (e instanceof HostError) throw new ExecError(linuxErrnoFromHostCode(e.code), `${shown}: interpreter ${named}: ${errnoMessage(e.code)}`);
+      throw e;
+    }
+    if (elf.interp !== undefined) throw new ExecError(Errno.ELIBBAD, `${shown}: interpreter ${named} names an interpreter itself`);
+    return { file: opened.file, elf, guestPath: opened.guestPath };
+  } catch (e) {
+    opened.file.close();
+    throw e;
+  }
+}
+
+/** The largest power-of-two p_align of the PT_LOADs (maximum_alignment() in binfmt_elf.c), at least a page. */
+export function maximumAlignment(elf: ElfImage): number {
+  let align = 4096;
+  for (const p of elf.loads) if (p.align > align && (p.align & (p.align - 1)) === 0) align = p.align;
+  return align;
+}
+
+/**
+ * Where an ET_DYN executable's lowest page goes, as load_elf_binary() places
+ * it without randomization: a program with an interpreter (a PIE) at
+ * ELF_ET_DYN_BASE aligned down to its segments' alignment; one without (a
+ * static PIE, or the dynamic linker run as a program) in the mmap area, top
+ * down, as the loader itself would be, away from the programs it may load:
+ * one mmap of its whole span at no fixed address, aligned down likewise.
+ */
+export function executableBase(as: AddressSpace, elf: ElfImage): number {
+  if (elf.header.type !== ET_DYN) return 0;
+  const align = maximumAlignment(elf);
+  if (elf.interp !== undefined) return as.layout.pieBase - (as.layout.pieBase % align);
+  const at = topDown(as, elf);
+  return at - (at % align);
+}
+
+/** The address a no-fixed-address mmap of the image's whole span gets (top-down below mmap_base). */
+function topDown(as: AddressSpace, elf: ElfImage): number {
+  const span = pageUp(elf.loadEnd) - pageDown(elf.loadStart);
+  const at = as.findFree(span);
+  if (at < 0) throw new LoadError(-at, `no room for its ${span} bytes below the mmap base`);
+  return at;
+}
+
+/**
+ * Where an ET_DYN interpreter's lowest page goes: the whole span of its
+ * segments is one mmap of no fixed address (load_elf_interp's
+ * total_mapping_size), so it sits top-down below mmap_base, under what is
+ * mapped there already. An ET_EXEC interpreter loads where it says.
+ */
+export function interpreterBase(as: AddressSpace, elf: ElfImage): number {
+  if (elf.header.type !== ET_DYN) return 0;
+  return topDown(as, elf);
+}
+
+/** Place (executableBase or interpreterBase) and map an image; every failure is an ExecError naming the program. */
+function loadImage(as: AddressSpace, elf: ElfImage, file: ElfFile, shown: string, guestPath: string, place: (as: AddressSpace, elf: ElfImage) => number): LoadedImage {
+  try {
+    return loadElf(as, elf, file, { base: place(as, elf), name: guestPath });
   } catch (e) {
     if (e instanceof LoadError) throw new ExecError(e.errno, `${shown}: cannot load: ${e.message}`);
     if (e instanceof OutOfMemoryError) throw new ExecError(Errno.ENOMEM, `${shown}: cannot load: ${e.message}`);
@@ -229,7 +297,10 @@ export interface Program {
   readonly as: AddressSpace;
   readonly mem: GuestMemory;
   readonly elf: ElfImage;
+  /** The executable's image. */
   readonly image: LoadedImage;
+  /** Where the process starts: the interpreter's entry for a dynamically linked program, else the image's. */
+  readonly entry: number;
   readonly sp: number;
   readonly procImage: ProcImage;
   /** The program's canonical guest path (/proc/self/exe). */
@@ -241,11 +312,16 @@ export interface Program {
 export function loadProgram(m: Machine, ctx: FsContext, host: HostPorts, spec: ProgramSpec): Program {
   const { file, guestPath } = openExecutable(host.fs, ctx, spec.path, spec.shown);
   let as: AddressSpace | undefined;
+  let interp: Interpreter | undefined;
   try {
-    const elf = parseExecutable(file, spec.shown, ctx);
+    const elf = parseExecutable(file, spec.shown);
+    if (elf.interp !== undefined) interp = openInterpreter(host.fs, ctx, elf.interp, spec.shown);
     const space = newAddressSpace(m);
     as = space.as;
-    const image = loadImage(space.as, elf, file, spec.shown, guestPath);
+    const image = loadImage(space.as, elf, file, spec.shown, guestPath, executableBase);
+    // The interpreter after the executable, as load_elf_binary maps them; the process starts in it.
+    const interpImage = interp && loadImage(space.as, interp.elf, interp.file, spec.shown, interp.guestPath, interpreterBase);
+    const entry = interpImage ? interpImage.entry : image.entry;
     space.as.setBrk(image.brkStart);
     const random16 = new Uint8Array(16);
     host.random.fill(random16);
@@ -253,7 +329,8 @@ export function loadProgram(m: Machine, ctx: FsContext, host: HostPorts, spec: P
       phdr: image.phdrVa,
       phent: elf.header.phentsize,
       phnum: elf.header.phnum,
-      base: 0,
+      // AT_BASE: the interpreter's load bias; AT_ENTRY stays the program's own entry.
+      base: interpImage ? interpImage.loadBias : 0,
       entry: image.entry,
       ...spec.ids,
       hwcap: m.hwcap,
@@ -270,7 +347,8 @@ export function loadProgram(m: Machine, ctx: FsContext, host: HostPorts, spec: P
     }
     if (spec.verbose) {
       spec.log(
-        `elfuse: loaded ${spec.shown}: ${elf.header.type === ET_DYN ? 'static-pie' : 'static'}, entry 0x${image.entry.toString(16)}, ` +
+        `elfuse: loaded ${spec.shown}: ${describeImage(elf)} at 0x${image.start.toString(16)}, entry 0x${image.entry.toString(16)}, ` +
+          (interp && interpImage ? `interpreter ${printable(interp.guestPath)} at 0x${interpImage.start.toString(16)}, entry 0x${interpImage.entry.toString(16)}, ` : '') +
           `brk 0x${image.brkStart.toString(16)}, sp 0x${sp.toString(16)}, hwcap 0x${m.hwcap.toString(16)}`,
       );
     }
@@ -282,20 +360,31 @@ export function loadProgram(m: Machine, ctx: FsContext, host: HostPorts, spec: P
       midr: m.ids.midr,
       startCode: image.start,
       endCode: image.end,
-      segments: elf.loads.map((p) => ({
-        start: Math.floor((p.vaddr + bias) / 4096) * 4096,
-        end: Math.ceil((p.vaddr + bias + p.memsz) / 4096) * 4096,
-        offset: Math.floor(p.offset / 4096) * 4096,
-      })),
+      segments: [...segmentsOf(elf, bias), ...(interp && interpImage ? segmentsOf(interp.elf, interpImage.loadBias) : [])],
     });
-    return { as: space.as, mem: space.mem, elf, image, sp, procImage, guestPath, bytes: spec.wantBytes ? file.read(0, file.size) : null };
+    return { as: space.as, mem: space.mem, elf, image, entry, sp, procImage, guestPath, bytes: spec.wantBytes ? file.read(0, file.size) : null };
   } catch (e) {
     as?.clear();
     throw e;
   } finally {
-    // The mappings hold their own references to the file.
+    // The mappings hold their own references to the files.
     file.close();
+    interp?.file.close();
   }
+}
+
+function describeImage(elf: ElfImage): string {
+  if (elf.interp !== undefined) return elf.header.type === ET_DYN ? 'dynamic pie' : 'dynamic';
+  return elf.header.type === ET_DYN ? 'static-pie' : 'static';
+}
+
+/** The page ranges of an image's PT_LOADs and their file offsets, for /proc/self/maps. */
+function segmentsOf(elf: ElfImage, bias: number): { start: number; end: number; offset: number }[] {
+  return elf.loads.map((p) => ({
+    start: pageDown(p.vaddr + bias),
+    end: pageUp(p.vaddr + bias + p.memsz),
+    offset: pageDown(p.offset),
+  }));
 }
 
 /** The guest path of a command-line string (its UTF-8 bytes). */

@@ -236,6 +236,7 @@ const MESSAGES: Readonly<Partial<Record<ErrnoName, string>>> = {
   ELOOP: 'Too many levels of symbolic links',
   EOVERFLOW: 'Value too large for defined data type',
   EOPNOTSUPP: 'Operation not supported',
+  ENOTSOCK: 'Socket operation on non-socket',
   ETIMEDOUT: 'Connection timed out',
   ECONNREFUSED: 'Connection refused',
 };

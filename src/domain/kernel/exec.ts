@@ -192,16 +192,16 @@ function doExecve(task: Task, dirfd: number, path: HostPath, argvPtr: number, en
   task.setComm(pathBytes(base));
   if (task.vfork) {
     // The new image is its own process's to run: the child's run in the parent's machine ends here.
-    task.vfork.exec = { sp: BigInt(prog.sp), pc: BigInt(prog.image.entry) };
+    task.vfork.exec = { sp: BigInt(prog.sp), pc: BigInt(prog.entry) };
     task.exit = { status: 0 };
-    task.trace(`elfuse: execve ${printable(displayPath(file))}: entry 0x${prog.image.entry.toString(16)}, handed to process ${task.pid}`);
+    task.trace(`elfuse: execve ${printable(displayPath(file))}: entry 0x${prog.entry.toString(16)}, handed to process ${task.pid}`);
     return 0;
   }
-  enterEl0(machine, prog.as, { sp: BigInt(prog.sp), pc: BigInt(prog.image.entry), pstate: 0n }, false);
+  enterEl0(machine, prog.as, { sp: BigInt(prog.sp), pc: BigInt(prog.entry), pstate: 0n }, false);
   // A vfork parent waits for this (mm_release's complete_vfork_done).
   task.reportToParent?.('released', 0);
   publishSelf(task);
-  task.trace(`elfuse: execve ${printable(displayPath(file))}: entry 0x${prog.image.entry.toString(16)}`);
+  task.trace(`elfuse: execve ${printable(displayPath(file))}: entry 0x${prog.entry.toString(16)}`);
   return 0;
 }
 

@@ -474,8 +474,10 @@ function gather(task: Task, iovPtr: number, iovcnt: number): Uint8Array {
   const data = new Uint8Array(total);
   let at = 0;
   for (const iov of iovs) {
+    if (at >= total) break;
+    // An empty iovec in the middle is skipped, not the end (ld.so's _dl_printf writes "%s" of "" so).
     const len = Math.min(iov.len, total - at);
-    if (len === 0) break;
+    if (len === 0) continue;
     data.set(task.mem.read(iov.base, len), at);
     at += len;
   }

@@ -281,6 +281,23 @@ const FALLOC_SUPPORTED =
  * without the space being freed). COLLAPSE, INSERT and UNSHARE are
  * EOPNOTSUPP, as on a filesystem without them.
  */
+/** POSIX_FADV_NORMAL..POSIX_FADV_NOREUSE: the advice values Linux accepts. */
+const POSIX_FADV_NOREUSE = 5;
+
+/**
+ * fadvise64(2) (mm/fadvise.c): advice only, so after Linux's checks (EBADF,
+ * ESPIPE for a pipe or FIFO, EINVAL for a negative length or unknown advice)
+ * there is nothing to do; the host's page cache reads ahead by itself.
+ */
+function sysFadvise64(task: Task, a: SyscallArgs): number {
+  const file = fileOf(task, a.fd(0));
+  if (file.kind === 'path') return -Errno.EBADF;
+  if (file.kind === 'fifo') return -Errno.ESPIPE;
+  const advice = a.int(3);
+  if (a.i64(2) < 0n || advice < 0 || advice > POSIX_FADV_NOREUSE) return -Errno.EINVAL;
+  return 0;
+}
+
 function sysFallocate(task: Task, a: SyscallArgs): number {
   const file = realFile(task, a.fd(0));
   const mode = a.int(1);
@@ -430,6 +447,7 @@ export const fsMetaSyscalls: Readonly<Record<string, SyscallImpl>> = {
     args: ['fd', 'hex', 'int', 'int'],
     note: 'no space is reserved; COLLAPSE/INSERT/UNSHARE_RANGE are EOPNOTSUPP',
   },
+  fadvise64: { handler: sysFadvise64, support: 'full', args: ['fd', 'int', 'int', 'int'] },
   fsync: { handler: (t, a) => sysFsync(t, a, false), support: 'full', args: ['fd'] },
   fdatasync: { handler: (t, a) => sysFsync(t, a, true), support: 'full', args: ['fd'] },
   sync: {

@@ -10,6 +10,7 @@
 
 import { execSyscalls } from './exec.js';
 import { forkSyscalls } from './fork.js';
+import { futexSyscalls } from './futex.js';
 import { pidfdSyscalls } from './pidfd.js';
 import { pipeSyscalls } from './pipe.js';
 import { waitSyscalls } from './wait.js';
@@ -24,10 +25,12 @@ import { mmSyscalls } from './mm.js';
 import { pollSyscalls } from './poll.js';
 import { processSyscalls } from './process.js';
 import { signalSyscalls } from './signal.js';
+import { socketSyscalls } from './socket.js';
 import { sysvShmSyscalls } from './sysv-shm.js';
 import { Errno } from './errno.js';
 import type { ArgFormat, SupportLevel, SyscallHandler, SyscallImpl } from './syscall-args.js';
 import { timeSyscalls } from './time.js';
+import { xattrSyscalls } from './xattr.js';
 
 export interface SyscallEntry {
   readonly nr: number;
@@ -363,6 +366,7 @@ const STUBS: Readonly<Record<string, SyscallImpl>> = {
 const IMPLEMENTED: Readonly<Record<string, SyscallImpl>> = joinFamilies({
   execSyscalls,
   forkSyscalls,
+  futexSyscalls,
   pidfdSyscalls,
   pipeSyscalls,
   waitSyscalls,
@@ -378,7 +382,9 @@ const IMPLEMENTED: Readonly<Record<string, SyscallImpl>> = joinFamilies({
   pollSyscalls,
   processSyscalls,
   signalSyscalls,
+  socketSyscalls,
   timeSyscalls,
+  xattrSyscalls,
   STUBS,
 });
 
