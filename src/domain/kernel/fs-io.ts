@@ -67,10 +67,11 @@ import {
 import { fcntlLock } from './fs-lock.js';
 import { afterFileWrite, beforeFileRead } from './mm.js';
 import { raiseSignal } from './process.js';
-import { ERESTARTSYS, waitInterruptible } from './signal-deliver.js';
+import { ERESTARTSYS } from './signal-deliver.js';
 import { SyscallError, type SyscallArgs, type SyscallImpl, type SyscallResult } from './syscall-args.js';
 import { synthRead, synthWrite } from './synthfs.js';
 import type { Task } from './task.js';
+import { waitFor } from './waitq.js';
 import { TTY_IOCTLS, ttyIoctl } from './tty.js';
 
 /** Largest single host read or write elfuse issues; larger requests loop (files) or return short (streams). */
@@ -129,17 +130,13 @@ const nonBlocking = (task: Task, file: OpenFile): boolean => (statusFlags(task, 
  * restart by SA_RESTART, as for pipe_read and pipe_write).
  */
 async function waitReady(task: Task, file: OpenFile, events: number): Promise<boolean> {
-  const term = task.host.terminal;
-  let ready: unknown;
-  try {
-    ready = await waitInterruptible(task, term.poll([{ fd: file.hostFd, events }], null));
-  } catch (err) {
-    if (!isHostError(err, 'ENOSYS')) throw err;
-    ready = await waitInterruptible(task, task.host.clock.sleep(10_000_000n).then(() => true)); // no readiness from the host: retry shortly
-  }
-  if (ready !== null) return true;
-  term.interrupt(); // the host poll's worker is not left waiting
-  return false;
+  // The host says when to try again; the retry decides (the shared wait of waitq.ts).
+  let polled = false;
+  const r = await waitFor(task, () => (polled ? true : null), () => {
+    polled = true;
+    return { queues: [], host: [{ fd: file.hostFd, events }] };
+  }, null);
+  return r === true;
 }
 
 /**
@@ -149,6 +146,8 @@ async function waitReady(task: Task, file: OpenFile, events: number): Promise<bo
  */
 function hostRead(task: Task, file: OpenFile, count: number, pos: bigint | null): Uint8Array | Promise<Uint8Array> {
   if (file.synth) return synthRead(task, file.synth, Math.min(count, MAX_RW_COUNT), pos ?? file.offset);
+  if (file.event) return eventRead(task, file, count);
+  if (file.stream) file.ioSeq++;
   if (file.stream) return readStream(task, file, new Uint8Array(Math.min(count, CHUNK)), false);
   const fs = task.host.fs;
   const buf = new Uint8Array(Math.min(count, MAX_RW_COUNT));
@@ -192,6 +191,19 @@ function readStream(task: Task, file: OpenFile, buf: Uint8Array, nonBlock: boole
   })();
 }
 
+/** A read of an eventfd, timerfd, signalfd or epoll (EINVAL where the object has no read). */
+function eventRead(task: Task, file: OpenFile, count: number): Uint8Array | Promise<Uint8Array> {
+  const ev = file.event;
+  if (!ev?.read) throw new SyscallError(Errno.EINVAL);
+  return ev.read(task, file, count);
+}
+
+function eventWrite(task: Task, file: OpenFile, data: Uint8Array): number | Promise<number> {
+  const ev = file.event;
+  if (!ev?.write) throw new SyscallError(Errno.EINVAL);
+  return ev.write(task, file, data);
+}
+
 /** A terminal read on a host thread; a host fd left non-blocking by another process waits for readiness instead of failing. */
 async function readTty(task: Task, file: OpenFile, buf: Uint8Array): Promise<Uint8Array> {
   if (nonBlocking(task, file) && !streamReadable(task, file)) throw new SyscallError(Errno.EAGAIN);
@@ -233,6 +245,8 @@ function hostInputPending(task: Task, file: OpenFile): number {
  */
 function hostWrite(task: Task, file: OpenFile, data: Uint8Array, pos: bigint | null): number | Promise<number> {
   if (file.synth) return synthWrite(task, file.synth, data);
+  if (file.event) return eventWrite(task, file, data);
+  if (file.stream) file.ioSeq++;
   if (file.stream) return writeStream(task, file, data);
   const fs = task.host.fs;
   const n = fs.write(file.hostFd, data, pos);
@@ -321,7 +335,7 @@ function fsizeLimited(task: Task, file: OpenFile, data: Uint8Array, where: () =>
 
 /** Writes at the file offset, advancing it (the host's offset, and the host appends for O_APPEND). */
 function writeAdvancing(task: Task, file: OpenFile, data: Uint8Array): number | Promise<number> {
-  if (file.synth || file.stream) return hostWrite(task, file, data, null);
+  if (file.synth || file.stream || file.event) return hostWrite(task, file, data, null);
   data = fsizeLimited(task, file, data, () => (statusFlags(task, file) & O_APPEND ? statOpenFile(task, file).size : filePosition(task, file)));
   return hostWrite(task, file, data, null);
 }

@@ -841,3 +841,25 @@ export const POLLWRNORM = 0x100;
 export const POLLWRBAND = 0x200;
 /** struct pollfd { int fd; short events; short revents; } (8 bytes) */
 export const SIZEOF_POLLFD = 8;
+
+/** POLLRDHUP (include/uapi/asm-generic/poll.h): the peer shut down its writing half. */
+export const POLLRDHUP = 0x2000;
+
+/** epoll (include/uapi/linux/eventpoll.h): the event bits are the poll bits plus these flags. */
+export const EPOLL_CTL_ADD = 1;
+export const EPOLL_CTL_DEL = 2;
+export const EPOLL_CTL_MOD = 3;
+export const EPOLLEXCLUSIVE = 1 << 28;
+export const EPOLLWAKEUP = 1 << 29;
+export const EPOLLONESHOT = 1 << 30;
+export const EPOLLET = 0x80000000;
+/** struct epoll_event { __u32 events; __u64 data; }: 16 bytes on arm64 (packed only on x86-64). */
+export const SIZEOF_EPOLL_EVENT = 16;
+
+/** eventfd2 flags (include/linux/eventfd.h): EFD_CLOEXEC and EFD_NONBLOCK are O_CLOEXEC and O_NONBLOCK. */
+export const EFD_SEMAPHORE = 1;
+/** timerfd_settime flags (include/uapi/linux/timerfd.h). */
+export const TFD_TIMER_ABSTIME = 1;
+export const TFD_TIMER_CANCEL_ON_SET = 2;
+/** struct signalfd_siginfo (include/uapi/linux/signalfd.h): 128 bytes. */
+export const SIZEOF_SIGNALFD_SIGINFO = 128;

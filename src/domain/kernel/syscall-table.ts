@@ -22,6 +22,10 @@ import { fsStatSyscalls } from './fs-stat.js';
 import { identitySyscalls } from './identity.js';
 import { mmSyscalls } from './mm.js';
 import { pollSyscalls } from './poll.js';
+import { epollSyscalls } from './epoll.js';
+import { eventfdSyscalls } from './eventfd.js';
+import { signalfdSyscalls } from './signalfd.js';
+import { timerfdSyscalls } from './timerfd.js';
 import { processSyscalls } from './process.js';
 import { signalSyscalls } from './signal.js';
 import { sysvShmSyscalls } from './sysv-shm.js';
@@ -376,6 +380,10 @@ const IMPLEMENTED: Readonly<Record<string, SyscallImpl>> = joinFamilies({
   mmSyscalls,
   sysvShmSyscalls,
   pollSyscalls,
+  epollSyscalls,
+  eventfdSyscalls,
+  signalfdSyscalls,
+  timerfdSyscalls,
   processSyscalls,
   signalSyscalls,
   timeSyscalls,
