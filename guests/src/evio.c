@@ -372,6 +372,7 @@ static void t_fork(void) {
     struct itimerspec cur;
     timerfd_gettime(t, &cur);
     printf("child timer armed %d\n", cur.it_value.tv_sec >= 98 && cur.it_value.tv_sec <= 100);
+    fflush(stdout);
     _exit(0);
   }
   waitpid(child, NULL, 0);

@@ -111,6 +111,11 @@ export class Epoll implements EventObject {
   /** The ready list (rdllist). */
   private rdl: EpollItem[] = [];
 
+  /** The interest list, in registration order. */
+  registrations(): readonly EpollItem[] {
+    return this.items;
+  }
+
   find(file: OpenFile, fd: number): EpollItem | undefined {
     return this.items.find((i) => i.file === file && i.fd === fd);
   }

@@ -326,6 +326,9 @@ export class StructReader {
   constructor(bytes: Uint8Array) {
     this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   }
+  u8(off: number): number {
+    return this.view.getUint8(off);
+  }
   u16(off: number): number {
     return this.view.getUint16(off, true);
   }

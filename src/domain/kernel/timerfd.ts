@@ -36,6 +36,12 @@ import type { Task } from './task.js';
 import { now, type ClockSource } from './time.js';
 import { WaitQueue, blockingCall, installEvent, type EventObject } from './waitq.js';
 
+const CLOCKS: ReadonlyMap<number, ClockSource> = new Map([
+  [CLOCK_REALTIME, 'realtime'],
+  [CLOCK_MONOTONIC, 'monotonic'],
+  [CLOCK_BOOTTIME, 'monotonic'],
+]);
+
 export class TimerFd implements EventObject {
   readonly name = 'timerfd';
   readonly queue = new WaitQueue();
@@ -51,6 +57,18 @@ export class TimerFd implements EventObject {
     readonly clockid: number,
     readonly source: ClockSource,
   ) {}
+
+  /** A fork child's copy (event-fork.ts): the same deadline on the same clock, the same unread expirations. */
+  static restore(task: Task, clockid: number, next: bigint | null, interval: bigint, ticks: bigint): TimerFd | null {
+    const source = CLOCKS.get(clockid);
+    if (source === undefined) return null;
+    const t = new TimerFd(task, clockid, source);
+    t.interval = interval;
+    t.ticks = ticks;
+    t.next = next;
+    t.schedule();
+    return t;
+  }
 
   /** Counts the expirations that passed (timerfd_tmrproc, and hrtimer_forward for periodic ones). */
   update(): void {
@@ -123,12 +141,6 @@ export class TimerFd implements EventObject {
     this.next = null;
   }
 }
-
-const CLOCKS: ReadonlyMap<number, ClockSource> = new Map([
-  [CLOCK_REALTIME, 'realtime'],
-  [CLOCK_MONOTONIC, 'monotonic'],
-  [CLOCK_BOOTTIME, 'monotonic'],
-]);
 
 /** timerfd_create(2) */
 function sysTimerfdCreate(task: Task, a: SyscallArgs): number {
