@@ -16,6 +16,7 @@ import type { HostDirEntry, HostPath } from '../../ports/host.js';
 import type { Layer } from './namei.js';
 import type { SynthFile } from './synthfs.js';
 import type { EventObject } from './waitq.js';
+import type { SocketInfo } from './socket.js';
 import { O_ACCMODE, O_CLOEXEC, O_CREAT, O_EXCL, O_NOCTTY, O_TRUNC, O_WRONLY, O_RDONLY, O_RDWR } from './linux-abi.js';
 
 /**
@@ -49,6 +50,8 @@ export class OpenFile {
   pidfd: number | null = null;
   /** An eventfd, epoll, timerfd or signalfd (waitq.ts; hostFd is -1). */
   event: EventObject | null = null;
+  /** A socket elfuse made or has asked the host about (socket.ts). */
+  sock: SocketInfo | null = null;
   /** Epoll registrations watching this description (epoll.ts): they go when it is released. */
   readonly epollItems = new Set<{ remove(): void }>();
   /** Counts this process's reads and writes of a host stream: an edge for EPOLLET (epoll.ts). */

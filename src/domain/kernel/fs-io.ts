@@ -397,13 +397,13 @@ function appendPosition(task: Task, file: OpenFile): bigint | null {
   return file.hostOffset ? task.host.fs.fstat(file.hostFd).size : null;
 }
 
-interface Iovec {
+export interface Iovec {
   base: number;
   len: number;
 }
 
 /** The iovec array (EINVAL past UIO_MAXIOV or when the total overflows ssize_t). */
-function readIovecs(task: Task, ptr: number, count: number): Iovec[] {
+export function readIovecs(task: Task, ptr: number, count: number): Iovec[] {
   if (count < 0 || count > UIO_MAXIOV) throw new SyscallError(Errno.EINVAL);
   if (count === 0) return [];
   const r = new StructReader(task.mem.read(ptr, count * SIZEOF_IOVEC));
@@ -419,7 +419,7 @@ function readIovecs(task: Task, ptr: number, count: number): Iovec[] {
 }
 
 /** Spreads `data` over the iovecs in order. */
-function scatter(task: Task, iovs: Iovec[], data: Uint8Array): number {
+export function scatter(task: Task, iovs: Iovec[], data: Uint8Array): number {
   let done = 0;
   for (const iov of iovs) {
     if (done >= data.length) break;
@@ -430,7 +430,7 @@ function scatter(task: Task, iovs: Iovec[], data: Uint8Array): number {
   return done;
 }
 
-function iovTotal(iovs: Iovec[]): number {
+export function iovTotal(iovs: Iovec[]): number {
   return Math.min(
     iovs.reduce((sum, iov) => sum + iov.len, 0),
     MAX_RW_COUNT,
@@ -455,7 +455,7 @@ function readVector(task: Task, file: OpenFile, iovPtr: number, iovcnt: number, 
 }
 
 /** The iovecs' bytes, gathered so one host write keeps them contiguous (as on a pipe). */
-function gather(task: Task, iovPtr: number, iovcnt: number): Uint8Array {
+export function gather(task: Task, iovPtr: number, iovcnt: number): Uint8Array {
   const iovs = readIovecs(task, iovPtr, iovcnt);
   const total = iovTotal(iovs);
   const data = new Uint8Array(total);

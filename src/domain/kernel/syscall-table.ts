@@ -26,6 +26,7 @@ import { epollSyscalls } from './epoll.js';
 import { eventfdSyscalls } from './eventfd.js';
 import { signalfdSyscalls } from './signalfd.js';
 import { timerfdSyscalls } from './timerfd.js';
+import { socketSyscalls } from './socket.js';
 import { processSyscalls } from './process.js';
 import { signalSyscalls } from './signal.js';
 import { sysvShmSyscalls } from './sysv-shm.js';
@@ -384,6 +385,7 @@ const IMPLEMENTED: Readonly<Record<string, SyscallImpl>> = joinFamilies({
   eventfdSyscalls,
   signalfdSyscalls,
   timerfdSyscalls,
+  socketSyscalls,
   processSyscalls,
   signalSyscalls,
   timeSyscalls,
