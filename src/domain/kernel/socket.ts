@@ -336,7 +336,14 @@ function sysSocket(task: Task, a: SyscallArgs): number {
 /** socketpair(2): AF_UNIX only (EOPNOTSUPP for the others, as inet's socketpair op says). */
 function sysSocketpair(task: Task, a: SyscallArgs): number {
   const { family, type, flags } = parseKind(a.int(0), a.int(1), a.int(2));
-  if (family !== 'unix') return -Errno.EOPNOTSUPP;
+  if (family !== 'unix') {
+    // __sys_socketpair writes the two fd numbers it reserved before the family refuses the pair.
+    const f1 = task.fds.lowestFree(0, task.fdLimit);
+    const f2 = task.fds.lowestFree(f1 + 1, task.fdLimit);
+    if (f1 < 0 || f2 < 0) return -Errno.EMFILE;
+    task.mem.write(a.ptr(3), new StructWriter(8).i32(0, f1).i32(4, f2).bytes);
+    return -Errno.EOPNOTSUPP;
+  }
   const [x, y] = sockets(task).pair(family, type, 0);
   const fx = installSocket(task, x, newInfo(family, type, 0), flags);
   if (fx < 0) {
@@ -701,7 +708,8 @@ function sysRecvmsg(task: Task, a: SyscallArgs): number | Promise<number> {
   const finish = (r: Received): number => {
     scatter(task, iovs, r.data);
     const O = MsghdrOffset;
-    let outFlags = r.flags;
+    // ____sys_recvmsg keeps MSG_CMSG_CLOEXEC of the call in msg_flags.
+    let outFlags = r.flags | (flags & MSG_CMSG_CLOEXEC);
     if (m.name !== 0 && m.namelen > 0) {
       const bytes = encodeAddr(r.addr, info.family);
       task.mem.write(m.name, bytes.subarray(0, Math.min(bytes.length, m.namelen)));
