@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -120,8 +121,18 @@ static void t_unix(const char *dir) {
   SHOW("send fd", send_fd(sv[0], p[0]));
   waitpid(child, NULL, 0);
   close(p[0]);
-  /* shutdown, EOF, EPIPE */
+  /* shutdown, EOF, EPIPE; the reader sees EPOLLRDHUP */
+  int ep = epoll_create1(0);
+  struct epoll_event ev = {EPOLLIN | EPOLLRDHUP | EPOLLET, {.u64 = 1}}, out[2];
+  epoll_ctl(ep, EPOLL_CTL_ADD, sv[1], &ev);
+  SHOW("epoll before shutdown", epoll_wait(ep, out, 2, 0));
   SHOW("shutdown wr", shutdown(sv[0], SHUT_WR));
+  int ne = epoll_wait(ep, out, 2, 1000);
+  printf("epoll after shutdown: %d events %#x\n", ne, ne > 0 ? out[0].events : 0);
+  struct pollfd rp = {sv[1], POLLIN | POLLRDHUP, 0};
+  SHOW("poll rdhup", poll(&rp, 1, 0));
+  printf("revents %#x\n", rp.revents);
+  close(ep);
   SHOW("recv eof", recv(sv[1], buf, sizeof buf, 0));
   SHOW("send after shutdown", send(sv[0], "x", 1, MSG_NOSIGNAL));
   SHOW("bad how", shutdown(sv[0], 7));

@@ -314,12 +314,16 @@ export interface HostWinsize {
   readonly ypixel: number;
 }
 
-/** Readiness bits for HostTerminal.poll: requested (READ, WRITE) and reported (all). */
-export const HostPoll = { READ: 1, WRITE: 2, ERROR: 4, HANGUP: 8, INVALID: 16 } as const;
+/**
+ * Readiness bits for HostTerminal.poll: requested (READ, WRITE, RDHUP) and
+ * reported (all). RDHUP, the peer shut down its writing half, only where
+ * the host's poll has it (Linux's POLLRDHUP).
+ */
+export const HostPoll = { READ: 1, WRITE: 2, ERROR: 4, HANGUP: 8, INVALID: 16, RDHUP: 32 } as const;
 
 export interface HostPollRequest {
   readonly fd: number;
-  /** HostPoll.READ and/or HostPoll.WRITE. */
+  /** HostPoll.READ, HostPoll.WRITE and/or HostPoll.RDHUP. */
   readonly events: number;
 }
 

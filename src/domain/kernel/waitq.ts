@@ -66,6 +66,7 @@ export function linuxPollBits(bits: number, socket: boolean): number {
   // A stream socket whose peer is gone is also shut down for reading (tcp_poll, unix_poll).
   if (bits & HostPoll.HANGUP) rev |= POLLHUP | (socket ? POLLRDHUP : 0);
   if (bits & HostPoll.INVALID) rev |= POLLNVAL;
+  if (bits & HostPoll.RDHUP) rev |= POLLRDHUP;
   return rev;
 }
 
@@ -74,6 +75,7 @@ export function hostPollEvents(events: number): number {
   let bits = 0;
   if (events & (POLLIN | POLLRDNORM | 0x80 /* POLLRDBAND */ | POLLRDHUP)) bits |= HostPoll.READ;
   if (events & (POLLOUT | POLLWRNORM | 0x200 /* POLLWRBAND */)) bits |= HostPoll.WRITE;
+  if (events & POLLRDHUP) bits |= HostPoll.RDHUP;
   return bits;
 }
 
