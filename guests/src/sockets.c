@@ -2,7 +2,7 @@
  * sockets: unix, TCP and UDP sockets, edge by edge. The output does not
  * depend on timing or on port numbers, so elfuse's must equal the native
  * kernel's (the same source built with gcc).
- *   sockets unix DIR | inet | tcp-server | tcp-client PORT | udp-server
+ *   sockets unix DIR | inet | tcp-server | tcp-client PORT | udp-server | tcp-bench MB
  * tcp-server / udp-server print the port they listen on, then echo one
  * peer (TCP: until EOF; UDP: one datagram back, then exit).
  */
@@ -373,6 +373,39 @@ static void tcp_client(int port) {
   printf("client got %d: %.*s\n", n, n, buf);
 }
 
+/* TCP loopback throughput: a fork child sends MB mebibytes in 64 KiB writes, the parent receives them. */
+static void tcp_bench(int mb) {
+  int srv = socket(AF_INET, SOCK_STREAM, 0);
+  struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+  bind(srv, (struct sockaddr *)&a, sizeof a);
+  listen(srv, 1);
+  socklen_t len = sizeof a;
+  getsockname(srv, (struct sockaddr *)&a, &len);
+  static char buf[65536];
+  pid_t child = fork();
+  if (child == 0) {
+    int s = socket(AF_INET, SOCK_STREAM, 0);
+    if (connect(s, (struct sockaddr *)&a, sizeof a) != 0) _exit(1);
+    memset(buf, 'x', sizeof buf);
+    for (long left = (long)mb << 20; left > 0;) {
+      int n = send(s, buf, left < (long)sizeof buf ? left : (long)sizeof buf, 0);
+      if (n <= 0) _exit(1);
+      left -= n;
+    }
+    _exit(0);
+  }
+  int conn = accept(srv, NULL, NULL);
+  long total = 0;
+  for (;;) {
+    int n = recv(conn, buf, sizeof buf, 0);
+    if (n <= 0) break;
+    total += n;
+  }
+  int status;
+  waitpid(child, &status, 0);
+  printf("received %ld bytes, sender status %d\n", total, status);
+}
+
 int main(int argc, char **argv) {
   const char *what = argc > 1 ? argv[1] : "";
   if (!strcmp(what, "unix") && argc > 2) t_unix(argv[2]);
@@ -380,8 +413,9 @@ int main(int argc, char **argv) {
   else if (!strcmp(what, "tcp-server")) tcp_server();
   else if (!strcmp(what, "udp-server")) udp_server();
   else if (!strcmp(what, "tcp-client") && argc > 2) tcp_client(atoi(argv[2]));
+  else if (!strcmp(what, "tcp-bench") && argc > 2) tcp_bench(atoi(argv[2]));
   else {
-    fprintf(stderr, "usage: sockets unix DIR | inet | tcp-server | udp-server | tcp-client PORT\n");
+    fprintf(stderr, "usage: sockets unix DIR | inet | tcp-server | udp-server | tcp-client PORT | tcp-bench MB\n");
     return 2;
   }
   return 0;
