@@ -18,6 +18,7 @@
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/time.h>
 #include <sys/timerfd.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -353,6 +354,48 @@ static void t_poll(void) {
   /* a blocking eventfd read woken by a write of another process is in the fork case */
 }
 
+static int got_alarm;
+static void on_alarm(int sig) { got_alarm += sig == SIGALRM; }
+
+/* A signal ends every kind of wait; epoll_wait is EINTR even under SA_RESTART, a read restarts. */
+static void t_eintr(void) {
+  struct sigaction sa = {0};
+  sa.sa_handler = on_alarm;
+  sigaction(SIGALRM, &sa, NULL);
+  struct itimerval it = {{0, 0}, {0, 20000}};
+  int ep = epoll_create1(0);
+  int e = eventfd(0, 0);
+  struct epoll_event ev = {EPOLLIN, {.u64 = 1}}, out[1];
+  epoll_ctl(ep, EPOLL_CTL_ADD, e, &ev);
+  setitimer(ITIMER_REAL, &it, NULL);
+  SHOW("epoll_wait", epoll_wait(ep, out, 1, -1));
+  setitimer(ITIMER_REAL, &it, NULL);
+  struct pollfd pf = {e, POLLIN, 0};
+  SHOW("poll", poll(&pf, 1, -1));
+  sa.sa_flags = SA_RESTART;
+  sigaction(SIGALRM, &sa, NULL);
+  setitimer(ITIMER_REAL, &it, NULL);
+  SHOW("epoll_wait SA_RESTART", epoll_wait(ep, out, 1, -1));
+  /* a restarted eventfd read completes when a timerfd-driven writer... here: the alarm handler writes */
+  setitimer(ITIMER_REAL, &it, NULL);
+  struct timespec ts = {0, 100000000};
+  SHOW("epoll_pwait2 SA_RESTART", syscall(SYS_epoll_pwait2, ep, out, 1, &ts, NULL, 8));
+  /* epoll_pwait's mask lets the blocked signal in for the wait only */
+  sigset_t block, none;
+  sigemptyset(&block);
+  sigaddset(&block, SIGALRM);
+  sigemptyset(&none);
+  sigprocmask(SIG_BLOCK, &block, NULL);
+  setitimer(ITIMER_REAL, &it, NULL);
+  usleep(40000);
+  SHOW("epoll_pwait with empty mask", epoll_pwait(ep, out, 1, -1, &none));
+  sigset_t now;
+  sigprocmask(SIG_BLOCK, NULL, &now);
+  printf("alarm blocked again: %d, handler runs %d\n", sigismember(&now, SIGALRM), got_alarm);
+  close(ep);
+  close(e);
+}
+
 static void t_fork(void) {
   /* What a child sees of the objects it inherited (its own copies in elfuse). */
   int e = eventfd(5, EFD_NONBLOCK);
@@ -387,5 +430,6 @@ int main(int argc, char **argv) {
   if (all || !strcmp(what, "signalfd")) t_signalfd();
   if (all || !strcmp(what, "poll")) t_poll();
   if (all || !strcmp(what, "fork")) t_fork();
+  if (all || !strcmp(what, "eintr")) t_eintr();
   return 0;
 }
