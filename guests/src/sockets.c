@@ -118,8 +118,9 @@ static void t_unix(const char *dir) {
     fflush(stdout);
     _exit(0);
   }
-  SHOW("send fd", send_fd(sv[0], p[0]));
-  waitpid(child, NULL, 0);
+  int sent = send_fd(sv[0], p[0]);
+  waitpid(child, NULL, 0); /* the child prints first: only then the parent */
+  SHOW("send fd", sent);
   close(p[0]);
   /* shutdown, EOF, EPIPE; the reader sees EPOLLRDHUP */
   int ep = epoll_create1(0);
@@ -180,6 +181,10 @@ static void t_unix(const char *dir) {
   }
   int conn = accept4(srv, NULL, NULL, SOCK_CLOEXEC);
   SHOW("accept4", conn >= 0);
+  struct ucred cred;
+  len = sizeof cred;
+  SHOW("SO_PEERCRED", getsockopt(conn, SOL_SOCKET, SO_PEERCRED, &cred, &len));
+  printf("peer is the child: %d, uid ok %d, len %u\n", cred.pid == child, cred.uid == getuid(), len);
   int n = recv(conn, buf, sizeof buf, 0);
   printf("server got %d: %.*s\n", n, n, buf);
   fflush(stdout);
@@ -305,6 +310,31 @@ static void t_inet(void) {
   struct msghdr msg = {.msg_name = &src, .msg_namelen = sizeof src, .msg_iov = iov, .msg_iovlen = 2};
   SHOW("recvmsg", recvmsg(u1, &msg, 0));
   printf("parts %.2s|%.3s namelen %u flags %#x\n", buf, buf + 10, msg.msg_namelen, msg.msg_flags);
+  /* sendmmsg / recvmmsg */
+  struct mmsghdr mm[3];
+  struct iovec mio[3];
+  char mbuf[3][16];
+  const char *words[3] = {"alpha", "be", "gamma!"};
+  memset(mm, 0, sizeof mm);
+  for (int i = 0; i < 3; i++) {
+    mio[i].iov_base = (void *)words[i];
+    mio[i].iov_len = strlen(words[i]);
+    mm[i].msg_hdr.msg_iov = &mio[i];
+    mm[i].msg_hdr.msg_iovlen = 1;
+  }
+  SHOW("sendmmsg", sendmmsg(u2, mm, 3, 0));
+  printf("lens %u %u %u\n", mm[0].msg_len, mm[1].msg_len, mm[2].msg_len);
+  memset(mm, 0, sizeof mm);
+  for (int i = 0; i < 3; i++) {
+    mio[i].iov_base = mbuf[i];
+    mio[i].iov_len = sizeof mbuf[i];
+    mm[i].msg_hdr.msg_iov = &mio[i];
+    mm[i].msg_hdr.msg_iovlen = 1;
+  }
+  usleep(20000);
+  SHOW("recvmmsg", recvmmsg(u1, mm, 3, MSG_WAITFORONE, NULL));
+  printf("got %.*s %.*s %.*s\n", (int)mm[0].msg_len, mbuf[0], (int)mm[1].msg_len, mbuf[1], (int)mm[2].msg_len, mbuf[2]);
+  SHOW("recvmmsg empty", recvmmsg(u1, mm, 3, MSG_DONTWAIT, NULL));
   struct sockaddr unspec = {.sa_family = AF_UNSPEC};
   SHOW("disconnect", connect(u2, &unspec, sizeof unspec));
   SHOW("send unconnected", send(u2, "x", 1, 0));

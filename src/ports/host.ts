@@ -492,6 +492,8 @@ export interface HostSockets {
   setOpt(fd: number, name: HostSockOpt, value: number): void;
   getLinger(fd: number): { readonly onoff: number; readonly seconds: number };
   setLinger(fd: number, onoff: number, seconds: number): void;
+  /** SO_PEERCRED: the peer's pid, uid and gid (guest pids are host pids). */
+  peerCred(fd: number): { readonly pid: number; readonly uid: number; readonly gid: number };
   /** SO_ERROR: the pending error's name (taken off the socket), or null. */
   takeError(fd: number): string | null;
   /** The type of a socket elfuse did not make (one received with SCM_RIGHTS); null when unknown. */

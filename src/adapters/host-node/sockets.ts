@@ -31,6 +31,7 @@ interface NativeSockets {
   sockRecv(fd: number, buf: Uint8Array, flags: number, maxFds: number): { n: number; addr: NativeAddr | null; fds: number[]; truncated: boolean; ctruncated: boolean };
   sockOpt(fd: number, name: string, value?: number | [number, number]): number | [number, number] | undefined;
   sockType(fd: number): number;
+  sockPeerCred(fd: number): [number, number, number];
 }
 
 const FAMILIES: readonly HostSockFamily[] = ['unix', 'inet', 'inet6'];
@@ -110,6 +111,10 @@ export class NodeHostSockets implements HostSockets {
   }
   setLinger(fd: number, onoff: number, seconds: number): void {
     native('setsockopt', () => this.n.sockOpt(fd, 'SO_LINGER', [onoff, seconds]));
+  }
+  peerCred(fd: number): { pid: number; uid: number; gid: number } {
+    const [pid, uid, gid] = native('getsockopt', () => this.n.sockPeerCred(fd));
+    return { pid, uid, gid };
   }
   takeError(fd: number): string | null {
     const n = native('getsockopt', () => this.n.sockOpt(fd, 'SO_ERROR')) as number;

@@ -17,9 +17,11 @@
  * guest's path walk found (the host socket file is the guest's), and
  * getsockname answers the guest's path; a peer's path name is the host's
  * record of it, relative to its directory. Abstract names are the host's
- * (Linux hosts only). Not done: SCM_CREDENTIALS, SO_PEERCRED, SO_PASSCRED,
+ * (Linux hosts only). SO_PEERCRED is the host's (guest pids are host
+ * pids). Not done: SCM_CREDENTIALS, SO_PASSCRED,
  * SO_RCVTIMEO/SO_SNDTIMEO as timeouts (stored and read back only),
  * AF_NETLINK, passing an eventfd/epoll/timerfd/signalfd with SCM_RIGHTS.
+ * sendmmsg/recvmmsg are sendmsg/recvmsg in a loop.
  */
 
 import { HostError, HostPoll, type HostSockAddr, type HostSockFamily, type HostSockOpt, type HostSockType, type HostSockets } from '../../ports/host.js';
@@ -63,8 +65,10 @@ import {
   SOCK_STREAM,
   SOCK_TYPE_MASK,
   SOL_SOCKET,
+  SIZEOF_TIMESPEC,
   StructReader,
   StructWriter,
+  decodeTimespec,
 } from './linux-abi.js';
 import { raiseSignal } from './process.js';
 import { hostPathOf } from './fs-util.js';
@@ -121,6 +125,7 @@ const SO_TYPE = 3;
 const SO_ERROR = 4;
 const SO_LINGER = 13;
 const SO_PASSCRED = 16;
+const SO_PEERCRED = 17;
 const SO_RCVTIMEO = 20;
 const SO_SNDTIMEO = 21;
 const SO_PROTOCOL = 38;
@@ -658,7 +663,12 @@ function sysSendmsg(task: Task, a: SyscallArgs): number | Promise<number> {
   const flags = a.int(2);
   const { file, info } = socketOf(task, a.int(0));
   if (flags & ~SEND_FLAGS) return -Errno.EOPNOTSUPP;
-  const m = readMsghdr(task, a.ptr(1));
+  return sendOne(task, file, info, a.ptr(1), flags);
+}
+
+/** One msghdr's worth of sendmsg. */
+function sendOne(task: Task, file: OpenFile, info: SocketInfo, msgPtr: number, flags: number): number | Promise<number> {
+  const m = readMsghdr(task, msgPtr);
   if (m.iovlen > 1024) return -Errno.EMSGSIZE;
   const data = gather(task, m.iov, m.iovlen);
   const fds = controlFds(task, m.control, m.controllen);
@@ -698,9 +708,12 @@ function deliverFds(task: Task, hostFds: readonly number[], ctlPtr: number, ctlL
 
 /** recvmsg(2) */
 function sysRecvmsg(task: Task, a: SyscallArgs): number | Promise<number> {
-  const flags = a.int(2);
   const { file, info } = socketOf(task, a.int(0));
-  const msgPtr = a.ptr(1);
+  return recvOne(task, file, info, a.ptr(1), a.int(2));
+}
+
+/** One msghdr's worth of recvmsg. */
+function recvOne(task: Task, file: OpenFile, info: SocketInfo, msgPtr: number, flags: number): number | Promise<number> {
   const m = readMsghdr(task, msgPtr);
   const iovs = readIovecs(task, m.iov, m.iovlen);
   const total = iovTotal(iovs);
@@ -723,6 +736,81 @@ function sysRecvmsg(task: Task, a: SyscallArgs): number | Promise<number> {
   };
   const r = recvData(task, file, info, total, flags, maxFds);
   return r instanceof Promise ? r.then(finish) : finish(r);
+}
+
+/** struct mmsghdr { struct msghdr msg_hdr; unsigned int msg_len; }: 64 bytes on arm64. */
+const SIZEOF_MMSGHDR = 64;
+const MSG_WAITFORONE = 0x10000;
+
+/**
+ * sendmmsg(2): sendmsg for each message in turn; the count sent, or the
+ * first message's error (a later one ends the batch, as __sys_sendmmsg).
+ */
+async function sysSendmmsg(task: Task, a: SyscallArgs): Promise<number> {
+  const flags = a.int(3);
+  const vlen = Math.min(a.uint(2), 1024);
+  const { file, info } = socketOf(task, a.int(0));
+  if (flags & ~SEND_FLAGS) return -Errno.EOPNOTSUPP;
+  let sent = 0;
+  for (; sent < vlen; sent++) {
+    const at = a.ptr(1) + sent * SIZEOF_MMSGHDR;
+    let n: number;
+    try {
+      n = await sendOne(task, file, info, at, flags);
+    } catch (err) {
+      if (sent > 0) break;
+      throw err;
+    }
+    if (n < 0) {
+      if (sent > 0) break;
+      return n;
+    }
+    task.mem.write(at + SIZEOF_MSGHDR, new StructWriter(4).u32(0, n).bytes);
+  }
+  return sent;
+}
+
+/**
+ * recvmmsg(2): recvmsg for each message; MSG_WAITFORONE makes every one
+ * after the first non-blocking. The timeout is looked at after each
+ * message, as Linux does (it never cuts a wait short).
+ */
+async function sysRecvmmsg(task: Task, a: SyscallArgs): Promise<number> {
+  const flags = a.int(3);
+  const vlen = Math.min(a.uint(2), 1024);
+  const { file, info } = socketOf(task, a.int(0));
+  let deadline: bigint | null = null;
+  if (a.ptr(4) !== 0) {
+    const ns = decodeTimespec(task.mem.read(a.ptr(4), SIZEOF_TIMESPEC));
+    if (ns === null || ns < 0n) return -Errno.EINVAL;
+    deadline = task.host.clock.monotonicNs() + ns;
+  }
+  let got = 0;
+  for (; got < vlen; got++) {
+    const at = a.ptr(1) + got * SIZEOF_MMSGHDR;
+    const f = (flags & ~MSG_WAITFORONE) | (got > 0 && flags & MSG_WAITFORONE ? MSG_DONTWAIT : 0);
+    let n: number;
+    try {
+      n = await recvOne(task, file, info, at, f);
+    } catch (err) {
+      if (got > 0) break;
+      throw err;
+    }
+    if (n < 0) {
+      if (got > 0) break;
+      return n;
+    }
+    task.mem.write(at + SIZEOF_MSGHDR, new StructWriter(4).u32(0, n).bytes);
+    if (flags & MSG_OOB) {
+      got++;
+      break;
+    }
+    if (deadline !== null && task.host.clock.monotonicNs() >= deadline) {
+      got++;
+      break;
+    }
+  }
+  return got;
 }
 
 // ---- options ----
@@ -757,7 +845,7 @@ function sysSetsockopt(task: Task, a: SyscallArgs): number {
       info.passcred = readOptInt(task, ptr, len) !== 0;
       return 0;
     }
-    if (name === SO_TYPE || name === SO_ERROR || name === SO_PROTOCOL || name === SO_DOMAIN || name === 30) return -Errno.ENOPROTOOPT;
+    if (name === SO_TYPE || name === SO_ERROR || name === SO_PROTOCOL || name === SO_DOMAIN || name === 30 || name === SO_PEERCRED) return -Errno.ENOPROTOOPT;
   }
   const opt = INT_OPTIONS.get(`${level}:${name}`);
   if (opt === undefined) return -Errno.ENOPROTOOPT;
@@ -807,6 +895,10 @@ function sysGetsockopt(task: Task, a: SyscallArgs): number {
         return put(info.timeouts.get(name) ?? new Uint8Array(16));
       case SO_PASSCRED:
         return int(info.passcred ? 1 : 0);
+      case SO_PEERCRED: {
+        const c = s.peerCred(file.hostFd);
+        return put(new StructWriter(12).i32(0, c.pid).u32(4, c.uid).u32(8, c.gid).bytes);
+      }
     }
   }
   const opt = INT_OPTIONS.get(`${level}:${name}`);
@@ -833,6 +925,8 @@ export const socketSyscalls: Readonly<Record<string, SyscallImpl>> = {
   recvfrom: { handler: sysRecvfrom, support: 'full', args: ['fd', 'ptr', 'size', 'hex', 'ptr', 'ptr'] },
   sendmsg: { handler: sysSendmsg, support: 'partial', args: ['fd', 'ptr', 'hex'], note: 'SCM_RIGHTS only; no SCM_CREDENTIALS' },
   recvmsg: { handler: sysRecvmsg, support: 'partial', args: ['fd', 'ptr', 'hex'], note: 'SCM_RIGHTS only; no SCM_CREDENTIALS' },
+  sendmmsg: { handler: sysSendmmsg, support: 'partial', args: ['fd', 'ptr', 'int', 'hex'], note: 'SCM_RIGHTS only; no SCM_CREDENTIALS' },
+  recvmmsg: { handler: sysRecvmmsg, support: 'partial', args: ['fd', 'ptr', 'int', 'hex', 'ptr'], note: 'SCM_RIGHTS only; no SCM_CREDENTIALS' },
   setsockopt: { handler: sysSetsockopt, support: 'partial', args: ['fd', 'int', 'int', 'ptr', 'int'], note: 'the common SOL_SOCKET, TCP, IP and IPv6 options' },
-  getsockopt: { handler: sysGetsockopt, support: 'partial', args: ['fd', 'int', 'int', 'ptr', 'ptr'], note: 'the common SOL_SOCKET, TCP, IP and IPv6 options; no SO_PEERCRED' },
+  getsockopt: { handler: sysGetsockopt, support: 'partial', args: ['fd', 'int', 'int', 'ptr', 'ptr'], note: 'the common SOL_SOCKET, TCP, IP and IPv6 options, SO_PEERCRED' },
 };

@@ -23,6 +23,9 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
+#if defined(__APPLE__)
+#include <sys/ucred.h>
+#endif
 
 #include <string>
 #include <vector>
@@ -463,6 +466,34 @@ Napi::Value SockOpt(const Napi::CallbackInfo& info) {
   return Napi::Number::New(env, v);
 }
 
+// sockPeerCred(fd) -> [pid, uid, gid] of the peer (SO_PEERCRED; LOCAL_PEERPID/LOCAL_PEERCRED on macOS).
+Napi::Value SockPeerCred(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int fd = Int(info, 0);
+  Napi::Array out = Napi::Array::New(env, 3);
+#if defined(SO_PEERCRED)
+  struct ucred c;
+  socklen_t len = sizeof c;
+  if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &c, &len) != 0) throw SockError(env, "getsockopt", errno);
+  out.Set(0u, static_cast<double>(c.pid));
+  out.Set(1u, static_cast<double>(c.uid));
+  out.Set(2u, static_cast<double>(c.gid));
+#elif defined(LOCAL_PEERCRED) && defined(LOCAL_PEERPID)
+  pid_t pid = 0;
+  socklen_t len = sizeof pid;
+  if (getsockopt(fd, SOL_LOCAL, LOCAL_PEERPID, &pid, &len) != 0) throw SockError(env, "getsockopt", errno);
+  struct xucred x;
+  len = sizeof x;
+  if (getsockopt(fd, SOL_LOCAL, LOCAL_PEERCRED, &x, &len) != 0) throw SockError(env, "getsockopt", errno);
+  out.Set(0u, static_cast<double>(pid));
+  out.Set(1u, static_cast<double>(x.cr_uid));
+  out.Set(2u, static_cast<double>(x.cr_ngroups > 0 ? x.cr_groups[0] : 0));
+#else
+  throw SockError(env, "getsockopt", ENOPROTOOPT);
+#endif
+  return out;
+}
+
 // sockType(fd) -> 0 stream, 1 dgram, 2 seqpacket, -1 other or not a socket
 Napi::Value SockType(const Napi::CallbackInfo& info) {
   int v = 0;
@@ -491,4 +522,5 @@ void InitSockets(Napi::Env env, Napi::Object exports) {
   exports.Set("sockRecv", Napi::Function::New(env, SockRecv));
   exports.Set("sockOpt", Napi::Function::New(env, SockOpt));
   exports.Set("sockType", Napi::Function::New(env, SockType));
+  exports.Set("sockPeerCred", Napi::Function::New(env, SockPeerCred));
 }
