@@ -20,7 +20,9 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/un.h>
+#include <time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -303,6 +305,19 @@ static void t_inet(void) {
   int n = recvfrom(u1, buf, sizeof buf, 0, (struct sockaddr *)&src, &len);
   printf("recvfrom %d: %.*s from %s len %u\n", n, n, buf, inet_ntoa(src.sin_addr), len);
   SHOW("listen on udp", listen(u1, 1));
+  struct timeval rto = {0, 50000};
+  SHOW("SO_RCVTIMEO", setsockopt(u1, SOL_SOCKET, SO_RCVTIMEO, &rto, sizeof rto));
+  struct timeval back;
+  len = sizeof back;
+  getsockopt(u1, SOL_SOCKET, SO_RCVTIMEO, &back, &len);
+  printf("rcvtimeo %ld.%06ld len %u\n", (long)back.tv_sec, (long)back.tv_usec, len);
+  struct timespec t0, t1;
+  clock_gettime(CLOCK_MONOTONIC, &t0);
+  SHOW("recv times out", recv(u1, buf, sizeof buf, 0));
+  clock_gettime(CLOCK_MONOTONIC, &t1);
+  printf("waited >= 50 ms: %d\n", (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000 >= 50);
+  rto.tv_usec = 0;
+  setsockopt(u1, SOL_SOCKET, SO_RCVTIMEO, &rto, sizeof rto);
   SHOW("recv empty", recv(u1, buf, sizeof buf, MSG_DONTWAIT));
   SHOW("connect udp", connect(u2, (struct sockaddr *)&ua, sizeof ua));
   SHOW("send connected", send(u2, "again", 5, 0));

@@ -18,8 +18,8 @@
  * getsockname answers the guest's path; a peer's path name is the host's
  * record of it, relative to its directory. Abstract names are the host's
  * (Linux hosts only). SO_PEERCRED is the host's (guest pids are host
- * pids). Not done: SCM_CREDENTIALS, SO_PASSCRED,
- * SO_RCVTIMEO/SO_SNDTIMEO as timeouts (stored and read back only),
+ * pids). SO_RCVTIMEO and SO_SNDTIMEO bound the waits of recv, accept
+ * and send (EAGAIN when they run out). Not done: SCM_CREDENTIALS, SO_PASSCRED,
  * AF_NETLINK, passing an eventfd/epoll/timerfd/signalfd with SCM_RIGHTS.
  * sendmmsg/recvmmsg are sendmsg/recvmsg in a loop.
  */
@@ -129,6 +129,9 @@ const SO_PEERCRED = 17;
 const SO_RCVTIMEO = 20;
 const SO_SNDTIMEO = 21;
 const SO_PROTOCOL = 38;
+/** The kernel's tick for socket timeouts (CONFIG_HZ=250 in arm64's defconfig): 4,000 µs. */
+const JIFFY_HZ = 250n;
+const JIFFY_US = 1_000_000n / JIFFY_HZ;
 const SO_DOMAIN = 39;
 
 function sockets(task: Task): HostSockets {
@@ -163,7 +166,7 @@ const isCode = (err: unknown, code: string): boolean => err instanceof HostError
  * become ready for `events` between tries, unless the call must not wait
  * (EAGAIN). A signal ends the wait with ERESTARTSYS.
  */
-function retrying<T>(task: Task, file: OpenFile, events: number, noWait: boolean, attempt: () => T): T | Promise<T> {
+function retrying<T>(task: Task, file: OpenFile, events: number, noWait: boolean, attempt: () => T, deadline: bigint | null = null): T | Promise<T> {
   try {
     return attempt();
   } catch (err) {
@@ -180,14 +183,25 @@ function retrying<T>(task: Task, file: OpenFile, events: number, noWait: boolean
       }
     },
     () => ({ queues: [], host: [{ fd: file.hostFd, events }] }),
-    null,
+    deadline,
   ).then((r) => {
-    if (r === 'signal' || r === 'timeout') throw new SyscallError(ERESTARTSYS);
+    // SO_RCVTIMEO ran out: EAGAIN, as sock_rcvtimeo's wait ends.
+    if (r === 'timeout') throw new SyscallError(Errno.EAGAIN);
+    if (r === 'signal') throw new SyscallError(ERESTARTSYS);
     return r.value;
   });
 }
 
 const nonBlocking = (task: Task, file: OpenFile): boolean => (statusFlags(task, file) & O_NONBLOCK) !== 0;
+
+/** The monotonic deadline SO_RCVTIMEO or SO_SNDTIMEO puts on a wait starting now; null for none (0). */
+function timeoutDeadline(task: Task, info: SocketInfo, opt: number): bigint | null {
+  const tv = info.timeouts.get(opt);
+  if (!tv) return null;
+  const r = new StructReader(tv);
+  const ns = r.i64(0) * 1_000_000_000n + r.i64(8) * 1000n;
+  return ns > 0n ? task.host.clock.monotonicNs() + ns : null;
+}
 
 // ---- addresses ----
 
@@ -454,7 +468,7 @@ function sysAccept4(task: Task, a: SyscallArgs): number | Promise<number> {
     }
     return fd;
   };
-  const got = retrying(task, file, HostPoll.READ, nonBlocking(task, file), () => s.accept(file.hostFd));
+  const got = retrying(task, file, HostPoll.READ, nonBlocking(task, file), () => s.accept(file.hostFd), timeoutDeadline(task, info, SO_RCVTIMEO));
   return got instanceof Promise ? got.then(finish) : finish(got);
 }
 
@@ -514,10 +528,10 @@ function sendData(task: Task, file: OpenFile, info: SocketInfo, data: Uint8Array
   };
   const now = once();
   if (now !== null) return now;
-  return waitFor(task, once, () => ({ queues: [], host: [{ fd: file.hostFd, events: HostPoll.WRITE }] }), null).then((r) => {
+  return waitFor(task, once, () => ({ queues: [], host: [{ fd: file.hostFd, events: HostPoll.WRITE }] }), timeoutDeadline(task, info, SO_SNDTIMEO)).then((r) => {
     if (r === 'signal' || r === 'timeout') {
       if (done > 0) return done;
-      throw new SyscallError(ERESTARTSYS);
+      throw new SyscallError(r === 'timeout' ? Errno.EAGAIN : ERESTARTSYS);
     }
     return r;
   });
@@ -567,10 +581,10 @@ function recvData(task: Task, file: OpenFile, info: SocketInfo, len: number, fla
   };
   const now = once();
   if (now !== null) return now;
-  return waitFor(task, once, () => ({ queues: [], host: [{ fd: file.hostFd, events: HostPoll.READ }] }), null).then((r) => {
+  return waitFor(task, once, () => ({ queues: [], host: [{ fd: file.hostFd, events: HostPoll.READ }] }), timeoutDeadline(task, info, SO_RCVTIMEO)).then((r) => {
     if (r === 'signal' || r === 'timeout') {
       if (got > 0) return { data: buf.subarray(0, got), addr, fds, flags: outFlags };
-      throw new SyscallError(ERESTARTSYS);
+      throw new SyscallError(r === 'timeout' ? Errno.EAGAIN : ERESTARTSYS);
     }
     return r;
   });
@@ -838,7 +852,14 @@ function sysSetsockopt(task: Task, a: SyscallArgs): number {
     }
     if (name === SO_RCVTIMEO || name === SO_SNDTIMEO) {
       if (len < 16) return -Errno.EINVAL;
-      info.timeouts.set(name, task.mem.read(ptr, 16).slice());
+      const r = new StructReader(task.mem.read(ptr, 16));
+      const sec = r.i64(0);
+      const usec = r.i64(8);
+      if (usec < 0n || usec >= 1_000_000n) return -Errno.EDOM;
+      // sock_set_timeout keeps jiffies: the microseconds round up to the tick (HZ 250, arm64's default).
+      const ticks = sec < 0n ? 0n : sec * JIFFY_HZ + (usec + JIFFY_US - 1n) / JIFFY_US;
+      const w = new StructWriter(16).i64(0, ticks / JIFFY_HZ).i64(8, (ticks % JIFFY_HZ) * JIFFY_US);
+      info.timeouts.set(name, w.bytes);
       return 0;
     }
     if (name === SO_PASSCRED) {
