@@ -537,6 +537,10 @@ function sendData(task: Task, file: OpenFile, info: SocketInfo, data: Uint8Array
   });
 }
 
+/** The largest single receive elfuse asks the host for, and the most MSG_WAITALL gathers. */
+const RECV_CHUNK = 4 << 20;
+const RECV_WAITALL_MAX = 64 << 20;
+
 interface Received {
   data: Uint8Array;
   addr: HostSockAddr | null;
@@ -550,7 +554,10 @@ interface Received {
 function recvData(task: Task, file: OpenFile, info: SocketInfo, len: number, flags: number, maxFds: number): Received | Promise<Received> {
   const s = sockets(task);
   const noWait = (flags & MSG_DONTWAIT) !== 0 || nonBlocking(task, file);
-  const buf = new Uint8Array(len);
+  // One host receive never needs more than a socket buffer holds: streams return short past
+  // RECV_CHUNK (as Linux's may), MSG_WAITALL gathers up to RECV_WAITALL_MAX.
+  const buf = new Uint8Array(Math.min(len, (flags & MSG_WAITALL) !== 0 ? RECV_WAITALL_MAX : RECV_CHUNK));
+  len = buf.length;
   let got = 0;
   let addr: HostSockAddr | null = null;
   const fds: number[] = [];
