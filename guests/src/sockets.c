@@ -102,6 +102,14 @@ static void t_unix(const char *dir) {
   printf("inet socketpair wrote %d %d\n", sv2[0] - sv[1], sv2[1] - sv[1]);
   SHOW("bad family", socket(12345, SOCK_STREAM, 0));
   SHOW("bad type", socket(AF_UNIX, 99, 0));
+  SHOW("type past SOCK_MAX", socket(AF_UNIX, 12, 0));
+  SHOW("unsupported type", socket(AF_INET, 4 /* SOCK_RDM */, 0));
+  int raw = socket(AF_UNIX, SOCK_RAW, 0);
+  int rtype = 0;
+  socklen_t rlen = sizeof rtype;
+  getsockopt(raw, SOL_SOCKET, SO_TYPE, &rtype, &rlen);
+  printf("unix SOCK_RAW is type %d\n", rtype);
+  close(raw);
   SHOW("bad protocol", socket(AF_INET, SOCK_STREAM, IPPROTO_UDP));
   SHOW("not a socket", send(1, "x", 1, 0) < 0 && errno == ENOTSOCK ? -1 : 0);
   /* SCM_RIGHTS: a pipe's read end to a child process */

@@ -61,6 +61,7 @@ import {
   SIZEOF_SOCKADDR_STORAGE,
   SIZEOF_SOCKADDR_UN,
   SOCK_DGRAM,
+  SOCK_RAW,
   SOCK_SEQPACKET,
   SOCK_STREAM,
   SOCK_TYPE_MASK,
@@ -82,6 +83,8 @@ const FAMILIES: ReadonlyMap<number, HostSockFamily> = new Map([
   [AF_INET, 'inet'],
   [AF_INET6, 'inet6'],
 ]);
+/** SOCK_MAX (include/linux/net.h): types at or past it are EINVAL before any family looks. */
+const SOCK_MAX = 11;
 const LINUX_FAMILY: Readonly<Record<HostSockFamily, number>> = { unix: AF_UNIX, inet: AF_INET, inet6: AF_INET6 };
 const TYPES: ReadonlyMap<number, HostSockType> = new Map([
   [SOCK_STREAM, 'stream'],
@@ -321,8 +324,11 @@ function parseKind(domain: number, typeArg: number, protocol: number): { family:
   if (flags & ~(O_CLOEXEC | O_NONBLOCK)) throw new SyscallError(Errno.EINVAL);
   const family = FAMILIES.get(domain);
   if (family === undefined) throw new SyscallError(Errno.EAFNOSUPPORT);
-  const type = TYPES.get(typeArg & SOCK_TYPE_MASK);
-  if (type === undefined) throw new SyscallError(family === 'unix' ? Errno.ESOCKTNOSUPPORT : Errno.ESOCKTNOSUPPORT);
+  const t = typeArg & SOCK_TYPE_MASK;
+  if (t >= SOCK_MAX) throw new SyscallError(Errno.EINVAL);
+  // unix_create makes a SOCK_RAW unix socket a datagram one.
+  const type = TYPES.get(family === 'unix' && t === SOCK_RAW ? SOCK_DGRAM : t);
+  if (type === undefined) throw new SyscallError(Errno.ESOCKTNOSUPPORT);
   if (family === 'unix') {
     if (protocol !== 0 && protocol !== AF_UNIX) throw new SyscallError(Errno.EPROTONOSUPPORT);
   } else {
