@@ -27,7 +27,7 @@
 import { HostError, HostPoll, type HostSockAddr, type HostSockFamily, type HostSockOpt, type HostSockType, type HostSockets } from '../../ports/host.js';
 import { Errno, ERESTARTSYS, linuxErrnoFromHostCode } from './errno.js';
 import { OpenFile } from './fd-table.js';
-import { fileOf, withHostTarget, withTarget } from './fs-util.js';
+import { fileOf, hostPathOf, statusFlags, withHostTarget, withTarget } from './fs-util.js';
 import { gather, iovTotal, readIovecs, scatter } from './fs-io.js';
 import {
   AF_INET,
@@ -40,6 +40,7 @@ import {
   IPPROTO_UDP,
   MSG_CMSG_CLOEXEC,
   MSG_CTRUNC,
+  MSG_DONTROUTE,
   MSG_DONTWAIT,
   MSG_EOR,
   MSG_MORE,
@@ -72,10 +73,8 @@ import {
   decodeTimespec,
 } from './linux-abi.js';
 import { raiseSignal } from './process.js';
-import { hostPathOf } from './fs-util.js';
 import { SyscallError, type SyscallArgs, type SyscallImpl } from './syscall-args.js';
 import type { Task } from './task.js';
-import { statusFlags } from './fs-util.js';
 import { waitFor } from './waitq.js';
 
 const FAMILIES: ReadonlyMap<number, HostSockFamily> = new Map([
@@ -504,7 +503,7 @@ function sysShutdown(task: Task, a: SyscallArgs): number {
 
 // ---- data ----
 
-const SEND_FLAGS = MSG_OOB | MSG_DONTWAIT | MSG_EOR | MSG_NOSIGNAL | MSG_MORE | 0x4 /* MSG_DONTROUTE */ | 0x800 /* MSG_CONFIRM */;
+const SEND_FLAGS = MSG_OOB | MSG_DONTWAIT | MSG_EOR | MSG_NOSIGNAL | MSG_MORE | MSG_DONTROUTE | 0x800 /* MSG_CONFIRM */;
 
 /**
  * Sends `data` (with `fds`, host fds for SCM_RIGHTS): a blocking stream

@@ -13,7 +13,7 @@
 import { HostError, HostPoll, type HostPollRequest } from '../../ports/host.js';
 import { Errno, ERESTARTSYS } from './errno.js';
 import { OpenFile } from './fd-table.js';
-import { O_CLOEXEC, O_NONBLOCK, O_RDWR, POLLERR, POLLHUP, POLLIN, POLLNVAL, POLLOUT, POLLRDHUP, POLLRDNORM, POLLWRNORM } from './linux-abi.js';
+import { O_CLOEXEC, O_NONBLOCK, O_RDWR, POLLERR, POLLHUP, POLLIN, POLLNVAL, POLLOUT, POLLRDBAND, POLLRDHUP, POLLRDNORM, POLLWRBAND, POLLWRNORM } from './linux-abi.js';
 import { waitInterruptible } from './signal-deliver.js';
 import { SyscallError } from './syscall-args.js';
 import type { Task } from './task.js';
@@ -73,8 +73,8 @@ export function linuxPollBits(bits: number, socket: boolean): number {
 /** Host readiness bits for Linux poll events. */
 export function hostPollEvents(events: number): number {
   let bits = 0;
-  if (events & (POLLIN | POLLRDNORM | 0x80 /* POLLRDBAND */ | POLLRDHUP)) bits |= HostPoll.READ;
-  if (events & (POLLOUT | POLLWRNORM | 0x200 /* POLLWRBAND */)) bits |= HostPoll.WRITE;
+  if (events & (POLLIN | POLLRDNORM | POLLRDBAND | POLLRDHUP)) bits |= HostPoll.READ;
+  if (events & (POLLOUT | POLLWRNORM | POLLWRBAND)) bits |= HostPoll.WRITE;
   if (events & POLLRDHUP) bits |= HostPoll.RDHUP;
   return bits;
 }
