@@ -401,6 +401,31 @@ static void t_eintr(void) {
   close(e);
 }
 
+/* poll and epoll on a pidfd: readable when the child exits, hung up too once it is reaped. */
+static void t_pidfd(void) {
+  pid_t child = fork();
+  if (child == 0) {
+    usleep(30000);
+    _exit(3);
+  }
+  int pfd = syscall(SYS_pidfd_open, child, 0);
+  struct pollfd pf = {pfd, POLLIN, 0};
+  SHOW("poll running", poll(&pf, 1, 0));
+  int ep = epoll_create1(0);
+  struct epoll_event ev = {EPOLLIN, {.u64 = 42}}, out[1];
+  SHOW("epoll add pidfd", epoll_ctl(ep, EPOLL_CTL_ADD, pfd, &ev));
+  int n = epoll_wait(ep, out, 1, 5000);
+  show_events("epoll exit", out, n);
+  SHOW("poll exited", poll(&pf, 1, 0));
+  printf("revents %#x\n", pf.revents);
+  int st;
+  waitpid(child, &st, 0);
+  SHOW("poll reaped", poll(&pf, 1, 0));
+  printf("revents %#x status %d\n", pf.revents, WEXITSTATUS(st));
+  close(ep);
+  close(pfd);
+}
+
 static void t_fork(void) {
   /* What a child sees of the objects it inherited (its own copies in elfuse). */
   int e = eventfd(5, EFD_NONBLOCK);
@@ -436,5 +461,6 @@ int main(int argc, char **argv) {
   if (all || !strcmp(what, "poll")) t_poll();
   if (all || !strcmp(what, "fork")) t_fork();
   if (all || !strcmp(what, "eintr")) t_eintr();
+  if (all || !strcmp(what, "pidfd")) t_pidfd();
   return 0;
 }

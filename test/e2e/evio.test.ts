@@ -45,6 +45,7 @@ const AREAS: readonly [string, string][] = [
   ['signalfd', 'siginfo fields, queued real-time signals, mask update, a blocking read woken by another process, a signal interrupting an eventfd read'],
   ['poll', 'poll and select on eventfd, timerfd and pipes together'],
   ['fork', "a fork child's copies of an eventfd, an epoll and a timerfd"],
+  ['pidfd', 'poll and epoll on a pidfd: readable at the exit, hung up once reaped'],
   ['eintr', 'a signal ends epoll_wait (EINTR even under SA_RESTART), poll and epoll_pwait2; epoll_pwait with a mask'],
 ];
 
