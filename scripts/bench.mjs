@@ -20,6 +20,9 @@
 //                the benchmark gives it, bash -c would read ~/.bashrc), from the sysroot
 //                scripts/make-sysroot.sh builds: elfuse --sysroot against
 //                qemu-aarch64 -L
+//   tcp loopback our guests/src/sockets.c: a fork child sends N MiB over
+//                TCP on 127.0.0.1 in 64 KiB writes to its parent (two
+//                processes each side; MiB/s = N / wall time)
 // Each workload runs ELFUSE_BENCH_RUNS times under elfuse and under qemu,
 // alternately (elfuse, qemu, elfuse, qemu...), so both see the same load on
 // a busy machine. Every run is timed by /usr/bin/time: wall time, CPU time
@@ -47,7 +50,7 @@
 //
 // Knobs: ELFUSE_BENCH_RUNS (5), ELFUSE_BENCH_LOOP_N (20000000),
 //        ELFUSE_BENCH_FILE_MB (20), ELFUSE_BENCH_CPU_SCALE (1),
-//        ELFUSE_BENCH_DD_N (200000), ELFUSE_BENCH_ONLY (comma-separated
+//        ELFUSE_BENCH_DD_N (200000), ELFUSE_BENCH_TCP_MB (256), ELFUSE_BENCH_ONLY (comma-separated
 //        workload name prefixes, e.g. "sha256,gzip"; "sh" the multi-process
 //        rows, "cpu" all the others), ELFUSE_BENCH_QEMU=0
 //        (elfuse alone), ELFUSE_BENCH_CLI (see below).
@@ -63,6 +66,7 @@ const loopN = process.env.ELFUSE_BENCH_LOOP_N ?? '20000000';
 const fileMB = Number(process.env.ELFUSE_BENCH_FILE_MB ?? 20);
 const cpuScale = process.env.ELFUSE_BENCH_CPU_SCALE ?? '1';
 const ddBytes = process.env.ELFUSE_BENCH_DD_N ?? '200000';
+const tcpMB = process.env.ELFUSE_BENCH_TCP_MB ?? '256';
 const only = process.env.ELFUSE_BENCH_ONLY?.split(',').filter(Boolean);
 const withQemu = process.env.ELFUSE_BENCH_QEMU !== '0';
 // elfuse as users start it: the dist/elfuse command (its startup snapshot), or with
@@ -378,6 +382,7 @@ async function main() {
     [`cpubench scale ${cpuScale}`, () => [join(root, 'guests/bin/cpubench'), cpuScale]],
     ['map-count mprotect 30000 (60,000 VMAs)', () => [join(root, 'guests/bin/map-count'), 'mprotect', '30000']],
     ['map-count mmap 60000', () => [join(root, 'guests/bin/map-count'), 'mmap', '60000']],
+    [`tcp loopback ${tcpMB} MiB`, () => [join(root, 'guests/bin/sockets'), 'tcp-bench', tcpMB]],
   ];
   if (existsSync(busybox)) {
     workloads.splice(1, 0, ['start-up: busybox true', () => [busybox, 'true']]);
@@ -404,6 +409,9 @@ async function main() {
   console.log(`medians of ${runs} runs each, elfuse and qemu alternating; CPU time = user + system; RSS = the highest peak of the runs`);
   console.log('sh rows: peak RSS of the whole process tree (sum of VmRSS, sampled from /proc every 20 ms); qemu runs its execs through binfmt_misc');
   printTable(rows);
+  for (const r of rows.filter((x) => x.name.startsWith('tcp loopback'))) {
+    console.log(`tcp loopback: elfuse ${fmt(Number(tcpMB) / r.elfuseS, 1)} MiB/s, qemu ${fmt(Number(tcpMB) / r.qemuS, 1)} MiB/s`);
+  }
   if (rows.some((r) => r.name.startsWith('start-up'))) {
     const bare = Array.from({ length: runs }, () => timedRun([process.execPath, '-e', '0'], process.env));
     const wall = median(bare.map((r) => r.wall));

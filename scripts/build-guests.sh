@@ -92,6 +92,8 @@ build strace-me strace-me.c c
 build map-count map-count.c c
 build big-write big-write.c c
 build waits waits.c c
+build evio evio.c c
+build sockets sockets.c c
 build shm shm.c c
 build shared-files shared-files.c c
 build locks locks.c c

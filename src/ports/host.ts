@@ -314,12 +314,16 @@ export interface HostWinsize {
   readonly ypixel: number;
 }
 
-/** Readiness bits for HostTerminal.poll: requested (READ, WRITE) and reported (all). */
-export const HostPoll = { READ: 1, WRITE: 2, ERROR: 4, HANGUP: 8, INVALID: 16 } as const;
+/**
+ * Readiness bits for HostTerminal.poll: requested (READ, WRITE, RDHUP) and
+ * reported (all). RDHUP, the peer shut down its writing half, only where
+ * the host's poll has it (Linux's POLLRDHUP).
+ */
+export const HostPoll = { READ: 1, WRITE: 2, ERROR: 4, HANGUP: 8, INVALID: 16, RDHUP: 32 } as const;
 
 export interface HostPollRequest {
   readonly fd: number;
-  /** HostPoll.READ and/or HostPoll.WRITE. */
+  /** HostPoll.READ, HostPoll.WRITE and/or HostPoll.RDHUP. */
   readonly events: number;
 }
 
@@ -417,6 +421,85 @@ export interface HostShm {
   shmIdAt(index: number, any: boolean): number;
 }
 
+/** Socket families and types the host is asked for (the adapter maps them to its own numbers). */
+export type HostSockFamily = 'unix' | 'inet' | 'inet6';
+export type HostSockType = 'stream' | 'dgram' | 'seqpacket';
+
+/** A socket address, host-neutral. A unix name with `dirFd` is relative to that host directory. */
+export type HostSockAddr =
+  | { readonly family: 'unix'; readonly path: Uint8Array; readonly dirFd?: number }
+  | { readonly family: 'inet'; readonly port: number; readonly addr: Uint8Array }
+  | { readonly family: 'inet6'; readonly port: number; readonly addr: Uint8Array; readonly flowinfo: number; readonly scopeId: number };
+
+export interface HostMsgFlags {
+  readonly oob?: boolean;
+  readonly peek?: boolean;
+  readonly eor?: boolean;
+  /** recv: the datagram's real length even when it was cut. */
+  readonly trunc?: boolean;
+}
+
+export interface HostRecvResult {
+  readonly n: number;
+  readonly addr: HostSockAddr | null;
+  /** Descriptors received with SCM_RIGHTS, host fds now owned by the caller (close-on-exec). */
+  readonly fds: readonly number[];
+  readonly truncated: boolean;
+  readonly ctruncated: boolean;
+}
+
+/** Integer socket options the guest may set and read, by their Linux names. */
+export type HostSockOpt =
+  | 'SO_REUSEADDR'
+  | 'SO_REUSEPORT'
+  | 'SO_KEEPALIVE'
+  | 'SO_BROADCAST'
+  | 'SO_RCVBUF'
+  | 'SO_SNDBUF'
+  | 'SO_OOBINLINE'
+  | 'SO_RCVLOWAT'
+  | 'SO_ACCEPTCONN'
+  | 'TCP_NODELAY'
+  | 'TCP_KEEPIDLE'
+  | 'TCP_KEEPINTVL'
+  | 'TCP_KEEPCNT'
+  | 'IPV6_V6ONLY'
+  | 'IP_TTL'
+  | 'IPV6_UNICAST_HOPS';
+
+/**
+ * Host sockets (native/socket.cc). No call waits, whatever the
+ * description's O_NONBLOCK (the guest's, set with HostFs.setStatusFlags as
+ * for any file): one that would fails with EAGAIN (EINPROGRESS for a
+ * connect), and the caller waits for readiness. Sockets are made blocking
+ * and close-on-exec. SIGPIPE is never raised by the host; a send to a
+ * closed peer fails with EPIPE.
+ */
+export interface HostSockets {
+  open(family: HostSockFamily, type: HostSockType, protocol: number): number;
+  pair(family: HostSockFamily, type: HostSockType, protocol: number): [number, number];
+  bind(fd: number, addr: HostSockAddr): void;
+  connect(fd: number, addr: HostSockAddr): void;
+  /** connect to AF_UNSPEC: a datagram socket forgets its peer. */
+  disconnect(fd: number): void;
+  listen(fd: number, backlog: number): void;
+  accept(fd: number): { readonly fd: number; readonly addr: HostSockAddr | null };
+  name(fd: number, peer: boolean): HostSockAddr | null;
+  shutdown(fd: number, how: 'rd' | 'wr' | 'rdwr'): void;
+  send(fd: number, data: Uint8Array, addr: HostSockAddr | null, fds: readonly number[], flags: HostMsgFlags): number;
+  recv(fd: number, buf: Uint8Array, flags: HostMsgFlags, maxFds: number): HostRecvResult;
+  getOpt(fd: number, name: HostSockOpt): number;
+  setOpt(fd: number, name: HostSockOpt, value: number): void;
+  getLinger(fd: number): { readonly onoff: number; readonly seconds: number };
+  setLinger(fd: number, onoff: number, seconds: number): void;
+  /** SO_PEERCRED: the peer's pid, uid and gid (guest pids are host pids). */
+  peerCred(fd: number): { readonly pid: number; readonly uid: number; readonly gid: number };
+  /** SO_ERROR: the pending error's name (taken off the socket), or null. */
+  takeError(fd: number): string | null;
+  /** The type of a socket elfuse did not make (one received with SCM_RIGHTS); null when unknown. */
+  typeOf(fd: number): HostSockType | null;
+}
+
 export interface HostPorts {
   readonly fs: HostFs;
   readonly clock: HostClock;
@@ -428,4 +511,6 @@ export interface HostPorts {
   readonly processes: HostProcesses;
   /** Host shared memory; absent where the backend cannot map it (shared memory is then private to the process). */
   readonly shm?: HostShm;
+  /** Host sockets; absent where the host has none (socket(2) is then EAFNOSUPPORT). */
+  readonly sockets?: HostSockets;
 }

@@ -56,6 +56,15 @@ const NOT_IN_UAPI = new Set([
   'SIGCONTEXT_RESERVED_SIZE',
   'USER_HZ',
   'SIZEOF_POLLFD',
+  'SIZEOF_EPOLL_EVENT',
+  'SIZEOF_SIGNALFD_SIGINFO',
+  'SIZEOF_SOCKADDR_IN',
+  'SIZEOF_SOCKADDR_IN6',
+  'SIZEOF_SOCKADDR_UN',
+  'SIZEOF_SOCKADDR_STORAGE',
+  'SIZEOF_MSGHDR', // glibc's struct msghdr is the kernel's user_msghdr: checked by test/e2e/sockets.test.ts
+  'SIZEOF_CMSGHDR',
+  'SOCK_TYPE_MASK', // include/linux/net.h, kernel-internal
 ]);
 
 const SIZES: Record<string, string> = {
@@ -84,6 +93,12 @@ const SIZES: Record<string, string> = {
   SIZEOF_TMS: 'struct tms',
   SIGCONTEXT_RESERVED_SIZE: '((struct sigcontext *)0)->__reserved',
   SIZEOF_POLLFD: 'struct pollfd',
+  SIZEOF_EPOLL_EVENT: 'struct epoll_event',
+  SIZEOF_SIGNALFD_SIGINFO: 'struct signalfd_siginfo',
+  SIZEOF_SOCKADDR_IN: 'struct sockaddr_in',
+  SIZEOF_SOCKADDR_IN6: 'struct sockaddr_in6',
+  SIZEOF_SOCKADDR_UN: 'struct sockaddr_un',
+  SIZEOF_SOCKADDR_STORAGE: 'struct __kernel_sockaddr_storage',
 };
 
 const OFFSETS: [string, Record<string, number>][] = [
@@ -118,6 +133,7 @@ function cProgram(): string {
       .concat(['linux/falloc.h', 'linux/fs.h', 'linux/openat2.h', 'linux/close_range.h', 'asm/statfs.h'])
       .concat(['asm/siginfo.h', 'linux/signal.h', 'asm/sigcontext.h', 'asm/ucontext.h', 'linux/times.h'])
       .concat(['asm-generic/errno.h', 'asm/termios.h', 'linux/poll.h', 'linux/sched.h', 'linux/wait.h'])
+      .concat(['linux/eventpoll.h', 'linux/signalfd.h', 'linux/socket.h', 'linux/in.h', 'linux/in6.h', 'linux/un.h', 'asm/socket.h'])
       .map((h) => `#include <${h}>`),
     // Constants the uapi headers keep elsewhere or not at all (man pages give the values).
     '#ifndef F_OK',
@@ -142,6 +158,7 @@ function cProgram(): string {
 /** Constants only glibc's headers define (S_IF*, DT_*, SEEK_DATA/SEEK_HOLE): checked with a second program. */
 function glibcProgram(names: string[]): string {
   const lines = ['#define _GNU_SOURCE', '#include <stdio.h>', '#include <dirent.h>', '#include <sys/stat.h>', '#include <unistd.h>'];
+  lines.push('#include <sys/eventfd.h>', '#include <sys/timerfd.h>', '#include <sys/socket.h>');
   lines.push('int main(void) {');
   for (const name of names) lines.push(`printf("%s\\t%lld\\n", "${name}", (long long)(${name}));`);
   lines.push('return 0; }');

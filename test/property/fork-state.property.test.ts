@@ -123,6 +123,7 @@ const state: fc.Arbitrary<ForkState> = fc.record({
         ownsHostFd: fc.boolean(),
         synth: fc.boolean(),
         offset: u64,
+        event: fc.uint8Array({ maxLength: 40 }),
       }),
       { minLength: 1, maxLength: 5 },
     )

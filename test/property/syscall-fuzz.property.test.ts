@@ -20,6 +20,10 @@
  * calls opened is left open (memfds of shared memory and pidfds included),
  * and no host process the calls started is left behind.
  *
+ * Sockets are the host's, on loopback only: an inet address elsewhere is
+ * refused (ENETUNREACH) before the host sees it; unix names are relative
+ * names in the sandbox, or abstract.
+ *
  * Shared memory is the host's, as in a real run (the harness's `sharing`):
  * SysV calls reach only segments the fuzz created (every key becomes
  * IPC_PRIVATE, other ids are EINVAL), and once the address space is gone no
@@ -31,7 +35,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createNodeHostPorts } from '../../src/adapters/host-node/index.js';
-import { HostError, type HostPorts, type HostProcess, type HostShm } from '../../src/ports/host.js';
+import { HostError, type HostPorts, type HostProcess, type HostShm, type HostSockAddr, type HostSockets } from '../../src/ports/host.js';
 import type { HostProcesses } from '../../src/ports/processes.js';
 import { errnoName } from '../../src/domain/kernel/errno.js';
 import { SYSCALL_TABLE } from '../../src/domain/kernel/syscall-table.js';
@@ -115,7 +119,19 @@ function sandboxedPorts(): HostPorts {
   processes.reapAdopted = () => {
     throw new HostError('ECHILD', 'wait4');
   };
-  return { ...real, process: proc, processes, shm };
+  // Sockets reach loopback only: an inet address elsewhere is refused before the host sees it.
+  const realSockets = real.sockets!;
+  const loopback = (a: HostSockAddr | null): HostSockAddr | null => {
+    if (a === null || a.family === 'unix') return a;
+    const ok = a.family === 'inet' ? a.addr[0] === 127 : a.addr.every((b, i) => b === (i === 15 ? 1 : 0));
+    if (!ok) throw new HostError('ENETUNREACH', 'connect');
+    return a;
+  };
+  const sockets: HostSockets = Object.create(realSockets) as HostSockets;
+  sockets.bind = (fd, a) => realSockets.bind(fd, loopback(a)!);
+  sockets.connect = (fd, a) => realSockets.connect(fd, loopback(a)!);
+  sockets.send = (fd, data, a, fds, flags) => realSockets.send(fd, data, loopback(a), fds, flags);
+  return { ...real, process: proc, processes, shm, sockets };
 }
 
 /** Host SysV segments the fuzz created (all IPC_PRIVATE). */

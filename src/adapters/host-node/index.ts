@@ -7,6 +7,7 @@ import { NodeHostSignals } from './signals.js';
 import { NodeHostTerminal } from './terminal.js';
 import { NodeHostProcesses } from './processes.js';
 import { NodeHostShm } from './shm.js';
+import { NodeHostSockets } from './sockets.js';
 
 export { NodeHostFs } from './fs.js';
 export { NodeHostClock, NodeHostProcess, NodeHostRandom } from './system.js';
@@ -14,6 +15,7 @@ export { NodeHostSignals } from './signals.js';
 export { NodeHostTerminal } from './terminal.js';
 export { NodeHostProcesses } from './processes.js';
 export { NodeHostRam, NodeHostShm } from './shm.js';
+export { NodeHostSockets } from './sockets.js';
 
 export function createNodeHostPorts(): HostPorts {
   return {
@@ -25,5 +27,6 @@ export function createNodeHostPorts(): HostPorts {
     signals: new NodeHostSignals(),
     processes: new NodeHostProcesses(),
     shm: new NodeHostShm(),
+    sockets: new NodeHostSockets(),
   };
 }

@@ -123,6 +123,11 @@ export function posix(): NativePosix {
 
 const errnoNames = new Map<number, string>(Object.entries(osConstants.errno).map(([name, n]) => [n, name]));
 
+/** The host's name of an errno number ('EIO' when unknown). */
+export function errnoName(n: number): string {
+  return errnoNames.get(n) ?? 'EIO';
+}
+
 /** Calls the addon; a host errno becomes HostError with the host's name for it. */
 export function native<T>(operation: string, fn: () => T): T {
   try {

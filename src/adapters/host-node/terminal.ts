@@ -181,7 +181,7 @@ function pollSpec(requests: readonly HostPollRequest[]): Int32Array {
   const spec = new Int32Array(requests.length * 2);
   requests.forEach((r, i) => {
     spec[2 * i] = r.fd;
-    spec[2 * i + 1] = r.events & (HostPoll.READ | HostPoll.WRITE);
+    spec[2 * i + 1] = r.events & (HostPoll.READ | HostPoll.WRITE | HostPoll.RDHUP);
   });
   return spec;
 }

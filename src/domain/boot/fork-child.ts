@@ -9,6 +9,9 @@
  * its wait4 reports.
  */
 
+import { Epoll } from '../kernel/epoll.js';
+import { eventFromForkImage, restoreEpollItems } from '../kernel/event-fork.js';
+import type { EventObject } from '../kernel/waitq.js';
 import type { Backend } from '../../ports/backend.js';
 import { HostError, type HostFs, type HostPorts } from '../../ports/host.js';
 import { Errno, linuxErrnoFromHostCode } from '../kernel/errno.js';
@@ -117,12 +120,28 @@ function restoreFiles(task: Task, state: ForkState): void {
         return null;
       }
     }
+    if (d.event.length > 0) {
+      let event: EventObject | null = null;
+      try {
+        event = eventFromForkImage(task, d.event);
+      } catch {
+        event = null; // a malformed image: the fd is not restored, as for a made-up node that is gone
+      }
+      if (!event) return null;
+      const file = new OpenFile(-1, d.path, d.flags, 'anon', false);
+      file.event = event;
+      return file;
+    }
     const hostFd = d.ownsHostFd ? task.host.processes.inheritedFd(d.slot) : d.slot;
     const file = new OpenFile(hostFd, d.path, d.flags, d.kind as FileKind, d.ownsHostFd);
     file.layer = d.layer as Layer;
     file.unlinked = d.unlinked;
     file.offset = d.offset;
     return file;
+  });
+  state.files.descriptions.forEach((d, i) => {
+    const ev = opened[i]?.event;
+    if (ev instanceof Epoll) restoreEpollItems(task, ev, d.event, opened);
   });
   for (const e of state.files.fds) {
     const file = opened[e.description];

@@ -28,7 +28,7 @@
  */
 
 export const FORK_STATE_MAGIC = 'ELFUSEFK';
-export const FORK_STATE_VERSION = 3;
+export const FORK_STATE_VERSION = 4;
 
 export class ForkStateError extends Error {}
 
@@ -165,6 +165,8 @@ export interface ForkDescription {
   /** A made-up /proc or /dev node: reopened by path in the child. */
   readonly synth: boolean;
   readonly offset: bigint;
+  /** An eventfd, epoll, timerfd or signalfd: its state, made again in the child (kernel/event-fork.ts); empty otherwise. */
+  readonly event: Uint8Array;
 }
 
 export interface ForkFiles {
@@ -500,6 +502,7 @@ function codec(c: Codec, s: ForkState | undefined): ForkState {
       ownsHostFd: c.bool(d?.ownsHostFd ?? true),
       synth: c.bool(d?.synth ?? false),
       offset: c.u64(d?.offset ?? 0n),
+      event: c.bytes(d?.event ?? new Uint8Array(0)),
     })),
     fds: c.list(f?.fds ?? [], (e) => ({ fd: c.u32(e?.fd ?? 0), description: c.u32(e?.description ?? 0), cloexec: c.bool(e?.cloexec ?? false) })),
   };

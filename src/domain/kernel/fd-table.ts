@@ -15,6 +15,8 @@
 import type { HostDirEntry, HostPath } from '../../ports/host.js';
 import type { Layer } from './namei.js';
 import type { SynthFile } from './synthfs.js';
+import type { EventObject } from './waitq.js';
+import type { SocketInfo } from './socket.js';
 import { O_ACCMODE, O_CLOEXEC, O_CREAT, O_EXCL, O_NOCTTY, O_TRUNC, O_WRONLY, O_RDONLY, O_RDWR } from './linux-abi.js';
 
 /**
@@ -28,7 +30,8 @@ export interface DirCookies {
 }
 
 /** What an open file description refers to; decides how reads, writes and lseek behave. */
-export type FileKind = 'file' | 'dir' | 'chr' | 'tty' | 'fifo' | 'socket' | 'path';
+/** 'anon': an object elfuse makes up with no host fd (eventfd, epoll, timerfd, signalfd: `OpenFile.event`). */
+export type FileKind = 'file' | 'dir' | 'chr' | 'tty' | 'fifo' | 'socket' | 'path' | 'anon';
 
 export class OpenFile {
   /** File offset (f_pos) of a made-up node or a directory; host files use the host's (hostOffset). */
@@ -45,6 +48,14 @@ export class OpenFile {
   synth: SynthFile | null = null;
   /** A pidfd (pidfd.ts): the process it refers to (hostFd is -1). */
   pidfd: number | null = null;
+  /** An eventfd, epoll, timerfd or signalfd (waitq.ts; hostFd is -1). */
+  event: EventObject | null = null;
+  /** A socket elfuse made or has asked the host about (socket.ts). */
+  sock: SocketInfo | null = null;
+  /** Epoll registrations watching this description (epoll.ts): they go when it is released. */
+  readonly epollItems = new Set<{ remove(): void }>();
+  /** Counts this process's reads and writes of a host stream: an edge for EPOLLET (epoll.ts). */
+  ioSeq = 0;
   /** Which layer of the guest's filesystem the object was found in (fs-context.ts): relative lookups from a directory start there. */
   layer: Layer = 'host';
 

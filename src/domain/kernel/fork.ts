@@ -46,6 +46,7 @@ import {
 import type { SyscallArgs, SyscallImpl } from './syscall-args.js';
 import type { Task, UserContext } from './task.js';
 import { installPidfd } from './pidfd.js';
+import { forkImageOfEvent } from './event-fork.js';
 import { ChildProcess, childHostExit, childMessage } from './wait.js';
 
 /** What one clone asks for, from clone's registers or clone3's struct clone_args. */
@@ -69,12 +70,16 @@ function captureFiles(task: Task, fds: number[]): ForkState['files'] {
   const descriptions: ForkDescription[] = [];
   const index = new Map<OpenFile, number>();
   const entries: { fd: number; description: number; cloexec: boolean }[] = [];
+  // Indices first: an epoll's registrations name the descriptions they watch.
   for (const fd of task.fds.openFds()) {
     const file = task.fds.get(fd)!;
-    let i = index.get(file);
-    if (i === undefined) {
-      i = descriptions.length;
-      index.set(file, i);
+    if (!index.has(file)) index.set(file, index.size);
+  }
+  const indexOf = (file: OpenFile): number => index.get(file) ?? -1;
+  for (const fd of task.fds.openFds()) {
+    const file = task.fds.get(fd)!;
+    const i = index.get(file)!;
+    if (i === descriptions.length) {
       // The host's own stdin/stdout/stderr the child inherits at the same numbers; made-up
       // nodes are made again there; everything else travels as a host fd.
       let slot = -1;
@@ -92,6 +97,7 @@ function captureFiles(task: Task, fds: number[]): ForkState['files'] {
         ownsHostFd: file.ownsHostFd,
         synth: file.synth !== null,
         offset: file.offset,
+        event: file.event ? forkImageOfEvent(file.event, indexOf) : new Uint8Array(0),
       });
     }
     entries.push({ fd, description: i, cloexec: task.fds.isCloexec(fd) });

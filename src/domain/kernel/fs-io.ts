@@ -67,10 +67,11 @@ import {
 import { fcntlLock } from './fs-lock.js';
 import { afterFileWrite, beforeFileRead } from './mm.js';
 import { raiseSignal } from './process.js';
-import { ERESTARTSYS, waitInterruptible } from './signal-deliver.js';
+import { ERESTARTSYS } from './signal-deliver.js';
 import { SyscallError, type SyscallArgs, type SyscallImpl, type SyscallResult } from './syscall-args.js';
 import { synthRead, synthWrite } from './synthfs.js';
 import type { Task } from './task.js';
+import { waitFor } from './waitq.js';
 import { TTY_IOCTLS, ttyIoctl } from './tty.js';
 
 /** Largest single host read or write elfuse issues; larger requests loop (files) or return short (streams). */
@@ -129,17 +130,13 @@ const nonBlocking = (task: Task, file: OpenFile): boolean => (statusFlags(task, 
  * restart by SA_RESTART, as for pipe_read and pipe_write).
  */
 async function waitReady(task: Task, file: OpenFile, events: number): Promise<boolean> {
-  const term = task.host.terminal;
-  let ready: unknown;
-  try {
-    ready = await waitInterruptible(task, term.poll([{ fd: file.hostFd, events }], null));
-  } catch (err) {
-    if (!isHostError(err, 'ENOSYS')) throw err;
-    ready = await waitInterruptible(task, task.host.clock.sleep(10_000_000n).then(() => true)); // no readiness from the host: retry shortly
-  }
-  if (ready !== null) return true;
-  term.interrupt(); // the host poll's worker is not left waiting
-  return false;
+  // The host says when to try again; the retry decides (the shared wait of waitq.ts).
+  let polled = false;
+  const r = await waitFor(task, () => (polled ? true : null), () => {
+    polled = true;
+    return { queues: [], host: [{ fd: file.hostFd, events }] };
+  }, null);
+  return r === true;
 }
 
 /**
@@ -149,6 +146,8 @@ async function waitReady(task: Task, file: OpenFile, events: number): Promise<bo
  */
 function hostRead(task: Task, file: OpenFile, count: number, pos: bigint | null): Uint8Array | Promise<Uint8Array> {
   if (file.synth) return synthRead(task, file.synth, Math.min(count, MAX_RW_COUNT), pos ?? file.offset);
+  if (file.event) return eventRead(task, file, count);
+  if (file.stream) file.ioSeq++;
   if (file.stream) return readStream(task, file, new Uint8Array(Math.min(count, CHUNK)), false);
   const fs = task.host.fs;
   const buf = new Uint8Array(Math.min(count, MAX_RW_COUNT));
@@ -190,6 +189,19 @@ function readStream(task: Task, file: OpenFile, buf: Uint8Array, nonBlock: boole
       }
     }
   })();
+}
+
+/** A read of an eventfd, timerfd, signalfd or epoll (EINVAL where the object has no read). */
+function eventRead(task: Task, file: OpenFile, count: number): Uint8Array | Promise<Uint8Array> {
+  const ev = file.event;
+  if (!ev?.read) throw new SyscallError(Errno.EINVAL);
+  return ev.read(task, file, count);
+}
+
+function eventWrite(task: Task, file: OpenFile, data: Uint8Array): number | Promise<number> {
+  const ev = file.event;
+  if (!ev?.write) throw new SyscallError(Errno.EINVAL);
+  return ev.write(task, file, data);
 }
 
 /** A terminal read on a host thread; a host fd left non-blocking by another process waits for readiness instead of failing. */
@@ -260,6 +272,8 @@ function hostInputPending(task: Task, file: OpenFile): number {
  */
 function hostWrite(task: Task, file: OpenFile, data: Uint8Array, pos: bigint | null): number | Promise<number> {
   if (file.synth) return synthWrite(task, file.synth, data);
+  if (file.event) return eventWrite(task, file, data);
+  if (file.stream) file.ioSeq++;
   if (file.stream) return writeStream(task, file, data);
   const fs = task.host.fs;
   const n = fs.write(file.hostFd, data, pos);
@@ -348,7 +362,7 @@ function fsizeLimited(task: Task, file: OpenFile, data: Uint8Array, where: () =>
 
 /** Writes at the file offset, advancing it (the host's offset, and the host appends for O_APPEND). */
 function writeAdvancing(task: Task, file: OpenFile, data: Uint8Array): number | Promise<number> {
-  if (file.synth || file.stream) return hostWrite(task, file, data, null);
+  if (file.synth || file.stream || file.event) return hostWrite(task, file, data, null);
   data = fsizeLimited(task, file, data, () => (statusFlags(task, file) & O_APPEND ? statOpenFile(task, file).size : filePosition(task, file)));
   return hostWrite(task, file, data, null);
 }
@@ -410,13 +424,13 @@ function appendPosition(task: Task, file: OpenFile): bigint | null {
   return file.hostOffset ? task.host.fs.fstat(file.hostFd).size : null;
 }
 
-interface Iovec {
+export interface Iovec {
   base: number;
   len: number;
 }
 
 /** The iovec array (EINVAL past UIO_MAXIOV or when the total overflows ssize_t). */
-function readIovecs(task: Task, ptr: number, count: number): Iovec[] {
+export function readIovecs(task: Task, ptr: number, count: number): Iovec[] {
   if (count < 0 || count > UIO_MAXIOV) throw new SyscallError(Errno.EINVAL);
   if (count === 0) return [];
   const r = new StructReader(task.mem.read(ptr, count * SIZEOF_IOVEC));
@@ -432,7 +446,7 @@ function readIovecs(task: Task, ptr: number, count: number): Iovec[] {
 }
 
 /** Spreads `data` over the iovecs in order. */
-function scatter(task: Task, iovs: Iovec[], data: Uint8Array): number {
+export function scatter(task: Task, iovs: Iovec[], data: Uint8Array): number {
   let done = 0;
   for (const iov of iovs) {
     if (done >= data.length) break;
@@ -443,7 +457,7 @@ function scatter(task: Task, iovs: Iovec[], data: Uint8Array): number {
   return done;
 }
 
-function iovTotal(iovs: Iovec[]): number {
+export function iovTotal(iovs: Iovec[]): number {
   return Math.min(
     iovs.reduce((sum, iov) => sum + iov.len, 0),
     MAX_RW_COUNT,
@@ -468,7 +482,7 @@ function readVector(task: Task, file: OpenFile, iovPtr: number, iovcnt: number, 
 }
 
 /** The iovecs' bytes, gathered so one host write keeps them contiguous (as on a pipe). */
-function gather(task: Task, iovPtr: number, iovcnt: number): Uint8Array {
+export function gather(task: Task, iovPtr: number, iovcnt: number): Uint8Array {
   const iovs = readIovecs(task, iovPtr, iovcnt);
   const total = iovTotal(iovs);
   const data = new Uint8Array(total);

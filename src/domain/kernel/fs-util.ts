@@ -305,9 +305,18 @@ export function kstatFromHost(st: HostStat): KStat {
   };
 }
 
+/** An anon inode (fs/anon_inodes.c): mode 0600 without a file type, owned by the caller. */
+function anonStat(task: Task): HostStat {
+  return {
+    dev: 0n, ino: 0n, mode: 0o600, nlink: 1, uid: task.host.process.euid, gid: task.host.process.egid, rdev: 0n,
+    size: 0n, blksize: 4096, blocks: 0n, atimeNs: 0n, mtimeNs: 0n, ctimeNs: 0n, birthtimeNs: 0n,
+  };
+}
+
 /** stat of whatever the description refers to (an O_PATH|O_NOFOLLOW description of a symlink: the link). */
 export function statOpenFile(task: Task, file: OpenFile): HostStat {
   if (file.synth) return synthStat(task, file.synth.node, file.path);
+  if (file.event) return anonStat(task);
   return task.host.fs.fstat(file.hostFd);
 }
 

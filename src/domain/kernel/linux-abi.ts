@@ -326,6 +326,9 @@ export class StructReader {
   constructor(bytes: Uint8Array) {
     this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   }
+  u8(off: number): number {
+    return this.view.getUint8(off);
+  }
   u16(off: number): number {
     return this.view.getUint16(off, true);
   }
@@ -841,3 +844,64 @@ export const POLLWRNORM = 0x100;
 export const POLLWRBAND = 0x200;
 /** struct pollfd { int fd; short events; short revents; } (8 bytes) */
 export const SIZEOF_POLLFD = 8;
+
+/** POLLRDHUP (include/uapi/asm-generic/poll.h): the peer shut down its writing half. */
+export const POLLRDHUP = 0x2000;
+
+/** epoll (include/uapi/linux/eventpoll.h): the event bits are the poll bits plus these flags. */
+export const EPOLL_CTL_ADD = 1;
+export const EPOLL_CTL_DEL = 2;
+export const EPOLL_CTL_MOD = 3;
+export const EPOLLEXCLUSIVE = 1 << 28;
+export const EPOLLWAKEUP = 1 << 29;
+export const EPOLLONESHOT = 1 << 30;
+export const EPOLLET = 0x80000000;
+/** struct epoll_event { __u32 events; __u64 data; }: 16 bytes on arm64 (packed only on x86-64). */
+export const SIZEOF_EPOLL_EVENT = 16;
+
+/** eventfd2 flags (include/linux/eventfd.h): EFD_CLOEXEC and EFD_NONBLOCK are O_CLOEXEC and O_NONBLOCK. */
+export const EFD_SEMAPHORE = 1;
+/** timerfd_settime flags (include/uapi/linux/timerfd.h). */
+export const TFD_TIMER_ABSTIME = 1;
+export const TFD_TIMER_CANCEL_ON_SET = 2;
+/** struct signalfd_siginfo (include/uapi/linux/signalfd.h): 128 bytes. */
+export const SIZEOF_SIGNALFD_SIGINFO = 128;
+
+// ---- sockets: include/linux/socket.h, include/uapi/linux/in.h, in6.h, tcp.h ----
+
+export const AF_UNSPEC = 0;
+export const AF_UNIX = 1;
+export const AF_INET = 2;
+export const AF_INET6 = 10;
+export const SOCK_STREAM = 1;
+export const SOCK_DGRAM = 2;
+export const SOCK_RAW = 3;
+export const SOCK_SEQPACKET = 5;
+export const SOCK_TYPE_MASK = 0xf;
+export const IPPROTO_IP = 0;
+export const IPPROTO_TCP = 6;
+export const IPPROTO_UDP = 17;
+export const IPPROTO_IPV6 = 41;
+export const SOL_SOCKET = 1;
+export const MSG_OOB = 0x1;
+export const MSG_PEEK = 0x2;
+export const MSG_DONTROUTE = 0x4;
+export const MSG_CTRUNC = 0x8;
+export const MSG_TRUNC = 0x20;
+export const MSG_DONTWAIT = 0x40;
+export const MSG_EOR = 0x80;
+export const MSG_WAITALL = 0x100;
+export const MSG_NOSIGNAL = 0x4000;
+export const MSG_MORE = 0x8000;
+export const MSG_CMSG_CLOEXEC = 0x40000000;
+export const SCM_RIGHTS = 1;
+/** struct sockaddr_in 16, sockaddr_in6 28, sockaddr_un 110, sockaddr_storage 128 bytes. */
+export const SIZEOF_SOCKADDR_IN = 16;
+export const SIZEOF_SOCKADDR_IN6 = 28;
+export const SIZEOF_SOCKADDR_UN = 110;
+export const SIZEOF_SOCKADDR_STORAGE = 128;
+/** struct msghdr on arm64: name, namelen, iov, iovlen, control, controllen, flags (56 bytes). */
+export const MsghdrOffset = { msg_name: 0, msg_namelen: 8, msg_iov: 16, msg_iovlen: 24, msg_control: 32, msg_controllen: 40, msg_flags: 48 } as const;
+export const SIZEOF_MSGHDR = 56;
+/** struct cmsghdr { size_t cmsg_len; int cmsg_level; int cmsg_type; } then the data, 8-aligned. */
+export const SIZEOF_CMSGHDR = 16;

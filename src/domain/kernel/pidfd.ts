@@ -6,17 +6,19 @@
  * /proc/self/fd shows anon_inode:[pidfd]). Guest pids are host pids, so
  * a pidfd names its process by pid: a pid the host reuses after the
  * process was reaped would be named again (Linux's pidfd would not).
+ * poll and epoll see it through PidfdPoll.
  */
 
 import { HostError } from '../../ports/host.js';
 import { Errno } from './errno.js';
 import { OpenFile } from './fd-table.js';
 import { fileOf } from './fs-util.js';
-import { O_NONBLOCK, O_RDWR, SI_TKILL, SI_USER, SIZEOF_SIGINFO, SiginfoOffset, StructReader, _NSIG } from './linux-abi.js';
+import { O_NONBLOCK, O_RDWR, POLLHUP, POLLIN, POLLRDNORM, SI_TKILL, SI_USER, SIZEOF_SIGINFO, SiginfoOffset, StructReader, _NSIG } from './linux-abi.js';
 import { guestRecord } from './proc-records.js';
 import { signalProcess, type SignalSend } from './process.js';
 import type { SyscallArgs, SyscallImpl } from './syscall-args.js';
 import type { Task } from './task.js';
+import type { EventObject, WaitQueue } from './waitq.js';
 
 /** PIDFD_NONBLOCK is O_NONBLOCK (include/uapi/linux/pidfd.h). */
 const PIDFD_NONBLOCK = O_NONBLOCK;
@@ -35,12 +37,34 @@ function processExists(task: Task, pid: number): boolean {
   }
 }
 
+/**
+ * What poll and epoll see of a pidfd (pidfd_poll): readable once the
+ * process has exited, and hung up too once it is reaped. A child's exit
+ * wakes the waits (Children.queue); another process's is seen when the
+ * pidfd is looked at again, not woken.
+ */
+class PidfdPoll implements EventObject {
+  readonly name = 'pidfd';
+  constructor(
+    private readonly task: Task,
+    private readonly pid: number,
+  ) {}
+  get queue(): WaitQueue {
+    return this.task.tg.children.queue;
+  }
+  poll(task: Task): number {
+    if (!processExists(task, this.pid)) return POLLIN | POLLRDNORM | POLLHUP;
+    return task.tg.children.byPid.get(this.pid)?.state === 'zombie' ? POLLIN | POLLRDNORM : 0;
+  }
+}
+
 /** Installs a new pidfd for `pid` at the lowest free fd (close-on-exec, as every pidfd is). */
 export function installPidfd(task: Task, pid: number, flags: number): number {
   const fd = task.fds.lowestFree(0, task.fdLimit);
   if (fd < 0) return -Errno.EMFILE;
   const file = new OpenFile(-1, 'anon_inode:[pidfd]', O_RDWR | (flags & PIDFD_NONBLOCK), 'path', false);
   file.pidfd = pid;
+  file.event = new PidfdPoll(task, pid);
   task.fds.installAt(fd, file, true);
   return fd;
 }

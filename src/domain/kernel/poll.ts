@@ -14,7 +14,7 @@
  * delivered before the mask closes again.
  */
 
-import { HostPoll, type HostPollRequest } from '../../ports/host.js';
+import type { HostPollRequest } from '../../ports/host.js';
 import { Errno } from './errno.js';
 import {
   POLLERR,
@@ -35,12 +35,11 @@ import {
   decodeTimespec,
   encodeTimespec,
 } from './linux-abi.js';
-import { ERESTARTNOHAND, UNBLOCKABLE, waitInterruptible } from './signal-deliver.js';
+import { ERESTARTNOHAND, UNBLOCKABLE } from './signal-deliver.js';
 import { SyscallError, type SyscallArgs, type SyscallImpl } from './syscall-args.js';
 import type { Task } from './task.js';
+import { hostPollEvents, linuxPollBits, mergeSources, readinessOf, sourcesOf, waitFor, type WaitSources } from './waitq.js';
 
-/** What a regular file always reports (DEFAULT_POLLMASK in include/linux/poll.h). */
-const DEFAULT_POLLMASK = POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM;
 /** select(2)'s sets in poll terms (fs/select.c POLLIN_SET, POLLOUT_SET, POLLEX_SET). */
 const POLLIN_SET = POLLRDNORM | POLLRDBAND | POLLIN | POLLHUP | POLLERR;
 const POLLOUT_SET = POLLWRBAND | POLLWRNORM | POLLOUT | POLLERR;
@@ -52,72 +51,64 @@ interface Watch {
   events: number;
 }
 
-/** Linux revents from the host's readiness bits. */
-function linuxRevents(bits: number): number {
-  let rev = 0;
-  if (bits & HostPoll.READ) rev |= POLLIN | POLLRDNORM;
-  if (bits & HostPoll.WRITE) rev |= POLLOUT | POLLWRNORM;
-  if (bits & HostPoll.ERROR) rev |= POLLERR;
-  if (bits & HostPoll.HANGUP) rev |= POLLHUP;
-  if (bits & HostPoll.INVALID) rev |= POLLNVAL;
-  return rev;
-}
-
-function hostEvents(events: number): number {
-  let bits = 0;
-  if (events & (POLLIN | POLLRDNORM | POLLRDBAND)) bits |= HostPoll.READ;
-  if (events & (POLLOUT | POLLWRNORM | POLLWRBAND)) bits |= HostPoll.WRITE;
-  return bits;
-}
-
-/** Per watch: a fixed answer (files, bad fds), or the index of its host request. */
-type Plan = { fixed: number } | { host: number };
-
-function plan(task: Task, watches: readonly Watch[]): { plans: Plan[]; requests: HostPollRequest[] } {
+/**
+ * Revents of every watch now (do_pollfd): made-up objects answer
+ * themselves, host fds are asked in one host poll. POLLERR, POLLHUP and
+ * POLLNVAL are reported whether asked for or not.
+ */
+function pollNow(task: Task, watches: readonly Watch[]): number[] {
   const requests: HostPollRequest[] = [];
-  const plans = watches.map((w): Plan => {
-    if (w.fd < 0) return { fixed: 0 };
+  const hostIndex: number[] = [];
+  const out = watches.map((w, i): number => {
+    if (w.fd < 0) return 0;
     const file = task.fds.get(w.fd);
-    if (!file || file.kind === 'path') return { fixed: POLLNVAL };
-    // POLLERR and POLLHUP are reported whether asked for or not.
-    if (file.kind === 'file' || file.kind === 'dir') return { fixed: DEFAULT_POLLMASK & (w.events | POLLERR | POLLHUP) };
-    requests.push({ fd: file.hostFd, events: hostEvents(w.events) });
-    return { host: requests.length - 1 };
+    if (!file) return POLLNVAL;
+    const r = readinessOf(task, file);
+    if ('mask' in r) return r.mask & (w.events | POLLERR | POLLHUP | POLLNVAL);
+    requests.push({ fd: r.hostFd, events: hostPollEvents(w.events) });
+    hostIndex.push(i);
+    return 0;
   });
-  return { plans, requests };
-}
-
-function revents(watches: readonly Watch[], plans: readonly Plan[], bits: readonly number[]): number[] {
-  return plans.map((p, i) => {
-    if ('fixed' in p) return p.fixed;
-    const events = watches[i]?.events ?? 0;
-    return linuxRevents(bits[p.host] ?? 0) & (events | POLLERR | POLLHUP | POLLNVAL);
-  });
+  if (requests.length > 0) {
+    const bits = task.host.terminal.pollNow(requests);
+    hostIndex.forEach((i, k) => {
+      const w = watches[i]!;
+      const socket = task.fds.get(w.fd)?.kind === 'socket';
+      out[i] = linuxPollBits(bits[k] ?? 0, socket) & (w.events | POLLERR | POLLHUP | POLLNVAL);
+    });
+  }
+  return out;
 }
 
 /**
  * Readiness of `watches` (Linux revents, one per watch) now, or after waiting
  * up to `timeoutNs` (null: no limit) for one to become ready; 'eintr' when a
- * signal was posted meanwhile.
+ * signal was posted meanwhile. The wait is waitq.ts's, shared with epoll and
+ * blocking reads.
  */
 async function wait(task: Task, watches: readonly Watch[], timeoutNs: bigint | null): Promise<number[] | 'eintr'> {
-  const { plans, requests } = plan(task, watches);
-  const term = task.host.terminal;
-  const nowBits = requests.length > 0 ? term.pollNow(requests) : [];
-  const now = revents(watches, plans, nowBits);
-  if (now.some((r) => r !== 0) || timeoutNs === 0n) return now;
-  if (requests.length === 0) {
-    // Nothing that can become ready: only time passes (poll with no fds is a sleep, or pause(3)).
-    const slept = await waitInterruptible(task, timeoutNs === null ? new Promise<void>(() => undefined) : task.host.clock.sleep(timeoutNs));
-    return slept === null ? 'eintr' : now;
-  }
-  const bits = await waitInterruptible(task, term.poll(requests, timeoutNs));
-  if (bits === null) {
-    // A signal ended the wait: wake the host poll so its worker thread is not left waiting.
-    term.interrupt();
-    return 'eintr';
-  }
-  return bits === null ? 'eintr' : revents(watches, plans, bits);
+  const first = pollNow(task, watches);
+  if (first.some((r) => r !== 0) || timeoutNs === 0n) return first;
+  const deadline = timeoutNs === null ? null : task.host.clock.monotonicNs() + timeoutNs;
+  const sources = (): WaitSources =>
+    mergeSources(
+      watches.map((w) => {
+        const file = w.fd >= 0 ? task.fds.get(w.fd) : undefined;
+        return file ? sourcesOf(task, file, w.events) : { queues: [], host: [] };
+      }),
+    );
+  const result = await waitFor(
+    task,
+    () => {
+      const r = pollNow(task, watches);
+      return r.some((x) => x !== 0) ? r : null;
+    },
+    sources,
+    deadline,
+  );
+  if (result === 'signal') return 'eintr';
+  if (result === 'timeout') return watches.map(() => 0);
+  return result;
 }
 
 /** A timeout timespec: null for NULL (wait forever); EINVAL for a negative or malformed one. */

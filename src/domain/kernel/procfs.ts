@@ -287,6 +287,7 @@ function guestRange(task: Task, start: number, end: number): Uint8Array {
 /** The link text of /proc/self/fd/N: a path, or "type:[inode]" for what has none. */
 function fdLinkTarget(task: Task, file: OpenFile): string {
   if (file.pidfd !== null) return 'anon_inode:[pidfd]';
+  if (file.event) return `anon_inode:[${file.event.name}]`;
   if (file.synth || file.kind === 'file' || file.kind === 'dir' || file.kind === 'path' || file.kind === 'chr') {
     if (!file.ownsHostFd) return stdioTarget(task, file);
     // The walk recorded the object's canonical guest path (d_path).

@@ -139,6 +139,7 @@ export function postSignal(task: Task, sig: number, info: SigInfo): number {
     } else if (sig >= SIGRTMIN && info.code !== SI_USER) return -Errno.EAGAIN;
   }
   task.sigpending |= bit;
+  task.signalQueue.wake();
   // complete_signal: an unblocked signal whose action is to end the process ends it now, so
   // no wait, however long, stands between it and its effect; a traced process (a debugger
   // attached) reports it to the debugger first, at delivery, unless it is SIGKILL.

@@ -23,9 +23,13 @@ import { fsStatSyscalls } from './fs-stat.js';
 import { identitySyscalls } from './identity.js';
 import { mmSyscalls } from './mm.js';
 import { pollSyscalls } from './poll.js';
+import { epollSyscalls } from './epoll.js';
+import { eventfdSyscalls } from './eventfd.js';
+import { signalfdSyscalls } from './signalfd.js';
+import { timerfdSyscalls } from './timerfd.js';
+import { socketSyscalls } from './socket.js';
 import { processSyscalls } from './process.js';
 import { signalSyscalls } from './signal.js';
-import { socketSyscalls } from './socket.js';
 import { sysvShmSyscalls } from './sysv-shm.js';
 import { Errno } from './errno.js';
 import type { ArgFormat, SupportLevel, SyscallHandler, SyscallImpl } from './syscall-args.js';
@@ -380,9 +384,13 @@ const IMPLEMENTED: Readonly<Record<string, SyscallImpl>> = joinFamilies({
   mmSyscalls,
   sysvShmSyscalls,
   pollSyscalls,
+  epollSyscalls,
+  eventfdSyscalls,
+  signalfdSyscalls,
+  timerfdSyscalls,
+  socketSyscalls,
   processSyscalls,
   signalSyscalls,
-  socketSyscalls,
   timeSyscalls,
   xattrSyscalls,
   STUBS,

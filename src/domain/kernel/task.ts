@@ -6,6 +6,7 @@
  * state the run loop checks after each syscall.
  */
 
+import { WaitQueue } from './waitq.js';
 import type { ProcessChannel } from '../../ports/processes.js';
 import type { HostPorts } from '../../ports/host.js';
 import type { AddressSpace } from '../memory/address-space.js';
@@ -137,6 +138,8 @@ export class Task {
   readonly sigqueue = new Map<number, SigInfo[]>();
   /** Interruptible waits to wake when a signal becomes deliverable (signal_wake_up). */
   readonly signalWaiters = new Set<() => void>();
+  /** Woken whenever a signal becomes pending, blocked or not: signalfd readers and pollers (signalfd.ts). */
+  readonly signalQueue = new WaitQueue();
   /** Stops the running vCPU slice so a newly pending signal is delivered soon; the run loop sets it. */
   kick: () => void = () => undefined;
   /** The guest's user registers as the current syscall sees them (rt_sigreturn, sigaltstack); set by the run loop. */
@@ -205,6 +208,9 @@ export class Task {
     const table = new FdTable(
       (file) => {
         if (file.lockKey !== null) locks.releaseDescription(file.lockKey, file);
+        // An epoll registration lives as long as the description it watches (eventpoll_release).
+        for (const item of [...file.epollItems]) item.remove();
+        file.event?.release?.();
         if (file.ownsHostFd && file.hostFd >= 0) fs.close(file.hostFd);
       },
       // Closing any fd of a file drops the process's POSIX locks on it (fs/locks.c locks_remove_posix).

@@ -57,7 +57,7 @@ import type { SigInfo, Task } from './task.js';
 /** Resolution of the *_COARSE clocks: one tick at CONFIG_HZ=250, the arm64 distribution default. */
 const COARSE_RES_NS = 4_000_000n;
 
-type ClockSource = 'realtime' | 'monotonic' | 'cpu';
+export type ClockSource = 'realtime' | 'monotonic' | 'cpu';
 
 const CLOCKS: ReadonlyMap<number, { source: ClockSource; coarse: boolean; sleepable: boolean }> = new Map([
   [CLOCK_REALTIME, { source: 'realtime', coarse: false, sleepable: true }],
@@ -92,7 +92,7 @@ function clockOf(task: Task, id: number) {
   throw new SyscallError(Errno.EINVAL);
 }
 
-function now(task: Task, source: ClockSource): bigint {
+export function now(task: Task, source: ClockSource): bigint {
   const c = task.host.clock;
   if (source === 'realtime') return c.realtimeNs();
   if (source === 'monotonic') return c.monotonicNs();

@@ -45,6 +45,7 @@ import { guestRecord } from './proc-records.js';
 import { ERESTARTSYS, postSignal, waitInterruptible } from './signal-deliver.js';
 import type { SyscallArgs, SyscallImpl } from './syscall-args.js';
 import type { Task } from './task.js';
+import { WaitQueue } from './waitq.js';
 
 /** Clock ticks per second (USER_HZ), the unit of si_utime/si_stime. */
 const USER_HZ = 100n;
@@ -91,9 +92,12 @@ export class Children {
   /** Children whose host process still runs (a reaped child's may outlive its report; its orphans go when it ends). */
   readonly hostAlive = new Set<number>();
   private readonly waiters = new Set<() => void>();
+  /** Woken with every change, as `waiters`: pidfds polled or in an epoll (pidfd.ts). */
+  readonly queue = new WaitQueue();
 
   changed(): void {
     for (const w of [...this.waiters]) w();
+    this.queue.wake();
   }
 
   whenChanged(): Promise<void> {

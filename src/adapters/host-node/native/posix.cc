@@ -910,9 +910,11 @@ Napi::Object Constants(Napi::Env env) {
 }  // namespace
 
 void InitShm(Napi::Env env, Napi::Object exports);  // shm.cc
+void InitSockets(Napi::Env env, Napi::Object exports);  // socket.cc
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   InitShm(env, exports);
+  InitSockets(env, exports);
   exports.Set("constants", Constants(env));
   exports.Set("openat", Napi::Function::New(env, OpenAt));
   exports.Set("fstatat", Napi::Function::New(env, FstatAt));

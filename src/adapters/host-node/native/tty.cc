@@ -304,6 +304,9 @@ short ToPollEvents(int bits) {
   short ev = 0;
   if (bits & 1) ev |= POLLIN;
   if (bits & 2) ev |= POLLOUT;
+#if defined(POLLRDHUP)
+  if (bits & 32) ev |= POLLRDHUP;
+#endif
   return ev;
 }
 
@@ -314,6 +317,9 @@ int FromPollEvents(short rev) {
   if (rev & POLLERR) bits |= 4;
   if (rev & POLLHUP) bits |= 8;
   if (rev & POLLNVAL) bits |= 16;
+#if defined(POLLRDHUP)
+  if (rev & POLLRDHUP) bits |= 32;
+#endif
   return bits;
 }
 
