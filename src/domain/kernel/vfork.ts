@@ -156,16 +156,7 @@ function waitStatusOf(status: GuestStatus): number {
  * mask, limits and credentials, and the pid of the process reserved for it.
  */
 function vforkTask(parent: Task, pid: number, req: CloneRequest): Task {
-  const ptg = parent.tg;
-  const tg = new ThreadGroup(pid, ptg.cred.clone());
-  ptg.sigactions.forEach((a, i) => Object.assign(tg.sigactions[i]!, a));
-  ptg.rlimits.forEach((l, i) => Object.assign(tg.rlimits[i]!, l));
-  tg.nice = ptg.nice;
-  tg.dumpable = ptg.dumpable;
-  tg.noNewPrivs = ptg.noNewPrivs;
-  tg.keepCaps = ptg.keepCaps;
-  tg.timerSlackNs = ptg.timerSlackNs;
-  tg.personality = ptg.personality;
+  const tg = new ThreadGroup(pid, parent.tg.cred.clone(), parent.tg);
   tg.exitSignal = req.exitSignal;
   const pctx = parent.fsContext;
   const ctx = new FsContext(parent.host.fs, { ...(pctx.sysroot !== null ? { sysroot: pctx.sysroot } : {}), hostCwd: '/', foldsCase: pctx.foldsCase });
