@@ -99,6 +99,7 @@ build shared-files shared-files.c c
 build locks locks.c c
 build pipes pipes.c c
 build procs procs.c c
+build sysmisc sysmisc.c c
 build align align.c c
 build wfx wfx.c c
 build jit-code jit-code.c c

@@ -59,6 +59,7 @@ import {
   MAP_FIXED,
   RLIMIT_AS,
   RLIMIT_DATA,
+  RLIMIT_MEMLOCK,
   RLIM_INFINITY,
 } from './linux-abi.js';
 import type { PageSource, Vma } from '../memory/address-space.js';
@@ -330,7 +331,61 @@ export function afterFileWrite(task: Task, file: OpenFile, pos: bigint | null, d
   if (key !== null) task.as.fileWritten(key, Number(at), data);
 }
 
+const MLOCK_ONFAULT = 1;
+const MCL_CURRENT = 1;
+const MCL_FUTURE = 2;
+const MCL_ONFAULT = 4;
+
+/**
+ * Memory locking (mm/mlock.c). Guest memory is host memory that elfuse
+ * never pages out itself, so a lock changes nothing here: the calls make
+ * Linux's checks (flags, can_do_mlock's EPERM without RLIMIT_MEMLOCK or
+ * root, RLIMIT_MEMLOCK's ENOMEM, ENOMEM for a range with unmapped pages)
+ * and then succeed. /proc/self/status's VmLck stays 0.
+ */
+function mayLock(task: Task): boolean {
+  return task.cred.euid === 0 || (task.tg.rlimits[RLIMIT_MEMLOCK]?.cur ?? 0n) !== 0n;
+}
+
+function overLockLimit(task: Task, bytes: number): boolean {
+  const limit = task.tg.rlimits[RLIMIT_MEMLOCK]?.cur ?? 0n;
+  return task.cred.euid !== 0 && limit !== RLIM_INFINITY && BigInt(bytes) > limit;
+}
+
+function lockRange(task: Task, startVa: number, length: number, lock: boolean): number {
+  const start = startVa - (startVa % PAGE_SIZE);
+  const len = pageUp(length + (startVa % PAGE_SIZE));
+  if (lock && !mayLock(task)) return -Errno.EPERM;
+  if (lock && overLockLimit(task, len)) return -Errno.ENOMEM;
+  if (start + len > TASK_SIZE) return len === 0 ? 0 : -Errno.ENOMEM;
+  if (len === 0) return 0;
+  return task.as.isCovered(start, start + len) ? 0 : -Errno.ENOMEM;
+}
+
+function sysMlockall(task: Task, a: SyscallArgs): number {
+  const flags = a.int(0);
+  if (flags === 0 || flags & ~(MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT) || flags === MCL_ONFAULT) return -Errno.EINVAL;
+  if (!mayLock(task)) return -Errno.EPERM;
+  if (flags & MCL_CURRENT) {
+    const mapped = task.as.inRange(0, TASK_SIZE).reduce((n, v) => n + (v.end - v.start), 0);
+    if (overLockLimit(task, mapped)) return -Errno.ENOMEM;
+  }
+  return 0;
+}
+
+const lockNote = 'guest memory is never paged out by elfuse: Linux\'s checks, then success (VmLck stays 0)';
+
 export const mmSyscalls: Readonly<Record<string, SyscallImpl>> = {
+  mlock: { handler: (t, a) => lockRange(t, a.ptr(0), a.size(1), true), support: 'partial', args: ['ptr', 'size'], note: lockNote },
+  mlock2: {
+    handler: (t, a) => (a.int(2) & ~MLOCK_ONFAULT ? -Errno.EINVAL : lockRange(t, a.ptr(0), a.size(1), true)),
+    support: 'partial',
+    args: ['ptr', 'size', 'hex'],
+    note: lockNote,
+  },
+  munlock: { handler: (t, a) => lockRange(t, a.ptr(0), a.size(1), false), support: 'full', args: ['ptr', 'size'] },
+  mlockall: { handler: sysMlockall, support: 'partial', args: ['hex'], note: lockNote },
+  munlockall: { handler: () => 0, support: 'full', args: [] },
   brk: { handler: sysBrk, support: 'full', args: ['ptr'], ret: 'ptr' },
   mmap: {
     handler: sysMmap,

@@ -25,7 +25,7 @@ const PIDFD_NONBLOCK = O_NONBLOCK;
 const PIDFD_SIGNAL_PROCESS_GROUP = 4;
 
 /** Whether `pid` names a process that still exists (a zombie child does; a reaped one does not). */
-function processExists(task: Task, pid: number): boolean {
+export function processExists(task: Task, pid: number): boolean {
   if (pid === task.pid || task.tg.children.byPid.has(pid)) return true;
   if (task.tg.children.wasReaped(pid)) return false;
   if (guestRecord(task, pid)) return true;

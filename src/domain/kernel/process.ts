@@ -73,6 +73,24 @@ function writeIds(task: Task, a: SyscallArgs, ids: readonly number[]): number {
   return 0;
 }
 
+/** personality(2): 0xffffffff asks; anything else sets it. Either way the old persona is returned. */
+function sysPersonality(task: Task, a: SyscallArgs): number {
+  const persona = Number(a.u64(0) & 0xffffffffn);
+  const old = task.tg.personality;
+  if (persona !== 0xffffffff) task.tg.personality = persona;
+  return old;
+}
+
+/**
+ * sethostname(2), setdomainname(2): the guest shares the host's UTS names
+ * (uname shows the host's), which are not the guest's to change: EPERM, as
+ * for a process without CAP_SYS_ADMIN, which Linux checks before the length.
+ */
+function refuseUtsChange(task: Task, name: string, _len: number): number {
+  task.trace(`elfuse: ${name}: the host's names are not changed by a guest (EPERM)`);
+  return -Errno.EPERM;
+}
+
 /** uname(2): struct new_utsname, six NUL-padded char[65]. */
 function sysUname(task: Task, a: SyscallArgs): number {
   const fields = ['Linux', task.host.process.hostname(), UTS_RELEASE, UTS_VERSION, 'aarch64', '(none)'];
@@ -346,6 +364,9 @@ export const processSyscalls: Readonly<Record<string, SyscallImpl>> = {
   set_tid_address: { handler: sysSetTidAddress, support: 'full', args: ['ptr'] },
   set_robust_list: { handler: sysSetRobustList, support: 'full', args: ['ptr', 'size'] },
   uname: { handler: sysUname, support: 'full', args: ['ptr'] },
+  personality: { handler: sysPersonality, support: 'full', args: ['hex'] },
+  sethostname: { handler: (t, a) => refuseUtsChange(t, 'sethostname', a.int(1)), support: 'partial', args: ['ptr', 'int'], note: 'EPERM: the host\'s name is not the guest\'s to change' },
+  setdomainname: { handler: (t, a) => refuseUtsChange(t, 'setdomainname', a.int(1)), support: 'partial', args: ['ptr', 'int'], note: 'EPERM: the host\'s name is not the guest\'s to change' },
   prlimit64: {
     handler: (t, a) => prlimit(t, a.int(0), a.uint(1), a.ptr(2), a.ptr(3)),
     support: 'partial',

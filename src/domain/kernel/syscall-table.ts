@@ -29,6 +29,8 @@ import { signalfdSyscalls } from './signalfd.js';
 import { timerfdSyscalls } from './timerfd.js';
 import { socketSyscalls } from './socket.js';
 import { processSyscalls } from './process.js';
+import { schedSyscalls } from './sched.js';
+import { memfdSyscalls } from './memfd.js';
 import { signalSyscalls } from './signal.js';
 import { sysvShmSyscalls } from './sysv-shm.js';
 import { Errno } from './errno.js';
@@ -390,6 +392,8 @@ const IMPLEMENTED: Readonly<Record<string, SyscallImpl>> = joinFamilies({
   timerfdSyscalls,
   socketSyscalls,
   processSyscalls,
+  schedSyscalls,
+  memfdSyscalls,
   signalSyscalls,
   timeSyscalls,
   xattrSyscalls,

@@ -74,6 +74,8 @@ export class ThreadGroup {
   exitSignal = SIGCHLD;
   /** personality(2). */
   personality = 0;
+  /** sched_setscheduler(2): one of the normal policies (sched.ts). */
+  schedPolicy = 0;
   /** This process's children (fork.ts, wait.ts). */
   readonly children = new Children();
   /** Interval and POSIX timers (time.ts); not inherited by a fork child. */
@@ -93,6 +95,7 @@ export class ThreadGroup {
       this.noNewPrivs = from.noNewPrivs;
       this.keepCaps = from.keepCaps;
       this.personality = from.personality;
+      this.schedPolicy = from.schedPolicy;
       // Not inherited by a fork child: PR_SET_PDEATHSIG and PR_SET_CHILD_SUBREAPER (prctl(2)).
     }
   }
