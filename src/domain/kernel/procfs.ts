@@ -511,7 +511,8 @@ function otherPids(task: Task): Map<string, () => SynthNode> {
     if (child.state === 'zombie') out.set(String(child.pid), () => zombieDir(task, child.pid, child.comm));
   }
   for (const pid of task.host.processes.publishedPids()) {
-    if (pid === task.pid || out.has(String(pid))) continue;
+    // A child this process reaped is gone, though its host process may outlive the report a moment.
+    if (pid === task.pid || out.has(String(pid)) || task.tg.children.wasReaped(pid)) continue;
     const rec = guestRecord(task, pid);
     if (rec) out.set(String(pid), () => otherPidDir(task, pid, rec));
   }
@@ -618,6 +619,7 @@ export function procRoot(task: Task): SynthNode {
       const pid = Number(name);
       const child = task.tg.children.byPid.get(pid);
       if (child?.state === 'zombie') return zombieDir(task, pid, child.comm);
+      if (task.tg.children.wasReaped(pid)) return undefined;
       const rec = guestRecord(task, pid);
       return rec ? otherPidDir(task, pid, rec) : undefined;
     },
