@@ -158,23 +158,21 @@ function recordType(type: number): RecordLockType | null {
 
 /** Writes the conflicting lock back the way posix_lock_to_flock does (l_pid -1 for an OFD lock). */
 function reportConflict(task: Task, ptr: number, req: FlockRequest, lock: RecordLock | null): void {
-  const w = new StructWriter(SIZEOF_FLOCK);
-  w.bytes.set(req.raw);
-  if (!lock) {
-    // No conflict: only l_type changes (fcntl_getlk).
-    w.u16(FlockOffset.l_type, F_UNLCK);
-  } else {
-    w.u16(FlockOffset.l_type, lock.type === 'read' ? F_RDLCK : F_WRLCK);
-    w.u16(FlockOffset.l_whence, SEEK_SET);
-    w.i64(FlockOffset.l_start, lock.start);
-    w.i64(FlockOffset.l_len, lock.end === OFFSET_MAX ? 0n : lock.end - lock.start + 1n);
-    w.i32(FlockOffset.l_pid, lock.flavour === 'ofd' ? -1 : task.pid);
-  }
-  task.mem.write(ptr, w.bytes);
+  writeFlock(
+    task,
+    ptr,
+    req,
+    lock && { type: lock.type, start: lock.start, len: lock.end === OFFSET_MAX ? 0n : lock.end - lock.start + 1n, pid: lock.flavour === 'ofd' ? -1 : task.pid },
+  );
 }
 
 /** The conflict the host reported, written back as F_GETLK does (the host's pid is the guest's: guest pids are host pids). */
 function reportHostConflict(task: Task, ptr: number, req: FlockRequest, lock: HostRecordLock | null): void {
+  writeFlock(task, ptr, req, lock);
+}
+
+/** F_GETLK's answer: the request with l_type F_UNLCK when nothing conflicts (fcntl_getlk), else the conflicting lock. */
+function writeFlock(task: Task, ptr: number, req: FlockRequest, lock: HostRecordLock | null): void {
   const w = new StructWriter(SIZEOF_FLOCK);
   w.bytes.set(req.raw);
   if (!lock) {
