@@ -249,12 +249,33 @@ describe('kernel mappings, poke and findFree', () => {
     expect(as.pageTable.translate(0x8000)).not.toBeNull();
   });
 
-  it('poke writes through protections, allocates PROT_NONE frames, and throws when unmapped', () => {
-    const { as, mem } = memStack();
+  it('a page-in of executable memory invalidates the code of that frame only, not the whole cache', () => {
+    const { as, ram } = memStack();
     const a = as.mmapAnonymous(0x600000, 2 * PAGE, PROT_READ | PROT_EXEC, ANON | MAP_FIXED);
     as.icacheDirty = false;
+    ram.invalidated.length = 0;
+    expect(as.fault(a + PAGE, { write: false, exec: true }, 0)).toBe('mapped'); // an instruction fetch populates the second page
+    const pa = as.pageTable.translate(a + PAGE)!.pa;
+    expect(ram.invalidated).toEqual([[pa, PAGE]]);
+    expect(as.icacheDirty).toBe(false);
+  });
+
+  it('poke writes through protections, allocates PROT_NONE frames, and throws when unmapped', () => {
+    const { as, mem, ram } = memStack();
+    const a = as.mmapAnonymous(0x600000, 2 * PAGE, PROT_READ | PROT_EXEC, ANON | MAP_FIXED);
+    as.icacheDirty = false;
+    ram.invalidated.length = 0;
     as.poke(a + PAGE - 2, new Uint8Array([1, 2, 3, 4]));
-    expect(as.icacheDirty).toBe(true);
+    // Instruction fetches must see the bytes: the code of exactly the frames written is
+    // invalidated (the two bytes before the page boundary, the two after), not the whole cache.
+    const frame = (va: number): number => as.pageTable.translate(va)!.pa;
+    expect(ram.invalidated).toEqual(
+      expect.arrayContaining([
+        [frame(a + PAGE - 2), expect.any(Number)],
+        [frame(a + PAGE), expect.any(Number)],
+      ]),
+    );
+    expect(as.icacheDirty).toBe(false);
     expect(mem.read(a + PAGE - 2, 4)).toEqual(new Uint8Array([1, 2, 3, 4]));
     const n = as.mmapAnonymous(0x700000, PAGE, PROT_NONE, ANON | MAP_FIXED);
     as.poke(n, new Uint8Array([5]));

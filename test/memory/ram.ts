@@ -18,7 +18,11 @@ export class ArrayRam implements MemoryPort {
   map(): void {}
   unmap(): void {}
   protect(): void {}
-  invalidateICache(): void {}
+  /** Every invalidateICache(ipa, size) the domain asked for, in order. */
+  readonly invalidated: [number, number][] = [];
+  invalidateICache(ipa: number, size: number): void {
+    this.invalidated.push([ipa, size]);
+  }
   readonly sharing = false;
   mapShared(): void {
     throw new RangeError('no host shared memory in this test RAM');

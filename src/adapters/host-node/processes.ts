@@ -346,6 +346,7 @@ export class NodeHostProcesses implements HostProcesses {
   private parent: ProcessChannel | null | undefined;
   private inherited: number[] = [];
   private spare: Spare | null = null;
+  private spareSoon = false;
   private readonly records = new RecordDir();
 
   /** Starts an elfuse process that waits for a takeover; it neither keeps this one alive nor outlives it. */
@@ -395,20 +396,12 @@ export class NodeHostProcesses implements HostProcesses {
       s = null;
     }
     const taken = s ?? this.startSpare();
-    // Only a process elfuse was started as keeps a spare: a fork child's spare would
-    // outlive it as an orphan, which a guest subreaper of the tree would then meet.
-    if (keepSpare() && !this.parent) {
-      try {
-        this.spare = this.startSpare();
-      } catch {
-        // No spare this time: the next fork starts its own process.
-      }
-    }
     return {
       pid: taken.pid,
       start: (fds, group) => {
         const pgid = group.kind === 'pgid' ? group.pgid : native('getpgid', () => posix().getpgid(0));
         sendTakeover(taken.sock, fds, pgid, group.kind === 'setsid');
+        this.prepareSpare();
         taken.child.ref();
         taken.channel.setKeepAlive(true);
         return {
@@ -421,6 +414,29 @@ export class NodeHostProcesses implements HostProcesses {
         };
       },
     };
+  }
+
+  /**
+   * Starts the next spare once this turn of the event loop is over: the
+   * child just taken over goes on meanwhile, and the parent usually waits
+   * for it next, so the spare's start (a fork of this whole node) is no
+   * longer between the guest's fork and the child's first instruction.
+   * Only a process elfuse was started as keeps a spare: a fork child's
+   * spare would outlive it as an orphan, which a guest subreaper of the
+   * tree would then meet.
+   */
+  private prepareSpare(): void {
+    if (!keepSpare() || this.parent || this.spareSoon) return;
+    this.spareSoon = true;
+    setImmediate(() => {
+      this.spareSoon = false;
+      if (this.spare) return;
+      try {
+        this.spare = this.startSpare();
+      } catch {
+        // No spare this time: the next fork starts its own process.
+      }
+    });
   }
 
   private sameSession(pid: number): boolean {

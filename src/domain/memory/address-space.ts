@@ -873,7 +873,7 @@ export class AddressSpace {
   poke(va: number, bytes: Uint8Array): void {
     this.forEachPage(va, bytes.length, true, (pa, off, n, v) => {
       this.phys.view(pa, n).set(bytes.subarray(off, off + n));
-      if (isExec(v)) this.icacheDirty = true;
+      if (isExec(v)) this.phys.invalidateCode(pa, n);
     });
   }
 
@@ -1020,7 +1020,9 @@ export class AddressSpace {
     this.frameOf.set(vpn, pa);
     if (write) this.markDirty(va, v);
     if ((v.prot & PROT_MASK) !== PROT_NONE) this.pageTable.map(page, pa, PAGE_SIZE, userPerms(v.prot));
-    if (isExec(v)) this.icacheDirty = true;
+    // Only this frame can hold stale code (from an earlier use): invalidating
+    // everything here would throw away every decoded block at each page-in.
+    if (isExec(v)) this.phys.invalidateCode(pa, PAGE_SIZE);
     return pa + (va % PAGE_SIZE);
   }
 

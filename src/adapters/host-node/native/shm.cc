@@ -12,6 +12,7 @@
 // Errors are thrown as JavaScript Errors carrying the host errno in `errno`.
 
 #include <napi.h>
+#include <v8.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -28,6 +29,7 @@
 #include <sys/syscall.h>
 #endif
 
+#include <memory>
 #include <string>
 
 namespace {
@@ -66,6 +68,12 @@ bool Anonymous(void* addr, size_t size) {
 }
 
 // ramReserve(size) -> ArrayBuffer: guest RAM, unmapped when the buffer is collected.
+//
+// The buffer is made through V8 with an empty deleter, so V8 does not count
+// the reservation (gigabytes, nearly all of it never touched) as external
+// memory: counted, it made every process start with a full mark-compact for
+// "external memory pressure". The mapping is released instead by a finalizer
+// on the ArrayBuffer object, which runs once no view of it is left.
 Napi::Value RamReserve(const Napi::CallbackInfo& info) {
   size_t size = (size_t)NumArg(info, 0);
   void* p = mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS
@@ -74,10 +82,19 @@ Napi::Value RamReserve(const Napi::CallbackInfo& info) {
 #endif
                  , -1, 0);
   if (p == MAP_FAILED) throw ShmErrno(info.Env(), "mmap", errno);
-  return Napi::ArrayBuffer::New(info.Env(), p, size, [](Napi::Env, void* data, size_t* len) {
-    munmap(data, *len);
-    delete len;
-  }, new size_t(size));
+  v8::Isolate* isolate = v8::Isolate::GetCurrent();
+  std::unique_ptr<v8::BackingStore> store = v8::ArrayBuffer::NewBackingStore(p, size, v8::BackingStore::EmptyDeleter, nullptr);
+  v8::Local<v8::ArrayBuffer> buffer = v8::ArrayBuffer::New(isolate, std::move(store));
+  // Node-API's values are V8 handles (node's js_native_api_v8.h does this same cast).
+  napi_value value = reinterpret_cast<napi_value>(*buffer);
+  napi_status st = napi_add_finalizer(info.Env(), value, p, [](napi_env, void* data, void* hint) {
+    munmap(data, (size_t)(uintptr_t)hint);
+  }, (void*)(uintptr_t)size, nullptr);
+  if (st != napi_ok) {
+    munmap(p, size);
+    throw Napi::Error::New(info.Env(), "ramReserve: cannot attach the finalizer");
+  }
+  return Napi::Value(info.Env(), value);
 }
 
 // mapFd(ram, offset, size, fd, fileOffset, shared): the file's bytes at
