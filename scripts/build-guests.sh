@@ -25,7 +25,8 @@ toolchain="$("${cross}gcc" --version | head -n1)"
 
 # build NAME SOURCE KIND [strip]: KIND is c, pie (a static-PIE C program: ET_DYN
 # loaded at a bias, relocating itself), debug / pie-debug (the same at -O0 -g,
-# for the debugger tests) or asm.
+# for the debugger tests), thread / thread-lse (-pthread; atomics as LDXR/STXR
+# loops, or LSE with -march=armv8.1-a) or asm.
 build() {
   local name="$1" source="$2" kind="$3" strip="${4:-}"
   local recipe stamp
@@ -35,6 +36,8 @@ build() {
     debug) recipe="${cross}gcc ${cflags[*]} -O0 -g -o $name $source" ;;
     pie-debug) recipe="${cross}gcc ${cflags[*]:1} -O0 -g -static-pie -o $name $source" ;;
     asm) recipe="${cross}as + ${cross}ld -static -n" ;;
+    thread) recipe="${cross}gcc ${cflags[*]} -pthread -o $name $source" ;;
+    thread-lse) recipe="${cross}gcc ${cflags[*]} -pthread -march=armv8.1-a -o $name $source" ;;
   esac
   stamp="$( { cat "$src/$source"; echo "$recipe|$strip|$toolchain"; } | sha256sum | cut -d' ' -f1)"
   if [[ -x "$out/$name" && -f "$stamps/$name" && "$(cat "$stamps/$name")" == "$stamp" ]]; then
@@ -47,6 +50,8 @@ build() {
     # Not with -static: "-static -static-pie" links a PIE that crashes on start.
     pie) "${cross}gcc" "${cflags[@]:1}" -static-pie -o "$tmp" "$src/$source" ;;
     debug) "${cross}gcc" "${cflags[@]}" -O0 -g -o "$tmp" "$src/$source" ;;
+    thread) "${cross}gcc" "${cflags[@]}" -pthread -o "$tmp" "$src/$source" ;;
+    thread-lse) "${cross}gcc" "${cflags[@]}" -pthread -march=armv8.1-a -o "$tmp" "$src/$source" ;;
     pie-debug) "${cross}gcc" "${cflags[@]:1}" -O0 -g -static-pie -o "$tmp" "$src/$source" ;;
     asm)
       "${cross}as" -o "$tmp.o" "$src/$source"
@@ -104,3 +109,5 @@ build align align.c c
 build wfx wfx.c c
 build jit-code jit-code.c c
 build rwx-segment rwx-segment.S asm
+build threads threads.c thread
+build threads-lse threads.c thread-lse

@@ -204,9 +204,19 @@ export class Cpu {
     this.ram32 = new Uint32Array(0);
     this.dv = new DataView(this.ram.buffer);
     this.attachRam();
-    mem.icacheListeners.add((ipa, size) => this.icacheFlushRange(ipa, size));
+    mem.icacheListeners.add(this.onHostWrite);
+    mem.cpus.add(this);
     // A fresh vCPU: EL1h, interrupts masked, MMU off.
     this.sys.set(SysReg.SCTLR_EL1, 0n);
+  }
+
+  private readonly onHostWrite = (ipa: number, size: number): void => this.icacheFlushRange(ipa, size);
+
+  /** The vCPU is destroyed: it no longer hears the VM's broadcasts. */
+  detach(): void {
+    this.mem.icacheListeners.delete(this.onHostWrite);
+    this.mem.cpus.delete(this);
+    if (this.mem.lastRunner === this) this.mem.lastRunner = null;
   }
 
   /** Pick up the RAM slab at IPA 0 (call after mapping it). */
@@ -658,10 +668,11 @@ export class Cpu {
         for (let i = 0; i < 64; i += 8) this.write64(va + i, 0, 0);
         return;
       }
-      // IC IALLU / IALLUIS (EL1 only) and IC IVAU
+      // IC IALLU / IALLUIS (EL1 only; the inner-shareable form reaches every vCPU of the VM) and IC IVAU
       if (op1 === 0 && (crm === 5 || crm === 1) && op2 === 0) {
         if (this.el === 0) return this.undefinedInsn();
-        this.icacheFlush();
+        if (crm === 1) for (const cpu of this.mem.cpus) cpu.icacheFlush();
+        else this.icacheFlush();
         this.completeAndUnwind();
       }
       if (op1 === 3 && crm === 5 && op2 === 1) {
@@ -681,9 +692,11 @@ export class Cpu {
       return; // EL1 set/way and other data-cache ops
     }
     if (crn === 8 && op1 === 0) {
-      // TLBI: any form flushes everything (correct, if more than needed).
+      // TLBI: any form flushes everything (correct, if more than needed); an
+      // inner- or outer-shareable one (CRm 3, 1) every vCPU's, as the broadcast reaches every core.
       if (this.el === 0) return this.undefinedInsn();
-      this.tlbFlush();
+      if (crm === 3 || crm === 1) for (const cpu of this.mem.cpus) cpu.tlbFlush();
+      else this.tlbFlush();
       this.completeAndUnwind();
     }
     return this.undefinedInsn();
@@ -1126,6 +1139,12 @@ export class Cpu {
   /** hv_vcpu_run: execute until an exit or the end of the slice. */
   run(): VcpuExit {
     this.exit = null;
+    // Another vCPU ran since this one did: the OS's context switch between them clears the
+    // exclusive monitor (CLREX), so a load-exclusive/store-exclusive pair it cut fails and retries.
+    if (this.mem.lastRunner !== this) {
+      this.exclAddr = -1;
+      this.mem.lastRunner = this;
+    }
     if (this.exitRequested) {
       this.exitRequested = false;
       return { reason: ExitReason.CANCELED, syndrome: 0, virtualAddress: 0n, physicalAddress: 0n };

@@ -39,6 +39,13 @@ export class InterpMemory implements MemoryPort {
   private readonly regions: PhysRegion[] = [];
   /** Called by invalidateICache: the CPUs drop decoded code for the range. */
   readonly icacheListeners = new Set<(ipa: number, size: number) => void>();
+  /**
+   * The VM's vCPUs, for what one vCPU does to all (the broadcast of
+   * TLBI ...IS and IC IALLUIS, inner-shareable as every core of a VM is).
+   */
+  readonly cpus = new Set<{ tlbFlush(): void; icacheFlush(): void }>();
+  /** The vCPU that ran last: another one's run clears its exclusive monitor (a context switch's CLREX). */
+  lastRunner: object | null = null;
   /** The region mapped at IPA 0 (the RAM slab), if any. */
   ram: PhysRegion | undefined;
   /** Ranges mapShared mapped, by IPA: their size and whether a SysV segment is attached there. */

@@ -126,5 +126,7 @@ export class InterpVcpu implements VcpuPort {
     return this.cpu.retired;
   }
 
-  destroy(): void {}
+  destroy(): void {
+    this.cpu.detach();
+  }
 }

@@ -35,6 +35,8 @@ import {
   SHIM_END,
   SHIM_RESUME,
   SHIM_STACK_TOP,
+  MAX_VCPUS,
+  shimStackTop,
 } from './shim.js';
 
 /** Default guest RAM: 2 GiB of guest-physical memory, committed only as touched. */
@@ -44,7 +46,10 @@ export interface Machine {
   readonly backend: Backend;
   readonly phys: PhysMem;
   readonly frames: FrameAllocator;
+  /** The process's first vCPU (its first thread's; EL1 stack slot 0). */
   readonly vcpu: VcpuPort;
+  /** EL1 stack slots in use, one per live vCPU (shim.ts shimStackTop). */
+  readonly vcpuSlots: Set<number>;
   readonly ids: CpuIdView;
   readonly hwcap: bigint;
   readonly hwcap2: bigint;
@@ -74,7 +79,7 @@ export function bootMachine(backend: Backend, opts: { ramBytes?: number; commitL
   const ids = readCpuIds(vcpu);
   const { hwcap, hwcap2 } = hwcapFromIds(ids);
   const sharing = backend.memory.sharing && opts.shm && opts.fs ? { shm: opts.shm, fs: opts.fs } : undefined;
-  return { backend, phys, frames, vcpu, ids, hwcap, hwcap2, commitLimit: opts.commitLimit, ...(sharing ? { sharing } : {}) };
+  return { backend, phys, frames, vcpu, vcpuSlots: new Set([0]), ids, hwcap, hwcap2, commitLimit: opts.commitLimit, ...(sharing ? { sharing } : {}) };
 }
 
 /** A new, empty address space on the machine, with the shim mapped (EL1-only) as every one has it. */
@@ -90,6 +95,23 @@ export function newAddressSpace(m: Machine): { as: AddressSpace; mem: GuestMemor
   as.mapKernel(SHIM_CODE, SHIM_CODE, 0x1000, { exec: true });
   as.mapKernel(SHIM_DATA, SHIM_DATA, SHIM_STACK_TOP - SHIM_DATA, { exec: false });
   return { as, mem: new GuestMemory(as) };
+}
+
+/**
+ * One more vCPU in the VM, for a new thread, with its own EL1 stack slot;
+ * null when every slot is taken. `releaseVcpu` gives both back.
+ */
+export function addVcpu(m: Machine): { vcpu: VcpuPort; slot: number } | null {
+  let slot = 1;
+  while (m.vcpuSlots.has(slot)) slot++;
+  if (slot >= MAX_VCPUS) return null;
+  m.vcpuSlots.add(slot);
+  return { vcpu: m.backend.createVcpu(), slot };
+}
+
+export function releaseVcpu(m: Machine, vcpu: VcpuPort, slot: number): void {
+  vcpu.destroy();
+  m.vcpuSlots.delete(slot);
 }
 
 /** A fresh vCPU's first start: the boot block, and the shim's boot code at EL1 with the MMU off. */
@@ -125,8 +147,8 @@ const SPSR_EL0T = 0n;
  * code would have loaded (`fresh`); one that runs already keeps them. The
  * mailbox asks the shim to drop the TLB and I-cache before it returns.
  */
-export function enterEl0(m: Machine, as: AddressSpace, regs: El0State, fresh: boolean): void {
-  const v = m.vcpu;
+export function enterEl0(m: Machine, as: AddressSpace, regs: El0State, fresh: boolean, on?: { vcpu: VcpuPort; slot: number }): void {
+  const v = on?.vcpu ?? m.vcpu;
   if (fresh) {
     // What the boot code loads from the boot block, set by the host (hv_vcpu_set_sys_reg).
     const block = bootBlock({ ttbr0: as.pageTable.root, entry: 0, sp: 0 });
@@ -138,7 +160,7 @@ export function enterEl0(m: Machine, as: AddressSpace, regs: El0State, fresh: bo
     v.setSysReg(SysReg.CPACR_EL1, at(BOOT.CPACR));
     v.setSysReg(SysReg.CNTKCTL_EL1, at(BOOT.CNTKCTL));
     v.setSysReg(SysReg.SCTLR_EL1, at(BOOT.SCTLR));
-    v.setSysReg(SysReg.SP_EL1, at(BOOT.SP_EL1));
+    v.setSysReg(SysReg.SP_EL1, on ? BigInt(shimStackTop(on.slot)) : at(BOOT.SP_EL1));
   }
   v.setSysReg(SysReg.TTBR0_EL1, BigInt(as.pageTable.root));
   for (let i = 0; i < 31; i++) v.setReg(i, regs.x?.[i] ?? 0n);

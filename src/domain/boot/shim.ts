@@ -28,6 +28,17 @@ export const SHIM_DATA = 0x9000;
 export const SHIM_STACK_BASE = 0xa000;
 export const SHIM_STACK_TOP = 0xc000;
 /**
+ * Each vCPU has its own EL1 stack (SP_EL1): the shim's return path keeps
+ * X0/X1 there, and vCPUs of one process (its threads) pass through the
+ * shim independently. 32 bytes each, the first vCPU's at the top.
+ */
+export const SHIM_STACK_PER_VCPU = 32;
+export const MAX_VCPUS = (SHIM_STACK_TOP - SHIM_STACK_BASE) / SHIM_STACK_PER_VCPU;
+/** SP_EL1 of the vCPU in `slot` (0 for a process's first). */
+export function shimStackTop(slot: number): number {
+  return SHIM_STACK_TOP - slot * SHIM_STACK_PER_VCPU;
+}
+/**
  * The shim's return path (right after the EL0_SYNC vector's HVC): mailbox
  * maintenance, then ERET to ELR_EL1 in SPSR_EL1's state. The host enters
  * here to start a program it set up itself (execve, a fork child).
@@ -160,13 +171,14 @@ export function buildShim(): Uint8Array {
   ldrX(a, 1, 0, 0);
   a.emitTo('no_tlbi', (off) => ['CBZ', { sf: 1, imm19: off / 4, rt: 1 }]);
   a.emit('STR_uimm', { size: 3, imm12: 0, rn: 0, rt: XZR });
-  a.emit('SYS', { op1: 0, crn: 8, crm: 7, op2: 0, rt: XZR }); // tlbi vmalle1
+  // Inner-shareable forms: every vCPU of the VM (every thread of the process) drops its copies.
+  a.emit('SYS', { op1: 0, crn: 8, crm: 3, op2: 0, rt: XZR }); // tlbi vmalle1is
   a.emit('DSB', { crm: DSB_ISH });
   a.label('no_tlbi');
   ldrX(a, 1, 0, 8);
   a.emitTo('no_ic', (off) => ['CBZ', { sf: 1, imm19: off / 4, rt: 1 }]);
   a.emit('STR_uimm', { size: 3, imm12: 1, rn: 0, rt: XZR });
-  a.emit('SYS', { op1: 0, crn: 7, crm: 5, op2: 0, rt: XZR }); // ic iallu
+  a.emit('SYS', { op1: 0, crn: 7, crm: 1, op2: 0, rt: XZR }); // ic ialluis
   a.emit('DSB', { crm: DSB_ISH });
   a.label('no_ic');
   a.emit('ISB');

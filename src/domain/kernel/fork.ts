@@ -48,6 +48,7 @@ import type { Task, UserContext } from './task.js';
 import { installPidfd } from './pidfd.js';
 import { forkImageOfEvent } from './event-fork.js';
 import { ChildProcess, childHostExit, childMessage } from './wait.js';
+import { cloneThread } from './thread.js';
 
 /** What one clone asks for, from clone's registers or clone3's struct clone_args. */
 export interface CloneRequest {
@@ -63,6 +64,8 @@ export interface CloneRequest {
 }
 
 /** Flags a new process may be made with here (namespaces and cgroups are not elfuse's to give). */
+/** What a thread also shares (its process's signal handlers, open files and filesystem view). */
+const THREAD_FLAGS = CLONE_THREAD | CLONE_SIGHAND | CLONE_FILES | CLONE_FS;
 const PROCESS_FLAGS = CLONE_PIDFD | CLONE_VFORK | CLONE_PARENT_SETTID | CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID | CLONE_SETTLS | CLONE_PTRACE | CLONE_UNTRACED | CLONE_IO | CLONE_SYSVSEM | CLONE_DETACHED | CLONE_PARENT | CLONE_VM;
 
 /** The open descriptions of the fd table, each once, and the host fds that carry them to the child. */
@@ -184,7 +187,7 @@ function regsAtSyscall(task: Task, ctx: UserContext): ThreadRegs {
   for (let i = 0; i < 31; i++) x.push(ctx.getX(i));
   const v = new Uint8Array(512);
   for (let i = 0; i < 32; i++) v.set(ctx.getV(i), i * 16);
-  const vcpu = task.machine!.vcpu;
+  const vcpu = task.vcpu ?? task.machine!.vcpu;
   return {
     x,
     sp: ctx.sp,
@@ -283,9 +286,13 @@ async function doClone(task: Task, req: CloneRequest): Promise<number> {
   if (flags & CLONE_THREAD && !(flags & CLONE_SIGHAND)) return -Errno.EINVAL;
   if (flags & CLONE_SIGHAND && !(flags & CLONE_VM)) return -Errno.EINVAL;
   if (req.exitSignal > _NSIG) return -Errno.EINVAL;
+  if (flags & CLONE_PIDFD && flags & (CLONE_DETACHED | CLONE_THREAD)) return -Errno.EINVAL;
   if (flags & (CLONE_THREAD | CLONE_SIGHAND) || (flags & CLONE_VM && !(flags & CLONE_VFORK))) {
-    task.trace('elfuse: clone: threads (CLONE_VM without CLONE_VFORK, CLONE_THREAD) are not supported yet');
-    return -Errno.ENOSYS;
+    if (flags & ~(PROCESS_FLAGS | THREAD_FLAGS)) {
+      task.trace(`elfuse: clone: flags 0x${(flags >>> 0).toString(16)} include namespaces elfuse does not make`);
+      return -Errno.EPERM;
+    }
+    return cloneThread(task, req, (ctx) => regsAtClone(task, ctx, req));
   }
   if (flags & (CLONE_FILES | CLONE_FS)) {
     task.trace('elfuse: clone: CLONE_FILES/CLONE_FS between processes are not supported');
@@ -425,6 +432,8 @@ function sysClone3(task: Task, a: SyscallArgs): Promise<number> | number {
   const cgroup = r.u64(80);
   if (flags > 0xffffffffn || exitSignal & ~BigInt(CSIGNAL) || exitSignal > BigInt(_NSIG)) return -Errno.EINVAL;
   if (flags & BigInt(CSIGNAL)) return -Errno.EINVAL;
+  // clone3_args_valid: a thread, or a sibling, sends no exit signal.
+  if (flags & BigInt(CLONE_THREAD | CLONE_PARENT) && exitSignal !== 0n) return -Errno.EINVAL;
   if ((stack === 0n) !== (stackSize === 0n)) return -Errno.EINVAL;
   if (setTidSize !== 0n || cgroup !== 0n) return -Errno.EINVAL;
   return doClone(task, {
@@ -444,12 +453,12 @@ export const forkSyscalls: Readonly<Record<string, SyscallImpl>> = {
     handler: sysClone,
     support: 'partial',
     args: ['hex', 'ptr', 'ptr', 'ptr', 'ptr'],
-    note: 'new processes (fork, vfork); threads (CLONE_VM without CLONE_VFORK) are ENOSYS until issue 10',
+    note: 'new processes (fork, vfork) and threads (CLONE_THREAD with CLONE_VM|CLONE_SIGHAND|CLONE_FILES|CLONE_FS); CLONE_VM alone is ENOSYS',
   },
   clone3: {
     handler: sysClone3,
     support: 'partial',
     args: ['ptr', 'size'],
-    note: 'new processes only; set_tid and cgroup are EINVAL',
+    note: 'new processes and threads as clone; set_tid and cgroup are EINVAL',
   },
 };

@@ -6,6 +6,7 @@
  */
 
 import { HostError } from '../../ports/host.js';
+import { exitThread } from './thread.js';
 import { encodeMessage } from '../fork/messages.js';
 import { GuestFault } from '../memory/fault.js';
 import { Errno, linuxErrnoFromHostCode } from './errno.js';
@@ -48,8 +49,14 @@ export function raiseSignal(task: Task, sig: number, code = SI_USER): number {
   return postSignal(task, sig, { signo: sig, code, pid: task.pid, uid: task.cred.uid });
 }
 
-/** exit(2) and exit_group(2): one thread per process for now, so both end the process. */
+/** exit(2): the calling thread ends (the process with its last thread; thread.ts). */
 function sysExit(task: Task, a: SyscallArgs): number {
+  exitThread(task, a.int(0) & 0xff);
+  return 0;
+}
+
+/** exit_group(2): every thread of the process ends. */
+function sysExitGroup(task: Task, a: SyscallArgs): number {
   task.exit = { status: a.int(0) & 0xff };
   return 0;
 }
@@ -282,22 +289,41 @@ function sysKill(task: Task, a: SyscallArgs): number {
   return sent > 0 ? 0 : err || -Errno.ESRCH;
 }
 
-/** tkill(2): a thread id is a process id here (one thread per process). */
+/** A live thread of the caller's process by its tid (the leader's is the pid). */
+export function threadOf(task: Task, tid: number): Task | null {
+  if (tid === task.tid) return task.exit ? null : task;
+  for (const t of task.tg.threads) if (t.tid === tid && !t.exit) return t;
+  return null;
+}
+
+/** A signal aimed at one thread of this process (do_send_specific): pending on that thread alone. */
+function signalThread(task: Task, target: Task, sig: number): number {
+  if (sig === 0) return 0;
+  return postSignal(target, sig, { signo: sig, code: SI_TKILL, pid: task.pid, uid: task.cred.uid });
+}
+
+/** tkill(2): a thread of this process, or another process (whose only thread has its pid). */
 function sysTkill(task: Task, a: SyscallArgs): number {
   const tid = a.int(0);
   if (tid <= 0) return -Errno.EINVAL;
   const sig = a.int(1);
   checkSignal(sig);
+  const t = threadOf(task, tid);
+  if (t) return signalThread(task, t, sig);
   return signalProcess(task, tid, sig, SI_TKILL);
 }
 
-/** tgkill(2): the thread must belong to the group (here: be it). */
+/** tgkill(2): the thread must belong to the group. */
 function sysTgkill(task: Task, a: SyscallArgs): number {
   const tgid = a.int(0);
   const tid = a.int(1);
   if (tgid <= 0 || tid <= 0) return -Errno.EINVAL;
   const sig = a.int(2);
   checkSignal(sig);
+  if (tgid === task.pid) {
+    const t = threadOf(task, tid);
+    return t ? signalThread(task, t, sig) : -Errno.ESRCH;
+  }
   if (tgid !== tid) return -Errno.ESRCH;
   return signalProcess(task, tid, sig, SI_TKILL);
 }
@@ -347,7 +373,7 @@ const id = (get: (task: Task) => number): SyscallImpl => ({ handler: (task) => g
 
 export const processSyscalls: Readonly<Record<string, SyscallImpl>> = {
   exit: { handler: sysExit, support: 'full', args: ['int'] },
-  exit_group: { handler: sysExit, support: 'full', args: ['int'] },
+  exit_group: { handler: sysExitGroup, support: 'full', args: ['int'] },
   getpid: id((t) => t.pid),
   getppid: { handler: (t) => hostParent(t), support: 'full', args: [] },
   setpgid: { handler: sysSetpgid, support: 'full', args: ['int', 'int'] },
@@ -390,5 +416,13 @@ export const processSyscalls: Readonly<Record<string, SyscallImpl>> = {
   },
   tkill: { handler: sysTkill, support: 'full', args: ['int', 'int'] },
   tgkill: { handler: sysTgkill, support: 'full', args: ['int', 'int', 'int'] },
-  sched_yield: { handler: () => 0, support: 'full', args: [] },
+  // The caller goes to the back of the run queue (run-loop.ts) once the call returns.
+  sched_yield: {
+    handler: (t) => {
+      t.yieldCpu = true;
+      return 0;
+    },
+    support: 'full',
+    args: [],
+  },
 };

@@ -36,6 +36,9 @@ import { BUS_ADRALN, BUS_ADRERR, ILL_ILLOPC, RLIMIT_STACK, SIGBUS, SIGILL, SIGKI
 import { publishSelf } from './procfs.js';
 import { ExitRegisters } from './exit-registers.js';
 import { OutOfLine } from './xol.js';
+import type { RunQueue } from './run-queue.js';
+import { threadEnded } from './thread.js';
+import { releaseVcpu } from '../boot/machine.js';
 import { deliverSignals, forceSignal, segvCode, signalPending, userContextOf, type SyscallReturn } from './signal-deliver.js';
 import type { SigInfo, Task, UserContext } from './task.js';
 
@@ -101,6 +104,9 @@ const PSTATE_MODE_MASK = 0xfn;
 const TURN_NS = 10_000_000n;
 const TURN_CHECK = 16;
 
+/** A thread's time slice in instructions (the vCPU's own run() slice counts from each run). */
+const THREAD_SLICE = 4_000_000;
+
 /** Longest idle wait of a WFI: a scheduler tick (Linux wakes a WFI at the next interrupt). */
 const WFI_NS = 4_000_000n;
 
@@ -108,10 +114,37 @@ export async function runGuest(task: Task, vcpu: VcpuPort, opts: RunOptions): Pr
   const hooks = opts.hooks;
   if (hooks) await hooks.start();
   publishSelf(task, true);
-  const status = await runLoop(task, vcpu, opts, hooks);
+  const tg = task.tg;
+  tg.threads.add(task);
+  // The other threads' run loops: the process ends when the last of them does.
+  const loops = new Set<Promise<void>>();
+  tg.startThread = (t, v, slot) => {
+    const loop: Promise<void> = runThread(t, v, slot, opts).finally(() => loops.delete(loop));
+    loops.add(loop);
+  };
+  let status = await runLoop(task, vcpu, opts, hooks);
+  if (!tg.groupExit) threadEnded(task, vcpu, 0);
+  while (loops.size > 0) await Promise.all([...loops]);
+  tg.startThread = null;
+  if (task.exit) status = statusOf(task, vcpu);
   if (opts.verbose) opts.log(status.kind === 'exited' ? `+++ exited with ${status.code} +++` : `+++ killed by ${signalName(status.signal)}${status.core ? ' (core dumped)' : ''} +++`);
   if (hooks) await hooks.end(status);
   return status;
+}
+
+/** A thread other than the first, on its own vCPU, until it or its process ends. */
+async function runThread(task: Task, vcpu: VcpuPort, slot: number, opts: RunOptions): Promise<void> {
+  try {
+    await runLoop(task, vcpu, { ...opts, hooks: undefined }, undefined);
+    if (!task.tg.groupExit) threadEnded(task, vcpu, slot);
+  } catch (e) {
+    // An internal error in one thread ends the process as it would with one thread.
+    task.log(`elfuse: internal error in thread ${task.tid}: ${e instanceof Error ? e.message : String(e)}`);
+    task.exit = { signal: SIGKILL, core: false };
+  } finally {
+    task.tg.threads.delete(task);
+    if (task.machine && slot !== 0 && task.machine.vcpuSlots.has(slot)) releaseVcpu(task.machine, vcpu, slot);
+  }
 }
 
 /** A vfork child's run on its parent's vCPU, inside the parent's clone (vfork.ts): no debugger, no records. */
@@ -120,6 +153,16 @@ export function runNested(task: Task, vcpu: VcpuPort, opts: RunOptions): Promise
 }
 
 async function runLoop(task: Task, vcpu: VcpuPort, opts: RunOptions, hooks: RunHooks | undefined): Promise<GuestStatus> {
+  const rq = task.tg.runQueue;
+  try {
+    return await runTurns(task, vcpu, opts, hooks, rq);
+  } finally {
+    rq.release(task);
+  }
+}
+
+async function runTurns(task: Task, vcpu: VcpuPort, opts: RunOptions, hooks: RunHooks | undefined, rq: RunQueue): Promise<GuestStatus> {
+  task.vcpu = vcpu;
   task.kick = () => vcpu.requestExit();
   const regs = new ExitRegisters(vcpu);
   const xol = new OutOfLine(task);
@@ -127,7 +170,15 @@ async function runLoop(task: Task, vcpu: VcpuPort, opts: RunOptions, hooks: RunH
   const clock = task.host.clock;
   let turnBy = clock.monotonicNs() + TURN_NS;
   let untilCheck = TURN_CHECK;
+  let turnStart = vcpu.instructionsRetired() ?? 0;
   for (;;) {
+    // This thread's turn on the CPU (at once while it is the only one).
+    if (!rq.holds(task)) {
+      const turn = rq.take(task);
+      if (turn) await turn;
+      if (task.exit) return statusOf(task, vcpu);
+      turnStart = vcpu.instructionsRetired() ?? 0;
+    }
     regs.commit();
     const pending = vcpu.run();
     const exit: VcpuExit = pending instanceof Promise ? await pending : pending;
@@ -141,8 +192,14 @@ async function runLoop(task: Task, vcpu: VcpuPort, opts: RunOptions, hooks: RunH
     if (exit.reason === ExitReason.CANCELED || exit.reason === ExitReason.VTIMER_ACTIVATED || isWfx(exit)) {
       // The guest was stopped where it runs (a slice's end, a timer, a WFI/WFE), not in the shim.
       if (exit.reason === ExitReason.VTIMER_ACTIVATED) vtimerActivated(vcpu);
-      if (isWfx(exit)) await waitForEvent(task, regs, exit);
-      else await clock.sleep(0n); // let host I/O and timers run between slices
+      if (isWfx(exit)) {
+        rq.release(task); // an idle or yielding thread lets the others run
+        await waitForEvent(task, regs, exit);
+      } else {
+        await clock.sleep(0n); // let host I/O and timers run between slices
+        // The slice is over: the next thread in line runs (round robin); this one queues again.
+        if (rq.contended) rq.release(task);
+      }
       turnBy = clock.monotonicNs() + TURN_NS;
       publishSelf(task);
       if (task.exit) return statusOf(task, vcpu);
@@ -172,8 +229,14 @@ async function runLoop(task: Task, vcpu: VcpuPort, opts: RunOptions, hooks: RunH
         await turnHostLoop(task, opts);
         turnBy = clock.monotonicNs() + TURN_NS;
         if (task.exit) return statusOf(task, vcpu);
+        // A backend that counts no instructions shares the CPU by time instead.
+        if (rq.contended && vcpu.instructionsRetired() === undefined) rq.release(task);
       }
     }
+    // A thread that yields, or that has had its slice of instructions (counted across its
+    // syscalls, so one looping on syscalls is preempted too), lets the next one run.
+    if (rq.contended && (task.yieldCpu || (vcpu.instructionsRetired() ?? 0) - turnStart >= THREAD_SLICE)) rq.release(task);
+    task.yieldCpu = false;
   }
 }
 
@@ -376,6 +439,8 @@ async function waitForSyscall(task: Task, pending: Promise<number | bigint>): Pr
   if (task.exit) return null;
   // Others may look at this process while it waits: what it did since the last turn is shown.
   publishSelf(task);
+  // The other threads run meanwhile; this one takes its turn again when the syscall is done.
+  task.tg.runQueue.release(task);
   const release = task.host.process.keepAlive();
   let stop = (): void => undefined;
   const ended = new Promise<null>((resolve) => {

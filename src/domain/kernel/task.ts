@@ -19,6 +19,7 @@ import { MmStruct } from './mm-struct.js';
 import { Cred, ThreadGroup } from './thread-group.js';
 import type { ProcImage } from './procfs.js';
 import type { VforkChild } from './vfork.js';
+import type { VcpuPort } from '../../ports/vcpu.js';
 import { O_RDONLY, O_WRONLY, RLIMIT_NOFILE, O_RDWR } from './linux-abi.js';
 
 /** The user registers of the interrupted guest, wherever the vCPU keeps them (see signal-frame.ts). */
@@ -102,14 +103,19 @@ export interface TaskOptions {
   installStdio?: boolean;
   /** Where exec put argv, envp and auxv, and the CPU it advertised (for /proc/self). */
   image?: ProcImage;
+  /**
+   * A new thread of `of`'s process (clone with CLONE_THREAD|CLONE_VM|CLONE_FILES|CLONE_FS):
+   * it shares the thread group, memory, fd table and filesystem view, with its own `tid`.
+   */
+  thread?: { readonly of: Task; readonly tid: number };
 }
 
 /**
  * A guest thread (Linux's task_struct), with the objects it shares with
  * other threads and, across fork, copies: its thread group (`tg`: pid,
  * dispositions, limits, credentials), its memory (`mm`), its open files
- * (`files`) and its filesystem view (`fsContext`). One thread per process
- * today; threads (issue 10) share all four.
+ * (`files`) and its filesystem view (`fsContext`). The threads of one
+ * process share all four (thread.ts); fork copies them.
  */
 export class Task {
   readonly host: HostPorts;
@@ -166,8 +172,31 @@ export class Task {
   /** A debugger is attached (ptrace's PT_PTRACED): a fatal signal is reported to it before it takes effect. */
   ptraced = false;
 
-  /** Set by exit/exit_group/fatal signals; the run loop stops the guest when non-null. */
-  exit: ExitState = null;
+  /** This thread's own end (exit(2) while other threads live on, thread.ts); the process's is tg.groupExit. */
+  threadExit: ExitState = null;
+  /** The vCPU this thread runs on (set by its run loop) and its EL1 stack slot. */
+  vcpu: VcpuPort | null = null;
+  vcpuSlot = 0;
+  /** sched_yield: the thread gives up the CPU when its syscall returns, if another one waits. */
+  yieldCpu = false;
+
+  /**
+   * How this thread ended: the whole process's end (exit_group, a fatal
+   * signal), or its own. Setting it ends the process: every thread stops,
+   * and those waiting are woken to see it.
+   */
+  get exit(): ExitState {
+    return this.tg.groupExit ?? this.threadExit;
+  }
+  set exit(e: ExitState) {
+    this.tg.groupExit = e;
+    if (e === null) return;
+    for (const t of this.tg.threads) {
+      if (t === this) continue;
+      t.kick();
+      for (const waiter of [...t.signalWaiters]) waiter();
+    }
+  }
 
   readonly verbose: boolean;
   readonly log: (line: string) => void;
@@ -181,9 +210,12 @@ export class Task {
     this.machine = opts.machine ?? null;
     const proc = opts.host.process;
     // One guest process is one host process, so it shows the host's pid and ids.
-    this.tid = proc.pid;
-    this.ppid = proc.ppid;
-    if (opts.tg) {
+    const of = opts.thread?.of;
+    this.tid = opts.thread?.tid ?? proc.pid;
+    this.ppid = of?.ppid ?? proc.ppid;
+    if (of) {
+      this.tg = of.tg;
+    } else if (opts.tg) {
       this.tg = opts.tg;
     } else {
       const cred = new Cred();
@@ -194,14 +226,21 @@ export class Task {
       cred.groups = [...(proc.groups?.() ?? [])];
       this.tg = new ThreadGroup(proc.pid, cred);
     }
-    this.mm = new MmStruct(opts.as, opts.mem, opts.image ?? null, opts.execfn ?? '');
+    this.mm = of ? of.mm : new MmStruct(opts.as, opts.mem, opts.image ?? null, opts.execfn ?? '');
     this.verbose = opts.verbose ?? false;
     this.log = opts.log ?? (() => undefined);
     this.fsContext =
+      of?.fsContext ??
       opts.fsContext ??
       new FsContext(opts.host.fs, { ...(opts.sysroot !== undefined ? { sysroot: opts.sysroot } : {}), hostCwd: opts.host.process.cwd() });
     this.comm = '';
     this.setComm(new TextEncoder().encode(this.mm.execfn.slice(this.mm.execfn.lastIndexOf('/') + 1)));
+    if (of) {
+      // A thread: the process's open files, not a table of its own.
+      this.comm = of.comm;
+      this.files = of.files;
+      return;
+    }
 
     const fs = opts.host.fs;
     const locks = new FileLocks();

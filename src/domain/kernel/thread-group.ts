@@ -7,7 +7,9 @@
  * (issue 10) will share them.
  */
 
-import type { Rlimit, SigAction } from './task.js';
+import type { ExitState, Rlimit, SigAction, Task } from './task.js';
+import type { VcpuPort } from '../../ports/vcpu.js';
+import { RunQueue } from './run-queue.js';
 import type { TimerState } from './time.js';
 import { Children } from './wait.js';
 import { RLIMIT_NOFILE, RLIMIT_STACK, RLIM_INFINITY, RLIM_NLIMITS, SIGCHLD, _NSIG } from './linux-abi.js';
@@ -80,6 +82,22 @@ export class ThreadGroup {
   readonly children = new Children();
   /** Interval and POSIX timers (time.ts); not inherited by a fork child. */
   timers: TimerState | null = null;
+
+  /** The live threads, the leader first (it stays a member until the group ends, as a zombie leader does). */
+  readonly threads = new Set<Task>();
+  /** Whose turn it is on the CPU (run-queue.ts). */
+  readonly runQueue = new RunQueue();
+  /** Thread ids handed out so far (thread.ts). */
+  tidSeq = 0;
+  /**
+   * How the whole process ended (exit_group, a fatal signal, the last
+   * thread's exit): every thread stops. Set through Task.exit.
+   */
+  groupExit: ExitState = null;
+  /** The leader's exit code once it ended alone (exit(2)): what wait reports when the last thread goes. */
+  leaderStatus: number | null = null;
+  /** Starts a new thread's run loop on its vCPU; installed by the run loop (run-loop.ts runGuest). */
+  startThread: ((task: Task, vcpu: VcpuPort, slot: number) => void) | null = null;
 
   constructor(pid: number, cred: Cred, from?: ThreadGroup) {
     this.pid = pid;

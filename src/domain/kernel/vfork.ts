@@ -68,7 +68,8 @@ export function moveVforkChild(task: Task, regs: ThreadRegs): number {
 /** Runs a vfork child to its exec or its end, then hands it to its own process; returns its pid. */
 export async function vforkInMachine(parent: Task, req: CloneRequest): Promise<number> {
   const machine = parent.machine!;
-  const vcpu = machine.vcpu;
+  // The calling thread's vCPU: the child borrows it until it execs or ends.
+  const vcpu = parent.vcpu ?? machine.vcpu;
   let reserved;
   try {
     reserved = parent.host.processes.reserveForkChild();
