@@ -111,3 +111,6 @@ build jit-code jit-code.c c
 build rwx-segment rwx-segment.S asm
 build threads threads.c thread
 build threads-lse threads.c thread-lse
+build futex futex.c thread
+build robust robust.c thread
+build threads-order threads-order.c thread

@@ -279,10 +279,13 @@ export function currentUmask(task: Task): number {
   return mask;
 }
 
-async function doClone(task: Task, req: CloneRequest): Promise<number> {
+/**
+ * copy_process's checks on the flag combinations, then a thread (made at
+ * once: the caller goes on without waiting) or a new process.
+ */
+function doClone(task: Task, req: CloneRequest): number | Promise<number> {
   const { flags } = req;
   if (!task.machine || !task.userContext) return -Errno.ENOSYS;
-  // copy_process's checks on the combinations, then what elfuse can make.
   if (flags & CLONE_THREAD && !(flags & CLONE_SIGHAND)) return -Errno.EINVAL;
   if (flags & CLONE_SIGHAND && !(flags & CLONE_VM)) return -Errno.EINVAL;
   if (req.exitSignal > _NSIG) return -Errno.EINVAL;
@@ -294,21 +297,26 @@ async function doClone(task: Task, req: CloneRequest): Promise<number> {
     }
     return cloneThread(task, req, (ctx) => regsAtClone(task, ctx, req));
   }
+  return cloneProcess(task, req);
+}
+
+async function cloneProcess(task: Task, req: CloneRequest): Promise<number> {
+  const { flags } = req;
+  const ctx = task.userContext!;
   if (flags & (CLONE_FILES | CLONE_FS)) {
     task.trace('elfuse: clone: CLONE_FILES/CLONE_FS between processes are not supported');
     return -Errno.EINVAL;
   }
-  if (flags & CLONE_PIDFD && flags & (CLONE_DETACHED | CLONE_THREAD)) return -Errno.EINVAL;
   if (flags & CLONE_PIDFD && task.fds.lowestFree(0, task.fdLimit) < 0) return -Errno.EMFILE;
   if (flags & ~(PROCESS_FLAGS | CSIGNAL)) {
     task.trace(`elfuse: clone: flags 0x${(flags >>> 0).toString(16)} include namespaces elfuse does not make`);
     return -Errno.EPERM;
   }
   // A vfork child still in its parent's machine goes on in its own process, where this clone is made again.
-  if (task.vfork) return moveVforkChild(task, regsAtSyscall(task, task.userContext));
+  if (task.vfork) return moveVforkChild(task, regsAtSyscall(task, ctx));
   // vfork and posix_spawn: the child runs on this machine until it execs or ends (vfork.ts).
   if (flags & CLONE_VM) return vforkInMachine(task, req);
-  const { state, fds } = captureFork(task, regsAtClone(task, task.userContext, req), req);
+  const { state, fds } = captureFork(task, regsAtClone(task, ctx, req), req);
   let spawned;
   try {
     spawned = task.host.processes.spawnForkChild(fds);
@@ -400,10 +408,10 @@ async function stopSeen(task: Task, pid: number, laterArrived: () => boolean): P
 }
 
 /** clone(2) on arm64: (flags, newsp, parent_tidptr, tls, child_tidptr). */
-function sysClone(task: Task, a: SyscallArgs): Promise<number> {
+function sysClone(task: Task, a: SyscallArgs): number | Promise<number> {
   const flags = Number(a.u64(0) & 0xffffffffn);
   // Legacy clone returns the pidfd through parent_tid, so the two cannot both be asked for.
-  if (flags & CLONE_PIDFD && flags & CLONE_PARENT_SETTID) return Promise.resolve(-Errno.EINVAL);
+  if (flags & CLONE_PIDFD && flags & CLONE_PARENT_SETTID) return -Errno.EINVAL;
   return doClone(task, {
     flags: flags & ~CSIGNAL,
     exitSignal: flags & CSIGNAL,

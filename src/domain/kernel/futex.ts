@@ -84,10 +84,15 @@ function word(task: Task, addr: number): number {
   return task.mem.readU32(addr);
 }
 
-/** Wakes up to `n` waiters on `addr` whose bitset meets `bitset`, oldest first; how many it woke. */
-export function futexWake(task: Task, addr: number, n: number, bitset: number): number {
+/**
+ * Wakes up to `n` waiters on `addr` whose bitset meets `bitset`, oldest
+ * first; how many it woke. A count below 1 still wakes one, as futex_wake's
+ * loop (test after the wake) does; FUTEX_REQUEUE's wake count is exact (`exact`).
+ */
+export function futexWake(task: Task, addr: number, n: number, bitset: number, exact = false): number {
   const q = queueOf(task, addr, false);
   if (!q) return 0;
+  if (!exact) n = Math.max(n, 1);
   let woken = 0;
   for (let i = 0; i < q.length && woken < n; ) {
     const w = q[i]!;
@@ -202,7 +207,7 @@ function sysFutex(task: Task, a: SyscallArgs): number | Promise<number> {
       if (uaddr2 % 4 !== 0) return -Errno.EINVAL;
       const cur = word(task, uaddr);
       if (cmd === FUTEX_CMP_REQUEUE && cur !== a.int(5) >>> 0) return -Errno.EAGAIN;
-      const woken = futexWake(task, uaddr, nrWake, FUTEX_BITSET_MATCH_ANY);
+      const woken = futexWake(task, uaddr, nrWake, FUTEX_BITSET_MATCH_ANY, true);
       let moved = 0;
       const q = queueOf(task, uaddr, false);
       if (q && uaddr2 !== uaddr) {

@@ -74,6 +74,23 @@ function sysSetRobustList(task: Task, a: SyscallArgs): number {
   return 0;
 }
 
+/** get_robust_list(2): the list head of a thread of this process (0: the caller), and its length. */
+function sysGetRobustList(task: Task, a: SyscallArgs): number {
+  const tid = a.int(0);
+  const target = tid === 0 ? task : threadOf(task, tid);
+  if (!target) {
+    task.trace(`elfuse: get_robust_list: ${tid} is no thread of this process (another process's list is not known here)`);
+    return -Errno.ESRCH;
+  }
+  const len = new Uint8Array(8);
+  new DataView(len.buffer).setBigUint64(0, 24n, true);
+  task.mem.write(a.ptr(2), len);
+  const head = new Uint8Array(8);
+  new DataView(head.buffer).setBigUint64(0, target.robustList.head, true);
+  task.mem.write(a.ptr(1), head);
+  return 0;
+}
+
 /** getresuid(2) / getresgid(2): three uid_t (u32) stores. */
 function writeIds(task: Task, a: SyscallArgs, ids: readonly number[]): number {
   ids.forEach((id, i) => task.mem.write(a.ptr(i), new StructWriter(4).u32(0, id).bytes));
@@ -389,6 +406,7 @@ export const processSyscalls: Readonly<Record<string, SyscallImpl>> = {
   getresgid: { handler: (t, a) => writeIds(t, a, [t.cred.gid, t.cred.egid, t.cred.sgid]), support: 'full', args: ['ptr', 'ptr', 'ptr'] },
   set_tid_address: { handler: sysSetTidAddress, support: 'full', args: ['ptr'] },
   set_robust_list: { handler: sysSetRobustList, support: 'full', args: ['ptr', 'size'] },
+  get_robust_list: { handler: sysGetRobustList, support: 'partial', note: "a thread of the caller's process; another process's list is ESRCH", args: ['int', 'ptr', 'ptr'] },
   uname: { handler: sysUname, support: 'full', args: ['ptr'] },
   personality: { handler: sysPersonality, support: 'full', args: ['hex'] },
   sethostname: { handler: (t, a) => refuseUtsChange(t, 'sethostname', a.int(1)), support: 'partial', args: ['ptr', 'int'], note: 'EPERM: the host\'s name is not the guest\'s to change' },

@@ -1,0 +1,82 @@
+/**
+ * Guest threads (glibc pthreads on clone with CLONE_THREAD, futex,
+ * set_tid_address, exit versus exit_group, tgkill, robust lists), each
+ * program against a reference: qemu-aarch64 (which passes futex and clone
+ * to the host kernel) for guests/src/threads.c, built twice (atomics as
+ * LDXR/STXR loops and as LSE instructions) and guests/src/futex.c; the
+ * native build of guests/src/robust.c on this machine's kernel, since
+ * qemu-user is weak on robust futexes. threads-order.c shows the schedule
+ * itself: two runs interleave the threads' appends identically.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { hasTools } from '../support/toolchain.js';
+import { GUESTS_REF, QEMU_REF, ROOT, expectSameRun, guest, requireReferences, run, runBoth, runElfuse } from './helpers.js';
+
+const ref = (name: string) => ({ path: guest(name), fix: 'bash scripts/build-guests.sh' });
+let dir = '';
+let native = '';
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'elfuse-threads-'));
+  if (process.platform !== 'linux' || !hasTools('gcc')) return;
+  native = join(dir, 'robust');
+  execFileSync('gcc', ['-O2', '-Wall', '-pthread', '-o', native, join(ROOT, 'guests/src/robust.c')], { stdio: 'ignore' });
+});
+
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('pthreads against qemu-aarch64', () => {
+  for (const name of ['threads', 'threads-lse']) {
+    test(`${name}: mutexes, atomics, condition variables, barriers, rwlocks, TLS, join values, tgkill, exit from a thread`, async (ctx) => {
+      requireReferences(ctx, [QEMU_REF, GUESTS_REF, ref(name)]);
+      const { elfuse, qemu } = await runBoth([guest(name)], { timeoutMs: 120_000 });
+      expectSameRun(elfuse, qemu);
+      // The last section is exit(3) from a thread while main waits in pthread_join.
+      expect(elfuse.status).toBe(3);
+      expect(elfuse.stdout.toString()).toContain('1 mutex counter 128000 (expect 128000)');
+    });
+  }
+
+  test('futex.c: waits, wakes, requeues, wake_op, bitsets and their errors', async (ctx) => {
+    requireReferences(ctx, [QEMU_REF, GUESTS_REF, ref('futex')]);
+    const { elfuse, qemu } = await runBoth([guest('futex')], { timeoutMs: 60_000 });
+    expectSameRun(elfuse, qemu);
+    expect(elfuse.stdout.toString()).toContain('cmp_requeue 1+1: 2');
+  });
+});
+
+describe('robust futexes against the host kernel', () => {
+  test('robust.c: EOWNERDEAD when the owner dies, its waiter woken, get_robust_list', async (ctx) => {
+    requireReferences(ctx, [GUESTS_REF, ref('robust')]);
+    if (!native) {
+      const why = 'needs a Linux host with gcc for the native reference (apt-get install gcc)';
+      if (process.env.ELFUSE_ALLOW_MISSING_REFS === '1') ctx.skip(why);
+      throw new Error(why);
+    }
+    const elfuse = await runElfuse([guest('robust')], { timeoutMs: 60_000 });
+    const linux = await run(native, []);
+    expect(linux.status, linux.stderr.toString()).toBe(0);
+    expect(elfuse.stderr.toString()).toBe('');
+    expect(elfuse.stdout.toString()).toBe(linux.stdout.toString());
+    expect(elfuse.stdout.toString()).toContain('waiter\'s lock when the owner died: EOWNERDEAD');
+    expect(elfuse.status).toBe(0);
+  });
+});
+
+describe('the schedule is deterministic', () => {
+  test('threads-order.c: two runs interleave the threads identically, in more runs than threads', async (ctx) => {
+    requireReferences(ctx, [GUESTS_REF, ref('threads-order')]);
+    const first = await runElfuse([guest('threads-order')], { timeoutMs: 60_000 });
+    const second = await runElfuse([guest('threads-order')], { timeoutMs: 60_000 });
+    expect(first.status, first.stderr.toString()).toBe(0);
+    expect(second.stdout.toString()).toBe(first.stdout.toString());
+    const m = /appends (\d+) runs (\d+)/.exec(first.stdout.toString());
+    expect(m?.[1]).toBe('400');
+    // Every thread was preempted at least once: round robin, not one thread after another.
+    expect(Number(m?.[2])).toBeGreaterThan(4);
+  });
+});
