@@ -114,3 +114,4 @@ build threads-lse threads.c thread-lse
 build futex futex.c thread
 build robust robust.c thread
 build threads-order threads-order.c thread
+build thread-signals thread-signals.c thread

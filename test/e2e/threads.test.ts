@@ -3,7 +3,8 @@
  * set_tid_address, exit versus exit_group, tgkill, robust lists), each
  * program against a reference: qemu-aarch64 (which passes futex and clone
  * to the host kernel) for guests/src/threads.c, built twice (atomics as
- * LDXR/STXR loops and as LSE instructions) and guests/src/futex.c; the
+ * LDXR/STXR loops and as LSE instructions), guests/src/futex.c and
+ * guests/src/thread-signals.c; the
  * native build of guests/src/robust.c on this machine's kernel, since
  * qemu-user is weak on robust futexes. threads-order.c shows the schedule
  * itself: two runs interleave the threads' appends identically.
@@ -40,6 +41,13 @@ describe('pthreads against qemu-aarch64', () => {
       expect(elfuse.stdout.toString()).toContain('1 mutex counter 128000 (expect 128000)');
     });
   }
+
+  test('thread-signals.c: per-thread masks and alternate stacks, process signals to a thread that takes them, faults to the faulting thread', async (ctx) => {
+    requireReferences(ctx, [QEMU_REF, GUESTS_REF, ref('thread-signals')]);
+    const { elfuse, qemu } = await runBoth([guest('thread-signals')], { timeoutMs: 60_000 });
+    expectSameRun(elfuse, qemu);
+    expect(elfuse.stdout.toString()).toContain('1 process signal handled by the thread that does not block it: yes');
+  });
 
   test('futex.c: waits, wakes, requeues, wake_op, bitsets and their errors', async (ctx) => {
     requireReferences(ctx, [QEMU_REF, GUESTS_REF, ref('futex')]);

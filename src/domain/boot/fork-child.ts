@@ -24,7 +24,7 @@ import { withTarget } from '../kernel/fs-util.js';
 import { AT_FDCWD } from '../kernel/linux-abi.js';
 import type { Layer } from '../kernel/namei.js';
 import type { ProcImage } from '../kernel/procfs.js';
-import { postSignal } from '../kernel/signal-deliver.js';
+import { postProcessSignal } from '../kernel/signal-deliver.js';
 import { openSynth } from '../kernel/synthfs.js';
 import { Task } from '../kernel/task.js';
 import { Cred, ThreadGroup } from '../kernel/thread-group.js';
@@ -282,7 +282,7 @@ export async function startForkedGuest(backend: Backend, host: HostPorts, opts: 
     } catch {
       return;
     }
-    if (m.kind === 'signal') postSignal(task, m.info.signo, { signo: m.info.signo, code: m.info.code, pid: m.info.pid, uid: m.info.uid, value: m.info.value });
+    if (m.kind === 'signal') postProcessSignal(task, m.info.signo, { signo: m.info.signo, code: m.info.code, pid: m.info.pid, uid: m.info.uid, value: m.info.value });
     else if (m.kind === 'setpgid') {
       // The parent's setpgid(child, pgid), which the host would refuse it (EACCES): done here.
       let errno = 0;
@@ -298,7 +298,7 @@ export async function startForkedGuest(backend: Backend, host: HostPorts, opts: 
   // PR_SET_PDEATHSIG: the parent's elfuse process ended (its end of the channel closed).
   channel.onClose(() => {
     const sig = task.tg.pdeathSig;
-    if (sig !== 0 && !task.exit) postSignal(task, sig, { signo: sig, code: 0 /* SI_USER */, pid: task.parentLink?.pid ?? 0, uid: task.cred.uid });
+    if (sig !== 0 && !task.exit) postProcessSignal(task, sig, { signo: sig, code: 0 /* SI_USER */, pid: task.parentLink?.pid ?? 0, uid: task.cred.uid });
   });
   task.reportToParent = (what, sig) => {
     const msg = what === 'stopped' ? encodeMessage({ kind: 'stopped', signal: sig }) : encodeMessage({ kind: what });

@@ -33,7 +33,7 @@ import {
 } from './linux-abi.js';
 import { encodeUtf8 } from './fs-util.js';
 import { guestRecord, mayKill } from './proc-records.js';
-import { postSignal } from './signal-deliver.js';
+import { postProcessSignal, postSignal } from './signal-deliver.js';
 import { SyscallError, type SyscallArgs, type SyscallImpl } from './syscall-args.js';
 import type { Rlimit, Task } from './task.js';
 
@@ -226,7 +226,7 @@ function sameSession(task: Task, pid: number): boolean {
 export function signalProcess(task: Task, pid: number, sig: number, send: SignalSend | number): number {
   const s: SignalSend = typeof send === 'number' ? { code: send } : send;
   const info = { signo: sig, code: s.code, pid: s.pid ?? task.pid, uid: s.uid ?? task.cred.uid, value: s.value ?? 0n };
-  if (pid === task.pid) return sig === 0 ? 0 : postSignal(task, sig, info);
+  if (pid === task.pid) return sig === 0 ? 0 : postProcessSignal(task, sig, info);
   if (task.tg.children.wasReaped(pid)) return -Errno.ESRCH;
   const child = task.tg.children.byPid.get(pid);
   // A zombie takes any signal and does nothing with it.

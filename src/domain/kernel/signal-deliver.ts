@@ -148,6 +148,66 @@ export function postSignal(task: Task, sig: number, info: SigInfo): number {
   return 0;
 }
 
+/**
+ * A signal to the whole process (kill(2) of its pid, a host signal, a
+ * child's SIGCHLD, a process timer): complete_signal's choice of thread,
+ * the leader first, else the first thread that does not block it (or waits
+ * for it in sigtimedwait); when every thread blocks it, the first live one
+ * keeps it, marked `shared`, and a thread that unblocks it or waits for it
+ * later takes it over (claimSharedSignals). A process with one thread is
+ * that thread.
+ */
+export function postProcessSignal(task: Task, sig: number, info: SigInfo): number {
+  return postSignal(threadFor(task, sig), sig, { ...info, shared: true });
+}
+
+function threadFor(task: Task, sig: number): Task {
+  const bit = sigbit(sig);
+  let first: Task | null = null;
+  for (const t of task.tg.threads) {
+    if (t.exit) continue;
+    first ??= t;
+    if (!(t.sigmask & bit) || t.sigwaitSet & bit) return t;
+  }
+  return first ?? task;
+}
+
+/**
+ * Process-directed signals pending on other threads that block them, taken
+ * by `task` when it does not (it just unblocked them, or waits for them):
+ * Linux keeps them in the process's shared queue, from which any thread
+ * that wants them dequeues.
+ */
+export function claimSharedSignals(task: Task): void {
+  for (const t of task.tg.threads) {
+    if (t === task || t.exit) continue;
+    for (const [sig, queue] of [...t.sigqueue]) {
+      const bit = sigbit(sig);
+      if (!(t.sigmask & bit) || (task.sigmask & bit && !(task.sigwaitSet & bit))) continue;
+      const moving = queue.filter((i) => i.shared);
+      if (moving.length === 0) continue;
+      const staying = queue.filter((i) => !i.shared);
+      if (staying.length > 0) t.sigqueue.set(sig, staying);
+      else {
+        t.sigqueue.delete(sig);
+        t.sigpending &= ~bit;
+      }
+      for (const info of moving) {
+        // A standard signal already pending here coalesces (its siginfo slot is given back).
+        if (sig < SIGRTMIN && task.sigpending & bit) {
+          if (!info.preallocated) task.tg.sigqueueUsed--;
+          continue;
+        }
+        const mine = task.sigqueue.get(sig);
+        if (mine) mine.push(info);
+        else task.sigqueue.set(sig, [info]);
+        task.sigpending |= bit;
+      }
+    }
+  }
+  if (signalPending(task)) wake(task);
+}
+
 /** sig_fatal(): SIGKILL, or a signal left to a default action that ends the process. */
 function isFatal(task: Task, sig: number): boolean {
   if (sig === SIGKILL) return true;
@@ -212,7 +272,7 @@ export function segvCode(task: Task, addr: bigint): number {
  */
 export function postHostSignal(task: Task, sig: number): boolean {
   if (sig < 1 || sig > _NSIG) return false;
-  postSignal(task, sig, { signo: sig, code: SI_USER, pid: 0, uid: 0, fromHost: true });
+  postProcessSignal(task, sig, { signo: sig, code: SI_USER, pid: 0, uid: 0, fromHost: true });
   const def = signalDefaultAction(sig);
   const unblocked = (task.sigmask & sigbit(sig)) === 0n;
   return unblocked && task.tg.sigactions[sig - 1]?.handler === SIG_DFL && (def === 'term' || def === 'core');

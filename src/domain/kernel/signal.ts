@@ -43,13 +43,15 @@ import {
   dequeueSignal,
   nextSignal,
   onSigStack,
+  claimSharedSignals,
+  postProcessSignal,
   postSignal,
   sasSsFlags,
   sysRtSigreturn,
   syncJobControlSignals,
   waitInterruptible,
 } from './signal-deliver.js';
-import { signalProcess } from './process.js';
+import { signalProcess, threadOf } from './process.js';
 import type { SyscallArgs, SyscallImpl } from './syscall-args.js';
 import type { SigAction, SigInfo, Task } from './task.js';
 
@@ -141,6 +143,8 @@ function sysRtSigprocmask(task: Task, a: SyscallArgs): number {
     }
     task.sigmask = mask & ~UNBLOCKABLE;
     if ((old ^ task.sigmask) & JOB_CONTROL_BITS) syncJobControlSignals(task);
+    // Signals sent to the process and held by a thread that blocks them come to this one.
+    if (old & ~task.sigmask) claimSharedSignals(task);
   }
   if (oldPtr !== 0) writeSigset(task, oldPtr, old);
   return 0;
@@ -202,6 +206,7 @@ async function sysRtSigsuspend(task: Task, a: SyscallArgs): Promise<number> {
   const mask = readSigset(task, a.ptr(0));
   task.savedSigmask = task.sigmask;
   task.sigmask = mask & ~UNBLOCKABLE;
+  claimSharedSignals(task);
   await waitInterruptible(task, forever());
   return -ERESTARTNOHAND;
 }
@@ -221,6 +226,11 @@ async function sysRtSigtimedwait(task: Task, a: SyscallArgs): Promise<number> {
     if (timeout === null || timeout < 0n) return -Errno.EINVAL;
   }
   const take = (): number => {
+    // What another thread holds for the process, blocked there, is this waiter's to take.
+    const saved = task.sigwaitSet;
+    task.sigwaitSet = set;
+    claimSharedSignals(task);
+    task.sigwaitSet = saved;
     const sig = nextSignal(task.sigpending & set);
     if (sig === 0) return 0;
     const info = dequeueSignal(task, sig);
@@ -267,10 +277,15 @@ function sigqueueinfo(task: Task, tgid: number, tid: number | null, sig: number,
   if (sig < 0 || sig > _NSIG) return -Errno.EINVAL;
   const info = readUserSiginfo(task, ptr, sig);
   if (tgid !== task.pid && (info.code >= 0 || info.code === SI_TKILL)) return -Errno.EPERM;
-  // One thread per process: a thread id is its process's id.
-  if (tid !== null && tid !== tgid) return -Errno.ESRCH;
+  // A thread of another process is not known here: only its leader (tid = pid).
+  if (tid !== null && tgid !== task.pid && tid !== tgid) return -Errno.ESRCH;
   if (tgid <= 0) return -Errno.ESRCH;
-  if (tgid === task.pid) return sig === 0 ? 0 : postSignal(task, sig, info);
+  if (tgid === task.pid) {
+    if (sig === 0) return tid === null || threadOf(task, tid) ? 0 : -Errno.ESRCH;
+    if (tid === null) return postProcessSignal(task, sig, info);
+    const t = threadOf(task, tid);
+    return t ? postSignal(t, sig, info) : -Errno.ESRCH;
+  }
   return signalProcess(task, tgid, sig, { code: info.code, value: info.value ?? 0n, pid: info.pid ?? task.pid, uid: info.uid ?? task.cred.uid });
 }
 

@@ -66,6 +66,8 @@ export interface SigInfo {
   onDequeue?: (info: SigInfo) => void;
   /** A POSIX timer's own siginfo, whose RLIMIT_SIGPENDING slot was taken at timer_create. */
   preallocated?: boolean;
+  /** Sent to the process, not one thread (postProcessSignal): another thread may take it over. */
+  shared?: boolean;
   /** Sent to the elfuse process from outside (postHostSignal). */
   fromHost?: boolean;
   /** SIGCHLD: the child's exit status or signal (si_status) and its CPU times in clock ticks. */

@@ -22,6 +22,7 @@ import type { VcpuPort } from '../../ports/vcpu.js';
 import { Errno } from './errno.js';
 import type { CloneRequest } from './fork.js';
 import { futexWake, walkRobustList } from './futex.js';
+import { postProcessSignal } from './signal-deliver.js';
 import { CLONE_CHILD_CLEARTID, CLONE_CHILD_SETTID, CLONE_FILES, CLONE_FS, CLONE_PARENT_SETTID, CLONE_SETTLS, CLONE_THREAD, CLONE_VFORK } from './linux-abi.js';
 import { Task, type UserContext } from './task.js';
 
@@ -115,6 +116,16 @@ export function exitThread(task: Task, status: number): void {
  */
 export function threadEnded(task: Task, vcpu: VcpuPort, slot: number): void {
   walkRobustList(task);
+  // Signals sent to the process that this thread held go to another; its own are dropped.
+  const pending = [...task.sigqueue];
+  task.sigqueue.clear();
+  task.sigpending = 0n;
+  for (const [sig, queue] of pending) {
+    for (const info of queue) {
+      if (!info.preallocated) task.tg.sigqueueUsed--;
+      if (info.shared && task.tg.threads.size > 0) postProcessSignal(task, sig, info);
+    }
+  }
   if (task.clearChildTid !== 0n) {
     try {
       task.mem.writeU32(Number(task.clearChildTid), 0);

@@ -50,7 +50,7 @@ import {
   encodeTimespec,
   encodeTimeval,
 } from './linux-abi.js';
-import { ERESTARTNOHAND, ERESTART_RESTARTBLOCK, postSignal, releaseSigqueue, reserveSigqueue, waitInterruptible } from './signal-deliver.js';
+import { ERESTARTNOHAND, ERESTART_RESTARTBLOCK, postProcessSignal, postSignal, releaseSigqueue, reserveSigqueue, waitInterruptible } from './signal-deliver.js';
 import { SyscallError, type SyscallArgs, type SyscallImpl } from './syscall-args.js';
 import type { SigInfo, Task } from './task.js';
 
@@ -270,7 +270,7 @@ function timersOf(task: Task): TimerState {
     const itimers = ITIMER_SIGNALS.map(
       (sig, which) =>
         // itimers send SEND_SIG_PRIV: si_code SI_KERNEL, no sender.
-        new KTimer(task, which === ITIMER_REAL ? 'monotonic' : 'cpu', () => postSignal(task, sig, { signo: sig, code: SI_KERNEL })),
+        new KTimer(task, which === ITIMER_REAL ? 'monotonic' : 'cpu', () => postProcessSignal(task, sig, { signo: sig, code: SI_KERNEL })),
     );
     state = { itimers, posix: new Map(), nextId: 0 };
     task.tg.timers = state;

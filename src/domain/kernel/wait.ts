@@ -42,7 +42,7 @@ import {
 } from './linux-abi.js';
 import { pidOfPidfd } from './pidfd.js';
 import { guestRecord } from './proc-records.js';
-import { ERESTARTSYS, postSignal, waitInterruptible } from './signal-deliver.js';
+import { ERESTARTSYS, postProcessSignal, waitInterruptible } from './signal-deliver.js';
 import type { SyscallArgs, SyscallImpl } from './syscall-args.js';
 import type { Task } from './task.js';
 import { WaitQueue } from './waitq.js';
@@ -177,7 +177,7 @@ export function childMessage(task: Task, child: ChildProcess, bytes: Uint8Array)
       return;
     case 'signal':
       // A child signalling its parent (kill(getppid(), ...)) with the siginfo it built.
-      postSignal(task, m.info.signo, { signo: m.info.signo, code: m.info.code, pid: m.info.pid, uid: m.info.uid, value: m.info.value });
+      postProcessSignal(task, m.info.signo, { signo: m.info.signo, code: m.info.code, pid: m.info.pid, uid: m.info.uid, value: m.info.value });
       return;
     default:
       return;
@@ -209,7 +209,7 @@ function childEnded(task: Task, child: ChildProcess, status: number, code: numbe
   const action = task.tg.sigactions[SIGCHLD - 1];
   const autoreap = child.exitSignal === SIGCHLD && action !== undefined && (action.handler === SIG_IGN || (action.flags & BigInt(SA_NOCLDWAIT)) !== 0n);
   if (child.exitSignal !== 0 && !(child.exitSignal === SIGCHLD && action?.handler === SIG_IGN)) {
-    postSignal(task, child.exitSignal, sigchldInfo(task, child));
+    postProcessSignal(task, child.exitSignal, sigchldInfo(task, child));
   }
   if (autoreap) children.reap(child);
   children.changed();
@@ -221,7 +221,7 @@ function notifyStopCont(task: Task, child: ChildProcess): void {
     task.tg.children.changed();
     return;
   }
-  postSignal(task, SIGCHLD, sigchldInfo(task, child));
+  postProcessSignal(task, SIGCHLD, sigchldInfo(task, child));
   task.tg.children.changed();
 }
 
