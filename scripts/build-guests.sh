@@ -115,3 +115,4 @@ build futex futex.c thread
 build robust robust.c thread
 build threads-order threads-order.c thread
 build thread-signals thread-signals.c thread
+build thread-proc thread-proc.c thread

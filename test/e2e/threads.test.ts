@@ -6,7 +6,8 @@
  * LDXR/STXR loops and as LSE instructions), guests/src/futex.c and
  * guests/src/thread-signals.c; the
  * native build of guests/src/robust.c on this machine's kernel, since
- * qemu-user is weak on robust futexes. threads-order.c shows the schedule
+ * qemu-user is weak on robust futexes, and of guests/src/thread-proc.c,
+ * since qemu-user's /proc shows its own helper threads. threads-order.c shows the schedule
  * itself: two runs interleave the threads' appends identically.
  */
 import { execFileSync } from 'node:child_process';
@@ -20,12 +21,15 @@ import { GUESTS_REF, QEMU_REF, ROOT, expectSameRun, guest, requireReferences, ru
 const ref = (name: string) => ({ path: guest(name), fix: 'bash scripts/build-guests.sh' });
 let dir = '';
 let native = '';
+let nativeProc = '';
 
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'elfuse-threads-'));
   if (process.platform !== 'linux' || !hasTools('gcc')) return;
   native = join(dir, 'robust');
   execFileSync('gcc', ['-O2', '-Wall', '-pthread', '-o', native, join(ROOT, 'guests/src/robust.c')], { stdio: 'ignore' });
+  nativeProc = join(dir, 'thread-proc');
+  execFileSync('gcc', ['-O2', '-Wall', '-pthread', '-o', nativeProc, join(ROOT, 'guests/src/thread-proc.c')], { stdio: 'ignore' });
 });
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -72,6 +76,23 @@ describe('robust futexes against the host kernel', () => {
     expect(elfuse.stdout.toString()).toBe(linux.stdout.toString());
     expect(elfuse.stdout.toString()).toContain('waiter\'s lock when the owner died: EOWNERDEAD');
     expect(elfuse.status).toBe(0);
+  });
+});
+
+describe('threads in /proc against the host kernel', () => {
+  test('thread-proc.c: /proc/self/task/<tid>, thread-self, Threads:, names and affinity per thread', async (ctx) => {
+    requireReferences(ctx, [GUESTS_REF, ref('thread-proc')]);
+    if (!nativeProc) {
+      const why = 'needs a Linux host with gcc for the native reference (apt-get install gcc)';
+      if (process.env.ELFUSE_ALLOW_MISSING_REFS === '1') ctx.skip(why);
+      throw new Error(why);
+    }
+    const elfuse = await runElfuse([guest('thread-proc')], { timeoutMs: 60_000 });
+    const linux = await run(nativeProc, []);
+    expect(linux.status, linux.stderr.toString()).toBe(0);
+    expect(elfuse.stderr.toString()).toBe('');
+    expect(elfuse.stdout.toString()).toBe(linux.stdout.toString());
+    expect(elfuse.stdout.toString()).toContain('process Name main-thread Threads 4');
   });
 });
 

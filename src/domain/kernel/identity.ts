@@ -10,6 +10,7 @@
  * its own identity, so host permission checks do not follow.
  */
 
+import { threadOf } from './thread.js';
 import { GuestTooLong } from '../memory/fault.js';
 import { Errno } from './errno.js';
 import { StructWriter, _NSIG, signalName } from './linux-abi.js';
@@ -289,14 +290,14 @@ function sysPrctl(task: Task, a: SyscallArgs): number {
   }
 }
 
-/** The guest has one CPU (one vCPU): CPU 0. */
+/** The guest is told of one CPU, CPU 0 (every thread's vCPU runs on the one JavaScript thread). */
 const NR_CPUS_GUEST = 1;
 /** cpumask_size() the guest is told: one unsigned long. */
 const CPUMASK_BYTES = 8;
 
 function checkSelf(task: Task, pid: number): void {
   if (pid < 0) throw new SyscallError(Errno.EINVAL);
-  if (pid !== 0 && pid !== task.pid && pid !== task.tid) throw new SyscallError(Errno.ESRCH);
+  if (pid !== 0 && pid !== task.pid && !threadOf(task, pid)) throw new SyscallError(Errno.ESRCH);
 }
 
 /** sched_getaffinity(2): the raw syscall returns the bytes it wrote. */

@@ -6,7 +6,9 @@
  */
 
 import { HostError } from '../../ports/host.js';
-import { exitThread } from './thread.js';
+import { exitThread, threadOf } from './thread.js';
+
+export { threadOf };
 import { encodeMessage } from '../fork/messages.js';
 import { GuestFault } from '../memory/fault.js';
 import { Errno, linuxErrnoFromHostCode } from './errno.js';
@@ -304,13 +306,6 @@ function sysKill(task: Task, a: SyscallArgs): number {
     else if (err === 0 || r === -Errno.EPERM) err = r;
   }
   return sent > 0 ? 0 : err || -Errno.ESRCH;
-}
-
-/** A live thread of the caller's process by its tid (the leader's is the pid). */
-export function threadOf(task: Task, tid: number): Task | null {
-  if (tid === task.tid) return task.exit ? null : task;
-  for (const t of task.tg.threads) if (t.tid === tid && !t.exit) return t;
-  return null;
 }
 
 /** A signal aimed at one thread of this process (do_send_specific): pending on that thread alone. */

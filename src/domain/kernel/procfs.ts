@@ -25,6 +25,7 @@ import { UTS_RELEASE, UTS_VERSION } from './process.js';
 import { dirNode, text, type SynthNode } from './synthfs.js';
 import { guestRecord, latin1Bytes, publishRecord, type GuestRecord } from './proc-records.js';
 import type { Task } from './task.js';
+import { leaderOf, threadOf } from './thread.js';
 
 /** What the process image looked like at exec: where argv/envp live, the auxv, the CPU it was given. */
 export interface ProcImage {
@@ -188,7 +189,7 @@ function statusText(task: Task): string {
     `VmExe:\t${kB(vm.exe)}`,
     `VmLib:\t${kB(0)}`,
     `VmSwap:\t${kB(0)}`,
-    'Threads:\t1',
+    `Threads:\t${Math.max(task.tg.threads.size, 1)}`,
     `SigQ:\t${task.tg.sigqueueUsed}/${task.tg.rlimits[11]?.cur ?? 0n}`,
     `SigPnd:\t${hex16(task.sigpending)}`,
     `ShdPnd:\t${hex16(0n)}`,
@@ -218,7 +219,7 @@ function statText(task: Task): string {
   const { ign, cgt } = sigIgnCgt(task);
   const brk = BigInt(task.as.brkBase);
   const f = [
-    task.pid,
+    task.tid,
     `(${task.comm})`,
     'R',
     liveParent(task),
@@ -237,7 +238,7 @@ function statText(task: Task): string {
     0,
     20,
     task.tg.nice,
-    1,
+    Math.max(task.tg.threads.size, 1),
     0,
     0,
     vm.total,
@@ -374,22 +375,44 @@ const MOUNTS =
   'proc /proc proc rw,nosuid,nodev,noexec,relatime 0 0\n' +
   'devtmpfs /dev devtmpfs rw,nosuid,relatime,mode=755 0 0\n';
 
-/** /proc/<pid>: the process's own directory. */
-function pidDir(task: Task): SynthNode {
+/** /proc/<pid>/task: a directory per live thread. */
+function taskDir(task: Task): SynthNode {
+  return dirNode(() => new Map([...threadsOf(task)].map((t): [string, () => SynthNode] => [String(t.tid), () => threadDir(t)])));
+}
+
+function threadsOf(task: Task): Set<Task> {
+  return task.tg.threads.size > 0 ? task.tg.threads : new Set([task]);
+}
+
+/** /proc/<pid>/task/<tid>: one thread's name, state and mask, and what it shares with its process. */
+function threadDir(thread: Task): SynthNode {
+  const entries = new Map<string, () => SynthNode>([
+    ['comm', commNode(thread)],
+    ['stat', () => ({ type: 'file', mode: 0o444, content: text(() => statText(thread)) })],
+    ['status', () => ({ type: 'file', mode: 0o444, content: text(() => statusText(thread)) })],
+  ]);
+  return dirNode(() => entries);
+}
+
+/** comm: the thread's name, written as PR_SET_NAME sets it. */
+function commNode(task: Task): () => SynthNode {
+  return () => ({
+    type: 'file',
+    mode: 0o644,
+    content: text(() => `${task.comm}\n`),
+    write: (data) => task.setComm(data),
+  });
+}
+
+/** /proc/<pid>: the process's own directory, seen through its leader (the caller once the leader is gone). */
+function pidDir(caller: Task): SynthNode {
+  const task = leaderOf(caller);
   const file = (make: () => string, mode = 0o444): (() => SynthNode) => () => ({ type: 'file', mode, content: text(make) });
   const bytes = (make: () => Uint8Array, mode = 0o400): (() => SynthNode) => () => ({ type: 'file', mode, content: make });
   const entries = new Map<string, () => SynthNode>([
     ['auxv', bytes(() => task.mm.image?.auxv ?? new Uint8Array(16))],
     ['cmdline', bytes(() => guestRange(task, task.mm.image?.argStart ?? 0, task.mm.image?.argEnd ?? 0), 0o444)],
-    [
-      'comm',
-      () => ({
-        type: 'file',
-        mode: 0o644,
-        content: text(() => `${task.comm}\n`),
-        write: (data) => task.setComm(data),
-      }),
-    ],
+    ['comm', commNode(task)],
     ['cwd', () => ({ type: 'link', target: () => task.fsContext.cwdGuestPath })],
     ['environ', bytes(() => guestRange(task, task.mm.image?.envStart ?? 0, task.mm.image?.envEnd ?? 0))],
     ['exe', () => ({ type: 'link', target: () => task.mm.image?.exePath ?? task.mm.execfn })],
@@ -400,6 +423,7 @@ function pidDir(task: Task): SynthNode {
     ['root', () => ({ type: 'link', target: () => '/' })],
     ['stat', file(() => statText(task))],
     ['status', file(() => statusText(task))],
+    ['task', () => taskDir(task)],
   ]);
   return dirNode(() => entries);
 }
@@ -602,6 +626,7 @@ export function procRoot(task: Task): SynthNode {
     ['meminfo', file(() => meminfoText(task))],
     ['mounts', () => ({ type: 'link', target: () => 'self/mounts' })],
     ['self', () => ({ type: 'link', target: () => String(task.pid) })],
+    ['thread-self', () => ({ type: 'link', target: () => `${task.pid}/task/${task.tid}` })],
     ['stat', file(() => procStatText(task))],
     ['sys', () => dirNode(() => sys)],
     ['uptime', file(() => uptimeText(task))],
@@ -617,6 +642,8 @@ export function procRoot(task: Task): SynthNode {
       if (own) return own();
       if (!/^[1-9][0-9]*$/.test(name)) return undefined;
       const pid = Number(name);
+      // Another thread's id names its process's directory too (not listed, as on Linux).
+      if (threadOf(task, pid)) return pidDir(task);
       const child = task.tg.children.byPid.get(pid);
       if (child?.state === 'zombie') return zombieDir(task, pid, child.comm);
       if (task.tg.children.wasReaped(pid)) return undefined;

@@ -136,3 +136,16 @@ export function threadEnded(task: Task, vcpu: VcpuPort, slot: number): void {
   }
   if (slot !== 0 && task.machine) releaseVcpu(task.machine, vcpu, slot);
 }
+
+/** A live thread of the caller's process by its tid (the leader's is the pid). */
+export function threadOf(task: Task, tid: number): Task | null {
+  if (tid === task.tid) return task.exit ? null : task;
+  for (const t of task.tg.threads) if (t.tid === tid && !t.exit) return t;
+  return null;
+}
+
+/** The thread group's leader while it lives, else the caller (what /proc/<pid> shows). */
+export function leaderOf(task: Task): Task {
+  for (const t of task.tg.threads) if (t.tid === task.pid) return t;
+  return task;
+}
