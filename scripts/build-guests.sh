@@ -116,3 +116,4 @@ build robust robust.c thread
 build threads-order threads-order.c thread
 build thread-signals thread-signals.c thread
 build thread-proc thread-proc.c thread
+build thread-exec thread-exec.c thread

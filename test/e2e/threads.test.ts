@@ -22,6 +22,7 @@ const ref = (name: string) => ({ path: guest(name), fix: 'bash scripts/build-gue
 let dir = '';
 let native = '';
 let nativeProc = '';
+let nativeExec = '';
 
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'elfuse-threads-'));
@@ -30,6 +31,8 @@ beforeAll(() => {
   execFileSync('gcc', ['-O2', '-Wall', '-pthread', '-o', native, join(ROOT, 'guests/src/robust.c')], { stdio: 'ignore' });
   nativeProc = join(dir, 'thread-proc');
   execFileSync('gcc', ['-O2', '-Wall', '-pthread', '-o', nativeProc, join(ROOT, 'guests/src/thread-proc.c')], { stdio: 'ignore' });
+  nativeExec = join(dir, 'thread-exec');
+  execFileSync('gcc', ['-O2', '-Wall', '-pthread', '-o', nativeExec, join(ROOT, 'guests/src/thread-exec.c')], { stdio: 'ignore' });
 });
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -93,6 +96,24 @@ describe('threads in /proc against the host kernel', () => {
     expect(elfuse.stderr.toString()).toBe('');
     expect(elfuse.stdout.toString()).toBe(linux.stdout.toString());
     expect(elfuse.stdout.toString()).toContain('process Name main-thread Threads 4');
+  });
+});
+
+describe('fork and execve from a thread against the host kernel', () => {
+  test('thread-exec.c: the child has only the forking thread; execve ends the others and the caller takes the pid', async (ctx) => {
+    requireReferences(ctx, [GUESTS_REF, ref('thread-exec')]);
+    if (!nativeExec) {
+      const why = 'needs a Linux host with gcc for the native reference (apt-get install gcc)';
+      if (process.env.ELFUSE_ALLOW_MISSING_REFS === '1') ctx.skip(why);
+      throw new Error(why);
+    }
+    const elfuse = await runElfuse([guest('thread-exec')], { timeoutMs: 60_000 });
+    const linux = await run(nativeExec, []);
+    expect(linux.status, linux.stderr.toString()).toBe(0);
+    expect(elfuse.stderr.toString()).toBe('');
+    expect(elfuse.stdout.toString()).toBe(linux.stdout.toString());
+    expect(elfuse.stdout.toString()).toContain('after exec: same pid yes, tid is pid yes, tasks 1');
+    expect(elfuse.status).toBe(0);
   });
 });
 

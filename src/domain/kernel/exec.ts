@@ -18,6 +18,7 @@
 
 import type { HostPath } from '../../ports/host.js';
 import { enterEl0 } from '../boot/machine.js';
+import { endOtherThreads } from './thread.js';
 import { ExecError, loadProgram } from '../boot/program.js';
 import { GuestTooLong } from '../memory/fault.js';
 import { printable } from '../printable.js';
@@ -167,6 +168,8 @@ function doExecve(task: Task, dirfd: number, path: HostPath, argvPtr: number, en
     throw e;
   }
   // The point of no return (begin_new_exec): everything below changes the process.
+  // The other threads end first (de_thread); the caller goes on with the process's id.
+  if (!task.vfork) endOtherThreads(task);
   const old = task.mm;
   // A vfork child lets go of its parent's memory, which the parent keeps (exec_mm_release).
   if (!task.vfork) {
@@ -197,7 +200,9 @@ function doExecve(task: Task, dirfd: number, path: HostPath, argvPtr: number, en
     task.trace(`elfuse: execve ${printable(displayPath(file))}: entry 0x${prog.entry.toString(16)}, handed to process ${task.pid}`);
     return 0;
   }
-  enterEl0(machine, prog.as, { sp: BigInt(prog.sp), pc: BigInt(prog.entry), pstate: 0n }, false);
+  // On the calling thread's vCPU (the first one, unless another thread made the call).
+  const on = task.vcpu && task.vcpu !== machine.vcpu ? { vcpu: task.vcpu, slot: task.vcpuSlot } : undefined;
+  enterEl0(machine, prog.as, { sp: BigInt(prog.sp), pc: BigInt(prog.entry), pstate: 0n }, false, on);
   // A vfork parent waits for this (mm_release's complete_vfork_done).
   task.reportToParent?.('released', 0);
   publishSelf(task);

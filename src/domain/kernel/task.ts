@@ -133,7 +133,8 @@ export class Task {
    */
   readonly files: { readonly table: FdTable; readonly locks: FileLocks; posixLocked: boolean };
 
-  readonly tid: number;
+  /** The thread id; a thread that execs takes its process's id (de_thread). */
+  tid: number;
   readonly ppid: number;
 
   /** Blocked signals: bit (sig - 1). */

@@ -23,7 +23,7 @@ import { Errno } from './errno.js';
 import type { CloneRequest } from './fork.js';
 import { futexWake, walkRobustList } from './futex.js';
 import { postProcessSignal } from './signal-deliver.js';
-import { CLONE_CHILD_CLEARTID, CLONE_CHILD_SETTID, CLONE_FILES, CLONE_FS, CLONE_PARENT_SETTID, CLONE_SETTLS, CLONE_THREAD, CLONE_VFORK } from './linux-abi.js';
+import { SIGKILL, CLONE_CHILD_CLEARTID, CLONE_CHILD_SETTID, CLONE_FILES, CLONE_FS, CLONE_PARENT_SETTID, CLONE_SETTLS, CLONE_THREAD, CLONE_VFORK } from './linux-abi.js';
 import { Task, type UserContext } from './task.js';
 
 const TID_BASE = 1 << 22;
@@ -148,4 +148,25 @@ export function threadOf(task: Task, tid: number): Task | null {
 export function leaderOf(task: Task): Task {
   for (const t of task.tg.threads) if (t.tid === task.pid) return t;
   return task;
+}
+
+/**
+ * de_thread, for execve: every other thread ends at once (their
+ * clear_child_tid and robust lists belong to the old image and are left
+ * alone), and the caller takes the process's id as its thread id.
+ */
+export function endOtherThreads(task: Task): void {
+  const tg = task.tg;
+  for (const t of [...tg.threads]) {
+    if (t === task) continue;
+    tg.threads.delete(t);
+    t.clearChildTid = 0n;
+    t.robustList = { head: 0n, len: 0n };
+    t.threadExit = { signal: SIGKILL, core: false };
+    t.kick();
+    for (const waiter of [...t.signalWaiters]) waiter();
+  }
+  tg.leaderStatus = null;
+  if (task.tid !== tg.pid) task.trace(`elfuse: execve: thread ${task.tid} takes the process id ${tg.pid}`);
+  task.tid = tg.pid;
 }
