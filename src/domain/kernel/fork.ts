@@ -9,7 +9,8 @@
  *
  * vfork and posix_spawn (CLONE_VM|CLONE_VFORK) run the child on this
  * machine, on the parent's memory, until it execs or ends (vfork.ts).
- * Threads (CLONE_VM without CLONE_VFORK, CLONE_THREAD) come with issue 10.
+ * A thread (CLONE_THREAD) is made by thread.ts, at once; CLONE_VM without
+ * CLONE_THREAD or CLONE_VFORK (a process sharing memory) is ENOSYS.
  */
 
 import { encodeMessage, decodeMessage } from '../fork/messages.js';

@@ -2,7 +2,7 @@
  * The process's memory (Linux's mm_struct): the address space and its
  * checked accessor, where exec put argv, envp and auxv (for /proc), the
  * executable's name, and the page signal handlers return through. fork
- * copies it into the child; execve replaces it; threads (issue 10) share it.
+ * copies it into the child; execve replaces it; threads share it.
  */
 
 import type { AddressSpace } from '../memory/address-space.js';

@@ -429,7 +429,9 @@ function pidDir(caller: Task): SynthNode {
 }
 
 /** Publishes this process's record for the others' /proc and kill (proc-records.ts), if it changed. */
-export function publishSelf(task: Task, force = false): void {
+export function publishSelf(caller: Task, force = false): void {
+  // The process's record is its leader's view, whichever thread publishes it.
+  const task = leaderOf(caller);
   publishRecord(task, (file) => fdLinkTarget(task, file), force);
 }
 

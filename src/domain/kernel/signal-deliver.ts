@@ -1,7 +1,8 @@
 /**
  * Signal generation and delivery (kernel/signal.c send_signal, force_sig_info,
  * get_signal; arch/arm64/kernel/signal.c do_signal, setup_rt_frame,
- * sys_rt_sigreturn), for the task's one thread.
+ * sys_rt_sigreturn), per thread; postProcessSignal picks the thread of a
+ * signal sent to the whole process.
  *
  * A signal is *posted* (postSignal: a kill to self, a timer, a host signal
  * forwarded by the front end) or *forced* (forceSignal: a fault of the

@@ -4,7 +4,7 @@
  * thread group (signal_struct with sighand_struct): the process id, the
  * signal dispositions, the resource limits, the nice value and the prctl
  * state that is per process. fork copies these into the child; a thread
- * (issue 10) will share them.
+ * (thread.ts) shares them.
  */
 
 import type { ExitState, Rlimit, SigAction, Task } from './task.js';
