@@ -7,12 +7,18 @@
  * would clear the monitor by itself. And an inner-shareable TLBI on one
  * vCPU drops the translations every vCPU of the VM cached.
  */
-import { describe, expect, test } from 'vitest';
+import { afterEach, describe, expect, test } from 'vitest';
 import { encode } from '../../src/domain/a64/assembler.js';
 import { InterpVcpu } from '../../src/adapters/interp/vcpu.js';
 import { SHIM_VECTORS } from '../../src/domain/boot/shim.js';
-import { EC, ExitReason, Reg, SysReg } from '../../src/ports/vcpu.js';
+import { EC, ExitReason, Reg, SysReg, type VcpuExit } from '../../src/ports/vcpu.js';
 import { RAM, USER_CODE, USER_DATA, boot } from '../support/el0-machine.js';
+
+/** One VM per process: whatever a test booted goes, even when it failed. */
+const live: { destroy(): void }[] = [];
+afterEach(() => {
+  for (const b of live.splice(0)) b.destroy();
+});
 
 function machine() {
   const m = boot((a) => {
@@ -25,6 +31,7 @@ function machine() {
     a.emit('STXR', { size: 3, rs: 3, o0: 0, rn: 1, rt: 2 });
     a.emit('SVC', { imm16: 0 });
   });
+  live.push(m.backend);
   const vcpu = m.vcpu as InterpVcpu;
   vcpu.cpu.slice = 1;
   // Run block by block until the load-exclusive has run and the store-exclusive not yet.
@@ -41,9 +48,8 @@ function finish(vcpu: InterpVcpu): bigint {
 
 describe('vCPUs of one VM', () => {
   test('a pair that no other vCPU cut succeeds', () => {
-    const { vcpu, backend } = machine();
+    const { vcpu } = machine();
     expect(finish(vcpu)).toBe(0n);
-    backend.destroy();
   });
 
   test("another vCPU's run between the load- and store-exclusive makes the store fail", () => {
@@ -51,9 +57,8 @@ describe('vCPUs of one VM', () => {
     const other = backend.createVcpu();
     // The other vCPU, fresh at EL1 with the MMU off, runs the shim's EL0_SYNC vector: one HVC.
     other.setReg(Reg.PC, BigInt(SHIM_VECTORS + 0x400));
-    expect(other.run().reason).toBe(ExitReason.EXCEPTION);
+    expect((other.run() as VcpuExit).reason).toBe(ExitReason.EXCEPTION);
     expect(finish(vcpu)).toBe(1n);
-    backend.destroy();
   });
 });
 
@@ -67,6 +72,7 @@ describe('TLB maintenance across vCPUs', () => {
       a.emit('LDR_uimm', { size: 3, imm12: 0, rn: 1, rt: 4 });
       a.emit('SVC', { imm16: 0 });
     });
+    live.push(m.backend);
     const vcpu = m.vcpu as InterpVcpu;
     vcpu.cpu.slice = 1;
     for (let i = 0; i < 100 && vcpu.getReg(Reg.PC) !== BigInt(USER_CODE + 12); i++) vcpu.run();
@@ -89,26 +95,23 @@ describe('TLB maintenance across vCPUs', () => {
     m.phys.view(at, 8).set(new Uint8Array(words.buffer));
     const other = m.backend.createVcpu();
     other.setReg(Reg.PC, BigInt(at));
-    expect(other.run().reason).toBe(ExitReason.EXCEPTION);
+    expect((other.run() as VcpuExit).reason).toBe(ExitReason.EXCEPTION);
   }
 
   test('without maintenance the stale translation still reads the page', () => {
     const m = loader();
     expect(secondLoad(m.vcpu)).toBe(EC.SVC64);
-    m.backend.destroy();
   });
 
   test("another vCPU's TLBI VMALLE1IS drops it: the load faults", () => {
     const m = loader();
     otherRuns(m, encode('SYS', { op1: 0, crn: 8, crm: 3, op2: 0, rt: 31 }));
     expect(secondLoad(m.vcpu)).toBe(EC.DATA_ABORT_LOWER);
-    m.backend.destroy();
   });
 
   test("another vCPU's local TLBI VMALLE1 does not", () => {
     const m = loader();
     otherRuns(m, encode('SYS', { op1: 0, crn: 8, crm: 7, op2: 0, rt: 31 }));
     expect(secondLoad(m.vcpu)).toBe(EC.SVC64);
-    m.backend.destroy();
   });
 });
