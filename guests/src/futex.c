@@ -5,7 +5,7 @@
  * combinations Linux refuses. It prints results only, so the output under
  * elfuse must equal qemu-aarch64's (which passes futex to the host kernel)
  * byte for byte. Waiters announce themselves and the main thread then
- * sleeps 50 ms, so under qemu's real threads they are asleep in the kernel
+ * sleeps 200 ms, so under qemu's real threads they are asleep in the kernel
  * before a wake.
  */
 #define _GNU_SOURCE
@@ -58,7 +58,7 @@ static void start(struct waiter *w, int n) {
   atomic_store(&arrived, 0);
   for (int i = 0; i < n; i++) pthread_create(&w[i].thread, NULL, wait_on, &w[i]);
   while (atomic_load(&arrived) < n) sched_yield();
-  usleep(50000);
+  usleep(200000);
 }
 
 static void finish(const char *what, struct waiter *w, int n) {

@@ -83,7 +83,7 @@ int main(void) {
   pthread_create(&owner, NULL, hold_then_die, NULL);
   while (!atomic_load(&locked)) usleep(1000);
   pthread_create(&waiter, NULL, lock_and_wait, NULL);
-  usleep(50000);
+  usleep(200000);
   atomic_store(&stop, 1);
   pthread_join(owner, NULL);
   void *wr;

@@ -109,7 +109,7 @@ int main(void) {
   atomic_store(&ready, 0);
   pthread_create(&t, NULL, sigwait_worker, NULL);
   while (!atomic_load(&ready)) usleep(1000);
-  usleep(50000);
+  usleep(200000);
   kill(getpid(), SIGUSR1);
   pthread_join(t, NULL);
   printf("2 sigwait in a thread took the process's signal: %d\n", waited);

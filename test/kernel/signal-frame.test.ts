@@ -225,7 +225,7 @@ describe('signals from the host', () => {
     expect(postHostSignal(h.task, abi.SIGWINCH)).toBe(false); // ignored by default: dropped
     expect(h.task.sigpending & (1n << BigInt(abi.SIGWINCH - 1))).toBe(0n);
     expect(postHostSignal(h.task, SIGUSR1)).toBe(false); // the guest handles it
-    expect(h.task.sigqueue.get(SIGUSR1)).toEqual([{ signo: SIGUSR1, code: abi.SI_USER, pid: 0, uid: 0, fromHost: true }]);
+    expect(h.task.sigqueue.get(SIGUSR1)).toEqual([{ signo: SIGUSR1, code: abi.SI_USER, pid: 0, uid: 0, fromHost: true, shared: true }]); // sent to the process, not one thread
     h.task.sigmask = 1n << BigInt(abi.SIGTERM - 1);
     expect(postHostSignal(h.task, abi.SIGTERM)).toBe(false); // blocked: stays pending
     expect(h.task.sigpending & (1n << BigInt(abi.SIGTERM - 1))).not.toBe(0n);
