@@ -17,6 +17,20 @@ const MAX_TIMEOUT_MS = 2_147_483_647n;
  * nanosecond steps (Date.now() has only milliseconds) at the cost of not
  * following later wall-clock adjustments.
  */
+/** CPU time this process spent before its current guest (earlier guests of a reused fork child). */
+let cpuBase = { user: 0, system: 0 };
+
+/** The CPU time of the current guest's process, microseconds: the whole process's, less its earlier guests'. */
+export function guestCpuUsage(): { user: number; system: number } {
+  const { user, system } = process.cpuUsage();
+  return { user: user - cpuBase.user, system: system - cpuBase.system };
+}
+
+/** A reused fork child begins another guest: its CPU clock starts again from zero. */
+export function startGuestCpuAccount(): void {
+  cpuBase = process.cpuUsage();
+}
+
 export class NodeHostClock implements HostClock {
   private readonly realtimeBase = BigInt(Date.now()) * 1_000_000n - process.hrtime.bigint();
 
@@ -29,7 +43,7 @@ export class NodeHostClock implements HostClock {
   }
 
   processCpuNs(): bigint {
-    const { user, system } = process.cpuUsage();
+    const { user, system } = guestCpuUsage();
     return BigInt(user + system) * 1000n;
   }
 

@@ -174,8 +174,10 @@ export async function startForkedGuest(backend: Backend, host: HostPorts, opts: 
   const channel = host.processes.parentChannel();
   if (!channel) throw new Error('fork: this process was not started as a fork child');
   const inbox = new Inbox(channel);
-  const msg = decodeMessage(await inbox.next());
-  if (msg.kind !== 'state') throw new Error(`fork: expected the fork state, got ${msg.kind}`);
+  // In a reused process, what the parent said to the guest before this one (a signal
+  // sent as it ended) may still come first: the fork state begins this guest.
+  let msg = decodeMessage(await inbox.next());
+  while (msg.kind !== 'state') msg = decodeMessage(await inbox.next());
   const state = decodeForkState(msg.bytes);
 
   const m = bootMachine(backend, { commitLimit: Number(host.process.memory().totalBytes), ...(host.shm ? { shm: host.shm, fs: host.fs } : {}) });
@@ -237,6 +239,8 @@ export async function startForkedGuest(backend: Backend, host: HostPorts, opts: 
   } catch {
     // the directory went away meanwhile: the child starts at "/", as getcwd would then have to say
   }
+  // The umask is the host process's own: this process may have been started before the parent changed it.
+  host.process.umask(state.fs.umask);
   const image = procImage(state, m);
   const task = new Task({
     host,

@@ -330,6 +330,7 @@ export async function adoptChild(task: Task, req: CloneRequest, spawned: Spawned
   }
   const child = new ChildProcess(pid, req.exitSignal, pgid, spawned.channel);
   child.comm = task.comm;
+  child.reuse = () => spawned.reuse();
   task.tg.children.byPid.set(pid, child);
   task.tg.children.reapedPids.delete(pid);
   let released: (() => void) | null = null;
