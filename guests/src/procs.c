@@ -26,6 +26,8 @@
  *            exe, cwd, fd, status, stat, and the listing of /proc
  *   pidfd    pidfd_open, pidfd_send_signal, pidfd_getfd, waitid(P_PIDFD),
  *            CLONE_PIDFD from clone and clone3
+ *   peers    signals between processes that are neither parent nor
+ *            child: sigqueue's value and the sender's pid arrive
  *   reuse    each child begins as its parent made it (umask, SIGTTOU,
  *            parent-death signal, CPU time), whatever the child before it
  *            did
@@ -1112,6 +1114,54 @@ static void sec_stopcont(void) {
   printf("stops seen %d, continues seen %d, then %s %d\n", stops, conts, WIFEXITED(st) ? "exited" : "other", WEXITSTATUS(st));
 }
 
+/* ---- peers: signals between processes that are neither parent nor child carry their siginfo ---- */
+
+static void sec_peers(void) {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGUSR2);
+  sigaddset(&set, SIGRTMIN + 1);
+  sigprocmask(SIG_BLOCK, &set, NULL);
+  int topipe[2], ack[2];
+  if (pipe(topipe) != 0 || pipe(ack) != 0) exit(80);
+  pid_t receiver = xfork();
+  if (receiver == 0) {
+    pid_t sender = 0;
+    if (read(topipe[0], &sender, sizeof sender) != sizeof sender) _exit(81);
+    for (int i = 0; i < 2; i++) {
+      siginfo_t si;
+      memset(&si, 0, sizeof si);
+      sigwaitinfo(&set, &si);
+      printf("receiver got %s: code=%s pid=%s uid=%s value=%d\n", si.si_signo == SIGRTMIN + 1 ? "RTMIN+1" : sigabbrev_np(si.si_signo), code_name(si.si_code),
+             si.si_pid == sender ? "its sibling" : "other", si.si_uid == getuid() ? "ours" : "other", si.si_code == SI_QUEUE ? si.si_value.sival_int : -1);
+      fflush(stdout);
+      if (write(ack[1], "a", 1) != 1) _exit(82);
+    }
+    _exit(0);
+  }
+  pid_t sender = xfork();
+  if (sender == 0) {
+    char c;
+    union sigval v = {.sival_int = 99};
+    /* Each result is printed once the receiver has said it got the signal: one order of lines. */
+    const char *r = sigqueue(receiver, SIGRTMIN + 1, v) < 0 ? en(errno) : "ok";
+    if (read(ack[0], &c, 1) != 1) _exit(83);
+    printf("sigqueue to a sibling: %s\n", r);
+    fflush(stdout);
+    r = kill(receiver, SIGUSR2) < 0 ? en(errno) : "ok";
+    if (read(ack[0], &c, 1) != 1) _exit(84);
+    printf("kill to a sibling: %s\n", r);
+    fflush(stdout);
+    _exit(0);
+  }
+  if (write(topipe[1], &sender, sizeof sender) != sizeof sender) exit(85);
+  int st;
+  waitpid(sender, &st, 0);
+  describe("sender", st);
+  waitpid(receiver, &st, 0);
+  describe("receiver", st);
+}
+
 /* ---- reuse: each child begins as its parent made it, whatever an earlier child did ---- */
 
 static double cpu_seconds(void) {
@@ -1194,6 +1244,7 @@ int main(int argc, char **argv) {
   else if (!strcmp(what, "proc")) sec_proc();
   else if (!strcmp(what, "pidfd")) sec_pidfd();
   else if (!strcmp(what, "reuse")) sec_reuse();
+  else if (!strcmp(what, "peers")) sec_peers();
   else return 2;
   return 0;
 }

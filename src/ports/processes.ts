@@ -96,6 +96,17 @@ export interface HostProcesses {
    * false when the parent wants this process no more.
    */
   awaitNextFork(): boolean;
+  /**
+   * Sends `message` (a signal with its siginfo) to another elfuse process of
+   * this tree, one that is neither this process's child nor its parent (those
+   * have the channel): delivery is asynchronous, in order per target. False
+   * when the target has no mailbox (not an elfuse process of the tree); when
+   * the mailbox turns out to be dead, `fallback` runs instead (the host's
+   * kill, which carries no siginfo).
+   */
+  sendToProcess(pid: number, message: Uint8Array, fallback: () => void): boolean;
+  /** Messages other elfuse processes of the tree send this one with sendToProcess; returns the unsubscribe. */
+  onProcessMessage(listener: (message: Uint8Array) => void): () => void;
   /** kill(2) of a host process or group (negative pid); the signal by its POSIX name, or 0 to probe. */
   kill(pid: number, signal: string | 0): void;
   getppid(): number;

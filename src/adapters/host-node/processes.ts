@@ -30,7 +30,7 @@
  */
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import { lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmdirSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmdirSync, unlinkSync, writeFileSync } from 'node:fs';
 import * as net from 'node:net';
 import { constants as osConstants, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -96,6 +96,12 @@ function sweep(base: string): void {
     const dir = join(base, tree);
     try {
       for (const name of readdirSync(dir)) {
+        const box = /^(\d+)\.sig$/.exec(name);
+        if (box) {
+          // A mailbox (a socket) of a process that is gone.
+          if (hostStartTime(Number(box[1])) === null) unlinkSync(join(dir, name));
+          continue;
+        }
         const m = /^\.?(\d+)(\.tmp)?$/.exec(name);
         if (!m) continue;
         const file = join(dir, name);
@@ -113,8 +119,35 @@ function sweep(base: string): void {
   }
 }
 
-/** The record file this process withdraws at its exit. */
-let recordAtExit: { file: string; dir: string } | null = null;
+/** What this process withdraws from its tree at exit: its record, its mailbox. */
+const atExit: { record: { file: string; dir: string } | null; mailbox: string | null; hooked: boolean } = { record: null, mailbox: null, hooked: false };
+
+/** One 'exit' listener for the process's life, whichever guest (of a reused process) wrote last. */
+function withdrawAtExit(): void {
+  if (atExit.hooked) return;
+  atExit.hooked = true;
+  process.on('exit', () => {
+    for (const file of [atExit.record?.file, atExit.mailbox]) {
+      if (!file) continue;
+      try {
+        unlinkSync(file);
+      } catch {
+        // gone already
+      }
+    }
+    if (!atExit.record) return;
+    try {
+      rmdirSync(atExit.record.dir); // the last process of the tree takes the directory with it
+    } catch {
+      // others still there
+    }
+  });
+}
+
+/** Where the elfuse process `pid` of a tree takes messages from processes other than its parent and children. */
+function mailboxPath(dir: string, pid: number): string {
+  return join(dir, `${pid}.sig`);
+}
 
 class RecordDir {
   private tree: string | null | undefined;
@@ -156,22 +189,8 @@ class RecordDir {
       }
       renameSync(tmp, file);
       this.written = true;
-      // One listener for the process's life, whichever guest (of a reused process) wrote last.
-      if (!recordAtExit) {
-        recordAtExit = { file, dir };
-        process.on('exit', () => {
-          try {
-            unlinkSync(recordAtExit!.file);
-          } catch {
-            // gone already
-          }
-          try {
-            rmdirSync(recordAtExit!.dir); // the last process of the tree takes the directory with it
-          } catch {
-            // others still there
-          }
-        });
-      }
+      atExit.record = { file, dir };
+      withdrawAtExit();
     } catch {
       // records are best effort: a full or read-only tmpdir leaves other processes without them
     }
@@ -213,6 +232,17 @@ class RecordDir {
     return names.filter((n) => /^\d+$/.test(n)).map(Number).filter((pid) => this.read(pid) !== null).sort((a, b) => a - b);
   }
 }
+
+/** A connection to another process's mailbox; the fallbacks of messages sent before it was known to work. */
+interface Outbox {
+  readonly socket: net.Socket;
+  connected: boolean;
+  readonly fallbacks: (() => void)[];
+}
+const outboxes = new Map<number, Outbox>();
+
+/** This process's mailbox: who hears what other processes of the tree send it. */
+let mailbox: { readonly listeners: Set<(message: Uint8Array) => void> } | null = null;
 
 /** Messages on their way out, on every channel: an exiting process waits for them (flush). */
 const inFlight = new Set<Promise<void>>();
@@ -628,6 +658,82 @@ export class NodeHostProcesses implements HostProcesses {
     link.reuse = takeover.reuse;
     startGuestCpuAccount();
     return true;
+  }
+
+  sendToProcess(pid: number, message: Uint8Array, fallback: () => void): boolean {
+    const dir = this.records.dir();
+    if (!dir || pid === process.pid) return false;
+    const path = mailboxPath(dir, pid);
+    let box = outboxes.get(pid);
+    if (!box) {
+      if (!existsSync(path)) return false;
+      const socket = net.connect(path);
+      const b: Outbox = { socket, connected: false, fallbacks: [] };
+      socket.on('connect', () => {
+        b.connected = true;
+        b.fallbacks.length = 0;
+      });
+      const gone = (): void => {
+        if (outboxes.get(pid) === b) outboxes.delete(pid);
+        // Never reached: a dead mailbox (a process killed without withdrawing it).
+        for (const f of b.fallbacks.splice(0)) f();
+      };
+      socket.on('error', gone);
+      socket.on('close', gone);
+      socket.unref();
+      outboxes.set(pid, b);
+      box = b;
+    }
+    if (!box.connected) box.fallbacks.push(fallback);
+    const head = Buffer.alloc(4);
+    head.writeUInt32LE(message.length, 0);
+    const sent = new Promise<void>((resolve) => box.socket.write(Buffer.concat([head, message]), () => resolve()));
+    inFlight.add(sent);
+    void sent.then(() => inFlight.delete(sent));
+    return true;
+  }
+
+  onProcessMessage(listener: (message: Uint8Array) => void): () => void {
+    if (!mailbox) {
+      const dir = this.records.dir();
+      if (!dir) return () => undefined;
+      const path = mailboxPath(dir, process.pid);
+      try {
+        unlinkSync(path); // a dead process's, whose pid this one has now
+      } catch {
+        // none
+      }
+      const listeners = new Set<(message: Uint8Array) => void>();
+      const server = net.createServer((conn) => {
+        conn.unref();
+        let pending: Buffer = Buffer.alloc(0);
+        conn.on('data', (chunk: Buffer) => {
+          pending = pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);
+          while (pending.length >= 4 && pending.length >= 4 + pending.readUInt32LE(0)) {
+            const len = pending.readUInt32LE(0);
+            const msg = new Uint8Array(pending.subarray(4, 4 + len));
+            pending = pending.subarray(4 + len);
+            for (const l of [...listeners]) l(msg);
+          }
+        });
+        conn.on('error', () => undefined);
+      });
+      server.on('error', () => undefined);
+      try {
+        server.listen(path);
+      } catch {
+        return () => undefined;
+      }
+      server.unref();
+      atExit.mailbox = path;
+      withdrawAtExit();
+      mailbox = { listeners };
+    }
+    const box = mailbox;
+    box.listeners.add(listener);
+    return () => {
+      box.listeners.delete(listener);
+    };
   }
 
   kill(pid: number, signal: string | 0): void {
