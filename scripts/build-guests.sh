@@ -100,6 +100,7 @@ build locks locks.c c
 build pipes pipes.c c
 build procs procs.c c
 build sysmisc sysmisc.c c
+build caps caps.c c
 build align align.c c
 build wfx wfx.c c
 build jit-code jit-code.c c

@@ -224,6 +224,15 @@ export interface HostRandom {
   fill(buf: Uint8Array): void;
 }
 
+/** A process's capability sets, each a 64-bit mask (capabilities(7)). */
+export interface HostCapabilities {
+  readonly inheritable: bigint;
+  readonly permitted: bigint;
+  readonly effective: bigint;
+  readonly bounding: bigint;
+  readonly ambient: bigint;
+}
+
 export interface HostProcess {
   readonly pid: number;
   readonly ppid: number;
@@ -233,6 +242,8 @@ export interface HostProcess {
   readonly egid: number;
   /** Supplementary group ids (getgroups(2)); absent means none. */
   groups?(): readonly number[];
+  /** The capability sets of this host process (Linux); absent or null where the host cannot tell. */
+  capabilities?(): HostCapabilities | null;
   hostname(): string;
   /** The directory elfuse was started in (a host path): the guest's first working directory. */
   cwd(): HostPath;

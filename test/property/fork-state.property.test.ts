@@ -60,6 +60,7 @@ const state: fc.Arbitrary<ForkState> = fc.record({
     fsuid: u32,
     fsgid: u32,
     groups: fc.array(u32, { maxLength: 8 }),
+    caps: fc.array(u64, { minLength: 5, maxLength: 5 }),
     comm: bytestr,
     nice: fc.integer({ min: -20, max: 19 }),
     dumpable: fc.nat({ max: 2 }),

@@ -220,6 +220,8 @@ export async function startForkedGuest(backend: Backend, host: HostPorts, opts: 
   const p = state.process;
   const cred = new Cred();
   Object.assign(cred, { uid: p.uid, euid: p.euid, suid: p.suid, gid: p.gid, egid: p.egid, sgid: p.sgid, fsuid: p.fsuid, fsgid: p.fsgid, groups: [...p.groups] });
+  const [inheritable = 0n, permitted = 0n, effective = 0n, bounding = 0n, ambient = 0n] = p.caps;
+  cred.caps = { inheritable, permitted, effective, bounding, ambient };
   const tg = new ThreadGroup(host.process.pid, cred);
   p.sigactions.forEach((a, i) => Object.assign(tg.sigactions[i]!, a));
   p.rlimits.forEach((l, i) => Object.assign(tg.rlimits[i]!, l));

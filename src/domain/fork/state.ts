@@ -28,7 +28,7 @@
  */
 
 export const FORK_STATE_MAGIC = 'ELFUSEFK';
-export const FORK_STATE_VERSION = 4;
+export const FORK_STATE_VERSION = 5;
 
 export class ForkStateError extends Error {}
 
@@ -77,6 +77,8 @@ export interface ForkProcess {
   readonly fsuid: number;
   readonly fsgid: number;
   readonly groups: readonly number[];
+  /** Inheritable, permitted, effective, bounding, ambient. */
+  readonly caps: readonly bigint[];
   readonly comm: string;
   readonly nice: number;
   readonly dumpable: number;
@@ -448,6 +450,7 @@ function codec(c: Codec, s: ForkState | undefined): ForkState {
     fsuid: c.u32(p?.fsuid ?? 0),
     fsgid: c.u32(p?.fsgid ?? 0),
     groups: c.list(p?.groups ?? [], (g) => c.u32(g ?? 0)),
+    caps: c.list(p?.caps ?? [], (v) => c.u64(v ?? 0n)),
     comm: c.str(p?.comm ?? ''),
     nice: c.i32(p?.nice ?? 0),
     dumpable: c.u32(p?.dumpable ?? 0),

@@ -226,6 +226,7 @@ export function captureProcess(task: Task, exitSignal: number, endStatus = -1): 
     fsuid: c.fsuid,
     fsgid: c.fsgid,
     groups: [...c.groups],
+    caps: [c.caps.inheritable, c.caps.permitted, c.caps.effective, c.caps.bounding, c.caps.ambient],
     comm: task.comm,
     nice: tg.nice,
     dumpable: tg.dumpable,
@@ -330,6 +331,8 @@ export async function adoptChild(task: Task, req: CloneRequest, spawned: Spawned
   }
   const child = new ChildProcess(pid, req.exitSignal, pgid, spawned.channel);
   child.comm = task.comm;
+  const [, permitted = 0n, effective = 0n] = state.process.caps;
+  child.caps = [effective, permitted, state.process.caps[0] ?? 0n];
   task.tg.children.byPid.set(pid, child);
   task.tg.children.reapedPids.delete(pid);
   let released: (() => void) | null = null;

@@ -1,7 +1,7 @@
 /**
  * Credentials, resources and scheduling as one process sees them
  * (kernel/sys.c, kernel/groups.c, kernel/sched/core.c, kernel/sys.c prctl):
- * the setuid family with Linux's rules for privileged (euid 0) and
+ * the setuid family with Linux's rules for privileged (CAP_SETUID, CAP_SETGID) and
  * unprivileged callers, supplementary groups, getrusage, prctl,
  * CPU affinity and getcpu for the one vCPU, and nice values.
  *
@@ -10,6 +10,7 @@
  * its own identity, so host permission checks do not follow.
  */
 
+import { CAP_LAST_CAP, CAP_SETGID, CAP_SETUID, CAP_SYS_NICE, capable, fixSetfsuid, fixSetuid } from './capability.js';
 import { GuestTooLong } from '../memory/fault.js';
 import { Errno } from './errno.js';
 import { StructWriter, _NSIG, signalName } from './linux-abi.js';
@@ -22,7 +23,9 @@ const NO_ID = 0xffff_ffff;
 /** NGROUPS_MAX (include/uapi/linux/limits.h). */
 export const NGROUPS_MAX = 65536;
 
-const privileged = (task: Task): boolean => task.cred.euid === 0;
+/** CAP_SETUID or CAP_SETGID in the effective set: what lets the set*id calls choose any id. */
+const mayUid = (task: Task): boolean => capable(task, CAP_SETUID);
+const mayGid = (task: Task): boolean => capable(task, CAP_SETGID);
 
 function checkId(id: number): void {
   if (id === NO_ID) throw new SyscallError(Errno.EINVAL);
@@ -56,12 +59,16 @@ function credsChanged(task: Task, before: IdSet, after: IdSet): void {
   }
 }
 
-function storeUids(task: Task, ids: IdSet): void {
-  credsChanged(task, uids(task), ids);
+function storeUids(task: Task, ids: IdSet, fsOnly = false): void {
+  const old = uids(task);
+  credsChanged(task, old, ids);
   task.cred.uid = ids.r;
   task.cred.euid = ids.e;
   task.cred.suid = ids.s;
   task.cred.fsuid = ids.fs;
+  // cap_task_fix_setuid: setfsuid moves the filesystem capabilities, the others follow cap_emulate_setxuid.
+  if (fsOnly) fixSetfsuid(task.cred, old.fs);
+  else fixSetuid(task.cred, old, task.tg.keepCaps);
 }
 
 function storeGids(task: Task, ids: IdSet): void {
@@ -132,7 +139,7 @@ function sysGetgroups(task: Task, a: SyscallArgs): number {
 function sysSetgroups(task: Task, a: SyscallArgs): number {
   const size = a.int(0);
   if (size < 0 || size > NGROUPS_MAX) return -Errno.EINVAL;
-  if (!privileged(task)) return -Errno.EPERM;
+  if (!mayGid(task)) return -Errno.EPERM;
   const bytes = size === 0 ? new Uint8Array(0) : task.mem.read(a.ptr(1), size * 4);
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const groups: number[] = [];
@@ -188,8 +195,6 @@ export const PR_SET_CHILD_SUBREAPER = 36;
 export const PR_GET_CHILD_SUBREAPER = 37;
 export const PR_SET_NO_NEW_PRIVS = 38;
 export const PR_GET_NO_NEW_PRIVS = 39;
-/** CAP_LAST_CAP as of Linux 5.9 (CAP_CHECKPOINT_RESTORE). */
-const CAP_LAST_CAP = 40;
 /** TASK_COMM_LEN: comm with its NUL. */
 const TASK_COMM_LEN = 16;
 /** The default timer slack, 50 µs (init_task.timer_slack_ns). */
@@ -258,7 +263,7 @@ function sysPrctl(task: Task, a: SyscallArgs): number {
       // No seccomp filtering here: refuse rather than pretend a sandbox exists (as a kernel without CONFIG_SECCOMP does).
       return -Errno.EINVAL;
     case PR_CAPBSET_READ:
-      return arg2 <= BigInt(CAP_LAST_CAP) ? 1 : -Errno.EINVAL;
+      return arg2 <= BigInt(CAP_LAST_CAP) ? Number((task.cred.caps.bounding >> arg2) & 1n) : -Errno.EINVAL;
     case PR_GET_TIMERSLACK:
       return task.tg.timerSlackNs;
     case PR_SET_TIMERSLACK:
@@ -350,7 +355,7 @@ function sysSetpriority(task: Task, a: SyscallArgs): number {
   prioTarget(task, a.int(0), a.int(1));
   const nice = Math.max(-20, Math.min(19, a.int(2)));
   const floor = 20 - Number(task.tg.rlimits[13]?.cur ?? 0n); // RLIMIT_NICE: lowest nice allowed is 20 - rlim_cur
-  if (nice < task.tg.nice && !privileged(task) && nice < floor) return -Errno.EACCES;
+  if (nice < task.tg.nice && !capable(task, CAP_SYS_NICE) && nice < floor) return -Errno.EACCES;
   task.tg.nice = nice;
   return 0;
 }
@@ -358,29 +363,29 @@ function sysSetpriority(task: Task, a: SyscallArgs): number {
 const ids = (args: SyscallImpl['args']) => ({ support: 'full' as const, args });
 
 export const identitySyscalls: Readonly<Record<string, SyscallImpl>> = {
-  setuid: { handler: (t, a) => (storeUids(t, setId(a.uint(0), uids(t), privileged(t))), 0), ...ids(['int']) },
-  setgid: { handler: (t, a) => (storeGids(t, setId(a.uint(0), gids(t), privileged(t))), 0), ...ids(['int']) },
-  setreuid: { handler: (t, a) => (storeUids(t, setReId(a.uint(0), a.uint(1), uids(t), privileged(t))), 0), ...ids(['int', 'int']) },
-  setregid: { handler: (t, a) => (storeGids(t, setReId(a.uint(0), a.uint(1), gids(t), privileged(t))), 0), ...ids(['int', 'int']) },
+  setuid: { handler: (t, a) => (storeUids(t, setId(a.uint(0), uids(t), mayUid(t))), 0), ...ids(['int']) },
+  setgid: { handler: (t, a) => (storeGids(t, setId(a.uint(0), gids(t), mayGid(t))), 0), ...ids(['int']) },
+  setreuid: { handler: (t, a) => (storeUids(t, setReId(a.uint(0), a.uint(1), uids(t), mayUid(t))), 0), ...ids(['int', 'int']) },
+  setregid: { handler: (t, a) => (storeGids(t, setReId(a.uint(0), a.uint(1), gids(t), mayGid(t))), 0), ...ids(['int', 'int']) },
   setresuid: {
-    handler: (t, a) => (storeUids(t, setResId(a.uint(0), a.uint(1), a.uint(2), uids(t), privileged(t))), 0),
+    handler: (t, a) => (storeUids(t, setResId(a.uint(0), a.uint(1), a.uint(2), uids(t), mayUid(t))), 0),
     ...ids(['int', 'int', 'int']),
   },
   setresgid: {
-    handler: (t, a) => (storeGids(t, setResId(a.uint(0), a.uint(1), a.uint(2), gids(t), privileged(t))), 0),
+    handler: (t, a) => (storeGids(t, setResId(a.uint(0), a.uint(1), a.uint(2), gids(t), mayGid(t))), 0),
     ...ids(['int', 'int', 'int']),
   },
   setfsuid: {
     handler: (t, a) => {
-      const { old, next } = setFsId(a.uint(0), uids(t), privileged(t));
-      storeUids(t, next);
+      const { old, next } = setFsId(a.uint(0), uids(t), mayUid(t));
+      storeUids(t, next, true);
       return old;
     },
     ...ids(['int']),
   },
   setfsgid: {
     handler: (t, a) => {
-      const { old, next } = setFsId(a.uint(0), gids(t), privileged(t));
+      const { old, next } = setFsId(a.uint(0), gids(t), mayGid(t));
       storeGids(t, next);
       return old;
     },

@@ -164,7 +164,7 @@ function statusText(task: Task): string {
   const { ign, cgt } = sigIgnCgt(task);
   const umask = task.host.process.umask(0o022);
   task.host.process.umask(umask);
-  const capEff = task.cred.euid === 0 ? '000001ffffffffff' : '0000000000000000';
+  const caps = task.cred.caps;
   return [
     `Name:\t${task.comm}`,
     `Umask:\t${umask.toString(8).padStart(4, '0')}`,
@@ -195,11 +195,11 @@ function statusText(task: Task): string {
     `SigBlk:\t${hex16(task.sigmask)}`,
     `SigIgn:\t${hex16(ign)}`,
     `SigCgt:\t${hex16(cgt)}`,
-    `CapInh:\t${hex16(0n)}`,
-    `CapPrm:\t${capEff}`,
-    `CapEff:\t${capEff}`,
-    'CapBnd:\t000001ffffffffff',
-    `CapAmb:\t${hex16(0n)}`,
+    `CapInh:\t${hex16(caps.inheritable)}`,
+    `CapPrm:\t${hex16(caps.permitted)}`,
+    `CapEff:\t${hex16(caps.effective)}`,
+    `CapBnd:\t${hex16(caps.bounding)}`,
+    `CapAmb:\t${hex16(caps.ambient)}`,
     `NoNewPrivs:\t${task.tg.noNewPrivs ? 1 : 0}`,
     'Seccomp:\t0',
     'Cpus_allowed:\t1',

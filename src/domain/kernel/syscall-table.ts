@@ -8,6 +8,7 @@
  * tracing and the unimplemented-syscall report.
  */
 
+import { capabilitySyscalls } from './capability.js';
 import { execSyscalls } from './exec.js';
 import { forkSyscalls } from './fork.js';
 import { futexSyscalls } from './futex.js';
@@ -383,6 +384,7 @@ const IMPLEMENTED: Readonly<Record<string, SyscallImpl>> = joinFamilies({
   fsMetaSyscalls,
   fsLockSyscalls,
   identitySyscalls,
+  capabilitySyscalls,
   mmSyscalls,
   sysvShmSyscalls,
   pollSyscalls,

@@ -7,12 +7,13 @@
  * (issue 10) will share them.
  */
 
+import { defaultCaps, type CapSets } from './capability.js';
 import type { Rlimit, SigAction } from './task.js';
 import type { TimerState } from './time.js';
 import { Children } from './wait.js';
 import { RLIMIT_NOFILE, RLIMIT_STACK, RLIM_INFINITY, RLIM_NLIMITS, SIGCHLD, _NSIG } from './linux-abi.js';
 
-/** struct cred: real, effective, saved and filesystem ids, and the supplementary groups. */
+/** struct cred: real, effective, saved and filesystem ids, the supplementary groups and the capability sets. */
 export class Cred {
   uid = 0;
   euid = 0;
@@ -25,11 +26,14 @@ export class Cred {
   fsgid = 0;
   /** Supplementary groups (getgroups/setgroups). */
   groups: number[] = [];
+  /** Capabilities (capability.ts). */
+  caps: CapSets = defaultCaps(0);
 
   clone(): Cred {
     const c = new Cred();
     Object.assign(c, this);
     c.groups = [...this.groups];
+    c.caps = { ...this.caps };
     return c;
   }
 }

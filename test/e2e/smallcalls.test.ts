@@ -1,0 +1,55 @@
+/**
+ * The remaining small calls of issue 9, each a guest program compared with
+ * the same source built natively with gcc and run on this machine's kernel
+ * (qemu-user passes these calls to the host or lacks them): capget/capset
+ * and the capability sets in /proc/self/status (caps.c). The programs
+ * print results only, so the outputs must be equal byte for byte. CI runs
+ * as root, where the capability sets are not empty.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, test, type TestContext } from 'vitest';
+import { hasTools } from '../support/toolchain.js';
+import { GUESTS_REF, ROOT, guest, requireReferences, run, runElfuse } from './helpers.js';
+
+let dir = '';
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'elfuse-smallcalls-'));
+});
+
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** Builds guests/src/NAME.c natively; fails (or skips where allowed) without gcc on Linux. */
+function nativeBuild(ctx: TestContext, name: string): string {
+  if (process.platform !== 'linux' || !hasTools('gcc')) {
+    const why = 'needs a Linux host with gcc for the native reference (apt-get install gcc)';
+    if (process.env.ELFUSE_ALLOW_MISSING_REFS === '1') ctx.skip(why);
+    throw new Error(why);
+  }
+  const out = join(dir, name);
+  execFileSync('gcc', ['-O1', '-Wall', '-o', out, join(ROOT, `guests/src/${name}.c`)], { stdio: 'ignore' });
+  return out;
+}
+
+/** Runs the guest under elfuse and natively with the same arguments; returns elfuse's output after comparing. */
+async function sameAsNative(ctx: TestContext, name: string, args: readonly string[] = []): Promise<string> {
+  requireReferences(ctx, [GUESTS_REF, { path: guest(name), fix: 'bash scripts/build-guests.sh' }]);
+  const native = nativeBuild(ctx, name);
+  const elfuse = await runElfuse([guest(name), ...args]);
+  const linux = await run(native, [...args]);
+  expect(linux.status, linux.stderr.toString()).toBe(0);
+  expect(elfuse.stderr.toString()).toBe('');
+  expect(elfuse.stdout.toString()).toBe(linux.stdout.toString());
+  expect(elfuse.status).toBe(0);
+  return elfuse.stdout.toString();
+}
+
+describe('small calls of issue 9: elfuse vs the host kernel', () => {
+  test('capget, capset, the sets across setuid and keepcaps, /proc/self/status', async (ctx) => {
+    const out = await sameAsNative(ctx, 'caps');
+    expect(out).toContain('capget probe (version 0, data NULL): 0, version now 0x20080522');
+  });
+});
