@@ -2,7 +2,8 @@
  * The remaining small calls of issue 9, each a guest program compared with
  * the same source built natively with gcc and run on this machine's kernel
  * (qemu-user passes these calls to the host or lacks them): capget/capset
- * and the capability sets in /proc/self/status (caps.c). The programs
+ * and the capability sets in /proc/self/status (caps.c), fchmodat2
+ * (fchmodat2.c). The programs
  * print results only, so the outputs must be equal byte for byte. CI runs
  * as root, where the capability sets are not empty.
  */
@@ -51,5 +52,11 @@ describe('small calls of issue 9: elfuse vs the host kernel', () => {
   test('capget, capset, the sets across setuid and keepcaps, /proc/self/status', async (ctx) => {
     const out = await sameAsNative(ctx, 'caps');
     expect(out).toContain('capget probe (version 0, data NULL): 0, version now 0x20080522');
+  });
+
+  test('fchmodat2: flags, symlinks (EOPNOTSUPP), AT_EMPTY_PATH', async (ctx) => {
+    const work = mkdtempSync(join(dir, 'chmod-'));
+    const out = await sameAsNative(ctx, 'fchmodat2', [work]);
+    expect(out).toContain('fchmodat2 link 0600, AT_SYMLINK_NOFOLLOW: -1 EOPNOTSUPP');
   });
 });

@@ -358,6 +358,7 @@ const AARCH64_SYSCALLS: readonly (readonly [number, string])[] = [
   [448, 'process_mrelease'],
   [449, 'futex_waitv'],
   [450, 'set_mempolicy_home_node'],
+  [452, 'fchmodat2'],
 ];
 
 /** Syscalls answered with a fixed errno on purpose, where the caller has a fallback. */
