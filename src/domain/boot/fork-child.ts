@@ -185,7 +185,17 @@ export async function startForkedGuest(backend: Backend, host: HostPorts, opts: 
   let sysvAttached = false;
   as.restoreFork(
     {
-      vmas: state.mm.vmas.map((v) => ({ start: v.start, end: v.end, prot: v.prot, flags: v.flags, name: v.name, wantExec: v.wantExec, offset: v.offset, noWrite: v.noWrite })),
+      vmas: state.mm.vmas.map((v) => ({
+        start: v.start,
+        end: v.end,
+        prot: v.prot,
+        flags: v.flags,
+        name: v.name,
+        wantExec: v.wantExec,
+        offset: v.offset,
+        noWrite: v.noWrite,
+        ...(v.named ? { anonName: v.anonName } : {}),
+      })),
       pages: state.mm.pages,
       brkStart: state.mm.brkStart,
       brkCur: state.mm.brkCur,

@@ -109,6 +109,9 @@ export interface ForkVma {
   readonly wantExec: boolean;
   readonly offset: number;
   readonly noWrite: boolean;
+  /** PR_SET_VMA_ANON_NAME's name, when `named`. */
+  readonly named: boolean;
+  readonly anonName: string;
   /** The object the pages come from: an index into `ForkMm.objects` (-1: private anonymous memory). */
   readonly object: number;
 }
@@ -474,6 +477,8 @@ function codec(c: Codec, s: ForkState | undefined): ForkState {
       wantExec: c.bool(v?.wantExec ?? false),
       offset: c.f64(v?.offset ?? 0),
       noWrite: c.bool(v?.noWrite ?? false),
+      named: c.bool(v?.named ?? false),
+      anonName: c.str(v?.anonName ?? ''),
       object: c.i32(v?.object ?? -1),
     })),
     objects: c.list(m?.objects ?? [], (o) => ({

@@ -151,6 +151,8 @@ function captureMm(task: Task, fds: number[]): ForkState['mm'] {
     wantExec: v.wantExec,
     offset: v.offset,
     noWrite: v.noWrite ?? false,
+    named: v.anonName !== undefined,
+    anonName: v.anonName ?? '',
     object: objectOf(v.obj),
   }));
   const image = task.mm.image;

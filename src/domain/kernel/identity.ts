@@ -195,6 +195,10 @@ export const PR_SET_CHILD_SUBREAPER = 36;
 export const PR_GET_CHILD_SUBREAPER = 37;
 export const PR_SET_NO_NEW_PRIVS = 38;
 export const PR_GET_NO_NEW_PRIVS = 39;
+export const PR_SET_VMA = 0x53564d41;
+const PR_SET_VMA_ANON_NAME = 0;
+/** ANON_VMA_NAME_MAX_LEN, the NUL included. */
+const ANON_VMA_NAME_MAX_LEN = 80;
 /** TASK_COMM_LEN: comm with its NUL. */
 const TASK_COMM_LEN = 16;
 /** The default timer slack, 50 µs (init_task.timer_slack_ns). */
@@ -289,9 +293,33 @@ function sysPrctl(task: Task, a: SyscallArgs): number {
     case PR_GET_NO_NEW_PRIVS:
       if (arg2 !== 0n || !restZero(2)) return -Errno.EINVAL;
       return task.tg.noNewPrivs ? 1 : 0;
+    case PR_SET_VMA:
+      return setVmaAnonName(task, a);
     default:
       return -Errno.EINVAL;
   }
+}
+
+/**
+ * PR_SET_VMA with PR_SET_VMA_ANON_NAME (set_anon_vma_name): a name of up
+ * to 79 printable ASCII bytes other than \\ ` $ [ ], or NULL to clear it.
+ */
+function setVmaAnonName(task: Task, a: SyscallArgs): number {
+  if (a.u64(1) !== BigInt(PR_SET_VMA_ANON_NAME)) return -Errno.EINVAL;
+  let name: string | undefined;
+  if (a.ptr(4) !== 0) {
+    let bytes: Uint8Array;
+    try {
+      bytes = task.mem.readCString(a.ptr(4), ANON_VMA_NAME_MAX_LEN);
+    } catch (err) {
+      // strndup_user: longer than the limit is EINVAL.
+      if (err instanceof GuestTooLong) return -Errno.EINVAL;
+      throw err;
+    }
+    if (bytes.some((c) => c < 0x20 || c > 0x7e || c === 0x5c || c === 0x60 || c === 0x24 || c === 0x5b || c === 0x5d)) return -Errno.EINVAL;
+    name = String.fromCharCode(...bytes);
+  }
+  return task.as.setAnonName(a.u64(2), a.u64(3), name);
 }
 
 /** The guest has one CPU (one vCPU): CPU 0. */
@@ -403,7 +431,7 @@ export const identitySyscalls: Readonly<Record<string, SyscallImpl>> = {
     handler: sysPrctl,
     support: 'partial',
     args: ['int', 'hex', 'hex', 'hex', 'hex'],
-    note: 'name, pdeathsig, dumpable, keepcaps, no_new_privs, subreaper, timerslack, capbset; others EINVAL',
+    note: 'name, pdeathsig, dumpable, keepcaps, no_new_privs, subreaper, timerslack, capbset, set_vma; others EINVAL',
   },
   sched_getaffinity: { handler: sysSchedGetaffinity, ...ids(['int', 'size', 'ptr']) },
   sched_setaffinity: { handler: sysSchedSetaffinity, ...ids(['int', 'size', 'ptr']) },

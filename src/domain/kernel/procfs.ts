@@ -17,7 +17,7 @@
 
 import type { GuestMemory } from '../memory/guest-memory.js';
 import { cpuinfoFeatures } from '../boot/hwcap.js';
-import { MAP_SHARED, PROT_EXEC, PROT_READ, PROT_WRITE } from './linux-abi.js';
+import { MAP_ANONYMOUS, MAP_SHARED, PROT_EXEC, PROT_READ, PROT_WRITE } from './linux-abi.js';
 import type { OpenFile } from './fd-table.js';
 import { filePosition, statHostPath, statusFlags, withTarget } from './fs-util.js';
 import { AT_FDCWD } from './linux-abi.js';
@@ -102,6 +102,11 @@ export function mapsText(task: Task): string {
     let dev = '00:00';
     let ino = 0n;
     let name = v.name;
+    // get_vma_name: a named shared anonymous mapping, or private anonymous memory other than heap and stack.
+    if (v.anonName !== undefined && v.obj && v.flags & MAP_ANONYMOUS) name = `[anon_shmem:${v.anonName}]`;
+    else if (v.anonName !== undefined && name === '') name = `[anon:${v.anonName}]`;
+    // Shared anonymous memory is a deleted shmem file (shmem_zero_setup).
+    else if (name === '' && v.obj && v.flags & MAP_ANONYMOUS && v.flags & MAP_SHARED) name = '/dev/zero (deleted)';
     if (name !== '' && !name.startsWith('[')) {
       // A file mapping knows its offset; the loaded ELF's segments are recorded by the loader.
       const seg = task.mm.image?.segments?.find((g) => g.start <= v.start && v.start < g.end);
