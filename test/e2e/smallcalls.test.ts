@@ -3,7 +3,8 @@
  * the same source built natively with gcc and run on this machine's kernel
  * (qemu-user passes these calls to the host or lacks them): capget/capset
  * and the capability sets in /proc/self/status (caps.c), fchmodat2
- * (fchmodat2.c), prctl(PR_SET_VMA_ANON_NAME) (vmaname.c). The programs
+ * (fchmodat2.c), prctl(PR_SET_VMA_ANON_NAME) (vmaname.c), /proc/self/limits
+ * and the OOM files (proclimits.c). The programs
  * print results only, so the outputs must be equal byte for byte. CI runs
  * as root, where the capability sets are not empty.
  */
@@ -85,5 +86,10 @@ describe('small calls of issue 9: elfuse vs the host kernel', () => {
       const start = (text: string): string => text.slice(0, text.indexOf('name pages'));
       expect(start(expected)).toBe(start(native));
     }
+  });
+
+  test('/proc/self/limits after setrlimit; oom_score_adj, oom_adj, oom_score', async (ctx) => {
+    const out = await sameAsNative(ctx, 'proclimits');
+    expect(out).toContain('Max open files            100                  512                  files     \n');
   });
 });

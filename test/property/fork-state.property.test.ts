@@ -63,6 +63,8 @@ const state: fc.Arbitrary<ForkState> = fc.record({
     caps: fc.array(u64, { minLength: 5, maxLength: 5 }),
     comm: bytestr,
     nice: fc.integer({ min: -20, max: 19 }),
+    oomScoreAdj: fc.integer({ min: -1000, max: 1000 }),
+    oomScoreAdjMin: fc.integer({ min: -1000, max: 1000 }),
     dumpable: fc.nat({ max: 2 }),
     noNewPrivs: fc.boolean(),
     keepCaps: fc.boolean(),

@@ -236,6 +236,8 @@ export async function startForkedGuest(backend: Backend, host: HostPorts, opts: 
   p.sigactions.forEach((a, i) => Object.assign(tg.sigactions[i]!, a));
   p.rlimits.forEach((l, i) => Object.assign(tg.rlimits[i]!, l));
   tg.nice = p.nice;
+  tg.oomScoreAdj = p.oomScoreAdj;
+  tg.oomScoreAdjMin = p.oomScoreAdjMin;
   tg.dumpable = p.dumpable;
   tg.noNewPrivs = p.noNewPrivs;
   tg.keepCaps = p.keepCaps;

@@ -81,6 +81,9 @@ export interface ForkProcess {
   readonly caps: readonly bigint[];
   readonly comm: string;
   readonly nice: number;
+  /** /proc/self/oom_score_adj and the floor an unprivileged write may not go below. */
+  readonly oomScoreAdj: number;
+  readonly oomScoreAdjMin: number;
   readonly dumpable: number;
   readonly noNewPrivs: boolean;
   readonly keepCaps: boolean;
@@ -456,6 +459,8 @@ function codec(c: Codec, s: ForkState | undefined): ForkState {
     caps: c.list(p?.caps ?? [], (v) => c.u64(v ?? 0n)),
     comm: c.str(p?.comm ?? ''),
     nice: c.i32(p?.nice ?? 0),
+    oomScoreAdj: c.i32(p?.oomScoreAdj ?? 0),
+    oomScoreAdjMin: c.i32(p?.oomScoreAdjMin ?? 0),
     dumpable: c.u32(p?.dumpable ?? 0),
     noNewPrivs: c.bool(p?.noNewPrivs ?? false),
     keepCaps: c.bool(p?.keepCaps ?? false),

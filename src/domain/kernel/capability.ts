@@ -37,6 +37,7 @@ export const CAP_SETUID = 7;
 export const CAP_SETPCAP = 8;
 export const CAP_LINUX_IMMUTABLE = 9;
 export const CAP_SYS_NICE = 23;
+export const CAP_SYS_RESOURCE = 24;
 export const CAP_MKNOD = 27;
 export const CAP_MAC_OVERRIDE = 32;
 

@@ -231,6 +231,8 @@ export function captureProcess(task: Task, exitSignal: number, endStatus = -1): 
     caps: [c.caps.inheritable, c.caps.permitted, c.caps.effective, c.caps.bounding, c.caps.ambient],
     comm: task.comm,
     nice: tg.nice,
+    oomScoreAdj: tg.oomScoreAdj,
+    oomScoreAdjMin: tg.oomScoreAdjMin,
     dumpable: tg.dumpable,
     noNewPrivs: tg.noNewPrivs,
     keepCaps: tg.keepCaps,

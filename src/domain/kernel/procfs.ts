@@ -21,6 +21,7 @@ import { MAP_ANONYMOUS, MAP_SHARED, PROT_EXEC, PROT_READ, PROT_WRITE } from './l
 import type { OpenFile } from './fd-table.js';
 import { filePosition, statHostPath, statusFlags, withTarget } from './fs-util.js';
 import { AT_FDCWD } from './linux-abi.js';
+import { limitsText, oomAdjText, oomScoreAdjText, oomScoreText, writeOomAdj, writeOomScoreAdj } from './procfs-limits.js';
 import { UTS_RELEASE, UTS_VERSION } from './process.js';
 import { dirNode, text, type SynthNode } from './synthfs.js';
 import { guestRecord, latin1Bytes, publishRecord, type GuestRecord } from './proc-records.js';
@@ -401,7 +402,11 @@ function pidDir(task: Task): SynthNode {
     ['fd', () => fdDir(task)],
     ['fdinfo', () => fdinfoDir(task)],
     ['maps', file(() => mapsText(task))],
+    ['limits', file(() => limitsText(task))],
     ['mounts', file(() => MOUNTS)],
+    ['oom_adj', () => ({ type: 'file', mode: 0o644, content: text(() => oomAdjText(task)), write: (data) => writeOomAdj(task, data) })],
+    ['oom_score', file(() => oomScoreText(task, task.as.residentPages))],
+    ['oom_score_adj', () => ({ type: 'file', mode: 0o644, content: text(() => oomScoreAdjText(task)), write: (data) => writeOomScoreAdj(task, data) })],
     ['root', () => ({ type: 'link', target: () => '/' })],
     ['stat', file(() => statText(task))],
     ['status', file(() => statusText(task))],

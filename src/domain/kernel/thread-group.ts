@@ -66,6 +66,9 @@ export class ThreadGroup {
   sigqueueUsed = 0;
   /** Nice value (getpriority/setpriority). */
   nice = 0;
+  /** /proc/self/oom_score_adj, and the lowest value a write without CAP_SYS_RESOURCE may set (oom_score_adj_min). */
+  oomScoreAdj = 0;
+  oomScoreAdjMin = 0;
   /** PR_SET_TIMERSLACK, in nanoseconds. */
   timerSlackNs = 50_000;
   /** prctl state: PR_SET_PDEATHSIG, PR_SET_DUMPABLE, PR_SET_NO_NEW_PRIVS, PR_SET_CHILD_SUBREAPER, PR_SET_KEEPCAPS. */
@@ -94,6 +97,8 @@ export class ThreadGroup {
     this.rlimits = from ? from.rlimits.map((l) => ({ ...l })) : defaultRlimits();
     if (from) {
       this.nice = from.nice;
+      this.oomScoreAdj = from.oomScoreAdj;
+      this.oomScoreAdjMin = from.oomScoreAdjMin;
       this.timerSlackNs = from.timerSlackNs;
       this.dumpable = from.dumpable;
       this.noNewPrivs = from.noNewPrivs;
