@@ -4,7 +4,7 @@
  * (qemu-user passes these calls to the host or lacks them): capget/capset
  * and the capability sets in /proc/self/status (caps.c), fchmodat2
  * (fchmodat2.c), prctl(PR_SET_VMA_ANON_NAME) (vmaname.c), /proc/self/limits
- * and the OOM files (proclimits.c). The programs
+ * and the OOM files (proclimits.c), smaps and smaps_rollup (smaps.c). The programs
  * print results only, so the outputs must be equal byte for byte. CI runs
  * as root, where the capability sets are not empty.
  */
@@ -91,5 +91,11 @@ describe('small calls of issue 9: elfuse vs the host kernel', () => {
   test('/proc/self/limits after setrlimit; oom_score_adj, oom_adj, oom_score', async (ctx) => {
     const out = await sameAsNative(ctx, 'proclimits');
     expect(out).toContain('Max open files            100                  512                  files     \n');
+  });
+
+  test('/proc/self/smaps and smaps_rollup: fields, order, values for known mappings', async (ctx) => {
+    const work = mkdtempSync(join(dir, 'smaps-'));
+    const out = await sameAsNative(ctx, 'smaps', [work]);
+    expect(out).toContain('  VmFlags: rd wr sh mr mw me ms \n');
   });
 });

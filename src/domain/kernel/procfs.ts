@@ -16,6 +16,8 @@
  */
 
 import type { GuestMemory } from '../memory/guest-memory.js';
+import type { Vma } from '../memory/address-space.js';
+import { smapsRollupText, smapsText } from './procfs-smaps.js';
 import { cpuinfoFeatures } from '../boot/hwcap.js';
 import { MAP_ANONYMOUS, MAP_SHARED, PROT_EXEC, PROT_READ, PROT_WRITE } from './linux-abi.js';
 import type { OpenFile } from './fd-table.js';
@@ -93,7 +95,13 @@ const kB = (bytes: number | bigint): string => `${String(BigInt(bytes) / 1024n).
 /** /proc/self/maps: one line per VMA, "start-end perms offset dev inode" padded to column 73, then the name. */
 export function mapsText(task: Task): string {
   let out = '';
-  for (const v of task.as.vmas) {
+  for (const v of task.as.vmas) out += mapsLine(task, v);
+  return out;
+}
+
+/** One VMA's line of /proc/self/maps (show_map_vma), also the head of its smaps block. */
+export function mapsLine(task: Task, v: Vma): string {
+  {
     const perms =
       (v.prot & PROT_READ ? 'r' : '-') +
       (v.prot & PROT_WRITE ? 'w' : '-') +
@@ -125,9 +133,8 @@ export function mapsText(task: Task): string {
       }
     }
     const head = `${v.start.toString(16).padStart(8, '0')}-${v.end.toString(16).padStart(8, '0')} ${perms} ${offset.toString(16).padStart(8, '0')} ${dev} ${ino} `;
-    out += name === '' ? `${head}\n` : `${head.padEnd(73)}${name}\n`;
+    return name === '' ? `${head}\n` : `${head.padEnd(73)}${name}\n`;
   }
-  return out;
 }
 
 function vmSizes(task: Task): { total: number; stack: number; data: number; exe: number } {
@@ -404,6 +411,8 @@ function pidDir(task: Task): SynthNode {
     ['maps', file(() => mapsText(task))],
     ['limits', file(() => limitsText(task))],
     ['mounts', file(() => MOUNTS)],
+    ['smaps', file(() => smapsText(task))],
+    ['smaps_rollup', file(() => smapsRollupText(task))],
     ['oom_adj', () => ({ type: 'file', mode: 0o644, content: text(() => oomAdjText(task)), write: (data) => writeOomAdj(task, data) })],
     ['oom_score', file(() => oomScoreText(task, task.as.residentPages))],
     ['oom_score_adj', () => ({ type: 'file', mode: 0o644, content: text(() => oomScoreAdjText(task)), write: (data) => writeOomScoreAdj(task, data) })],

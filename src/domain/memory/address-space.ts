@@ -1142,6 +1142,20 @@ export class AddressSpace {
     });
   }
 
+  /**
+   * smaps' view of one VMA: its present pages, and how many count as dirty.
+   * The page tables keep no dirty bit elfuse can see, so a present page of
+   * anonymous memory or of a writable mapping counts as dirty, as writeBack
+   * assumes, and so does a shared page the object marked dirty.
+   */
+  residency(v: Vma): { resident: number; dirty: number } {
+    const present = this.presentIn(v.start, v.end);
+    if (!v.obj || v.prot & PROT_WRITE) return { resident: present.length, dirty: present.length };
+    let dirty = 0;
+    if (isShared(v)) for (const [vpn] of present) if (v.obj.pages.get(vpnOf(v.offset + (vpn * PAGE_SIZE - v.start)))?.dirty) dirty++;
+    return { resident: present.length, dirty };
+  }
+
   /** Present pages of [start, end): by page walk for small ranges, by scanning the map for huge ones. */
   private presentIn(start: number, end: number): [number, number][] {
     const lo = vpnOf(start);
