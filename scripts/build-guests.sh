@@ -105,6 +105,7 @@ build fchmodat2 fchmodat2.c c
 build vmaname vmaname.c c
 build proclimits proclimits.c c
 build smaps smaps.c c
+build xattr xattr.c c
 build align align.c c
 build wfx wfx.c c
 build jit-code jit-code.c c

@@ -4,7 +4,8 @@
  * (qemu-user passes these calls to the host or lacks them): capget/capset
  * and the capability sets in /proc/self/status (caps.c), fchmodat2
  * (fchmodat2.c), prctl(PR_SET_VMA_ANON_NAME) (vmaname.c), /proc/self/limits
- * and the OOM files (proclimits.c), smaps and smaps_rollup (smaps.c). The programs
+ * and the OOM files (proclimits.c), smaps and smaps_rollup (smaps.c), the
+ * xattr family on the host's attributes (xattr.c). The programs
  * print results only, so the outputs must be equal byte for byte. CI runs
  * as root, where the capability sets are not empty.
  */
@@ -97,5 +98,11 @@ describe('small calls of issue 9: elfuse vs the host kernel', () => {
     const work = mkdtempSync(join(dir, 'smaps-'));
     const out = await sameAsNative(ctx, 'smaps', [work]);
     expect(out).toContain('  VmFlags: rd wr sh mr mw me ms \n');
+  });
+
+  test('the xattr family: values, sizes, flags, names, symlinks, descriptors, /proc', async (ctx) => {
+    const work = mkdtempSync(join(dir, 'xattr-'));
+    const out = await sameAsNative(ctx, 'xattr', [work]);
+    expect(out, `${tmpdir()} must be on a filesystem with user.* extended attributes (ext4, xfs, btrfs, tmpfs >= 6.6)`).toContain('getxattr f user.a: 5 [hello]');
   });
 });

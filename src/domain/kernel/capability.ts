@@ -36,6 +36,7 @@ export const CAP_SETGID = 6;
 export const CAP_SETUID = 7;
 export const CAP_SETPCAP = 8;
 export const CAP_LINUX_IMMUTABLE = 9;
+export const CAP_SYS_ADMIN = 21;
 export const CAP_SYS_NICE = 23;
 export const CAP_SYS_RESOURCE = 24;
 export const CAP_MKNOD = 27;
