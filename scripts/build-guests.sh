@@ -106,6 +106,7 @@ build vmaname vmaname.c c
 build proclimits proclimits.c c
 build smaps smaps.c c
 build xattr xattr.c c
+build clockloop clockloop.c c
 build align align.c c
 build wfx wfx.c c
 build jit-code jit-code.c c
