@@ -134,6 +134,35 @@ static void keepcaps(void) {
   show("after", _LINUX_CAPABILITY_VERSION_3, 0);
 }
 
+static void ambient(void) {
+  printf("PR_CAP_AMBIENT_IS_SET CAP_KILL: %s\n", res(prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_IS_SET, CAP_KILL, 0, 0)));
+  printf("PR_CAP_AMBIENT_RAISE CAP_KILL (not inheritable): %s\n", res(prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, CAP_KILL, 0, 0)));
+  load();
+  cur[0].inheritable |= 1u << CAP_KILL | 1u << CAP_CHOWN;
+  printf("capset inheritable CAP_KILL, CAP_CHOWN: %s\n", res(set3(cur)));
+  printf("PR_CAP_AMBIENT_RAISE CAP_KILL: %s\n", res(prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, CAP_KILL, 0, 0)));
+  printf("PR_CAP_AMBIENT_RAISE CAP_CHOWN: %s\n", res(prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, CAP_CHOWN, 0, 0)));
+  printf("PR_CAP_AMBIENT_IS_SET CAP_KILL: %s\n", res(prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_IS_SET, CAP_KILL, 0, 0)));
+  printf("PR_CAP_AMBIENT_RAISE 41: %s\n", res(prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, 41, 0, 0)));
+  printf("PR_CAP_AMBIENT op 9: %s\n", res(prctl(PR_CAP_AMBIENT, 9, CAP_KILL, 0, 0)));
+  printf("PR_CAP_AMBIENT_CLEAR_ALL with arg 1: %s\n", res(prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 1, 0, 0)));
+  status_caps("with ambient");
+  printf("PR_CAP_AMBIENT_LOWER CAP_KILL: %s\n", res(prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_LOWER, CAP_KILL, 0, 0)));
+  cur[0].inheritable &= ~(1u << CAP_CHOWN);
+  printf("capset without inheritable CAP_CHOWN: %s\n", res(set3(cur)));
+  status_caps("ambient follows inheritable");
+  printf("PR_CAP_AMBIENT_RAISE CAP_KILL again: %s\n", res(prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, CAP_KILL, 0, 0)));
+  printf("PR_CAP_AMBIENT_CLEAR_ALL: %s\n", res(prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0)));
+  printf("PR_CAPBSET_DROP CAP_KILL: %s\n", res(prctl(PR_CAPBSET_DROP, CAP_KILL, 0, 0, 0)));
+  printf("PR_CAPBSET_DROP 41: %s\n", res(prctl(PR_CAPBSET_DROP, 41, 0, 0, 0)));
+  printf("PR_CAPBSET_READ CAP_KILL: %s\n", res(prctl(PR_CAPBSET_READ, CAP_KILL, 0, 0, 0)));
+  status_caps("after the drop");
+  load();
+  cur[0].effective &= ~(1u << CAP_SETPCAP);
+  set3(cur);
+  printf("PR_CAPBSET_DROP CAP_CHOWN without CAP_SETPCAP: %s\n", res(prctl(PR_CAPBSET_DROP, CAP_CHOWN, 0, 0, 0)));
+}
+
 static void seteuid_back(void) {
   printf("seteuid(1000): %s\n", res(seteuid(1000)));
   show("after", _LINUX_CAPABILITY_VERSION_3, 0);
@@ -185,5 +214,6 @@ int main(void) {
   in_child(setuid_drops);
   in_child(keepcaps);
   in_child(seteuid_back);
+  in_child(ambient);
   return 0;
 }

@@ -10,7 +10,7 @@
  * its own identity, so host permission checks do not follow.
  */
 
-import { CAP_LAST_CAP, CAP_SETGID, CAP_SETUID, CAP_SYS_NICE, capable, fixSetfsuid, fixSetuid } from './capability.js';
+import { CAP_LAST_CAP, CAP_SETGID, CAP_SETPCAP, CAP_SETUID, CAP_SYS_NICE, capable, fixSetfsuid, fixSetuid } from './capability.js';
 import { GuestTooLong } from '../memory/fault.js';
 import { Errno } from './errno.js';
 import { StructWriter, _NSIG, signalName } from './linux-abi.js';
@@ -189,6 +189,12 @@ export const PR_GET_NAME = 16;
 export const PR_GET_SECCOMP = 21;
 export const PR_SET_SECCOMP = 22;
 export const PR_CAPBSET_READ = 23;
+export const PR_CAPBSET_DROP = 24;
+export const PR_CAP_AMBIENT = 47;
+const PR_CAP_AMBIENT_IS_SET = 1n;
+const PR_CAP_AMBIENT_RAISE = 2n;
+const PR_CAP_AMBIENT_LOWER = 3n;
+const PR_CAP_AMBIENT_CLEAR_ALL = 4n;
 export const PR_GET_TIMERSLACK = 30;
 export const PR_SET_TIMERSLACK = 29;
 export const PR_SET_CHILD_SUBREAPER = 36;
@@ -268,6 +274,14 @@ function sysPrctl(task: Task, a: SyscallArgs): number {
       return -Errno.EINVAL;
     case PR_CAPBSET_READ:
       return arg2 <= BigInt(CAP_LAST_CAP) ? Number((task.cred.caps.bounding >> arg2) & 1n) : -Errno.EINVAL;
+    case PR_CAPBSET_DROP:
+      // cap_prctl_drop
+      if (!capable(task, CAP_SETPCAP)) return -Errno.EPERM;
+      if (arg2 > BigInt(CAP_LAST_CAP)) return -Errno.EINVAL;
+      task.cred.caps.bounding &= ~(1n << arg2);
+      return 0;
+    case PR_CAP_AMBIENT:
+      return capAmbient(task, a);
     case PR_GET_TIMERSLACK:
       return task.tg.timerSlackNs;
     case PR_SET_TIMERSLACK:
@@ -296,8 +310,32 @@ function sysPrctl(task: Task, a: SyscallArgs): number {
     case PR_SET_VMA:
       return setVmaAnonName(task, a);
     default:
+      task.trace(`elfuse: prctl: option ${option} is not implemented (EINVAL)`);
       return -Errno.EINVAL;
   }
+}
+
+/** PR_CAP_AMBIENT (cap_task_prctl): a capability joins the ambient set only if it is permitted and inheritable. */
+function capAmbient(task: Task, a: SyscallArgs): number {
+  const op = a.u64(1);
+  const cap = a.u64(2);
+  const caps = task.cred.caps;
+  if (op === PR_CAP_AMBIENT_CLEAR_ALL) {
+    if (cap !== 0n || a.u64(3) !== 0n || a.u64(4) !== 0n) return -Errno.EINVAL;
+    caps.ambient = 0n;
+    return 0;
+  }
+  if (cap > BigInt(CAP_LAST_CAP) || a.u64(3) !== 0n || a.u64(4) !== 0n) return -Errno.EINVAL;
+  const bit = 1n << cap;
+  if (op === PR_CAP_AMBIENT_IS_SET) return caps.ambient & bit ? 1 : 0;
+  if (op === PR_CAP_AMBIENT_LOWER) {
+    caps.ambient &= ~bit;
+    return 0;
+  }
+  if (op !== PR_CAP_AMBIENT_RAISE) return -Errno.EINVAL;
+  if (!(caps.permitted & bit) || !(caps.inheritable & bit)) return -Errno.EPERM;
+  caps.ambient |= bit;
+  return 0;
 }
 
 /**
@@ -431,7 +469,7 @@ export const identitySyscalls: Readonly<Record<string, SyscallImpl>> = {
     handler: sysPrctl,
     support: 'partial',
     args: ['int', 'hex', 'hex', 'hex', 'hex'],
-    note: 'name, pdeathsig, dumpable, keepcaps, no_new_privs, subreaper, timerslack, capbset, set_vma; others EINVAL',
+    note: 'name, pdeathsig, dumpable, keepcaps, no_new_privs, subreaper, timerslack, capbset, cap_ambient, set_vma; others EINVAL',
   },
   sched_getaffinity: { handler: sysSchedGetaffinity, ...ids(['int', 'size', 'ptr']) },
   sched_setaffinity: { handler: sysSchedSetaffinity, ...ids(['int', 'size', 'ptr']) },
