@@ -1,7 +1,7 @@
 /**
  * Inode and namespace operations beyond open and stat (fs/namei.c,
  * fs/open.c, fs/utimes.c, fs/statfs.c, fs/sync.c): mknodat, symlinkat,
- * linkat, fchmodat/fchmod, fchownat/fchown, utimensat, truncate/ftruncate,
+ * linkat, fchmodat/fchmodat2/fchmod, fchownat/fchown, utimensat, truncate/ftruncate,
  * fallocate, fsync/fdatasync/sync/syncfs and statfs/fstatfs. Each checks its
  * arguments as Linux does, then asks the host.
  */
