@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 
 import { randomFillSync } from 'node:crypto';
 import * as os from 'node:os';
-import type { HostClock, HostProcess, HostRandom } from '../../ports/host.js';
+import type { HostCapabilities, HostClock, HostProcess, HostRandom } from '../../ports/host.js';
 import { native, posix } from './posix.js';
 
 /** The longest delay setTimeout accepts (a signed 32-bit count of milliseconds, about 24.8 days). */
@@ -93,6 +93,23 @@ export class NodeHostProcess implements HostProcess {
       }
     }
     return process.getgroups?.() ?? [];
+  }
+
+  /** Linux shows them in /proc/self/status; elsewhere the domain decides from the euid. */
+  capabilities(): HostCapabilities | null {
+    if (process.platform !== 'linux') return null;
+    try {
+      const status = readFileSync('/proc/self/status', 'utf8');
+      const set = (name: string): bigint | null => {
+        const hex = new RegExp(`^${name}:\\s*([0-9a-f]+)$`, 'm').exec(status)?.[1];
+        return hex === undefined ? null : BigInt(`0x${hex}`);
+      };
+      const [inheritable, permitted, effective, bounding, ambient] = ['CapInh', 'CapPrm', 'CapEff', 'CapBnd', 'CapAmb'].map(set);
+      if (inheritable == null || permitted == null || effective == null || bounding == null) return null;
+      return { inheritable, permitted, effective, bounding, ambient: ambient ?? 0n };
+    } catch {
+      return null;
+    }
   }
 
   hostname(): string {

@@ -187,7 +187,17 @@ export async function startForkedGuest(backend: Backend, host: HostPorts, opts: 
   let sysvAttached = false;
   as.restoreFork(
     {
-      vmas: state.mm.vmas.map((v) => ({ start: v.start, end: v.end, prot: v.prot, flags: v.flags, name: v.name, wantExec: v.wantExec, offset: v.offset, noWrite: v.noWrite })),
+      vmas: state.mm.vmas.map((v) => ({
+        start: v.start,
+        end: v.end,
+        prot: v.prot,
+        flags: v.flags,
+        name: v.name,
+        wantExec: v.wantExec,
+        offset: v.offset,
+        noWrite: v.noWrite,
+        ...(v.named ? { anonName: v.anonName } : {}),
+      })),
       pages: state.mm.pages,
       brkStart: state.mm.brkStart,
       brkCur: state.mm.brkCur,
@@ -222,10 +232,14 @@ export async function startForkedGuest(backend: Backend, host: HostPorts, opts: 
   const p = state.process;
   const cred = new Cred();
   Object.assign(cred, { uid: p.uid, euid: p.euid, suid: p.suid, gid: p.gid, egid: p.egid, sgid: p.sgid, fsuid: p.fsuid, fsgid: p.fsgid, groups: [...p.groups] });
+  const [inheritable = 0n, permitted = 0n, effective = 0n, bounding = 0n, ambient = 0n] = p.caps;
+  cred.caps = { inheritable, permitted, effective, bounding, ambient };
   const tg = new ThreadGroup(host.process.pid, cred);
   p.sigactions.forEach((a, i) => Object.assign(tg.sigactions[i]!, a));
   p.rlimits.forEach((l, i) => Object.assign(tg.rlimits[i]!, l));
   tg.nice = p.nice;
+  tg.oomScoreAdj = p.oomScoreAdj;
+  tg.oomScoreAdjMin = p.oomScoreAdjMin;
   tg.dumpable = p.dumpable;
   tg.noNewPrivs = p.noNewPrivs;
   tg.keepCaps = p.keepCaps;

@@ -5,6 +5,7 @@
  * sysinfo, getrandom, and kill/tkill/tgkill aimed at the process itself.
  */
 
+import { CAP_SYS_RESOURCE, capable } from './capability.js';
 import { HostError } from '../../ports/host.js';
 import { encodeMessage } from '../fork/messages.js';
 import { GuestFault } from '../memory/fault.js';
@@ -106,7 +107,7 @@ function encodeRlimit(r: Rlimit): Uint8Array {
 
 /**
  * prlimit64(2) on the calling process (pid 0 or its own pid). Raising the
- * hard limit needs CAP_SYS_RESOURCE, which only root has here.
+ * hard limit needs CAP_SYS_RESOURCE.
  */
 function prlimit(task: Task, pid: number, resource: number, newPtr: number, oldPtr: number): number {
   if (pid !== 0 && pid !== task.pid) return -Errno.ESRCH;
@@ -118,7 +119,7 @@ function prlimit(task: Task, pid: number, resource: number, newPtr: number, oldP
     const r = new StructReader(task.mem.read(newPtr, SIZEOF_RLIMIT));
     next = { cur: r.u64(0), max: r.u64(8) };
     if (next.cur > next.max) return -Errno.EINVAL;
-    if (next.max > current.max && task.cred.euid !== 0) return -Errno.EPERM;
+    if (next.max > current.max && !capable(task, CAP_SYS_RESOURCE)) return -Errno.EPERM;
   }
   if (oldPtr !== 0) task.mem.write(oldPtr, encodeRlimit(current));
   if (next) task.tg.rlimits[resource] = next;

@@ -64,6 +64,8 @@ export class ChildProcess {
   rusage: Rusage = ZERO_RUSAGE;
   /** The child's process group as last seen (the host forgets it once the process is gone). */
   pgid: number;
+  /** Its effective, permitted and inheritable capabilities at the fork (capget before it publishes its own). */
+  caps: readonly [bigint, bigint, bigint] | null = null;
   /** It has exec'd since the fork (setpgid on it is then EACCES). */
   execed = false;
   /** setpgid requests sent to it, answered in order. */
