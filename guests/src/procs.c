@@ -346,12 +346,22 @@ static void sec_spawn(void) {
   setenv("PATH", path, 1);
   fflush(stdout);
   char *args2[] = {(char *)base, "spawned", ppid_arg, NULL};
-  r = posix_spawnp(&p, base, NULL, &at, args2, environ);
+  /* Its stdout goes to the file too: written to ours, its line could come before or after the next. */
+  posix_spawn_file_actions_t fa2;
+  posix_spawn_file_actions_init(&fa2);
+  posix_spawn_file_actions_addopen(&fa2, 1, out, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  r = posix_spawnp(&p, base, &fa2, &at, args2, environ);
   printf("posix_spawnp with POSIX_SPAWN_SETSID: %s\n", r == 0 ? "ok" : en(r));
   if (r == 0) {
     waitpid(p, &st, 0);
     describe("posix_spawnp child", st);
+    char buf[256] = {0};
+    fd = open(out, O_RDONLY);
+    ssize_t n = fd >= 0 ? read(fd, buf, sizeof buf - 1) : -1;
+    if (fd >= 0) close(fd);
+    printf("its output, from the file: %s", n > 0 ? buf : "(none)\n");
   }
+  posix_spawn_file_actions_destroy(&fa2);
   posix_spawnattr_destroy(&at);
 }
 
