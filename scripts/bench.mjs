@@ -26,7 +26,10 @@
 // Each workload runs ELFUSE_BENCH_RUNS times under elfuse and under qemu,
 // alternately (elfuse, qemu, elfuse, qemu...), so both see the same load on
 // a busy machine. Every run is timed by /usr/bin/time: wall time, CPU time
-// (user + system) and peak RSS. The table gives medians; the ratio that
+// (user + system) and peak RSS, through scripts/reap-all.c, a child
+// subreaper that waits for every process below it, so the CPU time of
+// processes that outlive their parent (elfuse's waiting fork processes)
+// counts too. The table gives medians; the ratio that
 // counts is the CPU-time ratio of the medians (the fairer figure when other
 // processes compete for the cores), and qemu's own spread (min-max CPU time
 // over its runs) says how noisy the run was. elfuse runs with
@@ -39,8 +42,8 @@
 //   pipeline     a 5-stage pipeline over the 20 MB file
 //   script       a script of 500 mixed commands (builtins, applets run in
 //                the shell, fork+exec, pipelines, $(...), redirections)
-// They are timed the same way (/usr/bin/time counts the waited-for
-// children); their peak RSS is that of the whole process tree, for elfuse
+// They are timed the same way (the whole process tree's CPU time, through
+// reap-all); their peak RSS is that of the whole process tree, for elfuse
 // and for qemu: the sum of VmRSS over the runner and all its descendants,
 // sampled from /proc every 20 ms in a separate run (shared pages count once
 // per process, and a process shorter than a sample can be missed; this
@@ -100,11 +103,28 @@ function randomFile() {
 const elfuseCmd = (args) => [...elfuseBase, '--backend', 'interp', ...args];
 const qemuCmd = (args) => ['qemu-aarch64', ...args];
 
-/** One timed run: wall, user+sys CPU seconds and peak RSS from /usr/bin/time; stdout, stderr and status. */
+/**
+ * scripts/reap-all.c, built once: timed commands run under it, so processes
+ * that outlive their parent are waited for and their CPU time counted
+ * (elfuse's waiting processes end just after the process it was started as).
+ */
+let reapAll = null;
+function reaper() {
+  if (reapAll !== null) return reapAll;
+  const dir = mkdtempSync(join(tmpdir(), 'elfuse-bench-reaper-'));
+  const bin = join(dir, 'reap-all');
+  const cc = spawnSync('cc', ['-O1', '-o', bin, join(root, 'scripts/reap-all.c')], { encoding: 'utf8' });
+  if (cc.status !== 0) throw new Error(`bench: cannot build scripts/reap-all.c (install gcc): ${cc.stderr || cc.error?.message}`);
+  process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
+  reapAll = bin;
+  return bin;
+}
+
+/** One timed run: wall, user+sys CPU seconds (the whole process tree's) and peak RSS from /usr/bin/time; stdout, stderr and status. */
 function timedRun(argv, env, cwd = undefined) {
   const dir = mkdtempSync(join(tmpdir(), 'elfuse-bench-'));
   const out = join(dir, 'time');
-  const r = spawnSync('/usr/bin/time', ['-o', out, '-f', '%e %U %S %M', ...argv], { env, cwd, maxBuffer: 1 << 28 });
+  const r = spawnSync('/usr/bin/time', ['-o', out, '-f', '%e %U %S %M', reaper(), ...argv], { env, cwd, maxBuffer: 1 << 28 });
   const t = existsSync(out) ? readFileSync(out, 'utf8').trim().split('\n').pop().split(' ').map(Number) : [];
   rmSync(dir, { recursive: true, force: true });
   const [wall, user, sys, rssKb] = t.length === 4 ? t : [NaN, NaN, NaN, NaN];

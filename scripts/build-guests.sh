@@ -105,6 +105,13 @@ build locks locks.c c
 build pipes pipes.c c
 build procs procs.c c
 build sysmisc sysmisc.c c
+build caps caps.c c
+build fchmodat2 fchmodat2.c c
+build vmaname vmaname.c c
+build proclimits proclimits.c c
+build smaps smaps.c c
+build xattr xattr.c c
+build clockloop clockloop.c c
 build align align.c c
 build wfx wfx.c c
 build jit-code jit-code.c c

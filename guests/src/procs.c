@@ -26,6 +26,11 @@
  *            exe, cwd, fd, status, stat, and the listing of /proc
  *   pidfd    pidfd_open, pidfd_send_signal, pidfd_getfd, waitid(P_PIDFD),
  *            CLONE_PIDFD from clone and clone3
+ *   peers    signals between processes that are neither parent nor
+ *            child: sigqueue's value and the sender's pid arrive
+ *   reuse    each child begins as its parent made it (umask, SIGTTOU,
+ *            parent-death signal, CPU time), whatever the child before it
+ *            did
  *   exec-host (elfuse only) a host program is ENOEXEC
  *
  * Helper modes the program execs itself in: exit N, argv-dump..., proc-child,
@@ -341,12 +346,22 @@ static void sec_spawn(void) {
   setenv("PATH", path, 1);
   fflush(stdout);
   char *args2[] = {(char *)base, "spawned", ppid_arg, NULL};
-  r = posix_spawnp(&p, base, NULL, &at, args2, environ);
+  /* Its stdout goes to the file too: written to ours, its line could come before or after the next. */
+  posix_spawn_file_actions_t fa2;
+  posix_spawn_file_actions_init(&fa2);
+  posix_spawn_file_actions_addopen(&fa2, 1, out, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  r = posix_spawnp(&p, base, &fa2, &at, args2, environ);
   printf("posix_spawnp with POSIX_SPAWN_SETSID: %s\n", r == 0 ? "ok" : en(r));
   if (r == 0) {
     waitpid(p, &st, 0);
     describe("posix_spawnp child", st);
+    char buf[256] = {0};
+    fd = open(out, O_RDONLY);
+    ssize_t n = fd >= 0 ? read(fd, buf, sizeof buf - 1) : -1;
+    if (fd >= 0) close(fd);
+    printf("its output, from the file: %s", n > 0 ? buf : "(none)\n");
   }
+  posix_spawn_file_actions_destroy(&fa2);
   posix_spawnattr_destroy(&at);
 }
 
@@ -481,6 +496,8 @@ static void sec_signals(void) {
   waitpid(p, &st, 0);
 
   /* Parent to child: sigqueue, tgkill, kill; the child reports what it saw. */
+  /* The child acknowledges each signal before the next is sent: with two pending, sigwaitinfo
+     would take the lower-numbered first, so a timed pause would make the order depend on load. */
   int ready[2];
   if (pipe(ready) != 0) exit(95);
   p = xfork();
@@ -493,6 +510,7 @@ static void sec_signals(void) {
       printf("child got %s: code=%s pid=%s value=%d\n", sigabbrev_np(ci.si_signo), code_name(ci.si_code), ci.si_pid == getppid() ? "parent" : "other",
              ci.si_code == SI_QUEUE ? ci.si_value.sival_int : -1);
       fflush(stdout);
+      if (write(ready[1], "a", 1) != 1) _exit(90);
     }
     _exit(0);
   }
@@ -500,9 +518,9 @@ static void sec_signals(void) {
   if (read(ready[0], &c, 1) != 1) exit(94);
   union sigval v = {.sival_int = 7};
   sigqueue(p, SIGRTMIN, v);
-  msleep(100);
+  if (read(ready[0], &c, 1) != 1) exit(94);
   syscall(SYS_tgkill, p, p, SIGUSR2);
-  msleep(100);
+  if (read(ready[0], &c, 1) != 1) exit(94);
   kill(p, SIGUSR1);
   waitpid(p, &st, 0);
   describe("receiver", st);
@@ -1106,6 +1124,95 @@ static void sec_stopcont(void) {
   printf("stops seen %d, continues seen %d, then %s %d\n", stops, conts, WIFEXITED(st) ? "exited" : "other", WEXITSTATUS(st));
 }
 
+/* ---- peers: signals between processes that are neither parent nor child carry their siginfo ---- */
+
+static void sec_peers(void) {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGUSR2);
+  sigaddset(&set, SIGRTMIN + 1);
+  sigprocmask(SIG_BLOCK, &set, NULL);
+  int topipe[2], ack[2];
+  if (pipe(topipe) != 0 || pipe(ack) != 0) exit(80);
+  pid_t receiver = xfork();
+  if (receiver == 0) {
+    pid_t sender = 0;
+    if (read(topipe[0], &sender, sizeof sender) != sizeof sender) _exit(81);
+    for (int i = 0; i < 2; i++) {
+      siginfo_t si;
+      memset(&si, 0, sizeof si);
+      sigwaitinfo(&set, &si);
+      printf("receiver got %s: code=%s pid=%s uid=%s value=%d\n", si.si_signo == SIGRTMIN + 1 ? "RTMIN+1" : sigabbrev_np(si.si_signo), code_name(si.si_code),
+             si.si_pid == sender ? "its sibling" : "other", si.si_uid == getuid() ? "ours" : "other", si.si_code == SI_QUEUE ? si.si_value.sival_int : -1);
+      fflush(stdout);
+      if (write(ack[1], "a", 1) != 1) _exit(82);
+    }
+    _exit(0);
+  }
+  pid_t sender = xfork();
+  if (sender == 0) {
+    char c;
+    union sigval v = {.sival_int = 99};
+    /* Each result is printed once the receiver has said it got the signal: one order of lines. */
+    const char *r = sigqueue(receiver, SIGRTMIN + 1, v) < 0 ? en(errno) : "ok";
+    if (read(ack[0], &c, 1) != 1) _exit(83);
+    printf("sigqueue to a sibling: %s\n", r);
+    fflush(stdout);
+    r = kill(receiver, SIGUSR2) < 0 ? en(errno) : "ok";
+    if (read(ack[0], &c, 1) != 1) _exit(84);
+    printf("kill to a sibling: %s\n", r);
+    fflush(stdout);
+    _exit(0);
+  }
+  if (write(topipe[1], &sender, sizeof sender) != sizeof sender) exit(85);
+  int st;
+  waitpid(sender, &st, 0);
+  describe("sender", st);
+  waitpid(receiver, &st, 0);
+  describe("receiver", st);
+}
+
+/* ---- reuse: each child begins as its parent made it, whatever an earlier child did ---- */
+
+static double cpu_seconds(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+  return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+static void sec_reuse(void) {
+  for (int round = 0; round < 3; round++) {
+    /* The parent's umask when it forks is the child's, even in a process started before it changed. */
+    if (round == 2) umask(027);
+    pid_t p = xfork();
+    if (p == 0) {
+      double start = cpu_seconds();
+      struct rusage ru;
+      getrusage(RUSAGE_SELF, &ru);
+      double ru_start = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 + (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
+      mode_t mask = umask(0);
+      struct sigaction sa;
+      sigaction(SIGTTOU, NULL, &sa);
+      int pdeath = -1;
+      prctl(PR_GET_PDEATHSIG, &pdeath);
+      printf("child %d: umask %03o, SIGTTOU %s, pdeathsig %d, CPU time at its start below 0.8 s: %s (rusage %s)\n", round, (unsigned)mask,
+             sa.sa_handler == SIG_IGN ? "ignored" : "default", pdeath, yes(start < 0.8), yes(ru_start < 0.8));
+      /* What it leaves behind for whoever comes next: */
+      umask(077);
+      signal(SIGTTOU, SIG_IGN);
+      prctl(PR_SET_PDEATHSIG, SIGUSR1);
+      volatile unsigned long x = 0;
+      while (cpu_seconds() - start < 1.0) x++;
+      _exit(10 + round);
+    }
+    int st;
+    struct rusage ru;
+    if (wait4(p, &st, 0, &ru) != p) exit(98);
+    double cpu = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 + (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
+    printf("child %d: exited %d, its CPU time between 1 and 5 s: %s\n", round, WEXITSTATUS(st), yes(cpu >= 1.0 && cpu < 5.0));
+  }
+}
+
 int main(int argc, char **argv) {
   setvbuf(stdout, NULL, _IOLBF, 0);
   ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
@@ -1146,6 +1253,8 @@ int main(int argc, char **argv) {
   else if (!strcmp(what, "orphan")) sec_orphan();
   else if (!strcmp(what, "proc")) sec_proc();
   else if (!strcmp(what, "pidfd")) sec_pidfd();
+  else if (!strcmp(what, "reuse")) sec_reuse();
+  else if (!strcmp(what, "peers")) sec_peers();
   else return 2;
   return 0;
 }

@@ -134,22 +134,35 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
 }
 
-/** A fork child: the parent's fork state instead of options, then the same exit statuses. */
+/**
+ * A fork child: the parent's fork state instead of options, then the same
+ * exit statuses. A process whose guest ended and that may serve another
+ * fork of its parent waits for it instead of exiting, and runs it with
+ * adapters of its own (a new container).
+ */
 async function forkChildMain(): Promise<number> {
-  const container = buildContainer({ platform: process.platform, arch: process.arch });
-  const host = container.get<HostPorts>(TYPES.HostPorts);
   const verbose = process.env.ELFUSE_VERBOSE_CHILD === '1';
-  try {
-    const status = await runForkChild(host, container.get<BackendFactory>(TYPES.BackendFactory), verbose);
+  for (;;) {
+    const container = buildContainer({ platform: process.platform, arch: process.arch });
+    const host = container.get<HostPorts>(TYPES.HostPorts);
+    let end;
+    try {
+      end = await runForkChild(host, container.get<BackendFactory>(TYPES.BackendFactory), verbose);
+    } catch (e) {
+      err(`internal error in a fork child: ${e instanceof Error ? e.message : String(e)}`);
+      if (e instanceof Error && e.stack && verbose) process.stderr.write(`${e.stack}\n`);
+      return EXIT_INTERNAL;
+    }
+    const { status, reusable } = end;
     if (status.kind === 'signaled' && status.byHost) {
       host.processes.publish(null);
       host.signals.dieBy(signalName(status.signal));
     }
-    return statusToExitCode(status);
-  } catch (e) {
-    err(`internal error in a fork child: ${e instanceof Error ? e.message : String(e)}`);
-    if (e instanceof Error && e.stack && verbose) process.stderr.write(`${e.stack}\n`);
-    return EXIT_INTERNAL;
+    if (!reusable) return statusToExitCode(status);
+    // The report must reach the parent before this process waits (blocking) for the next fork.
+    await flushChannels();
+    host.processes.publish(null);
+    if (!host.processes.awaitNextFork()) return 0;
   }
 }
 

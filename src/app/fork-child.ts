@@ -3,12 +3,15 @@
  * spawnForkChild sets ELFUSE_FORK_CHILD): no options to parse and no
  * program to load; the parent's channel brings the fork state, the domain
  * rebuilds the child from it (boot/fork-child.ts) and runs it, and the
- * parent hears how it ended before this process exits.
+ * parent hears how it ended before this process exits, or before it waits
+ * for another fork of the same parent (a reused process).
  */
 import type { HostPorts } from '../ports/host.js';
 import { reportExit, startForkedGuest } from '../domain/boot/fork-child.js';
+import { encodeMessage } from '../domain/fork/messages.js';
 import { runTask, type GuestStatus } from '../domain/boot/launch.js';
 import { FORK_CHILD_VAR, NodeHostProcesses } from '../adapters/host-node/processes.js';
+import { guestCpuUsage } from '../adapters/host-node/system.js';
 import type { BackendFactory } from './container.js';
 
 /** Every channel message this process sent has reached the host (its children's fork states, its last words). */
@@ -20,8 +23,14 @@ export function isForkChild(): boolean {
   return process.env[FORK_CHILD_VAR] !== undefined;
 }
 
-/** Runs the forked guest; its exit status as a shell reports it, or null for an internal error. */
-export async function runForkChild(host: HostPorts, backends: BackendFactory, verbose: boolean): Promise<GuestStatus> {
+/** How a fork child's guest ended, and whether this process said it may serve another fork. */
+export interface ForkChildEnd {
+  readonly status: GuestStatus;
+  readonly reusable: boolean;
+}
+
+/** Runs the forked guest; how it ended. */
+export async function runForkChild(host: HostPorts, backends: BackendFactory, verbose: boolean): Promise<ForkChildEnd> {
   const backend = backends(undefined);
   const log = (line: string): void => {
     process.stderr.write(`${line}\n`);
@@ -36,9 +45,15 @@ export async function runForkChild(host: HostPorts, backends: BackendFactory, ve
         : { kind: 'signaled', signal: end.signal, core: end.core }
       : await runTask(task, machine, { log, verbose });
     task.closeAllFiles();
-    const use = process.resourceUsage();
-    await reportExit(channel, status, { utimeUs: BigInt(use.userCPUTime), stimeUs: BigInt(use.systemCPUTime), maxrssKb: BigInt(use.maxRSS) });
-    return status;
+    // This process can serve another fork unless it must die by its guest's signal, or its
+    // guest left children (their host parent is this process: they would never be orphans).
+    const children = task.tg.children;
+    const byHost = status.kind === 'signaled' && status.byHost === true;
+    const reusable = !byHost && children.byPid.size === 0 && children.hostAlive.size === 0 && host.processes.reusable();
+    if (reusable) void channel.send(encodeMessage({ kind: 'reusable' }));
+    const cpu = guestCpuUsage();
+    await reportExit(channel, status, { utimeUs: BigInt(cpu.user), stimeUs: BigInt(cpu.system), maxrssKb: BigInt(process.resourceUsage().maxRSS) });
+    return { status, reusable };
   } finally {
     backend.destroy();
   }

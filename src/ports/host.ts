@@ -196,6 +196,17 @@ export interface HostFs {
   fchmod(fd: number, mode: number): void;
   fchown(fd: number, uid: number, gid: number): void;
   fstatfs(fd: number): HostStatfs;
+  /**
+   * Extended attributes of the object (dirfd, name): an empty name is the
+   * object dirfd refers to; a symlink named is not followed. Attribute names
+   * are byte strings like paths. get and list with size 0 return the size
+   * they need, else the bytes (the host's ERANGE when they do not fit).
+   * Absent where the host has no extended attributes.
+   */
+  getxattr?(dirfd: number, name: HostPath, attr: HostPath, size: number): Uint8Array | number;
+  listxattr?(dirfd: number, name: HostPath, size: number): Uint8Array | number;
+  setxattr?(dirfd: number, name: HostPath, attr: HostPath, value: Uint8Array, mode: 'any' | 'create' | 'replace'): void;
+  removexattr?(dirfd: number, name: HostPath, attr: HostPath): void;
   /** pipe2(2): a new host pipe, [read end, write end], close-on-exec; `direct`: a packet pipe (O_DIRECT) where the host has them. */
   pipe(nonBlock: boolean, direct?: boolean): [number, number];
 }
@@ -224,6 +235,15 @@ export interface HostRandom {
   fill(buf: Uint8Array): void;
 }
 
+/** A process's capability sets, each a 64-bit mask (capabilities(7)). */
+export interface HostCapabilities {
+  readonly inheritable: bigint;
+  readonly permitted: bigint;
+  readonly effective: bigint;
+  readonly bounding: bigint;
+  readonly ambient: bigint;
+}
+
 export interface HostProcess {
   readonly pid: number;
   readonly ppid: number;
@@ -233,6 +253,8 @@ export interface HostProcess {
   readonly egid: number;
   /** Supplementary group ids (getgroups(2)); absent means none. */
   groups?(): readonly number[];
+  /** The capability sets of this host process (Linux); absent or null where the host cannot tell. */
+  capabilities?(): HostCapabilities | null;
   hostname(): string;
   /** The directory elfuse was started in (a host path): the guest's first working directory. */
   cwd(): HostPath;

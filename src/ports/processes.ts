@@ -28,6 +28,13 @@ export interface SpawnedProcess {
   readonly channel: ProcessChannel;
   /** The host process ended (after any message it sent). */
   onExit(listener: (how: HostExit) => void): void;
+  /**
+   * The guest reaped this child, whose process said it may be reused (its
+   * 'reusable' report): the process may wait for a later fork of this one
+   * instead of ending, so that fork needs no new process. Its pid is free
+   * to the guest from now on, as Linux frees a pid at the reap.
+   */
+  reuse(): void;
 }
 
 /** What the host knows of one of its processes (Linux: /proc/PID/stat); absent fields are unknown. */
@@ -75,6 +82,31 @@ export interface HostProcesses {
   parentChannel(): ProcessChannel | null;
   /** In a fork child, once parentChannel answered: its own host fd for `fds[slot]` of spawnForkChild. */
   inheritedFd(slot: number): number;
+  /**
+   * In a fork child whose guest has ended: whether this process may serve
+   * another fork of its parent (the parent keeps such processes, and this
+   * one is still in the parent's session).
+   */
+  reusable(): boolean;
+  /**
+   * In a fork child that said it is reusable, once its guest was reported:
+   * puts back what the guest changed in the host process, then waits for
+   * the next fork (blocking: this process has nothing else to do). True
+   * when a fork came (parentChannel and inheritedFd then answer for it),
+   * false when the parent wants this process no more.
+   */
+  awaitNextFork(): boolean;
+  /**
+   * Sends `message` (a signal with its siginfo) to another elfuse process of
+   * this tree, one that is neither this process's child nor its parent (those
+   * have the channel): delivery is asynchronous, in order per target. False
+   * when the target has no mailbox (not an elfuse process of the tree); when
+   * the mailbox turns out to be dead, `fallback` runs instead (the host's
+   * kill, which carries no siginfo).
+   */
+  sendToProcess(pid: number, message: Uint8Array, fallback: () => void): boolean;
+  /** Messages other elfuse processes of the tree send this one with sendToProcess; returns the unsubscribe. */
+  onProcessMessage(listener: (message: Uint8Array) => void): () => void;
   /** kill(2) of a host process or group (negative pid); the signal by its POSIX name, or 0 to probe. */
   kill(pid: number, signal: string | 0): void;
   getppid(): number;

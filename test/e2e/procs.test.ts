@@ -71,6 +71,8 @@ const AREAS: readonly [string, string][] = [
   ['orphan', 'getppid of an orphan, the child subreaper, the parent-death signal'],
   ['proc', '/proc/<pid> of a child after its execve, and the /proc listing'],
   ['pidfd', 'pidfd_open, pidfd_send_signal, pidfd_getfd, waitid(P_PIDFD), CLONE_PIDFD'],
+  ['peers', 'a signal to a process that is neither parent nor child carries its siginfo (sigqueue value, sender pid), a real-time one too'],
+  ['reuse', 'each child begins as its parent made it (umask, dispositions, parent-death signal, CPU time), whatever the child before it did'],
 ];
 
 describe('processes: elfuse vs the same program on the host kernel', () => {

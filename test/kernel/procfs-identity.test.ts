@@ -73,7 +73,10 @@ describe('/proc', () => {
     expect(await names(await open('/proc', O_DIRECTORY))).toEqual(expect.arrayContaining(['.', '..', String(h.task.pid), 'self', 'cpuinfo', 'sys']));
     const self = await open('/proc/self', O_DIRECTORY);
     expect((await names(self)).sort()).toEqual(
-      ['.', '..', 'auxv', 'cmdline', 'comm', 'cwd', 'environ', 'exe', 'fd', 'fdinfo', 'maps', 'mounts', 'root', 'stat', 'status', 'task'].sort(),
+      [
+        ...['.', '..', 'auxv', 'cmdline', 'comm', 'cwd', 'environ', 'exe', 'fd', 'fdinfo', 'limits', 'maps', 'mounts'],
+        ...['oom_adj', 'oom_score', 'oom_score_adj', 'root', 'smaps', 'smaps_rollup', 'stat', 'status', 'task'],
+      ].sort(),
     );
     const fds = await open('/proc/self/fd', O_DIRECTORY);
     expect(await names(fds)).toEqual(['.', '..', '0', '1', '2', '3', String(self), String(fds)]);

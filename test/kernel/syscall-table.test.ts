@@ -33,13 +33,21 @@ function kernelNumbers(): Map<string, number> {
   return numbers;
 }
 
+/**
+ * Calls newer than the cross toolchain's header (Debian's linux-libc-dev 6.1 ends at 450), with
+ * their numbers in the kernel's own include/uapi/asm-generic/unistd.h of the release that added them.
+ */
+const NEWER_THAN_HEADER: ReadonlyMap<string, number> = new Map([
+  ['fchmodat2', 452], // Linux 6.6
+]);
+
 describe('syscall table', () => {
   it.skipIf(refs.skip)('matches asm-generic/unistd.h for arm64, entry by entry and in both directions', () => {
     refs.check();
     expect(existsSync(HEADER), `${HEADER} (gcc-aarch64-linux-gnu)`).toBe(true);
     const ref = kernelNumbers();
     expect(ref.size).toBeGreaterThan(300);
-    for (const entry of SYSCALL_TABLE.values()) expect([entry.name, entry.nr]).toEqual([entry.name, ref.get(entry.name)]);
+    for (const entry of SYSCALL_TABLE.values()) expect([entry.name, entry.nr]).toEqual([entry.name, ref.get(entry.name) ?? NEWER_THAN_HEADER.get(entry.name)]);
     for (const [name, nr] of ref) expect([name, SYSCALL_TABLE.get(nr)?.name]).toEqual([name, name]);
   });
 

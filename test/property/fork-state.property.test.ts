@@ -60,8 +60,11 @@ const state: fc.Arbitrary<ForkState> = fc.record({
     fsuid: u32,
     fsgid: u32,
     groups: fc.array(u32, { maxLength: 8 }),
+    caps: fc.array(u64, { minLength: 5, maxLength: 5 }),
     comm: bytestr,
     nice: fc.integer({ min: -20, max: 19 }),
+    oomScoreAdj: fc.integer({ min: -1000, max: 1000 }),
+    oomScoreAdjMin: fc.integer({ min: -1000, max: 1000 }),
     dumpable: fc.nat({ max: 2 }),
     noNewPrivs: fc.boolean(),
     keepCaps: fc.boolean(),
@@ -97,6 +100,8 @@ const state: fc.Arbitrary<ForkState> = fc.record({
             wantExec: fc.boolean(),
             offset: fc.nat(),
             noWrite: fc.boolean(),
+            named: fc.boolean(),
+            anonName: bytestr,
             object: fc.integer({ min: -1, max: objects.length - 1 }),
           }),
           { maxLength: 6 },
@@ -182,7 +187,7 @@ describe('fork state', () => {
     expect(() => decodeForkState(other)).toThrow(new RegExp(`version ${FORK_STATE_VERSION + 1}`));
     expect(() => encodeForkState({ ...sample, thread: { ...sample.thread, regs: { ...sample.thread.regs, x: [] } } })).toThrow(ForkStateError);
     // A mapping may only name an object of the table.
-    const vma = { start: 0x1000, end: 0x2000, prot: 3, flags: 1, name: '', wantExec: false, offset: 0, noWrite: false, object: sample.mm.objects.length };
+    const vma = { start: 0x1000, end: 0x2000, prot: 3, flags: 1, name: '', wantExec: false, offset: 0, noWrite: false, named: false, anonName: '', object: sample.mm.objects.length };
     expect(() => encodeForkState({ ...sample, mm: { ...sample.mm, vmas: [vma] } })).toThrow(/mapping object/);
     // An unknown object kind on the wire is refused.
     const one = { ...sample, mm: { ...sample.mm, vmas: [], objects: [{ kind: 'sysv' as const, slot: -1, shmid: 7, size: 8192, writable: true, key: 0 }] } };

@@ -267,4 +267,22 @@ export class NodeHostFs implements HostFs {
     const [type, bsize, blocks, bfree, bavail, files, ffree] = native('fstatfs', () => this.n.fstatfs(fd));
     return { type, bsize, blocks, bfree, bavail, files, ffree };
   }
+
+  getxattr(dirfd: number, name: HostPath, attr: HostPath, size: number): Uint8Array | number {
+    const r = native('getxattr', () => this.n.getxattr(dirfd, name, attr, size));
+    return typeof r === 'number' ? r : new Uint8Array(r);
+  }
+
+  listxattr(dirfd: number, name: HostPath, size: number): Uint8Array | number {
+    const r = native('listxattr', () => this.n.listxattr(dirfd, name, size));
+    return typeof r === 'number' ? r : new Uint8Array(r);
+  }
+
+  setxattr(dirfd: number, name: HostPath, attr: HostPath, value: Uint8Array, mode: 'any' | 'create' | 'replace'): void {
+    native('setxattr', () => this.n.setxattr(dirfd, name, attr, Buffer.from(value), mode === 'create' ? 1 : mode === 'replace' ? 2 : 0));
+  }
+
+  removexattr(dirfd: number, name: HostPath, attr: HostPath): void {
+    native('removexattr', () => this.n.removexattr(dirfd, name, attr));
+  }
 }

@@ -64,6 +64,11 @@ export interface NativePosix {
   faccessat(dirfd: number, name: string, mode: number, flags: number): void;
   readdir(fd: number): [string[], number[], bigint[]];
   fstatfs(fd: number): [bigint, bigint, bigint, bigint, bigint, bigint, bigint];
+  getxattr(fd: number, name: string, attr: string, size: number): Buffer | number;
+  listxattr(fd: number, name: string, size: number): Buffer | number;
+  /** mode: 0 any, 1 create only, 2 replace only. */
+  setxattr(fd: number, name: string, attr: string, value: Buffer, mode: number): void;
+  removexattr(fd: number, name: string, attr: string): void;
   getcwd(): string;
   setNonBlock(fd: number, on: boolean): void;
   lseek(fd: number, offset: bigint, whence: number): bigint;

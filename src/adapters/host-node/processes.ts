@@ -1,13 +1,23 @@
 /**
  * HostProcesses on Node.js: a fork child is a node running elfuse's CLI
- * (the same build as this one) with ELFUSE_FORK_CHILD naming its end of a
- * socketpair, the control channel. Starting node costs far more than a
+ * (the same build as this one) with ELFUSE_FORK_CHILD naming its ends of
+ * two socketpairs: the takeover socket, read only while the process waits
+ * for a fork, and the control channel. Starting node costs far more than a
  * fork's state, so after its first fork the process elfuse was started as
- * keeps one such process started and waiting (a spare): the next fork hands it the descriptions
- * the child inherits (SCM_RIGHTS) and the process group, then the fork
- * state as the first framed message. Messages are framed with a 32-bit
- * little-endian length; the channel is wrapped in a net.Socket for
- * asynchronous reads. Process groups and sessions go to the native addon.
+ * keeps processes started and waiting (spares): the next fork hands one the
+ * descriptions the child inherits (SCM_RIGHTS) and the process group on the
+ * takeover socket, then the fork state as the first framed message on the
+ * channel. Messages are framed with a 32-bit little-endian length; the
+ * channel is wrapped in a net.Socket for asynchronous reads. Process groups
+ * and sessions go to the native addon.
+ *
+ * A child whose guest ended without leaving children of its own, and which
+ * is still in its parent's session, says so ('reusable') and, once the
+ * parent's guest reaped it, goes back to waiting for a takeover: it becomes
+ * a spare again (SpawnedProcess.reuse, awaitNextFork), as Linux may hand out
+ * a freed pid again. A shell's fork+exec loop then starts no node at all
+ * after its first forks, and the spares it uses are warm (their decoded
+ * instructions and V8's compiled code stay).
  *
  * Guest process records live in one directory per process tree: the first
  * elfuse process names the tree (its pid and start time) and passes the
@@ -20,7 +30,7 @@
  */
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import { lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmdirSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmdirSync, unlinkSync, writeFileSync } from 'node:fs';
 import * as net from 'node:net';
 import { constants as osConstants, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -34,6 +44,8 @@ import {
   type SpawnedProcess,
 } from '../../ports/processes.js';
 import { native, posix } from './posix.js';
+import { resetHostSignals } from './signals.js';
+import { startGuestCpuAccount } from './system.js';
 import { selfCommand } from './install-root.js';
 
 const osSignals = osConstants.signals as Readonly<Record<string, number>>;
@@ -84,6 +96,12 @@ function sweep(base: string): void {
     const dir = join(base, tree);
     try {
       for (const name of readdirSync(dir)) {
+        const box = /^(\d+)\.sig$/.exec(name);
+        if (box) {
+          // A mailbox (a socket) of a process that is gone.
+          if (hostStartTime(Number(box[1])) === null) unlinkSync(join(dir, name));
+          continue;
+        }
         const m = /^\.?(\d+)(\.tmp)?$/.exec(name);
         if (!m) continue;
         const file = join(dir, name);
@@ -99,6 +117,36 @@ function sweep(base: string): void {
       // in use, or someone else's: left alone
     }
   }
+}
+
+/** What this process withdraws from its tree at exit: its record, its mailbox. */
+const atExit: { record: { file: string; dir: string } | null; mailbox: string | null; hooked: boolean } = { record: null, mailbox: null, hooked: false };
+
+/** One 'exit' listener for the process's life, whichever guest (of a reused process) wrote last. */
+function withdrawAtExit(): void {
+  if (atExit.hooked) return;
+  atExit.hooked = true;
+  process.on('exit', () => {
+    for (const file of [atExit.record?.file, atExit.mailbox]) {
+      if (!file) continue;
+      try {
+        unlinkSync(file);
+      } catch {
+        // gone already
+      }
+    }
+    if (!atExit.record) return;
+    try {
+      rmdirSync(atExit.record.dir); // the last process of the tree takes the directory with it
+    } catch {
+      // others still there
+    }
+  });
+}
+
+/** Where the elfuse process `pid` of a tree takes messages from processes other than its parent and children. */
+function mailboxPath(dir: string, pid: number): string {
+  return join(dir, `${pid}.sig`);
 }
 
 class RecordDir {
@@ -140,21 +188,9 @@ class RecordDir {
         writeFileSync(tmp, bytes, { mode: 0o600 });
       }
       renameSync(tmp, file);
-      if (!this.written) {
-        this.written = true;
-        process.on('exit', () => {
-          try {
-            unlinkSync(file);
-          } catch {
-            // gone already
-          }
-          try {
-            rmdirSync(dir); // the last process of the tree takes the directory with it
-          } catch {
-            // others still there
-          }
-        });
-      }
+      this.written = true;
+      atExit.record = { file, dir };
+      withdrawAtExit();
     } catch {
       // records are best effort: a full or read-only tmpdir leaves other processes without them
     }
@@ -196,6 +232,17 @@ class RecordDir {
     return names.filter((n) => /^\d+$/.test(n)).map(Number).filter((pid) => this.read(pid) !== null).sort((a, b) => a - b);
   }
 }
+
+/** A connection to another process's mailbox; the fallbacks of messages sent before it was known to work. */
+interface Outbox {
+  readonly socket: net.Socket;
+  connected: boolean;
+  readonly fallbacks: (() => void)[];
+}
+const outboxes = new Map<number, Outbox>();
+
+/** This process's mailbox: who hears what other processes of the tree send it. */
+let mailbox: { readonly listeners: Set<(message: Uint8Array) => void> } | null = null;
 
 /** Messages on their way out, on every channel: an exiting process waits for them (flush). */
 const inFlight = new Set<Promise<void>>();
@@ -275,6 +322,13 @@ class SocketChannel implements ProcessChannel {
     this.closed = true;
     this.socket.destroy();
   }
+
+  /** The process this channel leads to begins another guest: the last one's listeners hear nothing more. */
+  reset(): void {
+    this.listeners.length = 0;
+    this.closeListeners.length = 0;
+    this.queued = [];
+  }
 }
 
 /**
@@ -291,22 +345,24 @@ const TAKEOVER_CHUNK = 250;
 /** The header's flags word: the last chunk; the child starts a new session (setsid) rather than joining `pgid`. */
 const TAKEOVER_LAST = 1;
 const TAKEOVER_SETSID = 2;
+/** The parent keeps spares: this process may come back to it once its guest ends (reusable). */
+const TAKEOVER_REUSE = 4;
 
-function sendTakeover(sock: number, fds: readonly number[], pgid: number, newSession: boolean): void {
+function sendTakeover(sock: number, fds: readonly number[], pgid: number, newSession: boolean, reuse: boolean): void {
   const n = posix();
   for (let i = 0; i === 0 || i < fds.length; i += TAKEOVER_CHUNK) {
     const chunk = fds.slice(i, i + TAKEOVER_CHUNK);
     const header = Buffer.alloc(TAKEOVER_HEADER);
     header.writeUInt32LE(TAKEOVER_MAGIC, 0);
     header.writeUInt32LE(chunk.length, 4);
-    header.writeUInt32LE((i + TAKEOVER_CHUNK >= fds.length ? TAKEOVER_LAST : 0) | (newSession ? TAKEOVER_SETSID : 0), 8);
+    header.writeUInt32LE((i + TAKEOVER_CHUNK >= fds.length ? TAKEOVER_LAST : 0) | (newSession ? TAKEOVER_SETSID : 0) | (reuse ? TAKEOVER_REUSE : 0), 8);
     header.writeInt32LE(pgid, 12);
     native('sendmsg', () => n.sendFds(sock, header, [...chunk]));
   }
 }
 
 /** Waits (blocking: this process has nothing else to do yet) for the takeover; null if the parent went first. */
-function receiveTakeover(sock: number): { fds: number[]; pgid: number; newSession: boolean } | null {
+function receiveTakeover(sock: number): { fds: number[]; pgid: number; newSession: boolean; reuse: boolean } | null {
   const n = posix();
   const fds: number[] = [];
   for (;;) {
@@ -320,18 +376,63 @@ function receiveTakeover(sock: number): { fds: number[]; pgid: number; newSessio
     }
     if (header.readUInt32LE(0) !== TAKEOVER_MAGIC) throw new Error('fork: the parent sent no takeover');
     const flags = header.readUInt32LE(8);
-    if (flags & TAKEOVER_LAST) return { fds, pgid: header.readInt32LE(12), newSession: (flags & TAKEOVER_SETSID) !== 0 };
+    if (flags & TAKEOVER_LAST) return { fds, pgid: header.readInt32LE(12), newSession: (flags & TAKEOVER_SETSID) !== 0, reuse: (flags & TAKEOVER_REUSE) !== 0 };
   }
 }
 
 /** An elfuse process started ahead of a fork, waiting in receiveTakeover. */
 interface Spare {
   readonly pid: number;
-  readonly sock: number;
+  /** This side of its takeover socket (-1 once closed). */
+  ctl: number;
   readonly channel: SocketChannel;
   readonly child: ChildProcess;
   exited: HostExit | null;
   readonly exitListeners: ((how: HostExit) => void)[];
+}
+
+function closeCtl(s: Spare): void {
+  if (s.ctl < 0) return;
+  posix().close(s.ctl);
+  s.ctl = -1;
+}
+
+/** How many idle processes a parent keeps at most (each is a whole node). */
+const MAX_SPARES = 2;
+
+/**
+ * A fork child's side (module state: the composition builds new adapters
+ * for each guest a reused process runs): its takeover socket and channel,
+ * the fds of the fork it runs, and what it must put back between guests.
+ */
+interface ChildLink {
+  readonly ctl: number;
+  readonly channel: SocketChannel;
+  inherited: number[];
+  reuse: boolean;
+  readonly umask: number;
+}
+let link: ChildLink | null | undefined;
+
+/**
+ * A waiting process leads a process group of its own, so what is meant for
+ * the guests' groups (a terminal's Ctrl-C or Ctrl-Z, kill of a job's group)
+ * does not reach it; the takeover then puts it where the fork asks.
+ */
+function idleGroup(): void {
+  try {
+    posix().setpgid(0, 0);
+  } catch {
+    // a session leader already, or the host refuses: it stays where it is
+  }
+}
+
+/** Joins the group, or starts the session, the takeover asks for. */
+function joinGroup(t: { pgid: number; newSession: boolean }): void {
+  // A group leader cannot start a session: the idle group is left for the parent's first.
+  if (t.newSession && posix().getpgid(0) === process.pid) native('setpgid', () => posix().setpgid(0, t.pgid));
+  if (t.newSession) native('setsid', () => posix().setsid());
+  else if (posix().getpgid(0) !== t.pgid) native('setpgid', () => posix().setpgid(0, t.pgid));
 }
 
 /**
@@ -342,10 +443,10 @@ function keepSpare(): boolean {
   return process.env.ELFUSE_FORK_SPARE !== '0';
 }
 
+/** A parent's idle processes, oldest first (module state, as the processes are this process's). */
+const spares: Spare[] = [];
+
 export class NodeHostProcesses implements HostProcesses {
-  private parent: ProcessChannel | null | undefined;
-  private inherited: number[] = [];
-  private spare: Spare | null = null;
   private spareSoon = false;
   private readonly records = new RecordDir();
 
@@ -353,26 +454,40 @@ export class NodeHostProcesses implements HostProcesses {
   private startSpare(): Spare {
     const n = posix();
     this.records.dir(); // names the tree, so the child joins it
-    const [mine, theirs] = native('socketpair', () => n.socketpair()) as [number, number];
+    const [ctl, ctlTheirs] = native('socketpair', () => n.socketpair()) as [number, number];
+    let chan: number;
+    let chanTheirs: number;
+    try {
+      [chan, chanTheirs] = native('socketpair', () => n.socketpair()) as [number, number];
+    } catch (e) {
+      n.close(ctl);
+      n.close(ctlTheirs);
+      throw e;
+    }
     const stdio: ('ignore' | number)[] = [0, 1, 2].map((fd) => (n.isOpen(fd) ? fd : 'ignore'));
-    stdio.push(theirs);
-    const env: NodeJS.ProcessEnv = { ...process.env, [FORK_CHILD_VAR]: '3' };
+    stdio.push(ctlTheirs, chanTheirs);
+    const env: NodeJS.ProcessEnv = { ...process.env, [FORK_CHILD_VAR]: '3,4' };
     delete env['ELFUSE_CLOSED_STDIO'];
     const self = selfCommand();
     let child: ChildProcess;
     try {
       child = spawn(self.file, self.args, { stdio, env });
     } finally {
-      n.close(theirs);
+      n.close(ctlTheirs);
+      n.close(chanTheirs);
     }
     if (child.pid === undefined) {
-      n.close(mine);
+      n.close(ctl);
+      n.close(chan);
       throw new Error('fork: the host could not start a process');
     }
-    const spare: Spare = { pid: child.pid, sock: mine, channel: new SocketChannel(mine), child, exited: null, exitListeners: [] };
+    const spare: Spare = { pid: child.pid, ctl, channel: new SocketChannel(chan), child, exited: null, exitListeners: [] };
     const ended = (how: HostExit): void => {
       if (spare.exited) return;
       spare.exited = how;
+      closeCtl(spare);
+      const i = spares.indexOf(spare);
+      if (i >= 0) spares.splice(i, 1);
       for (const l of spare.exitListeners) l(how);
     };
     child.on('exit', (code, signal) => ended(signal !== null ? { signal } : { code: code ?? 0 }));
@@ -382,28 +497,38 @@ export class NodeHostProcesses implements HostProcesses {
     return spare;
   }
 
+  /** Only a process elfuse was started as keeps spares: a fork child's would outlive it as orphans, which a guest subreaper of the tree would then meet. */
+  private keepsSpares(): boolean {
+    return keepSpare() && !this.isForkChild();
+  }
+
+  private isForkChild(): boolean {
+    return link !== undefined ? link !== null : process.env[FORK_CHILD_VAR] !== undefined;
+  }
+
   spawnForkChild(fds: readonly number[]): SpawnedProcess {
     return this.reserveForkChild().start(fds, { kind: 'inherit' });
   }
 
   reserveForkChild(): ReservedProcess {
-    let s = this.spare;
-    this.spare = null;
-    // A spare is no use once it died, or if this process left its session since (it could not join our group).
-    if (s && (s.exited !== null || !this.sameSession(s.pid))) {
-      s.channel.close();
-      if (s.exited === null) this.tryKill(s.pid);
-      s = null;
+    let taken: Spare | null = null;
+    while (!taken && spares.length > 0) {
+      const s = spares.shift()!;
+      // A spare is no use once it died or was stopped, or if this process left its session since
+      // (it could not join our group).
+      if (s.exited === null && this.sameSession(s.pid) && !this.stopped(s.pid)) taken = s;
+      else this.retire(s);
     }
-    const taken = s ?? this.startSpare();
+    taken ??= this.startSpare();
+    const reuse = this.keepsSpares();
     return {
       pid: taken.pid,
       start: (fds, group) => {
         const pgid = group.kind === 'pgid' ? group.pgid : native('getpgid', () => posix().getpgid(0));
-        sendTakeover(taken.sock, fds, pgid, group.kind === 'setsid');
-        this.prepareSpare();
+        sendTakeover(taken.ctl, fds, pgid, group.kind === 'setsid', reuse);
         taken.child.ref();
         taken.channel.setKeepAlive(true);
+        this.prepareSpare();
         return {
           pid: taken.pid,
           channel: taken.channel,
@@ -411,32 +536,61 @@ export class NodeHostProcesses implements HostProcesses {
             if (taken.exited) listener(taken.exited);
             else taken.exitListeners.push(listener);
           },
+          reuse: () => this.takeBack(taken),
         };
       },
     };
   }
 
+  /** A child whose guest was reaped waits for the next fork (SpawnedProcess.reuse), or is told to go. */
+  private takeBack(s: Spare): void {
+    s.exitListeners.length = 0;
+    s.channel.reset();
+    if (s.exited !== null) return;
+    s.child.unref();
+    s.channel.setKeepAlive(false);
+    if (this.keepsSpares() && spares.length < MAX_SPARES && this.sameSession(s.pid)) spares.push(s);
+    else this.retire(s);
+  }
+
+  /** Lets a spare go: it sees its takeover socket close, and ends without running anything. */
+  private retire(s: Spare): void {
+    s.channel.close();
+    closeCtl(s);
+    // A stopped one would not see it until continued.
+    if (s.exited === null && this.stopped(s.pid)) {
+      try {
+        posix().kill(s.pid, osSignals['SIGKILL']!);
+      } catch {
+        // gone already
+      }
+    }
+  }
+
   /**
-   * Starts the next spare once this turn of the event loop is over: the
-   * child just taken over goes on meanwhile, and the parent usually waits
-   * for it next, so the spare's start (a fork of this whole node) is no
-   * longer between the guest's fork and the child's first instruction.
-   * Only a process elfuse was started as keeps a spare: a fork child's
-   * spare would outlive it as an orphan, which a guest subreaper of the
-   * tree would then meet.
+   * Starts the next spare, when there is none, once this turn of the event
+   * loop is over: the child just taken over goes on meanwhile, and the
+   * parent usually waits for it next, so the spare's start (a fork of this
+   * whole node) is no longer between the guest's fork and the child's first
+   * instruction.
    */
   private prepareSpare(): void {
-    if (!keepSpare() || this.parent || this.spareSoon) return;
+    if (!this.keepsSpares() || this.spareSoon || spares.length > 0) return;
     this.spareSoon = true;
     setImmediate(() => {
       this.spareSoon = false;
-      if (this.spare) return;
+      if (spares.length > 0) return;
       try {
-        this.spare = this.startSpare();
+        spares.push(this.startSpare());
       } catch {
         // No spare this time: the next fork starts its own process.
       }
     });
+  }
+
+  private stopped(pid: number): boolean {
+    const state = this.hostView(pid)?.state;
+    return state === 'T' || state === 't';
   }
 
   private sameSession(pid: number): boolean {
@@ -447,36 +601,139 @@ export class NodeHostProcesses implements HostProcesses {
     }
   }
 
-  private tryKill(pid: number): void {
-    try {
-      posix().kill(pid, osSignals['SIGKILL']!);
-    } catch {
-      // gone already
-    }
-  }
-
   parentChannel(): ProcessChannel | null {
-    if (this.parent !== undefined) return this.parent;
+    if (link !== undefined) return link?.channel ?? null;
     const value = process.env[FORK_CHILD_VAR];
     delete process.env[FORK_CHILD_VAR];
-    const fd = Number(value ?? '');
-    if (value === undefined || !Number.isInteger(fd) || fd < 0) return (this.parent = null);
-    const takeover = receiveTakeover(fd);
+    const [ctl, chan] = (value ?? '').split(',').map(Number);
+    if (value === undefined || !Number.isInteger(ctl) || !Number.isInteger(chan) || ctl! < 0 || chan! < 0) {
+      link = null;
+      return null;
+    }
+    idleGroup();
+    const takeover = receiveTakeover(ctl!);
     // The parent ended without a fork for this process: nothing to do.
     if (takeover === null) process.exit(0);
-    this.inherited = takeover.fds;
+    const umask = process.umask(0);
+    process.umask(umask);
     // The child is in its parent's process group, as fork leaves it, or where its vfork child
     // part put itself before its exec (setpgid, setsid).
-    if (takeover.newSession) native('setsid', () => posix().setsid());
-    else if (posix().getpgid(0) !== takeover.pgid) native('setpgid', () => posix().setpgid(0, takeover.pgid));
-    this.parent = new SocketChannel(fd);
-    return this.parent;
+    joinGroup(takeover);
+    link = { ctl: ctl!, channel: new SocketChannel(chan!), inherited: takeover.fds, reuse: takeover.reuse, umask };
+    return link.channel;
   }
 
   inheritedFd(slot: number): number {
-    const fd = this.inherited[slot];
+    const fd = link?.inherited[slot];
     if (fd === undefined) throw new Error(`fork: no inherited fd for slot ${slot}`);
     return fd;
+  }
+
+  reusable(): boolean {
+    if (!link?.reuse) return false;
+    try {
+      return posix().getsid(0) === posix().getsid(posix().getppid());
+    } catch {
+      return false;
+    }
+  }
+
+  awaitNextFork(): boolean {
+    if (!link) return false;
+    // What a guest may have changed in this host process goes back to how the process began.
+    process.umask(link.umask);
+    try {
+      posix().processCtl(0, 0); // PR_SET_PDEATHSIG
+      posix().processCtl(1, 0); // PR_SET_CHILD_SUBREAPER
+    } catch {
+      // not on this host
+    }
+    resetHostSignals();
+    link.channel.reset();
+    idleGroup();
+    const takeover = receiveTakeover(link.ctl);
+    if (takeover === null) return false;
+    joinGroup(takeover);
+    link.inherited = takeover.fds;
+    link.reuse = takeover.reuse;
+    startGuestCpuAccount();
+    return true;
+  }
+
+  sendToProcess(pid: number, message: Uint8Array, fallback: () => void): boolean {
+    const dir = this.records.dir();
+    if (!dir || pid === process.pid) return false;
+    const path = mailboxPath(dir, pid);
+    let box = outboxes.get(pid);
+    if (!box) {
+      if (!existsSync(path)) return false;
+      const socket = net.connect(path);
+      const b: Outbox = { socket, connected: false, fallbacks: [] };
+      socket.on('connect', () => {
+        b.connected = true;
+        b.fallbacks.length = 0;
+      });
+      const gone = (): void => {
+        if (outboxes.get(pid) === b) outboxes.delete(pid);
+        // Never reached: a dead mailbox (a process killed without withdrawing it).
+        for (const f of b.fallbacks.splice(0)) f();
+      };
+      socket.on('error', gone);
+      socket.on('close', gone);
+      socket.unref();
+      outboxes.set(pid, b);
+      box = b;
+    }
+    if (!box.connected) box.fallbacks.push(fallback);
+    const head = Buffer.alloc(4);
+    head.writeUInt32LE(message.length, 0);
+    const sent = new Promise<void>((resolve) => box.socket.write(Buffer.concat([head, message]), () => resolve()));
+    inFlight.add(sent);
+    void sent.then(() => inFlight.delete(sent));
+    return true;
+  }
+
+  onProcessMessage(listener: (message: Uint8Array) => void): () => void {
+    if (!mailbox) {
+      const dir = this.records.dir();
+      if (!dir) return () => undefined;
+      const path = mailboxPath(dir, process.pid);
+      try {
+        unlinkSync(path); // a dead process's, whose pid this one has now
+      } catch {
+        // none
+      }
+      const listeners = new Set<(message: Uint8Array) => void>();
+      const server = net.createServer((conn) => {
+        conn.unref();
+        let pending: Buffer = Buffer.alloc(0);
+        conn.on('data', (chunk: Buffer) => {
+          pending = pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);
+          while (pending.length >= 4 && pending.length >= 4 + pending.readUInt32LE(0)) {
+            const len = pending.readUInt32LE(0);
+            const msg = new Uint8Array(pending.subarray(4, 4 + len));
+            pending = pending.subarray(4 + len);
+            for (const l of [...listeners]) l(msg);
+          }
+        });
+        conn.on('error', () => undefined);
+      });
+      server.on('error', () => undefined);
+      try {
+        server.listen(path);
+      } catch {
+        return () => undefined;
+      }
+      server.unref();
+      atExit.mailbox = path;
+      withdrawAtExit();
+      mailbox = { listeners };
+    }
+    const box = mailbox;
+    box.listeners.add(listener);
+    return () => {
+      box.listeners.delete(listener);
+    };
   }
 
   kill(pid: number, signal: string | 0): void {

@@ -10,6 +10,7 @@ import { native, posix } from './posix.js';
 
 interface NativeShm {
   ramReserve(size: number): ArrayBuffer;
+  ramDiscard(ram: ArrayBuffer): void;
   mapFd(ram: ArrayBuffer, offset: number, size: number, fd: number, fileOffset: number, shared: boolean): void;
   shmAttach(ram: ArrayBuffer, offset: number, size: number, shmid: number, readonly: boolean): void;
   unmapAt(ram: ArrayBuffer, offset: number, size: number, sysv: boolean): void;
@@ -28,6 +29,9 @@ const addon = (): NativeShm => posix() as unknown as NativeShm;
 export class NodeHostRam implements InterpHostRam {
   reserve(size: number): ArrayBuffer {
     return native('mmap', () => addon().ramReserve(size));
+  }
+  discard(ram: ArrayBuffer): void {
+    native('madvise', () => addon().ramDiscard(ram));
   }
   map(ram: ArrayBuffer, offset: number, size: number, obj: HostSharedRef): void {
     if (obj.kind === 'fd') native('mmap', () => addon().mapFd(ram, offset, size, obj.fd, obj.offset, obj.shared));

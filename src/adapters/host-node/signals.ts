@@ -18,6 +18,15 @@ const UNCATCHABLE = new Set(['SIGSEGV', 'SIGBUS', 'SIGILL', 'SIGFPE', 'SIGKILL',
 const IGNORED_BY_NODE = new Set(['SIGPIPE', 'SIGXFSZ']);
 const ignore = (): void => undefined;
 
+/** Signals setIgnored made the host ignore (module state: they are the host process's). */
+const ignoredByGuest = new Set<number>();
+
+/** Between two guests of one process (a reused fork child): the signals the last one had ignored take their default again. */
+export function resetHostSignals(): void {
+  for (const number of ignoredByGuest) posix().setIgnored(number, false);
+  ignoredByGuest.clear();
+}
+
 function hostSignal(name: string): NodeJS.Signals | null {
   if (UNCATCHABLE.has(name) || !Object.hasOwn(constants.signals, name)) return null;
   return name as NodeJS.Signals;
@@ -44,6 +53,8 @@ export class NodeHostSignals implements HostSignals {
     const number = Object.hasOwn(constants.signals, name) ? constants.signals[name as NodeJS.Signals] : undefined;
     if (number === undefined || UNCATCHABLE.has(name) || process.listenerCount(name) > 0) return;
     posix().setIgnored(number, ignored);
+    if (ignored) ignoredByGuest.add(number);
+    else ignoredByGuest.delete(number);
   }
 
   dieBy(name: string): never {

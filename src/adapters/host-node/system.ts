@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 
 import { randomFillSync } from 'node:crypto';
 import * as os from 'node:os';
-import type { HostClock, HostProcess, HostRandom } from '../../ports/host.js';
+import type { HostCapabilities, HostClock, HostProcess, HostRandom } from '../../ports/host.js';
 import { native, posix } from './posix.js';
 
 /** The longest delay setTimeout accepts (a signed 32-bit count of milliseconds, about 24.8 days). */
@@ -17,6 +17,20 @@ const MAX_TIMEOUT_MS = 2_147_483_647n;
  * nanosecond steps (Date.now() has only milliseconds) at the cost of not
  * following later wall-clock adjustments.
  */
+/** CPU time this process spent before its current guest (earlier guests of a reused fork child). */
+let cpuBase = { user: 0, system: 0 };
+
+/** The CPU time of the current guest's process, microseconds: the whole process's, less its earlier guests'. */
+export function guestCpuUsage(): { user: number; system: number } {
+  const { user, system } = process.cpuUsage();
+  return { user: user - cpuBase.user, system: system - cpuBase.system };
+}
+
+/** A reused fork child begins another guest: its CPU clock starts again from zero. */
+export function startGuestCpuAccount(): void {
+  cpuBase = process.cpuUsage();
+}
+
 export class NodeHostClock implements HostClock {
   private readonly realtimeBase = BigInt(Date.now()) * 1_000_000n - process.hrtime.bigint();
 
@@ -29,7 +43,7 @@ export class NodeHostClock implements HostClock {
   }
 
   processCpuNs(): bigint {
-    const { user, system } = process.cpuUsage();
+    const { user, system } = guestCpuUsage();
     return BigInt(user + system) * 1000n;
   }
 
@@ -79,6 +93,23 @@ export class NodeHostProcess implements HostProcess {
       }
     }
     return process.getgroups?.() ?? [];
+  }
+
+  /** Linux shows them in /proc/self/status; elsewhere the domain decides from the euid. */
+  capabilities(): HostCapabilities | null {
+    if (process.platform !== 'linux') return null;
+    try {
+      const status = readFileSync('/proc/self/status', 'utf8');
+      const set = (name: string): bigint | null => {
+        const hex = new RegExp(`^${name}:\\s*([0-9a-f]+)$`, 'm').exec(status)?.[1];
+        return hex === undefined ? null : BigInt(`0x${hex}`);
+      };
+      const [inheritable, permitted, effective, bounding, ambient] = ['CapInh', 'CapPrm', 'CapEff', 'CapBnd', 'CapAmb'].map(set);
+      if (inheritable == null || permitted == null || effective == null || bounding == null) return null;
+      return { inheritable, permitted, effective, bounding, ambient: ambient ?? 0n };
+    } catch {
+      return null;
+    }
   }
 
   hostname(): string {

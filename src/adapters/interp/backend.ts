@@ -45,6 +45,7 @@ export class InterpBackend implements Backend {
   destroy(): void {
     if (this.destroyed) return;
     this.destroyed = true;
+    this.memory.destroy();
     live = false;
   }
 }

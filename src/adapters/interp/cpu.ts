@@ -82,6 +82,16 @@ export interface IdRegs {
 }
 
 /** The closure of an SP-based access, with the alignment check in front. */
+/**
+ * Decoded closures by instruction word, for every CPU of this process: a
+ * closure depends on the word alone (the CPU and the PC are its arguments
+ * and state), so a word decoded once, by any vCPU, a machine booted earlier
+ * or an earlier guest of a reused process, is never decoded again. While
+ * CPACR_EL1 traps FP/SIMD, FP/SIMD words decode to the trap: the second map.
+ */
+const EXEC_BY_WORD = new Map<number, Decoded>();
+const EXEC_BY_WORD_FP_TRAPPED = new Map<number, Decoded>();
+
 function spChecked(fn: Exec): Exec {
   return (cpu) => {
     if (cpu.spCheck !== 0 && (cpu.x[2 * SP_SLOT]! & 15) !== 0) cpu.spAlignmentFault();
@@ -169,7 +179,8 @@ export class Cpu {
   private readonly xBase = new Int32Array(2 * TLB_ENTRIES);
 
   // ---- decode caches --------------------------------------------------------
-  private readonly execByWord = new Map<number, Decoded>();
+  /** The decoded closures by instruction word, shared by every CPU of the process (see EXEC_BY_WORD). */
+  private execByWord = EXEC_BY_WORD;
   /** Decoded blocks by physical page, then by instruction offset (only pages that ran code). */
   private readonly codePages = new Map<number, (Block | undefined)[]>();
   /**
@@ -422,7 +433,7 @@ export class Cpu {
     const trapped = !(fpen === 3 || (fpen === 1 && this.el === 1));
     if (trapped !== this.fpTrapped) {
       this.fpTrapped = trapped;
-      this.execByWord.clear();
+      this.execByWord = trapped ? EXEC_BY_WORD_FP_TRAPPED : EXEC_BY_WORD;
       this.icacheFlush();
     }
   }

@@ -23,6 +23,8 @@ export interface InterpHostRam {
   map(ram: ArrayBuffer, offset: number, size: number, obj: HostSharedRef): void;
   /** Put fresh zeroed private memory back at [offset, offset+size) (detaching a SysV segment first). */
   unmap(ram: ArrayBuffer, offset: number, size: number, sysv: boolean): void;
+  /** The VM is gone: release the memory touched in `ram` now (it reads as zeros afterwards). */
+  discard(ram: ArrayBuffer): void;
 }
 
 export interface PhysRegion {
@@ -64,6 +66,14 @@ export class InterpMemory implements MemoryPort {
     const region: PhysRegion = { ipa, size, flags, bytes: new Uint8Array(this.hostRam ? this.hostRam.reserve(size) : new ArrayBuffer(size)) };
     this.regions.push(region);
     if (ipa === 0) this.ram = region;
+  }
+
+  /** hv_vm_destroy: every region goes, and host RAM gives its touched pages back at once. */
+  destroy(): void {
+    for (const r of [...this.regions]) {
+      this.unmap(r.ipa, r.size);
+      this.hostRam?.discard(r.bytes.buffer as ArrayBuffer);
+    }
   }
 
   unmap(ipa: number, size: number): void {

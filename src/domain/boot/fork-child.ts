@@ -174,8 +174,10 @@ export async function startForkedGuest(backend: Backend, host: HostPorts, opts: 
   const channel = host.processes.parentChannel();
   if (!channel) throw new Error('fork: this process was not started as a fork child');
   const inbox = new Inbox(channel);
-  const msg = decodeMessage(await inbox.next());
-  if (msg.kind !== 'state') throw new Error(`fork: expected the fork state, got ${msg.kind}`);
+  // In a reused process, what the parent said to the guest before this one (a signal
+  // sent as it ended) may still come first: the fork state begins this guest.
+  let msg = decodeMessage(await inbox.next());
+  while (msg.kind !== 'state') msg = decodeMessage(await inbox.next());
   const state = decodeForkState(msg.bytes);
 
   const m = bootMachine(backend, { commitLimit: Number(host.process.memory().totalBytes), ...(host.shm ? { shm: host.shm, fs: host.fs } : {}) });
@@ -185,7 +187,17 @@ export async function startForkedGuest(backend: Backend, host: HostPorts, opts: 
   let sysvAttached = false;
   as.restoreFork(
     {
-      vmas: state.mm.vmas.map((v) => ({ start: v.start, end: v.end, prot: v.prot, flags: v.flags, name: v.name, wantExec: v.wantExec, offset: v.offset, noWrite: v.noWrite })),
+      vmas: state.mm.vmas.map((v) => ({
+        start: v.start,
+        end: v.end,
+        prot: v.prot,
+        flags: v.flags,
+        name: v.name,
+        wantExec: v.wantExec,
+        offset: v.offset,
+        noWrite: v.noWrite,
+        ...(v.named ? { anonName: v.anonName } : {}),
+      })),
       pages: state.mm.pages,
       brkStart: state.mm.brkStart,
       brkCur: state.mm.brkCur,
@@ -220,10 +232,14 @@ export async function startForkedGuest(backend: Backend, host: HostPorts, opts: 
   const p = state.process;
   const cred = new Cred();
   Object.assign(cred, { uid: p.uid, euid: p.euid, suid: p.suid, gid: p.gid, egid: p.egid, sgid: p.sgid, fsuid: p.fsuid, fsgid: p.fsgid, groups: [...p.groups] });
+  const [inheritable = 0n, permitted = 0n, effective = 0n, bounding = 0n, ambient = 0n] = p.caps;
+  cred.caps = { inheritable, permitted, effective, bounding, ambient };
   const tg = new ThreadGroup(host.process.pid, cred);
   p.sigactions.forEach((a, i) => Object.assign(tg.sigactions[i]!, a));
   p.rlimits.forEach((l, i) => Object.assign(tg.rlimits[i]!, l));
   tg.nice = p.nice;
+  tg.oomScoreAdj = p.oomScoreAdj;
+  tg.oomScoreAdjMin = p.oomScoreAdjMin;
   tg.dumpable = p.dumpable;
   tg.noNewPrivs = p.noNewPrivs;
   tg.keepCaps = p.keepCaps;
@@ -237,6 +253,8 @@ export async function startForkedGuest(backend: Backend, host: HostPorts, opts: 
   } catch {
     // the directory went away meanwhile: the child starts at "/", as getcwd would then have to say
   }
+  // The umask is the host process's own: this process may have been started before the parent changed it.
+  host.process.umask(state.fs.umask);
   const image = procImage(state, m);
   const task = new Task({
     host,

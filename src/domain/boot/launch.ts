@@ -15,7 +15,7 @@ import { runGuest, type GuestStatus, type RunHooks } from '../kernel/run-loop.js
 import type { DebugTarget } from '../debug/session.js';
 import { Task } from '../kernel/task.js';
 import { FsContext } from '../kernel/fs-context.js';
-import { syncJobControlSignals, watchHostSignals } from '../kernel/signal-deliver.js';
+import { syncJobControlSignals, watchHostSignals, watchPeerSignals } from '../kernel/signal-deliver.js';
 import { watchTerminalResize } from '../kernel/tty.js';
 import type { AddressSpace } from '../memory/address-space.js';
 import type { PhysMem } from '../memory/phys.js';
@@ -165,6 +165,7 @@ export async function runTask(task: Task, machine: Machine, opts: { log: (line: 
   const host = task.host;
   const unwatchResize = watchTerminalResize(task);
   const unwatchSignals = watchHostSignals(task);
+  const unwatchPeers = watchPeerSignals(task);
   syncJobControlSignals(task);
   let status: GuestStatus | undefined;
   try {
@@ -176,6 +177,7 @@ export async function runTask(task: Task, machine: Machine, opts: { log: (line: 
   } finally {
     unwatchResize();
     unwatchSignals();
+    unwatchPeers();
     // A shell restores its terminal after a job killed by a signal; it sees elfuse exit normally
     // (128+N, or an internal error), so a guest's raw mode would outlive it: restore here.
     if (status?.kind !== 'exited') host.terminal.restoreModes();

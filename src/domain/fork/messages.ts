@@ -8,7 +8,8 @@
  * sigqueue value), which a bare host signal could not carry; a parent asks
  * a child that has not exec'd to change its own process group (the host
  * refuses the parent: to it, every elfuse process has exec'd), and the
- * child answers with the errno.
+ * child answers with the errno; a child whose host process may serve
+ * another fork says so before its exit report.
  *
  * Encoding: one type byte, then the fields as little-endian integers.
  */
@@ -43,9 +44,15 @@ export type ChannelMessage =
   /** setpgid(child, pgid) from the parent, done by the child as setpgid(0, pgid). */
   | { readonly kind: 'setpgid'; readonly pgid: number }
   /** Its answer: 0 or a Linux errno. */
-  | { readonly kind: 'setpgid-done'; readonly errno: number };
+  | { readonly kind: 'setpgid-done'; readonly errno: number }
+  /**
+   * Sent just before the exit report: once its guest is reaped, this host
+   * process can run another fork child of the same parent (see
+   * SpawnedProcess.reuse).
+   */
+  | { readonly kind: 'reusable' };
 
-const KINDS = ['state', 'exited', 'killed', 'stopped', 'continued', 'released', 'signal', 'attached', 'setpgid', 'setpgid-done'] as const;
+const KINDS = ['state', 'exited', 'killed', 'stopped', 'continued', 'released', 'signal', 'attached', 'setpgid', 'setpgid-done', 'reusable'] as const;
 
 export class ChannelMessageError extends Error {}
 
@@ -80,6 +87,7 @@ export function encodeMessage(m: ChannelMessage): Uint8Array {
     case 'continued':
     case 'released':
     case 'attached':
+    case 'reusable':
       return new Uint8Array([type]);
     case 'signal': {
       const v = new DataView(new ArrayBuffer(1 + 16 + 8));
@@ -122,6 +130,7 @@ export function decodeMessage(bytes: Uint8Array): ChannelMessage {
     case 'continued':
     case 'released':
     case 'attached':
+    case 'reusable':
       need(1);
       return { kind };
     case 'signal':

@@ -28,7 +28,7 @@
  */
 
 export const FORK_STATE_MAGIC = 'ELFUSEFK';
-export const FORK_STATE_VERSION = 4;
+export const FORK_STATE_VERSION = 5;
 
 export class ForkStateError extends Error {}
 
@@ -77,8 +77,13 @@ export interface ForkProcess {
   readonly fsuid: number;
   readonly fsgid: number;
   readonly groups: readonly number[];
+  /** Inheritable, permitted, effective, bounding, ambient. */
+  readonly caps: readonly bigint[];
   readonly comm: string;
   readonly nice: number;
+  /** /proc/self/oom_score_adj and the floor an unprivileged write may not go below. */
+  readonly oomScoreAdj: number;
+  readonly oomScoreAdjMin: number;
   readonly dumpable: number;
   readonly noNewPrivs: boolean;
   readonly keepCaps: boolean;
@@ -107,6 +112,9 @@ export interface ForkVma {
   readonly wantExec: boolean;
   readonly offset: number;
   readonly noWrite: boolean;
+  /** PR_SET_VMA_ANON_NAME's name, when `named`. */
+  readonly named: boolean;
+  readonly anonName: string;
   /** The object the pages come from: an index into `ForkMm.objects` (-1: private anonymous memory). */
   readonly object: number;
 }
@@ -448,8 +456,11 @@ function codec(c: Codec, s: ForkState | undefined): ForkState {
     fsuid: c.u32(p?.fsuid ?? 0),
     fsgid: c.u32(p?.fsgid ?? 0),
     groups: c.list(p?.groups ?? [], (g) => c.u32(g ?? 0)),
+    caps: c.list(p?.caps ?? [], (v) => c.u64(v ?? 0n)),
     comm: c.str(p?.comm ?? ''),
     nice: c.i32(p?.nice ?? 0),
+    oomScoreAdj: c.i32(p?.oomScoreAdj ?? 0),
+    oomScoreAdjMin: c.i32(p?.oomScoreAdjMin ?? 0),
     dumpable: c.u32(p?.dumpable ?? 0),
     noNewPrivs: c.bool(p?.noNewPrivs ?? false),
     keepCaps: c.bool(p?.keepCaps ?? false),
@@ -471,6 +482,8 @@ function codec(c: Codec, s: ForkState | undefined): ForkState {
       wantExec: c.bool(v?.wantExec ?? false),
       offset: c.f64(v?.offset ?? 0),
       noWrite: c.bool(v?.noWrite ?? false),
+      named: c.bool(v?.named ?? false),
+      anonName: c.str(v?.anonName ?? ''),
       object: c.i32(v?.object ?? -1),
     })),
     objects: c.list(m?.objects ?? [], (o) => ({

@@ -16,6 +16,7 @@
  * ENOEXEC, as on Linux.
  */
 
+import { capsAtExec } from './capability.js';
 import type { HostPath } from '../../ports/host.js';
 import { enterEl0 } from '../boot/machine.js';
 import { endOtherThreads } from './thread.js';
@@ -191,6 +192,9 @@ function doExecve(task: Task, dirfd: number, path: HostPath, argvPtr: number, en
   task.restartBlock = null;
   task.clearChildTid = 0n;
   task.robustList = { head: 0n, len: 0n };
+  // cap_bprm_creds_from_file; PR_SET_KEEPCAPS does not survive an exec.
+  capsAtExec(task.cred);
+  task.tg.keepCaps = false;
   const base = execfn.slice(execfn.lastIndexOf('/') + 1);
   task.setComm(pathBytes(base));
   if (task.vfork) {

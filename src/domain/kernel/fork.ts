@@ -155,6 +155,8 @@ function captureMm(task: Task, fds: number[]): ForkState['mm'] {
     wantExec: v.wantExec,
     offset: v.offset,
     noWrite: v.noWrite ?? false,
+    named: v.anonName !== undefined,
+    anonName: v.anonName ?? '',
     object: objectOf(v.obj),
   }));
   const image = task.mm.image;
@@ -230,8 +232,11 @@ export function captureProcess(task: Task, exitSignal: number, endStatus = -1): 
     fsuid: c.fsuid,
     fsgid: c.fsgid,
     groups: [...c.groups],
+    caps: [c.caps.inheritable, c.caps.permitted, c.caps.effective, c.caps.bounding, c.caps.ambient],
     comm: task.comm,
     nice: tg.nice,
+    oomScoreAdj: tg.oomScoreAdj,
+    oomScoreAdjMin: tg.oomScoreAdjMin,
     dumpable: tg.dumpable,
     noNewPrivs: tg.noNewPrivs,
     keepCaps: tg.keepCaps,
@@ -346,6 +351,9 @@ export async function adoptChild(task: Task, req: CloneRequest, spawned: Spawned
   }
   const child = new ChildProcess(pid, req.exitSignal, pgid, spawned.channel);
   child.comm = task.comm;
+  child.reuse = () => spawned.reuse();
+  const [, permitted = 0n, effective = 0n] = state.process.caps;
+  child.caps = [effective, permitted, state.process.caps[0] ?? 0n];
   task.tg.children.byPid.set(pid, child);
   task.tg.children.reapedPids.delete(pid);
   let released: (() => void) | null = null;

@@ -1,7 +1,7 @@
 /**
  * Inode and namespace operations beyond open and stat (fs/namei.c,
  * fs/open.c, fs/utimes.c, fs/statfs.c, fs/sync.c): mknodat, symlinkat,
- * linkat, fchmodat/fchmod, fchownat/fchown, utimensat, truncate/ftruncate,
+ * linkat, fchmodat/fchmodat2/fchmod, fchownat/fchown, utimensat, truncate/ftruncate,
  * fallocate, fsync/fdatasync/sync/syncfs and statfs/fstatfs. Each checks its
  * arguments as Linux does, then asks the host.
  */
@@ -30,6 +30,7 @@ import {
   S_IFCHR,
   S_IFDIR,
   S_IFIFO,
+  S_IFLNK,
   S_IFMT,
   S_IFREG,
   S_IFSOCK,
@@ -136,11 +137,26 @@ function realFile(task: Task, fd: number): OpenFile {
   return file;
 }
 
-/** fchmodat(2): the syscall has no flags argument, so a final symlink is followed (by elfuse's walk). */
-function sysFchmodat(task: Task, a: SyscallArgs): number {
-  const mode = a.uint(2) & 0o7777;
-  return withHostTarget(task, a.fd(0), readPath(task, a.ptr(1)), { follow: true }, Errno.EPERM, (t) => {
+/**
+ * fchmodat(2) and fchmodat2(2) (do_fchmodat): fchmodat has no flags
+ * argument, so a final symlink is followed (by elfuse's walk). A symlink's
+ * own mode cannot change (notify_change: EOPNOTSUPP, before the owner check).
+ */
+function chmodAt(task: Task, dirfd: number, pathPtr: number, mode: number, flags: number): number {
+  if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH)) return -Errno.EINVAL;
+  mode &= 0o7777;
+  const name = readPath(task, pathPtr, (flags & AT_EMPTY_PATH) !== 0);
+  if (name === '') {
+    const e = emptyPathTarget(task, dirfd);
+    if (e.file?.synth) return -Errno.EPERM;
+    // An O_PATH descriptor of a symlink names the link itself.
+    if (e.file && (task.host.fs.fstat(e.dirFd).mode & S_IFMT) === S_IFLNK) return -Errno.EOPNOTSUPP;
+    task.host.fs.chmodat(e.dirFd, e.name, mode, true);
+    return 0;
+  }
+  return withHostTarget(task, dirfd, name, { follow: (flags & AT_SYMLINK_NOFOLLOW) === 0 }, Errno.EPERM, (t) => {
     if (t.st === null) return -Errno.ENOENT;
+    if ((t.st.mode & S_IFMT) === S_IFLNK) return -Errno.EOPNOTSUPP;
     task.host.fs.chmodat(t.dirFd, t.name, mode, true);
     return 0;
   });
@@ -453,7 +469,8 @@ export const fsMetaSyscalls: Readonly<Record<string, SyscallImpl>> = {
     args: ['dirfd', 'str', 'dirfd', 'str', 'hex'],
     note: 'AT_EMPTY_PATH cannot give an O_TMPFILE file a name (ENOENT)',
   },
-  fchmodat: { handler: sysFchmodat, support: 'full', args: ['dirfd', 'str', 'mode'] },
+  fchmodat: { handler: (t, a) => chmodAt(t, a.fd(0), a.ptr(1), a.uint(2), 0), support: 'full', args: ['dirfd', 'str', 'mode'] },
+  fchmodat2: { handler: (t, a) => chmodAt(t, a.fd(0), a.ptr(1), a.uint(2), a.int(3)), support: 'full', args: ['dirfd', 'str', 'mode', 'hex'] },
   fchmod: { handler: sysFchmod, support: 'full', args: ['fd', 'mode'] },
   fchownat: { handler: sysFchownat, support: 'full', args: ['dirfd', 'str', 'int', 'int', 'hex'] },
   fchown: { handler: sysFchown, support: 'full', args: ['fd', 'int', 'int'] },

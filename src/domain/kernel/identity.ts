@@ -1,7 +1,7 @@
 /**
  * Credentials, resources and scheduling as one process sees them
  * (kernel/sys.c, kernel/groups.c, kernel/sched/core.c, kernel/sys.c prctl):
- * the setuid family with Linux's rules for privileged (euid 0) and
+ * the setuid family with Linux's rules for privileged (CAP_SETUID, CAP_SETGID) and
  * unprivileged callers, supplementary groups, getrusage, prctl,
  * CPU affinity and getcpu for the one vCPU, and nice values.
  *
@@ -11,6 +11,7 @@
  */
 
 import { threadOf } from './thread.js';
+import { CAP_LAST_CAP, CAP_SETGID, CAP_SETPCAP, CAP_SETUID, CAP_SYS_NICE, capable, fixSetfsuid, fixSetuid } from './capability.js';
 import { GuestTooLong } from '../memory/fault.js';
 import { Errno } from './errno.js';
 import { StructWriter, _NSIG, signalName } from './linux-abi.js';
@@ -23,7 +24,9 @@ const NO_ID = 0xffff_ffff;
 /** NGROUPS_MAX (include/uapi/linux/limits.h). */
 export const NGROUPS_MAX = 65536;
 
-const privileged = (task: Task): boolean => task.cred.euid === 0;
+/** CAP_SETUID or CAP_SETGID in the effective set: what lets the set*id calls choose any id. */
+const mayUid = (task: Task): boolean => capable(task, CAP_SETUID);
+const mayGid = (task: Task): boolean => capable(task, CAP_SETGID);
 
 function checkId(id: number): void {
   if (id === NO_ID) throw new SyscallError(Errno.EINVAL);
@@ -57,12 +60,16 @@ function credsChanged(task: Task, before: IdSet, after: IdSet): void {
   }
 }
 
-function storeUids(task: Task, ids: IdSet): void {
-  credsChanged(task, uids(task), ids);
+function storeUids(task: Task, ids: IdSet, fsOnly = false): void {
+  const old = uids(task);
+  credsChanged(task, old, ids);
   task.cred.uid = ids.r;
   task.cred.euid = ids.e;
   task.cred.suid = ids.s;
   task.cred.fsuid = ids.fs;
+  // cap_task_fix_setuid: setfsuid moves the filesystem capabilities, the others follow cap_emulate_setxuid.
+  if (fsOnly) fixSetfsuid(task.cred, old.fs);
+  else fixSetuid(task.cred, old, task.tg.keepCaps);
 }
 
 function storeGids(task: Task, ids: IdSet): void {
@@ -133,7 +140,7 @@ function sysGetgroups(task: Task, a: SyscallArgs): number {
 function sysSetgroups(task: Task, a: SyscallArgs): number {
   const size = a.int(0);
   if (size < 0 || size > NGROUPS_MAX) return -Errno.EINVAL;
-  if (!privileged(task)) return -Errno.EPERM;
+  if (!mayGid(task)) return -Errno.EPERM;
   const bytes = size === 0 ? new Uint8Array(0) : task.mem.read(a.ptr(1), size * 4);
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const groups: number[] = [];
@@ -183,14 +190,22 @@ export const PR_GET_NAME = 16;
 export const PR_GET_SECCOMP = 21;
 export const PR_SET_SECCOMP = 22;
 export const PR_CAPBSET_READ = 23;
+export const PR_CAPBSET_DROP = 24;
+export const PR_CAP_AMBIENT = 47;
+const PR_CAP_AMBIENT_IS_SET = 1n;
+const PR_CAP_AMBIENT_RAISE = 2n;
+const PR_CAP_AMBIENT_LOWER = 3n;
+const PR_CAP_AMBIENT_CLEAR_ALL = 4n;
 export const PR_GET_TIMERSLACK = 30;
 export const PR_SET_TIMERSLACK = 29;
 export const PR_SET_CHILD_SUBREAPER = 36;
 export const PR_GET_CHILD_SUBREAPER = 37;
 export const PR_SET_NO_NEW_PRIVS = 38;
 export const PR_GET_NO_NEW_PRIVS = 39;
-/** CAP_LAST_CAP as of Linux 5.9 (CAP_CHECKPOINT_RESTORE). */
-const CAP_LAST_CAP = 40;
+export const PR_SET_VMA = 0x53564d41;
+const PR_SET_VMA_ANON_NAME = 0;
+/** ANON_VMA_NAME_MAX_LEN, the NUL included. */
+const ANON_VMA_NAME_MAX_LEN = 80;
 /** TASK_COMM_LEN: comm with its NUL. */
 const TASK_COMM_LEN = 16;
 /** The default timer slack, 50 µs (init_task.timer_slack_ns). */
@@ -259,7 +274,15 @@ function sysPrctl(task: Task, a: SyscallArgs): number {
       // No seccomp filtering here: refuse rather than pretend a sandbox exists (as a kernel without CONFIG_SECCOMP does).
       return -Errno.EINVAL;
     case PR_CAPBSET_READ:
-      return arg2 <= BigInt(CAP_LAST_CAP) ? 1 : -Errno.EINVAL;
+      return arg2 <= BigInt(CAP_LAST_CAP) ? Number((task.cred.caps.bounding >> arg2) & 1n) : -Errno.EINVAL;
+    case PR_CAPBSET_DROP:
+      // cap_prctl_drop
+      if (!capable(task, CAP_SETPCAP)) return -Errno.EPERM;
+      if (arg2 > BigInt(CAP_LAST_CAP)) return -Errno.EINVAL;
+      task.cred.caps.bounding &= ~(1n << arg2);
+      return 0;
+    case PR_CAP_AMBIENT:
+      return capAmbient(task, a);
     case PR_GET_TIMERSLACK:
       return task.tg.timerSlackNs;
     case PR_SET_TIMERSLACK:
@@ -285,9 +308,57 @@ function sysPrctl(task: Task, a: SyscallArgs): number {
     case PR_GET_NO_NEW_PRIVS:
       if (arg2 !== 0n || !restZero(2)) return -Errno.EINVAL;
       return task.tg.noNewPrivs ? 1 : 0;
+    case PR_SET_VMA:
+      return setVmaAnonName(task, a);
     default:
+      task.trace(`elfuse: prctl: option ${option} is not implemented (EINVAL)`);
       return -Errno.EINVAL;
   }
+}
+
+/** PR_CAP_AMBIENT (cap_task_prctl): a capability joins the ambient set only if it is permitted and inheritable. */
+function capAmbient(task: Task, a: SyscallArgs): number {
+  const op = a.u64(1);
+  const cap = a.u64(2);
+  const caps = task.cred.caps;
+  if (op === PR_CAP_AMBIENT_CLEAR_ALL) {
+    if (cap !== 0n || a.u64(3) !== 0n || a.u64(4) !== 0n) return -Errno.EINVAL;
+    caps.ambient = 0n;
+    return 0;
+  }
+  if (cap > BigInt(CAP_LAST_CAP) || a.u64(3) !== 0n || a.u64(4) !== 0n) return -Errno.EINVAL;
+  const bit = 1n << cap;
+  if (op === PR_CAP_AMBIENT_IS_SET) return caps.ambient & bit ? 1 : 0;
+  if (op === PR_CAP_AMBIENT_LOWER) {
+    caps.ambient &= ~bit;
+    return 0;
+  }
+  if (op !== PR_CAP_AMBIENT_RAISE) return -Errno.EINVAL;
+  if (!(caps.permitted & bit) || !(caps.inheritable & bit)) return -Errno.EPERM;
+  caps.ambient |= bit;
+  return 0;
+}
+
+/**
+ * PR_SET_VMA with PR_SET_VMA_ANON_NAME (set_anon_vma_name): a name of up
+ * to 79 printable ASCII bytes other than \\ ` $ [ ], or NULL to clear it.
+ */
+function setVmaAnonName(task: Task, a: SyscallArgs): number {
+  if (a.u64(1) !== BigInt(PR_SET_VMA_ANON_NAME)) return -Errno.EINVAL;
+  let name: string | undefined;
+  if (a.ptr(4) !== 0) {
+    let bytes: Uint8Array;
+    try {
+      bytes = task.mem.readCString(a.ptr(4), ANON_VMA_NAME_MAX_LEN);
+    } catch (err) {
+      // strndup_user: longer than the limit is EINVAL.
+      if (err instanceof GuestTooLong) return -Errno.EINVAL;
+      throw err;
+    }
+    if (bytes.some((c) => c < 0x20 || c > 0x7e || c === 0x5c || c === 0x60 || c === 0x24 || c === 0x5b || c === 0x5d)) return -Errno.EINVAL;
+    name = String.fromCharCode(...bytes);
+  }
+  return task.as.setAnonName(a.u64(2), a.u64(3), name);
 }
 
 /** The guest is told of one CPU, CPU 0 (every thread's vCPU runs on the one JavaScript thread). */
@@ -351,7 +422,7 @@ function sysSetpriority(task: Task, a: SyscallArgs): number {
   prioTarget(task, a.int(0), a.int(1));
   const nice = Math.max(-20, Math.min(19, a.int(2)));
   const floor = 20 - Number(task.tg.rlimits[13]?.cur ?? 0n); // RLIMIT_NICE: lowest nice allowed is 20 - rlim_cur
-  if (nice < task.tg.nice && !privileged(task) && nice < floor) return -Errno.EACCES;
+  if (nice < task.tg.nice && !capable(task, CAP_SYS_NICE) && nice < floor) return -Errno.EACCES;
   task.tg.nice = nice;
   return 0;
 }
@@ -359,29 +430,29 @@ function sysSetpriority(task: Task, a: SyscallArgs): number {
 const ids = (args: SyscallImpl['args']) => ({ support: 'full' as const, args });
 
 export const identitySyscalls: Readonly<Record<string, SyscallImpl>> = {
-  setuid: { handler: (t, a) => (storeUids(t, setId(a.uint(0), uids(t), privileged(t))), 0), ...ids(['int']) },
-  setgid: { handler: (t, a) => (storeGids(t, setId(a.uint(0), gids(t), privileged(t))), 0), ...ids(['int']) },
-  setreuid: { handler: (t, a) => (storeUids(t, setReId(a.uint(0), a.uint(1), uids(t), privileged(t))), 0), ...ids(['int', 'int']) },
-  setregid: { handler: (t, a) => (storeGids(t, setReId(a.uint(0), a.uint(1), gids(t), privileged(t))), 0), ...ids(['int', 'int']) },
+  setuid: { handler: (t, a) => (storeUids(t, setId(a.uint(0), uids(t), mayUid(t))), 0), ...ids(['int']) },
+  setgid: { handler: (t, a) => (storeGids(t, setId(a.uint(0), gids(t), mayGid(t))), 0), ...ids(['int']) },
+  setreuid: { handler: (t, a) => (storeUids(t, setReId(a.uint(0), a.uint(1), uids(t), mayUid(t))), 0), ...ids(['int', 'int']) },
+  setregid: { handler: (t, a) => (storeGids(t, setReId(a.uint(0), a.uint(1), gids(t), mayGid(t))), 0), ...ids(['int', 'int']) },
   setresuid: {
-    handler: (t, a) => (storeUids(t, setResId(a.uint(0), a.uint(1), a.uint(2), uids(t), privileged(t))), 0),
+    handler: (t, a) => (storeUids(t, setResId(a.uint(0), a.uint(1), a.uint(2), uids(t), mayUid(t))), 0),
     ...ids(['int', 'int', 'int']),
   },
   setresgid: {
-    handler: (t, a) => (storeGids(t, setResId(a.uint(0), a.uint(1), a.uint(2), gids(t), privileged(t))), 0),
+    handler: (t, a) => (storeGids(t, setResId(a.uint(0), a.uint(1), a.uint(2), gids(t), mayGid(t))), 0),
     ...ids(['int', 'int', 'int']),
   },
   setfsuid: {
     handler: (t, a) => {
-      const { old, next } = setFsId(a.uint(0), uids(t), privileged(t));
-      storeUids(t, next);
+      const { old, next } = setFsId(a.uint(0), uids(t), mayUid(t));
+      storeUids(t, next, true);
       return old;
     },
     ...ids(['int']),
   },
   setfsgid: {
     handler: (t, a) => {
-      const { old, next } = setFsId(a.uint(0), gids(t), privileged(t));
+      const { old, next } = setFsId(a.uint(0), gids(t), mayGid(t));
       storeGids(t, next);
       return old;
     },
@@ -399,7 +470,7 @@ export const identitySyscalls: Readonly<Record<string, SyscallImpl>> = {
     handler: sysPrctl,
     support: 'partial',
     args: ['int', 'hex', 'hex', 'hex', 'hex'],
-    note: 'name, pdeathsig, dumpable, keepcaps, no_new_privs, subreaper, timerslack, capbset; others EINVAL',
+    note: 'name, pdeathsig, dumpable, keepcaps, no_new_privs, subreaper, timerslack, capbset, cap_ambient, set_vma; others EINVAL',
   },
   sched_getaffinity: { handler: sysSchedGetaffinity, ...ids(['int', 'size', 'ptr']) },
   sched_setaffinity: { handler: sysSchedSetaffinity, ...ids(['int', 'size', 'ptr']) },

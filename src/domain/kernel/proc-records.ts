@@ -27,6 +27,8 @@ export interface GuestRecord {
   /** Real, effective, saved. */
   readonly uid: readonly [number, number, number];
   readonly gid: readonly [number, number, number];
+  /** Effective, permitted and inheritable capabilities, in hexadecimal (capget of another process). */
+  readonly caps?: readonly [string, string, string];
   /** Each open fd and its /proc/<pid>/fd link text. */
   readonly fds: readonly (readonly [number, string])[];
   readonly subreaper: boolean;
@@ -62,6 +64,7 @@ export function recordOf(task: Task, fdTarget: (file: OpenFile) => string): Gues
     environ: latin1(guestRange(task, img?.envStart ?? 0, img?.envEnd ?? 0)),
     uid: [c.uid, c.euid, c.suid],
     gid: [c.gid, c.egid, c.sgid],
+    caps: [c.caps.effective, c.caps.permitted, c.caps.inheritable].map((v) => `0x${v.toString(16)}`) as [string, string, string],
     fds: task.fds.openFds().map((fd) => [fd, fdTarget(task.fds.get(fd) as OpenFile)] as const),
     subreaper: task.tg.childSubreaper,
   };
@@ -101,7 +104,7 @@ function recordKey(task: Task): string {
     fds += `${fd}:${id},`;
   }
   const img = task.mm.image;
-  return [task.comm, img?.exePath ?? task.mm.execfn, img?.argStart ?? 0, task.fsContext.cwdGuestPath, c.uid, c.euid, c.suid, c.gid, c.egid, c.sgid, task.tg.childSubreaper, fds].join('\0');
+  return [task.comm, img?.exePath ?? task.mm.execfn, img?.argStart ?? 0, task.fsContext.cwdGuestPath, c.uid, c.euid, c.suid, c.gid, c.egid, c.sgid, c.caps.effective, c.caps.permitted, c.caps.inheritable, task.tg.childSubreaper, fds].join('\0');
 }
 
 /** Publishes the task's record if it changed since the last time (or always, with `force`). */

@@ -5,6 +5,7 @@
  * sysinfo, getrandom, and kill/tkill/tgkill aimed at the process itself.
  */
 
+import { CAP_SYS_RESOURCE, capable } from './capability.js';
 import { HostError } from '../../ports/host.js';
 import { exitThread, threadOf } from './thread.js';
 
@@ -132,7 +133,7 @@ function encodeRlimit(r: Rlimit): Uint8Array {
 
 /**
  * prlimit64(2) on the calling process (pid 0 or its own pid). Raising the
- * hard limit needs CAP_SYS_RESOURCE, which only root has here.
+ * hard limit needs CAP_SYS_RESOURCE.
  */
 function prlimit(task: Task, pid: number, resource: number, newPtr: number, oldPtr: number): number {
   if (pid !== 0 && pid !== task.pid) return -Errno.ESRCH;
@@ -144,7 +145,7 @@ function prlimit(task: Task, pid: number, resource: number, newPtr: number, oldP
     const r = new StructReader(task.mem.read(newPtr, SIZEOF_RLIMIT));
     next = { cur: r.u64(0), max: r.u64(8) };
     if (next.cur > next.max) return -Errno.EINVAL;
-    if (next.max > current.max && task.cred.euid !== 0) return -Errno.EPERM;
+    if (next.max > current.max && !capable(task, CAP_SYS_RESOURCE)) return -Errno.EPERM;
   }
   if (oldPtr !== 0) task.mem.write(oldPtr, encodeRlimit(current));
   if (next) task.tg.rlimits[resource] = next;
@@ -219,11 +220,13 @@ function sameSession(task: Task, pid: number): boolean {
  * One signal to one process: itself; a child, or the parent that forked
  * it, over the channel between their elfuse processes, with the siginfo
  * the caller made (SIGKILL and SIGCONT by the host: the one cannot be
- * caught, the other must wake a stopped process); any other process by the
- * host's kill(2), which cannot carry a siginfo (the target sees SI_USER
- * from pid 0). A guest process of the tree is checked against its
- * published credentials first (EPERM, as check_kill_permission does);
- * a host process outside it by the host. Returns 0 or a negative errno.
+ * caught, the other must wake a stopped process); another guest process of
+ * the tree through its mailbox (HostProcesses.sendToProcess), with the
+ * siginfo too; any other process by the host's kill(2), which cannot carry
+ * a siginfo (the target sees SI_USER from pid 0). A guest process of the
+ * tree is checked against its published credentials first (EPERM, as
+ * check_kill_permission does); a host process outside it by the host.
+ * Returns 0 or a negative errno.
  */
 export function signalProcess(task: Task, pid: number, sig: number, send: SignalSend | number): number {
   const s: SignalSend = typeof send === 'number' ? { code: send } : send;
@@ -244,6 +247,17 @@ export function signalProcess(task: Task, pid: number, sig: number, send: Signal
   if (channel && sig !== 0 && sig !== SIGKILL && sig !== SIGCONT) {
     void channel.send(encodeMessage({ kind: 'signal', info }));
     return 0;
+  }
+  // Another guest process of the tree: its mailbox takes the siginfo too (the host's kill cannot).
+  if (rec && sig !== 0 && sig !== SIGKILL && sig !== SIGCONT) {
+    const byHost = (): void => {
+      try {
+        task.host.processes.kill(pid, hostName(sig));
+      } catch {
+        // gone meanwhile
+      }
+    };
+    if (task.host.processes.sendToProcess(pid, encodeMessage({ kind: 'signal', info }), byHost)) return 0;
   }
   try {
     task.host.processes.kill(pid, hostName(sig));

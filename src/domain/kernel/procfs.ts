@@ -16,11 +16,14 @@
  */
 
 import type { GuestMemory } from '../memory/guest-memory.js';
+import type { Vma } from '../memory/address-space.js';
+import { smapsRollupText, smapsText } from './procfs-smaps.js';
 import { cpuinfoFeatures } from '../boot/hwcap.js';
-import { MAP_SHARED, PROT_EXEC, PROT_READ, PROT_WRITE } from './linux-abi.js';
+import { MAP_ANONYMOUS, MAP_SHARED, PROT_EXEC, PROT_READ, PROT_WRITE } from './linux-abi.js';
 import type { OpenFile } from './fd-table.js';
 import { filePosition, statHostPath, statusFlags, withTarget } from './fs-util.js';
 import { AT_FDCWD } from './linux-abi.js';
+import { limitsText, oomAdjText, oomScoreAdjText, oomScoreText, writeOomAdj, writeOomScoreAdj } from './procfs-limits.js';
 import { UTS_RELEASE, UTS_VERSION } from './process.js';
 import { dirNode, text, type SynthNode } from './synthfs.js';
 import { guestRecord, latin1Bytes, publishRecord, type GuestRecord } from './proc-records.js';
@@ -93,7 +96,13 @@ const kB = (bytes: number | bigint): string => `${String(BigInt(bytes) / 1024n).
 /** /proc/self/maps: one line per VMA, "start-end perms offset dev inode" padded to column 73, then the name. */
 export function mapsText(task: Task): string {
   let out = '';
-  for (const v of task.as.vmas) {
+  for (const v of task.as.vmas) out += mapsLine(task, v);
+  return out;
+}
+
+/** One VMA's line of /proc/self/maps (show_map_vma), also the head of its smaps block. */
+export function mapsLine(task: Task, v: Vma): string {
+  {
     const perms =
       (v.prot & PROT_READ ? 'r' : '-') +
       (v.prot & PROT_WRITE ? 'w' : '-') +
@@ -103,6 +112,11 @@ export function mapsText(task: Task): string {
     let dev = '00:00';
     let ino = 0n;
     let name = v.name;
+    // get_vma_name: a named shared anonymous mapping, or private anonymous memory other than heap and stack.
+    if (v.anonName !== undefined && v.obj && v.flags & MAP_ANONYMOUS) name = `[anon_shmem:${v.anonName}]`;
+    else if (v.anonName !== undefined && name === '') name = `[anon:${v.anonName}]`;
+    // Shared anonymous memory is a deleted shmem file (shmem_zero_setup).
+    else if (name === '' && v.obj && v.flags & MAP_ANONYMOUS && v.flags & MAP_SHARED) name = '/dev/zero (deleted)';
     if (name !== '' && !name.startsWith('[')) {
       // A file mapping knows its offset; the loaded ELF's segments are recorded by the loader.
       const seg = task.mm.image?.segments?.find((g) => g.start <= v.start && v.start < g.end);
@@ -120,9 +134,8 @@ export function mapsText(task: Task): string {
       }
     }
     const head = `${v.start.toString(16).padStart(8, '0')}-${v.end.toString(16).padStart(8, '0')} ${perms} ${offset.toString(16).padStart(8, '0')} ${dev} ${ino} `;
-    out += name === '' ? `${head}\n` : `${head.padEnd(73)}${name}\n`;
+    return name === '' ? `${head}\n` : `${head.padEnd(73)}${name}\n`;
   }
-  return out;
 }
 
 function vmSizes(task: Task): { total: number; stack: number; data: number; exe: number } {
@@ -165,7 +178,7 @@ function statusText(task: Task): string {
   const { ign, cgt } = sigIgnCgt(task);
   const umask = task.host.process.umask(0o022);
   task.host.process.umask(umask);
-  const capEff = task.cred.euid === 0 ? '000001ffffffffff' : '0000000000000000';
+  const caps = task.cred.caps;
   return [
     `Name:\t${task.comm}`,
     `Umask:\t${umask.toString(8).padStart(4, '0')}`,
@@ -196,11 +209,11 @@ function statusText(task: Task): string {
     `SigBlk:\t${hex16(task.sigmask)}`,
     `SigIgn:\t${hex16(ign)}`,
     `SigCgt:\t${hex16(cgt)}`,
-    `CapInh:\t${hex16(0n)}`,
-    `CapPrm:\t${capEff}`,
-    `CapEff:\t${capEff}`,
-    'CapBnd:\t000001ffffffffff',
-    `CapAmb:\t${hex16(0n)}`,
+    `CapInh:\t${hex16(caps.inheritable)}`,
+    `CapPrm:\t${hex16(caps.permitted)}`,
+    `CapEff:\t${hex16(caps.effective)}`,
+    `CapBnd:\t${hex16(caps.bounding)}`,
+    `CapAmb:\t${hex16(caps.ambient)}`,
     `NoNewPrivs:\t${task.tg.noNewPrivs ? 1 : 0}`,
     'Seccomp:\t0',
     'Cpus_allowed:\t1',
@@ -419,7 +432,13 @@ function pidDir(caller: Task): SynthNode {
     ['fd', () => fdDir(task)],
     ['fdinfo', () => fdinfoDir(task)],
     ['maps', file(() => mapsText(task))],
+    ['limits', file(() => limitsText(task))],
     ['mounts', file(() => MOUNTS)],
+    ['smaps', file(() => smapsText(task))],
+    ['smaps_rollup', file(() => smapsRollupText(task))],
+    ['oom_adj', () => ({ type: 'file', mode: 0o644, content: text(() => oomAdjText(task)), write: (data) => writeOomAdj(task, data) })],
+    ['oom_score', file(() => oomScoreText(task, task.as.residentPages))],
+    ['oom_score_adj', () => ({ type: 'file', mode: 0o644, content: text(() => oomScoreAdjText(task)), write: (data) => writeOomScoreAdj(task, data) })],
     ['root', () => ({ type: 'link', target: () => '/' })],
     ['stat', file(() => statText(task))],
     ['status', file(() => statusText(task))],

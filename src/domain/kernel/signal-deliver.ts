@@ -69,6 +69,7 @@ import {
   signalName,
 } from './linux-abi.js';
 import { SIZEOF_FRAME_RECORD, SIZEOF_RT_SIGFRAME, buildSigframe, parseUcontext, sigreturnTrampoline } from './signal-frame.js';
+import { decodeMessage } from '../fork/messages.js';
 import type { SigAction, SigInfo, Task, UserContext } from './task.js';
 
 /** Kernel-internal results of an interrupted syscall (include/linux/errno.h); the guest never sees them. */
@@ -315,6 +316,24 @@ export function watchHostSignals(task: Task): () => void {
   return task.host.signals.subscribe([...byName.keys()], (name) => {
     const sig = byName.get(name);
     if (sig !== undefined) postHostSignal(task, sig);
+  });
+}
+
+/**
+ * Signals from guest processes of the tree that are neither this one's
+ * parent nor its children (those use the channel), with the siginfo their
+ * sender made (HostProcesses.onProcessMessage). Returns the unsubscribe.
+ */
+export function watchPeerSignals(task: Task): () => void {
+  return task.host.processes.onProcessMessage((bytes) => {
+    let m;
+    try {
+      m = decodeMessage(bytes);
+    } catch {
+      return; // not a message of this build: nothing to deliver
+    }
+    if (m.kind !== 'signal' || task.exit) return;
+    postSignal(task, m.info.signo, { signo: m.info.signo, code: m.info.code, pid: m.info.pid, uid: m.info.uid, value: m.info.value });
   });
 }
 

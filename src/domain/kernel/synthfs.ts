@@ -28,7 +28,7 @@ export interface DeviceOps {
 }
 
 export type SynthNode =
-  | { readonly type: 'file'; readonly mode: number; readonly content: () => Uint8Array; readonly write?: (data: Uint8Array) => void }
+  | { readonly type: 'file'; readonly mode: number; readonly content: () => Uint8Array; readonly write?: (data: Uint8Array) => number | void }
   | { readonly type: 'dir'; readonly mode: number; readonly entries: () => readonly SynthEntry[]; readonly child: (name: string) => SynthNode | undefined }
   | { readonly type: 'link'; readonly target: () => string; readonly file?: OpenFile }
   | { readonly type: 'dev'; readonly mode: number; readonly rdev: bigint; readonly ops: DeviceOps }
@@ -239,8 +239,7 @@ export function synthWrite(task: Task, synth: SynthFile, data: Uint8Array): numb
   const node = synth.node;
   if (node.type === 'dev') return node.ops.write(task, data);
   if (node.type === 'file' && node.write) {
-    node.write(data);
-    return data.length;
+    return node.write(data) ?? data.length;
   }
   throw new SyscallError(Errno.EINVAL);
 }

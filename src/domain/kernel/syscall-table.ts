@@ -8,6 +8,7 @@
  * tracing and the unimplemented-syscall report.
  */
 
+import { capabilitySyscalls } from './capability.js';
 import { execSyscalls } from './exec.js';
 import { forkSyscalls } from './fork.js';
 import { futexSyscalls } from './futex.js';
@@ -357,6 +358,7 @@ const AARCH64_SYSCALLS: readonly (readonly [number, string])[] = [
   [448, 'process_mrelease'],
   [449, 'futex_waitv'],
   [450, 'set_mempolicy_home_node'],
+  [452, 'fchmodat2'],
 ];
 
 /** Syscalls answered with a fixed errno on purpose, where the caller has a fallback. */
@@ -383,6 +385,7 @@ const IMPLEMENTED: Readonly<Record<string, SyscallImpl>> = joinFamilies({
   fsMetaSyscalls,
   fsLockSyscalls,
   identitySyscalls,
+  capabilitySyscalls,
   mmSyscalls,
   sysvShmSyscalls,
   pollSyscalls,

@@ -17,6 +17,7 @@ import { FsContext } from './fs-context.js';
 import type { Machine } from '../boot/machine.js';
 import { MmStruct } from './mm-struct.js';
 import { Cred, ThreadGroup } from './thread-group.js';
+import { defaultCaps } from './capability.js';
 import type { ProcImage } from './procfs.js';
 import type { VforkChild } from './vfork.js';
 import type { VcpuPort } from '../../ports/vcpu.js';
@@ -227,6 +228,7 @@ export class Task {
       cred.euid = cred.fsuid = proc.euid;
       cred.egid = cred.fsgid = proc.egid;
       cred.groups = [...(proc.groups?.() ?? [])];
+      cred.caps = { ...(proc.capabilities?.() ?? defaultCaps(proc.euid)) };
       this.tg = new ThreadGroup(proc.pid, cred);
     }
     this.mm = of ? of.mm : new MmStruct(opts.as, opts.mem, opts.image ?? null, opts.execfn ?? '');

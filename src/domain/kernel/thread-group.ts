@@ -10,11 +10,12 @@
 import type { ExitState, Rlimit, SigAction, Task } from './task.js';
 import type { VcpuPort } from '../../ports/vcpu.js';
 import { RunQueue } from './run-queue.js';
+import { defaultCaps, type CapSets } from './capability.js';
 import type { TimerState } from './time.js';
 import { Children } from './wait.js';
 import { RLIMIT_NOFILE, RLIMIT_STACK, RLIM_INFINITY, RLIM_NLIMITS, SIGCHLD, _NSIG } from './linux-abi.js';
 
-/** struct cred: real, effective, saved and filesystem ids, and the supplementary groups. */
+/** struct cred: real, effective, saved and filesystem ids, the supplementary groups and the capability sets. */
 export class Cred {
   uid = 0;
   euid = 0;
@@ -27,11 +28,14 @@ export class Cred {
   fsgid = 0;
   /** Supplementary groups (getgroups/setgroups). */
   groups: number[] = [];
+  /** Capabilities (capability.ts). */
+  caps: CapSets = defaultCaps(0);
 
   clone(): Cred {
     const c = new Cred();
     Object.assign(c, this);
     c.groups = [...this.groups];
+    c.caps = { ...this.caps };
     return c;
   }
 }
@@ -64,6 +68,9 @@ export class ThreadGroup {
   sigqueueUsed = 0;
   /** Nice value (getpriority/setpriority). */
   nice = 0;
+  /** /proc/self/oom_score_adj, and the lowest value a write without CAP_SYS_RESOURCE may set (oom_score_adj_min). */
+  oomScoreAdj = 0;
+  oomScoreAdjMin = 0;
   /** PR_SET_TIMERSLACK, in nanoseconds. */
   timerSlackNs = 50_000;
   /** prctl state: PR_SET_PDEATHSIG, PR_SET_DUMPABLE, PR_SET_NO_NEW_PRIVS, PR_SET_CHILD_SUBREAPER, PR_SET_KEEPCAPS. */
@@ -108,6 +115,8 @@ export class ThreadGroup {
     this.rlimits = from ? from.rlimits.map((l) => ({ ...l })) : defaultRlimits();
     if (from) {
       this.nice = from.nice;
+      this.oomScoreAdj = from.oomScoreAdj;
+      this.oomScoreAdjMin = from.oomScoreAdjMin;
       this.timerSlackNs = from.timerSlackNs;
       this.dumpable = from.dumpable;
       this.noNewPrivs = from.noNewPrivs;

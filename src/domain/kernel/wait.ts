@@ -64,6 +64,8 @@ export class ChildProcess {
   rusage: Rusage = ZERO_RUSAGE;
   /** The child's process group as last seen (the host forgets it once the process is gone). */
   pgid: number;
+  /** Its effective, permitted and inheritable capabilities at the fork (capget before it publishes its own). */
+  caps: readonly [bigint, bigint, bigint] | null = null;
   /** It has exec'd since the fork (setpgid on it is then EACCES). */
   execed = false;
   /** setpgid requests sent to it, answered in order. */
@@ -72,6 +74,9 @@ export class ChildProcess {
   adopted = false;
   /** Its name as last seen (a zombie's /proc/<pid>/stat): the parent's at fork, the child's own record at exit. */
   comm = '';
+  /** It said its host process may serve another fork once reaped ('reusable'), and how to offer it. */
+  reusable = false;
+  reuse: (() => void) | null = null;
 
   constructor(
     readonly pid: number,
@@ -124,6 +129,11 @@ export class Children {
 
   reap(child: ChildProcess): void {
     this.byPid.delete(child.pid);
+    // Its process waits for another fork now: it has no children, so no orphans to wait for.
+    if (child.reusable) {
+      this.hostAlive.delete(child.pid);
+      child.reuse?.();
+    }
     this.reapedPids.add(child.pid);
     if (this.reapedPids.size > 1024) this.reapedPids.delete(this.reapedPids.values().next().value as number);
     const r = this.reaped;
@@ -174,6 +184,9 @@ export function childMessage(task: Task, child: ChildProcess, bytes: Uint8Array)
       return;
     case 'setpgid-done':
       child.setpgidReplies.shift()?.(m.errno);
+      return;
+    case 'reusable':
+      child.reusable = true;
       return;
     case 'signal':
       // A child signalling its parent (kill(getppid(), ...)) with the siginfo it built.
@@ -281,8 +294,9 @@ function reportable(task: Task, sel: Selector, options: number): { found: Found 
 export function adoptOrphans(task: Task): void {
   const children = task.tg.children;
   for (const pid of task.host.processes.publishedPids()) {
-    // Its own children (reaped ones too, while their host process finishes) are not orphans.
-    if (pid === task.pid || children.byPid.has(pid) || children.hostAlive.has(pid)) continue;
+    // Its own children are not orphans, nor are reaped ones while their host process finishes
+    // or waits for another fork (its record may not be withdrawn yet).
+    if (pid === task.pid || children.byPid.has(pid) || children.hostAlive.has(pid) || children.reapedPids.has(pid)) continue;
     const v = task.host.processes.hostView(pid);
     if (!v || v.ppid !== task.pid) continue;
     const child = new ChildProcess(pid, SIGCHLD, v.pgrp, null);

@@ -145,6 +145,8 @@ export interface Vma {
   readonly offset: number;
   /** A shared file mapped through a descriptor not open for writing: mprotect cannot add PROT_WRITE. */
   readonly noWrite?: boolean;
+  /** prctl(PR_SET_VMA_ANON_NAME)'s name of anonymous memory; absent: none. */
+  readonly anonName?: string;
 }
 
 /** What a user access to one page may do, and where the page lives. */
@@ -206,6 +208,7 @@ function alike(a: Vma, b: Vma): boolean {
     a.wantExec === b.wantExec &&
     a.obj === b.obj &&
     a.noWrite === b.noWrite &&
+    a.anonName === b.anonName &&
     (b.obj === undefined || a.offset + (a.end - a.start) === b.offset)
   );
 }
@@ -600,14 +603,19 @@ export class AddressSpace {
    */
   private protectPart(v: Vma, lo: number, hi: number, prot: number): number {
     if (v.prot === prot) return 0;
-    const part: Vma = {
-      ...v,
-      start: lo,
-      end: hi,
-      offset: v.obj ? v.offset + (lo - v.start) : 0,
-      prot,
-      wantExec: (prot & PROT_WRITE) !== 0 && (prot & PROT_EXEC) !== 0,
-    };
+    if (isExec(v) || prot & PROT_EXEC) this.icacheDirty = true;
+    return this.changePart(v, lo, hi, { prot, wantExec: (prot & PROT_WRITE) !== 0 && (prot & PROT_EXEC) !== 0 });
+  }
+
+  /**
+   * vma_modify on [lo, hi) of `v`: the part with `change` applied merges
+   * into a neighbour that then matches, or is split off, each split refused
+   * at the VMA limit (ENOMEM; the first split stays done when the second is
+   * refused, as Linux leaves it).
+   */
+  private changePart(v: Vma, lo: number, hi: number, change: Partial<Pick<Vma, 'prot' | 'wantExec' | 'anonName'>>): number {
+    const part: Vma = { ...v, start: lo, end: hi, offset: v.obj ? v.offset + (lo - v.start) : 0, ...change };
+    if ('anonName' in change && change.anonName === undefined) delete (part as { anonName?: string }).anonName;
     const prev = lo === v.start ? this.tree.prev(v) : undefined;
     const next = hi === v.end ? this.tree.next(v) : undefined;
     const merges = (prev !== undefined && alike(prev, part)) || (next !== undefined && alike(part, next));
@@ -625,11 +633,46 @@ export class AddressSpace {
       this.splitAt(hi);
     }
     const old = this.tree.find(lo)!;
-    if (isExec(old) || prot & PROT_EXEC) this.icacheDirty = true;
     this.tree.replace(old, part);
     this.applyPtes(part, lo, hi);
     this.mergeAround(part);
     return 0;
+  }
+
+  /**
+   * prctl(PR_SET_VMA, PR_SET_VMA_ANON_NAME) (madvise_set_anon_name): names
+   * (or, with undefined, unnames) the anonymous memory in [addr, addr +
+   * length), splitting and merging VMAs. Holes are skipped and reported as
+   * ENOMEM at the end; a file mapping stops the walk with EBADF; a split at
+   * the VMA limit is EAGAIN.
+   */
+  setAnonName(addr: bigint, length: bigint, name: string | undefined): number {
+    if (addr % BigInt(PAGE_SIZE)) return -Errno.EINVAL;
+    const len = BigInt.asUintN(64, length + BigInt(PAGE_SIZE - 1)) & ~BigInt(PAGE_SIZE - 1);
+    // A length within a page of 2^64 rounds up to 0.
+    if (length !== 0n && len === 0n) return -Errno.EINVAL;
+    if (addr + len >= 1n << 64n) return -Errno.EINVAL;
+    if (len === 0n) return 0;
+    if (addr >= BigInt(TASK_SIZE)) return -Errno.ENOMEM;
+    const end = Number(addr + len > BigInt(TASK_SIZE) ? BigInt(TASK_SIZE) + BigInt(PAGE_SIZE) : addr + len);
+    let unmapped = 0;
+    for (let at = Number(addr); at < end; ) {
+      const v = this.tree.firstEndingAfter(at);
+      if (!v) return -Errno.ENOMEM;
+      if (v.start > at) {
+        unmapped = -Errno.ENOMEM;
+        at = v.start;
+        if (at >= end) break;
+      }
+      const hi = Math.min(v.end, end);
+      if (v.obj && !(v.flags & MAP_ANONYMOUS)) return -Errno.EBADF;
+      if (v.anonName !== name) {
+        const r = this.changePart(v, at, hi, { anonName: name });
+        if (r < 0) return r === -Errno.ENOMEM ? -Errno.EAGAIN : r;
+      }
+      at = hi;
+    }
+    return unmapped;
   }
 
   /** Set where the brk area starts (the page after the highest PT_LOAD end). */
@@ -1097,6 +1140,20 @@ export class AddressSpace {
       const va = v.start + idx * PAGE_SIZE - v.offset;
       return va >= v.start && va < v.end && this.frameOf.has(vpnOf(va));
     });
+  }
+
+  /**
+   * smaps' view of one VMA: its present pages, and how many count as dirty.
+   * The page tables keep no dirty bit elfuse can see, so a present page of
+   * anonymous memory or of a writable mapping counts as dirty, as writeBack
+   * assumes, and so does a shared page the object marked dirty.
+   */
+  residency(v: Vma): { resident: number; dirty: number } {
+    const present = this.presentIn(v.start, v.end);
+    if (!v.obj || v.prot & PROT_WRITE) return { resident: present.length, dirty: present.length };
+    let dirty = 0;
+    if (isShared(v)) for (const [vpn] of present) if (v.obj.pages.get(vpnOf(v.offset + (vpn * PAGE_SIZE - v.start)))?.dirty) dirty++;
+    return { resident: present.length, dirty };
   }
 
   /** Present pages of [start, end): by page walk for small ranges, by scanning the map for huge ones. */

@@ -33,6 +33,8 @@
 #include <sys/resource.h>
 #include <sys/wait.h>
 
+#include <sys/xattr.h>
+
 #if defined(__linux__)
 #include <sys/prctl.h>
 #include <sys/statfs.h>
@@ -471,6 +473,105 @@ Napi::Value Fstatfs(const Napi::CallbackInfo& info) {
   out.Set(5u, Napi::BigInt::New(env, (uint64_t)s.f_files));
   out.Set(6u, Napi::BigInt::New(env, (uint64_t)s.f_ffree));
   return out;
+}
+
+// Extended attributes. The object is named the *at way, (fd, name): an empty
+// name is the object fd refers to; otherwise name is a component inside the
+// directory fd, never followed if it is a symlink (the domain's walk follows
+// links itself). Neither host has *xattrat calls everywhere, so a name goes
+// through a path: /proc/self/fd/N/name on Linux, F_GETPATH's path of the
+// directory on macOS, whose calls take an extra position argument and
+// XATTR_NOFOLLOW instead of the l* variants.
+struct XattrTarget {
+  int fd;           // the object itself when path is empty
+  std::string path; // else the host path of the name, not to be followed
+};
+
+XattrTarget XattrTargetArg(const Napi::CallbackInfo& info) {
+  XattrTarget t;
+  t.fd = IntArg(info, 0);
+  std::string name = BytesArg(info, 1);
+  if (name.empty()) return t;
+#if defined(__APPLE__)
+  char dir[PATH_MAX];
+  if (fcntl(t.fd, F_GETPATH, dir) != 0) throw ErrnoError(info.Env(), "fcntl", errno);
+  t.path = std::string(dir) + "/" + name;
+#else
+  t.path = "/proc/self/fd/" + std::to_string(t.fd) + "/" + name;
+#endif
+  return t;
+}
+
+// The buffer a size asks for: none for 0 (the call then reports the size it needs).
+Napi::Value XattrResult(Napi::Env env, ssize_t n, const std::vector<char>& buf, size_t size, const char* op) {
+  if (n < 0) throw ErrnoError(env, op, errno);
+  if (size == 0) return Napi::Number::New(env, (double)n);
+  return Napi::Buffer<char>::Copy(env, buf.data(), (size_t)n);
+}
+
+// getxattr(fd, name, attr, size) -> Buffer of the value, or its length for size 0.
+Napi::Value GetXattr(const Napi::CallbackInfo& info) {
+  XattrTarget t = XattrTargetArg(info);
+  std::string attr = BytesArg(info, 2);
+  size_t size = UintArg(info, 3);
+  std::vector<char> buf(size);
+  void* out = size ? buf.data() : nullptr;
+  ssize_t n;
+#if defined(__APPLE__)
+  n = t.path.empty() ? fgetxattr(t.fd, attr.c_str(), out, size, 0, 0) : getxattr(t.path.c_str(), attr.c_str(), out, size, 0, XATTR_NOFOLLOW);
+#else
+  n = t.path.empty() ? fgetxattr(t.fd, attr.c_str(), out, size) : lgetxattr(t.path.c_str(), attr.c_str(), out, size);
+#endif
+  return XattrResult(info.Env(), n, buf, size, "getxattr");
+}
+
+// listxattr(fd, name, size) -> Buffer of NUL-terminated names, or its length for size 0.
+Napi::Value ListXattr(const Napi::CallbackInfo& info) {
+  XattrTarget t = XattrTargetArg(info);
+  size_t size = UintArg(info, 2);
+  std::vector<char> buf(size);
+  char* out = size ? buf.data() : nullptr;
+  ssize_t n;
+#if defined(__APPLE__)
+  n = t.path.empty() ? flistxattr(t.fd, out, size, 0) : listxattr(t.path.c_str(), out, size, XATTR_NOFOLLOW);
+#else
+  n = t.path.empty() ? flistxattr(t.fd, out, size) : llistxattr(t.path.c_str(), out, size);
+#endif
+  return XattrResult(info.Env(), n, buf, size, "listxattr");
+}
+
+// setxattr(fd, name, attr, value, mode): mode 0 any, 1 create only, 2 replace only.
+Napi::Value SetXattr(const Napi::CallbackInfo& info) {
+  XattrTarget t = XattrTargetArg(info);
+  std::string attr = BytesArg(info, 2);
+  if (info.Length() <= 3 || !info[3].IsBuffer()) throw Napi::TypeError::New(info.Env(), "expected a Buffer");
+  Napi::Buffer<char> value = info[3].As<Napi::Buffer<char>>();
+  int mode = IntArg(info, 4);
+  int flags = mode == 1 ? XATTR_CREATE : mode == 2 ? XATTR_REPLACE : 0;
+  int r;
+#if defined(__APPLE__)
+  r = t.path.empty() ? fsetxattr(t.fd, attr.c_str(), value.Data(), value.Length(), 0, flags)
+                     : setxattr(t.path.c_str(), attr.c_str(), value.Data(), value.Length(), 0, flags | XATTR_NOFOLLOW);
+#else
+  r = t.path.empty() ? fsetxattr(t.fd, attr.c_str(), value.Data(), value.Length(), flags)
+                     : lsetxattr(t.path.c_str(), attr.c_str(), value.Data(), value.Length(), flags);
+#endif
+  if (r != 0) throw ErrnoError(info.Env(), "setxattr", errno);
+  return info.Env().Undefined();
+}
+
+// removexattr(fd, name, attr)
+Napi::Value RemoveXattr(const Napi::CallbackInfo& info) {
+  XattrTarget t = XattrTargetArg(info);
+  std::string attr = BytesArg(info, 2);
+  int r;
+#if defined(__APPLE__)
+  r = t.path.empty() ? fremovexattr(t.fd, attr.c_str(), 0) : removexattr(t.path.c_str(), attr.c_str(), XATTR_NOFOLLOW);
+#else
+  r = t.path.empty() ? fremovexattr(t.fd, attr.c_str()) : lremovexattr(t.path.c_str(), attr.c_str());
+#endif
+  if (r != 0) throw ErrnoError(info.Env(), "removexattr", errno);
+  return info.Env().Undefined();
 }
 
 // setNonBlock(fd, on): O_NONBLOCK on the open file description, as F_SETFL sets it.
@@ -932,6 +1033,10 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("faccessat", Napi::Function::New(env, FaccessAt));
   exports.Set("readdir", Napi::Function::New(env, ReadDir));
   exports.Set("fstatfs", Napi::Function::New(env, Fstatfs));
+  exports.Set("getxattr", Napi::Function::New(env, GetXattr));
+  exports.Set("listxattr", Napi::Function::New(env, ListXattr));
+  exports.Set("setxattr", Napi::Function::New(env, SetXattr));
+  exports.Set("removexattr", Napi::Function::New(env, RemoveXattr));
  exports.Set("setNonBlock", Napi::Function::New(env, SetNonBlock));
   exports.Set("getcwd", Napi::Function::New(env, Getcwd));
   exports.Set("lseek", Napi::Function::New(env, Lseek));

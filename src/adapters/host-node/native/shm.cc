@@ -97,6 +97,17 @@ Napi::Value RamReserve(const Napi::CallbackInfo& info) {
   return Napi::Value(info.Env(), value);
 }
 
+// ramDiscard(ram): the machine is gone; give the touched pages back now rather
+// than when the buffer is collected (V8 does not see this memory, so nothing
+// hurries that collection). The mapping stays, reading as zeros, so a view
+// still held somewhere cannot fault.
+Napi::Value RamDiscard(const Napi::CallbackInfo& info) {
+  if (info.Length() < 1 || !info[0].IsArrayBuffer()) throw Napi::TypeError::New(info.Env(), "expected the RAM ArrayBuffer");
+  Napi::ArrayBuffer ab = info[0].As<Napi::ArrayBuffer>();
+  if (ab.ByteLength() > 0 && madvise(ab.Data(), ab.ByteLength(), MADV_DONTNEED) != 0) throw ShmErrno(info.Env(), "madvise", errno);
+  return info.Env().Undefined();
+}
+
 // mapFd(ram, offset, size, fd, fileOffset, shared): the file's bytes at
 // [fileOffset, +size) over the range, MAP_SHARED (writes reach the object) or
 // MAP_PRIVATE (a descriptor not open for writing: reads still see the file).
@@ -289,6 +300,7 @@ Napi::Value ShmRmid(const Napi::CallbackInfo& info) {
 
 void InitShm(Napi::Env env, Napi::Object exports) {
   exports.Set("ramReserve", Napi::Function::New(env, RamReserve));
+  exports.Set("ramDiscard", Napi::Function::New(env, RamDiscard));
   exports.Set("mapFd", Napi::Function::New(env, MapFd));
   exports.Set("shmAttach", Napi::Function::New(env, ShmAttach));
   exports.Set("unmapAt", Napi::Function::New(env, UnmapAt));
