@@ -34,6 +34,7 @@ import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync
 import * as net from 'node:net';
 import { constants as osConstants, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { HostError } from '../../ports/host.js';
 import {
   type HostExit,
   type HostProcesses,
@@ -49,6 +50,13 @@ import { startGuestCpuAccount } from './system.js';
 import { selfCommand } from './install-root.js';
 
 const osSignals = osConstants.signals as Readonly<Record<string, number>>;
+
+/** A real-time signal by its Linux name (SIG34...SIG64): the same number on a Linux host; none elsewhere. */
+function hostRealtime(name: string): number {
+  const m = /^SIG(\d+)$/.exec(name);
+  const n = m ? Number(m[1]) : -1;
+  return process.platform === 'linux' && n >= 32 && n <= 64 ? n : -1;
+}
 
 /** The environment variable a fork child finds its channel's fd in. */
 export const FORK_CHILD_VAR = 'ELFUSE_FORK_CHILD';
@@ -241,8 +249,57 @@ interface Outbox {
 }
 const outboxes = new Map<number, Outbox>();
 
-/** This process's mailbox: who hears what other processes of the tree send it. */
-let mailbox: { readonly listeners: Set<(message: Uint8Array) => void> } | null = null;
+/**
+ * This process's mailbox: who hears what other processes of the tree send
+ * it, and what came before anyone listened (a signal sent right after the
+ * fork that made this process, before its guest runs: Linux queues it).
+ */
+interface Mailbox {
+  readonly listeners: Set<(message: Uint8Array) => void>;
+  readonly queued: Uint8Array[];
+}
+let mailbox: Mailbox | null = null;
+
+/**
+ * Opens the mailbox once per process: a fork child opens it before it takes
+ * the fork over, so it exists as soon as the guest's fork returns its pid.
+ */
+function openMailbox(dir: string | null): Mailbox | null {
+  if (mailbox || !dir) return mailbox;
+  const path = mailboxPath(dir, process.pid);
+  try {
+    unlinkSync(path); // a dead process's, whose pid this one has now
+  } catch {
+    // none
+  }
+  const box: Mailbox = { listeners: new Set(), queued: [] };
+  const server = net.createServer((conn) => {
+    conn.unref();
+    let pending: Buffer = Buffer.alloc(0);
+    conn.on('data', (chunk: Buffer) => {
+      pending = pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);
+      while (pending.length >= 4 && pending.length >= 4 + pending.readUInt32LE(0)) {
+        const len = pending.readUInt32LE(0);
+        const msg = new Uint8Array(pending.subarray(4, 4 + len));
+        pending = pending.subarray(4 + len);
+        if (box.listeners.size === 0) box.queued.push(msg);
+        for (const l of [...box.listeners]) l(msg);
+      }
+    });
+    conn.on('error', () => undefined);
+  });
+  server.on('error', () => undefined);
+  try {
+    server.listen(path);
+  } catch {
+    return null;
+  }
+  server.unref();
+  atExit.mailbox = path;
+  withdrawAtExit();
+  mailbox = box;
+  return box;
+}
 
 /** Messages on their way out, on every channel: an exiting process waits for them (flush). */
 const inFlight = new Set<Promise<void>>();
@@ -611,6 +668,7 @@ export class NodeHostProcesses implements HostProcesses {
       return null;
     }
     idleGroup();
+    openMailbox(this.records.dir());
     const takeover = receiveTakeover(ctl!);
     // The parent ended without a fork for this process: nothing to do.
     if (takeover === null) process.exit(0);
@@ -650,6 +708,7 @@ export class NodeHostProcesses implements HostProcesses {
     }
     resetHostSignals();
     link.channel.reset();
+    if (mailbox) mailbox.queued.length = 0; // for the guest that ended
     idleGroup();
     const takeover = receiveTakeover(link.ctl);
     if (takeover === null) return false;
@@ -694,43 +753,10 @@ export class NodeHostProcesses implements HostProcesses {
   }
 
   onProcessMessage(listener: (message: Uint8Array) => void): () => void {
-    if (!mailbox) {
-      const dir = this.records.dir();
-      if (!dir) return () => undefined;
-      const path = mailboxPath(dir, process.pid);
-      try {
-        unlinkSync(path); // a dead process's, whose pid this one has now
-      } catch {
-        // none
-      }
-      const listeners = new Set<(message: Uint8Array) => void>();
-      const server = net.createServer((conn) => {
-        conn.unref();
-        let pending: Buffer = Buffer.alloc(0);
-        conn.on('data', (chunk: Buffer) => {
-          pending = pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);
-          while (pending.length >= 4 && pending.length >= 4 + pending.readUInt32LE(0)) {
-            const len = pending.readUInt32LE(0);
-            const msg = new Uint8Array(pending.subarray(4, 4 + len));
-            pending = pending.subarray(4 + len);
-            for (const l of [...listeners]) l(msg);
-          }
-        });
-        conn.on('error', () => undefined);
-      });
-      server.on('error', () => undefined);
-      try {
-        server.listen(path);
-      } catch {
-        return () => undefined;
-      }
-      server.unref();
-      atExit.mailbox = path;
-      withdrawAtExit();
-      mailbox = { listeners };
-    }
-    const box = mailbox;
+    const box = openMailbox(this.records.dir());
+    if (!box) return () => undefined;
     box.listeners.add(listener);
+    for (const m of box.queued.splice(0)) listener(m);
     return () => {
       box.listeners.delete(listener);
     };
@@ -738,8 +764,8 @@ export class NodeHostProcesses implements HostProcesses {
 
   kill(pid: number, signal: string | 0): void {
     const n = posix();
-    const sig = signal === 0 ? 0 : (osSignals[signal] ?? -1);
-    if (sig < 0) throw new Error(`kill: no host signal ${signal}`);
+    const sig = signal === 0 ? 0 : (osSignals[signal] ?? hostRealtime(signal));
+    if (sig < 0) throw new HostError('EINVAL', `kill ${signal}`);
     native('kill', () => n.kill(pid, sig));
   }
 

@@ -363,10 +363,22 @@ export async function adoptChild(task: Task, req: CloneRequest, spawned: Spawned
   // The child's reports are applied in order; a stop waits until the host shows it (see stopSeen).
   const inbox: Uint8Array[] = [];
   let draining = false;
+  // The host process ended (its orphans have gone to their new parent by then).
+  let hostGone: (() => void) | null = null;
+  const gone = new Promise<void>((r) => (hostGone = r));
+  let endPending = false;
   const drain = async (): Promise<void> => {
     draining = true;
     for (let bytes = inbox.shift(); bytes; bytes = inbox.shift()) {
-      if (decodeMessage(bytes).kind === 'stopped') await stopSeen(task, pid, () => inbox.length > 0);
+      const kind = decodeMessage(bytes).kind;
+      if (kind === 'stopped') await stopSeen(task, pid, () => inbox.length > 0);
+      // On Linux a child is a zombie only once it has gone, its children passed to their new
+      // parent: a process that keeps running after its report (one with children; a reusable
+      // one has none) becomes a zombie when its host process ends.
+      if ((kind === 'exited' || kind === 'killed') && !child.reusable) {
+        endPending = true;
+        await gone;
+      }
       childMessage(task, child, bytes);
     }
     draining = false;
@@ -384,7 +396,9 @@ export async function adoptChild(task: Task, req: CloneRequest, spawned: Spawned
     released?.();
     attached?.();
     task.tg.children.hostAlive.delete(pid);
-    childHostExit(task, child, how);
+    hostGone?.();
+    // Its own report, waiting for this, says more (the status it chose, its rusage).
+    if (!endPending) childHostExit(task, child, how);
     task.tg.children.changed();
   });
   void spawned.channel.send(encodeMessage({ kind: 'state', bytes: encodeForkState(state) }));
