@@ -137,6 +137,13 @@ export interface HostProcesses {
   setPdeathSignal(signal: string | 0): void;
   /** prctl(PR_SET_CHILD_SUBREAPER) of this host process: orphans below it become its host children. */
   setChildSubreaper(on: boolean): void;
+  /**
+   * Host children of this process that it did not start: orphans the host
+   * gave it as a subreaper, running or already exited (an exited one has
+   * withdrawn its record, so only the host still knows it). Empty where the
+   * host cannot list a process's children.
+   */
+  adoptedHostChildren(): number[];
   /** wait4(pid, WNOHANG) of a host child this process did not start (an orphan it adopted); null while it runs. */
   reapAdopted(pid: number): ReapedChild | null;
 }

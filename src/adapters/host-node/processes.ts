@@ -503,6 +503,9 @@ function keepSpare(): boolean {
 /** A parent's idle processes, oldest first (module state, as the processes are this process's). */
 const spares: Spare[] = [];
 
+/** Pids of the host processes this one started and node has not yet seen end: never adopted orphans. */
+const startedPids = new Set<number>();
+
 export class NodeHostProcesses implements HostProcesses {
   private spareSoon = false;
   private readonly records = new RecordDir();
@@ -539,7 +542,9 @@ export class NodeHostProcesses implements HostProcesses {
       throw new Error('fork: the host could not start a process');
     }
     const spare: Spare = { pid: child.pid, ctl, channel: new SocketChannel(chan), child, exited: null, exitListeners: [] };
+    startedPids.add(child.pid);
     const ended = (how: HostExit): void => {
+      startedPids.delete(spare.pid);
       if (spare.exited) return;
       spare.exited = how;
       closeCtl(spare);
@@ -856,6 +861,29 @@ export class NodeHostProcesses implements HostProcesses {
 
   setChildSubreaper(on: boolean): void {
     native('prctl', () => posix().processCtl(1, on ? 1 : 0));
+  }
+
+  /** Linux: /proc/self/task/<tid>/children (every thread's: the host hands an orphan to one of them), less the processes node started. */
+  adoptedHostChildren(): number[] {
+    if (process.platform !== 'linux') return [];
+    const out: number[] = [];
+    try {
+      for (const tid of readdirSync('/proc/self/task')) {
+        let list: string;
+        try {
+          list = readFileSync(`/proc/self/task/${tid}/children`, 'latin1');
+        } catch {
+          continue; // the thread ended, or the kernel lacks CONFIG_PROC_CHILDREN
+        }
+        for (const word of list.split(' ')) {
+          const pid = Number(word);
+          if (word !== '' && Number.isInteger(pid) && !startedPids.has(pid)) out.push(pid);
+        }
+      }
+    } catch {
+      return [];
+    }
+    return out;
   }
 
   reapAdopted(pid: number): ReapedChild | null {

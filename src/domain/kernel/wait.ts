@@ -286,14 +286,17 @@ function reportable(task: Task, sel: Selector, options: number): { found: Found 
 /**
  * PR_SET_CHILD_SUBREAPER: the host makes orphans below this process its
  * host children; here they become its guest children too, found by their
- * records (their host parent is this process), and, having no channel to
+ * records (their host parent is this process) or, once exited (their record
+ * withdrawn), by the host's list of this process's children, and, having no channel to
  * this process, are reaped from the host (wait4 of the host process), whose
  * status is the guest's (elfuse exits as its guest did). Checked every 50 ms
  * while the process is a subreaper, and before a wait would say ECHILD.
  */
 export function adoptOrphans(task: Task): void {
   const children = task.tg.children;
-  for (const pid of task.host.processes.publishedPids()) {
+  // An orphan that already exited has withdrawn its record: the host's list of children still has it.
+  const candidates = new Set([...task.host.processes.publishedPids(), ...task.host.processes.adoptedHostChildren()]);
+  for (const pid of candidates) {
     // Its own children are not orphans, nor are reaped ones while their host process finishes
     // or waits for another fork (its record may not be withdrawn yet).
     if (pid === task.pid || children.byPid.has(pid) || children.hostAlive.has(pid) || children.reapedPids.has(pid)) continue;
