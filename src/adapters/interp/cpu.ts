@@ -52,8 +52,17 @@ const DEFAULT_SLICE = 4_000_000;
 /** Instructions between two looks at the virtual timer while it is armed. */
 const VTIMER_CHUNK = 500_000;
 
-/** Executions of a block before it is translated to JavaScript. */
-const DEFAULT_JIT_THRESHOLD = 16;
+/**
+ * Executions of a block before it is translated to JavaScript. V8 compiles
+ * every translated block on its own and runs it unoptimised (Ignition) until
+ * it has run many times, where it is slower than the closures, whose code is
+ * shared by every block and optimised early. A block run a few hundred times
+ * never pays its translation back: at 16, `python3 -c pass` (19,500
+ * translations) took about 6x the CPU time of no translation at all; at
+ * 4000 it is within 1.5x of it, and hot loops lose nothing measurable
+ * (docs/performance.md, "When to translate").
+ */
+const DEFAULT_JIT_THRESHOLD = 4000;
 
 /** SCTLR_EL1 bits the interpreter honours. */
 const SCTLR_M = 1;
