@@ -111,7 +111,7 @@ function sample(): Uint32Array {
  * parts are not dense.
  */
 const MUST_SEE: readonly RegExp[] = [
-  /^dc zva, (x\d+|xzr)$/, /^dc cvac, (x\d+|xzr)$/, /^dc cvau, (x\d+|xzr)$/, /^dc civac, (x\d+|xzr)$/, /^dc cvap, (x\d+|xzr)$/, /^ic ivau, (x\d+|xzr)$/,
+  /^dc zva, (x\d+|xzr)$/, /^dc cvac, (x\d+|xzr)$/, /^dc cvau, (x\d+|xzr)$/, /^dc civac, (x\d+|xzr)$/, /^ic ivau, (x\d+|xzr)$/,
   /^mrs (x\d+|xzr), tpidr_el0$/, /^msr fpcr, (x\d+|xzr)$/, /^mrs (x\d+|xzr), nzcv$/, /^mrs (x\d+|xzr), cntvct_el0$/, /^mrs (x\d+|xzr), ctr_el0$/, /^mrs (x\d+|xzr), dczid_el0$/,
   /^bti c$/, /^csdb$/, /^yield$/, /^isb$/, /^sb$/, /^clrex$/, /^dsb ish$/, /^dmb ishld$/, /^svc #0x/, /^brk #0x/, /^cfinv$/,
   /^fcmp d\d+, #0\.0$/, /^fcmpe s\d+, s\d+$/, /^fccmp d\d+, d\d+, #0x0, eq$/, /^fmov d\d+, #1\.0+e\+00$/,
