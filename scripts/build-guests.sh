@@ -77,6 +77,7 @@ build malloc-strings-pie malloc-strings.c pie
 build cat-file cat-file.c c
 build printf-double printf-double.c c
 build fp-modes fp-modes.c c
+build fp-estimate fp-estimate.c c
 build tight-loop tight-loop.c c
 build die-by-signal die-by-signal.c c
 build big-stack big-stack.c c

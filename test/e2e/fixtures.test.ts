@@ -105,6 +105,12 @@ describe('guest fixtures: elfuse vs qemu-aarch64', () => {
 
   test('printf-double: FP formatting and strtod', (ctx) => same(ctx, [guest('printf-double')]));
   test('fp-modes: IEEE results and FPSR flags under every RMode/FZ/DN', (ctx) => same(ctx, [guest('fp-modes')], { timeoutMs: 120_000 }), 150_000);
+  // qemu-aarch64 implements the ARM ARM's estimate tables exactly: every table entry and exponent rule must match.
+  test('fp-estimate: FRECPE/FRSQRTE/FRECPX over their tables, every FPCR mode', async (ctx) => {
+    const ref = await sameResult(ctx, [guest('fp-estimate')], { timeoutMs: 120_000 });
+    expect(ref.status).toBe(0);
+    expect(ref.stdout.toString().split('\n').filter((l) => / hash=[0-9a-f]{16} /.test(l))).toHaveLength(162);
+  }, 150_000);
 
   test('tight-loop: integer loop checksum', (ctx) => same(ctx, [guest('tight-loop'), FULL ? '5000000' : '200000']));
 

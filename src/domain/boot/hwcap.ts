@@ -154,8 +154,12 @@ export function emulatedIdRegister(ids: CpuIdView, op0: number, op1: number, crn
     case SysReg.ID_AA64MMFR2_EL1:
       // Linux shows EL0 only the AT field (FEAT_LSE2) of this register.
       return ids.mmfr2 & (0xfn << 32n);
+    case sysRegId(3, 0, 0, 0, 6): // REVIDR_EL1: IMPLEMENTATION DEFINED, emulated as zero
+      return 0n;
     default:
-      // The rest of the ID space (CRm 0..7) reads as zero.
-      return crm <= 7 ? 0n : null;
+      // Linux emulates CRm 0 (MIDR, MPIDR and REVIDR only) and CRm 4..7, where the
+      // rest reads as zero; the AArch32 ID registers (CRm 1..3) and the other CRm 0
+      // encodings are not emulated (SIGILL).
+      return crm >= 4 && crm <= 7 ? 0n : null;
   }
 }
