@@ -522,6 +522,22 @@ export interface HostSockets {
   typeOf(fd: number): HostSockType | null;
 }
 
+/**
+ * File-change notification as inotify(7) defines it: an instance is a host
+ * fd that reads as struct inotify_event records, polls readable while
+ * events wait and answers FIONREAD, so the domain reads and waits on it as
+ * on any host stream. Masks are inotify's bits. On a Linux host this is
+ * the host's inotify; a host without it would make the records up.
+ */
+export interface HostNotify {
+  /** A new instance (close-on-exec in the host); `nonblock` sets the description's O_NONBLOCK. */
+  init(nonblock: boolean): number;
+  /** Watches `name` in the directory `dirFd` ('.' for the directory itself); returns the watch descriptor. */
+  addWatch(fd: number, dirFd: number, name: HostPath, mask: number): number;
+  /** Removes a watch; the instance then reads an IN_IGNORED event for it. */
+  rmWatch(fd: number, wd: number): void;
+}
+
 export interface HostPorts {
   readonly fs: HostFs;
   readonly clock: HostClock;
@@ -535,4 +551,6 @@ export interface HostPorts {
   readonly shm?: HostShm;
   /** Host sockets; absent where the host has none (socket(2) is then EAFNOSUPPORT). */
   readonly sockets?: HostSockets;
+  /** File-change notification; absent where the host has none (inotify_init1 is then ENOSYS). */
+  readonly notify?: HostNotify;
 }

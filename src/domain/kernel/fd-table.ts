@@ -30,8 +30,11 @@ export interface DirCookies {
 }
 
 /** What an open file description refers to; decides how reads, writes and lseek behave. */
-/** 'anon': an object elfuse makes up with no host fd (eventfd, epoll, timerfd, signalfd: `OpenFile.event`). */
-export type FileKind = 'file' | 'dir' | 'chr' | 'tty' | 'fifo' | 'socket' | 'path' | 'anon';
+/**
+ * 'anon': an object elfuse makes up with no host fd (eventfd, epoll, timerfd, signalfd: `OpenFile.event`);
+ * 'inotify': a host inotify instance (inotify.ts), read and polled as a host stream.
+ */
+export type FileKind = 'file' | 'dir' | 'chr' | 'tty' | 'fifo' | 'socket' | 'path' | 'anon' | 'inotify';
 
 export class OpenFile {
   /** File offset (f_pos) of a made-up node or a directory; host files use the host's (hostOffset). */
@@ -85,7 +88,7 @@ export class OpenFile {
   /** A pipe, FIFO, socket or terminal, or a character device of the host's stdio: read and written as a stream. */
   get stream(): boolean {
     if (this.synth !== null || this.hostFd < 0) return false;
-    return this.kind === 'fifo' || this.kind === 'socket' || this.kind === 'tty' || (this.kind === 'chr' && !this.ownsHostFd);
+    return this.kind === 'fifo' || this.kind === 'socket' || this.kind === 'tty' || this.kind === 'inotify' || (this.kind === 'chr' && !this.ownsHostFd);
   }
   /**
    * Whether O_APPEND, O_NONBLOCK and O_DIRECT live in the host's description

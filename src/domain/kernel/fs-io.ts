@@ -191,6 +191,22 @@ function readStream(task: Task, file: OpenFile, buf: Uint8Array, nonBlock: boole
   })();
 }
 
+/**
+ * read(2) of 0 bytes from inotify, which inotify_read answers itself (the
+ * host's read returns 0 before asking it): EINVAL once an event waits, since
+ * none fits; before that EAGAIN, or a wait for one.
+ */
+function emptyInotifyRead(task: Task, file: OpenFile): number | Promise<number> {
+  if (hostInputPending(task, file) > 0) throw new SyscallError(Errno.EINVAL);
+  if (nonBlocking(task, file)) throw new SyscallError(Errno.EAGAIN);
+  return (async () => {
+    for (;;) {
+      if (!(await waitReady(task, file, HostPoll.READ))) throw new SyscallError(ERESTARTSYS);
+      if (hostInputPending(task, file) > 0) throw new SyscallError(Errno.EINVAL);
+    }
+  })();
+}
+
 /** A read of an eventfd, timerfd, signalfd or epoll (EINVAL where the object has no read). */
 function eventRead(task: Task, file: OpenFile, count: number): Uint8Array | Promise<Uint8Array> {
   const ev = file.event;
@@ -372,7 +388,7 @@ function sysRead(task: Task, a: SyscallArgs) {
   const file = readableFile(task, a.fd(0));
   const count = Math.min(a.size(2), MAX_RW_COUNT);
   checkUserRange(a.ptr(1), count);
-  if (count === 0) return 0;
+  if (count === 0) return file.kind === 'inotify' ? emptyInotifyRead(task, file) : 0;
   return readAt(task, file, a.ptr(1), count, null, true);
 }
 
@@ -578,6 +594,7 @@ const HOST_WHENCE: Readonly<Record<number, HostWhence>> = { [SEEK_SET]: 'set', [
 function sysLseek(task: Task, a: SyscallArgs): bigint {
   const opened = fileOf(task, a.fd(0));
   if (opened.kind === 'path') throw new SyscallError(Errno.EBADF); // O_PATH: fdget refuses it
+  if (opened.kind === 'inotify') return 0n; // noop_llseek: f_pos, which stays 0
   const file = seekableFile(opened);
   const off = a.i64(1);
   const whence = a.uint(2);
@@ -892,7 +909,7 @@ function fionread(task: Task, file: OpenFile, arg: number): number {
   if (file.kind === 'file' && file.hostOffset) {
     const left = statOpenFile(task, file).size - filePosition(task, file);
     avail = left > 0n ? left : 0n;
-  } else if (file.kind === 'tty' || file.kind === 'fifo' || file.kind === 'socket') {
+  } else if (file.kind === 'tty' || file.kind === 'fifo' || file.kind === 'socket' || file.kind === 'inotify') {
     avail = BigInt(hostInputPending(task, file));
   }
   const clamped = avail > 0x7fff_ffffn ? 0x7fff_ffff : Number(avail);

@@ -330,6 +330,7 @@ function stdioTarget(task: Task, file: OpenFile): string {
   }
   if (file.kind === 'socket') return `socket:[${ino}]`;
   if (file.kind === 'fifo') return `pipe:[${ino}]`;
+  if (file.kind === 'inotify') return 'anon_inode:inotify';
   return `anon_inode:[${file.kind}]`;
 }
 
