@@ -99,6 +99,7 @@ build big-write big-write.c c
 build waits waits.c c
 build evio evio.c c
 build inotify inotify.c c
+build pty pty.c c
 build sockets sockets.c c
 build shm shm.c c
 build shared-files shared-files.c c

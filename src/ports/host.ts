@@ -368,6 +368,16 @@ export interface HostTerminal {
   getSessionId(fd: number): number;
   /** Bytes waiting to be read (FIONREAD). */
   inputPending(fd: number): number;
+  /** The number N of a pseudo-terminal master's slave, /dev/pts/N (TIOCGPTN); ENOTTY for anything else. */
+  ptyNumber(fd: number): number;
+  /** Whether the master's slave is locked (TIOCGPTLCK), after locking or unlocking it when `lock` is given (TIOCSPTLCK). */
+  ptyLock(fd: number, lock?: boolean): boolean;
+  /** Opens the master's slave (TIOCGPTPEER): a new host fd, close-on-exec. */
+  openPtyPeer(fd: number, access: 'r' | 'w' | 'rw', noCtty: boolean, nonBlock: boolean): number;
+  /** TIOCSCTTY: the terminal becomes the calling session leader's controlling terminal (`steal` from another session). */
+  setControllingTerminal(fd: number, steal: boolean): void;
+  /** TIOCNOTTY: the process gives up its controlling terminal. */
+  dropControllingTerminal(fd: number): void;
   /** Readiness of each request now (HostPoll bits, one per request), without waiting. */
   pollNow(requests: readonly HostPollRequest[]): number[];
   /**

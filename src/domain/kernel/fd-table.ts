@@ -57,6 +57,8 @@ export class OpenFile {
   sock: SocketInfo | null = null;
   /** Epoll registrations watching this description (epoll.ts): they go when it is released. */
   readonly epollItems = new Set<{ remove(): void }>();
+  /** A terminal that is a pseudo-terminal master (read as a stream, not as a terminal): null until asked (fs-io.ts). */
+  ptyMaster: boolean | null = null;
   /** Counts this process's reads and writes of a host stream: an edge for EPOLLET (epoll.ts). */
   ioSeq = 0;
   /** Which layer of the guest's filesystem the object was found in (fs-context.ts): relative lookups from a directory start there. */

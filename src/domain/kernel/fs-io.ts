@@ -172,7 +172,7 @@ function hostRead(task: Task, file: OpenFile, count: number, pos: bigint | null)
  * kernel's as the guest set them.
  */
 function readStream(task: Task, file: OpenFile, buf: Uint8Array, nonBlock: boolean): Uint8Array | Promise<Uint8Array> {
-  if (file.kind === 'tty') return readTty(task, file, buf);
+  if (file.kind === 'tty' && !isPtyMaster(task, file)) return readTty(task, file, buf);
   const fs = task.host.fs;
   try {
     return buf.subarray(0, fs.readNoWait(file.hostFd, buf));
@@ -205,6 +205,23 @@ function emptyInotifyRead(task: Task, file: OpenFile): number | Promise<number> 
       if (hostInputPending(task, file) > 0) throw new SyscallError(Errno.EINVAL);
     }
   })();
+}
+
+/**
+ * Whether a terminal is a pseudo-terminal master. A master has no line
+ * discipline, job control or VMIN on its side, so it is read as a pipe is:
+ * without waiting in the host, interruptible, EIO once every slave is closed.
+ */
+function isPtyMaster(task: Task, file: OpenFile): boolean {
+  if (file.ptyMaster === null) {
+    try {
+      task.host.terminal.ptyNumber(file.hostFd);
+      file.ptyMaster = true;
+    } catch {
+      file.ptyMaster = false;
+    }
+  }
+  return file.ptyMaster;
 }
 
 /** A read of an eventfd, timerfd, signalfd or epoll (EINVAL where the object has no read). */

@@ -307,6 +307,8 @@ function fdLinkTarget(task: Task, file: OpenFile): string {
     // The walk recorded the object's canonical guest path (d_path).
     return file.path;
   }
+  // A terminal the guest opened by name (/dev/ptmx, /dev/pts/N, /dev/tty), or a pty's peer.
+  if (file.kind === 'tty' && file.ownsHostFd && file.path.startsWith('/')) return file.path;
   return stdioTarget(task, file);
 }
 
