@@ -100,6 +100,7 @@ build waits waits.c c
 build evio evio.c c
 build inotify inotify.c c
 build pty pty.c c
+build netif netif.c c
 build sockets sockets.c c
 build shm shm.c c
 build shared-files shared-files.c c

@@ -548,6 +548,38 @@ export interface HostNotify {
   rmWatch(fd: number, wd: number): void;
 }
 
+/** A network interface as the host lists it (getifaddrs' link-level entry). */
+export interface HostLink {
+  readonly family: 'link';
+  readonly name: string;
+  readonly index: number;
+  /** Interface flags by name: up, broadcast, loopback, pointopoint, running, noarp, promisc, allmulti, multicast, lower_up, dormant... */
+  readonly flags: readonly string[];
+  readonly type: 'ether' | 'loopback' | 'none';
+  readonly hwaddr: Uint8Array;
+  readonly hwbroadcast?: Uint8Array;
+  readonly mtu: number;
+}
+
+/** An address of an interface (getifaddrs' inet and inet6 entries); `name` is its label. */
+export interface HostIfAddr {
+  readonly family: 'inet' | 'inet6';
+  readonly name: string;
+  readonly index: number;
+  readonly flags: readonly string[];
+  readonly addr: Uint8Array;
+  readonly netmask?: Uint8Array;
+  readonly broadcast?: Uint8Array;
+  readonly peer?: Uint8Array;
+  readonly scopeId?: number;
+}
+
+/** The host's network configuration, read-only (what NETLINK_ROUTE dumps answer from). */
+export interface HostNetwork {
+  /** The interfaces and their addresses, in the host's order. */
+  interfaces(): readonly (HostLink | HostIfAddr)[];
+}
+
 export interface HostPorts {
   readonly fs: HostFs;
   readonly clock: HostClock;
@@ -563,4 +595,6 @@ export interface HostPorts {
   readonly sockets?: HostSockets;
   /** File-change notification; absent where the host has none (inotify_init1 is then ENOSYS). */
   readonly notify?: HostNotify;
+  /** The host's interfaces; absent where they cannot be listed (netlink dumps are then empty). */
+  readonly network?: HostNetwork;
 }

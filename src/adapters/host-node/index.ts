@@ -9,6 +9,7 @@ import { NodeHostProcesses } from './processes.js';
 import { NodeHostShm } from './shm.js';
 import { NodeHostSockets } from './sockets.js';
 import { NodeHostNotify } from './notify.js';
+import { NodeHostNetwork } from './network.js';
 
 export { NodeHostFs } from './fs.js';
 export { NodeHostClock, NodeHostProcess, NodeHostRandom } from './system.js';
@@ -18,6 +19,7 @@ export { NodeHostProcesses } from './processes.js';
 export { NodeHostRam, NodeHostShm } from './shm.js';
 export { NodeHostSockets } from './sockets.js';
 export { NodeHostNotify } from './notify.js';
+export { NodeHostNetwork } from './network.js';
 
 export function createNodeHostPorts(): HostPorts {
   return {
@@ -31,5 +33,6 @@ export function createNodeHostPorts(): HostPorts {
     shm: new NodeHostShm(),
     sockets: new NodeHostSockets(),
     notify: new NodeHostNotify(),
+    network: new NodeHostNetwork(),
   };
 }

@@ -73,6 +73,7 @@ import { synthRead, synthWrite } from './synthfs.js';
 import type { Task } from './task.js';
 import { waitFor } from './waitq.js';
 import { TTY_IOCTLS, ttyIoctl } from './tty.js';
+import { NETDEV_IOCTLS, NetlinkSocket, netdevIoctl } from './netlink.js';
 
 /** Largest single host read or write elfuse issues; larger requests loop (files) or return short (streams). */
 const CHUNK = 1 << 20;
@@ -893,7 +894,7 @@ function sysFcntl(task: Task, a: SyscallArgs): number | Promise<number> {
   }
 }
 
-/** ioctl(2): the terminal requests (tty.ts), FIONREAD, FIOCLEX/FIONCLEX, FIONBIO; anything else is ENOTTY. */
+/** ioctl(2): the terminal requests (tty.ts), the interface requests on sockets (netlink.ts), FIONREAD, FIOCLEX/FIONCLEX, FIONBIO; anything else is ENOTTY. */
 function sysIoctl(task: Task, a: SyscallArgs): number {
   const fd = a.fd(0);
   const file = fileOf(task, fd);
@@ -901,6 +902,8 @@ function sysIoctl(task: Task, a: SyscallArgs): number {
   const arg = a.ptr(2);
   if (file.kind === 'path') return -Errno.EBADF; // O_PATH: fdget refuses it
   if (TTY_IOCTLS.has(req)) return ttyIoctl(task, fd, req, arg);
+  // sock_ioctl hands the interface requests to the device layer, whatever the socket's family.
+  if (NETDEV_IOCTLS.has(req)) return file.kind === 'socket' || file.event instanceof NetlinkSocket ? netdevIoctl(task, req, arg) : -Errno.ENOTTY;
   switch (req) {
     case FIONREAD:
       return fionread(task, file, arg);
