@@ -83,6 +83,8 @@ static void t_nameindex(void) {
   printf("flags %#x\n", (unsigned short)ifr.ifr_flags);
   SHOW("SIOCGIFMTU lo", ioctl(s, SIOCGIFMTU, &ifr));
   printf("mtu %d\n", ifr.ifr_mtu);
+  SHOW("SIOCGIFTXQLEN lo", ioctl(s, SIOCGIFTXQLEN, &ifr));
+  printf("txqlen %d\n", ifr.ifr_qlen);
   SHOW("SIOCGIFHWADDR lo", ioctl(s, SIOCGIFHWADDR, &ifr));
   printf("hw family %u\n", ifr.ifr_hwaddr.sa_family);
   SHOW("SIOCGIFADDR lo", ioctl(s, SIOCGIFADDR, &ifr));

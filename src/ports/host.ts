@@ -559,6 +559,8 @@ export interface HostLink {
   readonly hwaddr: Uint8Array;
   readonly hwbroadcast?: Uint8Array;
   readonly mtu: number;
+  /** The transmit queue length; 0 where the host does not say. */
+  readonly txqlen?: number;
 }
 
 /** An address of an interface (getifaddrs' inet and inet6 entries); `name` is its label. */

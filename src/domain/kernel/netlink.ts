@@ -11,6 +11,8 @@
  * macOS host has no netlink at all, and the list gives what these dumps
  * carry on either host. What is not done: multicast groups (a bind to them
  * is kept, no notification ever comes), link statistics (IFLA_STATS), the
+ * queueing discipline (IFLA_QDISC), address lifetimes (every address is
+ * permanent) and IFA_F_* flags other than IFA_F_PERMANENT, the
  * other rtnetlink tables (routes, neighbours, rules: EOPNOTSUPP), changes
  * (RTM_NEW*, RTM_DEL*, RTM_SET*: EPERM), other netlink protocols
  * (EPROTONOSUPPORT), and messages between guest netlink sockets.
@@ -78,6 +80,7 @@ const IFLA_ADDRESS = 1;
 const IFLA_BROADCAST = 2;
 const IFLA_IFNAME = 3;
 const IFLA_MTU = 4;
+const IFLA_TXQLEN = 13;
 const IFLA_OPERSTATE = 16;
 const IF_OPER_UNKNOWN = 0;
 const IF_OPER_DOWN = 2;
@@ -87,7 +90,10 @@ const IFA_ADDRESS = 1;
 const IFA_LOCAL = 2;
 const IFA_LABEL = 3;
 const IFA_BROADCAST = 4;
+const IFA_CACHEINFO = 6;
 const IFA_FLAGS = 8;
+/** INFINITY_LIFE_TIME: an address that does not expire. */
+const INFINITY_LIFE_TIME = 0xffffffff;
 const IFA_F_PERMANENT = 0x80;
 
 const RT_SCOPE_UNIVERSE = 0;
@@ -188,7 +194,7 @@ function linkMessage(l: HostLink, flags: number, seq: number, pid: number): Uint
   const bits = flagBits(l.flags);
   const head = new StructWriter(16).u8(0, AF_UNSPEC).u16(2, ARPHRD[l.type]).i32(4, l.index).u32(8, bits).u32(12, 0).bytes;
   const oper = l.type === 'loopback' ? IF_OPER_UNKNOWN : bits & IFF['lower_up']! && bits & IFF['up']! ? IF_OPER_UP : IF_OPER_DOWN;
-  const attrs = [rtattr(IFLA_IFNAME, cString(l.name)), rtattr(IFLA_OPERSTATE, Uint8Array.of(oper)), rtattr(IFLA_MTU, u32(l.mtu))];
+  const attrs = [rtattr(IFLA_IFNAME, cString(l.name)), rtattr(IFLA_TXQLEN, u32(l.txqlen ?? 0)), rtattr(IFLA_OPERSTATE, Uint8Array.of(oper)), rtattr(IFLA_MTU, u32(l.mtu))];
   if (l.hwaddr.length > 0) attrs.push(rtattr(IFLA_ADDRESS, l.hwaddr));
   if (l.hwbroadcast && l.hwbroadcast.length > 0) attrs.push(rtattr(IFLA_BROADCAST, l.hwbroadcast));
   return nlmsg(RTM_NEWLINK, flags, seq, pid, concat([head, ...attrs]));
@@ -213,6 +219,8 @@ function addrMessage(a: HostIfAddr, flags: number, seq: number, pid: number): Ui
     attrs.push(rtattr(IFA_ADDRESS, a.peer ?? a.addr));
     if (a.peer) attrs.push(rtattr(IFA_LOCAL, a.addr));
   }
+  // The host list has no lifetimes: every address is permanent (ifa_cacheinfo: preferred, valid, stamps).
+  attrs.push(rtattr(IFA_CACHEINFO, new StructWriter(16).u32(0, INFINITY_LIFE_TIME).u32(4, INFINITY_LIFE_TIME).bytes));
   attrs.push(rtattr(IFA_FLAGS, u32(IFA_F_PERMANENT)));
   return nlmsg(RTM_NEWADDR, flags, seq, pid, concat([head, ...attrs]));
 }
@@ -569,6 +577,7 @@ export const SIOCGIFNETMASK = 0x891b;
 export const SIOCGIFMTU = 0x8921;
 export const SIOCGIFHWADDR = 0x8927;
 export const SIOCGIFINDEX = 0x8933;
+export const SIOCGIFTXQLEN = 0x8942;
 export const NETDEV_IOCTLS: ReadonlySet<number> = new Set([
   SIOCGIFNAME,
   SIOCGIFCONF,
@@ -579,6 +588,7 @@ export const NETDEV_IOCTLS: ReadonlySet<number> = new Set([
   SIOCGIFMTU,
   SIOCGIFHWADDR,
   SIOCGIFINDEX,
+  SIOCGIFTXQLEN,
 ]);
 /** struct ifreq: the name (IFNAMSIZ), then a 24-byte union. */
 const SIZEOF_IFREQ = 40;
@@ -643,6 +653,8 @@ export function netdevIoctl(task: Task, req: number, arg: number): number {
       return put(IFNAMSIZ, new StructWriter(2).u16(0, flagBits(link.flags) & 0xffff).bytes);
     case SIOCGIFMTU:
       return put(IFNAMSIZ, new StructWriter(4).i32(0, link.mtu).bytes);
+    case SIOCGIFTXQLEN:
+      return put(IFNAMSIZ, new StructWriter(4).i32(0, link.txqlen ?? 0).bytes);
     case SIOCGIFHWADDR: {
       const w = new StructWriter(16).u16(0, ARPHRD[link.type]);
       w.bytes.set(link.hwaddr.subarray(0, 14), 2);

@@ -74,19 +74,31 @@ Napi::Value InetBytes(Napi::Env env, const struct sockaddr* sa) {
   return env.Undefined();
 }
 
-int Mtu(const char* name) {
+// An interface's MTU and transmit queue length (0 where the host has no such request).
+void LinkNumbers(const char* name, int* mtu, int* txqlen) {
+  *mtu = 0;
+  *txqlen = 0;
   int s = socket(AF_INET, SOCK_DGRAM, 0);
-  if (s < 0) return 0;
+  if (s < 0) return;
   struct ifreq ifr;
   memset(&ifr, 0, sizeof ifr);
   strncpy(ifr.ifr_name, name, sizeof ifr.ifr_name - 1);
-  int mtu = ioctl(s, SIOCGIFMTU, &ifr) == 0 ? ifr.ifr_mtu : 0;
+  if (ioctl(s, SIOCGIFMTU, &ifr) == 0) *mtu = ifr.ifr_mtu;
+#if defined(SIOCGIFTXQLEN)
+  if (ioctl(s, SIOCGIFTXQLEN, &ifr) == 0) *txqlen = ifr.ifr_qlen;
+#endif
   close(s);
-  return mtu;
+}
+
+void SetLinkNumbers(Napi::Object e, const char* name) {
+  int mtu, txqlen;
+  LinkNumbers(name, &mtu, &txqlen);
+  e.Set("mtu", mtu);
+  e.Set("txqlen", txqlen);
 }
 
 // netInterfaces() -> [{family, name, index, flags, ...}] in getifaddrs order:
-// 'link' entries carry type, mtu, hwaddr, hwbroadcast; 'inet'/'inet6'
+// 'link' entries carry type, mtu, txqlen, hwaddr, hwbroadcast; 'inet'/'inet6'
 // entries addr, netmask, broadcast or peer, scopeId.
 Napi::Value NetInterfaces(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -112,7 +124,7 @@ Napi::Value NetInterfaces(const Napi::CallbackInfo& info) {
         const struct sockaddr_ll* b = (const struct sockaddr_ll*)i->ifa_broadaddr;
         e.Set("hwbroadcast", Bytes(env, b->sll_addr, b->sll_halen));
       }
-      e.Set("mtu", Mtu(i->ifa_name));
+      SetLinkNumbers(e, i->ifa_name);
       out.Set(n++, e);
       continue;
     }
@@ -128,7 +140,7 @@ Napi::Value NetInterfaces(const Napi::CallbackInfo& info) {
         const unsigned char ff[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
         e.Set("hwbroadcast", Bytes(env, ff, 6));
       }
-      e.Set("mtu", Mtu(i->ifa_name));
+      SetLinkNumbers(e, i->ifa_name);
       out.Set(n++, e);
       continue;
     }
