@@ -52,11 +52,15 @@ static int names_master(const char *name, int master) {
   return name && !strcmp(name, want);
 }
 
-/* Reads what is there within 300 ms of quiet. */
-static long read_avail(int fd, char *buf, long size) {
+/*
+ * Reads until `want` bytes came (the line discipline passes them on from a
+ * work queue, so they may come late under load), or, with want 0, what
+ * comes within 200 ms.
+ */
+static long read_upto(int fd, char *buf, long want, long size) {
   long got = 0;
   struct pollfd p = {fd, POLLIN, 0};
-  while (got < size && poll(&p, 1, 300) > 0) {
+  while (got < size && (want == 0 || got < want) && poll(&p, 1, want == 0 ? 200 : 10000) > 0) {
     long n = read(fd, buf + got, size - got);
     if (n <= 0) break;
     got += n;
@@ -129,27 +133,26 @@ static void t_io(void) {
   printf("rows %d cols %d\n", got.ws_row, got.ws_col);
   /* Canonical input: the master's bytes are echoed back to it, the slave reads the line. */
   SHOW("write master", write(m, "hi there\r", 9));
-  show_bytes("echo on master", buf, read_avail(m, buf, sizeof buf));
+  show_bytes("echo on master", buf, read_upto(m, buf, 10, sizeof buf));
   show_bytes("slave reads", buf, read(s, buf, sizeof buf));
   /* Output processing: \n becomes \r\n. */
   SHOW("write slave", write(s, "one\ntwo\n", 8));
-  show_bytes("master reads", buf, read_avail(m, buf, sizeof buf));
+  show_bytes("master reads", buf, read_upto(m, buf, 10, sizeof buf));
   int avail = -1;
   SHOW("write slave", write(s, "xyz", 3));
-  usleep(100000);
+  for (int i = 0; i < 1000 && (ioctl(m, FIONREAD, &avail) != 0 || avail < 3); i++) usleep(10000);
   SHOW("FIONREAD master", ioctl(m, FIONREAD, &avail) == 0 ? avail : -1);
-  show_bytes("master reads", buf, read_avail(m, buf, sizeof buf));
+  show_bytes("master reads", buf, read_upto(m, buf, 3, sizeof buf));
   /* Erase and kill characters are the line discipline's. */
   SHOW("write master", write(m, "abd\x7f" "c\n", 6));
-  read_avail(m, buf, sizeof buf);
+  show_bytes("echo edited", buf, read_upto(m, buf, 9, sizeof buf));
   show_bytes("slave reads edited", buf, read(s, buf, sizeof buf));
   /* Raw mode: no echo, bytes as they come. */
   cfmakeraw(&t);
   SHOW("tcsetattr raw", tcsetattr(s, TCSANOW, &t));
   SHOW("write master", write(m, "\x03raw\n", 5));
-  usleep(100000);
-  show_bytes("slave reads raw", buf, read_avail(s, buf, sizeof buf));
-  show_bytes("no echo", buf, read_avail(m, buf, sizeof buf));
+  show_bytes("slave reads raw", buf, read_upto(s, buf, 5, sizeof buf));
+  show_bytes("no echo", buf, read_upto(m, buf, 0, sizeof buf));
   SHOW("tcgetattr master", tcgetattr(m, &t));
   printf("ICANON %d ECHO %d\n", !!(t.c_lflag & ICANON), !!(t.c_lflag & ECHO));
   /* Nothing to read: a non-blocking master says EAGAIN. */
@@ -178,7 +181,7 @@ static void t_peer(void) {
   SHOW("link names", readlink(link, target, sizeof target - 1) > 0 && names_master(target, m));
   char buf[64];
   SHOW("write peer", write(s, "peer\n", 5));
-  show_bytes("master reads", buf, read_avail(m, buf, sizeof buf));
+  show_bytes("master reads", buf, read_upto(m, buf, 6, sizeof buf));
   int ro = ioctl(m, TIOCGPTPEER, O_RDONLY | O_NONBLOCK);
   SHOW("read-only peer flags", fcntl(ro, F_GETFL) & (O_ACCMODE | O_NONBLOCK));
   SHOW("read empty peer", read(ro, buf, sizeof buf));
