@@ -99,6 +99,9 @@ build map-count map-count.c c
 build big-write big-write.c c
 build waits waits.c c
 build evio evio.c c
+build inotify inotify.c c
+build pty pty.c c
+build netif netif.c c
 build sockets sockets.c c
 build shm shm.c c
 build shared-files shared-files.c c

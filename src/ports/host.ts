@@ -368,6 +368,16 @@ export interface HostTerminal {
   getSessionId(fd: number): number;
   /** Bytes waiting to be read (FIONREAD). */
   inputPending(fd: number): number;
+  /** The number N of a pseudo-terminal master's slave, /dev/pts/N (TIOCGPTN); ENOTTY for anything else. */
+  ptyNumber(fd: number): number;
+  /** Whether the master's slave is locked (TIOCGPTLCK), after locking or unlocking it when `lock` is given (TIOCSPTLCK). */
+  ptyLock(fd: number, lock?: boolean): boolean;
+  /** Opens the master's slave (TIOCGPTPEER): a new host fd, close-on-exec. */
+  openPtyPeer(fd: number, access: 'r' | 'w' | 'rw', noCtty: boolean, nonBlock: boolean): number;
+  /** TIOCSCTTY: the terminal becomes the calling session leader's controlling terminal (`steal` from another session). */
+  setControllingTerminal(fd: number, steal: boolean): void;
+  /** TIOCNOTTY: the process gives up its controlling terminal. */
+  dropControllingTerminal(fd: number): void;
   /** Readiness of each request now (HostPoll bits, one per request), without waiting. */
   pollNow(requests: readonly HostPollRequest[]): number[];
   /**
@@ -522,6 +532,56 @@ export interface HostSockets {
   typeOf(fd: number): HostSockType | null;
 }
 
+/**
+ * File-change notification as inotify(7) defines it: an instance is a host
+ * fd that reads as struct inotify_event records, polls readable while
+ * events wait and answers FIONREAD, so the domain reads and waits on it as
+ * on any host stream. Masks are inotify's bits. On a Linux host this is
+ * the host's inotify; a host without it would make the records up.
+ */
+export interface HostNotify {
+  /** A new instance (close-on-exec in the host); `nonblock` sets the description's O_NONBLOCK. */
+  init(nonblock: boolean): number;
+  /** Watches `name` in the directory `dirFd` ('.' for the directory itself); returns the watch descriptor. */
+  addWatch(fd: number, dirFd: number, name: HostPath, mask: number): number;
+  /** Removes a watch; the instance then reads an IN_IGNORED event for it. */
+  rmWatch(fd: number, wd: number): void;
+}
+
+/** A network interface as the host lists it (getifaddrs' link-level entry). */
+export interface HostLink {
+  readonly family: 'link';
+  readonly name: string;
+  readonly index: number;
+  /** Interface flags by name: up, broadcast, loopback, pointopoint, running, noarp, promisc, allmulti, multicast, lower_up, dormant... */
+  readonly flags: readonly string[];
+  readonly type: 'ether' | 'loopback' | 'none';
+  readonly hwaddr: Uint8Array;
+  readonly hwbroadcast?: Uint8Array;
+  readonly mtu: number;
+  /** The transmit queue length; 0 where the host does not say. */
+  readonly txqlen?: number;
+}
+
+/** An address of an interface (getifaddrs' inet and inet6 entries); `name` is its label. */
+export interface HostIfAddr {
+  readonly family: 'inet' | 'inet6';
+  readonly name: string;
+  readonly index: number;
+  readonly flags: readonly string[];
+  readonly addr: Uint8Array;
+  readonly netmask?: Uint8Array;
+  readonly broadcast?: Uint8Array;
+  readonly peer?: Uint8Array;
+  readonly scopeId?: number;
+}
+
+/** The host's network configuration, read-only (what NETLINK_ROUTE dumps answer from). */
+export interface HostNetwork {
+  /** The interfaces and their addresses, in the host's order. */
+  interfaces(): readonly (HostLink | HostIfAddr)[];
+}
+
 export interface HostPorts {
   readonly fs: HostFs;
   readonly clock: HostClock;
@@ -535,4 +595,8 @@ export interface HostPorts {
   readonly shm?: HostShm;
   /** Host sockets; absent where the host has none (socket(2) is then EAFNOSUPPORT). */
   readonly sockets?: HostSockets;
+  /** File-change notification; absent where the host has none (inotify_init1 is then ENOSYS). */
+  readonly notify?: HostNotify;
+  /** The host's interfaces; absent where they cannot be listed (netlink dumps are then empty). */
+  readonly network?: HostNetwork;
 }

@@ -111,7 +111,7 @@ describe('the guest /proc view (checked against proc(5))', () => {
     expect(line('readlink /proc/self = ')).toBe(`readlink /proc/self = ${pid}`);
     expect(line('readlink /proc/self/fd/3 = ')).toBe(`readlink /proc/self/fd/3 = /proc/${pid}/status`);
     expect(line('ls /proc/self/fd:')).toBe('ls /proc/self/fd: . .. 0 1 2 3 4');
-    expect(line('ls /proc/self:')).toContain(' auxv cmdline comm cwd environ exe fd fdinfo limits maps mounts oom_adj oom_score oom_score_adj root smaps smaps_rollup stat status');
+    expect(line('ls /proc/self:')).toContain(' auxv cmdline comm cwd environ exe fd fdinfo limits maps mounts net oom_adj oom_score oom_score_adj root smaps smaps_rollup stat status');
     expect(line('ls /proc/sys/kernel:')).toBe('ls /proc/sys/kernel: . .. hostname osrelease ostype pid_max');
     expect(section(out, '/proc/self/fdinfo/3')).toMatch(/^pos:\t0\nflags:\t0\d+\nmnt_id:\t\d+\nino:\t\d+\n/);
     for (const check of ['stat /proc/self/status regular, size 0', 'stat /proc/self is a dir', 'lstat /proc/self is a link']) {

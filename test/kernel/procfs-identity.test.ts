@@ -74,7 +74,7 @@ describe('/proc', () => {
     const self = await open('/proc/self', O_DIRECTORY);
     expect((await names(self)).sort()).toEqual(
       [
-        ...['.', '..', 'auxv', 'cmdline', 'comm', 'cwd', 'environ', 'exe', 'fd', 'fdinfo', 'limits', 'maps', 'mounts'],
+        ...['.', '..', 'auxv', 'cmdline', 'comm', 'cwd', 'environ', 'exe', 'fd', 'fdinfo', 'limits', 'maps', 'mounts', 'net'],
         ...['oom_adj', 'oom_score', 'oom_score_adj', 'root', 'smaps', 'smaps_rollup', 'stat', 'status', 'task'],
       ].sort(),
     );
@@ -157,7 +157,7 @@ describe('/dev', () => {
     expect(await h.sys('read', nul, BUF, 16)).toBe(0n);
     expect(await h.sys('write', nul, BUF, 16)).toBe(16n);
     const dev = await open('/dev', O_DIRECTORY);
-    expect((await names(dev)).sort()).toEqual(['.', '..', 'fd', 'full', 'null', 'random', 'shm', 'stderr', 'stdin', 'stdout', 'tty', 'urandom', 'zero']);
+    expect((await names(dev)).sort()).toEqual(['.', '..', 'fd', 'full', 'null', 'ptmx', 'pts', 'random', 'shm', 'stderr', 'stdin', 'stdout', 'tty', 'urandom', 'zero']);
     // /dev/zero maps as zeroed memory.
     expect(await h.sys('mmap', 0, 4096, 3, 2, zero, 0)).toBeGreaterThan(0n);
   });

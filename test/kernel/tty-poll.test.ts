@@ -49,6 +49,16 @@ class FakeTerminal implements HostTerminal {
   setForegroundPgrp = (fd: number): void => this.check(fd);
   getSessionId = (fd: number): number => (this.check(fd), 4200);
   inputPending = (fd: number): number => (this.check(fd), 3);
+  // The scripted terminal is no pseudo-terminal master, as a real one would say.
+  private notPty = (fd: number): never => {
+    this.check(fd);
+    throw new HostError('ENOTTY', 'not a master');
+  };
+  ptyNumber = (fd: number): number => this.notPty(fd);
+  ptyLock = (fd: number): boolean => this.notPty(fd);
+  openPtyPeer = (fd: number): number => this.notPty(fd);
+  setControllingTerminal = (fd: number): void => this.check(fd);
+  dropControllingTerminal = (fd: number): void => this.check(fd);
   pollNow = (reqs: readonly HostPollRequest[]): number[] => {
     if (!this.available) throw new HostError('ENOSYS', 'no addon');
     return reqs.map((r) => (r.fd === 0 ? this.ready & (r.events | HostPoll.HANGUP) : 0));

@@ -8,6 +8,8 @@ import { NodeHostTerminal } from './terminal.js';
 import { NodeHostProcesses } from './processes.js';
 import { NodeHostShm } from './shm.js';
 import { NodeHostSockets } from './sockets.js';
+import { NodeHostNotify } from './notify.js';
+import { NodeHostNetwork } from './network.js';
 
 export { NodeHostFs } from './fs.js';
 export { NodeHostClock, NodeHostProcess, NodeHostRandom } from './system.js';
@@ -16,6 +18,8 @@ export { NodeHostTerminal } from './terminal.js';
 export { NodeHostProcesses } from './processes.js';
 export { NodeHostRam, NodeHostShm } from './shm.js';
 export { NodeHostSockets } from './sockets.js';
+export { NodeHostNotify } from './notify.js';
+export { NodeHostNetwork } from './network.js';
 
 export function createNodeHostPorts(): HostPorts {
   return {
@@ -28,5 +32,7 @@ export function createNodeHostPorts(): HostPorts {
     processes: new NodeHostProcesses(),
     shm: new NodeHostShm(),
     sockets: new NodeHostSockets(),
+    notify: new NodeHostNotify(),
+    network: new NodeHostNetwork(),
   };
 }

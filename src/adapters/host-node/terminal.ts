@@ -72,6 +72,11 @@ interface NativeTty {
   pollWait(spec: Int32Array, timeoutMs: number, cb: (err: Error | null, bits: number[] | null) => void): void;
   wake(): void;
   exitNow(code: number): never;
+  ptyNumber(fd: number): number;
+  ptyLock(fd: number, lock?: boolean): boolean;
+  ptyPeer(fd: number, access: number, noCtty: boolean, nonBlock: boolean): number;
+  setCtty(fd: number, steal: boolean): void;
+  dropCtty(fd: number): void;
 }
 
 /** VMIN and VTIME are counts, never "disabled" characters. */
@@ -277,6 +282,31 @@ export class NodeHostTerminal implements HostTerminal {
   getSessionId(fd: number): number {
     const n = this.need('tcgetsid');
     return nativeCall('tcgetsid', () => n.tcgetsid(fd));
+  }
+
+  ptyNumber(fd: number): number {
+    const n = this.need('TIOCGPTN');
+    return nativeCall('TIOCGPTN', () => n.ptyNumber(fd));
+  }
+
+  ptyLock(fd: number, lock?: boolean): boolean {
+    const n = this.need('TIOCSPTLCK');
+    return nativeCall('TIOCSPTLCK', () => (lock === undefined ? n.ptyLock(fd) : n.ptyLock(fd, lock)));
+  }
+
+  openPtyPeer(fd: number, access: 'r' | 'w' | 'rw', noCtty: boolean, nonBlock: boolean): number {
+    const n = this.need('TIOCGPTPEER');
+    return nativeCall('TIOCGPTPEER', () => n.ptyPeer(fd, access === 'r' ? 0 : access === 'w' ? 1 : 2, noCtty, nonBlock));
+  }
+
+  setControllingTerminal(fd: number, steal: boolean): void {
+    const n = this.need('TIOCSCTTY');
+    nativeCall('TIOCSCTTY', () => n.setCtty(fd, steal));
+  }
+
+  dropControllingTerminal(fd: number): void {
+    const n = this.need('TIOCNOTTY');
+    nativeCall('TIOCNOTTY', () => n.dropCtty(fd));
   }
 
   inputPending(fd: number): number {

@@ -3,7 +3,9 @@
  * random.c (null, zero, full, random, urandom) made up here, with Linux's
  * device numbers; /dev/tty is the host's controlling terminal; /dev/shm is
  * the host's directory (shm_open's objects, shared with other processes
- * by name, as the host's tmpfs is the kernel's shmem); stdin,
+ * by name, as the host's tmpfs is the kernel's shmem); /dev/ptmx and
+ * /dev/pts are the host's, so a guest's pseudo-terminals are host ones
+ * that host programs can open by the same /dev/pts/N name (tty.ts); stdin,
  * stdout, stderr and fd are the symlinks into /proc/self/fd that udev and
  * systemd create. Anything else under /dev does not exist.
  */
@@ -52,6 +54,8 @@ const DEV_ENTRIES = new Map<string, () => SynthNode>([
   ['stderr', link('/proc/self/fd/2')],
   ['stdin', link('/proc/self/fd/0')],
   ['stdout', link('/proc/self/fd/1')],
+  ['ptmx', () => ({ type: 'host', hostPath: '/dev/ptmx' })],
+  ['pts', () => ({ type: 'host', hostPath: '/dev/pts' })],
   ['shm', () => ({ type: 'host', hostPath: '/dev/shm' })],
   ['tty', () => ({ type: 'host', hostPath: '/dev/tty' })],
   ['urandom', dev(1, 9, RANDOM_OPS)],

@@ -15,6 +15,7 @@ import { Epoll } from './epoll.js';
 import { EventFd } from './eventfd.js';
 import type { OpenFile } from './fd-table.js';
 import { StructReader, StructWriter } from './linux-abi.js';
+import { NetlinkSocket } from './netlink.js';
 import { SignalFd } from './signalfd.js';
 import type { Task } from './task.js';
 import { TimerFd } from './timerfd.js';
@@ -24,6 +25,8 @@ const TAG_EVENTFD = 1;
 const TAG_TIMERFD = 2;
 const TAG_SIGNALFD = 3;
 const TAG_EPOLL = 4;
+/** A netlink socket (netlink.ts): its type and protocol; the child's copy is unbound, with nothing queued. */
+const TAG_NETLINK = 5;
 
 /** The object's state for the fork state; `indexOf` gives a description's index there (-1: not passed). */
 export function forkImageOfEvent(event: EventObject, indexOf: (file: OpenFile) => number): Uint8Array {
@@ -38,6 +41,7 @@ export function forkImageOfEvent(event: EventObject, indexOf: (file: OpenFile) =
       .u64(14, event.interval)
       .u64(22, event.ticks).bytes;
   }
+  if (event instanceof NetlinkSocket) return new StructWriter(9).u8(0, TAG_NETLINK).i32(1, event.type).i32(5, event.protocol).bytes;
   if (event instanceof SignalFd) return new StructWriter(9).u8(0, TAG_SIGNALFD).u64(1, event.mask).bytes;
   if (event instanceof Epoll) {
     const items = event.registrations().filter((i) => indexOf(i.file) >= 0);
@@ -67,6 +71,8 @@ export function eventFromForkImage(task: Task, bytes: Uint8Array): EventObject |
       return new SignalFd(task, r.u64(1));
     case TAG_EPOLL:
       return new Epoll();
+    case TAG_NETLINK:
+      return new NetlinkSocket(r.i32(1), r.i32(5));
     default:
       return null;
   }

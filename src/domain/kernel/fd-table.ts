@@ -30,8 +30,11 @@ export interface DirCookies {
 }
 
 /** What an open file description refers to; decides how reads, writes and lseek behave. */
-/** 'anon': an object elfuse makes up with no host fd (eventfd, epoll, timerfd, signalfd: `OpenFile.event`). */
-export type FileKind = 'file' | 'dir' | 'chr' | 'tty' | 'fifo' | 'socket' | 'path' | 'anon';
+/**
+ * 'anon': an object elfuse makes up with no host fd (eventfd, epoll, timerfd, signalfd: `OpenFile.event`);
+ * 'inotify': a host inotify instance (inotify.ts), read and polled as a host stream.
+ */
+export type FileKind = 'file' | 'dir' | 'chr' | 'tty' | 'fifo' | 'socket' | 'path' | 'anon' | 'inotify';
 
 export class OpenFile {
   /** File offset (f_pos) of a made-up node or a directory; host files use the host's (hostOffset). */
@@ -54,6 +57,8 @@ export class OpenFile {
   sock: SocketInfo | null = null;
   /** Epoll registrations watching this description (epoll.ts): they go when it is released. */
   readonly epollItems = new Set<{ remove(): void }>();
+  /** A terminal that is a pseudo-terminal master (read as a stream, not as a terminal): null until asked (fs-io.ts). */
+  ptyMaster: boolean | null = null;
   /** Counts this process's reads and writes of a host stream: an edge for EPOLLET (epoll.ts). */
   ioSeq = 0;
   /** Which layer of the guest's filesystem the object was found in (fs-context.ts): relative lookups from a directory start there. */
@@ -85,7 +90,7 @@ export class OpenFile {
   /** A pipe, FIFO, socket or terminal, or a character device of the host's stdio: read and written as a stream. */
   get stream(): boolean {
     if (this.synth !== null || this.hostFd < 0) return false;
-    return this.kind === 'fifo' || this.kind === 'socket' || this.kind === 'tty' || (this.kind === 'chr' && !this.ownsHostFd);
+    return this.kind === 'fifo' || this.kind === 'socket' || this.kind === 'tty' || this.kind === 'inotify' || (this.kind === 'chr' && !this.ownsHostFd);
   }
   /**
    * Whether O_APPEND, O_NONBLOCK and O_DIRECT live in the host's description

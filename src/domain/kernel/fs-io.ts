@@ -73,6 +73,7 @@ import { synthRead, synthWrite } from './synthfs.js';
 import type { Task } from './task.js';
 import { waitFor } from './waitq.js';
 import { TTY_IOCTLS, ttyIoctl } from './tty.js';
+import { NETDEV_IOCTLS, NetlinkSocket, netdevIoctl } from './netlink.js';
 
 /** Largest single host read or write elfuse issues; larger requests loop (files) or return short (streams). */
 const CHUNK = 1 << 20;
@@ -172,7 +173,7 @@ function hostRead(task: Task, file: OpenFile, count: number, pos: bigint | null)
  * kernel's as the guest set them.
  */
 function readStream(task: Task, file: OpenFile, buf: Uint8Array, nonBlock: boolean): Uint8Array | Promise<Uint8Array> {
-  if (file.kind === 'tty') return readTty(task, file, buf);
+  if (file.kind === 'tty' && !isPtyMaster(task, file)) return readTty(task, file, buf);
   const fs = task.host.fs;
   try {
     return buf.subarray(0, fs.readNoWait(file.hostFd, buf));
@@ -189,6 +190,39 @@ function readStream(task: Task, file: OpenFile, buf: Uint8Array, nonBlock: boole
       }
     }
   })();
+}
+
+/**
+ * read(2) of 0 bytes from inotify, which inotify_read answers itself (the
+ * host's read returns 0 before asking it): EINVAL once an event waits, since
+ * none fits; before that EAGAIN, or a wait for one.
+ */
+function emptyInotifyRead(task: Task, file: OpenFile): number | Promise<number> {
+  if (hostInputPending(task, file) > 0) throw new SyscallError(Errno.EINVAL);
+  if (nonBlocking(task, file)) throw new SyscallError(Errno.EAGAIN);
+  return (async () => {
+    for (;;) {
+      if (!(await waitReady(task, file, HostPoll.READ))) throw new SyscallError(ERESTARTSYS);
+      if (hostInputPending(task, file) > 0) throw new SyscallError(Errno.EINVAL);
+    }
+  })();
+}
+
+/**
+ * Whether a terminal is a pseudo-terminal master. A master has no line
+ * discipline, job control or VMIN on its side, so it is read as a pipe is:
+ * without waiting in the host, interruptible, EIO once every slave is closed.
+ */
+function isPtyMaster(task: Task, file: OpenFile): boolean {
+  if (file.ptyMaster === null) {
+    try {
+      task.host.terminal.ptyNumber(file.hostFd);
+      file.ptyMaster = true;
+    } catch {
+      file.ptyMaster = false;
+    }
+  }
+  return file.ptyMaster;
 }
 
 /** A read of an eventfd, timerfd, signalfd or epoll (EINVAL where the object has no read). */
@@ -372,7 +406,7 @@ function sysRead(task: Task, a: SyscallArgs) {
   const file = readableFile(task, a.fd(0));
   const count = Math.min(a.size(2), MAX_RW_COUNT);
   checkUserRange(a.ptr(1), count);
-  if (count === 0) return 0;
+  if (count === 0) return file.kind === 'inotify' ? emptyInotifyRead(task, file) : 0;
   return readAt(task, file, a.ptr(1), count, null, true);
 }
 
@@ -578,6 +612,7 @@ const HOST_WHENCE: Readonly<Record<number, HostWhence>> = { [SEEK_SET]: 'set', [
 function sysLseek(task: Task, a: SyscallArgs): bigint {
   const opened = fileOf(task, a.fd(0));
   if (opened.kind === 'path') throw new SyscallError(Errno.EBADF); // O_PATH: fdget refuses it
+  if (opened.kind === 'inotify') return 0n; // noop_llseek: f_pos, which stays 0
   const file = seekableFile(opened);
   const off = a.i64(1);
   const whence = a.uint(2);
@@ -859,7 +894,7 @@ function sysFcntl(task: Task, a: SyscallArgs): number | Promise<number> {
   }
 }
 
-/** ioctl(2): the terminal requests (tty.ts), FIONREAD, FIOCLEX/FIONCLEX, FIONBIO; anything else is ENOTTY. */
+/** ioctl(2): the terminal requests (tty.ts), the interface requests on sockets (netlink.ts), FIONREAD, FIOCLEX/FIONCLEX, FIONBIO; anything else is ENOTTY. */
 function sysIoctl(task: Task, a: SyscallArgs): number {
   const fd = a.fd(0);
   const file = fileOf(task, fd);
@@ -867,6 +902,8 @@ function sysIoctl(task: Task, a: SyscallArgs): number {
   const arg = a.ptr(2);
   if (file.kind === 'path') return -Errno.EBADF; // O_PATH: fdget refuses it
   if (TTY_IOCTLS.has(req)) return ttyIoctl(task, fd, req, arg);
+  // sock_ioctl hands the interface requests to the device layer, whatever the socket's family.
+  if (NETDEV_IOCTLS.has(req)) return file.kind === 'socket' || file.event instanceof NetlinkSocket ? netdevIoctl(task, req, arg) : -Errno.ENOTTY;
   switch (req) {
     case FIONREAD:
       return fionread(task, file, arg);
@@ -892,7 +929,7 @@ function fionread(task: Task, file: OpenFile, arg: number): number {
   if (file.kind === 'file' && file.hostOffset) {
     const left = statOpenFile(task, file).size - filePosition(task, file);
     avail = left > 0n ? left : 0n;
-  } else if (file.kind === 'tty' || file.kind === 'fifo' || file.kind === 'socket') {
+  } else if (file.kind === 'tty' || file.kind === 'fifo' || file.kind === 'socket' || file.kind === 'inotify') {
     avail = BigInt(hostInputPending(task, file));
   }
   const clamped = avail > 0x7fff_ffffn ? 0x7fff_ffff : Number(avail);

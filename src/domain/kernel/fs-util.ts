@@ -306,9 +306,9 @@ export function kstatFromHost(st: HostStat): KStat {
 }
 
 /** An anon inode (fs/anon_inodes.c): mode 0600 without a file type, owned by the caller. */
-function anonStat(task: Task): HostStat {
+function anonStat(task: Task, mode = 0o600): HostStat {
   return {
-    dev: 0n, ino: 0n, mode: 0o600, nlink: 1, uid: task.host.process.euid, gid: task.host.process.egid, rdev: 0n,
+    dev: 0n, ino: 0n, mode, nlink: 1, uid: task.host.process.euid, gid: task.host.process.egid, rdev: 0n,
     size: 0n, blksize: 4096, blocks: 0n, atimeNs: 0n, mtimeNs: 0n, ctimeNs: 0n, birthtimeNs: 0n,
   };
 }
@@ -316,7 +316,7 @@ function anonStat(task: Task): HostStat {
 /** stat of whatever the description refers to (an O_PATH|O_NOFOLLOW description of a symlink: the link). */
 export function statOpenFile(task: Task, file: OpenFile): HostStat {
   if (file.synth) return synthStat(task, file.synth.node, file.path);
-  if (file.event) return anonStat(task);
+  if (file.event) return anonStat(task, file.event.mode);
   return task.host.fs.fstat(file.hostFd);
 }
 

@@ -829,6 +829,13 @@ export const TERMIOS_CC = {
 } as const;
 
 export const TIOCGSID = 0x5429;
+export const TIOCSCTTY = 0x540e;
+export const TIOCNOTTY = 0x5422;
+/** Pseudo-terminal masters (asm-generic/ioctls.h): _IOR('T', 0x30, unsigned int) and friends. */
+export const TIOCGPTN = 0x80045430;
+export const TIOCSPTLCK = 0x40045431;
+export const TIOCGPTLCK = 0x80045439;
+export const TIOCGPTPEER = 0x5441;
 
 // ---- poll(2), select(2): asm-generic/poll.h ----
 

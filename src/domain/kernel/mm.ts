@@ -150,7 +150,7 @@ class HostFileSource implements PageSource {
 
 /** The file a mapping reads from, or an errno (do_mmap's checks, in its order). */
 function mappableFile(file: OpenFile, prot: number, flags: number): number {
-  if (file.kind === 'dir' || file.kind === 'fifo' || file.kind === 'socket' || file.kind === 'tty') return -Errno.ENODEV;
+  if (file.kind === 'dir' || file.kind === 'fifo' || file.kind === 'socket' || file.kind === 'tty' || file.kind === 'inotify') return -Errno.ENODEV;
   const type = flags & MAP_TYPE;
   if (type === MAP_SHARED_VALIDATE && flags & ~VALIDATED_FLAGS) return -Errno.EOPNOTSUPP;
   if (type !== MAP_PRIVATE && prot & PROT_WRITE && !file.writable) return -Errno.EACCES;

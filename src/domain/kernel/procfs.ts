@@ -8,7 +8,11 @@
  * what the host reports and what elfuse presents (a 6.12 aarch64 kernel
  * with the vCPU the guest runs on). Formats follow proc(5) and the
  * kernel's seq_printf calls; numbers elfuse does not track (context
- * switches, page faults) are 0.
+ * switches, page faults) are 0. /proc/<pid>/net (and /proc/net, a link
+ * to self/net) is the host's own /proc/<pid>/net of the elfuse process:
+ * guest sockets are host sockets in the host's network namespace, so its
+ * tcp, udp, unix and dev tables are the guest's too (a host without it,
+ * macOS, has no /proc/net at all: ENOENT).
  *
  * The tree is what a container's pid namespace would hold: /proc lists the
  * processes elfuse runs for it (the first one and all forked from it),
@@ -301,12 +305,15 @@ function guestRange(task: Task, start: number, end: number): Uint8Array {
 /** The link text of /proc/self/fd/N: a path, or "type:[inode]" for what has none. */
 function fdLinkTarget(task: Task, file: OpenFile): string {
   if (file.pidfd !== null) return 'anon_inode:[pidfd]';
-  if (file.event) return `anon_inode:[${file.event.name}]`;
+  // A made-up socket (netlink.ts) is a socket, not an anon inode; it has no inode number of its own.
+  if (file.event) return file.event.mode !== undefined && (file.event.mode & 0o170000) === 0o140000 ? 'socket:[0]' : `anon_inode:[${file.event.name}]`;
   if (file.synth || file.kind === 'file' || file.kind === 'dir' || file.kind === 'path' || file.kind === 'chr') {
     if (!file.ownsHostFd) return stdioTarget(task, file);
     // The walk recorded the object's canonical guest path (d_path).
     return file.path;
   }
+  // A terminal the guest opened by name (/dev/ptmx, /dev/pts/N, /dev/tty), or a pty's peer.
+  if (file.kind === 'tty' && file.ownsHostFd && file.path.startsWith('/')) return file.path;
   return stdioTarget(task, file);
 }
 
@@ -330,6 +337,7 @@ function stdioTarget(task: Task, file: OpenFile): string {
   }
   if (file.kind === 'socket') return `socket:[${ino}]`;
   if (file.kind === 'fifo') return `pipe:[${ino}]`;
+  if (file.kind === 'inotify') return 'anon_inode:inotify';
   return `anon_inode:[${file.kind}]`;
 }
 
@@ -417,6 +425,11 @@ function commNode(task: Task): () => SynthNode {
   });
 }
 
+/** /proc/<pid>/net: the host's directory of the network namespace every guest process shares. */
+function netNode(task: Task): () => SynthNode {
+  return () => ({ type: 'host', hostPath: `/proc/${task.host.process.pid}/net` });
+}
+
 /** /proc/<pid>: the process's own directory, seen through its leader (the caller once the leader is gone). */
 function pidDir(caller: Task): SynthNode {
   const task = leaderOf(caller);
@@ -434,6 +447,7 @@ function pidDir(caller: Task): SynthNode {
     ['maps', file(() => mapsText(task))],
     ['limits', file(() => limitsText(task))],
     ['mounts', file(() => MOUNTS)],
+    ['net', netNode(task)],
     ['smaps', file(() => smapsText(task))],
     ['smaps_rollup', file(() => smapsRollupText(task))],
     ['oom_adj', () => ({ type: 'file', mode: 0o644, content: text(() => oomAdjText(task)), write: (data) => writeOomAdj(task, data) })],
@@ -523,6 +537,7 @@ function otherPidDir(task: Task, pid: number, first: GuestRecord): SynthNode {
           0o500,
         ),
     ],
+    ['net', netNode(task)],
     ['root', () => ({ type: 'link', target: () => '/' })],
     ['stat', file(() => otherStat(view()))],
     ['status', file(() => otherStatus(view()))],
@@ -646,6 +661,7 @@ export function procRoot(task: Task): SynthNode {
     ['loadavg', file(() => loadavgText(task))],
     ['meminfo', file(() => meminfoText(task))],
     ['mounts', () => ({ type: 'link', target: () => 'self/mounts' })],
+    ['net', () => ({ type: 'link', target: () => 'self/net' })],
     ['self', () => ({ type: 'link', target: () => String(task.pid) })],
     ['thread-self', () => ({ type: 'link', target: () => `${task.pid}/task/${task.tid}` })],
     ['stat', file(() => procStatText(task))],

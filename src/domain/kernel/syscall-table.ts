@@ -26,6 +26,7 @@ import { mmSyscalls } from './mm.js';
 import { pollSyscalls } from './poll.js';
 import { epollSyscalls } from './epoll.js';
 import { eventfdSyscalls } from './eventfd.js';
+import { inotifySyscalls } from './inotify.js';
 import { signalfdSyscalls } from './signalfd.js';
 import { timerfdSyscalls } from './timerfd.js';
 import { socketSyscalls } from './socket.js';
@@ -391,6 +392,7 @@ const IMPLEMENTED: Readonly<Record<string, SyscallImpl>> = joinFamilies({
   pollSyscalls,
   epollSyscalls,
   eventfdSyscalls,
+  inotifySyscalls,
   signalfdSyscalls,
   timerfdSyscalls,
   socketSyscalls,

@@ -6,6 +6,12 @@
  * elfuse has no line discipline of its own: the guest's termios is put on
  * the host's real terminal, so echo, canonical editing, VMIN/VTIME and
  * signal characters are done by the host kernel, exactly as the guest asked.
+ * Pseudo-terminals are the host's: /dev/ptmx opens a host master
+ * (devfs.ts), /dev/pts/N is the host's slave, and the master's requests
+ * (TIOCGPTN, TIOCSPTLCK, TIOCGPTLCK, TIOCGPTPEER) and the controlling
+ * terminal's (TIOCSCTTY, TIOCNOTTY) act on them, for the host process that
+ * is the guest process.
+ *
  * The Linux struct termios (36 bytes: c_iflag, c_oflag, c_cflag, c_lflag,
  * c_line, c_cc[19]) is translated here to the port's host-neutral HostTermios
  * (flags by name) and back; the host adapter maps names to the host's bits.
@@ -13,9 +19,15 @@
 
 import { HostError, type HostTcsetWhen, type HostTermios } from '../../ports/host.js';
 import { Errno } from './errno.js';
-import type { OpenFile } from './fd-table.js';
+import { OpenFile } from './fd-table.js';
 import { fileOf } from './fs-util.js';
 import {
+  O_ACCMODE,
+  O_CLOEXEC,
+  O_NOCTTY,
+  O_NONBLOCK,
+  O_RDONLY,
+  O_WRONLY,
   BAUD_RATES,
   BAUD_RATES_EX,
   CBAUD,
@@ -35,8 +47,14 @@ import {
   TERMIOS_CC,
   TERMIOS_FLAGS,
   TIOCGPGRP,
+  TIOCGPTLCK,
+  TIOCGPTN,
+  TIOCGPTPEER,
   TIOCGSID,
   TIOCGWINSZ,
+  TIOCNOTTY,
+  TIOCSCTTY,
+  TIOCSPTLCK,
   TIOCSPGRP,
   TIOCSWINSZ,
   TermiosOffset,
@@ -135,6 +153,12 @@ export const TTY_IOCTLS: ReadonlySet<number> = new Set([
   TIOCGPGRP,
   TIOCSPGRP,
   TIOCGSID,
+  TIOCSCTTY,
+  TIOCNOTTY,
+  TIOCGPTN,
+  TIOCSPTLCK,
+  TIOCGPTLCK,
+  TIOCGPTPEER,
 ]);
 
 const REQUEST_NAMES: Readonly<Record<number, string>> = {
@@ -147,6 +171,12 @@ const REQUEST_NAMES: Readonly<Record<number, string>> = {
   [TIOCGPGRP]: 'TIOCGPGRP',
   [TIOCSPGRP]: 'TIOCSPGRP',
   [TIOCGSID]: 'TIOCGSID',
+  [TIOCSCTTY]: 'TIOCSCTTY',
+  [TIOCNOTTY]: 'TIOCNOTTY',
+  [TIOCGPTN]: 'TIOCGPTN',
+  [TIOCSPTLCK]: 'TIOCSPTLCK',
+  [TIOCGPTLCK]: 'TIOCGPTLCK',
+  [TIOCGPTPEER]: 'TIOCGPTPEER',
 };
 
 /** ioctl(2) for the terminal requests in TTY_IOCTLS, on the host's terminal behind `fd`. */
@@ -186,6 +216,24 @@ export function ttyIoctl(task: Task, fd: number, req: number, arg: number): numb
       case TIOCGSID:
         task.mem.write(arg, new StructWriter(4).i32(0, term.getSessionId(hostFd)).bytes);
         return 0;
+      case TIOCSCTTY:
+        // The argument is the value itself: 1 steals the terminal from another session (CAP_SYS_ADMIN).
+        term.setControllingTerminal(hostFd, arg === 1);
+        return 0;
+      case TIOCNOTTY:
+        term.dropControllingTerminal(hostFd);
+        return 0;
+      case TIOCGPTN:
+        task.mem.write(arg, new StructWriter(4).u32(0, term.ptyNumber(hostFd)).bytes);
+        return 0;
+      case TIOCSPTLCK:
+        term.ptyLock(hostFd, new StructReader(task.mem.read(arg, 4)).i32(0) !== 0);
+        return 0;
+      case TIOCGPTLCK:
+        task.mem.write(arg, new StructWriter(4).i32(0, term.ptyLock(hostFd) ? 1 : 0).bytes);
+        return 0;
+      case TIOCGPTPEER:
+        return openPtyPeer(task, file, arg);
       default:
         return -Errno.ENOTTY;
     }
@@ -198,6 +246,26 @@ export function ttyIoctl(task: Task, fd: number, req: number, arg: number): numb
     }
     throw err;
   }
+}
+
+/**
+ * TIOCGPTPEER (ptm_open_peer): the master's slave as a new fd, the open
+ * flags in the argument itself; the fd's path is /dev/pts/N, as Linux's
+ * /proc/self/fd shows it and ttyname finds it.
+ */
+function openPtyPeer(task: Task, master: OpenFile, arg: number): number {
+  // Linux takes any flags here (get_unused_fd_flags, dentry_open); these are the ones that mean something.
+  const flags = arg & (O_ACCMODE | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+  const term = task.host.terminal;
+  const n = term.ptyNumber(master.hostFd);
+  const fd = task.fds.lowestFree(0, task.fdLimit);
+  if (fd < 0) return -Errno.EMFILE;
+  const acc = flags & O_ACCMODE;
+  const access = acc === O_RDONLY ? 'r' : acc === O_WRONLY ? 'w' : 'rw';
+  const hostFd = term.openPtyPeer(master.hostFd, access, (flags & O_NOCTTY) !== 0, (flags & O_NONBLOCK) !== 0);
+  const file = new OpenFile(hostFd, `/dev/pts/${n}`, flags & ~(O_NOCTTY | O_CLOEXEC), 'tty');
+  task.fds.installAt(fd, file, (flags & O_CLOEXEC) !== 0);
+  return fd;
 }
 
 /**

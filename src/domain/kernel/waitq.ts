@@ -47,6 +47,8 @@ export interface EventObject {
   /** The name in anon_inode:[name] (/proc/self/fd). */
   readonly name: string;
   readonly queue: WaitQueue;
+  /** st_mode for fstat (an anon inode's 0600 when absent; a made-up socket's S_IFSOCK). */
+  readonly mode?: number;
   /** Linux poll bits now (f_op->poll). */
   poll(task: Task): number;
   /** What a wait for this object must watch besides its queue (an epoll's host fds). */

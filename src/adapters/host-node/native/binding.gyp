@@ -13,7 +13,7 @@
   },
   "targets": [
     { "target_name": "elfuse_tty", "sources": ["tty.cc"] },
-    { "target_name": "elfuse_posix", "sources": ["posix.cc", "shm.cc", "socket.cc"] },
+    { "target_name": "elfuse_posix", "sources": ["posix.cc", "shm.cc", "socket.cc", "notify.cc", "netif.cc"] },
     { "target_name": "elfuse", "type": "executable", "sources": ["launch.c"] }
   ]
 }

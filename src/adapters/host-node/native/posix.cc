@@ -1012,10 +1012,14 @@ Napi::Object Constants(Napi::Env env) {
 
 void InitShm(Napi::Env env, Napi::Object exports);  // shm.cc
 void InitSockets(Napi::Env env, Napi::Object exports);  // socket.cc
+void InitNotify(Napi::Env env, Napi::Object exports);   // notify.cc
+void InitNetif(Napi::Env env, Napi::Object exports);    // netif.cc
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   InitShm(env, exports);
   InitSockets(env, exports);
+  InitNotify(env, exports);
+  InitNetif(env, exports);
   exports.Set("constants", Constants(env));
   exports.Set("openat", Napi::Function::New(env, OpenAt));
   exports.Set("fstatat", Napi::Function::New(env, FstatAt));

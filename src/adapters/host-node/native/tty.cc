@@ -293,6 +293,72 @@ Napi::Value InQueue(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), n);
 }
 
+// ---- pseudo-terminals and the controlling terminal ----
+//
+// A master is the host's (/dev/ptmx opened by the domain). Linux numbers
+// its slaves (TIOCGPTN), keeps them locked until TIOCSPTLCK 0, and opens
+// the slave straight from the master (TIOCGPTPEER). macOS has
+// TIOCPTYGNAME, TIOCPTYUNLK and /dev/ttysNNN instead: there these fail
+// with ENOSYS until the domain learns to map /dev/pts/N to those names.
+
+// ptyNumber(fd) -> N of /dev/pts/N (ENOTTY when fd is no master).
+Napi::Value PtyNumber(const Napi::CallbackInfo& info) {
+#if defined(__linux__)
+  unsigned int n = 0;
+  if (ioctl(FdArg(info, 0), TIOCGPTN, &n) != 0) throw ErrnoError(info.Env(), "TIOCGPTN", errno);
+  return Napi::Number::New(info.Env(), n);
+#else
+  throw ErrnoError(info.Env(), "TIOCGPTN", ENOSYS);
+#endif
+}
+
+// ptyLock(fd, lock?) -> whether the slave is locked (TIOCGPTLCK), after
+// setting it when `lock` is given (TIOCSPTLCK).
+Napi::Value PtyLock(const Napi::CallbackInfo& info) {
+#if defined(__linux__)
+  int fd = FdArg(info, 0);
+  if (info.Length() > 1 && info[1].IsBoolean()) {
+    int v = info[1].As<Napi::Boolean>().Value() ? 1 : 0;
+    if (ioctl(fd, TIOCSPTLCK, &v) != 0) throw ErrnoError(info.Env(), "TIOCSPTLCK", errno);
+  }
+  int locked = 0;
+  if (ioctl(fd, TIOCGPTLCK, &locked) != 0) throw ErrnoError(info.Env(), "TIOCGPTLCK", errno);
+  return Napi::Boolean::New(info.Env(), locked != 0);
+#else
+  throw ErrnoError(info.Env(), "TIOCSPTLCK", ENOSYS);
+#endif
+}
+
+// ptyPeer(fd, access, noctty, nonblock) -> a new host fd on the slave,
+// close-on-exec; access 0 read, 1 write, 2 both.
+Napi::Value PtyPeer(const Napi::CallbackInfo& info) {
+#if defined(__linux__) && defined(TIOCGPTPEER)
+  static const int kAccess[] = {O_RDONLY, O_WRONLY, O_RDWR};
+  int access = FdArg(info, 1);
+  if (access < 0 || access > 2) throw ErrnoError(info.Env(), "TIOCGPTPEER", EINVAL);
+  int flags = kAccess[access] | O_CLOEXEC;
+  if (info[2].ToBoolean().Value()) flags |= O_NOCTTY;
+  if (info[3].ToBoolean().Value()) flags |= O_NONBLOCK;
+  int r = ioctl(FdArg(info, 0), TIOCGPTPEER, flags);
+  if (r < 0) throw ErrnoError(info.Env(), "TIOCGPTPEER", errno);
+  return Napi::Number::New(info.Env(), r);
+#else
+  throw ErrnoError(info.Env(), "TIOCGPTPEER", ENOSYS);
+#endif
+}
+
+// setCtty(fd, steal): TIOCSCTTY, the terminal becomes this session's.
+Napi::Value SetCtty(const Napi::CallbackInfo& info) {
+  if (ioctl(FdArg(info, 0), TIOCSCTTY, info[1].ToBoolean().Value() ? 1 : 0) != 0) throw ErrnoError(info.Env(), "TIOCSCTTY", errno);
+  return info.Env().Undefined();
+}
+
+// dropCtty(fd): TIOCNOTTY, this process gives up its controlling terminal.
+Napi::Value DropCtty(const Napi::CallbackInfo& info) {
+  if (ioctl(FdArg(info, 0), TIOCNOTTY) != 0) throw ErrnoError(info.Env(), "TIOCNOTTY", errno);
+  return info.Env().Undefined();
+}
+
 // ---- readiness ----
 //
 // Events are passed host-neutrally as bits: 1 readable, 2 writable; results
@@ -437,6 +503,11 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("pollWait", Napi::Function::New(env, PollWait));
   exports.Set("wake", Napi::Function::New(env, Wake));
   exports.Set("exitNow", Napi::Function::New(env, ExitNow));
+  exports.Set("ptyNumber", Napi::Function::New(env, PtyNumber));
+  exports.Set("ptyLock", Napi::Function::New(env, PtyLock));
+  exports.Set("ptyPeer", Napi::Function::New(env, PtyPeer));
+  exports.Set("setCtty", Napi::Function::New(env, SetCtty));
+  exports.Set("dropCtty", Napi::Function::New(env, DropCtty));
   return exports;
 }
 
