@@ -108,4 +108,23 @@ done <<<"$closure"
 [[ -e "$out/usr/bin/awk" || ! -e "$out/usr/bin/gawk" ]] || ln -s gawk "$out/usr/bin/awk"
 [[ -e "$out/usr/bin/lua" || ! -e "$out/usr/bin/lua5.4" ]] || ln -s lua5.4 "$out/usr/bin/lua"
 
+# Debian's python3.11 postinst byte-compiles the standard library (py3compile);
+# dpkg -x runs no maintainer script. Without .pyc files every guest python
+# compiles each module it imports from source, at every start (unittest,
+# argparse and json: 4x the instructions). Compiled here by the sysroot's
+# own interpreter under qemu-aarch64 -L, so the bytecode is what the guest
+# would write itself; redone when packages were unpacked.
+pyc_stamp="$out/.elfuse-sysroot/byte-compiled"
+if [[ -e "$out/usr/bin/python3.11" && ( "$fetched" -gt 0 || ! -f "$pyc_stamp" ) ]]; then
+  if command -v qemu-aarch64 >/dev/null; then
+    echo "make-sysroot: byte-compiling usr/lib/python3.11 (qemu-aarch64)"
+    # A few test modules are invalid on purpose (badsyntax_*): compileall reports them and goes on.
+    env -u PYTHONDONTWRITEBYTECODE -u PYTHONPYCACHEPREFIX -u SOURCE_DATE_EPOCH \
+      qemu-aarch64 -L "$out" "$out/usr/bin/python3.11" -m compileall -qq -j 0 -s "$out" -p / "$out/usr/lib/python3.11" || true
+    date -u +%FT%TZ >"$pyc_stamp"
+  else
+    echo "make-sysroot: qemu-aarch64 missing (apt-get install qemu-user): python's standard library stays uncompiled, so guest pythons start slower"
+  fi
+fi
+
 echo "make-sysroot: ${out#"$root/"}: $count packages ($fetched unpacked now)"
