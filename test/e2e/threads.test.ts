@@ -6,7 +6,8 @@
  * LDXR/STXR loops and as LSE instructions), guests/src/futex.c and
  * guests/src/thread-signals.c; the
  * native build of guests/src/robust.c on this machine's kernel, since
- * qemu-user is weak on robust futexes, of guests/src/pi.c (PI futexes), and of guests/src/thread-proc.c,
+ * qemu-user is weak on robust futexes, of guests/src/pi.c (PI futexes),
+ * guests/src/shared-futex.c (futexes between processes) and guests/src/thread-proc.c,
  * since qemu-user's /proc shows its own helper threads. threads-order.c shows the schedule
  * itself: two runs interleave the threads' appends identically.
  */
@@ -24,6 +25,7 @@ let native = '';
 let nativeProc = '';
 let nativeExec = '';
 let nativePi = '';
+let nativeShared = '';
 
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'elfuse-threads-'));
@@ -36,6 +38,8 @@ beforeAll(() => {
   execFileSync('gcc', ['-O2', '-Wall', '-pthread', '-o', nativeExec, join(ROOT, 'guests/src/thread-exec.c')], { stdio: 'ignore' });
   nativePi = join(dir, 'pi');
   execFileSync('gcc', ['-O2', '-Wall', '-pthread', '-o', nativePi, join(ROOT, 'guests/src/pi.c')], { stdio: 'ignore' });
+  nativeShared = join(dir, 'shared-futex');
+  execFileSync('gcc', ['-O2', '-Wall', '-pthread', '-o', nativeShared, join(ROOT, 'guests/src/shared-futex.c')], { stdio: 'ignore' });
 });
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -102,6 +106,25 @@ describe('PI futexes against the host kernel', () => {
     expect(elfuse.stdout.toString()).toBe(linux.stdout.toString());
     expect(elfuse.stdout.toString()).toContain('lock_pi, owner ended holding it: 0 word main|WAITERS|OWNER_DIED');
     expect(elfuse.stdout.toString()).toContain('cmp_requeue_pi of two, lock free: 2');
+    expect(elfuse.status).toBe(0);
+  });
+});
+
+describe('futexes shared between processes against the host kernel', () => {
+  test('shared-futex.c: a wait woken from the other process, pshared mutex and condvar, a robust lock freed by exit_group', async (ctx) => {
+    requireReferences(ctx, [GUESTS_REF, ref('shared-futex')]);
+    if (!nativeShared) {
+      const why = 'needs a Linux host with gcc for the native reference (apt-get install gcc)';
+      if (process.env.ELFUSE_ALLOW_MISSING_REFS === '1') ctx.skip(why);
+      throw new Error(why);
+    }
+    const elfuse = await runElfuse([guest('shared-futex')], { timeoutMs: 60_000 });
+    const linux = await run(nativeShared, []);
+    expect(linux.status, linux.stderr.toString()).toBe(0);
+    expect(elfuse.stderr.toString()).toBe('');
+    expect(elfuse.stdout.toString()).toBe(linux.stdout.toString());
+    expect(elfuse.stdout.toString()).toContain("parent's wait, child wakes: 0, before the timeout: yes");
+    expect(elfuse.stdout.toString()).toContain('robust pshared lock after the owner process ended: EOWNERDEAD');
     expect(elfuse.status).toBe(0);
   });
 });

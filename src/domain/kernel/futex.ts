@@ -2,9 +2,13 @@
  * futex(2) and the robust futex lists (kernel/futex): the wait queues of a
  * process's futex words, shared by its threads. A word is named by its
  * virtual address in the process's memory (every thread shares it), for
- * private and shared futexes alike; a shared futex woken by another process
- * (MAP_SHARED memory between processes) is not seen: the waiter sleeps to
- * its timeout or a signal.
+ * private and shared futexes alike. Another process (each is a host process
+ * of its own) cannot reach these queues, so a shared wait on MAP_SHARED
+ * host memory also looks at its word, first after 1 ms then less and less
+ * often (up to every 16 ms), and ends with 0 once the word has changed: a
+ * wake that looks spurious, which futex users allow for. A wake from
+ * another process that leaves the word as it was is not seen, and a wake
+ * does not count the waiters of other processes.
  *
  * The waits (FUTEX_WAIT, FUTEX_WAIT_BITSET) check the word and queue the
  * thread in one step (nothing else runs meanwhile), then wait for a wake,
@@ -31,7 +35,7 @@
  * it is free.
  */
 import { Errno } from './errno.js';
-import { decodeTimespec, SIZEOF_TIMESPEC } from './linux-abi.js';
+import { decodeTimespec, MAP_SHARED, MAP_TYPE, SIZEOF_TIMESPEC } from './linux-abi.js';
 import { ERESTARTSYS, ERESTARTNOHAND, ERESTARTNOINTR, waitInterruptible } from './signal-deliver.js';
 import { SyscallError, type SyscallArgs, type SyscallImpl } from './syscall-args.js';
 import type { MmStruct } from './mm-struct.js';
@@ -187,14 +191,21 @@ function wakeOp(task: Task, addr2: number, encoded: number): boolean {
  * monotonic clock) or a signal comes; `w` is queued already and leaves its
  * queue unless woken. Returns 0, -ETIMEDOUT or what `onSignal` says.
  */
-async function sleepQueued(task: Task, w: Waiter, woken: Promise<boolean>, deadlineNs: bigint | null, realtime: boolean, onSignal: () => number): Promise<number> {
+async function sleepQueued(task: Task, w: Waiter, woken: Promise<boolean>, deadlineNs: bigint | null, realtime: boolean, onSignal: () => number, changed: (() => boolean) | null = null): Promise<number> {
   const clock = task.host.clock;
   const now = (): bigint => (realtime ? clock.realtimeNs() : clock.monotonicNs());
+  let pollNs = POLL_FIRST_NS;
   try {
     for (;;) {
       if (w.woken) return 0;
-      if (deadlineNs !== null && deadlineNs - now() <= 0n) return -Errno.ETIMEDOUT;
-      const until = deadlineNs === null ? woken : Promise.race([woken, clock.sleep(deadlineNs - now()).then(() => false)]);
+      if (changed?.()) return 0;
+      let left = deadlineNs === null ? null : deadlineNs - now();
+      if (left !== null && left <= 0n) return -Errno.ETIMEDOUT;
+      if (changed && (left === null || left > pollNs)) {
+        left = pollNs;
+        if (pollNs < POLL_LAST_NS) pollNs *= 2n;
+      }
+      const until = left === null ? woken : Promise.race([woken, clock.sleep(left).then(() => false)]);
       const r = await waitInterruptible(task, until);
       if (w.woken) return 0;
       if (r === null) return onSignal();
@@ -212,11 +223,26 @@ function newWaiter(task: Task, addr: number, bitset: number, requeuePi: number |
   return [{ task, bitset, addr, woken: false, wake, pi: false, requeuePi }, woken];
 }
 
-/** Queues the thread on `addr` and waits for a wake, `deadlineNs` (on the realtime or monotonic clock) or a signal. */
-function futexWait(task: Task, addr: number, bitset: number, deadlineNs: bigint | null, realtime: boolean): Promise<number> {
+/** How often a shared wait on memory other processes may share looks at its word: from 1 ms to 16 ms. */
+const POLL_FIRST_NS = 1_000_000n;
+const POLL_LAST_NS = 16_000_000n;
+
+/** Whether the word at `addr` is in host shared memory that another process may map (MAP_SHARED with a host object). */
+function sharedAcrossProcesses(task: Task, addr: number): boolean {
+  const v = task.as.vmaAt(addr);
+  return v !== undefined && (v.flags & MAP_TYPE) === MAP_SHARED && v.obj?.host !== undefined;
+}
+
+/**
+ * Queues the thread on `addr` and waits for a wake, `deadlineNs` (on the
+ * realtime or monotonic clock) or a signal; a shared (not FUTEX_PRIVATE_FLAG)
+ * wait on memory other processes may share also ends when the word no longer holds `val`.
+ */
+function futexWait(task: Task, addr: number, val: number, bitset: number, deadlineNs: bigint | null, realtime: boolean, shared: boolean): Promise<number> {
   const [w, woken] = newWaiter(task, addr, bitset, null);
   queueOf(task, addr, true)!.push(w);
-  return sleepQueued(task, w, woken, deadlineNs, realtime, () => (deadlineNs === null ? -ERESTARTSYS : -ERESTARTNOHAND));
+  const changed = shared && sharedAcrossProcesses(task, addr) ? (): boolean => task.mem.readU32(addr) !== val : null;
+  return sleepQueued(task, w, woken, deadlineNs, realtime, () => (deadlineNs === null ? -ERESTARTSYS : -ERESTARTNOHAND), changed);
 }
 
 /** The live thread of the caller's process whose tid is `tid`. */
@@ -406,7 +432,7 @@ function sysFutex(task: Task, a: SyscallArgs): number | Promise<number> {
       // FUTEX_WAIT's timeout is relative (CLOCK_MONOTONIC, or realtime when asked); FUTEX_WAIT_BITSET's is absolute.
       const clockNow = realtime ? task.host.clock.realtimeNs() : task.host.clock.monotonicNs();
       const deadline = timeout === null ? null : cmd === FUTEX_WAIT ? clockNow + timeout : timeout;
-      return futexWait(task, uaddr, bitset, deadline, realtime);
+      return futexWait(task, uaddr, val, bitset, deadline, realtime, (opWord & FUTEX_PRIVATE_FLAG) === 0);
     }
     case FUTEX_WAKE:
     case FUTEX_WAKE_BITSET: {
@@ -526,5 +552,5 @@ function futexDied(task: Task, addr: number, pi: boolean, pendingOp: boolean): v
 }
 
 export const futexSyscalls: Readonly<Record<string, SyscallImpl>> = {
-  futex: { handler: sysFutex, support: 'partial', note: 'waits, wakes and PI locks among the threads of a process; a shared futex is not woken by another process, a PI lock owned by another process is ESRCH', args: ['ptr', 'hex', 'int', 'ptr', 'ptr', 'hex'] },
+  futex: { handler: sysFutex, support: 'partial', note: 'waits, wakes and PI locks among the threads of a process; a shared wait on MAP_SHARED memory sees another process change the word (1 to 16 ms late), not a wake that leaves it as it was; a PI lock owned by another process is ESRCH', args: ['ptr', 'hex', 'int', 'ptr', 'ptr', 'hex'] },
 };
