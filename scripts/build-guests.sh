@@ -122,6 +122,7 @@ build futex futex.c thread
 build robust robust.c thread
 build pi pi.c thread
 build shared-futex shared-futex.c thread
+build shared-pending shared-pending.c thread
 build threads-order threads-order.c thread
 build thread-signals thread-signals.c thread
 build thread-proc thread-proc.c thread

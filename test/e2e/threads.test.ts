@@ -7,7 +7,8 @@
  * guests/src/thread-signals.c; the
  * native build of guests/src/robust.c on this machine's kernel, since
  * qemu-user is weak on robust futexes, of guests/src/pi.c (PI futexes),
- * guests/src/shared-futex.c (futexes between processes) and guests/src/thread-proc.c,
+ * guests/src/shared-futex.c (futexes between processes), guests/src/shared-pending.c
+ * (the process's pending signals) and guests/src/thread-proc.c,
  * since qemu-user's /proc shows its own helper threads. threads-order.c shows the schedule
  * itself: two runs interleave the threads' appends identically.
  */
@@ -26,6 +27,7 @@ let nativeProc = '';
 let nativeExec = '';
 let nativePi = '';
 let nativeShared = '';
+let nativePending = '';
 
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'elfuse-threads-'));
@@ -40,6 +42,8 @@ beforeAll(() => {
   execFileSync('gcc', ['-O2', '-Wall', '-pthread', '-o', nativePi, join(ROOT, 'guests/src/pi.c')], { stdio: 'ignore' });
   nativeShared = join(dir, 'shared-futex');
   execFileSync('gcc', ['-O2', '-Wall', '-pthread', '-o', nativeShared, join(ROOT, 'guests/src/shared-futex.c')], { stdio: 'ignore' });
+  nativePending = join(dir, 'shared-pending');
+  execFileSync('gcc', ['-O2', '-Wall', '-pthread', '-o', nativePending, join(ROOT, 'guests/src/shared-pending.c')], { stdio: 'ignore' });
 });
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -125,6 +129,26 @@ describe('futexes shared between processes against the host kernel', () => {
     expect(elfuse.stdout.toString()).toBe(linux.stdout.toString());
     expect(elfuse.stdout.toString()).toContain("parent's wait, child wakes: 0, before the timeout: yes");
     expect(elfuse.stdout.toString()).toContain('robust pshared lock after the owner process ended: EOWNERDEAD');
+    expect(elfuse.status).toBe(0);
+  });
+});
+
+describe('the process-wide pending set against the host kernel', () => {
+  // qemu-user maps the real-time signals onto other host numbers (ShdPnd shows them moved): the native build is the reference.
+  test('shared-pending.c: a signal every thread blocks is pending for all, coalesces, and goes to the first that takes it', async (ctx) => {
+    requireReferences(ctx, [GUESTS_REF, ref('shared-pending')]);
+    if (!nativePending) {
+      const why = 'needs a Linux host with gcc for the native reference (apt-get install gcc)';
+      if (process.env.ELFUSE_ALLOW_MISSING_REFS === '1') ctx.skip(why);
+      throw new Error(why);
+    }
+    const elfuse = await runElfuse([guest('shared-pending')], { timeoutMs: 60_000 });
+    const linux = await run(nativePending, []);
+    expect(linux.status, linux.stderr.toString()).toBe(0);
+    expect(elfuse.stderr.toString()).toBe('');
+    expect(elfuse.stdout.toString()).toBe(linux.stdout.toString());
+    expect(elfuse.stdout.toString()).toContain('B sees pending: USR1 1 USR2 1 RTMIN 1');
+    expect(elfuse.stdout.toString()).toContain('C signalfd read: one signo SIGUSR2');
     expect(elfuse.status).toBe(0);
   });
 });
