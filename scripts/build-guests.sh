@@ -123,6 +123,7 @@ build robust robust.c thread
 build pi pi.c thread
 build shared-futex shared-futex.c thread
 build shared-pending shared-pending.c thread
+build pingpong pingpong.c thread
 build threads-order threads-order.c thread
 build thread-signals thread-signals.c thread
 build thread-proc thread-proc.c thread
