@@ -20,6 +20,10 @@
 //                the benchmark gives it, bash -c would read ~/.bashrc), from the sysroot
 //                scripts/make-sysroot.sh builds: elfuse --sysroot against
 //                qemu-aarch64 -L
+//   ping-pong    guests/src/pingpong.c: 4 threads pass a turn around a ring
+//                N times on a mutex and a condition variable each (a futex
+//                wake and a futex wait per pass: the cost of a handoff
+//                between threads; µs per pass printed below the table)
 //   tcp loopback our guests/src/sockets.c: a fork child sends N MiB over
 //                TCP on 127.0.0.1 in 64 KiB writes to its parent (two
 //                processes each side; MiB/s = N / wall time)
@@ -53,7 +57,8 @@
 //
 // Knobs: ELFUSE_BENCH_RUNS (5), ELFUSE_BENCH_LOOP_N (20000000),
 //        ELFUSE_BENCH_FILE_MB (20), ELFUSE_BENCH_CPU_SCALE (1),
-//        ELFUSE_BENCH_DD_N (200000), ELFUSE_BENCH_TCP_MB (256), ELFUSE_BENCH_ONLY (comma-separated
+//        ELFUSE_BENCH_DD_N (200000), ELFUSE_BENCH_TCP_MB (256), ELFUSE_BENCH_PINGPONG_N (20000),
+//        ELFUSE_BENCH_ONLY (comma-separated
 //        workload name prefixes, e.g. "sha256,gzip"; "sh" the multi-process
 //        rows, "cpu" all the others), ELFUSE_BENCH_QEMU=0
 //        (elfuse alone), ELFUSE_BENCH_CLI (see below).
@@ -70,6 +75,7 @@ const fileMB = Number(process.env.ELFUSE_BENCH_FILE_MB ?? 20);
 const cpuScale = process.env.ELFUSE_BENCH_CPU_SCALE ?? '1';
 const ddBytes = process.env.ELFUSE_BENCH_DD_N ?? '200000';
 const tcpMB = process.env.ELFUSE_BENCH_TCP_MB ?? '256';
+const pingpongN = process.env.ELFUSE_BENCH_PINGPONG_N ?? '20000';
 const only = process.env.ELFUSE_BENCH_ONLY?.split(',').filter(Boolean);
 const withQemu = process.env.ELFUSE_BENCH_QEMU !== '0';
 // elfuse as users start it: the dist/elfuse command (its startup snapshot), or with
@@ -402,6 +408,7 @@ async function main() {
     [`cpubench scale ${cpuScale}`, () => [join(root, 'guests/bin/cpubench'), cpuScale]],
     ['map-count mprotect 30000 (60,000 VMAs)', () => [join(root, 'guests/bin/map-count'), 'mprotect', '30000']],
     ['map-count mmap 60000', () => [join(root, 'guests/bin/map-count'), 'mmap', '60000']],
+    [`ping-pong 4 threads ${pingpongN} passes`, () => [join(root, 'guests/bin/pingpong'), pingpongN]],
     [`tcp loopback ${tcpMB} MiB`, () => [join(root, 'guests/bin/sockets'), 'tcp-bench', tcpMB]],
   ];
   if (existsSync(busybox)) {
@@ -431,6 +438,9 @@ async function main() {
   printTable(rows);
   for (const r of rows.filter((x) => x.name.startsWith('tcp loopback'))) {
     console.log(`tcp loopback: elfuse ${fmt(Number(tcpMB) / r.elfuseS, 1)} MiB/s, qemu ${fmt(Number(tcpMB) / r.qemuS, 1)} MiB/s`);
+  }
+  for (const r of rows.filter((x) => x.name.startsWith('ping-pong'))) {
+    console.log(`ping-pong: elfuse ${fmt((r.elfuseS / Number(pingpongN)) * 1e6, 1)} µs per pass, qemu ${fmt((r.qemuS / Number(pingpongN)) * 1e6, 1)} µs (start-up included)`);
   }
   if (rows.some((r) => r.name.startsWith('start-up'))) {
     const bare = Array.from({ length: runs }, () => timedRun([process.execPath, '-e', '0'], process.env));

@@ -124,6 +124,10 @@ build threads threads.c thread
 build threads-lse threads.c thread-lse
 build futex futex.c thread
 build robust robust.c thread
+build pi pi.c thread
+build shared-futex shared-futex.c thread
+build shared-pending shared-pending.c thread
+build pingpong pingpong.c thread
 build threads-order threads-order.c thread
 build thread-signals thread-signals.c thread
 build thread-proc thread-proc.c thread

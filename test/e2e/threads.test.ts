@@ -6,7 +6,9 @@
  * LDXR/STXR loops and as LSE instructions), guests/src/futex.c and
  * guests/src/thread-signals.c; the
  * native build of guests/src/robust.c on this machine's kernel, since
- * qemu-user is weak on robust futexes, and of guests/src/thread-proc.c,
+ * qemu-user is weak on robust futexes, of guests/src/pi.c (PI futexes),
+ * guests/src/shared-futex.c (futexes between processes), guests/src/shared-pending.c
+ * (the process's pending signals) and guests/src/thread-proc.c,
  * since qemu-user's /proc shows its own helper threads. threads-order.c shows the schedule
  * itself: two runs interleave the threads' appends identically.
  */
@@ -23,6 +25,9 @@ let dir = '';
 let native = '';
 let nativeProc = '';
 let nativeExec = '';
+let nativePi = '';
+let nativeShared = '';
+let nativePending = '';
 
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'elfuse-threads-'));
@@ -33,6 +38,12 @@ beforeAll(() => {
   execFileSync('gcc', ['-O2', '-Wall', '-pthread', '-o', nativeProc, join(ROOT, 'guests/src/thread-proc.c')], { stdio: 'ignore' });
   nativeExec = join(dir, 'thread-exec');
   execFileSync('gcc', ['-O2', '-Wall', '-pthread', '-o', nativeExec, join(ROOT, 'guests/src/thread-exec.c')], { stdio: 'ignore' });
+  nativePi = join(dir, 'pi');
+  execFileSync('gcc', ['-O2', '-Wall', '-pthread', '-o', nativePi, join(ROOT, 'guests/src/pi.c')], { stdio: 'ignore' });
+  nativeShared = join(dir, 'shared-futex');
+  execFileSync('gcc', ['-O2', '-Wall', '-pthread', '-o', nativeShared, join(ROOT, 'guests/src/shared-futex.c')], { stdio: 'ignore' });
+  nativePending = join(dir, 'shared-pending');
+  execFileSync('gcc', ['-O2', '-Wall', '-pthread', '-o', nativePending, join(ROOT, 'guests/src/shared-pending.c')], { stdio: 'ignore' });
 });
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -78,6 +89,66 @@ describe('robust futexes against the host kernel', () => {
     expect(elfuse.stderr.toString()).toBe('');
     expect(elfuse.stdout.toString()).toBe(linux.stdout.toString());
     expect(elfuse.stdout.toString()).toContain('waiter\'s lock when the owner died: EOWNERDEAD');
+    expect(elfuse.status).toBe(0);
+  });
+});
+
+describe('PI futexes against the host kernel', () => {
+  // qemu-user hands the PI commands to the host kernel with host tids, and agreed on this program when it was
+  // written; the native build is the reference all the same, as for the robust lists.
+  test('pi.c: PRIO_INHERIT mutexes, FUTEX_LOCK_PI/LOCK_PI2/TRYLOCK_PI/UNLOCK_PI and their edges, requeue-PI', async (ctx) => {
+    requireReferences(ctx, [GUESTS_REF, ref('pi')]);
+    if (!nativePi) {
+      const why = 'needs a Linux host with gcc for the native reference (apt-get install gcc)';
+      if (process.env.ELFUSE_ALLOW_MISSING_REFS === '1') ctx.skip(why);
+      throw new Error(why);
+    }
+    const elfuse = await runElfuse([guest('pi')], { timeoutMs: 120_000 });
+    const linux = await run(nativePi, []);
+    expect(linux.status, linux.stderr.toString()).toBe(0);
+    expect(elfuse.stderr.toString()).toBe('');
+    expect(elfuse.stdout.toString()).toBe(linux.stdout.toString());
+    expect(elfuse.stdout.toString()).toContain('lock_pi, owner ended holding it: 0 word main|WAITERS|OWNER_DIED');
+    expect(elfuse.stdout.toString()).toContain('cmp_requeue_pi of two, lock free: 2');
+    expect(elfuse.status).toBe(0);
+  });
+});
+
+describe('futexes shared between processes against the host kernel', () => {
+  test('shared-futex.c: a wait woken from the other process, pshared mutex and condvar, a robust lock freed by exit_group', async (ctx) => {
+    requireReferences(ctx, [GUESTS_REF, ref('shared-futex')]);
+    if (!nativeShared) {
+      const why = 'needs a Linux host with gcc for the native reference (apt-get install gcc)';
+      if (process.env.ELFUSE_ALLOW_MISSING_REFS === '1') ctx.skip(why);
+      throw new Error(why);
+    }
+    const elfuse = await runElfuse([guest('shared-futex')], { timeoutMs: 60_000 });
+    const linux = await run(nativeShared, []);
+    expect(linux.status, linux.stderr.toString()).toBe(0);
+    expect(elfuse.stderr.toString()).toBe('');
+    expect(elfuse.stdout.toString()).toBe(linux.stdout.toString());
+    expect(elfuse.stdout.toString()).toContain("parent's wait, child wakes: 0, before the timeout: yes");
+    expect(elfuse.stdout.toString()).toContain('robust pshared lock after the owner process ended: EOWNERDEAD');
+    expect(elfuse.status).toBe(0);
+  });
+});
+
+describe('the process-wide pending set against the host kernel', () => {
+  // qemu-user maps the real-time signals onto other host numbers (ShdPnd shows them moved): the native build is the reference.
+  test('shared-pending.c: a signal every thread blocks is pending for all, coalesces, and goes to the first that takes it', async (ctx) => {
+    requireReferences(ctx, [GUESTS_REF, ref('shared-pending')]);
+    if (!nativePending) {
+      const why = 'needs a Linux host with gcc for the native reference (apt-get install gcc)';
+      if (process.env.ELFUSE_ALLOW_MISSING_REFS === '1') ctx.skip(why);
+      throw new Error(why);
+    }
+    const elfuse = await runElfuse([guest('shared-pending')], { timeoutMs: 60_000 });
+    const linux = await run(nativePending, []);
+    expect(linux.status, linux.stderr.toString()).toBe(0);
+    expect(elfuse.stderr.toString()).toBe('');
+    expect(elfuse.stdout.toString()).toBe(linux.stdout.toString());
+    expect(elfuse.stdout.toString()).toContain('B sees pending: USR1 1 USR2 1 RTMIN 1');
+    expect(elfuse.stdout.toString()).toContain('C signalfd read: one signo SIGUSR2');
     expect(elfuse.status).toBe(0);
   });
 });

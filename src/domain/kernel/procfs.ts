@@ -29,6 +29,7 @@ import { filePosition, statHostPath, statusFlags, withTarget } from './fs-util.j
 import { AT_FDCWD } from './linux-abi.js';
 import { limitsText, oomAdjText, oomScoreAdjText, oomScoreText, writeOomAdj, writeOomScoreAdj } from './procfs-limits.js';
 import { UTS_RELEASE, UTS_VERSION } from './process.js';
+import { ownPendingSet, sharedPendingSet } from './signal-deliver.js';
 import { dirNode, text, type SynthNode } from './synthfs.js';
 import { guestRecord, latin1Bytes, publishRecord, type GuestRecord } from './proc-records.js';
 import type { Task } from './task.js';
@@ -208,8 +209,8 @@ function statusText(task: Task): string {
     `VmSwap:\t${kB(0)}`,
     `Threads:\t${Math.max(task.tg.threads.size, 1)}`,
     `SigQ:\t${task.tg.sigqueueUsed}/${task.tg.rlimits[11]?.cur ?? 0n}`,
-    `SigPnd:\t${hex16(task.sigpending)}`,
-    `ShdPnd:\t${hex16(0n)}`,
+    `SigPnd:\t${hex16(ownPendingSet(task))}`,
+    `ShdPnd:\t${hex16(sharedPendingSet(task))}`,
     `SigBlk:\t${hex16(task.sigmask)}`,
     `SigIgn:\t${hex16(ign)}`,
     `SigCgt:\t${hex16(cgt)}`,

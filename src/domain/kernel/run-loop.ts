@@ -38,6 +38,7 @@ import { ExitRegisters } from './exit-registers.js';
 import { OutOfLine } from './xol.js';
 import type { RunQueue } from './run-queue.js';
 import { threadEnded } from './thread.js';
+import { walkRobustList } from './futex.js';
 import { releaseVcpu } from '../boot/machine.js';
 import { deliverSignals, forceSignal, segvCode, signalPending, userContextOf, type SyscallReturn } from './signal-deliver.js';
 import type { SigInfo, Task, UserContext } from './task.js';
@@ -124,6 +125,7 @@ export async function runGuest(task: Task, vcpu: VcpuPort, opts: RunOptions): Pr
   };
   let status = await runLoop(task, vcpu, opts, hooks);
   if (!tg.groupExit) threadEnded(task, vcpu, 0);
+  else walkRobustList(task); // exit_group or a fatal signal: locks in memory shared with other processes are freed
   while (loops.size > 0) await Promise.all([...loops]);
   tg.startThread = null;
   if (task.exit) status = statusOf(task, vcpu);
@@ -137,6 +139,7 @@ async function runThread(task: Task, vcpu: VcpuPort, slot: number, opts: RunOpti
   try {
     await runLoop(task, vcpu, { ...opts, hooks: undefined }, undefined);
     if (!task.tg.groupExit) threadEnded(task, vcpu, slot);
+    else walkRobustList(task);
   } catch (e) {
     // An internal error in one thread ends the process as it would with one thread.
     task.log(`elfuse: internal error in thread ${task.tid}: ${e instanceof Error ? e.message : String(e)}`);

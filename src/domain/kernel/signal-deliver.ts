@@ -160,7 +160,34 @@ export function postSignal(task: Task, sig: number, info: SigInfo): number {
  * that thread.
  */
 export function postProcessSignal(task: Task, sig: number, info: SigInfo): number {
-  return postSignal(threadFor(task, sig), sig, { ...info, shared: true });
+  // legacy_queue on the process's pending set: a standard signal already pending for the process coalesces.
+  if (sig < SIGRTMIN && sig !== SIGKILL && sharedPendingSet(task) & sigbit(sig)) return 0;
+  const r = postSignal(threadFor(task, sig), sig, { ...info, shared: true });
+  // A signalfd read in any thread may take it (the process's signalfd_wqh).
+  for (const t of task.tg.threads) t.signalQueue.wake();
+  return r;
+}
+
+/**
+ * The process's pending set (signal->shared_pending): the process-directed
+ * signals its threads hold (each is kept by one thread, marked `shared`,
+ * until a thread takes it). Every thread sees it in rt_sigpending and
+ * /proc ShdPnd.
+ */
+export function sharedPendingSet(task: Task): bigint {
+  let set = 0n;
+  for (const t of task.tg.threads) {
+    if (t.exit) continue;
+    for (const [sig, queue] of t.sigqueue) if (queue.some((i) => i.shared)) set |= sigbit(sig);
+  }
+  return set;
+}
+
+/** The thread's own pending set (task->pending): what it holds, less what it holds for the process only. */
+export function ownPendingSet(task: Task): bigint {
+  let set = task.sigpending;
+  for (const [sig, queue] of task.sigqueue) if (queue.length > 0 && queue.every((i) => i.shared)) set &= ~sigbit(sig);
+  return set;
 }
 
 function threadFor(task: Task, sig: number): Task {
@@ -176,16 +203,16 @@ function threadFor(task: Task, sig: number): Task {
 
 /**
  * Process-directed signals pending on other threads that block them, taken
- * by `task` when it does not (it just unblocked them, or waits for them):
- * Linux keeps them in the process's shared queue, from which any thread
- * that wants them dequeues.
+ * by `task` when it does not (it just unblocked them, or waits for them),
+ * or reads them from a signalfd (`want`): Linux keeps them in the
+ * process's shared queue, from which any thread that wants them dequeues.
  */
-export function claimSharedSignals(task: Task): void {
+export function claimSharedSignals(task: Task, want = 0n): void {
   for (const t of task.tg.threads) {
     if (t === task || t.exit) continue;
     for (const [sig, queue] of [...t.sigqueue]) {
       const bit = sigbit(sig);
-      if (!(t.sigmask & bit) || (task.sigmask & bit && !(task.sigwaitSet & bit))) continue;
+      if (!(t.sigmask & bit) || (task.sigmask & bit && !(task.sigwaitSet & bit) && !(want & bit))) continue;
       const moving = queue.filter((i) => i.shared);
       if (moving.length === 0) continue;
       const staying = queue.filter((i) => !i.shared);

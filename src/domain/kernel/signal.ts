@@ -44,6 +44,7 @@ import {
   nextSignal,
   onSigStack,
   claimSharedSignals,
+  sharedPendingSet,
   postProcessSignal,
   postSignal,
   sasSsFlags,
@@ -150,10 +151,10 @@ function sysRtSigprocmask(task: Task, a: SyscallArgs): number {
   return 0;
 }
 
-/** rt_sigpending(2): pending signals that are blocked (the others would have been delivered). */
+/** rt_sigpending(2): the thread's and the process's pending signals that are blocked (the others would have been delivered). */
 function sysRtSigpending(task: Task, a: SyscallArgs): number {
   if (a.u64(1) > BigInt(SIZEOF_SIGSET)) return -Errno.EINVAL;
-  const bytes = new StructWriter(SIZEOF_SIGSET).u64(0, task.sigpending & task.sigmask).bytes;
+  const bytes = new StructWriter(SIZEOF_SIGSET).u64(0, (task.sigpending | sharedPendingSet(task)) & task.sigmask).bytes;
   task.mem.write(a.ptr(0), bytes.subarray(0, Number(a.u64(1))));
   return 0;
 }

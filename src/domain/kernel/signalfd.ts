@@ -11,7 +11,7 @@ import { Errno } from './errno.js';
 import type { OpenFile } from './fd-table.js';
 import { fileOf } from './fs-util.js';
 import { O_CLOEXEC, O_NONBLOCK, POLLIN, POLLRDNORM, SIZEOF_SIGNALFD_SIGINFO, SIZEOF_SIGSET, StructReader, StructWriter } from './linux-abi.js';
-import { UNBLOCKABLE, dequeueSignal, nextSignal } from './signal-deliver.js';
+import { UNBLOCKABLE, claimSharedSignals, dequeueSignal, nextSignal, sharedPendingSet } from './signal-deliver.js';
 import { SyscallError, type SyscallArgs, type SyscallImpl } from './syscall-args.js';
 import type { SigInfo, Task } from './task.js';
 import { blockingCall, installEvent, type EventObject, type WaitQueue } from './waitq.js';
@@ -29,13 +29,15 @@ export class SignalFd implements EventObject {
   }
 
   poll(task: Task): number {
-    return task.sigpending & this.mask ? POLLIN | POLLRDNORM : 0;
+    return (task.sigpending | sharedPendingSet(task)) & this.mask ? POLLIN | POLLRDNORM : 0;
   }
 
   read(task: Task, file: OpenFile, count: number): Uint8Array | Promise<Uint8Array> {
     const room = Math.floor(count / SIZEOF_SIGNALFD_SIGINFO);
     if (room === 0) throw new SyscallError(Errno.EINVAL);
     const take = (): Uint8Array | null => {
+      // The process's pending signals too, whichever thread holds them.
+      if (sharedPendingSet(task) & this.mask & ~task.sigpending) claimSharedSignals(task, this.mask);
       const out: Uint8Array[] = [];
       while (out.length < room) {
         const sig = nextSignal(task.sigpending & this.mask);

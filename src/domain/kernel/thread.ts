@@ -8,7 +8,8 @@
  * loop (ThreadGroup.startThread) and takes its turns on the run queue.
  *
  * exit(2) ends one thread: its clear_child_tid word is zeroed and woken
- * (pthread_join waits on it), its robust futex list is walked, its vCPU
+ * (pthread_join waits on it), its robust futex list is walked, the PI
+ * locks it still owns go to their waiters, its vCPU
  * goes. The last thread's exit ends the process with the status Linux
  * reports: the leader's own exit code. exit_group(2) ends every thread.
  *
@@ -21,7 +22,7 @@ import { addVcpu, enterEl0, releaseVcpu } from '../boot/machine.js';
 import type { VcpuPort } from '../../ports/vcpu.js';
 import { Errno } from './errno.js';
 import type { CloneRequest } from './fork.js';
-import { futexWake, walkRobustList } from './futex.js';
+import { futexWake, releasePiLocks, walkRobustList } from './futex.js';
 import { postProcessSignal } from './signal-deliver.js';
 import { SIGKILL, CLONE_CHILD_CLEARTID, CLONE_CHILD_SETTID, CLONE_FILES, CLONE_FS, CLONE_PARENT_SETTID, CLONE_SETTLS, CLONE_THREAD, CLONE_VFORK } from './linux-abi.js';
 import { Task, type UserContext } from './task.js';
@@ -116,6 +117,7 @@ export function exitThread(task: Task, status: number): void {
  */
 export function threadEnded(task: Task, vcpu: VcpuPort, slot: number): void {
   walkRobustList(task);
+  releasePiLocks(task);
   // Signals sent to the process that this thread held go to another; its own are dropped.
   const pending = [...task.sigqueue];
   task.sigqueue.clear();

@@ -430,7 +430,7 @@ export class AddressSpace {
 
   /**
    * pageAccess for a read that may not allocate: a page of anonymous memory
-   * (private, or shmem with no page yet) that was never touched reads as
+   * (private, or shmem of this process's frames with no page yet) that was never touched reads as
    * zeros, as Linux maps its shared zero page, so 'zero' is returned and no
    * frame is spent. Every other page is brought in as pageAccess does (a
    * file's bytes must be read). Null when the guest could not read it.
@@ -441,7 +441,8 @@ export class AddressSpace {
     const have = this.frameOf.get(vpnOf(va));
     if (have === undefined) {
       if (!v.obj) return 'zero';
-      if (!v.obj.source && isShared(v) && !v.obj.pages.has(vpnOf(v.offset + (pageDown(va) - v.start)))) return 'zero';
+      // Host shared memory may hold what another process wrote: it is mapped and read.
+      if (!v.obj.source && !v.obj.host && isShared(v) && !v.obj.pages.has(vpnOf(v.offset + (pageDown(va) - v.start)))) return 'zero';
     }
     return this.pageAccess(va, false);
   }
