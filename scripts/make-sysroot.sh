@@ -120,7 +120,7 @@ if [[ -e "$out/usr/bin/python3.11" && ( "$fetched" -gt 0 || ! -f "$pyc_stamp" ) 
     echo "make-sysroot: byte-compiling usr/lib/python3.11 (qemu-aarch64)"
     # A few test modules are invalid on purpose (badsyntax_*): compileall reports them and goes on.
     env -u PYTHONDONTWRITEBYTECODE -u PYTHONPYCACHEPREFIX -u SOURCE_DATE_EPOCH \
-      qemu-aarch64 -L "$out" "$out/usr/bin/python3.11" -m compileall -qq -j 0 -s "$out" -p / "$out/usr/lib/python3.11" || true
+      qemu-aarch64 -L "$out" "$out/usr/bin/python3.11" -W ignore -m compileall -qq -j 0 -s "$out" -p / "$out/usr/lib/python3.11" || true
     date -u +%FT%TZ >"$pyc_stamp"
   else
     echo "make-sysroot: qemu-aarch64 missing (apt-get install qemu-user): python's standard library stays uncompiled, so guest pythons start slower"

@@ -15,7 +15,9 @@
  * pipeline starts a process per stage, so the Python and pipeline cases
  * run only with ELFUSE_FULL=1 (CI), and stay small.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import http from 'node:http';
+import net from 'node:net';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, lstatSync, rmSync, utimesSync, writeFileSync, symlinkSync, chmodSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,6 +28,72 @@ export const SYSROOT = join(ROOT, '.cache/sysroot/bookworm-arm64');
 const SYSROOT_REF = { path: join(SYSROOT, 'usr/lib/aarch64-linux-gnu/libc.so.6'), fix: 'bash scripts/make-sysroot.sh' };
 /** Python's start-up alone is ~10 s on the interpreter. */
 const PY_TIMEOUT_MS = 240_000;
+
+const PY_THREADS = `import threading, queue
+lock = threading.Lock()
+n = 0
+def work():
+    global n
+    for _ in range(2000):
+        with lock:
+            n += 1
+ts = [threading.Thread(target=work) for _ in range(16)]
+for t in ts: t.start()
+for t in ts: t.join()
+q = queue.Queue()
+def produce(k):
+    for i in range(50): q.put(k * 1000 + i)
+ps = [threading.Thread(target=produce, args=(k,)) for k in range(4)]
+for p in ps: p.start()
+got = sorted(q.get() for _ in range(200))
+for p in ps: p.join()
+print(n, len(got), sum(got), threading.active_count())
+`;
+
+const PY_SOCKET = `import socket, threading
+srv = socket.socket()
+srv.bind(("127.0.0.1", 0))
+srv.listen()
+def serve():
+    c, _ = srv.accept()
+    with c:
+        while (d := c.recv(4096)):
+            c.sendall(d.upper())
+t = threading.Thread(target=serve)
+t.start()
+cl = socket.create_connection(srv.getsockname())
+peer = cl.getpeername()[0]
+cl.sendall(b"hello elfuse " * 1000)
+cl.shutdown(socket.SHUT_WR)
+buf = b""
+while (d := cl.recv(4096)):
+    buf += d
+t.join()
+print(len(buf), buf[:13], peer, srv.family.name, srv.type.name)
+`;
+
+const PY_ASYNCIO = `import asyncio
+async def handle(r, w):
+    data = await r.readline()
+    w.write(data[::-1])
+    await w.drain()
+    w.close()
+async def main():
+    srv = await asyncio.start_server(handle, "127.0.0.1", 0)
+    port = srv.sockets[0].getsockname()[1]
+    outs = []
+    for i in range(3):
+        r, w = await asyncio.open_connection("127.0.0.1", port)
+        w.write(f"message {i}\\n".encode())
+        await w.drain()
+        outs.append(await r.read())
+        w.close()
+        await w.wait_closed()
+    srv.close()
+    await srv.wait_closed()
+    print(outs)
+asyncio.run(main())
+`;
 
 let dir = '';
 
@@ -187,6 +255,10 @@ const CASES: Readonly<Record<string, Case>> = {
   'python3 struct and os.listdir': { argv: [bin('python3.11'), '-c', 'import struct, os; print(struct.pack("<IhQ", 1, -2, 3).hex(), struct.unpack(">H", b"\\x01\\x02")); print(sorted(os.listdir("tree")))'], heavy: true },
   'python3 100k-iteration loop': { argv: [bin('python3.11'), '-c', 's = 0\nfor i in range(100000): s += i * i % 7\nprint(s)'], heavy: true },
   'python3 exit status': { argv: [bin('python3.11'), '-c', 'import sys; print("bye"); sys.exit(3)'], heavy: true },
+  // python3.11 with threads and sockets (issue 10): exact counts, an echo over loopback, an asyncio server and client
+  'python3 threading (16 threads, a lock, a queue)': { argv: [bin('python3.11'), '-c', PY_THREADS], heavy: true },
+  'python3 socket echo between two threads on 127.0.0.1': { argv: [bin('python3.11'), '-c', PY_SOCKET], heavy: true },
+  'python3 asyncio TCP server and client': { argv: [bin('python3.11'), '-c', PY_ASYNCIO], heavy: true },
 };
 
 describe('Debian bookworm arm64 programs: elfuse --sysroot against qemu-aarch64 -L', () => {
@@ -199,6 +271,64 @@ describe('Debian bookworm arm64 programs: elfuse --sysroot against qemu-aarch64 
       expectSameRun(elfuse, qemu);
     });
   }
+});
+
+/** A loopback port nobody listens on now. */
+async function freePort(): Promise<number> {
+  const srv = net.createServer();
+  await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
+  const port = (srv.address() as net.AddressInfo).port;
+  await new Promise<void>((resolve) => srv.close(() => resolve()));
+  return port;
+}
+
+/** GET http://127.0.0.1:port/path, retried while the server is not listening yet (python's start is slow on the interpreter). */
+async function httpGetRetry(port: number, path: string, deadline: number): Promise<{ status: number; body: string }> {
+  for (;;) {
+    try {
+      return await new Promise((resolve, reject) => {
+        http
+          .get(`http://127.0.0.1:${port}${path}`, (res) => {
+            let text = '';
+            res.on('data', (b: Buffer) => (text += b.toString()));
+            res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+          })
+          .on('error', reject);
+      });
+    } catch (err) {
+      if (Date.now() > deadline) throw err;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+}
+
+describe('python3 http.server in the guest answers a host HTTP client', () => {
+  // Python's start-up with http.server's imports is tens of seconds on the interpreter: with ELFUSE_FULL=1 only.
+  const define = FULL ? test : test.skip;
+  define('GET of a file and of a missing one', { timeout: PY_TIMEOUT_MS }, async (ctx) => {
+    requireSysroot(ctx);
+    const www = join(dir, 'www');
+    mkdirSync(www, { recursive: true });
+    writeFileSync(join(www, 'page.txt'), 'served by python3 http.server in elfuse\n');
+    const port = await freePort();
+    const [cmd = '', ...rest] = ELFUSE_COMMAND;
+    const child = spawn(cmd, [...rest, '--sysroot', SYSROOT, bin('python3.11'), '-m', 'http.server', String(port), '--bind', '127.0.0.1', '--directory', www], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
+    const closed = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+    try {
+      const page = await httpGetRetry(port, '/page.txt', Date.now() + PY_TIMEOUT_MS - 30_000);
+      const missing = await httpGetRetry(port, '/nothing-here', Date.now() + 10_000);
+      expect(page).toEqual({ status: 200, body: 'served by python3 http.server in elfuse\n' });
+      expect(missing.status).toBe(404);
+    } finally {
+      child.kill('SIGTERM');
+    }
+    await closed;
+    // The server's request log names both requests.
+    expect(stderr).toMatch(/"GET \/page\.txt HTTP\/1\.1" 200/);
+    expect(stderr).toMatch(/"GET \/nothing-here HTTP\/1\.1" 404/);
+  });
 });
 
 describe('the dynamic linker run as a program', () => {
