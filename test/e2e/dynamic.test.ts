@@ -17,12 +17,11 @@
  */
 import { execFileSync, spawn } from 'node:child_process';
 import http from 'node:http';
-import net from 'node:net';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, lstatSync, rmSync, utimesSync, writeFileSync, symlinkSync, chmodSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test, type TestContext } from 'vitest';
-import { ELFUSE_COMMAND, FULL, QEMU, QEMU_REF, ROOT, expectSameRun, requireQemuExec, requireReferences, run, runElfuse, runElfuseGuarded, runQemuExec, type RunOptions, type RunResult } from './helpers.js';
+import { ELFUSE_COMMAND, FULL, QEMU, QEMU_REF, ROOT, expectSameRun, freePort, requireQemuExec, requireReferences, run, runElfuse, runElfuseGuarded, runQemuExec, type RunOptions, type RunResult } from './helpers.js';
 
 export const SYSROOT = join(ROOT, '.cache/sysroot/bookworm-arm64');
 const SYSROOT_REF = { path: join(SYSROOT, 'usr/lib/aarch64-linux-gnu/libc.so.6'), fix: 'bash scripts/make-sysroot.sh' };
@@ -272,15 +271,6 @@ describe('Debian bookworm arm64 programs: elfuse --sysroot against qemu-aarch64 
     });
   }
 });
-
-/** A loopback port nobody listens on now. */
-async function freePort(): Promise<number> {
-  const srv = net.createServer();
-  await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
-  const port = (srv.address() as net.AddressInfo).port;
-  await new Promise<void>((resolve) => srv.close(() => resolve()));
-  return port;
-}
 
 /** GET http://127.0.0.1:port/path, retried while the server is not listening yet (python's start is slow on the interpreter). */
 async function httpGetRetry(port: number, path: string, deadline: number): Promise<{ status: number; body: string }> {

@@ -11,8 +11,7 @@ import { connect } from 'node:net';
 import fc from 'fast-check';
 import { expect, test } from 'vitest';
 import { framePacket } from '../../src/domain/debug/rsp.js';
-import { freePort } from './gdb-harness.js';
-import { GUESTS_REF, ROOT, guest, requireReferences } from './helpers.js';
+import { GUESTS_REF, ROOT, freePort, guest, requireReferences } from './helpers.js';
 
 const enc = new TextEncoder();
 const packet = (s: string | Uint8Array): Uint8Array => framePacket(typeof s === 'string' ? enc.encode(s) : s);

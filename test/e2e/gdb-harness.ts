@@ -6,28 +6,15 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { QEMU, ROOT, type Reference } from './helpers.js';
+import { QEMU, ROOT, freePort, type Reference } from './helpers.js';
 
 export const GDB = '/usr/bin/gdb-multiarch';
 export const GDB_REF: Reference = { path: GDB, fix: 'apt-get install gdb-multiarch' };
 export const LLDB_REF: Reference = { path: '/usr/bin/lldb', fix: 'apt-get install lldb' };
 const ELFUSE_CLI = join(ROOT, 'bin/elfuse.js');
 
-/** A TCP port nobody listens on right now. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const addr = s.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 export interface Finished {
   stdout: string;

@@ -7,8 +7,8 @@
  */
 import { spawn } from 'node:child_process';
 import { expect, test } from 'vitest';
-import { freePort, LLDB_REF, serve } from './gdb-harness.js';
-import { GUESTS_REF, guest, requireReferences } from './helpers.js';
+import { LLDB_REF, serve } from './gdb-harness.js';
+import { GUESTS_REF, freePort, guest, requireReferences } from './helpers.js';
 
 function run(command: string, args: string[]): Promise<string> {
   return new Promise((resolve) => {

@@ -23,7 +23,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test, type TestContext } from 'vitest';
 import { hasTools } from '../support/toolchain.js';
-import { BUSYBOX, BUSYBOX_REF, GUESTS_REF, ROOT, guest, requireReferences, run, runElfuse } from './helpers.js';
+import { BUSYBOX, BUSYBOX_REF, GUESTS_REF, ROOT, freePort, guest, requireReferences, run, runElfuse } from './helpers.js';
 
 const SOCKETS_REF = { path: guest('sockets'), fix: 'bash scripts/build-guests.sh' };
 const ELFUSE = [join(ROOT, 'bin/elfuse.js'), '--backend', 'interp'];
@@ -72,14 +72,6 @@ function startGuest(args: readonly string[]): { child: ChildProcess; firstLine: 
 }
 
 /** A port free on 127.0.0.1 now (the kernel's choice for port 0). */
-async function freePort(): Promise<number> {
-  const srv = net.createServer();
-  await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
-  const port = (srv.address() as net.AddressInfo).port;
-  await new Promise<void>((resolve) => srv.close(() => resolve()));
-  return port;
-}
-
 /** Connects to 127.0.0.1:port, retrying while the guest is not listening yet. */
 async function connectRetry(port: number): Promise<net.Socket> {
   for (let i = 0; ; i++) {
