@@ -14,9 +14,9 @@
  */
 import type { InsnDef } from '../../../domain/a64/insn.js';
 import type { Fields } from '../../../domain/a64/pattern.js';
-import { checksSpAlignment } from '../../../domain/a64/traits.js';
+import { checksSpAlignment, directTarget, endsBlock as defEndsBlock } from '../../../domain/a64/traits.js';
 import type { Cpu, Exec } from '../cpu.js';
-import { EMITTERS, ENDS_BLOCK } from './emit.js';
+import { EMITTERS } from './emit.js';
 
 /** One decoded instruction: its closure, and its table entry and fields when it has one. */
 export interface Decoded {
@@ -50,9 +50,9 @@ export class Block {
 /** Longest block, in instructions: bounds translation cost and time-slice overshoot. */
 export const MAX_BLOCK = 128;
 
-/** Whether the block must end after this instruction. */
+/** Whether the block must end after this instruction (its table entry says; no entry: always). */
 export function endsBlock(d: Decoded): boolean {
-  return d.name === null || ENDS_BLOCK.has(d.name);
+  return defEndsBlock(d.def);
 }
 
 type Factory = (F: readonly Exec[]) => BlockFn;
@@ -61,16 +61,11 @@ type Factory = (F: readonly Exec[]) => BlockFn;
 const factories = new Map<string, Factory>();
 const FACTORY_LIMIT = 50_000;
 
-/** Branches whose target is a constant, so a block that jumps to its own start is a loop. */
-const DIRECT_BRANCHES = new Set(['B', 'B_cond', 'CBZ', 'CBNZ', 'TBZ', 'TBNZ']);
-
 /** Whether the block ends with a direct branch back to its own first instruction. */
 function isSelfLoop(block: Block): boolean {
   const last = block.insns[block.length - 1]!;
-  if (last.name === null || !DIRECT_BRANCHES.has(last.name) || !last.fields) return false;
-  const f = last.fields;
-  const imm = f['imm26'] ?? f['imm19'] ?? f['imm14'] ?? 0;
-  return block.va + 4 * (block.length - 1) + 4 * imm === block.va;
+  if (last.def === null || last.fields === null) return false;
+  return directTarget(last.def, last.fields, block.va + 4 * (block.length - 1)) === block.va;
 }
 
 /**

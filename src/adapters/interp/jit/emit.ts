@@ -807,15 +807,3 @@ export const EMITTERS: Readonly<Record<string, Emitter>> = {
   PRFM_reg: nop,
   PRFUM: nop,
 };
-
-/**
- * Entries whose closures may change the PC or the translation regime, so a
- * block must end after them: branches without emitters, exception
- * generation, system instructions, and anything that throws UNWIND on
- * success (ISB, MSR of the translation registers, TLB and cache maintenance).
- */
-export const ENDS_BLOCK: ReadonlySet<string> = new Set([
-  'B', 'BL', 'B_cond', 'CBZ', 'CBNZ', 'TBZ', 'TBNZ', 'BR', 'BLR', 'RET',
-  'SVC', 'HVC', 'BRK', 'ERET', 'MSR_imm', 'MSR_reg', 'MRS', 'SYS', 'SYSL', 'ISB', 'ISB_opt',
-]);
-

@@ -3,7 +3,7 @@
  * (ARM ARM C4.1.65, "Branches, Exception Generating and System instructions").
  * Also exports the operand-printing helpers the load/store table shares.
  */
-import type { InsnDef } from '../insn.js';
+import type { ControlFlow, InsnDef } from '../insn.js';
 import type { Fields } from '../pattern.js';
 
 // ---- operand printing (shared with the load/store table) ---------------------
@@ -146,11 +146,16 @@ function sysText(f: Fields): string {
 
 const sysRegOf = (f: Fields): string => sysRegName(2 + f0(f, 'o0'), f0(f, 'op1'), f0(f, 'crn'), f0(f, 'crm'), f0(f, 'op2'));
 
+const EXC: ControlFlow = { kind: 'exception' };
+const SYS: ControlFlow = { kind: 'system' };
+const INDIRECT: ControlFlow = { kind: 'indirect', link: false };
+const INDIRECT_LINK: ControlFlow = { kind: 'indirect', link: true };
+
 export const branch_sysDefs: InsnDef[] = [
   // Exception generation. SMC, HLT and DCPS are UNDEFINED here: no entries.
-  { name: 'SVC', pattern: '11010100 000 imm16:16 000 01', disasm: (f) => `svc\t${hexImm(f0(f, 'imm16'))}` },
-  { name: 'HVC', pattern: '11010100 000 imm16:16 000 10', disasm: (f) => `hvc\t${hexImm(f0(f, 'imm16'))}` },
-  { name: 'BRK', pattern: '11010100 001 imm16:16 000 00', disasm: (f) => `brk\t${hexImm(f0(f, 'imm16'))}` },
+  { name: 'SVC', pattern: '11010100 000 imm16:16 000 01', flow: EXC, disasm: (f) => `svc\t${hexImm(f0(f, 'imm16'))}` },
+  { name: 'HVC', pattern: '11010100 000 imm16:16 000 10', flow: EXC, disasm: (f) => `hvc\t${hexImm(f0(f, 'imm16'))}` },
+  { name: 'BRK', pattern: '11010100 001 imm16:16 000 00', flow: EXC, disasm: (f) => `brk\t${hexImm(f0(f, 'imm16'))}` },
 
   // Hints: the whole HINT space executes as NOP (PAC and BTI hints included: no FEAT_PAuth/BTI advertised).
   {
@@ -176,11 +181,12 @@ export const branch_sysDefs: InsnDef[] = [
     },
   },
   { name: 'DMB', pattern: '11010101000000110011 crm:4 101 11111', disasm: (f) => `dmb\t${barrierOpt(f0(f, 'crm'))}` },
-  { name: 'ISB', pattern: '11010101000000110011 1111 110 11111', disasm: () => 'isb' },
+  { name: 'ISB', pattern: '11010101000000110011 1111 110 11111', flow: SYS, disasm: () => 'isb' },
   {
     name: 'ISB_opt',
     pattern: '11010101000000110011 crm:4 110 11111',
     guard: (f) => f.crm !== 15,
+    flow: SYS,
     disasm: (f) => `isb\t${hexImm(f0(f, 'crm'))}`,
   },
   { name: 'SB', pattern: '11010101000000110011 0000 111 11111', disasm: () => 'sb', feature: 'sb' },
@@ -190,14 +196,16 @@ export const branch_sysDefs: InsnDef[] = [
     name: 'MSR_imm',
     pattern: '1101010100000 op1:3 0100 crm:4 op2:3 11111',
     guard: pstateOk,
+    flow: SYS,
     disasm: (f) => `msr\t${PSTATE_FIELDS[(f0(f, 'op1') << 3) | f0(f, 'op2')]}, ${hexImm(f0(f, 'crm'))}`,
   },
 
   // SYS / SYSL (cache, TLB and address-translation maintenance).
-  { name: 'SYS', pattern: '1101010100 0 01 op1:3 crn:4 crm:4 op2:3 rt:5', disasm: sysText },
+  { name: 'SYS', pattern: '1101010100 0 01 op1:3 crn:4 crm:4 op2:3 rt:5', flow: SYS, disasm: sysText },
   {
     name: 'SYSL',
     pattern: '1101010100 1 01 op1:3 crn:4 crm:4 op2:3 rt:5',
+    flow: SYS,
     disasm: (f) => `sysl\t${gpr(1, f0(f, 'rt'))}, #${f0(f, 'op1')}, C${f0(f, 'crn')}, C${f0(f, 'crm')}, #${f0(f, 'op2')}`,
   },
 
@@ -205,6 +213,7 @@ export const branch_sysDefs: InsnDef[] = [
   {
     name: 'MSR_reg',
     pattern: '1101010100 0 1 o0:1 op1:3 crn:4 crm:4 op2:3 rt:5',
+    flow: SYS,
     disasm: (f) => `msr\t${sysRegOf(f)}, ${gpr(1, f0(f, 'rt'))}`,
   },
   {
@@ -214,41 +223,62 @@ export const branch_sysDefs: InsnDef[] = [
   },
 
   // Branches.
-  { name: 'B', pattern: '0 00101 imm26:26s', disasm: (f, pc) => `b\t${target(pc, f0(f, 'imm26'))}` },
-  { name: 'BL', pattern: '1 00101 imm26:26s', disasm: (f, pc) => `bl\t${target(pc, f0(f, 'imm26'))}` },
+  {
+    name: 'B',
+    pattern: '0 00101 imm26:26s',
+    flow: { kind: 'direct', offset: 'imm26', conditional: false, link: false },
+    disasm: (f, pc) => `b\t${target(pc, f0(f, 'imm26'))}`,
+  },
+  {
+    name: 'BL',
+    pattern: '1 00101 imm26:26s',
+    flow: { kind: 'direct', offset: 'imm26', conditional: false, link: true },
+    disasm: (f, pc) => `bl\t${target(pc, f0(f, 'imm26'))}`,
+  },
   {
     name: 'B_cond',
     pattern: '0101010 0 imm19:19s 0 cond:4',
+    flow: { kind: 'direct', offset: 'imm19', conditional: true, link: false },
     disasm: (f, pc) => `b.${COND_NAMES[f0(f, 'cond')]}\t${target(pc, f0(f, 'imm19'))}`,
   },
   {
     name: 'CBZ',
     pattern: 'sf:1 011010 0 imm19:19s rt:5',
+    flow: { kind: 'direct', offset: 'imm19', conditional: true, link: false },
     disasm: (f, pc) => `cbz\t${gpr(f0(f, 'sf'), f0(f, 'rt'))}, ${target(pc, f0(f, 'imm19'))}`,
   },
   {
     name: 'CBNZ',
     pattern: 'sf:1 011010 1 imm19:19s rt:5',
+    flow: { kind: 'direct', offset: 'imm19', conditional: true, link: false },
     disasm: (f, pc) => `cbnz\t${gpr(f0(f, 'sf'), f0(f, 'rt'))}, ${target(pc, f0(f, 'imm19'))}`,
   },
   {
     name: 'TBZ',
     pattern: 'b5:1 011011 0 b40:5 imm14:14s rt:5',
+    flow: { kind: 'direct', offset: 'imm14', conditional: true, link: false },
     disasm: (f, pc) => tbText('tbz', f, pc),
   },
   {
     name: 'TBNZ',
     pattern: 'b5:1 011011 1 b40:5 imm14:14s rt:5',
+    flow: { kind: 'direct', offset: 'imm14', conditional: true, link: false },
     disasm: (f, pc) => tbText('tbnz', f, pc),
   },
-  { name: 'BR', pattern: '1101011 0000 11111 000000 rn:5 00000', disasm: (f) => `br\t${gpr(1, f0(f, 'rn'))}` },
-  { name: 'BLR', pattern: '1101011 0001 11111 000000 rn:5 00000', disasm: (f) => `blr\t${gpr(1, f0(f, 'rn'))}` },
+  { name: 'BR', pattern: '1101011 0000 11111 000000 rn:5 00000', flow: INDIRECT, disasm: (f) => `br\t${gpr(1, f0(f, 'rn'))}` },
+  {
+    name: 'BLR',
+    pattern: '1101011 0001 11111 000000 rn:5 00000',
+    flow: INDIRECT_LINK,
+    disasm: (f) => `blr\t${gpr(1, f0(f, 'rn'))}`,
+  },
   {
     name: 'RET',
     pattern: '1101011 0010 11111 000000 rn:5 00000',
+    flow: INDIRECT,
     disasm: (f) => (f0(f, 'rn') === 30 ? 'ret' : `ret\t${gpr(1, f0(f, 'rn'))}`),
   },
-  { name: 'ERET', pattern: '1101011 0100 11111 000000 11111 00000', disasm: () => 'eret' },
+  { name: 'ERET', pattern: '1101011 0100 11111 000000 11111 00000', flow: EXC, disasm: () => 'eret' },
 ];
 
 function tbText(op: string, f: Fields, pc: bigint): string {
