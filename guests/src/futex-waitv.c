@@ -104,6 +104,8 @@ static void checks(void) {
   vec[2].uaddr -= 1;
   vec[3].uaddr = 1ULL << 48;
   show("entry 3 beyond the address space", waitv(vec, 4, 0, NULL, 0));
+  vec[3].uaddr = (1ULL << 48) + 2;
+  show("entry 3 beyond the address space, misaligned", waitv(vec, 4, 0, NULL, 0));
   vec[3].uaddr = 0;
   show("entry 3 NULL", waitv(vec, 4, 0, NULL, 0));
   vec[3].uaddr = (uintptr_t)&words[3];

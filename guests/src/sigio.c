@@ -182,6 +182,38 @@ static void from_child(void) {
   close(p[1]);
 }
 
+/** A process group as the owner, in a child that made a group of its own (the signal goes to every member). */
+static void group_owner(void) {
+  pid_t pid = fork();
+  if (pid == 0) {
+    int p[2];
+    setpgid(0, 0);
+    pipe(p);
+    reset();
+    fcntl(p[0], F_SETOWN, -getpgrp());
+    fcntl(p[0], F_SETFL, O_ASYNC);
+    write(p[1], "g", 1);
+    await_count(1);
+    _exit(count == 1 && last_sig == SIGIO ? 0 : 1);
+  }
+  int status = 0;
+  waitpid(pid, &status, 0);
+  printf("process group owner: SIGIO to the group's process: %s\n", WIFEXITED(status) && WEXITSTATUS(status) == 0 ? "yes" : "no");
+  // An owner that ended: F_GETOWN reports it while it is a zombie, 0 once reaped.
+  int q[2];
+  pipe(q);
+  pid = fork();
+  if (pid == 0) _exit(0);
+  fcntl(q[0], F_SETOWN, pid);
+  usleep(50000);
+  printf("owner a zombie: F_GETOWN is its pid: %s\n", fcntl(q[0], F_GETOWN) == pid ? "yes" : "no");
+  waitpid(pid, NULL, 0);
+  show("owner reaped: F_GETOWN", fcntl(q[0], F_GETOWN));
+  close(q[0]);
+  close(q[1]);
+  fflush(stdout);
+}
+
 static int thread_pipe[2];
 static atomic_int registered;
 static atomic_int thread_tid;
@@ -270,6 +302,7 @@ int main(void) {
   owner_api();
   pipes();
   from_child();
+  group_owner();
   thread_owner();
   sockets();
   terminal();

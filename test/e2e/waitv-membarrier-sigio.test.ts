@@ -21,7 +21,7 @@ const CASES: readonly { name: string; what: string; marks: readonly string[] }[]
   {
     name: 'futex-waitv',
     what: 'argument checks in the kernel\'s order, EAGAIN, ETIMEDOUT on both clocks, the woken index among 1 to 128 words, EINTR and SA_RESTART, a wake from another process',
-    marks: ['entry 2 misaligned, entry 0 differs: -1 EINVAL', '128 private words, wake 127: woke 1, waitv returned 127', 'signal, SA_RESTART 0: -1 EINTR', 'shared word woken from a child process: 1'],
+    marks: ['entry 2 misaligned, entry 0 differs: -1 EINVAL', 'entry 3 beyond the address space, misaligned: -1 EINVAL', '128 private words, wake 127: woke 1, waitv returned 127', 'signal, SA_RESTART 0: -1 EINTR', 'shared word woken from a child process: 1'],
   },
   {
     name: 'membarrier',
@@ -30,13 +30,15 @@ const CASES: readonly { name: string; what: string; marks: readonly string[] }[]
   },
   {
     name: 'sigio',
-    what: 'owners and their errors, SIGIO and F_SETSIG signals from pipes, a socket pair and a pty, to a process or a thread, from this process and a child',
+    what: 'owners and their errors, SIGIO and F_SETSIG signals from pipes, a socket pair and a pty, to a process, a thread or a group, from this process and a child',
     marks: [
       'pipe: after a write: 1 signal(s), POLL code 0x80',
       'pipe F_SETSIG SIGRTMIN: after a write: 1 signal(s), RT code 0x1 band 0x41 fd the registered one',
       'pipe write end: after the reader took a page: 1 signal(s), RT code 0x2 band 0x304',
       'pipe: after a child process wrote: 1 signal(s)',
       'handled by the owner thread: yes',
+      'process group owner: SIGIO to the group\'s process: yes',
+      'owner reaped: F_GETOWN: 0',
       'pty master: signalled after the slave wrote: yes',
     ],
   },

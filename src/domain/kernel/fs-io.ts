@@ -887,8 +887,9 @@ function sysFcntl(task: Task, a: SyscallArgs): number | Promise<number> {
       const old = statusFlags(task, file);
       let flags = (old & ~SETFL_MASK) | (a.int(2) & SETFL_MASK);
       // O_ASYNC is the object's to set (setfl's f_op->fasync, fasync.ts); one without fasync leaves it off.
+      // A fork child's copy of an O_ASYNC description registers when it sets O_ASYNC again.
       if (!hasFasync(file)) flags &= ~FASYNC;
-      else if ((old ^ flags) & FASYNC) setFasync(task, file, fd, (flags & FASYNC) !== 0);
+      else if ((old | flags) & FASYNC) setFasync(task, file, fd, (flags & FASYNC) !== 0);
       // O_APPEND, O_NONBLOCK and a pipe's O_DIRECT go to the host description, shared across fork.
       setStatusFlags(task, file, flags);
       return 0;

@@ -549,7 +549,9 @@ function parseWaitv(task: Task, ptr: number, n: number): WaitvEntry[] {
     if (flags & ~FUTEX2_VALID_MASK || r.u32(20) !== 0) throw new SyscallError(Errno.EINVAL);
     // futex_flags_valid: only 32-bit words; futex_validate_input: the value fits the word.
     if ((flags & FUTEX2_SIZE_MASK) !== FUTEX2_SIZE_U32 || val >> 32n !== 0n) throw new SyscallError(Errno.EINVAL);
-    out.push({ addr: uaddr >= BigInt(TASK_SIZE) ? TASK_SIZE : Number(uaddr), val: Number(val), shared: (flags & FUTEX2_PRIVATE) === 0 });
+    // An address beyond the address space keeps its low bits: misaligned is still EINVAL first.
+    const addr = uaddr >= BigInt(TASK_SIZE) ? TASK_SIZE + Number(uaddr & 3n) : Number(uaddr);
+    out.push({ addr, val: Number(val), shared: (flags & FUTEX2_PRIVATE) === 0 });
   }
   return out;
 }
