@@ -224,7 +224,8 @@ function sendSigio(task: Task, file: OpenFile, fd: number, reason: number): void
   const { type, pid, signum } = file.owner;
   if (pid === 0) return;
   const toProcess = (target: number): void => {
-    if (target === task.pid) sendTo((sig, info) => postProcessSignal(task, sig, info), signum, fd, reason);
+    // A tid of one of our threads names this process too (send_sigio finds the task, then signals its group).
+    if (target === task.pid || [...task.tg.threads].some((t) => t.tid === target)) sendTo((sig, info) => postProcessSignal(task, sig, info), signum, fd, reason);
     // Another process: kill's siginfo travels (si_code, but no si_band or si_fd).
     else signalProcess(task, target, signum || SIGIO, signum ? reason : SI_KERNEL);
   };
