@@ -125,6 +125,9 @@ build threads-lse threads.c thread-lse
 build futex futex.c thread
 build robust robust.c thread
 build pi pi.c thread
+build futex-waitv futex-waitv.c thread
+build membarrier membarrier.c thread
+build sigio sigio.c thread
 build shared-futex shared-futex.c thread
 build shared-pending shared-pending.c thread
 build pingpong pingpong.c thread

@@ -99,6 +99,7 @@ const SIZES: Record<string, string> = {
   SIZEOF_SOCKADDR_IN6: 'struct sockaddr_in6',
   SIZEOF_SOCKADDR_UN: 'struct sockaddr_un',
   SIZEOF_SOCKADDR_STORAGE: 'struct __kernel_sockaddr_storage',
+  SIZEOF_F_OWNER_EX: 'struct f_owner_ex',
 };
 
 const OFFSETS: [string, Record<string, number>][] = [

@@ -111,6 +111,7 @@ const state: fc.Arbitrary<ForkState> = fc.record({
         brkCur: addr,
         layout: table,
         sigtramp: addr,
+        membarrierState: fc.integer({ min: 0, max: 63 }),
         image: table,
         auxv: fc.uint8Array({ maxLength: 64 }),
         segments: fc.array(fc.record({ start: page, end: page, offset: fc.nat() }), { maxLength: 4 }),
@@ -129,6 +130,7 @@ const state: fc.Arbitrary<ForkState> = fc.record({
         synth: fc.boolean(),
         offset: u64,
         event: fc.uint8Array({ maxLength: 40 }),
+        owner: fc.record({ type: fc.integer({ min: 0, max: 2 }), pid: fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 }), signum: fc.integer({ min: 0, max: 64 }) }),
       }),
       { minLength: 1, maxLength: 5 },
     )

@@ -137,6 +137,7 @@ function restoreFiles(task: Task, state: ForkState): void {
     file.layer = d.layer as Layer;
     file.unlinked = d.unlinked;
     file.offset = d.offset;
+    file.owner = { ...d.owner };
     return file;
   });
   state.files.descriptions.forEach((d, i) => {
@@ -274,6 +275,7 @@ export async function startForkedGuest(backend: Backend, host: HostPorts, opts: 
   const end = p.endStatus;
   if (end >= 0) task.exit = (end & 0x7f) === 0 ? { status: (end >> 8) & 0xff } : { signal: end & 0x7f, core: (end & 0x80) !== 0 };
   task.mm.sigtramp = state.mm.sigtramp;
+  task.mm.membarrierState = state.mm.membarrierState;
   const t = state.thread;
   task.sigmask = t.sigmask;
   task.altStack = { ...t.altStack };

@@ -28,7 +28,7 @@
  */
 
 export const FORK_STATE_MAGIC = 'ELFUSEFK';
-export const FORK_STATE_VERSION = 5;
+export const FORK_STATE_VERSION = 6;
 
 export class ForkStateError extends Error {}
 
@@ -151,6 +151,8 @@ export interface ForkMm {
   readonly layout: Readonly<Record<string, number>>;
   /** The page the sigreturn trampoline is mapped at (0: none yet). */
   readonly sigtramp: number;
+  /** membarrier(2) registrations (mm->membarrier_state), which fork keeps. */
+  readonly membarrierState: number;
   /** Where the initial stack holds argv and envp, and the image's code range (for /proc/self). */
   readonly image: Readonly<Record<string, number>>;
   /** The auxiliary vector exec gave the program (/proc/self/auxv). */
@@ -175,6 +177,8 @@ export interface ForkDescription {
   readonly offset: bigint;
   /** An eventfd, epoll, timerfd or signalfd: its state, made again in the child (kernel/event-fork.ts); empty otherwise. */
   readonly event: Uint8Array;
+  /** F_SETOWN/F_SETOWN_EX's owner and F_SETSIG's signal (fasync.ts), which the description carries. */
+  readonly owner: { readonly type: number; readonly pid: number; readonly signum: number };
 }
 
 export interface ForkFiles {
@@ -499,6 +503,7 @@ function codec(c: Codec, s: ForkState | undefined): ForkState {
     brkCur: c.f64(m?.brkCur ?? 0),
     layout: record(c, m?.layout),
     sigtramp: c.f64(m?.sigtramp ?? 0),
+    membarrierState: c.f64(m?.membarrierState ?? 0),
     image: record(c, m?.image),
     auxv: c.bytes(m?.auxv ?? new Uint8Array(0)),
     segments: c.list(m?.segments ?? [], (g) => ({ start: c.f64(g?.start ?? 0), end: c.f64(g?.end ?? 0), offset: c.f64(g?.offset ?? 0) })),
@@ -516,6 +521,7 @@ function codec(c: Codec, s: ForkState | undefined): ForkState {
       synth: c.bool(d?.synth ?? false),
       offset: c.u64(d?.offset ?? 0n),
       event: c.bytes(d?.event ?? new Uint8Array(0)),
+      owner: { type: c.i32(d?.owner.type ?? 0), pid: c.i32(d?.owner.pid ?? 0), signum: c.i32(d?.owner.signum ?? 0) },
     })),
     fds: c.list(f?.fds ?? [], (e) => ({ fd: c.u32(e?.fd ?? 0), description: c.u32(e?.description ?? 0), cloexec: c.bool(e?.cloexec ?? false) })),
   };

@@ -7,12 +7,15 @@
  * Under --verbose it prints one line per call in strace's format (decoded
  * flags, C-escaped strings cut at 32 bytes, the result at column 40, errors
  * with their message) and reports syscalls elfuse does not implement.
+ * After each call of a process with O_ASYNC descriptions it looks at their
+ * readiness (fasync.ts), so the call's own I/O signals before it returns.
  */
 
 import { HostError } from '../../ports/host.js';
 import { GuestFault, GuestTooLong } from '../memory/fault.js';
 import { OutOfMemoryError } from '../memory/frames.js';
 import { Errno, errnoMessage, errnoName, linuxErrnoFromHostCode } from './errno.js';
+import { fasyncAfterSyscall } from './fasync.js';
 import { AT_FDCWD, O_ACCMODE, O_RDONLY, O_RDWR, O_WRONLY } from './linux-abi.js';
 import { SyscallArgs, SyscallError, type ArgFormat, type SyscallResult } from './syscall-args.js';
 import { syscallEntry, type SyscallEntry } from './syscall-table.js';
@@ -56,6 +59,8 @@ function errnoOf(err: unknown): number {
 
 function finish(task: Task, entry: SyscallEntry, a: SyscallArgs, value: SyscallResult): bigint {
   const result = BigInt(value);
+  // An O_ASYNC description this call made readable or writable signals before the return, as Linux's I/O does.
+  fasyncAfterSyscall(task);
   if (task.verbose) {
     const call = `${entry.name}(${formatArgs(task, entry, a, result)})`;
     // A call that ends the process has no result (strace's "= ?").

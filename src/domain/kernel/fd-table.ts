@@ -61,6 +61,10 @@ export class OpenFile {
   ptyMaster: boolean | null = null;
   /** Counts this process's reads and writes of a host stream: an edge for EPOLLET (epoll.ts). */
   ioSeq = 0;
+  /** F_SETOWN/F_SETOWN_EX and F_SETSIG (struct fown_struct): who an O_ASYNC description signals, and with what (0: SIGIO); type 0 is F_OWNER_TID, as Linux's zeroed fown_struct. */
+  owner: { type: number; pid: number; signum: number } = { type: 0, pid: 0, signum: 0 };
+  /** The O_ASYNC registration of a stream (fasync.ts), removed when the description is released. */
+  fasync: { remove(): void } | null = null;
   /** Which layer of the guest's filesystem the object was found in (fs-context.ts): relative lookups from a directory start there. */
   layer: Layer = 'host';
 

@@ -102,6 +102,7 @@ function captureFiles(task: Task, fds: number[]): ForkState['files'] {
         synth: file.synth !== null,
         offset: file.offset,
         event: file.event ? forkImageOfEvent(file.event, indexOf) : new Uint8Array(0),
+        owner: file.owner,
       });
     }
     entries.push({ fd, description: i, cloexec: task.fds.isCloexec(fd) });
@@ -168,6 +169,7 @@ function captureMm(task: Task, fds: number[]): ForkState['mm'] {
     brkCur: img.brkCur,
     layout: {},
     sigtramp: task.mm.sigtramp,
+    membarrierState: task.mm.membarrierState,
     image: image
       ? {
           argStart: image.argStart,
@@ -277,7 +279,7 @@ export function captureFork(task: Task, regs: ThreadRegs, req: CloneRequest, mm:
 }
 
 /** No memory at all: a vfork child that ended before its exec is handed over only to end. */
-const NO_MM: ForkMm = { vmas: [], objects: [], pages: [], brkStart: 0, brkCur: 0, layout: {}, sigtramp: 0, image: {}, auxv: new Uint8Array(0), segments: [] };
+const NO_MM: ForkMm = { vmas: [], objects: [], pages: [], brkStart: 0, brkCur: 0, layout: {}, sigtramp: 0, membarrierState: 0, image: {}, auxv: new Uint8Array(0), segments: [] };
 
 export function currentUmask(task: Task): number {
   const mask = task.host.process.umask(0);

@@ -42,6 +42,14 @@ import {
   F_SETPIPE_SZ,
   F_SETFD,
   F_SETFL,
+  F_GETOWN,
+  F_GETOWN_EX,
+  F_GETSIG,
+  F_SETOWN,
+  F_SETOWN_EX,
+  F_SETSIG,
+  FASYNC,
+  SIZEOF_F_OWNER_EX,
   F_SETLK,
   F_SETLKW,
   MAX_RW_COUNT,
@@ -64,6 +72,7 @@ import {
   StructWriter,
   UIO_MAXIOV,
 } from './linux-abi.js';
+import { fGetown, fGetownEx, fSetown, fSetownEx, fSetsig, hasFasync, setFasync } from './fasync.js';
 import { fcntlLock } from './fs-lock.js';
 import { afterFileWrite, beforeFileRead } from './mm.js';
 import { raiseSignal } from './process.js';
@@ -874,10 +883,34 @@ function sysFcntl(task: Task, a: SyscallArgs): number | Promise<number> {
       return 0;
     case F_GETFL:
       return statusFlags(task, file) & ~OPEN_ONLY_FLAGS;
-    case F_SETFL:
+    case F_SETFL: {
+      const old = statusFlags(task, file);
+      let flags = (old & ~SETFL_MASK) | (a.int(2) & SETFL_MASK);
+      // O_ASYNC is the object's to set (setfl's f_op->fasync, fasync.ts); one without fasync leaves it off.
+      // A fork child's copy of an O_ASYNC description registers when it sets O_ASYNC again.
+      if (!hasFasync(file)) flags &= ~FASYNC;
+      else if ((old | flags) & FASYNC) setFasync(task, file, fd, (flags & FASYNC) !== 0);
       // O_APPEND, O_NONBLOCK and a pipe's O_DIRECT go to the host description, shared across fork.
-      setStatusFlags(task, file, (statusFlags(task, file) & ~SETFL_MASK) | (a.int(2) & SETFL_MASK));
+      setStatusFlags(task, file, flags);
       return 0;
+    }
+    case F_GETOWN:
+      return fGetown(task, file);
+    case F_SETOWN:
+      return fSetown(task, file, a.int(2));
+    case F_GETOWN_EX: {
+      const owner = fGetownEx(task, file);
+      task.mem.write(a.ptr(2), new StructWriter(SIZEOF_F_OWNER_EX).i32(0, owner.type).i32(4, owner.pid).bytes);
+      return 0;
+    }
+    case F_SETOWN_EX: {
+      const r = new StructReader(task.mem.read(a.ptr(2), SIZEOF_F_OWNER_EX));
+      return fSetownEx(task, file, r.i32(0), r.i32(4));
+    }
+    case F_GETSIG:
+      return file.owner.signum;
+    case F_SETSIG:
+      return fSetsig(file, a.int(2));
     case F_GETPIPE_SZ:
       return pipeSize(task, file, null);
     case F_SETPIPE_SZ:
@@ -968,7 +1001,7 @@ export const fsIoSyscalls: Readonly<Record<string, SyscallImpl>> = {
     handler: sysFcntl,
     support: 'partial',
     args: ['fd', 'int', 'hex'],
-    note: 'F_SETFL O_DIRECT on a regular file is recorded, not applied (host direct I/O needs aligned buffers); F_SETSIG, F_SETOWN, leases and seals are EINVAL',
+    note: 'F_SETFL O_DIRECT on a regular file is recorded, not applied (host direct I/O needs aligned buffers); O_ASYNC signals what elfuse sees of the host\'s readiness (fasync.ts), not each write; leases and seals are EINVAL',
   },
   ioctl: {
     handler: sysIoctl,

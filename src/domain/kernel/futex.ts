@@ -18,6 +18,12 @@
  * those whose bitset meets theirs. A thread that ends walks its robust list
  * (walkRobustList), as do_exit's exit_robust_list does.
  *
+ * futex_waitv (kernel/futex/syscalls.c, waitwake.c) queues one waiter per
+ * word on the same queues, so any FUTEX_WAKE of one of them wakes it; each
+ * entry stays queued (and a wake may still count it) until the waiter runs
+ * again and takes the others off, and the result is the highest index woken,
+ * as futex_unqueue_multiple gives.
+ *
  * PI futexes (kernel/futex/pi.c, requeue.c): the word holds the owner's tid,
  * FUTEX_WAITERS once a waiter is queued in the kernel, FUTEX_OWNER_DIED once
  * its owner died. FUTEX_LOCK_PI, FUTEX_LOCK_PI2 and FUTEX_TRYLOCK_PI take a
@@ -35,7 +41,7 @@
  * it is free.
  */
 import { Errno } from './errno.js';
-import { decodeTimespec, MAP_SHARED, MAP_TYPE, SIZEOF_TIMESPEC } from './linux-abi.js';
+import { CLOCK_MONOTONIC, CLOCK_REALTIME, decodeTimespec, MAP_SHARED, MAP_TYPE, SIZEOF_TIMESPEC, StructReader } from './linux-abi.js';
 import { ERESTARTSYS, ERESTARTNOHAND, ERESTARTNOINTR, waitInterruptible } from './signal-deliver.js';
 import { SyscallError, type SyscallArgs, type SyscallImpl } from './syscall-args.js';
 import type { MmStruct } from './mm-struct.js';
@@ -509,6 +515,134 @@ function sysFutex(task: Task, a: SyscallArgs): number | Promise<number> {
   }
 }
 
+/** struct futex_waitv { u64 val; u64 uaddr; u32 flags; u32 __reserved; } */
+const SIZEOF_FUTEX_WAITV = 24;
+/** FUTEX_WAITV_MAX */
+const FUTEX_WAITV_MAX = 128;
+/** FUTEX2_SIZE_U32 and FUTEX2_PRIVATE, the futex2 flags this waitv takes (include/uapi/linux/futex.h). */
+const FUTEX2_SIZE_MASK = 0x03;
+const FUTEX2_SIZE_U32 = 0x02;
+const FUTEX2_PRIVATE = FUTEX_PRIVATE_FLAG;
+/**
+ * FUTEX2_NUMA (0x04) and FUTEX2_MPOL (0x08) are not taken: elfuse has one
+ * memory node, and their words carry a node id beside the value. They are
+ * EINVAL as in Linux before 6.16.
+ */
+const FUTEX2_VALID_MASK = FUTEX2_SIZE_MASK | FUTEX2_PRIVATE;
+/** The top of the user address space (arm64 TASK_SIZE with 48-bit VAs): access_ok. */
+const TASK_SIZE = 2 ** 48;
+
+interface WaitvEntry {
+  readonly addr: number;
+  readonly val: number;
+  readonly shared: boolean;
+}
+
+/** futex_parse_waitv: each entry read (EFAULT), its flags, reserved word and value checked (EINVAL). */
+function parseWaitv(task: Task, ptr: number, n: number): WaitvEntry[] {
+  const out: WaitvEntry[] = [];
+  for (let i = 0; i < n; i++) {
+    const r = new StructReader(task.mem.read(ptr + i * SIZEOF_FUTEX_WAITV, SIZEOF_FUTEX_WAITV));
+    const val = r.u64(0);
+    const uaddr = r.u64(8);
+    const flags = r.u32(16);
+    if (flags & ~FUTEX2_VALID_MASK || r.u32(20) !== 0) throw new SyscallError(Errno.EINVAL);
+    // futex_flags_valid: only 32-bit words; futex_validate_input: the value fits the word.
+    if ((flags & FUTEX2_SIZE_MASK) !== FUTEX2_SIZE_U32 || val >> 32n !== 0n) throw new SyscallError(Errno.EINVAL);
+    // An address beyond the address space keeps its low bits: misaligned is still EINVAL first.
+    const addr = uaddr >= BigInt(TASK_SIZE) ? TASK_SIZE + Number(uaddr & 3n) : Number(uaddr);
+    out.push({ addr, val: Number(val), shared: (flags & FUTEX2_PRIVATE) === 0 });
+  }
+  return out;
+}
+
+/**
+ * futex_wait_multiple: every word's key first (EINVAL when misaligned,
+ * EFAULT outside the address space or, for a shared one, unmapped), then
+ * each word checked and the waiter queued on it in one step; a word that
+ * differs ends it with EAGAIN (or the index of a word already woken).
+ */
+async function futexWaitMultiple(task: Task, entries: readonly WaitvEntry[], deadlineNs: bigint | null, realtime: boolean): Promise<number> {
+  for (const e of entries) {
+    if (e.addr % 4 !== 0) return -Errno.EINVAL;
+    if (e.addr >= TASK_SIZE || (e.shared && task.as.vmaAt(e.addr) === undefined)) return -Errno.EFAULT;
+  }
+  let wake = (): void => undefined;
+  const woken = new Promise<boolean>((resolve) => (wake = () => resolve(true)));
+  const waiters: Waiter[] = [];
+  // Only waiters not yet woken leave their queues; the highest index woken is the answer (-1: none).
+  const unqueueAll = (): number => {
+    let last = -1;
+    waiters.forEach((w, i) => {
+      if (w.woken) last = i;
+      else unqueue(task, w);
+    });
+    return last;
+  };
+  for (const e of entries) {
+    let uval: number;
+    try {
+      uval = task.mem.readU32(e.addr);
+    } catch (err) {
+      unqueueAll();
+      throw err;
+    }
+    if (uval !== e.val) {
+      unqueueAll();
+      return -Errno.EAGAIN;
+    }
+    const w: Waiter = { task, bitset: FUTEX_BITSET_MATCH_ANY, addr: e.addr, woken: false, wake, pi: false, requeuePi: null };
+    queueOf(task, e.addr, true)!.push(w);
+    waiters.push(w);
+  }
+  // A shared word that another process may change is looked at now and then, as futexWait does.
+  const watched = entries.map((e, i) => [e, i] as const).filter(([e]) => e.shared && sharedAcrossProcesses(task, e.addr));
+  const changedAt = (): number => {
+    for (const [e, i] of watched) if (task.mem.readU32(e.addr) !== e.val) return i;
+    return -1;
+  };
+  const clock = task.host.clock;
+  const now = (): bigint => (realtime ? clock.realtimeNs() : clock.monotonicNs());
+  let pollNs = POLL_FIRST_NS;
+  try {
+    for (;;) {
+      if (waiters.some((w) => w.woken)) return unqueueAll();
+      const changed = changedAt();
+      if (changed >= 0) return Math.max(changed, unqueueAll());
+      let left = deadlineNs === null ? null : deadlineNs - now();
+      if (left !== null && left <= 0n) return -Errno.ETIMEDOUT;
+      if (watched.length > 0 && (left === null || left > pollNs)) {
+        left = pollNs;
+        if (pollNs < POLL_LAST_NS) pollNs *= 2n;
+      }
+      const until = left === null ? woken : Promise.race([woken, clock.sleep(left).then(() => false)]);
+      const r = await waitInterruptible(task, until);
+      if (waiters.some((w) => w.woken)) return unqueueAll();
+      if (r === null) return -ERESTARTSYS;
+    }
+  } finally {
+    unqueueAll();
+  }
+}
+
+/** futex_waitv(2), in the kernel's order of checks; the timeout is absolute on CLOCK_MONOTONIC or CLOCK_REALTIME. */
+function sysFutexWaitv(task: Task, a: SyscallArgs): number | Promise<number> {
+  const waitersPtr = a.ptr(0);
+  const n = a.uint(1);
+  const flags = a.uint(2);
+  const timeoutPtr = a.ptr(3);
+  const clockid = a.int(4);
+  if (flags !== 0) return -Errno.EINVAL;
+  if (n === 0 || n > FUTEX_WAITV_MAX || waitersPtr === 0) return -Errno.EINVAL;
+  let deadline: bigint | null = null;
+  if (timeoutPtr !== 0) {
+    if (clockid !== CLOCK_REALTIME && clockid !== CLOCK_MONOTONIC) return -Errno.EINVAL;
+    deadline = readTimeout(task, timeoutPtr);
+  }
+  const entries = parseWaitv(task, waitersPtr, n);
+  return futexWaitMultiple(task, entries, deadline, clockid === CLOCK_REALTIME);
+}
+
 /**
  * A dying thread's robust futexes (exit_robust_list): each lock on its list
  * (and the one it was taking or releasing, list_op_pending) whose word
@@ -553,4 +687,5 @@ function futexDied(task: Task, addr: number, pi: boolean, pendingOp: boolean): v
 
 export const futexSyscalls: Readonly<Record<string, SyscallImpl>> = {
   futex: { handler: sysFutex, support: 'partial', note: 'waits, wakes and PI locks among the threads of a process; a shared wait on MAP_SHARED memory sees another process change the word (1 to 16 ms late), not a wake that leaves it as it was; a PI lock owned by another process is ESRCH', args: ['ptr', 'hex', 'int', 'ptr', 'ptr', 'hex'] },
+  futex_waitv: { handler: sysFutexWaitv, support: 'partial', note: 'FUTEX2_SIZE_U32 words, private or shared, on the futex queues; FUTEX2_NUMA and FUTEX2_MPOL are EINVAL (one memory node); a shared word another process changes is seen 1 to 16 ms late', args: ['ptr', 'int', 'hex', 'ptr', 'int'] },
 };

@@ -45,6 +45,18 @@ export const F_SETLK = 6;
 export const F_SETLKW = 7;
 export const F_SETOWN = 8;
 export const F_GETOWN = 9;
+export const F_SETSIG = 10;
+export const F_GETSIG = 11;
+export const F_SETOWN_EX = 15;
+export const F_GETOWN_EX = 16;
+/** struct f_owner_ex { int type; pid_t pid; } and its types. */
+export const SIZEOF_F_OWNER_EX = 8;
+export const F_OWNER_TID = 0;
+export const F_OWNER_PID = 1;
+export const F_OWNER_PGRP = 2;
+/** SIGPOLL's si_code (include/uapi/asm-generic/siginfo.h): why an fd is signalled. */
+export const POLL_IN = 1;
+export const POLL_OUT = 2;
 export const F_DUPFD_CLOEXEC = 1030; // F_LINUX_SPECIFIC_BASE + 6
 export const FD_CLOEXEC = 1;
 
@@ -692,6 +704,8 @@ export const SiginfoOffset = {
   si_status: 24, // SIGCHLD: exit status or signal
   si_utime: 32, // SIGCHLD: clock ticks
   si_stime: 40,
+  si_band: 16, // SIGPOLL (F_SETSIG): the poll bits
+  si_fd: 24,
 } as const;
 
 /** clone(2) flags (include/uapi/linux/sched.h); the low byte (CSIGNAL) is the exit signal. */

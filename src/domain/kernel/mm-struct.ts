@@ -12,6 +12,8 @@ import type { ProcImage } from './procfs.js';
 export class MmStruct {
   /** VA of the page handlers return through when the guest gives no SA_RESTORER (0: not mapped yet). */
   sigtramp = 0;
+  /** membarrier(2) registrations (mm->membarrier_state, membarrier.ts): kept by fork, gone at execve. */
+  membarrierState = 0;
 
   constructor(
     readonly as: AddressSpace,

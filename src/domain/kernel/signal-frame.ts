@@ -64,6 +64,7 @@ export function encodeSiginfo(info: SigInfo): Uint8Array {
     .i32(O.si_errno, info.errno ?? 0)
     .i32(O.si_code, info.code);
   if (info.addr !== undefined) w.u64(O.si_addr, info.addr);
+  else if (info.band !== undefined) w.u64(O.si_band, info.band).i32(O.si_fd, info.fd ?? 0);
   else if (info.timerId !== undefined) {
     w.i32(O.si_tid, info.timerId).i32(O.si_overrun, info.overrun ?? 0).u64(O.si_value, info.value ?? 0n);
   } else {

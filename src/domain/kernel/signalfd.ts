@@ -57,7 +57,8 @@ export class SignalFd implements EventObject {
 function encodeSignalfdSiginfo(info: SigInfo): Uint8Array {
   const w = new StructWriter(SIZEOF_SIGNALFD_SIGINFO);
   w.u32(0, info.signo).i32(4, info.errno ?? 0).i32(8, info.code);
-  w.u32(12, info.pid ?? 0).u32(16, info.uid ?? 0);
+  w.u32(12, info.pid ?? 0).u32(16, info.uid ?? 0).i32(20, info.fd ?? 0);
+  w.u32(28, Number(BigInt.asUintN(32, info.band ?? 0n)));
   w.u32(24, info.timerId ?? 0).u32(32, info.overrun ?? 0);
   w.i32(40, info.status ?? 0);
   const value = info.value ?? 0n;

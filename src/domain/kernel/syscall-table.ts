@@ -12,6 +12,7 @@ import { capabilitySyscalls } from './capability.js';
 import { execSyscalls } from './exec.js';
 import { forkSyscalls } from './fork.js';
 import { futexSyscalls } from './futex.js';
+import { membarrierSyscalls } from './membarrier.js';
 import { pidfdSyscalls } from './pidfd.js';
 import { pipeSyscalls } from './pipe.js';
 import { waitSyscalls } from './wait.js';
@@ -376,6 +377,7 @@ const IMPLEMENTED: Readonly<Record<string, SyscallImpl>> = joinFamilies({
   execSyscalls,
   forkSyscalls,
   futexSyscalls,
+  membarrierSyscalls,
   pidfdSyscalls,
   pipeSyscalls,
   waitSyscalls,

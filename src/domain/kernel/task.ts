@@ -69,6 +69,9 @@ export interface SigInfo {
   preallocated?: boolean;
   /** Sent to the process, not one thread (postProcessSignal): another thread may take it over. */
   shared?: boolean;
+  /** SIGPOLL's si_band and si_fd (an O_ASYNC description's F_SETSIG signal, fasync.ts). */
+  band?: bigint;
+  fd?: number;
   /** Sent to the elfuse process from outside (postHostSignal). */
   fromHost?: boolean;
   /** SIGCHLD: the child's exit status or signal (si_status) and its CPU times in clock ticks. */
@@ -255,6 +258,7 @@ export class Task {
         // An epoll registration lives as long as the description it watches (eventpoll_release).
         for (const item of [...file.epollItems]) item.remove();
         file.event?.release?.();
+        file.fasync?.remove();
         if (file.ownsHostFd && file.hostFd >= 0) fs.close(file.hostFd);
       },
       // Closing any fd of a file drops the process's POSIX locks on it (fs/locks.c locks_remove_posix).

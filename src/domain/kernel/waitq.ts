@@ -127,13 +127,15 @@ const isNoSys = (err: unknown): boolean => err instanceof HostError && err.code 
  * Runs `check` until it gives a value, waiting in between for a wake of
  * one of the sources, the monotonic `deadline` (null: none) or a signal
  * that becomes deliverable. Returns the value, 'timeout' or 'signal' (the
- * caller then returns an ERESTART* code).
+ * caller then returns an ERESTART* code). A wait that no thread is in (the
+ * O_ASYNC watcher, fasync.ts) is not `interruptible`: signals do not end it.
  */
 export async function waitFor<T>(
   task: Task,
   check: () => T | null,
   sources: () => WaitSources,
   deadline: bigint | null,
+  interruptible = true,
 ): Promise<T | 'timeout' | 'signal'> {
   const clock = task.host.clock;
   const term = task.host.terminal;
@@ -165,7 +167,7 @@ export async function waitFor<T>(
     }
     let outcome: 'wake' | 'host' | 'time' | null;
     try {
-      outcome = await waitInterruptible(task, Promise.race(racers));
+      outcome = interruptible ? await waitInterruptible(task, Promise.race(racers)) : await Promise.race(racers);
     } finally {
       for (const u of unsubscribe) u();
     }
