@@ -69,6 +69,7 @@ const AREAS: readonly [string, string][] = [
   ['pgrp', 'setpgid, setsid and getsid rules'],
   ['zombie', "a zombie's /proc state, SIGCHLD, SA_NOCLDWAIT and SIG_IGN reaping"],
   ['orphan', 'getppid of an orphan, the child subreaper, the parent-death signal'],
+  ['reparent', "an unreaped zombie goes to the nearest child subreaper as its parent exits: SIGCHLD with its siginfo, wait4 with its exact status (exited, killed), past a parent that is no subreaper, out of sight without one"],
   ['proc', '/proc/<pid> of a child after its execve, and the /proc listing'],
   ['pidfd', 'pidfd_open, pidfd_send_signal, pidfd_getfd, waitid(P_PIDFD), CLONE_PIDFD'],
   ['peers', 'a signal to a process that is neither parent nor child carries its siginfo (sigqueue value, sender pid), a real-time one too'],

@@ -216,6 +216,11 @@ describe('channel messages', () => {
       kind: fc.constant('signal' as const),
       info: fc.record({ signo: fc.nat({ max: 64 }), code: fc.integer({ min: -60, max: 10 }), pid: fc.nat(), uid: fc.nat({ max: 0xffff_ffff }), value: fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }) }),
     }),
+    fc.record({
+      kind: fc.constant('reparented' as const),
+      zombie: fc.record({ from: fc.nat(), pid: fc.nat(), status: i32, code: fc.integer({ min: 1, max: 6 }), siStatus: fc.nat({ max: 255 }), pgid: fc.nat(), rusage, comm: bytestr.map((s) => s.slice(0, 16)) }),
+    }),
+    fc.record({ kind: fc.constant('reparent-done' as const), pid: fc.nat(), accepted: fc.boolean() }),
   );
   it('decode(encode(m)) is m; a wrong length or type is a ChannelMessageError', () => {
     fc.assert(

@@ -386,7 +386,7 @@ export async function adoptChild(task: Task, req: CloneRequest, spawned: Spawned
   spawned.channel.onMessage((bytes) => {
     const kind = decodeMessage(bytes).kind;
     if (kind === 'released' || kind === 'exited' || kind === 'killed') released?.();
-    if (kind !== 'stopped' && kind !== 'continued' && kind !== 'signal' && kind !== 'setpgid-done') attached?.();
+    if (kind !== 'stopped' && kind !== 'continued' && kind !== 'signal' && kind !== 'setpgid-done' && kind !== 'reparented') attached?.();
     if (kind === 'attached') return;
     inbox.push(bytes);
     if (!draining) void drain();
