@@ -3,9 +3,10 @@
  * under elfuse and, as the reference, the same source built natively with
  * gcc and run on this machine's kernel. qemu-user is weak here: each guest
  * process is a qemu process, so another process's /proc/<pid> shows qemu,
- * and a guest's execve of an aarch64 file needs a binfmt_misc entry; the
- * kernel is the ground truth for wait statuses, siginfo, process groups,
- * orphans and pidfds. The program prints relations only (the child, the
+ * a guest's execve of an aarch64 file needs a binfmt_misc entry, and
+ * PR_SET_CHILD_SUBREAPER is EINVAL; the kernel is the ground truth for wait
+ * statuses, siginfo, process groups, orphans, zombies handed to a
+ * subreaper, and pidfds. The program prints relations only (the child, the
  * parent, the same pid), never raw pids or times, so the two outputs must
  * be equal byte for byte.
  *
