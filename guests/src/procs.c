@@ -18,8 +18,8 @@
  *   killall  kill(-1): everyone but the caller (and init)
  *   pgrp     setpgid's rules (EPERM, ESRCH, EACCES, EINVAL), setsid's EPERM,
  *            getsid
- *   zombie   a zombie's /proc state, SIGCHLD's siginfo, SA_NOCLDWAIT and
- *            SIG_IGN reaping, ECHILD
+ *   zombie   a zombie's /proc state, SIGCHLD's siginfo (si_uid the
+ *            child's), SA_NOCLDWAIT and SIG_IGN reaping, ECHILD
  *   orphan   getppid after the parent exits, the child subreaper, the
  *            parent-death signal
  *   reparent a zombie left unreaped by a process that exits goes to the
@@ -752,6 +752,17 @@ static void sec_zombie(void) {
   waitpid(p, &st, 0);
   describe("zombie reaped", st);
   printf("after the reap /proc state: %c\n", proc_state(p));
+
+  /* si_uid is the child's real uid (do_notify_parent, wait_task_zombie), which it may have changed (as root). */
+  p = xfork();
+  if (p == 0) _exit(setuid(1234) == 0 ? 0 : 9);
+  memset(&si, 0, sizeof si);
+  sigwaitinfo(&set, &si);
+  const char *sig_uid = si.si_uid == 1234 ? "the child's" : si.si_uid == getuid() ? "ours" : "other";
+  memset(&si, 0, sizeof si);
+  waitid(P_PID, p, &si, WEXITED);
+  printf("a child that ran setuid(1234): %s; SIGCHLD si_uid: %s; waitid si_uid: %s\n", si.si_status == 0 ? "ok" : "refused", sig_uid,
+         si.si_uid == 1234 ? "the child's" : si.si_uid == getuid() ? "ours" : "other");
   sigprocmask(SIG_UNBLOCK, &set, NULL);
 
   struct sigaction sa;

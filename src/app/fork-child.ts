@@ -55,7 +55,7 @@ export async function runForkChild(host: HostPorts, backends: BackendFactory, ve
     const reusable = !byHost && children.byPid.size === 0 && children.hostAlive.size === 0 && host.processes.reusable();
     if (reusable) void channel.send(encodeMessage({ kind: 'reusable' }));
     const cpu = guestCpuUsage();
-    await reportExit(channel, status, { utimeUs: BigInt(cpu.user), stimeUs: BigInt(cpu.system), maxrssKb: BigInt(process.resourceUsage().maxRSS) });
+    await reportExit(channel, status, { utimeUs: BigInt(cpu.user), stimeUs: BigInt(cpu.system), maxrssKb: BigInt(process.resourceUsage().maxRSS) }, task.cred.uid);
     return { status, reusable };
   } finally {
     backend.destroy();

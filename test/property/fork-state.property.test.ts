@@ -204,8 +204,8 @@ describe('channel messages', () => {
   const rusage = fc.record({ utimeUs: fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }), stimeUs: fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }), maxrssKb: fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }) });
   const message: fc.Arbitrary<ChannelMessage> = fc.oneof(
     fc.record({ kind: fc.constant('state' as const), bytes: fc.uint8Array({ maxLength: 64 }) }),
-    fc.record({ kind: fc.constant('exited' as const), status: fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 }), rusage }),
-    fc.record({ kind: fc.constant('killed' as const), signal: fc.nat({ max: 64 }), core: fc.boolean(), rusage }),
+    fc.record({ kind: fc.constant('exited' as const), status: fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 }), rusage, uid: u32 }),
+    fc.record({ kind: fc.constant('killed' as const), signal: fc.nat({ max: 64 }), core: fc.boolean(), rusage, uid: u32 }),
     fc.record({ kind: fc.constant('stopped' as const), signal: fc.nat({ max: 64 }) }),
     fc.record({ kind: fc.constant('continued' as const) }),
     fc.record({ kind: fc.constant('released' as const) }),
@@ -218,7 +218,7 @@ describe('channel messages', () => {
     }),
     fc.record({
       kind: fc.constant('reparented' as const),
-      zombie: fc.record({ from: fc.nat(), pid: fc.nat(), status: i32, code: fc.integer({ min: 1, max: 6 }), siStatus: fc.nat({ max: 255 }), pgid: fc.nat(), rusage, comm: bytestr.map((s) => s.slice(0, 16)) }),
+      zombie: fc.record({ from: fc.nat(), pid: fc.nat(), status: i32, code: fc.integer({ min: 1, max: 6 }), siStatus: fc.nat({ max: 255 }), pgid: fc.nat(), uid: u32, rusage, comm: bytestr.map((s) => s.slice(0, 16)) }),
     }),
     fc.record({ kind: fc.constant('reparent-done' as const), pid: fc.nat(), accepted: fc.boolean() }),
   );

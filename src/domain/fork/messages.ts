@@ -35,8 +35,9 @@ export interface SignalInfoMessage {
 
 export type ChannelMessage =
   | { readonly kind: 'state'; readonly bytes: Uint8Array }
-  | { readonly kind: 'exited'; readonly status: number; readonly rusage: Rusage }
-  | { readonly kind: 'killed'; readonly signal: number; readonly core: boolean; readonly rusage: Rusage }
+  /** `uid`: the child's real uid as it ended (SIGCHLD's and waitid's si_uid). */
+  | { readonly kind: 'exited'; readonly status: number; readonly rusage: Rusage; readonly uid: number }
+  | { readonly kind: 'killed'; readonly signal: number; readonly core: boolean; readonly rusage: Rusage; readonly uid: number }
   | { readonly kind: 'stopped'; readonly signal: number }
   | { readonly kind: 'continued' }
   /** A vfork child's execve succeeded (or it is about to exit): the parent may run again. */
@@ -69,6 +70,8 @@ export interface ReparentedZombie {
   readonly code: number;
   readonly siStatus: number;
   readonly pgid: number;
+  /** Its real uid as it ended (si_uid). */
+  readonly uid: number;
   readonly rusage: Rusage;
   /** Its name (a zombie's /proc/<pid>/stat), one character per byte. */
   readonly comm: string;
@@ -89,13 +92,14 @@ export function encodeMessage(m: ChannelMessage): Uint8Array {
     }
     case 'exited':
     case 'killed': {
-      const v = new DataView(new ArrayBuffer(1 + 4 + 1 + 24));
+      const v = new DataView(new ArrayBuffer(1 + 4 + 1 + 24 + 4));
       v.setUint8(0, type);
       v.setInt32(1, m.kind === 'exited' ? m.status : m.signal, true);
       v.setUint8(5, m.kind === 'killed' && m.core ? 1 : 0);
       v.setBigUint64(6, m.rusage.utimeUs, true);
       v.setBigUint64(14, m.rusage.stimeUs, true);
       v.setBigUint64(22, m.rusage.maxrssKb, true);
+      v.setUint32(30, m.uid, true);
       return new Uint8Array(v.buffer);
     }
     case 'stopped':
@@ -126,10 +130,10 @@ export function encodeMessage(m: ChannelMessage): Uint8Array {
       const comm = Uint8Array.from(z.comm.slice(0, 16), (c) => c.charCodeAt(0) & 0xff);
       const v = new DataView(new ArrayBuffer(REPARENTED_FIXED + comm.length));
       v.setUint8(0, type);
-      [z.from, z.pid, z.status, z.code, z.siStatus, z.pgid].forEach((n, i) => v.setInt32(1 + 4 * i, n, true));
-      v.setBigUint64(25, z.rusage.utimeUs, true);
-      v.setBigUint64(33, z.rusage.stimeUs, true);
-      v.setBigUint64(41, z.rusage.maxrssKb, true);
+      [z.from, z.pid, z.status, z.code, z.siStatus, z.pgid, z.uid | 0].forEach((n, i) => v.setInt32(1 + 4 * i, n, true));
+      v.setBigUint64(29, z.rusage.utimeUs, true);
+      v.setBigUint64(37, z.rusage.stimeUs, true);
+      v.setBigUint64(45, z.rusage.maxrssKb, true);
       const out = new Uint8Array(v.buffer);
       out.set(comm, REPARENTED_FIXED);
       return out;
@@ -144,8 +148,8 @@ export function encodeMessage(m: ChannelMessage): Uint8Array {
   }
 }
 
-/** A 'reparented' message before the name: type, six int32s, three uint64s. */
-const REPARENTED_FIXED = 1 + 6 * 4 + 3 * 8;
+/** A 'reparented' message before the name: type, seven int32s, three uint64s. */
+const REPARENTED_FIXED = 1 + 7 * 4 + 3 * 8;
 
 export function decodeMessage(bytes: Uint8Array): ChannelMessage {
   const kind = KINDS[bytes[0] ?? 255];
@@ -158,10 +162,11 @@ export function decodeMessage(bytes: Uint8Array): ChannelMessage {
       return { kind, bytes: bytes.slice(1) };
     case 'exited':
     case 'killed': {
-      need(30);
+      need(34);
       const rusage = { utimeUs: v.getBigUint64(6, true), stimeUs: v.getBigUint64(14, true), maxrssKb: v.getBigUint64(22, true) };
       const n = v.getInt32(1, true);
-      return kind === 'exited' ? { kind, status: n, rusage } : { kind, signal: n, core: v.getUint8(5) === 1, rusage };
+      const uid = v.getUint32(30, true);
+      return kind === 'exited' ? { kind, status: n, rusage, uid } : { kind, signal: n, core: v.getUint8(5) === 1, rusage, uid };
     }
     case 'stopped':
       need(5);
@@ -193,9 +198,10 @@ export function decodeMessage(bytes: Uint8Array): ChannelMessage {
     case 'reparented': {
       if (bytes.length < REPARENTED_FIXED || bytes.length > REPARENTED_FIXED + 16) need(REPARENTED_FIXED);
       const [from, pid, status, code, siStatus, pgid] = [0, 1, 2, 3, 4, 5].map((i) => v.getInt32(1 + 4 * i, true)) as [number, number, number, number, number, number];
-      const rusage = { utimeUs: v.getBigUint64(25, true), stimeUs: v.getBigUint64(33, true), maxrssKb: v.getBigUint64(41, true) };
+      const uid = v.getUint32(25, true);
+      const rusage = { utimeUs: v.getBigUint64(29, true), stimeUs: v.getBigUint64(37, true), maxrssKb: v.getBigUint64(45, true) };
       const comm = String.fromCharCode(...bytes.subarray(REPARENTED_FIXED));
-      return { kind, zombie: { from, pid, status, code, siStatus, pgid, rusage, comm } };
+      return { kind, zombie: { from, pid, status, code, siStatus, pgid, uid, rusage, comm } };
     }
     case 'reparent-done':
       need(6);

@@ -351,6 +351,7 @@ export async function adoptChild(task: Task, req: CloneRequest, spawned: Spawned
   }
   const child = new ChildProcess(pid, req.exitSignal, pgid, spawned.channel);
   child.comm = task.comm;
+  child.uid = task.cred.uid;
   child.reuse = () => spawned.reuse();
   const [, permitted = 0n, effective = 0n] = state.process.caps;
   child.caps = [effective, permitted, state.process.caps[0] ?? 0n];

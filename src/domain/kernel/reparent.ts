@@ -79,6 +79,7 @@ function zombieOf(task: Task, child: ChildProcess, answerTo: boolean): Reparente
     code: child.code,
     siStatus: child.siStatus,
     pgid: child.pgid,
+    uid: child.uid,
     rusage: child.rusage,
     comm: child.comm,
   };

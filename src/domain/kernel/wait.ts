@@ -76,6 +76,8 @@ export class ChildProcess {
   adopted = false;
   /** A zombie its exiting parent handed on to this process (adoptZombie): its pid is no host process of ours. */
   reparented = false;
+  /** Its real uid as last known (si_uid): the parent's at the fork, the child's own in its reports and record. */
+  uid = 0;
   /** Its name as last seen (a zombie's /proc/<pid>/stat): the parent's at fork, the child's own record at exit. */
   comm = '';
   /** It said its host process may serve another fork once reaped ('reusable'), and how to offer it. */
@@ -167,8 +169,10 @@ export function childMessage(task: Task, child: ChildProcess, bytes: Uint8Array)
   const m: ChannelMessage = decodeMessage(bytes);
   switch (m.kind) {
     case 'exited':
+      child.uid = m.uid;
       return childEnded(task, child, (m.status & 0xff) << 8, CLD_EXITED, m.status & 0xff, m.rusage);
     case 'killed':
+      child.uid = m.uid;
       return childEnded(task, child, m.signal | (m.core ? 0x80 : 0), m.core ? CLD_DUMPED : CLD_KILLED, m.signal, m.rusage);
     case 'stopped':
       if (child.state === 'zombie') return;
@@ -251,6 +255,8 @@ function childEnded(task: Task, child: ChildProcess, status: number, code: numbe
 }
 
 function notifyStopCont(task: Task, child: ChildProcess): void {
+  const rec = guestRecord(task, child.pid);
+  if (rec) child.uid = rec.uid[0];
   const action = task.tg.sigactions[SIGCHLD - 1];
   if (!action || action.handler === SIG_IGN || action.flags & BigInt(SA_NOCLDSTOP)) {
     task.tg.children.changed();
@@ -265,7 +271,7 @@ function sigchldInfo(task: Task, child: ChildProcess) {
     signo: child.exitSignal || SIGCHLD,
     code: child.code,
     pid: child.pid,
-    uid: task.cred.uid,
+    uid: child.uid,
     status: child.siStatus,
     utime: (child.rusage.utimeUs * USER_HZ) / 1_000_000n,
     stime: (child.rusage.stimeUs * USER_HZ) / 1_000_000n,
@@ -287,6 +293,7 @@ export function adoptZombie(task: Task, z: ReparentedZombie): boolean {
   child.adopted = true;
   child.reparented = true;
   child.comm = z.comm;
+  child.uid = z.uid;
   children.byPid.set(z.pid, child);
   children.reapedPids.delete(z.pid);
   childEnded(task, child, z.status, z.code, z.siStatus, z.rusage);
@@ -347,7 +354,9 @@ export function adoptOrphans(task: Task): void {
     if (!v || v.ppid !== task.pid) continue;
     const child = new ChildProcess(pid, SIGCHLD, v.pgrp, null);
     child.adopted = true;
-    child.comm = guestRecord(task, pid)?.comm ?? '';
+    const rec = guestRecord(task, pid);
+    child.comm = rec?.comm ?? '';
+    child.uid = rec?.uid[0] ?? task.cred.uid;
     children.byPid.set(pid, child);
     children.changed();
   }
@@ -475,7 +484,7 @@ function sysWaitid(task: Task, a: SyscallArgs): Promise<number> | number {
       const { child, what } = found;
       const code = what === 'exited' ? child.code : what === 'stopped' ? CLD_STOPPED : CLD_CONTINUED;
       const status = what === 'continued' ? 18 : child.siStatus;
-      w.i32(O.si_signo, SIGCHLD).i32(O.si_code, code).i32(O.si_pid, child.pid).u32(O.si_uid, task.cred.uid).i32(O.si_status, status);
+      w.i32(O.si_signo, SIGCHLD).i32(O.si_code, code).i32(O.si_pid, child.pid).u32(O.si_uid, child.uid).i32(O.si_status, status);
     }
     task.mem.write(infop, w.bytes);
   };
