@@ -18,10 +18,14 @@
  *   killall  kill(-1): everyone but the caller (and init)
  *   pgrp     setpgid's rules (EPERM, ESRCH, EACCES, EINVAL), setsid's EPERM,
  *            getsid
- *   zombie   a zombie's /proc state, SIGCHLD's siginfo, SA_NOCLDWAIT and
- *            SIG_IGN reaping, ECHILD
+ *   zombie   a zombie's /proc state, SIGCHLD's siginfo (si_uid the
+ *            child's), SA_NOCLDWAIT and SIG_IGN reaping, ECHILD
  *   orphan   getppid after the parent exits, the child subreaper, the
  *            parent-death signal
+ *   reparent a zombie left unreaped by a process that exits goes to the
+ *            nearest child subreaper (SIGCHLD with its siginfo, wait4 with
+ *            its exact status and rusage), past a parent that is none, and
+ *            out of sight without one
  *   proc     /proc/<pid> of a child: cmdline and environ after its execve,
  *            exe, cwd, fd, status, stat, and the listing of /proc
  *   pidfd    pidfd_open, pidfd_send_signal, pidfd_getfd, waitid(P_PIDFD),
@@ -748,6 +752,17 @@ static void sec_zombie(void) {
   waitpid(p, &st, 0);
   describe("zombie reaped", st);
   printf("after the reap /proc state: %c\n", proc_state(p));
+
+  /* si_uid is the child's real uid (do_notify_parent, wait_task_zombie), which it may have changed (as root). */
+  p = xfork();
+  if (p == 0) _exit(setuid(1234) == 0 ? 0 : 9);
+  memset(&si, 0, sizeof si);
+  sigwaitinfo(&set, &si);
+  const char *sig_uid = si.si_uid == 1234 ? "the child's" : si.si_uid == getuid() ? "ours" : "other";
+  memset(&si, 0, sizeof si);
+  waitid(P_PID, p, &si, WEXITED);
+  printf("a child that ran setuid(1234): %s; SIGCHLD si_uid: %s; waitid si_uid: %s\n", si.si_status == 0 ? "ok" : "refused", sig_uid,
+         si.si_uid == 1234 ? "the child's" : si.si_uid == getuid() ? "ours" : "other");
   sigprocmask(SIG_UNBLOCK, &set, NULL);
 
   struct sigaction sa;
@@ -876,6 +891,138 @@ static void sec_orphan(void) {
   if (read(out[0], res, 4) != 4) exit(84);
   printf("PR_GET_PDEATHSIG gave SIGUSR1: %s\n", yes(res[0] == 'g'));
   printf("parent death sent SIGUSR1: %s, from the dead parent: %s, SI_USER: %s\n", yes(res[1] == 's'), yes(res[2] == 'p'), yes(res[3] == 'u'));
+}
+
+/* ---- reparent ---- */
+
+/*
+ * Who a pid is, for the reparent area's output: the program prints
+ * relations, never pids.
+ */
+static pid_t rp_middle, rp_grand, rp_other;
+static const char *rp_who(pid_t p) {
+  if (p == rp_middle) return "the middle";
+  if (p == rp_grand) return "the grandchild";
+  if (p == rp_other) return "the other child";
+  return "someone else";
+}
+
+/* The SIGCHLDs pending now (SIGCHLD is blocked), each with its siginfo, and how many. */
+static void rp_sigchld(const char *when) {
+  sigset_t s;
+  sigemptyset(&s);
+  sigaddset(&s, SIGCHLD);
+  struct timespec zero = {0, 0};
+  siginfo_t si;
+  int n = 0;
+  while (sigtimedwait(&s, &si, &zero) == SIGCHLD) {
+    n++;
+    printf("%s: SIGCHLD from %s, %s, si_status %d\n", when, rp_who(si.si_pid), code_name(si.si_code), si.si_status);
+  }
+  printf("%s: %d SIGCHLD\n", when, n);
+}
+
+/* A middle process that forks a grandchild ending as `how` says, lets it become a zombie and exits unwaited. */
+static void rp_middle_main(int out, int how, int code) {
+  pid_t g = xfork();
+  if (g == 0) {
+    if (how == 'k') {
+      signal(SIGUSR1, SIG_DFL);
+      raise(SIGUSR1);
+    }
+    _exit(code);
+  }
+  siginfo_t si;
+  /* A zombie now, and left unreaped. */
+  if (waitid(P_PID, g, &si, WEXITED | WNOWAIT) != 0) _exit(91);
+  if (write(out, &g, sizeof g) != sizeof g) _exit(90);
+  _exit(3);
+}
+
+static void rp_reap_rest(const char *who) {
+  struct rusage ru;
+  int st;
+  errno = 0;
+  pid_t got = wait4(-1, &st, WNOHANG, &ru);
+  printf("%s: wait4(-1, WNOHANG) at once: %s\n", who, got > 0 ? rp_who(got) : en(errno));
+  if (got > 0) {
+    describe(who, st);
+    printf("%s: its rusage has a peak RSS: %s\n", who, yes(ru.ru_maxrss > 0));
+  }
+  errno = 0;
+  got = wait(&st);
+  printf("%s: then: %d %s\n", who, (int)got, en(errno));
+}
+
+static void sec_reparent(void) {
+  int st;
+  int out[2];
+  if (pipe(out) != 0) exit(88);
+  sigset_t chld;
+  sigemptyset(&chld);
+  sigaddset(&chld, SIGCHLD);
+  sigprocmask(SIG_BLOCK, &chld, NULL);
+  printf("PR_SET_CHILD_SUBREAPER: %s\n", prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0 ? en(errno) : "ok");
+
+  /* The middle is the subreaper's child; its zombie grandchild exited 7. */
+  rp_middle = xfork();
+  if (rp_middle == 0) rp_middle_main(out[1], 'e', 7);
+  if (read(out[0], &rp_grand, sizeof rp_grand) != sizeof rp_grand) exit(87);
+  siginfo_t si;
+  /* The middle is a zombie: on Linux its zombie child had a new parent before that. */
+  waitid(P_PID, rp_middle, &si, WEXITED | WNOWAIT);
+  rp_sigchld("exited grandchild");
+  struct rusage ru;
+  pid_t first = wait4(-1, &st, 0, &ru);
+  printf("exited grandchild: the first wait4(-1) reaps %s\n", rp_who(first));
+  describe(rp_who(first), st);
+  rp_reap_rest("exited grandchild");
+
+  /* The same, with a grandchild killed by SIGUSR1. */
+  rp_middle = xfork();
+  if (rp_middle == 0) rp_middle_main(out[1], 'k', 0);
+  if (read(out[0], &rp_grand, sizeof rp_grand) != sizeof rp_grand) exit(86);
+  waitid(P_PID, rp_middle, &si, WEXITED | WNOWAIT);
+  rp_sigchld("killed grandchild");
+  waitpid(rp_middle, &st, 0);
+  describe("killed grandchild: the middle", st);
+  errno = 0;
+  memset(&si, 0, sizeof si);
+  int r = waitid(P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT);
+  printf("killed grandchild: waitid(P_ALL, WNOWAIT) at once: %d, %s, %s, si_status %d\n", r, rp_who(si.si_pid), code_name(si.si_code), si.si_status);
+  rp_reap_rest("killed grandchild");
+
+  /*
+   * The subreaper is the grandparent of the middle: the middle's parent (no
+   * subreaper) reaps the middle and exits with its status; the zombie
+   * grandchild comes here, past it.
+   */
+  rp_other = xfork();
+  if (rp_other == 0) {
+    pid_t m = xfork();
+    if (m == 0) rp_middle_main(out[1], 'e', 9);
+    int mst;
+    if (waitpid(m, &mst, 0) != m) _exit(92);
+    _exit(WIFEXITED(mst) ? 40 + WEXITSTATUS(mst) : 99);
+  }
+  if (read(out[0], &rp_grand, sizeof rp_grand) != sizeof rp_grand) exit(85);
+  waitid(P_PID, rp_other, &si, WEXITED | WNOWAIT);
+  rp_sigchld("past a parent");
+  waitpid(rp_other, &st, 0);
+  describe("past a parent: the other child", st);
+  rp_reap_rest("past a parent");
+
+  /* No subreaper: init has the zombie, out of sight. */
+  prctl(PR_SET_CHILD_SUBREAPER, 0, 0, 0, 0);
+  rp_middle = xfork();
+  if (rp_middle == 0) rp_middle_main(out[1], 'e', 7);
+  if (read(out[0], &rp_grand, sizeof rp_grand) != sizeof rp_grand) exit(84);
+  waitid(P_PID, rp_middle, &si, WEXITED | WNOWAIT);
+  rp_sigchld("no subreaper");
+  waitpid(rp_middle, &st, 0);
+  describe("no subreaper: the middle", st);
+  rp_reap_rest("no subreaper");
+  sigprocmask(SIG_UNBLOCK, &chld, NULL);
 }
 
 /* ---- proc ---- */
@@ -1256,6 +1403,7 @@ int main(int argc, char **argv) {
   else if (!strcmp(what, "pgrp")) sec_pgrp();
   else if (!strcmp(what, "zombie")) sec_zombie();
   else if (!strcmp(what, "orphan")) sec_orphan();
+  else if (!strcmp(what, "reparent")) sec_reparent();
   else if (!strcmp(what, "proc")) sec_proc();
   else if (!strcmp(what, "pidfd")) sec_pidfd();
   else if (!strcmp(what, "reuse")) sec_reuse();

@@ -9,6 +9,7 @@
 import type { HostPorts } from '../ports/host.js';
 import { reportExit, startForkedGuest } from '../domain/boot/fork-child.js';
 import { encodeMessage } from '../domain/fork/messages.js';
+import { reparentZombies } from '../domain/kernel/reparent.js';
 import { runTask, type GuestStatus } from '../domain/boot/launch.js';
 import { FORK_CHILD_VAR, NodeHostProcesses } from '../adapters/host-node/processes.js';
 import { guestCpuUsage } from '../adapters/host-node/system.js';
@@ -45,6 +46,8 @@ export async function runForkChild(host: HostPorts, backends: BackendFactory, ve
         : { kind: 'signaled', signal: end.signal, core: end.core }
       : await runTask(task, machine, { log, verbose });
     task.closeAllFiles();
+    // Zombies it did not reap go to the nearest subreaper before the parent hears of this exit.
+    await reparentZombies(task);
     // This process can serve another fork unless it must die by its guest's signal, or its
     // guest left children (their host parent is this process: they would never be orphans).
     const children = task.tg.children;
@@ -52,7 +55,7 @@ export async function runForkChild(host: HostPorts, backends: BackendFactory, ve
     const reusable = !byHost && children.byPid.size === 0 && children.hostAlive.size === 0 && host.processes.reusable();
     if (reusable) void channel.send(encodeMessage({ kind: 'reusable' }));
     const cpu = guestCpuUsage();
-    await reportExit(channel, status, { utimeUs: BigInt(cpu.user), stimeUs: BigInt(cpu.system), maxrssKb: BigInt(process.resourceUsage().maxRSS) });
+    await reportExit(channel, status, { utimeUs: BigInt(cpu.user), stimeUs: BigInt(cpu.system), maxrssKb: BigInt(process.resourceUsage().maxRSS) }, task.cred.uid);
     return { status, reusable };
   } finally {
     backend.destroy();

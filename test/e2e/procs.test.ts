@@ -3,9 +3,10 @@
  * under elfuse and, as the reference, the same source built natively with
  * gcc and run on this machine's kernel. qemu-user is weak here: each guest
  * process is a qemu process, so another process's /proc/<pid> shows qemu,
- * and a guest's execve of an aarch64 file needs a binfmt_misc entry; the
- * kernel is the ground truth for wait statuses, siginfo, process groups,
- * orphans and pidfds. The program prints relations only (the child, the
+ * a guest's execve of an aarch64 file needs a binfmt_misc entry, and
+ * PR_SET_CHILD_SUBREAPER is EINVAL; the kernel is the ground truth for wait
+ * statuses, siginfo, process groups, orphans, zombies handed to a
+ * subreaper, and pidfds. The program prints relations only (the child, the
  * parent, the same pid), never raw pids or times, so the two outputs must
  * be equal byte for byte.
  *
@@ -69,6 +70,7 @@ const AREAS: readonly [string, string][] = [
   ['pgrp', 'setpgid, setsid and getsid rules'],
   ['zombie', "a zombie's /proc state, SIGCHLD, SA_NOCLDWAIT and SIG_IGN reaping"],
   ['orphan', 'getppid of an orphan, the child subreaper, the parent-death signal'],
+  ['reparent', "an unreaped zombie goes to the nearest child subreaper as its parent exits: SIGCHLD with its siginfo, wait4 with its exact status (exited, killed), past a parent that is no subreaper, out of sight without one"],
   ['proc', '/proc/<pid> of a child after its execve, and the /proc listing'],
   ['pidfd', 'pidfd_open, pidfd_send_signal, pidfd_getfd, waitid(P_PIDFD), CLONE_PIDFD'],
   ['peers', 'a signal to a process that is neither parent nor child carries its siginfo (sigqueue value, sender pid), a real-time one too'],

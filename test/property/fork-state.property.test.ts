@@ -206,8 +206,8 @@ describe('channel messages', () => {
   const rusage = fc.record({ utimeUs: fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }), stimeUs: fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }), maxrssKb: fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }) });
   const message: fc.Arbitrary<ChannelMessage> = fc.oneof(
     fc.record({ kind: fc.constant('state' as const), bytes: fc.uint8Array({ maxLength: 64 }) }),
-    fc.record({ kind: fc.constant('exited' as const), status: fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 }), rusage }),
-    fc.record({ kind: fc.constant('killed' as const), signal: fc.nat({ max: 64 }), core: fc.boolean(), rusage }),
+    fc.record({ kind: fc.constant('exited' as const), status: fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 }), rusage, uid: u32 }),
+    fc.record({ kind: fc.constant('killed' as const), signal: fc.nat({ max: 64 }), core: fc.boolean(), rusage, uid: u32 }),
     fc.record({ kind: fc.constant('stopped' as const), signal: fc.nat({ max: 64 }) }),
     fc.record({ kind: fc.constant('continued' as const) }),
     fc.record({ kind: fc.constant('released' as const) }),
@@ -218,6 +218,11 @@ describe('channel messages', () => {
       kind: fc.constant('signal' as const),
       info: fc.record({ signo: fc.nat({ max: 64 }), code: fc.integer({ min: -60, max: 10 }), pid: fc.nat(), uid: fc.nat({ max: 0xffff_ffff }), value: fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }) }),
     }),
+    fc.record({
+      kind: fc.constant('reparented' as const),
+      zombie: fc.record({ from: fc.nat(), pid: fc.nat(), status: i32, code: fc.integer({ min: 1, max: 6 }), siStatus: fc.nat({ max: 255 }), pgid: fc.nat(), uid: u32, rusage, comm: bytestr.map((s) => s.slice(0, 16)) }),
+    }),
+    fc.record({ kind: fc.constant('reparent-done' as const), pid: fc.nat(), accepted: fc.boolean() }),
   );
   it('decode(encode(m)) is m; a wrong length or type is a ChannelMessageError', () => {
     fc.assert(

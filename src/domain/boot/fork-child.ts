@@ -328,11 +328,11 @@ export async function startForkedGuest(backend: Backend, host: HostPorts, opts: 
   return { task, machine: m, channel };
 }
 
-/** The last word to the parent: how the guest ended, and what it used. */
-export async function reportExit(channel: ProcessChannel, status: GuestStatus, rusage: Rusage): Promise<void> {
+/** The last word to the parent: how the guest ended, what it used, and its real uid then. */
+export async function reportExit(channel: ProcessChannel, status: GuestStatus, rusage: Rusage, uid: number): Promise<void> {
   const msg =
     status.kind === 'exited'
-      ? encodeMessage({ kind: 'exited', status: status.code, rusage })
-      : encodeMessage({ kind: 'killed', signal: status.signal, core: status.core, rusage });
+      ? encodeMessage({ kind: 'exited', status: status.code, rusage, uid })
+      : encodeMessage({ kind: 'killed', signal: status.signal, core: status.core, rusage, uid });
   await channel.send(msg);
 }

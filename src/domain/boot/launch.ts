@@ -16,6 +16,7 @@ import type { DebugTarget } from '../debug/session.js';
 import { Task } from '../kernel/task.js';
 import { FsContext } from '../kernel/fs-context.js';
 import { syncJobControlSignals, watchHostSignals, watchPeerSignals } from '../kernel/signal-deliver.js';
+import { answerZombie } from '../kernel/reparent.js';
 import { watchTerminalResize } from '../kernel/tty.js';
 import type { AddressSpace } from '../memory/address-space.js';
 import type { PhysMem } from '../memory/phys.js';
@@ -165,7 +166,10 @@ export async function runTask(task: Task, machine: Machine, opts: { log: (line: 
   const host = task.host;
   const unwatchResize = watchTerminalResize(task);
   const unwatchSignals = watchHostSignals(task);
-  const unwatchPeers = watchPeerSignals(task);
+  // A zombie handed on by an exiting process that is not this one's child (kernel/reparent.ts).
+  const unwatchPeers = watchPeerSignals(task, (m) => {
+    if (m.kind === 'reparented') answerZombie(task, m.zombie, true);
+  });
   syncJobControlSignals(task);
   let status: GuestStatus | undefined;
   try {

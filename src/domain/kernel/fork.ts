@@ -353,6 +353,7 @@ export async function adoptChild(task: Task, req: CloneRequest, spawned: Spawned
   }
   const child = new ChildProcess(pid, req.exitSignal, pgid, spawned.channel);
   child.comm = task.comm;
+  child.uid = task.cred.uid;
   child.reuse = () => spawned.reuse();
   const [, permitted = 0n, effective = 0n] = state.process.caps;
   child.caps = [effective, permitted, state.process.caps[0] ?? 0n];
@@ -388,7 +389,7 @@ export async function adoptChild(task: Task, req: CloneRequest, spawned: Spawned
   spawned.channel.onMessage((bytes) => {
     const kind = decodeMessage(bytes).kind;
     if (kind === 'released' || kind === 'exited' || kind === 'killed') released?.();
-    if (kind !== 'stopped' && kind !== 'continued' && kind !== 'signal' && kind !== 'setpgid-done') attached?.();
+    if (kind !== 'stopped' && kind !== 'continued' && kind !== 'signal' && kind !== 'setpgid-done' && kind !== 'reparented') attached?.();
     if (kind === 'attached') return;
     inbox.push(bytes);
     if (!draining) void drain();

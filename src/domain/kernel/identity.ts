@@ -16,6 +16,7 @@ import { GuestTooLong } from '../memory/fault.js';
 import { Errno } from './errno.js';
 import { StructWriter, _NSIG, signalName } from './linux-abi.js';
 import { watchAdoptions } from './wait.js';
+import { publishSelf } from './procfs.js';
 import { SyscallError, type SyscallArgs, type SyscallImpl } from './syscall-args.js';
 import type { Task } from './task.js';
 
@@ -297,6 +298,8 @@ function sysPrctl(task: Task, a: SyscallArgs): number {
         task.trace('elfuse: prctl: the host has no child subreaper; orphans go to its init');
       }
       if (task.tg.childSubreaper) watchAdoptions(task);
+      // Exiting processes below look for it in the records (reparent.ts): shown at once.
+      publishSelf(task);
       return 0;
     case PR_GET_CHILD_SUBREAPER:
       writeInt(task, a.ptr(1), task.tg.childSubreaper ? 1 : 0);

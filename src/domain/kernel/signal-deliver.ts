@@ -69,7 +69,7 @@ import {
   signalName,
 } from './linux-abi.js';
 import { SIZEOF_FRAME_RECORD, SIZEOF_RT_SIGFRAME, buildSigframe, parseUcontext, sigreturnTrampoline } from './signal-frame.js';
-import { decodeMessage } from '../fork/messages.js';
+import { decodeMessage, type ChannelMessage } from '../fork/messages.js';
 import type { SigAction, SigInfo, Task, UserContext } from './task.js';
 
 /** Kernel-internal results of an interrupted syscall (include/linux/errno.h); the guest never sees them. */
@@ -349,9 +349,10 @@ export function watchHostSignals(task: Task): () => void {
 /**
  * Signals from guest processes of the tree that are neither this one's
  * parent nor its children (those use the channel), with the siginfo their
- * sender made (HostProcesses.onProcessMessage). Returns the unsubscribe.
+ * sender made (HostProcesses.onProcessMessage); their other messages go to
+ * `other`. Returns the unsubscribe.
  */
-export function watchPeerSignals(task: Task): () => void {
+export function watchPeerSignals(task: Task, other: (m: ChannelMessage) => void = () => undefined): () => void {
   return task.host.processes.onProcessMessage((bytes) => {
     let m;
     try {
@@ -359,7 +360,8 @@ export function watchPeerSignals(task: Task): () => void {
     } catch {
       return; // not a message of this build: nothing to deliver
     }
-    if (m.kind !== 'signal' || task.exit) return;
+    if (m.kind !== 'signal') return other(m);
+    if (task.exit) return;
     postSignal(task, m.info.signo, { signo: m.info.signo, code: m.info.code, pid: m.info.pid, uid: m.info.uid, value: m.info.value });
   });
 }

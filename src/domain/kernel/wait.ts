@@ -7,11 +7,13 @@
  * Each child is another elfuse process (fork.ts); it reports what becomes
  * of it over its control channel (exit status with its resource usage, a
  * stop, a continue). A child whose host process ends without a word (killed
- * from outside) is a zombie with the status the host gives.
+ * from outside) is a zombie with the status the host gives. A zombie
+ * another process handed on as it exited (reparent.ts) becomes a child here
+ * (adoptZombie), announced with SIGCHLD as reparent_leader does.
  */
 
 import type { HostExit, ProcessChannel } from '../../ports/processes.js';
-import { decodeMessage, type ChannelMessage, type Rusage } from '../fork/messages.js';
+import { decodeMessage, type ChannelMessage, type ReparentedZombie, type Rusage } from '../fork/messages.js';
 import { Errno } from './errno.js';
 import {
   CLD_CONTINUED,
@@ -72,6 +74,10 @@ export class ChildProcess {
   readonly setpgidReplies: ((errno: number) => void)[] = [];
   /** An orphan this subreaper adopted (not forked by it: no channel, reaped from the host). */
   adopted = false;
+  /** A zombie its exiting parent handed on to this process (adoptZombie): its pid is no host process of ours. */
+  reparented = false;
+  /** Its real uid as last known (si_uid): the parent's at the fork, the child's own in its reports and record. */
+  uid = 0;
   /** Its name as last seen (a zombie's /proc/<pid>/stat): the parent's at fork, the child's own record at exit. */
   comm = '';
   /** It said its host process may serve another fork once reaped ('reusable'), and how to offer it. */
@@ -99,6 +105,12 @@ export class Children {
   private readonly waiters = new Set<() => void>();
   /** Woken with every change, as `waiters`: pidfds polled or in an epoll (pidfd.ts). */
   readonly queue = new WaitQueue();
+  /**
+   * Set once this process's guest has ended and its zombies went to their
+   * new parent (reparent.ts): a child whose end is heard only now goes the
+   * same way, rather than to a guest that will never wait for it.
+   */
+  handOn: ((child: ChildProcess) => void) | null = null;
 
   changed(): void {
     for (const w of [...this.waiters]) w();
@@ -157,8 +169,10 @@ export function childMessage(task: Task, child: ChildProcess, bytes: Uint8Array)
   const m: ChannelMessage = decodeMessage(bytes);
   switch (m.kind) {
     case 'exited':
+      child.uid = m.uid;
       return childEnded(task, child, (m.status & 0xff) << 8, CLD_EXITED, m.status & 0xff, m.rusage);
     case 'killed':
+      child.uid = m.uid;
       return childEnded(task, child, m.signal | (m.core ? 0x80 : 0), m.core ? CLD_DUMPED : CLD_KILLED, m.signal, m.rusage);
     case 'stopped':
       if (child.state === 'zombie') return;
@@ -192,6 +206,11 @@ export function childMessage(task: Task, child: ChildProcess, bytes: Uint8Array)
       // A child signalling its parent (kill(getppid(), ...)) with the siginfo it built.
       postProcessSignal(task, m.info.signo, { signo: m.info.signo, code: m.info.code, pid: m.info.pid, uid: m.info.uid, value: m.info.value });
       return;
+    case 'reparented':
+      // The child exiting hands on a zombie of its own: before its exit report, as Linux
+      // reparents the zombie before the child itself becomes one.
+      adoptZombie(task, m.zombie);
+      return;
     default:
       return;
   }
@@ -210,7 +229,8 @@ export function childHostExit(task: Task, child: ChildProcess, how: HostExit): v
 function childEnded(task: Task, child: ChildProcess, status: number, code: number, siStatus: number, rusage: Rusage): void {
   if (child.state === 'zombie') return;
   for (const reply of child.setpgidReplies.splice(0)) reply(Errno.ESRCH);
-  const rec = guestRecord(task, child.pid);
+  // A zombie handed on has its name already; its pid's record now may be another process's.
+  const rec = child.reparented ? null : guestRecord(task, child.pid);
   if (rec) child.comm = rec.comm;
   child.state = 'zombie';
   child.status = status;
@@ -218,6 +238,12 @@ function childEnded(task: Task, child: ChildProcess, status: number, code: numbe
   child.siStatus = siStatus;
   child.rusage = rusage;
   const children = task.tg.children;
+  if (children.handOn) {
+    children.byPid.delete(child.pid);
+    children.handOn(child);
+    children.changed();
+    return;
+  }
   // do_notify_parent: with SIGCHLD ignored or SA_NOCLDWAIT, the child is reaped at once.
   const action = task.tg.sigactions[SIGCHLD - 1];
   const autoreap = child.exitSignal === SIGCHLD && action !== undefined && (action.handler === SIG_IGN || (action.flags & BigInt(SA_NOCLDWAIT)) !== 0n);
@@ -229,6 +255,8 @@ function childEnded(task: Task, child: ChildProcess, status: number, code: numbe
 }
 
 function notifyStopCont(task: Task, child: ChildProcess): void {
+  const rec = guestRecord(task, child.pid);
+  if (rec) child.uid = rec.uid[0];
   const action = task.tg.sigactions[SIGCHLD - 1];
   if (!action || action.handler === SIG_IGN || action.flags & BigInt(SA_NOCLDSTOP)) {
     task.tg.children.changed();
@@ -243,11 +271,33 @@ function sigchldInfo(task: Task, child: ChildProcess) {
     signo: child.exitSignal || SIGCHLD,
     code: child.code,
     pid: child.pid,
-    uid: task.cred.uid,
+    uid: child.uid,
     status: child.siStatus,
     utime: (child.rusage.utimeUs * USER_HZ) / 1_000_000n,
     stime: (child.rusage.stimeUs * USER_HZ) / 1_000_000n,
   };
+}
+
+/**
+ * reparent_leader on the new parent's side: a zombie another process handed
+ * on as it exited becomes this process's child, with its exit signal
+ * SIGCHLD, and is announced as do_notify_parent does (reaped at once when
+ * SIGCHLD is ignored or SA_NOCLDWAIT). False when its pid already names a
+ * child here (the host gave the pid to another process meanwhile: Linux
+ * would have kept it while the zombie held it).
+ */
+export function adoptZombie(task: Task, z: ReparentedZombie): boolean {
+  const children = task.tg.children;
+  if (children.byPid.has(z.pid) || z.pid === task.pid) return false;
+  const child = new ChildProcess(z.pid, SIGCHLD, z.pgid, null);
+  child.adopted = true;
+  child.reparented = true;
+  child.comm = z.comm;
+  child.uid = z.uid;
+  children.byPid.set(z.pid, child);
+  children.reapedPids.delete(z.pid);
+  childEnded(task, child, z.status, z.code, z.siStatus, z.rusage);
+  return true;
 }
 
 /** Which children a wait is about. */
@@ -304,7 +354,9 @@ export function adoptOrphans(task: Task): void {
     if (!v || v.ppid !== task.pid) continue;
     const child = new ChildProcess(pid, SIGCHLD, v.pgrp, null);
     child.adopted = true;
-    child.comm = guestRecord(task, pid)?.comm ?? '';
+    const rec = guestRecord(task, pid);
+    child.comm = rec?.comm ?? '';
+    child.uid = rec?.uid[0] ?? task.cred.uid;
     children.byPid.set(pid, child);
     children.changed();
   }
@@ -432,7 +484,7 @@ function sysWaitid(task: Task, a: SyscallArgs): Promise<number> | number {
       const { child, what } = found;
       const code = what === 'exited' ? child.code : what === 'stopped' ? CLD_STOPPED : CLD_CONTINUED;
       const status = what === 'continued' ? 18 : child.siStatus;
-      w.i32(O.si_signo, SIGCHLD).i32(O.si_code, code).i32(O.si_pid, child.pid).u32(O.si_uid, task.cred.uid).i32(O.si_status, status);
+      w.i32(O.si_signo, SIGCHLD).i32(O.si_code, code).i32(O.si_pid, child.pid).u32(O.si_uid, child.uid).i32(O.si_status, status);
     }
     task.mem.write(infop, w.bytes);
   };
