@@ -11,16 +11,18 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { encode } from '../../src/domain/a64/assembler.js';
 import { disassemble } from '../../src/domain/a64/disasm.js';
-import { setTranslator, WasmRam, WasmTier } from '../../src/adapters/interp/jit/wasm-proto.js';
+import { regionFor, setTranslator, WasmRam, WasmTier } from '../../src/adapters/interp/jit/wasm-proto.js';
 import { SysReg } from '../../src/ports/vcpu.js';
 import { randomProgram, xorshift } from '../property/random-code.js';
 import { CODE, DATA, machine, RAM_SIZE, type Machine } from './harness.js';
 
 /** Instructions compiled to WebAssembly so far (not run through closures from wasm). */
 let wasmInsns = 0;
+/** The most instructions one region function held. */
+let regionInsns = 0;
 
 /** A machine whose blocks all run as WebAssembly (wasm) or on closures only. */
-function make(wasm: boolean): { m: Machine; tier: WasmTier | null } {
+function make(wasm: boolean, regions = false): { m: Machine; tier: WasmTier | null } {
   if (!wasm) {
     const m = machine();
     m.cpu.jitThreshold = Infinity;
@@ -30,11 +32,13 @@ function make(wasm: boolean): { m: Machine; tier: WasmTier | null } {
   const m = machine(ram);
   const tier = new WasmTier(m.cpu, ram);
   setTranslator(m.cpu, (b) => {
-    const { fn, info } = tier.compile(b);
+    const { fn, info } = tier.compile(b, undefined, regions ? regionFor(m.cpu, b) : undefined);
+    if (info.bytes.length > 0 && regions) regionInsns = Math.max(regionInsns, info.covered);
     wasmInsns += info.covered;
     return fn;
   });
-  m.cpu.jitThreshold = 0;
+  // Regions need their blocks decoded and run first.
+  m.cpu.jitThreshold = regions ? 20 : 0;
   return { m, tier };
 }
 
@@ -68,14 +72,34 @@ const LOOP = [
   encode('HVC', { imm16: 0 }),
 ];
 
-function runLoop(wasm: boolean, iterations: number, base: number, slice = 1_000_000) {
-  const { m } = make(wasm);
+/** The same loop with a closure inside (UDIV x4, x3, x0 has no emitter): spills and reloads around it. */
+const LOOP_CLOSURE = [LOOP[0]!, encode('UDIV', { sf: 1, rm: 0, rn: 3, rd: 4 }), LOOP[1]!, LOOP[2]!, encode('B_cond', { imm19: -4, cond: 1 }), LOOP[4]!];
+
+/**
+ * A loop of three blocks: loop: ldr x1, [x2], #8; cbz x1, skip | add x3, x3, x1; add x4, x4, #1;
+ * str x3, [x5], #16 | skip: subs x0, x0, #1; b.ne loop; hvc #0
+ */
+const LOOP_BLOCKS = [
+  LOOP[0]!,
+  encode('CBZ', { sf: 1, imm19: 4, rt: 1 }),
+  LOOP[1]!,
+  encode('ADD_imm', { sf: 1, sh: 0, imm12: 1, rn: 4, rd: 4 }),
+  encode('STR_post', { size: 3, imm9: 16, rn: 5, rt: 3 }),
+  LOOP[2]!,
+  encode('B_cond', { imm19: -6, cond: 1 }),
+  LOOP[4]!,
+];
+
+function runLoop(wasm: boolean, iterations: number, base: number, slice = 1_000_000, code = LOOP, regions = false, x5 = 0x40000) {
+  const { m } = make(wasm, regions);
   m.cpu.slice = slice;
   const dv = new DataView(m.ram.buffer, m.ram.byteOffset);
-  LOOP.forEach((w, i) => dv.setUint32(CODE + 4 * i, w, true));
-  for (let a = 0x20000; a < RAM_SIZE; a += 8) dv.setUint32(a, a >>> 3, true);
+  code.forEach((w, i) => dv.setUint32(CODE + 4 * i, w, true));
+  // Every seventh doubleword is zero (the CBZ of LOOP_BLOCKS takes its branch there).
+  for (let a = 0x20000; a < RAM_SIZE; a += 8) dv.setUint32(a, (a >>> 3) % 7 === 0 ? 0 : a >>> 3, true);
   m.cpu.setX(0, BigInt(iterations));
   m.cpu.setX(2, BigInt(base));
+  m.cpu.setX(5, BigInt(x5));
   m.cpu.pc = CODE;
   const exit = m.cpu.run();
   return { exit, ...snapshot(m) };
@@ -112,5 +136,29 @@ describe('WebAssembly prototype tier', () => {
     const hot = runLoop(true, 1000, start);
     expect(hot).toEqual(runLoop(false, 1000, start));
     expect(hot.x[0]).toBe(900);
+  });
+
+  it('a self-loop with a closure call inside behaves as closures do, faults included', () => {
+    expect(runLoop(true, 5000, 0x20000, 1_000_000, LOOP_CLOSURE)).toEqual(runLoop(false, 5000, 0x20000, 1_000_000, LOOP_CLOSURE));
+    expect(runLoop(true, 100_000, 0x20000, 10_001, LOOP_CLOSURE)).toEqual(runLoop(false, 100_000, 0x20000, 10_001, LOOP_CLOSURE));
+    const start = RAM_SIZE - 8 * 100;
+    expect(runLoop(true, 1000, start, 1_000_000, LOOP_CLOSURE)).toEqual(runLoop(false, 1000, start, 1_000_000, LOOP_CLOSURE));
+  });
+
+  it('a loop of three blocks in one region function behaves as closures do, faults included', () => {
+    regionInsns = 0;
+    const args = [1_000_000, LOOP_BLOCKS, true] as const;
+    expect(runLoop(true, 5000, 0x20000, ...args)).toEqual(runLoop(false, 5000, 0x20000, ...args));
+    expect(regionInsns).toBe(2 + 5 + 2);
+    expect(runLoop(true, 100_000, 0x20000, 10_001, LOOP_BLOCKS, true)).toEqual(runLoop(false, 100_000, 0x20000, 10_001, LOOP_BLOCKS, true));
+    const start = RAM_SIZE - 8 * 100;
+    const hot = runLoop(true, 1000, start, ...args);
+    expect(hot).toEqual(runLoop(false, 1000, start, ...args));
+    expect(hot.exit.physicalAddress).toBe(BigInt(RAM_SIZE));
+    // The store in the middle block faults first: accounting from a block other than the entry.
+    const storeFault = [1_000_000, LOOP_BLOCKS, true, RAM_SIZE - 16 * 300] as const;
+    const st = runLoop(true, 5000, 0x20000, ...storeFault);
+    expect(st).toEqual(runLoop(false, 5000, 0x20000, ...storeFault));
+    expect(st.pc).toBe(CODE + 16);
   });
 });

@@ -43,6 +43,7 @@ import { EMITTERS } from './emit.js';
 export const ST_X = 0; // 34 i64 slots: cpu.x
 export const ST_PC = 512; // f64: the PC at exit
 export const ST_FLAGS = 520; // i32: NZCV at exit, packed N<<3|Z<<2|C<<1|V
+export const ST_N = 524; // i32: instructions a self-loop retired
 export const ST_SCR = 528; // 2 x i64: results of slow loads
 export const ST_RTAG = 1024; // f64[2 * TLB_ENTRIES]
 export const ST_WTAG = ST_RTAG + 8 * 2 * TLB_ENTRIES;
@@ -235,7 +236,7 @@ const F_STP = 3;
 const F_CL = 4;
 const F_SPF = 5;
 
-/** The block function's type: (budget, nzcv, tlbOff, spCheck) -> instructions retired. */
+/** The block function's type: (budget, nzcv, tlbOff, spCheck) -> the next PC (a self-loop's count goes to ST_N). */
 const BLOCK_PARAMS = [I32, I32, I32, I32];
 const P_BUDGET = 0;
 const P_NZCV = 1;
@@ -244,7 +245,7 @@ const P_SPCHECK = 3;
 
 function moduleBytes(memPages: number, body: Body): Uint8Array {
   const out = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
-  const types = [...IMPORTS.map((i) => functype(i.params, i.results)), functype(BLOCK_PARAMS, [I32])];
+  const types = [...IMPORTS.map((i) => functype(i.params, i.results)), functype(BLOCK_PARAMS, [F64])];
   const t: number[] = [];
   vec(t, types);
   section(out, 1, t);
@@ -301,17 +302,6 @@ const sp = (n: number): number => (n === 31 ? SP_SLOT : n);
 const TWO32 = 4294967296;
 const TWO64 = 2 ** 64;
 
-/** Register slots an instruction's fields name (conservatively: any register field, either meaning of 31). */
-function slotsOf(f: Fields): number[] {
-  const out: number[] = [];
-  for (const k of ['rd', 'rn', 'rm', 'ra', 'rt', 'rt2']) {
-    const v = f[k];
-    if (v === undefined) continue;
-    out.push(v === 31 ? SP_SLOT : v);
-  }
-  return out;
-}
-
 /** State of one translation: the function body, register locals and the block's facts. */
 class Tx {
   readonly f: Body;
@@ -324,12 +314,19 @@ class Tx {
   /** Loop iteration count (instructions of completed iterations). */
   readonly n: number;
   readonly npc: number;
-  /** Slots the block may write: stored back at every exit and call out. */
-  readonly written = new Set<number>();
-  /** Slots preloaded at entry. */
-  readonly used = new Set<number>();
+  /** Slots whose local holds the current value (loaded at entry or assigned). */
+  readonly valid = new Set<number>();
+  /** Slots whose local is newer than the register file: stored back at exits and calls out. */
+  readonly dirty = new Set<number>();
+  /** Slots read before any write: loaded from the register file at entry. */
+  readonly liveIn = new Set<number>();
+  /** Every slot the block assigns (first pass); a self-loop keeps them all loaded and spills them all. */
+  allAssigned: ReadonlySet<number> = new Set();
+  /** Whether flags are read before written (so NZCV comes in), and whether they are written. */
+  flagsRead = false;
+  flagsWritten = false;
 
-  constructor(readonly st: number) {
+  constructor(readonly st: number, readonly loop: boolean) {
     this.f = new Body(BLOCK_PARAMS.length);
     for (let r = 0; r < 32; r++) this.reg.push(this.f.local(I64));
     this.nf = this.f.local(I32);
@@ -342,13 +339,25 @@ class Tx {
 
   /** Push register slot s (XZR reads zero). */
   rd(s: number): void {
-    if (s === XZR_READ || s === XZR_WRITE) this.f.i64(0n);
-    else this.f.get(this.reg[s]!);
+    if (s === XZR_READ || s === XZR_WRITE) {
+      this.f.i64(0n);
+      return;
+    }
+    if (!this.valid.has(s)) {
+      this.liveIn.add(s);
+      this.valid.add(s);
+    }
+    this.f.get(this.reg[s]!);
   }
   /** Pop into slot s (XZR_WRITE drops). */
   wr(s: number): void {
-    if (s === XZR_WRITE || s === XZR_READ) this.f.op(OP.drop);
-    else this.f.set(this.reg[s]!);
+    if (s === XZR_WRITE || s === XZR_READ) {
+      this.f.op(OP.drop);
+      return;
+    }
+    this.valid.add(s);
+    this.dirty.add(s);
+    this.f.set(this.reg[s]!);
   }
   /** Pop an i32 and write it zero-extended (a W register write). */
   wr32(s: number): void {
@@ -362,6 +371,7 @@ class Tx {
   }
   /** Push NZCV packed. */
   nzcv(): void {
+    this.flagsRead = true;
     const f = this.f;
     f.get(this.nf).i32(3).op(OP.i32Shl).get(this.zf).i32(2).op(OP.i32Shl, OP.i32Or);
     f.get(this.cf).i32(1).op(OP.i32Shl, OP.i32Or).get(this.vf).op(OP.i32Or);
@@ -376,23 +386,38 @@ class Tx {
     f.get(t).i32(1).op(OP.i32ShrU).i32(1).op(OP.i32And).set(this.cf);
     f.get(t).i32(1).op(OP.i32And).set(this.vf);
   }
+  /** Store back what the register file lacks: the dirty slots (a self-loop: every slot it assigns). */
   spill(): void {
-    for (const s of this.written) {
+    const slots = this.loop ? new Set([...this.dirty, ...this.allAssigned]) : this.dirty;
+    for (const s of slots) {
       this.f.i32(0).get(this.reg[s]!).mem(OP.i64Store, 3, this.st + ST_X + 8 * s);
     }
   }
-  reload(): void {
-    for (const s of this.used) {
+  /** After a closure: every register from the register file (it may have written any). */
+  reloadAll(): void {
+    for (let s = 0; s < 32; s++) {
       this.f.i32(0).mem(OP.i64Load, 3, this.st + ST_X + 8 * s).set(this.reg[s]!);
+      this.valid.add(s);
     }
+    this.dirty.clear();
   }
   /** The trailing (pc, n, nzcv) arguments of every import. */
   tail(nextPc: number): void {
     this.f.f64(nextPc).get(this.n);
+    const adj = this.countAdjust(nextPc);
+    if (adj !== 0) this.f.i32(adj).op(OP.i32Add);
     this.nzcv();
   }
+  /**
+   * What to add to the count given to an import so that the run loop's
+   * fault accounting (loopDone + the faulting instruction's offset in the
+   * entry block, clipped to it) counts the instructions that retired. Zero
+   * for a block; a region sets it for its other blocks.
+   */
+  countAdjust: (nextPc: number) => number = () => 0;
   /** ConditionHolds as an i32 0/1. */
   cond(c: number): void {
+    this.flagsRead = true;
     const f = this.f;
     switch (c >> 1) {
       case 0:
@@ -449,6 +474,7 @@ function addSubCore(tx: Tx, sf: number, sub: boolean, setFlags: boolean, a: numb
   const r = f.local(sf ? I64 : I32);
   f.get(a).get(b).op(sub ? W.sub : W.add).set(r);
   if (setFlags) {
+    tx.flagsWritten = true;
     const top = (): void => {
       if (sf) f.i64(63n).op(OP.i64ShrU, OP.i32WrapI64);
       else f.i32(31).op(OP.i32ShrU);
@@ -513,6 +539,7 @@ function extendOp(tx: Tx, option: number, m: number, sh: number): void {
 }
 
 function logicFlags(tx: Tx, sf: number, r: number): void {
+  tx.flagsWritten = true;
   const f = tx.f;
   f.get(r);
   if (sf) f.i64(63n).op(OP.i64ShrU, OP.i32WrapI64);
@@ -917,6 +944,7 @@ function insn(tx: Tx, name: string, fl: Fields, pc: number): boolean {
       else opnd(tx, sf, src(fv(fl, 'rm')));
     });
     f.op(OP.else);
+    tx.flagsWritten = true;
     f.i32((nzcv >> 3) & 1).set(tx.nf).i32((nzcv >> 2) & 1).set(tx.zf).i32((nzcv >> 1) & 1).set(tx.cf).i32(nzcv & 1).set(tx.vf);
     f.op(OP.end);
     return true;
@@ -1016,15 +1044,6 @@ function branch(tx: Tx, name: string, fl: Fields, pc: number): boolean {
   }
 }
 
-/** What the translator made of a block. */
-export interface WasmBlock {
-  readonly bytes: Uint8Array;
-  /** Instructions written as wasm, and those left to closures. */
-  readonly covered: number;
-  readonly closures: number;
-  readonly selfLoop: boolean;
-}
-
 function isSelfLoopBlock(block: Block): boolean {
   const last = block.insns[block.length - 1]!;
   if (!last.fields || !last.name || !['B', 'B_cond', 'CBZ', 'CBNZ', 'TBZ', 'TBNZ'].includes(last.name)) return false;
@@ -1033,46 +1052,87 @@ function isSelfLoopBlock(block: Block): boolean {
   return block.va + 4 * (block.length - 1) + 4 * imm === block.va;
 }
 
+/** What the translator made of a block. */
+export interface WasmBlockInfo {
+  readonly bytes: Uint8Array;
+  /** Instructions written as wasm, and those left to closures. */
+  readonly covered: number;
+  readonly closures: number;
+  readonly selfLoop: boolean;
+  /** Whether the block writes NZCV (the caller copies them back only then). */
+  readonly flagsOut: boolean;
+}
+
 /** Translate a block to a WebAssembly module whose state area is at `st` in a memory of `memPages` pages. */
-export function wasmBlock(block: Block, st: number, memPages: number): WasmBlock {
-  const tx = new Tx(st);
-  const f = tx.f;
+export function wasmBlock(block: Block, st: number, memPages: number): WasmBlockInfo {
   const selfLoop = isSelfLoopBlock(block);
-  let covered = 0;
-  let closures = 0;
-  // Which instructions the JS tier writes out (same coverage), and the registers they touch.
-  const plan = block.insns.map((d, i) => {
-    const pc = block.va + 4 * i;
-    const emitter = d.name !== null ? EMITTERS[d.name] : undefined;
-    const js = emitter && d.fields ? emitter(d.fields, { pc, id: i }) : null;
-    return js !== null && d.fields !== null && d.name !== null;
-  });
-  const anyClosure = plan.some((p) => !p);
-  block.insns.forEach((d, i) => {
-    if (!plan[i] || !d.fields) return;
-    for (const s of slotsOf(d.fields)) {
-      tx.used.add(s);
-      tx.written.add(s);
-    }
-    if (d.name === 'BL' || d.name === 'BLR') {
-      tx.used.add(30);
-      tx.written.add(30);
-    }
-  });
-  // A closure may read or write any register: spill and reload everything the block touches.
-  if (anyClosure) for (let s = 0; s < 32; s++) tx.used.add(s);
-  // Entry: registers into locals, NZCV unpacked.
-  tx.reload();
-  f.get(P_NZCV);
-  tx.setNzcv();
+  // A self-loop's spills need every slot it assigns: a first pass finds them.
+  let assigned: ReadonlySet<number> = new Set();
+  if (selfLoop) assigned = new Set(translateBody(block, st, true, new Set()).tx.valid);
+  const { tx, covered, closures, endedByClosure } = translateBody(block, st, selfLoop, assigned);
+  const f = tx.f;
+  // Exit: registers back, the count (a self-loop), NZCV if written; the next PC is the result.
+  tx.spill();
+  if (selfLoop) f.i32(0).get(tx.n).mem(OP.i32Store, 2, st + ST_N);
+  if (tx.flagsWritten || closures > 0) {
+    f.i32(0);
+    tx.nzcv();
+    f.mem(OP.i32Store, 2, st + ST_FLAGS);
+  }
+  if (endedByClosure) f.i32(0).mem(OP.f64Load, 3, st + ST_PC);
+  else f.get(tx.npc);
+  // Entry, written last because it depends on what the body read: live-in registers, NZCV.
+  const body = f.b.splice(0, f.b.length);
+  const live = selfLoop ? new Set([...tx.liveIn, ...assigned]) : tx.liveIn;
+  for (const s of live) f.i32(0).mem(OP.i64Load, 3, st + ST_X + 8 * s).set(tx.reg[s]!);
+  if (tx.flagsRead || closures > 0) {
+    f.get(P_NZCV);
+    tx.setNzcv();
+  }
+  f.b.push(...body);
+  return { bytes: moduleBytes(memPages, f), covered, closures, selfLoop, flagsOut: tx.flagsWritten || closures > 0 };
+}
+
+function translateBody(block: Block, st: number, selfLoop: boolean, assigned: ReadonlySet<number>) {
+  const tx = new Tx(st, selfLoop);
+  tx.allAssigned = assigned;
+  // A self-loop's assigned slots are loaded at entry, so they are valid from the start.
+  for (const s of assigned) tx.valid.add(s);
+  const f = tx.f;
   f.i32(0).set(tx.n);
   f.f64(block.va + 4 * block.length).set(tx.npc);
   if (selfLoop) f.op(OP.loop, 0x40);
+  const r = translateInsns(tx, block);
+  if (selfLoop) {
+    // n += length; loop while the branch went back to the start and the budget lasts.
+    f.get(tx.n).i32(block.length).op(OP.i32Add).set(tx.n);
+    f.get(tx.npc).f64(block.va).op(OP.f64Eq).get(tx.n).get(P_BUDGET).op(OP.i32LtS, OP.i32And).br(OP.brIf, 0);
+    f.op(OP.end);
+  }
+  return { tx, ...r };
+}
+
+/** Whether every instruction of the block has a JS-tier emitter that accepts it (no closure calls). */
+export function fullyCovered(block: Block): boolean {
+  return block.insns.every((d, i) => {
+    const emitter = d.name !== null ? EMITTERS[d.name] : undefined;
+    return emitter !== undefined && d.fields !== null && emitter(d.fields, { pc: block.va + 4 * i, id: i }) !== null;
+  });
+}
+
+/** The instructions of one block into tx (the next PC ends in tx.npc when a branch sets it). */
+function translateInsns(tx: Tx, block: Block): { covered: number; closures: number; endedByClosure: boolean } {
+  const f = tx.f;
+  let covered = 0;
+  let closures = 0;
   let endedByClosure = false;
   block.insns.forEach((d, i) => {
     const pc = block.va + 4 * i;
-    if (plan[i]) {
-      const fl = d.fields!;
+    // The JS tier's coverage exactly: written out where emit.ts has an emitter that accepts the fields.
+    const emitter = d.name !== null ? EMITTERS[d.name] : undefined;
+    const js = emitter && d.fields ? emitter(d.fields, { pc, id: i }) : null;
+    if (js !== null && d.fields !== null && d.name !== null) {
+      const fl = d.fields;
       if (d.def && checksSpAlignment(d.def, fl)) {
         f.get(P_SPCHECK);
         tx.rd(SP_SLOT);
@@ -1083,36 +1143,77 @@ export function wasmBlock(block: Block, st: number, memPages: number): WasmBlock
         f.call(F_SPF);
         f.op(OP.end);
       }
-      if (!branch(tx, d.name!, fl, pc)) {
-        if (!insn(tx, d.name!, fl, pc)) throw new Error(`wasm-proto: no wasm for ${d.name}`);
+      if (!branch(tx, d.name, fl, pc)) {
+        if (!insn(tx, d.name, fl, pc)) throw new Error(`wasm-proto: no wasm for ${d.name}`);
       }
       covered++;
       return;
     }
+    // A closure reads and may write any register and NZCV.
     closures++;
     tx.spill();
     f.i32(i);
     tx.tail(pc + 4);
     f.call(F_CL);
     tx.setNzcv();
-    tx.reload();
+    tx.flagsWritten = true;
+    tx.reloadAll();
     if (endsBlock(d)) endedByClosure = true;
   });
-  if (selfLoop) {
-    // n += length; loop while the branch went back to the start and the budget lasts.
-    f.get(tx.n).i32(block.length).op(OP.i32Add).set(tx.n);
-    f.get(tx.npc).f64(block.va).op(OP.f64Eq).get(tx.n).get(P_BUDGET).op(OP.i32LtS, OP.i32And).br(OP.brIf, 0);
-    f.op(OP.end);
-  } else {
-    f.i32(block.length).set(tx.n);
-  }
+  return { covered, closures, endedByClosure };
+}
+
+/**
+ * A region: several fully covered blocks of one code page (a hot loop made
+ * of more than one block) in one function. It starts at the first block and
+ * dispatches on the next PC among its blocks, registers staying in locals,
+ * until the PC leaves the region or the budget is spent; then it returns
+ * the next PC and leaves the count in ST_N, as a self-loop does.
+ */
+export function wasmRegion(blocks: readonly Block[], st: number, memPages: number): WasmBlockInfo {
+  const entry = blocks[0]!;
+  const build = (assigned: ReadonlySet<number>): Tx => {
+    const tx = new Tx(st, true);
+    tx.allAssigned = assigned;
+    for (const s of assigned) tx.valid.add(s);
+    const f = tx.f;
+    f.i32(0).set(tx.n);
+    f.f64(entry.va).set(tx.npc);
+    f.op(OP.block, 0x40, OP.loop, 0x40);
+    for (const b of blocks) {
+      // Fault accounting relative to the entry block (see countAdjust).
+      tx.countAdjust = (nextPc) => (nextPc - b.va) / 4 - Math.min(Math.max((nextPc - entry.va) / 4, 0), entry.length);
+      f.get(tx.npc).f64(b.va).op(OP.f64Eq, OP.if, 0x40);
+      f.f64(b.va + 4 * b.length).set(tx.npc);
+      translateInsns(tx, b);
+      f.get(tx.n).i32(b.length).op(OP.i32Add).tee(tx.n).get(P_BUDGET).op(OP.i32LtS).br(OP.brIf, 1);
+      f.br(OP.br, 2);
+      f.op(OP.end);
+    }
+    f.br(OP.br, 1);
+    f.op(OP.end, OP.end);
+    return tx;
+  };
+  const assigned = new Set(build(new Set()).valid);
+  const tx = build(assigned);
+  const f = tx.f;
   tx.spill();
-  if (!endedByClosure) f.i32(0).get(tx.npc).mem(OP.f64Store, 3, st + ST_PC);
-  f.i32(0);
-  tx.nzcv();
-  f.mem(OP.i32Store, 2, st + ST_FLAGS);
-  f.get(tx.n);
-  return { bytes: moduleBytes(memPages, f), covered, closures, selfLoop };
+  f.i32(0).get(tx.n).mem(OP.i32Store, 2, st + ST_N);
+  if (tx.flagsWritten) {
+    f.i32(0);
+    tx.nzcv();
+    f.mem(OP.i32Store, 2, st + ST_FLAGS);
+  }
+  f.get(tx.npc);
+  const body = f.b.splice(0, f.b.length);
+  for (const s of new Set([...tx.liveIn, ...assigned])) f.i32(0).mem(OP.i64Load, 3, st + ST_X + 8 * s).set(tx.reg[s]!);
+  if (tx.flagsRead) {
+    f.get(P_NZCV);
+    tx.setNzcv();
+  }
+  f.b.push(...body);
+  const covered = blocks.reduce((a, b) => a + b.length, 0);
+  return { bytes: moduleBytes(memPages, f), covered, closures: 0, selfLoop: true, flagsOut: tx.flagsWritten };
 }
 
 // ---- the tier: compiling blocks and calling them ---------------------------------------------------
@@ -1191,6 +1292,52 @@ export function setTranslator(cpu: Cpu, translate: (block: Block) => BlockFn): v
     }
     return budget;
   };
+}
+
+/** A block's static successors: branch targets and the fall-through (none for calls and indirect branches). */
+function successors(b: Block): number[] {
+  const last = b.insns[b.length - 1]!;
+  const fl = last.fields;
+  const pc = b.va + 4 * (b.length - 1);
+  const next = b.va + 4 * b.length;
+  switch (last.name) {
+    case 'B':
+      return [pc + 4 * fv(fl!, 'imm26')];
+    case 'B_cond':
+    case 'CBZ':
+    case 'CBNZ':
+      return [pc + 4 * fv(fl!, 'imm19'), next];
+    case 'TBZ':
+    case 'TBNZ':
+      return [pc + 4 * fv(fl!, 'imm14'), next];
+    default:
+      return last.name !== null && endsBlock(last) ? [] : [next];
+  }
+}
+
+/**
+ * The region for a block that just became hot: it and the blocks of the
+ * same code page reachable from it through direct branches and
+ * fall-throughs that have run already and need no closure, up to `max`.
+ * Call it from the translator the run loop calls (the current code page is
+ * the block's).
+ */
+export function regionFor(cpu: Cpu, block: Block, max = 8): Block[] {
+  const c = cpu as unknown as CpuInternals;
+  const page = c.cpBlocks;
+  const base = c.cpBase;
+  if (block.va < base || block.va >= base + PAGE_SIZE || !fullyCovered(block)) return [block];
+  const out = [block];
+  const seen = new Set([block.va]);
+  for (let i = 0; i < out.length && out.length < max; i++) {
+    for (const t of successors(out[i]!)) {
+      if (seen.has(t) || t < base || t >= base + PAGE_SIZE || out.length >= max) continue;
+      seen.add(t);
+      const b = page[(t - base) >>> 2];
+      if (b && b.va === t && (b.heat > 0 || b.run !== null) && fullyCovered(b)) out.push(b);
+    }
+  }
+  return out;
 }
 
 /**
@@ -1325,9 +1472,9 @@ export class WasmTier {
   }
 
   /** Translate and compile a block; `stats` receives the time spent in each step (ms). */
-  compile(block: Block, stats?: { translate: number; compile: number }): { fn: BlockFn; info: WasmBlock } {
+  compile(block: Block, stats?: { translate: number; compile: number }, region?: readonly Block[]): { fn: BlockFn; info: WasmBlockInfo } {
     const t0 = stats ? performance.now() : 0;
-    const info = wasmBlock(block, this.st, this.pages);
+    const info = region && region.length > 1 ? wasmRegion(region, this.st, this.pages) : wasmBlock(block, this.st, this.pages);
     const t1 = stats ? performance.now() : 0;
     const key = Buffer.from(info.bytes).toString('latin1');
     let mod = this.modules.get(key);
@@ -1341,32 +1488,54 @@ export class WasmTier {
     const inst = new WebAssembly.Instance(mod, imports as WebAssembly.Imports);
     const w = inst.exports['b'] as (budget: number, nzcv: number, tlbOff: number, spCheck: number) => number;
     const i32 = this.i32;
-    const f64 = this.f64;
     const flagsAt = (this.st + ST_FLAGS) >>> 2;
-    const pcAt = (this.st + ST_PC) >>> 3;
+    const nAt = (this.st + ST_N) >>> 2;
+    const len = block.length;
     const tier = this;
-    const fn: BlockFn = info.closures === 0
-      ? (cpu, budget) => {
-          const n = w(budget, (cpu.nf << 3) | (cpu.zf << 2) | (cpu.cf << 1) | cpu.vf, cpu.tlbOff, cpu.spCheck);
-          const fl = i32[flagsAt]!;
-          cpu.nf = fl >>> 3;
-          cpu.zf = (fl >>> 2) & 1;
-          cpu.cf = (fl >>> 1) & 1;
-          cpu.vf = fl & 1;
-          cpu.pc = f64[pcAt]!;
-          return n;
-        }
-      : (cpu, budget) => {
-          tier.fns = fns;
-          const n = w(budget, (cpu.nf << 3) | (cpu.zf << 2) | (cpu.cf << 1) | cpu.vf, cpu.tlbOff, cpu.spCheck);
-          const fl = i32[flagsAt]!;
-          cpu.nf = fl >>> 3;
-          cpu.zf = (fl >>> 2) & 1;
-          cpu.cf = (fl >>> 1) & 1;
-          cpu.vf = fl & 1;
-          cpu.pc = f64[pcAt]!;
-          return n;
-        };
+    // The wrapper the run loop calls: NZCV in, the next PC out, NZCV back only if the block writes them.
+    let fn: BlockFn;
+    if (info.closures > 0) {
+      fn = (cpu, budget) => {
+        tier.fns = fns;
+        cpu.pc = w(budget, (cpu.nf << 3) | (cpu.zf << 2) | (cpu.cf << 1) | cpu.vf, cpu.tlbOff, cpu.spCheck);
+        const fl = i32[flagsAt]!;
+        cpu.nf = fl >>> 3;
+        cpu.zf = (fl >>> 2) & 1;
+        cpu.cf = (fl >>> 1) & 1;
+        cpu.vf = fl & 1;
+        return info.selfLoop ? i32[nAt]! : len;
+      };
+    } else if (info.flagsOut) {
+      fn = info.selfLoop
+        ? (cpu, budget) => {
+            cpu.pc = w(budget, (cpu.nf << 3) | (cpu.zf << 2) | (cpu.cf << 1) | cpu.vf, cpu.tlbOff, cpu.spCheck);
+            const fl = i32[flagsAt]!;
+            cpu.nf = fl >>> 3;
+            cpu.zf = (fl >>> 2) & 1;
+            cpu.cf = (fl >>> 1) & 1;
+            cpu.vf = fl & 1;
+            return i32[nAt]!;
+          }
+        : (cpu, budget) => {
+            cpu.pc = w(budget, (cpu.nf << 3) | (cpu.zf << 2) | (cpu.cf << 1) | cpu.vf, cpu.tlbOff, cpu.spCheck);
+            const fl = i32[flagsAt]!;
+            cpu.nf = fl >>> 3;
+            cpu.zf = (fl >>> 2) & 1;
+            cpu.cf = (fl >>> 1) & 1;
+            cpu.vf = fl & 1;
+            return len;
+          };
+    } else {
+      fn = info.selfLoop
+        ? (cpu, budget) => {
+            cpu.pc = w(budget, (cpu.nf << 3) | (cpu.zf << 2) | (cpu.cf << 1) | cpu.vf, cpu.tlbOff, cpu.spCheck);
+            return i32[nAt]!;
+          }
+        : (cpu, budget) => {
+            cpu.pc = w(budget, (cpu.nf << 3) | (cpu.zf << 2) | (cpu.cf << 1) | cpu.vf, cpu.tlbOff, cpu.spCheck);
+            return len;
+          };
+    }
     if (stats) {
       stats.translate += t1 - t0;
       stats.compile += performance.now() - t1;
