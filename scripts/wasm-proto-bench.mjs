@@ -7,7 +7,7 @@
 // time with the load average. Then one micro run per workload (the hottest
 // blocks, both tiers, from the same state). Build first (npm run build).
 //
-// Knobs: WP_RUNS (5), WP_MODES (base,js,wasm,hybrid), WP_ONLY (name prefixes),
+// Knobs: WP_RUNS (5), WP_MODES (base,js,wasm,hybrid,region), WP_ONLY (name prefixes),
 //        WP_FILE_MB (10), WP_LOOP_N (20000000), WP_MICRO (1: run micro mode)
 import { spawnSync } from 'node:child_process';
 import { existsSync, statSync, writeFileSync } from 'node:fs';
@@ -17,7 +17,7 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const runs = Number(process.env.WP_RUNS ?? 5);
-const modes = (process.env.WP_MODES ?? 'base,js,wasm,hybrid').split(',');
+const modes = (process.env.WP_MODES ?? 'base,js,wasm,hybrid,region').split(',');
 const fileMB = Number(process.env.WP_FILE_MB ?? 10);
 const loopN = process.env.WP_LOOP_N ?? '20000000';
 const only = process.env.WP_ONLY ? process.env.WP_ONLY.split(',') : null;
@@ -79,10 +79,10 @@ for (const [name, argv] of workloads) {
     const cpu = rs.map((r) => r.cpuS);
     const same = rs.every((r) => r.stdout === ref.stdout && r.status === ref.status);
     const last = rs[rs.length - 1];
-    const tr = m === 'wasm' ? last.wasmTranslateMs : m === 'hybrid' ? last.translateMs + last.wasmTranslateMs : last.translateMs;
+    const tr = m === 'wasm' ? last.wasmTranslateMs : m === 'hybrid' || m === 'region' ? last.translateMs + last.wasmTranslateMs : last.translateMs;
     console.log(
       `| ${name} | ${m} | ${f2(median(cpu))} | ${f2(Math.min(...cpu))}-${f2(Math.max(...cpu))} | ${f2(median(rs.map((r) => r.wallS)))} |` +
-        ` ${f2(ref.retired / median(cpu) / 1e6)} | ${last.blocks} (${last.wasmBlocks} wasm) | ${last.closures} of ${last.covered + last.closures} |` +
+        ` ${f2(ref.retired / median(cpu) / 1e6)} | ${last.blocks} (${last.wasmBlocks} wasm${last.regions ? `, ${last.regions} regions` : ''}) | ${last.closures} of ${last.covered + last.closures} |` +
         ` ${f2(tr)} | ${f2(last.wasmCompileMs)} | ${same ? 'same' : 'DIFFERS'} | ${f2(median(loads))} |`,
     );
   }

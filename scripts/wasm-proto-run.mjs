@@ -12,6 +12,10 @@
 //           the memory placement alone
 //   wasm    every translated block is a WebAssembly module
 //   hybrid  WebAssembly for blocks without closure calls, JS for the rest
+//   region  as hybrid, but a block that becomes hot is compiled together with
+//           the blocks of its page it reaches by direct branches (up to 8,
+//           none with closure calls) into one function that dispatches
+//           among them: a loop of several blocks runs without leaving wasm
 //   micro   the JS tier, counting block executions and keeping a register
 //           snapshot of each hot block; at exit, the hottest blocks are
 //           compiled by both tiers (compile times), checked against each
@@ -25,15 +29,15 @@ import { loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 
 const [mode, ...guest] = process.argv.slice(2);
-if (!['base', 'js', 'wasm', 'hybrid', 'micro'].includes(mode) || guest.length === 0) {
-  process.stderr.write('usage: wasm-proto-run.mjs base|js|wasm|hybrid|micro GUEST [ARGS...]\n');
+if (!['base', 'js', 'wasm', 'hybrid', 'region', 'micro'].includes(mode) || guest.length === 0) {
+  process.stderr.write('usage: wasm-proto-run.mjs base|js|wasm|hybrid|region|micro GUEST [ARGS...]\n');
   process.exit(2);
 }
 const dist = new URL('../dist/', import.meta.url);
 const { InterpBackend } = await import(new URL('adapters/interp/backend.js', dist));
 const { NodeHostRam } = await import(new URL('adapters/host-node/shm.js', dist));
 const { translate, blockSource } = await import(new URL('adapters/interp/jit/block.js', dist));
-const { WasmRam, WasmTier, setTranslator, wasmBlock } = await import(new URL('adapters/interp/jit/wasm-proto.js', dist));
+const { WasmRam, WasmTier, setTranslator, wasmBlock, regionFor } = await import(new URL('adapters/interp/jit/wasm-proto.js', dist));
 
 const t0 = performance.now();
 const cpu0 = process.cpuUsage();
@@ -76,8 +80,9 @@ function makeTranslator() {
     stats.jsBlocks++;
     return fn;
   };
-  const timedWasm = (block) => {
-    const { fn, info } = tier.compile(block, wstats);
+  const timedWasm = (block, region) => {
+    const { fn, info } = tier.compile(block, wstats, region);
+    if (region && region.length > 1) stats.regions = (stats.regions ?? 0) + 1;
     stats.wasmTranslateMs = wstats.translate;
     stats.wasmCompileMs = wstats.compile;
     stats.wasmBlocks++;
@@ -89,9 +94,10 @@ function makeTranslator() {
     stats.blocks++;
     if (mode === 'js') return timedJs(block);
     if (mode === 'wasm') return timedWasm(block);
-    if (mode === 'hybrid') {
+    if (mode === 'hybrid' || mode === 'region') {
       const info = wasmBlock(block, tier.st, 1);
-      return info.closures === 0 ? timedWasm(block) : timedJs(block);
+      if (info.closures !== 0) return timedJs(block);
+      return timedWasm(block, mode === 'region' ? regionFor(theCpu, block) : undefined);
     }
     // micro: the JS tier, counted, with a snapshot at an early execution (a self-loop's first).
     const fn = timedJs(block);

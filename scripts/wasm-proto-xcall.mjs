@@ -59,7 +59,8 @@ const best = (fn) => {
 
 const idMod = new WebAssembly.Module(identityModule());
 const wasmFns = [0, 1, 2, 3, 4, 5, 6, 7].map(() => new WebAssembly.Instance(idMod).exports.b);
-const jsFns = [0, 1, 2, 3, 4, 5, 6, 7].map((k) => (a, b, c, d) => (a + k) | 0);
+// Distinct functions (their own source, as translated blocks are), so V8 cannot inline one body for all.
+const jsFns = [0, 1, 2, 3, 4, 5, 6, 7].map((k) => new Function('a', 'b', 'c', 'd', `return (a + ${k}) | 0;`));
 function site(fns) {
   let s = 0;
   for (let i = 0; i < N; i++) s = (s + fns[i & 7](i, 1, 2, 3)) | 0;
