@@ -7,7 +7,8 @@
 // time with the load average. Then one micro run per workload (the hottest
 // blocks, both tiers, from the same state). Build first (npm run build).
 //
-// Knobs: WP_RUNS (5), WP_MODES (base,js,wasm,hybrid,region), WP_ONLY (name prefixes),
+// Knobs: WP_RUNS (5), WP_MODES (base,js,wasm,hybrid,region), WP_ONLY (name prefixes: tight,
+//        sha256sum, cpubench, python3; python3 needs scripts/make-sysroot.sh's sysroot),
 //        WP_FILE_MB (10), WP_LOOP_N (20000000), WP_MICRO (1: run micro mode)
 import { spawnSync } from 'node:child_process';
 import { existsSync, statSync, writeFileSync } from 'node:fs';
@@ -46,6 +47,8 @@ const workloads = [
   [`tight-loop ${loopN}`, [join(root, 'guests/bin/tight-loop'), loopN], 20_000_000],
   [`sha256sum ${fileMB} MB`, [busybox, 'sha256sum', randomFile()], 50_000_000],
   ['cpubench 1', [join(root, 'guests/bin/cpubench'), '1'], 120_000_000],
+  // Start-up heavy: about 38M instructions, most of them in blocks run a few thousand times (no micro run).
+  ['python3 -c pass', ['--sysroot', join(root, '.cache/sysroot/bookworm-arm64'), '/usr/bin/python3.11', '-c', 'pass'], 0],
 ].filter(([name]) => !only || only.some((p) => name.startsWith(p)));
 
 function runOnce(mode, argv, microAt = 0) {
@@ -90,6 +93,7 @@ for (const [name, argv] of workloads) {
 
 if ((process.env.WP_MICRO ?? '1') === '1') {
   for (const [name, argv, microAt] of workloads) {
+    if (microAt === 0) continue;
     const r = runOnce('micro', argv, microAt);
     console.log('');
     console.log(`## hottest blocks: ${name} (load average ${f2(r.loadavg)})`);

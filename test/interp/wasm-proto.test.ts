@@ -33,7 +33,7 @@ function make(wasm: boolean, regions = false): { m: Machine; tier: WasmTier | nu
   const tier = new WasmTier(m.cpu, ram);
   setTranslator(m.cpu, (b) => {
     const { fn, info } = tier.compile(b, undefined, regions ? regionFor(m.cpu, b) : undefined);
-    if (info.bytes.length > 0 && regions) regionInsns = Math.max(regionInsns, info.covered);
+    if (regions) regionInsns = Math.max(regionInsns, info.covered);
     wasmInsns += info.covered;
     return fn;
   });

@@ -9,19 +9,22 @@
  * emitter that accepts its fields; everything else is a call of its
  * closure through an import, as the JS tier calls it. So the two tiers
  * differ only in how the same work is written:
- * - X registers are i64 locals, loaded from the register file at entry and
- *   stored back at exit and before any call out (a slow memory path, a
- *   closure, the SP alignment fault). The register file is the CPU's own
- *   `cpu.x`, moved into the WebAssembly.Memory: its uint32 pairs are
- *   little-endian i64s already.
+ * - X registers are i64 locals: those read before written are loaded from
+ *   the register file at entry, those written are stored back at exit and
+ *   before any call out (a slow memory path, a closure, the SP alignment
+ *   fault). The register file is the CPU's own `cpu.x`, moved into the
+ *   WebAssembly.Memory: its uint32 pairs are little-endian i64s already.
  * - NZCV are four i32 locals; they come in packed as a parameter and go
- *   out through the state area.
+ *   out through the state area when the block writes them. The function's
+ *   result is the next PC (a self-loop's count goes to the state area).
  * - Guest RAM is the same WebAssembly.Memory (WasmRam makes the RAM slab
  *   one), and so are the data TLB's tag and base arrays, so a load or store
  *   that hits the TLB is an inline tag compare and one wasm load or store,
  *   as in the JS tier. A miss, a page-crossing access or a fault calls an
  *   import that runs the CPU's accessor, exactly the JS tier's slow path.
- * - A block that branches to its own start loops inside the function.
+ * - A block that branches to its own start loops inside the function, and
+ *   a region (regionFor, wasmRegion) runs a loop of several blocks of one
+ *   code page in one function.
  *
  * Limits (prototype): one vCPU per WasmRam (the state area is at a fixed
  * address); shared mappings (mapShared) are not supported on WasmRam.
