@@ -140,6 +140,24 @@ function median(a) {
   return s[Math.floor(s.length / 2)];
 }
 
+/**
+ * The JS tier's source of a self-loop with registers, NZCV and the PC held
+ * in locals across iterations and written back at the exit (what the JS
+ * tier could do without wasm), or null when the block calls out (slow
+ * paths, closures), where the locals would need spilling.
+ */
+function registerCachedSource(src) {
+  if (/cpu\.(read|write|probe|spAlign|hi\b)|F\[/.test(src) || !src.includes('for (;;)')) return null;
+  const lines = src.split('\n');
+  const slots = [...new Set([...src.matchAll(/\bx\[(\d+)\]/g)].map((m) => Number(m[1])))];
+  let body = lines.slice(1).join('\n');
+  body = body.replace(/\bx\[(\d+)\]/g, 'x$1').replace(/cpu\.(nf|zf|cf|vf|pc)\b/g, 'l$1');
+  const back = `${slots.map((k) => `x[${k}] = x${k};`).join(' ')} cpu.nf = lnf; cpu.zf = lzf; cpu.cf = lcf; cpu.vf = lvf; cpu.pc = lpc;`;
+  body = body.replace('{ cpu.loopDone = 0; return n; }', `{ ${back} cpu.loopDone = 0; return n; }`);
+  const decl = `let ${slots.map((k) => `x${k} = x[${k}]`).join(', ')}; let lnf = cpu.nf, lzf = cpu.zf, lcf = cpu.cf, lvf = cpu.vf, lpc = cpu.pc;`;
+  return [lines[0], decl, body].join('\n');
+}
+
 function microbench() {
   const cpu = theCpu;
   const mem = tier.memory.buffer;
@@ -170,6 +188,8 @@ function microbench() {
     const src = blockSource(block);
     const jsFn = new Function('F', `return function block(cpu, budget) {\n${src}\n};`)(block.fns);
     const jsCompile = performance.now() - tj;
+    const cachedSrc = registerCachedSource(src);
+    const jsLocalFn = cachedSrc ? new Function('F', `return function block(cpu, budget) {\n${cachedSrc}\n};`)(block.fns) : null;
     const ws = { translate: 0, compile: 0 };
     const { fn: wFn, info } = tier.compile(block, ws);
     const rec = { va: `0x${block.va.toString(16)}`, insns: block.length, names: block.insns.map((d) => d.name ?? '?').join(' '), calls: h.calls, selfLoop: info.selfLoop, closures: info.closures, wasmBytes: info.bytes.length, jsSourceBytes: src.length, jsCompileMs: jsCompile, wasmTranslateMs: ws.translate, wasmCompileMs: ws.compile };
@@ -189,15 +209,22 @@ function microbench() {
       const rw = run(wFn);
       const same = rj.n === rw.n && rj.nzcv === rw.nzcv && rj.pc === rw.pc && rj.x.every((v, i) => v === rw.x[i]) &&
         rj.mem.every((p, i) => Buffer.from(p).equals(Buffer.from(rw.mem[i])));
+      if (jsLocalFn) {
+        const rl = run(jsLocalFn);
+        const sameL = rj.n === rl.n && rj.nzcv === rl.nzcv && rj.pc === rl.pc && rj.x.every((v, i) => v === rl.x[i]);
+        if (!sameL) rec.jsLocalsCheck = 'DIFFERENT';
+      }
       rec.check = same ? (rj.pagesAfter === pages.length && rw.pagesAfter === pages.length ? 'equal' : 'equal (TLB changed)') : 'DIFFERENT';
       rec.instrPerCall = rj.n;
       // Timing: 15 rounds of K calls each (the first 3 warm up), alternating tiers with a do-nothing
       // function; ns per call and per guest instruction.
       const K = Math.max(200, Math.min(200_000, Math.floor(2_000_000 / Math.max(rj.n, 1))));
-      const times = { js: [], wasm: [], none: [] };
+      const times = { js: [], wasm: [], none: [], jsLocals: [] };
       const none = () => 1;
       for (let round = 0; round < 15; round++) {
-        for (const [name, fn] of [['js', jsFn], ['wasm', wFn], ['none', none]]) {
+        const variants = [['js', jsFn], ['wasm', wFn], ['none', none]];
+        if (jsLocalFn) variants.push(['jsLocals', jsLocalFn]);
+        for (const [name, fn] of variants) {
           putPages(pages, base);
           let total = 0;
           const t = performance.now();
@@ -214,6 +241,7 @@ function microbench() {
       // Best of the rounds: on a shared machine the minimum is the figure least disturbed by others.
       const restoreNs = Math.min(...times.none);
       rec.nsPerCall = { js: Math.min(...times.js) - restoreNs, wasm: Math.min(...times.wasm) - restoreNs, restore: restoreNs, jsMedian: median(times.js) - median(times.none), wasmMedian: median(times.wasm) - median(times.none) };
+      if (jsLocalFn) rec.nsPerCall.jsLocals = Math.min(...times.jsLocals) - restoreNs;
       rec.nsPerInsn = { js: rec.nsPerCall.js / rj.n, wasm: rec.nsPerCall.wasm / rj.n };
     } catch (e) {
       rec.check = `fault (${e && e.unwind ? 'guest exception' : String(e)})`;
