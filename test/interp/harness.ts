@@ -5,7 +5,7 @@
  */
 import { encode } from '../../src/domain/a64/assembler.js';
 import { Cpu } from '../../src/adapters/interp/cpu.js';
-import { InterpMemory } from '../../src/adapters/interp/memory.js';
+import { InterpMemory, type InterpHostRam } from '../../src/adapters/interp/memory.js';
 import { ExitReason } from '../../src/ports/vcpu.js';
 
 export const CODE = 0x1000;
@@ -20,8 +20,9 @@ export interface Machine {
   ram: Uint8Array;
 }
 
-export function machine(): Machine {
-  const mem = new InterpMemory();
+/** A bare machine; `hostRam` supplies the RAM slab (the WebAssembly prototype's WasmRam). */
+export function machine(hostRam?: InterpHostRam): Machine {
+  const mem = new InterpMemory(hostRam);
   mem.map(0, RAM_SIZE, 7);
   const cpu = new Cpu(mem, TEST_IDS);
   cpu.setSysReg(0xc082, 3n << 20n); // CPACR_EL1.FPEN: FP/SIMD enabled
