@@ -3,7 +3,9 @@
 // into the sysroot by scripts/make-sysroot.sh) under elfuse and under
 // qemu-aarch64 -L on the same sysroot, module by module: every test case's
 // outcome (passed, failed, error, skipped) from regrtest's --junit-xml
-// report must be the same under both, so the pass/fail counts are too.
+// report must be the same under both, so the pass/fail counts are too
+// (QEMU_WEAK lists the cases where the reference set-up is at fault and a
+// native run is the reference).
 // .ci/run runs it after the vitest suite: the modules take tens of minutes
 // on the interpreter, too long for `npm test`.
 //
@@ -124,22 +126,44 @@ async function pool(items, work) {
   return out;
 }
 
+/**
+ * Test cases where the qemu reference is wrong, not the guest: each fails
+ * under `qemu-aarch64 -L` for a reason of the reference set-up, and passes
+ * when CPython 3.11 runs natively on this machine's kernel as root
+ * (`python3 -m test test_os -m test_chown_with_root -m test_listdir -v`).
+ * The native outcome is the reference for them: elfuse must pass them.
+ */
+const QEMU_WEAK = new Map([
+  ['test.test_os.ChownFileTests.test_chown_with_root',
+    'qemu runs in the user namespace of scripts/qemu-binfmt.sh, where only uid 0 is mapped: chown to another uid is EINVAL'],
+  ['test.test_os.Pep383Tests.test_listdir',
+    "qemu -L maps os.listdir('/') to the sysroot but not a listdir of the cwd after chdir('/'): the two differ"],
+]);
+
 function compare(mod, qemu, elfuse) {
   const problems = [];
+  const notes = [];
   const qo = qemu.outcomes;
   const eo = elfuse.outcomes;
   if (elfuse.timedOut) problems.push(`elfuse timed out after ${timeoutS} s`);
   if (qo === null) problems.push(`qemu wrote no report (status ${qemu.code}):\n${qemu.out.slice(-2000)}`);
   if (eo === null && !elfuse.timedOut) problems.push(`elfuse wrote no report (status ${elfuse.code}):\n${elfuse.out.slice(-2000)}`);
   if (qo && eo) {
+    let weak = 0;
     for (const [name, outcome] of qo) {
       const mine = eo.get(name);
-      if (mine !== outcome) problems.push(`${name}: qemu ${outcome}, elfuse ${mine ?? 'not run'}`);
+      const want = QEMU_WEAK.has(name) ? 'passed' : outcome;
+      if (mine !== want) problems.push(`${name}: ${want === outcome ? 'qemu' : 'native run'} ${want}, elfuse ${mine ?? 'not run'}`);
+      if (want !== outcome) {
+        weak++;
+        notes.push(`${name}: qemu ${outcome}, native run and elfuse passed (${QEMU_WEAK.get(name)})`);
+      }
     }
     for (const name of eo.keys()) if (!qo.has(name)) problems.push(`${name}: elfuse only`);
-    if (qemu.code !== elfuse.code) problems.push(`exit status: qemu ${qemu.code}, elfuse ${elfuse.code}`);
+    // regrtest exits 2 when a test failed: compare the status only where the outcomes agree.
+    if (weak === 0 && qemu.code !== elfuse.code) problems.push(`exit status: qemu ${qemu.code}, elfuse ${elfuse.code}`);
   }
-  return { mod, qemu, elfuse, qc: qo && counts(qo), ec: eo && counts(eo), problems };
+  return { mod, qemu, elfuse, qc: qo && counts(qo), ec: eo && counts(eo), problems, notes };
 }
 
 // The reference first (a few minutes), then elfuse, each `jobs` modules at a time.
@@ -152,6 +176,7 @@ await pool(modules, async (mod) => {
   const qemuPart = r.qc ? `qemu ${fmt(r.qc)} (${r.qemu.wall.toFixed(0)} s, CPU ${r.qemu.cpu.toFixed(0)} s)` : 'qemu: no report';
   const elfusePart = r.ec ? `elfuse ${fmt(r.ec)} (${r.elfuse.wall.toFixed(0)} s, CPU ${r.elfuse.cpu.toFixed(0)} s)` : 'elfuse: no report';
   console.log(`cpython-tests: ${head} ${qemuPart}; ${elfusePart}`);
+  for (const n of r.notes) console.log(`  ${n}`);
   for (const p of r.problems.slice(0, 30)) console.log(`  ${p}`);
   if (r.problems.length > 30) console.log(`  ... and ${r.problems.length - 30} more`);
 });

@@ -24,7 +24,7 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 debs="$root/.cache/debs"
 out="$root/.cache/sysroot/bookworm-arm64"
 defaults=(
-  libc6 coreutils bash grep sed gawk findutils diffutils tar gzip xz-utils
+  libc6 dash coreutils bash grep sed gawk findutils diffutils tar gzip xz-utils
   python3.11-minimal libpython3.11-minimal libpython3.11-stdlib
   libpython3.11-testsuite
   lua5.4 sqlite3 jq perl-base musl tzdata
