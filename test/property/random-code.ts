@@ -8,6 +8,7 @@ import { AsmError, encode } from '../../src/domain/a64/assembler.js';
 import { a64 } from '../../src/domain/a64/decoder.js';
 import { EMITTERS } from '../../src/adapters/interp/jit/emit.js';
 import { CODE, DATA, type Machine } from '../interp/harness.js';
+import { xorshift32 } from '../support/toolchain.js';
 
 const decoder = a64();
 const entries = decoder.entries.filter((e) => e.def.name in EMITTERS || ['UDIV', 'SMULH', 'CLZ', 'LDR_fp_uimm', 'STR_fp_uimm'].includes(e.def.name));
@@ -34,16 +35,10 @@ export function randomWord(rng: () => number): number {
   }
 }
 
+/** Uniform values in [0, 1) from the suite's xorshift32 sequence. */
 export function xorshift(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s / 4294967296;
-  };
+  const next = xorshift32(seed);
+  return () => next() / 4294967296;
 }
 
 /**
